@@ -1,0 +1,43 @@
+// litestudio-cli: the studio's engine without the window, so every figure
+// the GUI shows can be reproduced in a terminal or CI.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/cli/command_line.h"
+#include "app/cli/inspect_command.h"
+#include "app/version.h"
+
+namespace {
+
+const char* const kUsage =
+    "usage: litestudio-cli <command> [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  inspect MODEL [--json]   summarise a .tflite model or .litertlm/.task bundle\n"
+    "\n"
+    "  litestudio-cli <command> --help   shows a command's options\n"
+    "  litestudio-cli --version          prints the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> arguments(argv + 1, argv + argc);
+    if (arguments.empty()) {
+        std::cerr << kUsage;
+        return litestudio::cli::reportError("no command given");
+    }
+    const std::string command = arguments.front();
+    arguments.erase(arguments.begin());
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (command == "--version") {
+        std::cout << "litestudio-cli " << LITESTUDIO_VERSION << "\n";
+        return 0;
+    }
+    if (command == "inspect") return litestudio::cli::runInspect(arguments);
+    return litestudio::cli::reportError("unknown command '" + command + "' (see litestudio-cli --help)");
+}

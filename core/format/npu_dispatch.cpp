@@ -1,0 +1,74 @@
+#include "core/format/npu_dispatch.h"
+
+#include <algorithm>
+
+#include "flatbuffers/flexbuffers.h"
+
+namespace litestudio {
+
+namespace {
+
+// The stamp is two fixed-width, NUL-padded fields.
+constexpr size_t kStampFieldBytes = 125;
+
+std::string fixedField(std::span<const uint8_t> data, size_t offset) {
+    if (data.size() <= offset) return {};
+    auto field = data.subspan(offset, std::min(kStampFieldBytes, data.size() - offset));
+    std::string value(field.begin(), field.end());
+    value.erase(std::find(value.begin(), value.end(), '\0'), value.end());
+    return value;
+}
+
+void readDispatchOptions(const Model& model, std::span<const uint8_t> options, DispatchOpInfo& info) {
+    if (options.empty()) {
+        info.problem = "no custom options";
+        return;
+    }
+    if (!flexbuffers::VerifyBuffer(options.data(), options.size())) {
+        info.problem = "custom options are not a valid flexbuffer";
+        return;
+    }
+    flexbuffers::Reference root = flexbuffers::GetRoot(options.data(), options.size());
+    if (!root.IsMap()) {
+        info.problem = "custom options are not a flexbuffer map";
+        return;
+    }
+    flexbuffers::Map map = root.AsMap();
+    info.name = map["name"].AsString().str();
+    info.bytecodeOffset = map["bytecode_offset"].AsUInt64();
+    info.bytecodeSize = map["bytecode_size"].AsUInt64();
+    uint64_t fileSize = model.bytes().size();
+    info.bytecodeInFile = info.bytecodeSize > 0 && info.bytecodeOffset <= fileSize &&
+                          info.bytecodeSize <= fileSize - info.bytecodeOffset;
+}
+
+}  // namespace
+
+NpuTarget readNpuTarget(const Model& model) {
+    NpuTarget target;
+    if (const MetadataEntry* stamp = model.findMetadata("LiteRtStamp")) {
+        target.vendor = fixedField(stamp->data, 0);
+        target.soc = fixedField(stamp->data, kStampFieldBytes);
+    }
+    return target;
+}
+
+std::vector<DispatchOpInfo> findDispatchOps(const Model& model) {
+    std::vector<DispatchOpInfo> found;
+    for (size_t s = 0; s < model.subgraphs.size(); ++s) {
+        const Subgraph& subgraph = model.subgraphs[s];
+        for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+            const Op& op = subgraph.ops[o];
+            const OpCode& code = model.opCode(op);
+            if (!code.isCustom() || code.customName != kDispatchOpName) continue;
+            DispatchOpInfo info;
+            info.subgraph = static_cast<int>(s);
+            info.op = static_cast<int>(o);
+            readDispatchOptions(model, op.customOptions, info);
+            found.push_back(std::move(info));
+        }
+    }
+    return found;
+}
+
+}  // namespace litestudio

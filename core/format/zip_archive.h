@@ -1,0 +1,40 @@
+#pragma once
+// Read-only view of a zip archive held in memory (a .task bundle, or the
+// associated files appended to a TFLite model with metadata), through libzip.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/support/status.h"
+
+struct zip;
+
+namespace litestudio {
+
+struct ZipEntry {
+    std::string name;
+    uint64_t size = 0;
+    uint64_t compressedSize = 0;
+    bool stored = false;  // kept uncompressed
+};
+
+class ZipArchive {
+public:
+    // The bytes must outlive the archive.
+    static Expected<std::unique_ptr<ZipArchive>> open(std::span<const uint8_t> bytes);
+    ~ZipArchive();
+
+    const std::vector<ZipEntry>& entries() const { return entries_; }
+    // Reads one entry whole; `maxBytes` guards against zip bombs.
+    Expected<std::vector<uint8_t>> read(size_t index, uint64_t maxBytes) const;
+
+private:
+    ZipArchive() = default;
+    ::zip* archive_ = nullptr;
+    std::vector<ZipEntry> entries_;
+};
+
+}  // namespace litestudio

@@ -1,0 +1,36 @@
+#include "core/graph/model.h"
+
+#include <limits>
+
+#include "core/format/builtin_op_names.h"
+
+namespace litestudio {
+
+bool Tensor::hasDynamicShape() const {
+    for (int32_t dim : shapeSignature)
+        if (dim < 0) return true;
+    return false;
+}
+
+int64_t Tensor::elementCount() const {
+    int64_t count = 1;
+    for (int32_t dim : shape) {
+        if (dim < 0) return -1;
+        if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim) return -1;
+        count *= dim;
+    }
+    return count;
+}
+
+std::string OpCode::displayName() const {
+    if (isCustom()) return customName.empty() ? std::string("CUSTOM") : customName;
+    return builtinOpName(builtin);
+}
+
+const MetadataEntry* Model::findMetadata(std::string_view name) const {
+    for (const MetadataEntry& entry : metadata)
+        if (entry.name == name) return &entry;
+    return nullptr;
+}
+
+}  // namespace litestudio

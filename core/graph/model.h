@@ -1,0 +1,117 @@
+#pragma once
+// The graph IR shared by the runtime and the GUI: tensors, ops, subgraphs and
+// signatures of one loaded model. Constant data stays inside the file
+// mapping; spans point into it and `storage()` keeps it alive.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/graph/data_type.h"
+
+namespace litestudio {
+
+namespace schema { struct Operator; struct Model; }
+
+struct Quantization {
+    enum class Scheme { None, PerTensor, PerChannel, Blockwise, MultiAxis, Custom };
+    Scheme scheme = Scheme::None;
+    std::vector<float> scales;
+    std::vector<int64_t> zeroPoints;
+    int axis = 0;                 // per-channel: the dimension the scales run along
+    int scalesTensor = -1;        // blockwise / multi-axis: tensors holding scales
+    int zeroPointsTensor = -1;
+    int blockSize = 0;
+};
+
+struct Tensor {
+    std::string name;
+    DataType type = DataType::Float32;
+    std::vector<int32_t> shape;
+    std::vector<int32_t> shapeSignature;  // -1 marks a dynamic dimension; empty if none given
+    uint32_t buffer = 0;
+    std::span<const uint8_t> data;        // constant contents, empty for activations
+    bool isVariable = false;
+    bool isSparse = false;
+    Quantization quantization;
+
+    bool isConstant() const { return !data.empty(); }
+    bool hasDynamicShape() const;
+    // Element count of `shape`; -1 when it overflows int64.
+    int64_t elementCount() const;
+};
+
+struct OpCode {
+    int32_t builtin = 0;       // BuiltinOperator value; 32 is CUSTOM
+    std::string customName;    // for custom ops
+    int version = 1;
+    bool isCustom() const { return builtin == 32; }
+    // "CONV_2D", or the custom code for custom ops.
+    std::string displayName() const;
+};
+
+struct Op {
+    int code = 0;                       // index into Model::opCodes()
+    std::vector<int> inputs;            // -1 marks an omitted optional input
+    std::vector<int> outputs;
+    std::vector<int> intermediates;
+    std::vector<int> calledSubgraphs;   // WHILE/IF/CALL_ONCE/composite bodies
+    std::span<const uint8_t> customOptions;
+    const schema::Operator* options = nullptr;  // the op's table in the file, for its options
+};
+
+struct Subgraph {
+    std::string name;
+    std::vector<Tensor> tensors;
+    std::vector<Op> ops;          // in execution order
+    std::vector<int> inputs;
+    std::vector<int> outputs;
+};
+
+struct SignatureTensor {
+    std::string name;
+    int tensor = 0;               // index into the signature's subgraph
+};
+
+struct Signature {
+    std::string key;
+    int subgraph = 0;
+    std::vector<SignatureTensor> inputs;
+    std::vector<SignatureTensor> outputs;
+};
+
+struct MetadataEntry {
+    std::string name;
+    std::span<const uint8_t> data;
+};
+
+class Model {
+public:
+    // Bytes of the whole file (or bundle section) and who keeps them alive.
+    Model(std::string label, std::shared_ptr<const void> storage, std::span<const uint8_t> bytes)
+        : label_(std::move(label)), storage_(std::move(storage)), bytes_(bytes) {}
+
+    const std::string& label() const { return label_; }
+    std::span<const uint8_t> bytes() const { return bytes_; }
+
+    uint32_t schemaVersion = 0;
+    std::string description;
+    std::vector<OpCode> opCodes;
+    std::vector<Subgraph> subgraphs;
+    std::vector<Signature> signatures;
+    std::vector<MetadataEntry> metadata;
+    size_t bufferCount = 0;
+    const schema::Model* root = nullptr;
+
+    const OpCode& opCode(const Op& op) const { return opCodes[static_cast<size_t>(op.code)]; }
+    const MetadataEntry* findMetadata(std::string_view name) const;
+
+private:
+    std::string label_;
+    std::shared_ptr<const void> storage_;
+    std::span<const uint8_t> bytes_;
+};
+
+}  // namespace litestudio
