@@ -1,6 +1,7 @@
 #include "core/format/npu_dispatch.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "flatbuffers/flexbuffers.h"
 
@@ -19,13 +20,47 @@ std::string fixedField(std::span<const uint8_t> data, size_t offset) {
     return value;
 }
 
+void checkBytecodeRange(const Model& model, DispatchOpInfo& info) {
+    uint64_t fileSize = model.bytes().size();
+    info.bytecodeInFile = info.bytecodeSize > 0 && info.bytecodeOffset <= fileSize &&
+                          info.bytecodeSize <= fileSize - info.bytecodeOffset;
+}
+
+// Decimal digits starting at `at`, skipping leading NULs; advances `at`.
+uint64_t readDecimalField(std::span<const uint8_t> data, size_t& at) {
+    while (at < data.size() && data[at] == 0) ++at;
+    uint64_t value = 0;
+    for (int digits = 0; at < data.size() && data[at] >= '0' && data[at] <= '9' && digits < 19; ++at, ++digits)
+        value = value * 10 + (data[at] - '0');
+    return value;
+}
+
+// The first LiteRT dispatch format: two fixed fields (function name, then
+// the name of a metadata entry) instead of a flexbuffer; the entry holds
+// "<npu_byte_code>" followed by the bytecode's offset and size in decimal.
+bool readLegacyDispatchOptions(const Model& model, std::span<const uint8_t> options, DispatchOpInfo& info) {
+    constexpr std::string_view kTag = "<npu_byte_code>";
+    if (options.size() != 2 * kStampFieldBytes) return false;
+    info.name = fixedField(options, 0);
+    const MetadataEntry* entry = model.findMetadata(fixedField(options, kStampFieldBytes));
+    if (!entry || entry->data.size() < kTag.size() ||
+        std::string_view(reinterpret_cast<const char*>(entry->data.data()), kTag.size()) != kTag)
+        return false;
+    size_t at = kTag.size();
+    info.bytecodeOffset = readDecimalField(entry->data, at);
+    info.bytecodeSize = readDecimalField(entry->data, at);
+    checkBytecodeRange(model, info);
+    return true;
+}
+
 void readDispatchOptions(const Model& model, std::span<const uint8_t> options, DispatchOpInfo& info) {
     if (options.empty()) {
         info.problem = "no custom options";
         return;
     }
     if (!flexbuffers::VerifyBuffer(options.data(), options.size())) {
-        info.problem = "custom options are not a valid flexbuffer";
+        if (!readLegacyDispatchOptions(model, options, info))
+            info.problem = "custom options are neither a flexbuffer nor the legacy fixed-field layout";
         return;
     }
     flexbuffers::Reference root = flexbuffers::GetRoot(options.data(), options.size());
@@ -37,9 +72,7 @@ void readDispatchOptions(const Model& model, std::span<const uint8_t> options, D
     info.name = map["name"].AsString().str();
     info.bytecodeOffset = map["bytecode_offset"].AsUInt64();
     info.bytecodeSize = map["bytecode_size"].AsUInt64();
-    uint64_t fileSize = model.bytes().size();
-    info.bytecodeInFile = info.bytecodeSize > 0 && info.bytecodeOffset <= fileSize &&
-                          info.bytecodeSize <= fileSize - info.bytecodeOffset;
+    checkBytecodeRange(model, info);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ class Reader {
 public:
     Reader(std::string label, std::span<const uint8_t> bytes) : label_(std::move(label)), bytes_(bytes) {}
 
-    Status error(const std::string& what) const { return Status::error(label_ + ": " + what); }
+    // Messages are bare here; readTfliteModel() puts the file name in front.
+    static Status error(const std::string& what) { return Status::error(what); }
 
     // Bytes of buffer `index`: inline data, or a range after the flatbuffer
     // (models over 2 GB store weights there, addressed from the file start).
@@ -230,8 +231,14 @@ public:
         model->schemaVersion = raw->version();
         model->description = toString(raw->description());
         model->bufferCount = raw->buffers() ? raw->buffers()->size() : 0;
-        if (raw->version() != 3)
+        if (raw->version() != 3) {
+            // Without the identifier, a version mismatch means the bytes merely
+            // happen to parse; it is some other flatbuffer.
+            if (!hasTfliteIdentifier(bytes_))
+                return error("not a TFLite model: no \"TFL3\" identifier, and read as a model it claims schema "
+                             "version " + std::to_string(raw->version()));
             return error("unsupported TFLite schema version " + std::to_string(raw->version()) + " (expected 3)");
+        }
         if (raw->operator_codes()) {
             for (const schema::OperatorCode* code : *raw->operator_codes()) {
                 auto opCode = readOpCode(code);
@@ -268,7 +275,7 @@ public:
                 model->metadata.push_back({toString(rawEntry->name()), *data});
             }
         }
-        LS_RETURN_IF_ERROR(validateModel(*model).withContext(label_));
+        LS_RETURN_IF_ERROR(validateModel(*model));
         return model;
     }
 
@@ -283,9 +290,11 @@ bool hasTfliteIdentifier(std::span<const uint8_t> bytes) {
     return bytes.size() >= 8 && std::memcmp(bytes.data() + 4, "TFL3", 4) == 0;
 }
 
-Expected<std::shared_ptr<Model>> readTfliteModel(std::string label, std::shared_ptr<const void> storage,
+Expected<std::shared_ptr<Model>> readTfliteModel(const std::string& label, std::shared_ptr<const void> storage,
                                                  std::span<const uint8_t> bytes) {
-    return Reader(std::move(label), bytes).read(std::move(storage));
+    auto model = Reader(label, bytes).read(std::move(storage));
+    if (!model) return model.status().withContext(label);
+    return model;
 }
 
 }  // namespace litestudio

@@ -18,7 +18,7 @@ bool hasTfliteIdentifier(std::span<const uint8_t> bytes);
 
 // `label` names the model in messages (a path, or "bundle.task:TF_LITE_PREFILL_DECODE").
 // `storage` keeps `bytes` alive for as long as the model lives.
-Expected<std::shared_ptr<Model>> readTfliteModel(std::string label, std::shared_ptr<const void> storage,
+Expected<std::shared_ptr<Model>> readTfliteModel(const std::string& label, std::shared_ptr<const void> storage,
                                                  std::span<const uint8_t> bytes);
 
 }  // namespace litestudio

@@ -1,0 +1,168 @@
+#include "core/format/model_builder.h"
+
+#include <cstring>
+#include <map>
+
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+int ModelBuilder::addSubgraph(std::string name) {
+    subgraphs_.push_back({});
+    subgraphs_.back().name = std::move(name);
+    return static_cast<int>(subgraphs_.size()) - 1;
+}
+
+int ModelBuilder::addTensor(TensorSpec spec) {
+    if (subgraphs_.empty()) addSubgraph();
+    current().tensors.push_back(std::move(spec));
+    return static_cast<int>(current().tensors.size()) - 1;
+}
+
+int ModelBuilder::addConstant(std::string name, DataType type, std::vector<int32_t> shape, std::vector<uint8_t> data) {
+    TensorSpec spec;
+    spec.name = std::move(name);
+    spec.type = type;
+    spec.shape = std::move(shape);
+    spec.data = std::move(data);
+    return addTensor(std::move(spec));
+}
+
+int ModelBuilder::addFloatConstant(std::string name, std::vector<int32_t> shape, const std::vector<float>& values) {
+    return addConstant(std::move(name), DataType::Float32, std::move(shape), floatBytes(values));
+}
+
+void ModelBuilder::addOp(OpSpec spec) {
+    if (subgraphs_.empty()) addSubgraph();
+    current().ops.push_back(std::move(spec));
+}
+
+std::vector<uint8_t> floatBytes(const std::vector<float>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(float));
+    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+namespace {
+constexpr uint64_t kOutsideAlignment = 64;
+uint64_t alignUp(uint64_t value) { return (value + kOutsideAlignment - 1) / kOutsideAlignment * kOutsideAlignment; }
+}  // namespace
+
+std::vector<uint8_t> ModelBuilder::finish() const {
+    std::vector<const std::vector<uint8_t>*> outside;
+    std::vector<uint8_t> bytes = serialize(0, outside);
+    if (!buffersOutside_) return bytes;
+    // Offsets are fixed-width fields, so the second pass, with the real
+    // offsets, produces a flatbuffer of the same size.
+    outside.clear();
+    bytes = serialize(alignUp(bytes.size()), outside);
+    for (const std::vector<uint8_t>* data : outside) {
+        bytes.resize(alignUp(bytes.size()), 0);
+        bytes.insert(bytes.end(), data->begin(), data->end());
+    }
+    return bytes;
+}
+
+std::vector<uint8_t> ModelBuilder::serialize(uint64_t dataStart,
+                                             std::vector<const std::vector<uint8_t>*>& outside) const {
+    using namespace flatbuffers;
+    FlatBufferBuilder fbb;
+    // Buffer 0 is the empty sentinel that activations point at.
+    std::vector<Offset<schema::Buffer>> buffers{schema::CreateBuffer(fbb)};
+    uint64_t nextOffset = dataStart;
+    auto addBuffer = [&](const std::vector<uint8_t>& data) {
+        if (buffersOutside_) {
+            // The first pass only needs non-default values of the same width.
+            uint64_t offset = dataStart == 0 ? 2 : nextOffset;
+            nextOffset = alignUp(nextOffset + data.size());
+            outside.push_back(&data);
+            buffers.push_back(schema::CreateBuffer(fbb, 0, offset, data.size() ? data.size() : 1));
+        } else {
+            fbb.ForceVectorAlignment(data.size(), 1, 16);
+            auto vector = fbb.CreateVector(data);
+            buffers.push_back(schema::CreateBuffer(fbb, vector));
+        }
+        return static_cast<uint32_t>(buffers.size() - 1);
+    };
+
+    // Operator codes are shared by all subgraphs: one per (builtin, custom name).
+    std::map<std::pair<int32_t, std::string>, uint32_t> codeIndex;
+    std::vector<Offset<schema::OperatorCode>> codes;
+    auto codeFor = [&](const OpSpec& op) {
+        auto key = std::make_pair(op.builtin, op.customName);
+        auto found = codeIndex.find(key);
+        if (found != codeIndex.end()) return found->second;
+        auto custom = op.customName.empty() ? Offset<String>() : fbb.CreateString(op.customName);
+        int8_t deprecated = static_cast<int8_t>(op.builtin < 127 ? op.builtin : 127);
+        codes.push_back(schema::CreateOperatorCode(fbb, deprecated, custom, 1,
+                                                   static_cast<schema::BuiltinOperator>(op.builtin)));
+        uint32_t index = static_cast<uint32_t>(codes.size() - 1);
+        codeIndex[key] = index;
+        return index;
+    };
+
+    std::vector<Offset<schema::SubGraph>> subgraphs;
+    for (const SubgraphSpec& subgraph : subgraphs_) {
+        std::vector<Offset<schema::Tensor>> tensors;
+        for (const TensorSpec& tensor : subgraph.tensors) {
+            uint32_t buffer = tensor.bufferOverride >= 0 ? static_cast<uint32_t>(tensor.bufferOverride)
+                              : tensor.data.empty()      ? 0
+                                                         : addBuffer(tensor.data);
+            Offset<schema::QuantizationParameters> quantization;
+            if (!tensor.scales.empty())
+                quantization = schema::CreateQuantizationParameters(
+                    fbb, 0, 0, fbb.CreateVector(tensor.scales), fbb.CreateVector(tensor.zeroPoints),
+                    schema::QuantizationDetails_NONE, 0, tensor.quantizedDimension);
+            auto signature = tensor.shapeSignature.empty() ? Offset<Vector<int32_t>>()
+                                                           : fbb.CreateVector(tensor.shapeSignature);
+            tensors.push_back(schema::CreateTensor(fbb, fbb.CreateVector(tensor.shape),
+                                                   static_cast<schema::TensorType>(tensor.type), buffer,
+                                                   fbb.CreateString(tensor.name), quantization, tensor.isVariable, 0,
+                                                   signature));
+        }
+        std::vector<Offset<schema::Operator>> ops;
+        for (const OpSpec& op : subgraph.ops) {
+            uint32_t code = codeFor(op);
+            std::pair<uint8_t, uint32_t> options{0, 0}, options2{0, 0};
+            if (op.options) options = op.options(fbb);
+            if (op.options2) options2 = op.options2(fbb);
+            auto custom = op.customOptions.empty() ? Offset<Vector<uint8_t>>() : fbb.CreateVector(op.customOptions);
+            ops.push_back(schema::CreateOperator(
+                fbb, code, fbb.CreateVector(op.inputs), fbb.CreateVector(op.outputs),
+                static_cast<schema::BuiltinOptions>(options.first), Offset<void>(options.second), custom,
+                schema::CustomOptionsFormat_FLEXBUFFERS, 0, 0, 0, 0,
+                static_cast<schema::BuiltinOptions2>(options2.first), Offset<void>(options2.second)));
+        }
+        subgraphs.push_back(schema::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(subgraph.inputs),
+                                                   fbb.CreateVector(subgraph.outputs), fbb.CreateVector(ops),
+                                                   fbb.CreateString(subgraph.name)));
+    }
+
+    std::vector<Offset<schema::SignatureDef>> signatures;
+    for (const SignatureSpec& signature : signatures_) {
+        auto maps = [&](const std::vector<std::pair<std::string, int>>& entries) {
+            std::vector<Offset<schema::TensorMap>> out;
+            for (const auto& [name, tensor] : entries)
+                out.push_back(schema::CreateTensorMap(fbb, fbb.CreateString(name), static_cast<uint32_t>(tensor)));
+            return fbb.CreateVector(out);
+        };
+        auto inputs = maps(signature.inputs);
+        auto outputs = maps(signature.outputs);
+        signatures.push_back(schema::CreateSignatureDef(fbb, inputs, outputs, fbb.CreateString(signature.key),
+                                                        static_cast<uint32_t>(signature.subgraph)));
+    }
+
+    std::vector<Offset<schema::Metadata>> metadata;
+    for (const auto& [name, data] : metadata_) {
+        uint32_t buffer = addBuffer(data);
+        metadata.push_back(schema::CreateMetadata(fbb, fbb.CreateString(name), buffer));
+    }
+
+    auto model = schema::CreateModel(fbb, version_, fbb.CreateVector(codes), fbb.CreateVector(subgraphs),
+                                     fbb.CreateString(description_), fbb.CreateVector(buffers), 0,
+                                     fbb.CreateVector(metadata), fbb.CreateVector(signatures));
+    fbb.Finish(model, "TFL3");
+    return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+}  // namespace litestudio

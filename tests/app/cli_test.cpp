@@ -1,0 +1,100 @@
+// litestudio-cli as a user runs it: exit codes, stdout, and the one-line
+// "error:" on stderr.
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "tests/support/test_paths.h"
+
+namespace litestudio {
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+CliResult runCli(const std::string& arguments) {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    static int calls = 0;
+    std::filesystem::path dir = testing::scratchDir(std::string("cli-") + test->name() + "-" + std::to_string(calls++));
+    std::string command = std::string(LITESTUDIO_CLI) + " " + arguments + " >" + (dir / "out").string() + " 2>" +
+                          (dir / "err").string();
+    int status = std::system(command.c_str());
+    CliResult result;
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = slurp(dir / "out");
+    result.err = slurp(dir / "err");
+    std::cout << "  $ litestudio-cli " << arguments << "  -> exit " << result.exitCode << "\n";
+    return result;
+}
+
+std::string sample() { return (testing::sourceDir() / "resources/samples/sample_classifier.tflite").string(); }
+
+TEST(Cli, HelpListsSubcommands) {
+    CliResult result = runCli("--help");
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.out.find("inspect MODEL"), std::string::npos) << result.out;
+}
+
+TEST(Cli, Version) {
+    CliResult result = runCli("--version");
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_EQ(result.out.rfind("litestudio-cli ", 0), 0u) << result.out;
+}
+
+TEST(Cli, InspectPrintsASummary) {
+    CliResult result = runCli("inspect " + sample());
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("serving_default"), std::string::npos);
+    EXPECT_TRUE(result.err.empty()) << result.err;
+}
+
+TEST(Cli, InspectJsonParses) {
+    CliResult result = runCli("inspect --json " + sample());
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    nlohmann::json json = nlohmann::json::parse(result.out);
+    EXPECT_EQ(json["model"]["op_count"], 7);
+}
+
+void expectOneErrorLine(const CliResult& result, const std::string& fragment) {
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    EXPECT_EQ(result.err.rfind("error: ", 0), 0u) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_NE(result.err.find(fragment), std::string::npos) << result.err;
+}
+
+TEST(Cli, MissingFileIsOneErrorLine) {
+    expectOneErrorLine(runCli("inspect /nonexistent/model.tflite"), "cannot open: No such file or directory");
+}
+
+TEST(Cli, BrokenModelIsOneErrorLine) {
+    expectOneErrorLine(runCli("inspect " + testing::sharedModel("litert-testdata/testdata_0_subgraphs.bin").string()),
+                       "the model has no subgraphs");
+}
+
+TEST(Cli, DirectoryIsOneErrorLine) { expectOneErrorLine(runCli("inspect /tmp"), "not a regular file"); }
+
+TEST(Cli, UsageErrors) {
+    expectOneErrorLine(runCli("inspect"), "expected one MODEL path");
+    expectOneErrorLine(runCli("inspect --bogus " + sample()), "unknown option --bogus");
+    expectOneErrorLine(runCli("frobnicate"), "unknown command 'frobnicate'");
+}
+
+}  // namespace
+}  // namespace litestudio
