@@ -61,14 +61,14 @@ std::vector<uint8_t> writeLitertlmBundle(const Pairs& systemMetadata, const std:
     }
     std::vector<uint8_t> header = writeHeader(systemMetadata, sections, begins);
 
-    std::vector<uint8_t> out(kFixedHeaderBytes, 0);
+    std::vector<uint8_t> out(kFixedHeaderBytes + header.size(), 0);
     std::memcpy(out.data(), "LITERTLM", 8);
     putLittleEndian(out, 8, &kMajorVersion, 4);
     putLittleEndian(out, 12, &kMinorVersion, 4);
     putLittleEndian(out, 16, &kPatchVersion, 4);
     uint64_t headerEnd = kFixedHeaderBytes + header.size();
     putLittleEndian(out, 24, &headerEnd, 8);
-    out.insert(out.end(), header.begin(), header.end());
+    std::memcpy(out.data() + kFixedHeaderBytes, header.data(), header.size());
     for (size_t i = 0; i < sections.size(); ++i) {
         out.resize(begins[i], 0);
         out.insert(out.end(), sections[i].data.begin(), sections[i].data.end());
