@@ -22,7 +22,8 @@ flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<litertlm::KeyValuePa
     std::vector<flatbuffers::Offset<litertlm::KeyValuePair>> out;
     for (const auto& [key, value] : pairs) {
         auto keyOffset = fbb.CreateString(key);
-        auto valueOffset = litertlm::CreateStringValue(fbb, fbb.CreateString(value));
+        auto valueText = fbb.CreateString(value);
+        auto valueOffset = litertlm::CreateStringValue(fbb, valueText);
         out.push_back(litertlm::CreateKeyValuePair(fbb, keyOffset, litertlm::VData_StringValue, valueOffset.Union()));
     }
     return fbb.CreateVector(out);
@@ -39,8 +40,10 @@ std::vector<uint8_t> writeHeader(const Pairs& systemMetadata, const std::vector<
         objects.push_back(litertlm::CreateSectionObject(fbb, items, begins[i], begins[i] + sections[i].data.size(),
                                                         static_cast<litertlm::AnySectionDataType>(sections[i].type)));
     }
-    auto sectionMetadata = litertlm::CreateSectionMetadata(fbb, fbb.CreateVector(objects));
-    auto system = litertlm::CreateSystemMetadata(fbb, writePairs(fbb, systemMetadata));
+    auto objectVector = fbb.CreateVector(objects);
+    auto sectionMetadata = litertlm::CreateSectionMetadata(fbb, objectVector);
+    auto systemPairs = writePairs(fbb, systemMetadata);
+    auto system = litertlm::CreateSystemMetadata(fbb, systemPairs);
     fbb.Finish(litertlm::CreateLiteRTLMMetaData(fbb, system, sectionMetadata));
     return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }

@@ -108,17 +108,22 @@ std::vector<uint8_t> ModelBuilder::serialize(uint64_t dataStart,
             uint32_t buffer = tensor.bufferOverride >= 0 ? static_cast<uint32_t>(tensor.bufferOverride)
                               : tensor.data.empty()      ? 0
                                                          : addBuffer(tensor.data);
+            // Nested objects are created in separate statements: argument
+            // evaluation order differs between compilers, and the bytes must not.
             Offset<schema::QuantizationParameters> quantization;
-            if (!tensor.scales.empty())
-                quantization = schema::CreateQuantizationParameters(
-                    fbb, 0, 0, fbb.CreateVector(tensor.scales), fbb.CreateVector(tensor.zeroPoints),
-                    schema::QuantizationDetails_NONE, 0, tensor.quantizedDimension);
+            if (!tensor.scales.empty()) {
+                auto scales = fbb.CreateVector(tensor.scales);
+                auto zeroPoints = fbb.CreateVector(tensor.zeroPoints);
+                quantization = schema::CreateQuantizationParameters(fbb, 0, 0, scales, zeroPoints,
+                                                                    schema::QuantizationDetails_NONE, 0,
+                                                                    tensor.quantizedDimension);
+            }
             auto signature = tensor.shapeSignature.empty() ? Offset<Vector<int32_t>>()
                                                            : fbb.CreateVector(tensor.shapeSignature);
-            tensors.push_back(schema::CreateTensor(fbb, fbb.CreateVector(tensor.shape),
-                                                   static_cast<schema::TensorType>(tensor.type), buffer,
-                                                   fbb.CreateString(tensor.name), quantization, tensor.isVariable, 0,
-                                                   signature));
+            auto shape = fbb.CreateVector(tensor.shape);
+            auto name = fbb.CreateString(tensor.name);
+            tensors.push_back(schema::CreateTensor(fbb, shape, static_cast<schema::TensorType>(tensor.type), buffer,
+                                                   name, quantization, tensor.isVariable, 0, signature));
         }
         std::vector<Offset<schema::Operator>> ops;
         for (const OpSpec& op : subgraph.ops) {
@@ -127,40 +132,54 @@ std::vector<uint8_t> ModelBuilder::serialize(uint64_t dataStart,
             if (op.options) options = op.options(fbb);
             if (op.options2) options2 = op.options2(fbb);
             auto custom = op.customOptions.empty() ? Offset<Vector<uint8_t>>() : fbb.CreateVector(op.customOptions);
+            auto inputs = fbb.CreateVector(op.inputs);
+            auto outputs = fbb.CreateVector(op.outputs);
             ops.push_back(schema::CreateOperator(
-                fbb, code, fbb.CreateVector(op.inputs), fbb.CreateVector(op.outputs),
+                fbb, code, inputs, outputs,
                 static_cast<schema::BuiltinOptions>(options.first), Offset<void>(options.second), custom,
                 schema::CustomOptionsFormat_FLEXBUFFERS, 0, 0, 0, 0,
                 static_cast<schema::BuiltinOptions2>(options2.first), Offset<void>(options2.second)));
         }
-        subgraphs.push_back(schema::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(subgraph.inputs),
-                                                   fbb.CreateVector(subgraph.outputs), fbb.CreateVector(ops),
-                                                   fbb.CreateString(subgraph.name)));
+        auto tensorVector = fbb.CreateVector(tensors);
+        auto inputs = fbb.CreateVector(subgraph.inputs);
+        auto outputs = fbb.CreateVector(subgraph.outputs);
+        auto opVector = fbb.CreateVector(ops);
+        auto name = fbb.CreateString(subgraph.name);
+        subgraphs.push_back(schema::CreateSubGraph(fbb, tensorVector, inputs, outputs, opVector, name));
     }
 
     std::vector<Offset<schema::SignatureDef>> signatures;
     for (const SignatureSpec& signature : signatures_) {
         auto maps = [&](const std::vector<std::pair<std::string, int>>& entries) {
             std::vector<Offset<schema::TensorMap>> out;
-            for (const auto& [name, tensor] : entries)
-                out.push_back(schema::CreateTensorMap(fbb, fbb.CreateString(name), static_cast<uint32_t>(tensor)));
+            for (const auto& [name, tensor] : entries) {
+                auto nameOffset = fbb.CreateString(name);
+                out.push_back(schema::CreateTensorMap(fbb, nameOffset, static_cast<uint32_t>(tensor)));
+            }
             return fbb.CreateVector(out);
         };
         auto inputs = maps(signature.inputs);
         auto outputs = maps(signature.outputs);
-        signatures.push_back(schema::CreateSignatureDef(fbb, inputs, outputs, fbb.CreateString(signature.key),
-                                                        static_cast<uint32_t>(signature.subgraph)));
+        auto key = fbb.CreateString(signature.key);
+        signatures.push_back(
+            schema::CreateSignatureDef(fbb, inputs, outputs, key, static_cast<uint32_t>(signature.subgraph)));
     }
 
     std::vector<Offset<schema::Metadata>> metadata;
     for (const auto& [name, data] : metadata_) {
         uint32_t buffer = addBuffer(data);
-        metadata.push_back(schema::CreateMetadata(fbb, fbb.CreateString(name), buffer));
+        auto nameOffset = fbb.CreateString(name);
+        metadata.push_back(schema::CreateMetadata(fbb, nameOffset, buffer));
     }
 
-    auto model = schema::CreateModel(fbb, version_, fbb.CreateVector(codes), fbb.CreateVector(subgraphs),
-                                     fbb.CreateString(description_), fbb.CreateVector(buffers), 0,
-                                     fbb.CreateVector(metadata), fbb.CreateVector(signatures));
+    auto codeVector = fbb.CreateVector(codes);
+    auto subgraphVector = fbb.CreateVector(subgraphs);
+    auto description = fbb.CreateString(description_);
+    auto bufferVector = fbb.CreateVector(buffers);
+    auto metadataVector = fbb.CreateVector(metadata);
+    auto signatureVector = fbb.CreateVector(signatures);
+    auto model = schema::CreateModel(fbb, version_, codeVector, subgraphVector, description, bufferVector, 0,
+                                     metadataVector, signatureVector);
     fbb.Finish(model, "TFL3");
     return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

@@ -1,5 +1,6 @@
 #include "core/format/tflite_reader.h"
 
+#include <bit>
 #include <cstring>
 
 #include "core/format/model_validator.h"
@@ -14,12 +15,22 @@ constexpr int32_t kPlaceholderForGreaterOpCodes = 127;
 constexpr flatbuffers::uoffset_t kMaxVerifierDepth = 128;
 constexpr flatbuffers::uoffset_t kMaxVerifierTables = 100'000'000;
 
+static_assert(std::endian::native == std::endian::little, "the TFLite format is little-endian");
+
+// The verifier only proves vectors 4-byte aligned, so 8-byte elements
+// (zero points) may sit misaligned in a hostile file: copy bytes, never
+// dereference.
 template <typename T, typename V>
 std::vector<T> toVector(const flatbuffers::Vector<V>* values) {
     std::vector<T> out;
     if (!values) return out;
     out.reserve(values->size());
-    for (auto value : *values) out.push_back(static_cast<T>(value));
+    const uint8_t* raw = values->Data();
+    for (uint32_t i = 0; i < values->size(); ++i) {
+        V value;
+        std::memcpy(&value, raw + i * sizeof(V), sizeof(V));
+        out.push_back(static_cast<T>(value));
+    }
     return out;
 }
 
@@ -57,27 +68,25 @@ public:
     Status readQuantization(const schema::QuantizationParameters* params, Tensor& tensor) const {
         Quantization& q = tensor.quantization;
         if (!params) return Status::ok();
-        switch (params->details_type()) {
-        case schema::QuantizationDetails_BlockwiseQuantization: {
-            const auto* details = params->details_as_BlockwiseQuantization();
+        if (params->details_type() != schema::QuantizationDetails_NONE && !params->details())
+            return error("quantization details of type " + std::to_string(params->details_type()) + " are missing");
+        if (const auto* details = params->details_as_BlockwiseQuantization()) {
             q.scheme = Quantization::Scheme::Blockwise;
             q.scalesTensor = details->scales();
             q.zeroPointsTensor = details->zero_points();
             q.blockSize = details->block_size();
             return Status::ok();
         }
-        case schema::QuantizationDetails_MultiAxisQuantization: {
-            const auto* details = params->details_as_MultiAxisQuantization();
+        if (const auto* details = params->details_as_MultiAxisQuantization()) {
             q.scheme = Quantization::Scheme::MultiAxis;
             q.scalesTensor = details->scales();
             q.zeroPointsTensor = details->zero_points();
             q.blockSize = details->block_size();
             return Status::ok();
         }
-        case schema::QuantizationDetails_CustomQuantization:
+        if (params->details_type() == schema::QuantizationDetails_CustomQuantization) {
             q.scheme = Quantization::Scheme::Custom;
             return Status::ok();
-        default: break;
         }
         q.scales = toVector<float>(params->scale());
         q.zeroPoints = toVector<int64_t>(params->zero_point());
@@ -100,50 +109,36 @@ public:
         return out;
     }
 
+    // A union's type tag may name a table whose value the file leaves out:
+    // every options pointer below can be null.
     static void collectCalledSubgraphs(const schema::Operator& raw, Op& op) {
         auto add = [&](int index) { op.calledSubgraphs.push_back(index); };
-        switch (raw.builtin_options_type()) {
-        case schema::BuiltinOptions_WhileOptions:
-            add(raw.builtin_options_as_WhileOptions()->cond_subgraph_index());
-            add(raw.builtin_options_as_WhileOptions()->body_subgraph_index());
-            break;
-        case schema::BuiltinOptions_IfOptions:
-            add(raw.builtin_options_as_IfOptions()->then_subgraph_index());
-            add(raw.builtin_options_as_IfOptions()->else_subgraph_index());
-            break;
-        case schema::BuiltinOptions_CallOnceOptions:
-            add(raw.builtin_options_as_CallOnceOptions()->init_subgraph_index());
-            break;
-        case schema::BuiltinOptions_CallOptions:
-            add(static_cast<int>(raw.builtin_options_as_CallOptions()->subgraph()));
-            break;
-        default: break;
+        if (const auto* options = raw.builtin_options_as_WhileOptions()) {
+            add(options->cond_subgraph_index());
+            add(options->body_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_as_IfOptions()) {
+            add(options->then_subgraph_index());
+            add(options->else_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_as_CallOnceOptions()) {
+            add(options->init_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_as_CallOptions()) {
+            add(options->subgraph() > 0x7fffffffu ? -1 : static_cast<int>(options->subgraph()));
         }
-        switch (raw.builtin_options_2_type()) {
-        case schema::BuiltinOptions2_StableHLOCompositeOptions:
-            add(raw.builtin_options_2_as_StableHLOCompositeOptions()->decomposition_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloWhileOptions:
-            add(raw.builtin_options_2_as_StablehloWhileOptions()->cond_subgraph_index());
-            add(raw.builtin_options_2_as_StablehloWhileOptions()->body_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloReduceOptions:
-            add(raw.builtin_options_2_as_StablehloReduceOptions()->body_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloReduceWindowOptions:
-            add(raw.builtin_options_2_as_StablehloReduceWindowOptions()->body_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloSortOptions:
-            add(raw.builtin_options_2_as_StablehloSortOptions()->comparator_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloScatterOptions:
-            add(raw.builtin_options_2_as_StablehloScatterOptions()->update_computation_subgraph_index());
-            break;
-        case schema::BuiltinOptions2_StablehloCaseOptions:
-            for (int index : toVector<int>(raw.builtin_options_2_as_StablehloCaseOptions()->branch_subgraph_indices()))
-                add(index);
-            break;
-        default: break;
+        if (const auto* options = raw.builtin_options_2_as_StableHLOCompositeOptions()) {
+            add(options->decomposition_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloWhileOptions()) {
+            add(options->cond_subgraph_index());
+            add(options->body_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloReduceOptions()) {
+            add(options->body_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloReduceWindowOptions()) {
+            add(options->body_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloSortOptions()) {
+            add(options->comparator_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloScatterOptions()) {
+            add(options->update_computation_subgraph_index());
+        } else if (const auto* options = raw.builtin_options_2_as_StablehloCaseOptions()) {
+            for (int index : toVector<int>(options->branch_subgraph_indices())) add(index);
         }
     }
 
@@ -184,7 +179,8 @@ public:
                 if (!data)
                     return data.status().withContext(where + " tensor " + std::to_string(t) + " '" + tensor.name + "'");
                 tensor.data = *data;
-                LS_RETURN_IF_ERROR(readQuantization(rawTensor->quantization(), tensor));
+                LS_RETURN_IF_ERROR(readQuantization(rawTensor->quantization(), tensor)
+                                       .withContext(where + " tensor " + std::to_string(t) + " '" + tensor.name + "'"));
                 out.tensors.push_back(std::move(tensor));
             }
         }

@@ -210,3 +210,28 @@ TEST(SharedModels, ControlFlowSubgraphsAndFlexOps) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+// Every input the fuzz corpus keeps (seeds and past findings) loads or fails
+// cleanly; under the sanitizer build this replays old crashes.
+TEST(FuzzCorpus, EveryKeptInputLoadsOrFailsCleanly) {
+    std::filesystem::path corpus = testing::sourceDir() / "tests/fuzz/corpus/model_file";
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+        auto bytes = std::make_shared<std::vector<uint8_t>>(testing::readFileBytes(entry.path()));
+        auto file = openModelBytes(entry.path().filename().string(), bytes, *bytes);
+        if (file) {
+            FileSummary summary = summarizeFile(*file);
+            (void)fileSummaryToText(summary);
+        }
+        std::cout << "  " << entry.path().filename().string() << ": "
+                  << (file ? "loaded" : file.errorMessage().substr(0, 160)) << "\n";
+        ++files;
+    }
+    EXPECT_GE(files, 4);
+}
+
+}  // namespace
+}  // namespace litestudio

@@ -212,3 +212,21 @@ TEST(TfliteReader, RejectsPerChannelScalesThatDoNotMatchTheAxis) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+// Found by the fuzzer: a union type tag whose table is left out of the file.
+TEST(TfliteReader, UnionTypeWithoutItsTableIsNotACrash) {
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    builder.addOp({schema::BuiltinOperator_IF, {}, {}, {}, [](auto&) {
+                       return std::pair<uint8_t, uint32_t>(schema::BuiltinOptions_IfOptions, 0);
+                   }});
+    auto model = load(builder.finish());
+    ASSERT_TRUE(model) << model.errorMessage();
+    EXPECT_TRUE((*model)->subgraphs[0].ops[0].calledSubgraphs.empty());
+}
+
+}  // namespace
+}  // namespace litestudio

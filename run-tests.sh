@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test:
+#   1. the normal build (gcc): unit, shared-model, CLI and offscreen GUI tests;
+#   2. an ASan+UBSan build (clang) of core: the same core tests under the
+#      sanitizers, plus a bounded libFuzzer run of the model loader.
+# Tests read ../shared beside the project.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packaging/install-build-deps.sh
+jobs=2
+
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/test -j$jobs
+(cd build/test && QT_QPA_PLATFORM=offscreen ctest -j$jobs --output-on-failure)
+
+CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLITESTUDIO_BUILD_GUI=OFF -DLITESTUDIO_FUZZ=ON >/dev/null
+cmake --build build/sanitize -j$jobs
+(cd build/sanitize && ctest -j$jobs --output-on-failure)

@@ -1,0 +1,15 @@
+# Runs a libFuzzer target for a bounded time over the kept corpus and the
+# shared models; fails on any crash, leak, timeout or sanitizer report.
+file(REMOVE_RECURSE ${SCRATCH})
+file(MAKE_DIRECTORY ${SCRATCH})
+if(NOT EXISTS ${SHARED_MODELS})
+  message(FATAL_ERROR "missing ${SHARED_MODELS}: the fuzz seeds include the shared models")
+endif()
+file(GLOB shared_sets LIST_DIRECTORIES true ${SHARED_MODELS}/*)
+execute_process(
+  COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=4096 -max_len=262144
+          -print_final_stats=1 -artifact_prefix=${SCRATCH}/ ${SCRATCH} ${CORPUS} ${shared_sets}
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the fuzzer found a failing input (exit ${result}); see the artifact in ${SCRATCH}")
+endif()
