@@ -100,6 +100,7 @@ void MainWindow::showResult(const LoadResult& result) {
     currentPath_ = result.path;
     showingError_ = !result.ok;
     overview_->setHtml(result.ok ? summaryToHtml(result.summary) : errorToHtml(result.path, result.error));
+    overview_->moveCursor(QTextCursor::Start);
     pages_->setCurrentWidget(overview_);
     setWindowTitle(QFileInfo(result.path).fileName() + " — LiteStudio");
     statusLabel_->setText(result.ok ? "Loaded " + result.path : "Could not open " + result.path);

@@ -36,6 +36,17 @@ QString modelHtml(const ModelSummary& model) {
     html += row({"<b>Parameters</b>", escaped(formatCount(model.parameterCount)) + " in " +
                                           escaped(formatBytes(model.parameterBytes))});
     html += "</table>";
+    if (!model.dispatchOps.empty() || !model.npuTarget.vendor.empty()) {
+        html += "<h2>NPU</h2>";
+        if (!model.npuTarget.vendor.empty())
+            html += "<p>Compiled for <b>" + escaped(model.npuTarget.vendor) + " " + escaped(model.npuTarget.soc) +
+                    "</b></p>";
+        html += "<table>" + row({"subgraph", "op", "partition", "bytecode"}, true);
+        for (const DispatchOpInfo& op : model.dispatchOps)
+            html += row({QString::number(op.subgraph), QString::number(op.op), escaped(op.name),
+                         op.problem.empty() ? escaped(formatBytes(op.bytecodeSize)) : escaped(op.problem)});
+        html += "</table>";
+    }
 
     html += "<h2>Signatures</h2>";
     for (const SignatureSummary& signature : model.signatures) {
@@ -59,11 +70,13 @@ QString modelHtml(const ModelSummary& model) {
         html += row({escaped(entry.name), QString::number(entry.count)});
     html += "</table>";
 
-    html += "<h2>Parameters by dtype</h2><table>" + row({"dtype", "tensors", "values", "bytes"}, true);
-    for (const ParameterGroup& group : model.parameters)
-        html += row({escaped(std::string(dataTypeName(group.type))), QString::number(group.tensors),
-                     escaped(formatCount(group.elements)), escaped(formatBytes(group.bytes))});
-    html += "</table>";
+    if (!model.parameters.empty()) {
+        html += "<h2>Parameters by dtype</h2><table>" + row({"dtype", "tensors", "values", "bytes"}, true);
+        for (const ParameterGroup& group : model.parameters)
+            html += row({escaped(std::string(dataTypeName(group.type))), QString::number(group.tensors),
+                         escaped(formatCount(group.elements)), escaped(formatBytes(group.bytes))});
+        html += "</table>";
+    }
 
     if (!model.quantization.empty()) {
         html += "<h2>Quantization</h2><table>" + row({"scheme", "tensors"}, true);
@@ -74,17 +87,6 @@ QString modelHtml(const ModelSummary& model) {
     if (!model.customOps.empty()) {
         html += "<h2>Custom ops</h2><table>" + row({"op", "count"}, true);
         for (const NamedCount& entry : model.customOps) html += row({escaped(entry.name), QString::number(entry.count)});
-        html += "</table>";
-    }
-    if (!model.dispatchOps.empty() || !model.npuTarget.vendor.empty()) {
-        html += "<h2>NPU</h2>";
-        if (!model.npuTarget.vendor.empty())
-            html += "<p>Compiled for <b>" + escaped(model.npuTarget.vendor) + " " + escaped(model.npuTarget.soc) +
-                    "</b></p>";
-        html += "<table>" + row({"subgraph", "op", "partition", "bytecode"}, true);
-        for (const DispatchOpInfo& op : model.dispatchOps)
-            html += row({QString::number(op.subgraph), QString::number(op.op), escaped(op.name),
-                         op.problem.empty() ? escaped(formatBytes(op.bytecodeSize)) : escaped(op.problem)});
         html += "</table>";
     }
     const ModelMetadataInfo& info = model.metadata;
