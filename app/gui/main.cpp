@@ -30,7 +30,12 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument("model", "A .tflite, .litertlm or .task file to open.", "[MODEL]");
     QCommandLineOption screenshot("screenshot", "Save the window to FILE once the model is shown, then exit.", "FILE");
     parser.addOption(screenshot);
-    parser.process(app);
+    if (!parser.parse(QApplication::arguments())) {
+        fprintf(stderr, "error: %s (see litestudio --help)\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
 
     litestudio::ui::MainWindow window;
     window.show();
