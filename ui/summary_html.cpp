@@ -92,15 +92,8 @@ QString modelHtml(const ModelSummary& model) {
     const ModelMetadataInfo& info = model.metadata;
     if (!model.metadataEntries.empty()) {
         html += "<h2>Metadata</h2><table>";
-        auto fact = [&](const char* key, const std::string& value) {
-            if (!value.empty()) html += row({QString("<b>") + key + "</b>", escaped(value)});
-        };
-        fact("Name", info.name);
-        fact("Description", info.description);
-        fact("Version", info.version);
-        fact("Author", info.author);
-        fact("License", info.license);
-        fact("Min runtime version", info.minRuntimeVersion);
+        for (const MetadataField& field : presentMetadataFields(info))
+            html += row({QString("<b>") + field.label + "</b>", escaped(*field.value)});
         for (const auto& [name, bytes] : model.metadataEntries)
             html += row({"<span class='dim'>entry</span> " + escaped(name), escaped(formatBytes(bytes))});
         html += "</table>";

@@ -112,4 +112,20 @@ ModelMetadataInfo readModelMetadata(const Model& model) {
     return info;
 }
 
+std::vector<MetadataField> presentMetadataFields(const ModelMetadataInfo& info) {
+    const MetadataField all[] = {
+        {"name", "Name", &info.name},
+        {"description", "Description", &info.description},
+        {"version", "Version", &info.version},
+        {"author", "Author", &info.author},
+        {"license", "License", &info.license},
+        {"min_runtime_version", "Min runtime version", &info.minRuntimeVersion},
+        {"min_parser_version", "Min metadata parser version", &info.minParserVersion},
+    };
+    std::vector<MetadataField> present;
+    for (const MetadataField& field : all)
+        if (!field.value->empty()) present.push_back(field);
+    return present;
+}
+
 }  // namespace litestudio

@@ -36,4 +36,13 @@ struct ModelMetadataInfo {
 
 ModelMetadataInfo readModelMetadata(const Model& model);
 
+// The descriptive fields that are set, in display order, for every renderer:
+// `key` for JSON, `label` for people.
+struct MetadataField {
+    const char* key;
+    const char* label;
+    const std::string* value;
+};
+std::vector<MetadataField> presentMetadataFields(const ModelMetadataInfo& info);
+
 }  // namespace litestudio

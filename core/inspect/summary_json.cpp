@@ -60,16 +60,7 @@ json modelSummaryToJson(const ModelSummary& summary) {
     json metadata = {{"entries", json::object()}};
     for (const auto& [name, bytes] : summary.metadataEntries) metadata["entries"][name] = bytes;
     const ModelMetadataInfo& info = summary.metadata;
-    auto setIf = [&](const char* key, const std::string& value) {
-        if (!value.empty()) metadata[key] = value;
-    };
-    setIf("name", info.name);
-    setIf("description", info.description);
-    setIf("version", info.version);
-    setIf("author", info.author);
-    setIf("license", info.license);
-    setIf("min_parser_version", info.minParserVersion);
-    setIf("min_runtime_version", info.minRuntimeVersion);
+    for (const MetadataField& field : presentMetadataFields(info)) metadata[field.key] = *field.value;
     metadata["associated_files"] = json::array();
     for (const AssociatedFileInfo& file : info.associatedFiles) {
         json entry = {{"name", file.name}, {"type", file.type}, {"attached_to", file.attachedTo},

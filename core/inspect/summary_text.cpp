@@ -97,15 +97,8 @@ void writeModel(std::ostringstream& out, const ModelSummary& model, const std::s
         out << "\n" << indent << "Metadata\n";
         for (const auto& [name, bytes] : model.metadataEntries)
             out << indent << "  " << pad(name, 28) << formatBytes(bytes) << "\n";
-        auto line = [&](const char* key, const std::string& value) {
-            if (!value.empty()) out << indent << "  " << pad(key, 28) << value << "\n";
-        };
-        line("min runtime version", info.minRuntimeVersion);
-        line("name", info.name);
-        line("description", info.description);
-        line("version", info.version);
-        line("author", info.author);
-        line("license", info.license);
+        for (const MetadataField& field : presentMetadataFields(info))
+            out << indent << "  " << pad(field.label, 28) << *field.value << "\n";
         for (const AssociatedFileInfo& file : info.associatedFiles) {
             out << indent << "  associated file " << file.name << " (" << file.type << ", " << file.attachedTo;
             if (file.packed) out << ", " << formatBytes(file.bytes);

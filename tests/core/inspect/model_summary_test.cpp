@@ -56,7 +56,7 @@ TEST(ModelSummary, JsonCarriesTheDocumentedFields) {
 TEST(ModelSummary, TextNamesEverySection) {
     std::string text = fileSummaryToText(sampleSummary());
     for (const char* heading : {"Signatures (1)", "Ops (7 in 6 types)", "Parameters    620 in 2.42 KiB", "Metadata",
-                                "min runtime version         2.3.0"})
+                                "Min runtime version         2.3.0"})
         EXPECT_NE(text.find(heading), std::string::npos) << "missing '" << heading << "' in\n" << text;
 }
 
