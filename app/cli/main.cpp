@@ -7,6 +7,7 @@
 
 #include "app/cli/command_line.h"
 #include "app/cli/inspect_command.h"
+#include "app/cli/run_command.h"
 #include "app/version.h"
 
 namespace {
@@ -16,6 +17,8 @@ const char* const kUsage =
     "\n"
     "commands:\n"
     "  inspect MODEL [--json]   summarise a .tflite model or .litertlm/.task bundle\n"
+    "  run MODEL --inputs DIR --outputs DIR [--signature KEY]\n"
+    "                           run one inference on golden-format input files\n"
     "\n"
     "  litestudio-cli <command> --help   shows a command's options\n"
     "  litestudio-cli --version          prints the version\n";
@@ -39,5 +42,6 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (command == "inspect") return litestudio::cli::runInspect(arguments);
+    if (command == "run") return litestudio::cli::runRun(arguments);
     return litestudio::cli::reportError("unknown command '" + command + "' (see litestudio-cli --help)");
 }

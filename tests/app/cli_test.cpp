@@ -98,3 +98,36 @@ TEST(Cli, UsageErrors) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+TEST(Cli, RunWritesGoldenFormatOutputs) {
+    std::filesystem::path golden = testing::sharedDir() / "golden/litert-testdata/testdata_add.bin";
+    std::filesystem::path out = testing::scratchDir("cli-run-out");
+    CliResult result = runCli("run " + testing::sharedModel("litert-testdata/testdata_add.bin").string() + " --inputs " +
+                              golden.string() + " --outputs " + out.string());
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(testing::readFileBytes(out / "output_0.bin"), testing::readFileBytes(golden / "output_0.bin"));
+    nlohmann::json meta = nlohmann::json::parse(slurp(out / "meta.json"));
+    EXPECT_EQ(meta["outputs"][0]["dtype"], "float32");
+    EXPECT_TRUE(meta.contains("ms_per_run"));
+}
+
+TEST(Cli, RunListsEveryUnsupportedOp) {
+    std::filesystem::path golden = testing::sharedDir() / "golden/litert-testdata/testdata_add.bin";
+    expectOneErrorLine(runCli("run " + testing::sharedModel("litert-testdata/testdata_nested_while.bin").string() +
+                              " --inputs " + golden.string() + " --outputs " + testing::scratchDir("cli-x").string()),
+                       "unsupported ops: WHILE (subgraph 0 op 0, subgraph 2 op 0)");
+}
+
+TEST(Cli, RunRejectsWrongInputSizes) {
+    std::filesystem::path inputs = testing::scratchDir("cli-bad-inputs");
+    testing::writeFileBytes(inputs / "input_0.bin", {1, 2, 3});
+    expectOneErrorLine(runCli("run " + testing::sharedModel("litert-testdata/testdata_add.bin").string() + " --inputs " +
+                              inputs.string() + " --outputs " + testing::scratchDir("cli-y").string()),
+                       "input_0.bin: input");
+}
+
+}  // namespace
+}  // namespace litestudio

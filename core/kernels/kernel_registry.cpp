@@ -1,0 +1,45 @@
+#include <map>
+
+#include "core/kernels/kernel.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio {
+
+size_t denseByteSize(DataType type, const std::vector<int32_t>& shape) {
+    int bits = dataTypeBits(type);
+    if (bits == 0) return 0;
+    uint64_t count = 1;
+    for (int32_t dim : shape) count *= static_cast<uint64_t>(std::max(dim, 0));
+    return static_cast<size_t>((count * static_cast<uint64_t>(bits) + 7) / 8);
+}
+
+const KernelDef* findReferenceKernel(int32_t builtinCode) {
+    static const std::map<int32_t, KernelDef> kernels = reference::allKernels();
+    auto found = kernels.find(builtinCode);
+    return found == kernels.end() ? nullptr : &found->second;
+}
+
+Status expectArity(const KernelContext& context, size_t minInputs, size_t maxInputs, size_t outputs) {
+    if (context.inputs.size() < minInputs || context.inputs.size() > maxInputs)
+        return context.error("expected " +
+                             (minInputs == maxInputs ? std::to_string(minInputs)
+                                                     : std::to_string(minInputs) + " to " + std::to_string(maxInputs)) +
+                             " inputs, got " + std::to_string(context.inputs.size()));
+    if (context.outputs.size() != outputs)
+        return context.error("expected " + std::to_string(outputs) + " outputs, got " +
+                             std::to_string(context.outputs.size()));
+    for (size_t i = 0; i < minInputs; ++i)
+        if (!context.inputs[i]) return context.error("input " + std::to_string(i) + " is required but omitted");
+    return Status::ok();
+}
+
+Status expectType(const KernelContext& context, const RuntimeTensor& tensor, std::initializer_list<DataType> allowed) {
+    for (DataType type : allowed)
+        if (tensor.type == type) return Status::ok();
+    std::string names;
+    for (DataType type : allowed) names += (names.empty() ? "" : ", ") + std::string(dataTypeName(type));
+    return context.error("tensor '" + tensor.name + "' is " + std::string(dataTypeName(tensor.type)) +
+                         ", expected " + names);
+}
+
+}  // namespace litestudio

@@ -1,0 +1,249 @@
+// CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV in NHWC. Inputs, weights and
+// bias are first converted to float32 in scratch memory (dequantizing
+// per-tensor and per-channel quantized data), then convolved directly.
+
+#include <algorithm>
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio::reference {
+
+namespace {
+
+struct ConvParams {
+    schema::Padding padding = schema::Padding_SAME;
+    int strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+    schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE;
+    bool depthwise = false;
+};
+
+Expected<ConvParams> convParams(const KernelContext& context) {
+    ConvParams params;
+    if (const auto* o = context.op->options->builtin_options_as_Conv2DOptions()) {
+        params = {o->padding(), o->stride_h(), o->stride_w(), o->dilation_h_factor(), o->dilation_w_factor(),
+                  o->fused_activation_function(), false};
+    } else if (const auto* d = context.op->options->builtin_options_as_DepthwiseConv2DOptions()) {
+        params = {d->padding(), d->stride_h(), d->stride_w(), d->dilation_h_factor(), d->dilation_w_factor(),
+                  d->fused_activation_function(), true};
+    } else {
+        return context.error("has no convolution options");
+    }
+    if (params.strideH <= 0 || params.strideW <= 0 || params.dilationH <= 0 || params.dilationW <= 0)
+        return context.error("strides and dilations must be positive");
+    return params;
+}
+
+int outputSize(schema::Padding padding, int input, int filter, int stride, int dilation) {
+    int effective = (filter - 1) * dilation + 1;
+    return padding == schema::Padding_SAME ? (input + stride - 1) / stride
+                                           : std::max(0, (input - effective + stride) / stride);
+}
+
+int paddingBefore(int input, int output, int filter, int stride, int dilation) {
+    int effective = (filter - 1) * dilation + 1;
+    return std::max(0, ((output - 1) * stride + effective - input) / 2);
+}
+
+Status prepareConv(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 2, 3, 1));
+    auto params = convParams(context);
+    if (!params) return params.status();
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    if (input.rank() != 4 || filter.rank() != 4) return context.error("needs 4-D input and filter (NHWC)");
+    int channelsOut = params->depthwise ? filter.dim(3) : filter.dim(0);
+    if (!params->depthwise && input.dim(3) % filter.dim(3) != 0)
+        return context.error("input has " + std::to_string(input.dim(3)) + " channels, filter expects " +
+                             std::to_string(filter.dim(3)));
+    if (params->depthwise && channelsOut % input.dim(3) != 0)
+        return context.error("depthwise output channels must be a multiple of the input channels");
+    int outH = outputSize(params->padding, input.dim(1), filter.dim(1), params->strideH, params->dilationH);
+    int outW = outputSize(params->padding, input.dim(2), filter.dim(2), params->strideW, params->dilationW);
+    context.output(0).shape = {input.dim(0), outH, outW, channelsOut};
+    context.scratchBytes = floatScratchBytes(input) + floatScratchBytes(filter) +
+                           (context.hasInput(2) ? floatScratchBytes(context.input(2)) : 0);
+    return Status::ok();
+}
+
+// Integer path for int8/uint8 input, weights and output: matches LiteRT
+// (XNNPACK) bit for bit, which float arithmetic cannot near rounding ties.
+Status evalQuantizedConv(KernelContext& context, const ConvParams& params) {
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    QuantizedOperand x{&input}, w{&filter};
+    const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
+    Requantizer requantize(input, filter, out, params.activation);
+    const int batches = input.dim(0), inH = input.dim(1), inW = input.dim(2), inC = input.dim(3);
+    const int kH = filter.dim(1), kW = filter.dim(2);
+    const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int padTop = paddingBefore(inH, outH, kH, params.strideH, params.dilationH);
+    const int padLeft = paddingBefore(inW, outW, kW, params.strideW, params.dilationW);
+    const int filterC = params.depthwise ? outC : filter.dim(3);
+    const int groups = params.depthwise ? 1 : inC / filterC;
+    const int outPerGroup = outC / groups;
+    const int multiplier = params.depthwise ? outC / inC : 1;
+    const int32_t inputZero = x.zeroPoint(0);
+    int64_t index = 0;
+    for (int b = 0; b < batches; ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int oc = 0; oc < outC; ++oc, ++index) {
+                    int32_t weightZero = w.zeroPoint(oc);
+                    int32_t accumulator = bias ? bias[oc] : 0;
+                    for (int ky = 0; ky < kH; ++ky) {
+                        int iy = oy * params.strideH - padTop + ky * params.dilationH;
+                        if (iy < 0 || iy >= inH) continue;
+                        for (int kx = 0; kx < kW; ++kx) {
+                            int ix = ox * params.strideW - padLeft + kx * params.dilationW;
+                            if (ix < 0 || ix >= inW) continue;
+                            int64_t pixel = ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                            if (params.depthwise) {
+                                accumulator += (x.raw(pixel + oc / multiplier) - inputZero) *
+                                               (w.raw((int64_t(ky) * kW + kx) * outC + oc) - weightZero);
+                            } else {
+                                int64_t weights = ((int64_t(oc) * kH + ky) * kW + kx) * filterC;
+                                int64_t channels = pixel + (oc / outPerGroup) * filterC;
+                                for (int ic = 0; ic < filterC; ++ic)
+                                    accumulator += (x.raw(channels + ic) - inputZero) * (w.raw(weights + ic) - weightZero);
+                            }
+                        }
+                    }
+                    int32_t value = requantize(accumulator, oc);
+                    if (out.type == DataType::UInt8) out.as<uint8_t>()[index] = static_cast<uint8_t>(value);
+                    else out.as<int8_t>()[index] = static_cast<int8_t>(value);
+                }
+    return Status::ok();
+}
+
+bool useIntegerPath(const KernelContext& context) {
+    bool biasOk = !context.hasInput(2) || context.input(2).type == DataType::Int32;
+    return isQuantizedInteger(context.input(0)) && isQuantizedInteger(context.input(1)) &&
+           isQuantizedInteger(context.output(0)) && context.input(0).type == context.output(0).type && biasOk;
+}
+
+Status evalConv(KernelContext& context) {
+    auto params = convParams(context);
+    if (!params) return params.status();
+    if (useIntegerPath(context)) return evalQuantizedConv(context, *params);
+    const RuntimeTensor& inputTensor = context.input(0);
+    const RuntimeTensor& filterTensor = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    float* input = reinterpret_cast<float*>(context.scratch);
+    float* filter = input + floatScratchBytes(inputTensor) / 4;
+    float* bias = filter + floatScratchBytes(filterTensor) / 4;
+    toFloats(inputTensor, input);
+    toFloats(filterTensor, filter);
+    bool hasBias = context.hasInput(2);
+    if (hasBias) toFloats(context.input(2), bias);
+
+    const int batches = inputTensor.dim(0), inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
+    const int kH = filterTensor.dim(1), kW = filterTensor.dim(2);
+    const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int padTop = paddingBefore(inH, outH, kH, params->strideH, params->dilationH);
+    const int padLeft = paddingBefore(inW, outW, kW, params->strideW, params->dilationW);
+    const int filterC = params->depthwise ? outC : filterTensor.dim(3);
+    const int groups = params->depthwise ? 1 : inC / filterC;
+    const int outPerGroup = outC / groups;
+    const int multiplier = params->depthwise ? outC / inC : 1;
+    ValueWriter write(out);
+    int64_t index = 0;
+    for (int b = 0; b < batches; ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int oc = 0; oc < outC; ++oc, ++index) {
+                    double sum = hasBias ? bias[oc] : 0.0;
+                    for (int ky = 0; ky < kH; ++ky) {
+                        int iy = oy * params->strideH - padTop + ky * params->dilationH;
+                        if (iy < 0 || iy >= inH) continue;
+                        for (int kx = 0; kx < kW; ++kx) {
+                            int ix = ox * params->strideW - padLeft + kx * params->dilationW;
+                            if (ix < 0 || ix >= inW) continue;
+                            const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                            if (params->depthwise) {
+                                sum += double(pixel[oc / multiplier]) * filter[(int64_t(ky) * kW + kx) * outC + oc];
+                            } else {
+                                const float* weights = filter + ((int64_t(oc) * kH + ky) * kW + kx) * filterC;
+                                const float* channels = pixel + (oc / outPerGroup) * filterC;
+                                float partial = 0;
+                                for (int ic = 0; ic < filterC; ++ic) partial += channels[ic] * weights[ic];
+                                sum += partial;
+                            }
+                        }
+                    }
+                    write(index, applyActivation(sum, params->activation));
+                }
+    return Status::ok();
+}
+
+// TRANSPOSE_CONV: inputs (output_shape, weights [O,H,W,I], input, bias?).
+Status prepareTransposeConv(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 3, 4, 1));
+    if (context.input(0).isConstant) {
+        std::vector<int64_t> shape = readIntegers(context.input(0));
+        context.output(0).shape.assign(shape.begin(), shape.end());
+    }
+    if (context.output(0).rank() != 4 || context.input(1).rank() != 4 || context.input(2).rank() != 4)
+        return context.error("needs 4-D tensors");
+    context.scratchBytes = floatScratchBytes(context.input(1)) + floatScratchBytes(context.input(2)) +
+                           floatScratchBytes(context.output(0)) +
+                           (context.hasInput(3) ? floatScratchBytes(context.input(3)) : 0);
+    return Status::ok();
+}
+
+Status evalTransposeConv(KernelContext& context) {
+    const auto* options = context.op->options->builtin_options_as_TransposeConvOptions();
+    if (!options || options->stride_h() <= 0 || options->stride_w() <= 0) return context.error("needs positive strides");
+    const RuntimeTensor& filterTensor = context.input(1);
+    const RuntimeTensor& inputTensor = context.input(2);
+    RuntimeTensor& out = context.output(0);
+    float* filter = reinterpret_cast<float*>(context.scratch);
+    float* input = filter + floatScratchBytes(filterTensor) / 4;
+    float* accumulator = input + floatScratchBytes(inputTensor) / 4;
+    float* bias = accumulator + floatScratchBytes(out) / 4;
+    toFloats(filterTensor, filter);
+    toFloats(inputTensor, input);
+    bool hasBias = context.hasInput(3);
+    if (hasBias) toFloats(context.input(3), bias);
+    const int batches = out.dim(0), outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
+    const int kH = filterTensor.dim(1), kW = filterTensor.dim(2);
+    const int strideH = options->stride_h(), strideW = options->stride_w();
+    int padTop = 0, padLeft = 0;
+    if (options->padding() == schema::Padding_SAME) {
+        padTop = std::max(0, ((inH - 1) * strideH + kH - outH) / 2);
+        padLeft = std::max(0, ((inW - 1) * strideW + kW - outW) / 2);
+    }
+    std::fill(accumulator, accumulator + out.elementCount(), 0.0f);
+    for (int b = 0; b < batches; ++b)
+        for (int iy = 0; iy < inH; ++iy)
+            for (int ix = 0; ix < inW; ++ix)
+                for (int ky = 0; ky < kH; ++ky)
+                    for (int kx = 0; kx < kW; ++kx) {
+                        int oy = iy * strideH + ky - padTop, ox = ix * strideW + kx - padLeft;
+                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+                        const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                        float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;
+                        for (int oc = 0; oc < outC; ++oc) {
+                            const float* weights = filter + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
+                            float sum = 0;
+                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * weights[ic];
+                            target[oc] += sum;
+                        }
+                    }
+    ValueWriter write(out);
+    for (int64_t i = 0; i < out.elementCount(); ++i)
+        write(i, applyActivation(accumulator[i] + (hasBias ? bias[i % outC] : 0.0f), options->fused_activation_function()));
+    return Status::ok();
+}
+
+}  // namespace
+
+void addConvolutionKernels(KernelTable& table) {
+    table[schema::BuiltinOperator_CONV_2D] = {prepareConv, evalConv};
+    table[schema::BuiltinOperator_DEPTHWISE_CONV_2D] = {prepareConv, evalConv};
+    table[schema::BuiltinOperator_TRANSPOSE_CONV] = {prepareTransposeConv, evalTransposeConv};
+}
+
+}  // namespace litestudio::reference

@@ -1,0 +1,276 @@
+#include "core/kernels/reference/kernel_util.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace litestudio::reference {
+
+float halfToFloat(uint16_t half) {
+    uint32_t sign = static_cast<uint32_t>(half & 0x8000) << 16;
+    uint32_t exponent = (half >> 10) & 0x1f;
+    uint32_t mantissa = half & 0x3ff;
+    uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            exponent = 127 - 15 + 1;
+            while (!(mantissa & 0x400)) {
+                mantissa <<= 1;
+                --exponent;
+            }
+            mantissa &= 0x3ff;
+            bits = sign | (exponent << 23) | (mantissa << 13);
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7f800000 | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float value;
+    std::memcpy(&value, &bits, 4);
+    return value;
+}
+
+uint16_t floatToHalf(float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    uint32_t sign = (bits >> 16) & 0x8000;
+    int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xff) - 127 + 15;
+    uint32_t mantissa = bits & 0x7fffff;
+    if (((bits >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mantissa ? 0x200 : 0));
+    if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00);
+    if (exponent <= 0) {
+        if (exponent < -10) return static_cast<uint16_t>(sign);
+        mantissa |= 0x800000;
+        uint32_t shift = static_cast<uint32_t>(14 - exponent);
+        uint32_t half = mantissa >> shift;
+        uint32_t rest = mantissa & ((1u << shift) - 1);
+        uint32_t halfway = 1u << (shift - 1);
+        if (rest > halfway || (rest == halfway && (half & 1))) ++half;
+        return static_cast<uint16_t>(sign | half);
+    }
+    uint32_t half = sign | (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
+    uint32_t rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;
+    return static_cast<uint16_t>(half);
+}
+
+ValueReader::ValueReader(const RuntimeTensor& source) : tensor(&source) {
+    const Quantization* q = source.quantization;
+    if (q && q->scheme == Quantization::Scheme::PerChannel && source.rank() > 0) {
+        perChannel = true;
+        int axis = std::min(q->axis, source.rank() - 1);
+        channels = source.dim(axis);
+        for (int d = axis + 1; d < source.rank(); ++d) channelStride *= source.dim(d);
+    }
+}
+
+double ValueReader::operator()(int64_t index) const {
+    const RuntimeTensor& t = *tensor;
+    double raw = 0;
+    switch (t.type) {
+    case DataType::Float32: return t.as<float>()[index];
+    case DataType::Float16: return halfToFloat(t.as<uint16_t>()[index]);
+    case DataType::Float64: return t.as<double>()[index];
+    case DataType::Int32: raw = t.as<int32_t>()[index]; break;
+    case DataType::Int64: raw = static_cast<double>(t.as<int64_t>()[index]); break;
+    case DataType::UInt8: raw = t.as<uint8_t>()[index]; break;
+    case DataType::Int8: raw = t.as<int8_t>()[index]; break;
+    case DataType::Int16: raw = t.as<int16_t>()[index]; break;
+    case DataType::UInt16: raw = t.as<uint16_t>()[index]; break;
+    case DataType::UInt32: raw = t.as<uint32_t>()[index]; break;
+    case DataType::Bool: return t.as<uint8_t>()[index] ? 1.0 : 0.0;
+    case DataType::Int4: {
+        uint8_t byte = t.data[index / 2];
+        int nibble = (index % 2) ? (byte >> 4) : (byte & 0xf);
+        raw = nibble >= 8 ? nibble - 16 : nibble;
+        break;
+    }
+    default: return 0;
+    }
+    const Quantization* q = t.quantization;
+    if (!q || q->scales.empty() || t.type == DataType::Int64) return raw;
+    // int32 tensors with a scale are biases of quantized ops: dequantize them too.
+    size_t channel = perChannel ? static_cast<size_t>((index / channelStride) % channels) : 0;
+    channel = std::min(channel, q->scales.size() - 1);
+    double zeroPoint = q->zeroPoints.empty() ? 0.0 : static_cast<double>(q->zeroPoints[std::min(channel, q->zeroPoints.size() - 1)]);
+    return (raw - zeroPoint) * q->scales[channel];
+}
+
+namespace {
+template <typename T>
+T saturate(double value) {
+    double low = static_cast<double>(std::numeric_limits<T>::lowest());
+    double high = static_cast<double>(std::numeric_limits<T>::max());
+    if (std::isnan(value)) return T(0);
+    return static_cast<T>(std::clamp(value, low, high));
+}
+}  // namespace
+
+void ValueWriter::operator()(int64_t index, double value) const {
+    RuntimeTensor& t = *tensor;
+    const Quantization* q = t.quantization;
+    bool quantized = q && !q->scales.empty() &&
+                     (t.type == DataType::UInt8 || t.type == DataType::Int8 || t.type == DataType::Int16);
+    // As XNNPACK quantizes: multiply by the float reciprocal of the scale,
+    // round half to even, add the zero point.
+    if (quantized)
+        value = std::nearbyint(static_cast<float>(value) * (1.0f / q->scales[0])) +
+                (q->zeroPoints.empty() ? 0.0 : double(q->zeroPoints[0]));
+    switch (t.type) {
+    case DataType::Float32: t.as<float>()[index] = static_cast<float>(value); break;
+    case DataType::Float16: t.as<uint16_t>()[index] = floatToHalf(static_cast<float>(value)); break;
+    case DataType::Float64: t.as<double>()[index] = value; break;
+    case DataType::Int32: t.as<int32_t>()[index] = saturate<int32_t>(value); break;
+    case DataType::Int64: t.as<int64_t>()[index] = saturate<int64_t>(value); break;
+    case DataType::UInt8: t.as<uint8_t>()[index] = saturate<uint8_t>(value); break;
+    case DataType::Int8: t.as<int8_t>()[index] = saturate<int8_t>(value); break;
+    case DataType::Int16: t.as<int16_t>()[index] = saturate<int16_t>(value); break;
+    case DataType::UInt16: t.as<uint16_t>()[index] = saturate<uint16_t>(value); break;
+    case DataType::UInt32: t.as<uint32_t>()[index] = saturate<uint32_t>(value); break;
+    case DataType::Bool: t.as<uint8_t>()[index] = value != 0 ? 1 : 0; break;
+    default: break;
+    }
+}
+
+std::vector<int64_t> stridesOf(const std::vector<int32_t>& shape) {
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (int d = static_cast<int>(shape.size()) - 2; d >= 0; --d)
+        strides[static_cast<size_t>(d)] = strides[static_cast<size_t>(d) + 1] * shape[static_cast<size_t>(d) + 1];
+    return strides;
+}
+
+Expected<std::vector<int32_t>> broadcastShape(const KernelContext& context, const std::vector<int32_t>& a,
+                                              const std::vector<int32_t>& b) {
+    size_t rank = std::max(a.size(), b.size());
+    std::vector<int32_t> out(rank);
+    for (size_t i = 0; i < rank; ++i) {
+        int32_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+        int32_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+        if (da != db && da != 1 && db != 1) {
+            std::string text;
+            for (const auto* shape : {&a, &b}) {
+                text += text.empty() ? "[" : " and [";
+                for (size_t k = 0; k < shape->size(); ++k) text += (k ? "," : "") + std::to_string((*shape)[k]);
+                text += "]";
+            }
+            return context.error("shapes " + text + " do not broadcast");
+        }
+        out[i] = da == 1 ? db : da;
+    }
+    return out;
+}
+
+Broadcast makeBroadcast(const std::vector<int32_t>& outputShape, const std::vector<std::vector<int32_t>>& inputs) {
+    Broadcast broadcast;
+    broadcast.outputShape = outputShape;
+    size_t rank = outputShape.size();
+    for (const auto& shape : inputs) {
+        std::vector<int64_t> own = stridesOf(shape);
+        std::vector<int64_t> strides(rank, 0);
+        for (size_t i = 0; i < shape.size(); ++i) {
+            size_t axis = rank - shape.size() + i;
+            strides[axis] = shape[i] == 1 ? 0 : own[i];
+        }
+        broadcast.inputStrides.push_back(std::move(strides));
+    }
+    return broadcast;
+}
+
+void Broadcast::offsets(int64_t outputIndex, int64_t* inputOffsets) const {
+    for (size_t i = 0; i < inputStrides.size(); ++i) inputOffsets[i] = 0;
+    for (int d = static_cast<int>(outputShape.size()) - 1; d >= 0; --d) {
+        int64_t coordinate = outputIndex % outputShape[static_cast<size_t>(d)];
+        outputIndex /= outputShape[static_cast<size_t>(d)];
+        for (size_t i = 0; i < inputStrides.size(); ++i) inputOffsets[i] += coordinate * inputStrides[i][static_cast<size_t>(d)];
+    }
+}
+
+double applyActivation(double value, schema::ActivationFunctionType activation) {
+    switch (activation) {
+    case schema::ActivationFunctionType_RELU: return std::max(0.0, value);
+    case schema::ActivationFunctionType_RELU_N1_TO_1: return std::clamp(value, -1.0, 1.0);
+    case schema::ActivationFunctionType_RELU6: return std::clamp(value, 0.0, 6.0);
+    case schema::ActivationFunctionType_TANH: return std::tanh(value);
+    case schema::ActivationFunctionType_SIGN_BIT: return std::signbit(value) ? 1.0 : 0.0;
+    default: return value;
+    }
+}
+
+std::vector<int64_t> readIntegers(const RuntimeTensor& tensor) {
+    std::vector<int64_t> values(static_cast<size_t>(tensor.elementCount()));
+    for (size_t i = 0; i < values.size(); ++i)
+        values[i] = tensor.type == DataType::Int64 ? tensor.as<int64_t>()[i] : tensor.as<int32_t>()[i];
+    return values;
+}
+
+}  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+float* toFloats(const RuntimeTensor& tensor, float* destination) {
+    int64_t count = tensor.elementCount();
+    if (tensor.type == DataType::Float32) {
+        std::memcpy(destination, tensor.data, static_cast<size_t>(count) * 4);
+        return destination + count;
+    }
+    ValueReader read(tensor);
+    for (int64_t i = 0; i < count; ++i) destination[i] = static_cast<float>(read(i));
+    return destination + count;
+}
+
+size_t floatScratchBytes(const RuntimeTensor& tensor) {
+    // Rounded to the arena alignment so consecutive buffers stay aligned.
+    size_t bytes = static_cast<size_t>(tensor.elementCount()) * 4;
+    return (bytes + 63) / 64 * 64;
+}
+
+}  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+bool isQuantizedInteger(const RuntimeTensor& tensor) {
+    return (tensor.type == DataType::Int8 || tensor.type == DataType::UInt8) && tensor.quantization &&
+           !tensor.quantization->scales.empty();
+}
+
+int32_t QuantizedOperand::zeroPoint(int64_t channel) const {
+    const auto& points = tensor->quantization->zeroPoints;
+    if (points.empty()) return 0;
+    return static_cast<int32_t>(points[std::min<size_t>(static_cast<size_t>(channel), points.size() - 1)]);
+}
+
+float QuantizedOperand::scale(int64_t channel) const {
+    const auto& scales = tensor->quantization->scales;
+    return scales[std::min<size_t>(static_cast<size_t>(channel), scales.size() - 1)];
+}
+
+int32_t QuantizedOperand::raw(int64_t index) const {
+    return tensor->type == DataType::UInt8 ? tensor->as<uint8_t>()[index] : tensor->as<int8_t>()[index];
+}
+
+Requantizer::Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,
+                         schema::ActivationFunctionType activation) {
+    float inputScale = input.scale(), outputScale = output.scale();
+    for (float weightScale : weights.quantization->scales) multipliers_.push_back(inputScale * weightScale / outputScale);
+    zeroPoint_ = output.zeroPoint();
+    float typeLow = output.type == DataType::UInt8 ? 0.0f : -128.0f;
+    float typeHigh = output.type == DataType::UInt8 ? 255.0f : 127.0f;
+    auto quantize = [&](float value) { return std::nearbyint(value / outputScale) + static_cast<float>(zeroPoint_); };
+    float low = typeLow, high = typeHigh;
+    if (activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
+    if (activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
+    if (activation == schema::ActivationFunctionType_RELU_N1_TO_1)
+        low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
+    low_ = low - static_cast<float>(zeroPoint_);
+    high_ = high - static_cast<float>(zeroPoint_);
+}
+
+int32_t Requantizer::operator()(int32_t accumulator, int64_t channel) const {
+    float multiplier = multipliers_[std::min<size_t>(static_cast<size_t>(channel), multipliers_.size() - 1)];
+    float value = std::clamp(static_cast<float>(accumulator) * multiplier, low_, high_);
+    return static_cast<int32_t>(std::nearbyint(value)) + zeroPoint_;
+}
+
+}  // namespace litestudio::reference

@@ -1,0 +1,96 @@
+#pragma once
+// Helpers the reference kernels share. Reference kernels favour clarity over
+// speed: they read every element as a double (exact for every int32, for
+// quantized values after dequantization, and for float32), compute, and
+// write back with the output's own type and quantization.
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "core/kernels/kernel.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::reference {
+
+float halfToFloat(uint16_t half);
+uint16_t floatToHalf(float value);
+
+// Per-channel quantization reads the channel of element `index`; `channelStride`
+// is the product of the dimensions after the quantized axis.
+struct ValueReader {
+    const RuntimeTensor* tensor;
+    bool perChannel = false;
+    int64_t channelStride = 1;
+    int64_t channels = 1;
+    explicit ValueReader(const RuntimeTensor& source);
+    double operator()(int64_t index) const;
+};
+
+struct ValueWriter {
+    RuntimeTensor* tensor;
+    explicit ValueWriter(RuntimeTensor& target) : tensor(&target) {}
+    void operator()(int64_t index, double value) const;
+};
+
+// Strides that map an output position back to an input broadcast to it.
+struct Broadcast {
+    std::vector<int32_t> outputShape;
+    std::vector<std::vector<int64_t>> inputStrides;  // 0 along broadcast dimensions
+    // Offsets of each input for every output element, computed on the fly.
+    void offsets(int64_t outputIndex, int64_t* inputOffsets) const;
+};
+
+// Output shape of numpy-style broadcasting, or an error naming both shapes.
+Expected<std::vector<int32_t>> broadcastShape(const KernelContext& context, const std::vector<int32_t>& a,
+                                              const std::vector<int32_t>& b);
+Broadcast makeBroadcast(const std::vector<int32_t>& outputShape, const std::vector<std::vector<int32_t>>& inputs);
+
+double applyActivation(double value, schema::ActivationFunctionType activation);
+
+// Reads a 1-D int32/int64 tensor (shapes, axes, paddings).
+std::vector<int64_t> readIntegers(const RuntimeTensor& tensor);
+
+std::vector<int64_t> stridesOf(const std::vector<int32_t>& shape);
+
+inline int normalizeAxis(int axis, int rank) { return axis < 0 ? axis + rank : axis; }
+
+}  // namespace litestudio::reference
+
+namespace litestudio::reference {
+// Dequantizes/converts a whole tensor into `destination` (float32); returns
+// the end of what it wrote. Kernels use scratch memory for this.
+float* toFloats(const RuntimeTensor& tensor, float* destination);
+size_t floatScratchBytes(const RuntimeTensor& tensor);
+}  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+// Quantized conv/matmul arithmetic as XNNPACK (and so LiteRT) does it:
+// exact int32 accumulation of (x - x_zero) * (w - w_zero) plus the int32
+// bias, then requantization in float: acc * (x_scale * w_scale / y_scale),
+// clamped to the activation's range, rounded half to even, plus y_zero.
+struct QuantizedOperand {
+    const RuntimeTensor* tensor;
+    bool perChannel = false;
+    int32_t zeroPoint(int64_t channel) const;
+    float scale(int64_t channel) const;
+    int32_t raw(int64_t index) const;  // the stored integer
+};
+
+bool isQuantizedInteger(const RuntimeTensor& tensor);
+
+class Requantizer {
+public:
+    Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,
+                schema::ActivationFunctionType activation);
+    int32_t operator()(int32_t accumulator, int64_t channel) const;
+
+private:
+    std::vector<float> multipliers_;
+    float low_, high_;   // activation range minus the output zero point
+    int32_t zeroPoint_;
+};
+
+}  // namespace litestudio::reference

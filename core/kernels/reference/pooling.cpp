@@ -1,0 +1,138 @@
+// AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D and image resizing, NHWC.
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio::reference {
+
+namespace {
+
+Status preparePool(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 1, 1, 1));
+    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
+    const RuntimeTensor& input = context.input(0);
+    if (!options || options->stride_h() <= 0 || options->stride_w() <= 0 || options->filter_height() <= 0 ||
+        options->filter_width() <= 0)
+        return context.error("needs positive strides and filter size");
+    if (input.rank() != 4) return context.error("needs a 4-D input (NHWC)");
+    auto size = [&](int in, int filter, int stride) {
+        return options->padding() == schema::Padding_SAME ? (in + stride - 1) / stride
+                                                          : std::max(0, (in - filter + stride) / stride);
+    };
+    context.output(0).shape = {input.dim(0), size(input.dim(1), options->filter_height(), options->stride_h()),
+                               size(input.dim(2), options->filter_width(), options->stride_w()), input.dim(3)};
+    return Status::ok();
+}
+
+template <schema::BuiltinOperator Code>
+Status evalPool(KernelContext& context) {
+    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    ValueReader read(input);
+    ValueWriter write(out);
+    const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3);
+    const int outH = out.dim(1), outW = out.dim(2);
+    const int fH = options->filter_height(), fW = options->filter_width();
+    const int sH = options->stride_h(), sW = options->stride_w();
+    const int padTop = std::max(0, ((outH - 1) * sH + fH - inH) / 2);
+    const int padLeft = std::max(0, ((outW - 1) * sW + fW - inW) / 2);
+    int64_t index = 0;
+    for (int b = 0; b < input.dim(0); ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int c = 0; c < channels; ++c, ++index) {
+                    double sum = 0, best = -INFINITY;
+                    int count = 0;
+                    for (int ky = 0; ky < fH; ++ky) {
+                        int iy = oy * sH - padTop + ky;
+                        if (iy < 0 || iy >= inH) continue;
+                        for (int kx = 0; kx < fW; ++kx) {
+                            int ix = ox * sW - padLeft + kx;
+                            if (ix < 0 || ix >= inW) continue;
+                            double value = read(((int64_t(b) * inH + iy) * inW + ix) * channels + c);
+                            sum += Code == schema::BuiltinOperator_L2_POOL_2D ? value * value : value;
+                            best = std::max(best, value);
+                            ++count;
+                        }
+                    }
+                    double result = Code == schema::BuiltinOperator_MAX_POOL_2D ? best
+                                    : count == 0                                 ? 0.0
+                                    : Code == schema::BuiltinOperator_L2_POOL_2D ? std::sqrt(sum / count)
+                                                                                 : sum / count;
+                    write(index, applyActivation(result, options->fused_activation_function()));
+                }
+    return Status::ok();
+}
+
+// ---- resize ----
+Status prepareResize(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() != 4) return context.error("needs a 4-D input (NHWC)");
+    if (!context.input(1).isConstant) return Status::ok();
+    std::vector<int64_t> size = readIntegers(context.input(1));
+    if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return context.error("size must be two positive values");
+    context.output(0).shape = {input.dim(0), static_cast<int32_t>(size[0]), static_cast<int32_t>(size[1]), input.dim(3)};
+    return Status::ok();
+}
+
+template <bool Bilinear>
+Status evalResize(KernelContext& context) {
+    bool alignCorners = false, halfPixel = false;
+    if (const auto* o = context.op->options->builtin_options_as_ResizeBilinearOptions())
+        alignCorners = o->align_corners(), halfPixel = o->half_pixel_centers();
+    if (const auto* o = context.op->options->builtin_options_as_ResizeNearestNeighborOptions())
+        alignCorners = o->align_corners(), halfPixel = o->half_pixel_centers();
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    ValueReader read(input);
+    ValueWriter write(out);
+    const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
+    auto scale = [&](int in, int outSize) {
+        return alignCorners && outSize > 1 ? double(in - 1) / (outSize - 1) : double(in) / outSize;
+    };
+    double scaleY = scale(inH, outH), scaleX = scale(inW, outW);
+    int64_t index = 0;
+    for (int b = 0; b < input.dim(0); ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int c = 0; c < channels; ++c, ++index) {
+                    auto at = [&](int y, int x) { return read(((int64_t(b) * inH + y) * inW + x) * channels + c); };
+                    if constexpr (Bilinear) {
+                        double y = halfPixel ? (oy + 0.5) * scaleY - 0.5 : oy * scaleY;
+                        double x = halfPixel ? (ox + 0.5) * scaleX - 0.5 : ox * scaleX;
+                        int y0 = std::max(0, static_cast<int>(std::floor(y))), x0 = std::max(0, static_cast<int>(std::floor(x)));
+                        int y1 = std::min(y0 + 1, inH - 1), x1 = std::min(x0 + 1, inW - 1);
+                        double dy = y - std::floor(y), dx = x - std::floor(x);
+                        if (y < 0) dy = 0;
+                        if (x < 0) dx = 0;
+                        write(index, at(y0, x0) * (1 - dy) * (1 - dx) + at(y0, x1) * (1 - dy) * dx +
+                                         at(y1, x0) * dy * (1 - dx) + at(y1, x1) * dy * dx);
+                    } else {
+                        double offset = halfPixel ? 0.5 : 0.0;
+                        auto nearest = [&](int o, double s, int limit) {
+                            double v = (o + offset) * s;
+                            int i = alignCorners ? static_cast<int>(std::round(v)) : static_cast<int>(std::floor(v));
+                            return std::clamp(i, 0, limit - 1);
+                        };
+                        write(index, at(nearest(oy, scaleY, inH), nearest(ox, scaleX, inW)));
+                    }
+                }
+    return Status::ok();
+}
+
+}  // namespace
+
+void addPoolingKernels(KernelTable& table) {
+    table[schema::BuiltinOperator_AVERAGE_POOL_2D] = {preparePool, evalPool<schema::BuiltinOperator_AVERAGE_POOL_2D>};
+    table[schema::BuiltinOperator_MAX_POOL_2D] = {preparePool, evalPool<schema::BuiltinOperator_MAX_POOL_2D>};
+    table[schema::BuiltinOperator_L2_POOL_2D] = {preparePool, evalPool<schema::BuiltinOperator_L2_POOL_2D>};
+    table[schema::BuiltinOperator_RESIZE_BILINEAR] = {prepareResize, evalResize<true>};
+    table[schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR] = {prepareResize, evalResize<false>};
+}
+
+}  // namespace litestudio::reference

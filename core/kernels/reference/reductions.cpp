@@ -1,0 +1,194 @@
+// Reductions over axes (MEAN, SUM, REDUCE_*), ARG_MAX/ARG_MIN, and the
+// normalisations along the last axis (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION).
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio::reference {
+
+namespace {
+
+constexpr int kMaxRank = 8;
+
+Expected<std::vector<bool>> reducedAxes(const KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    std::vector<bool> reduced(input.shape.size(), false);
+    for (int64_t axis : readIntegers(context.input(1))) {
+        int a = normalizeAxis(static_cast<int>(axis), input.rank());
+        if (a < 0 || a >= input.rank()) return context.error("axis " + std::to_string(axis) + " out of range");
+        reduced[static_cast<size_t>(a)] = true;
+    }
+    return reduced;
+}
+
+bool keepDims(const KernelContext& context) {
+    const auto* options = context.op->options->builtin_options_as_ReducerOptions();
+    return options && options->keep_dims();
+}
+
+Status prepareReduce(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
+    if (!context.input(1).isConstant) return context.error("needs constant axes");
+    if (context.input(0).rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
+    auto reduced = reducedAxes(context);
+    if (!reduced) return reduced.status();
+    std::vector<int32_t> shape;
+    for (size_t d = 0; d < reduced->size(); ++d) {
+        if (!(*reduced)[d]) shape.push_back(context.input(0).shape[d]);
+        else if (keepDims(context)) shape.push_back(1);
+    }
+    context.output(0).shape = shape;
+    return Status::ok();
+}
+
+template <schema::BuiltinOperator Code>
+Status evalReduce(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    auto reduced = reducedAxes(context);
+    if (!reduced) return reduced.status();
+    ValueReader read(input);
+    ValueWriter write(out);
+    // The output index of an input element: its coordinates on kept axes.
+    std::vector<int32_t> keptShape;
+    for (size_t d = 0; d < reduced->size(); ++d) keptShape.push_back((*reduced)[d] ? 1 : input.shape[d]);
+    int64_t outCount = out.elementCount();
+    int64_t perOutput = outCount ? input.elementCount() / outCount : 0;
+    double initial = Code == schema::BuiltinOperator_REDUCE_MAX   ? -INFINITY
+                     : Code == schema::BuiltinOperator_REDUCE_MIN ? INFINITY
+                     : Code == schema::BuiltinOperator_REDUCE_PROD || Code == schema::BuiltinOperator_REDUCE_ALL ? 1.0
+                                                                  : 0.0;
+    std::vector<int64_t> inStrides = stridesOf(input.shape);
+    int64_t base[kMaxRank];
+    for (int64_t o = 0; o < outCount; ++o) {
+        // Coordinates of the o-th output on the kept axes; reduced axes are swept below.
+        double accumulator = initial;
+        int64_t rest = o;
+        for (int d = static_cast<int>(keptShape.size()) - 1; d >= 0; --d) {
+            base[d] = rest % keptShape[static_cast<size_t>(d)];
+            rest /= keptShape[static_cast<size_t>(d)];
+        }
+        for (int64_t r = 0; r < perOutput; ++r) {
+            int64_t rr = r, offset = 0;
+            for (int d = static_cast<int>(input.shape.size()) - 1; d >= 0; --d) {
+                int64_t coordinate = base[d];
+                if ((*reduced)[static_cast<size_t>(d)]) {
+                    coordinate = rr % input.shape[static_cast<size_t>(d)];
+                    rr /= input.shape[static_cast<size_t>(d)];
+                }
+                offset += coordinate * inStrides[static_cast<size_t>(d)];
+            }
+            double value = read(offset);
+            switch (Code) {
+            case schema::BuiltinOperator_REDUCE_MAX: accumulator = std::max(accumulator, value); break;
+            case schema::BuiltinOperator_REDUCE_MIN: accumulator = std::min(accumulator, value); break;
+            case schema::BuiltinOperator_REDUCE_PROD: accumulator *= value; break;
+            case schema::BuiltinOperator_REDUCE_ANY: accumulator = accumulator || value != 0; break;
+            case schema::BuiltinOperator_REDUCE_ALL: accumulator = accumulator && value != 0; break;
+            default: accumulator += value;
+            }
+        }
+        if (Code == schema::BuiltinOperator_MEAN && perOutput) accumulator /= static_cast<double>(perOutput);
+        write(o, accumulator);
+    }
+    return Status::ok();
+}
+
+Status prepareLastAxis(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 1, 1, 1));
+    if (context.input(0).rank() < 1) return context.error("needs at least one dimension");
+    context.output(0).shape = context.input(0).shape;
+    return Status::ok();
+}
+
+template <schema::BuiltinOperator Code>
+Status evalLastAxis(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    ValueReader read(input);
+    ValueWriter write(context.output(0));
+    int64_t depth = input.dim(input.rank() - 1), rows = depth ? input.elementCount() / depth : 0;
+    float beta = 1.0f;
+    if (const auto* options = context.op->options->builtin_options_as_SoftmaxOptions()) beta = options->beta();
+    for (int64_t r = 0; r < rows; ++r) {
+        int64_t base = r * depth;
+        if (Code == schema::BuiltinOperator_L2_NORMALIZATION) {
+            double squares = 0;
+            for (int64_t i = 0; i < depth; ++i) squares += read(base + i) * read(base + i);
+            double norm = std::sqrt(std::max(squares, 1e-6));
+            for (int64_t i = 0; i < depth; ++i) write(base + i, read(base + i) / norm);
+            continue;
+        }
+        double maximum = -INFINITY;
+        for (int64_t i = 0; i < depth; ++i) maximum = std::max(maximum, read(base + i));
+        double sum = 0;
+        for (int64_t i = 0; i < depth; ++i) sum += std::exp((read(base + i) - maximum) * beta);
+        for (int64_t i = 0; i < depth; ++i) {
+            double shifted = (read(base + i) - maximum) * beta;
+            write(base + i, Code == schema::BuiltinOperator_LOG_SOFTMAX ? shifted - std::log(sum) : std::exp(shifted) / sum);
+        }
+    }
+    return Status::ok();
+}
+
+Status prepareArg(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
+    if (!context.input(1).isConstant) return context.error("needs a constant axis");
+    const RuntimeTensor& input = context.input(0);
+    int axis = normalizeAxis(static_cast<int>(readIntegers(context.input(1)).at(0)), input.rank());
+    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
+    std::vector<int32_t> shape = input.shape;
+    shape.erase(shape.begin() + axis);
+    context.output(0).shape = shape;
+    return Status::ok();
+}
+
+template <bool Max>
+Status evalArg(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    int axis = normalizeAxis(static_cast<int>(readIntegers(context.input(1)).at(0)), input.rank());
+    int64_t outer = 1, inner = 1, size = input.dim(axis);
+    for (int d = 0; d < axis; ++d) outer *= input.dim(d);
+    for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);
+    ValueReader read(input);
+    RuntimeTensor& out = context.output(0);
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+            int64_t best = 0;
+            double bestValue = read(o * size * inner + i);
+            for (int64_t k = 1; k < size; ++k) {
+                double value = read((o * size + k) * inner + i);
+                if (Max ? value > bestValue : value < bestValue) bestValue = value, best = k;
+            }
+            if (out.type == DataType::Int64) out.as<int64_t>()[o * inner + i] = best;
+            else out.as<int32_t>()[o * inner + i] = static_cast<int32_t>(best);
+        }
+    return Status::ok();
+}
+
+template <schema::BuiltinOperator Code>
+void addReduce(KernelTable& table) {
+    table[Code] = {prepareReduce, evalReduce<Code>};
+}
+
+}  // namespace
+
+void addReductionKernels(KernelTable& table) {
+    addReduce<schema::BuiltinOperator_MEAN>(table);
+    addReduce<schema::BuiltinOperator_SUM>(table);
+    addReduce<schema::BuiltinOperator_REDUCE_MAX>(table);
+    addReduce<schema::BuiltinOperator_REDUCE_MIN>(table);
+    addReduce<schema::BuiltinOperator_REDUCE_PROD>(table);
+    addReduce<schema::BuiltinOperator_REDUCE_ANY>(table);
+    addReduce<schema::BuiltinOperator_REDUCE_ALL>(table);
+    table[schema::BuiltinOperator_SOFTMAX] = {prepareLastAxis, evalLastAxis<schema::BuiltinOperator_SOFTMAX>};
+    table[schema::BuiltinOperator_LOG_SOFTMAX] = {prepareLastAxis, evalLastAxis<schema::BuiltinOperator_LOG_SOFTMAX>};
+    table[schema::BuiltinOperator_L2_NORMALIZATION] = {prepareLastAxis,
+                                                       evalLastAxis<schema::BuiltinOperator_L2_NORMALIZATION>};
+    table[schema::BuiltinOperator_ARG_MAX] = {prepareArg, evalArg<true>};
+    table[schema::BuiltinOperator_ARG_MIN] = {prepareArg, evalArg<false>};
+}
+
+}  // namespace litestudio::reference

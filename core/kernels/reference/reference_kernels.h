@@ -1,0 +1,30 @@
+#pragma once
+#include <map>
+
+#include "core/kernels/kernel.h"
+
+namespace litestudio::reference {
+
+using KernelTable = std::map<int32_t, KernelDef>;
+
+void addElementwiseKernels(KernelTable& table);
+void addActivationKernels(KernelTable& table);
+void addShapeKernels(KernelTable& table);
+void addConvolutionKernels(KernelTable& table);
+void addPoolingKernels(KernelTable& table);
+void addReductionKernels(KernelTable& table);
+void addMatmulKernels(KernelTable& table);
+
+inline KernelTable allKernels() {
+    KernelTable table;
+    addElementwiseKernels(table);
+    addActivationKernels(table);
+    addShapeKernels(table);
+    addConvolutionKernels(table);
+    addPoolingKernels(table);
+    addReductionKernels(table);
+    addMatmulKernels(table);
+    return table;
+}
+
+}  // namespace litestudio::reference

@@ -1,0 +1,288 @@
+#include "core/runtime/compiled_model.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "core/runtime/arena_planner.h"
+
+namespace litestudio {
+
+struct AlignedFree {
+    void operator()(uint8_t* data) const { std::free(data); }
+};
+
+struct CompiledModel::SubgraphRuntime {
+    std::vector<RuntimeTensor> tensors;
+    std::vector<KernelContext> steps;
+    std::vector<const KernelDef*> kernels;
+    std::unique_ptr<uint8_t, AlignedFree> arena;
+    std::vector<std::unique_ptr<uint8_t, AlignedFree>> persistent;  // variables
+    size_t arenaBytes = 0;
+    size_t lowerBoundBytes = 0;
+    bool prepared = false;
+};
+
+namespace {
+
+std::unique_ptr<uint8_t, AlignedFree> allocateAligned(size_t bytes) {
+    size_t size = (std::max<size_t>(bytes, 1) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    auto* data = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, size));
+    if (data) std::memset(data, 0, size);
+    return std::unique_ptr<uint8_t, AlignedFree>(data);
+}
+
+std::string shapeText(const std::vector<int32_t>& shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+// Every subgraph reachable from the entries, so that control-flow bodies
+// are checked at creation rather than discovered during a run.
+std::set<int> reachableSubgraphs(const Model& model, const std::vector<EntryPoint>& entries) {
+    std::set<int> seen;
+    std::vector<int> pending;
+    for (const EntryPoint& entry : entries) pending.push_back(entry.subgraph);
+    while (!pending.empty()) {
+        int current = pending.back();
+        pending.pop_back();
+        if (!seen.insert(current).second) continue;
+        for (const Op& op : model.subgraphs[static_cast<size_t>(current)].ops)
+            pending.insert(pending.end(), op.calledSubgraphs.begin(), op.calledSubgraphs.end());
+    }
+    return seen;
+}
+
+}  // namespace
+
+CompiledModel::~CompiledModel() = default;
+
+Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Model> model,
+                                                               const CompileOptions& options) {
+    std::unique_ptr<CompiledModel> compiled(new CompiledModel());
+    compiled->model_ = model;
+    compiled->options_ = options;
+    for (const Signature& signature : model->signatures)
+        compiled->entries_.push_back({signature.key, signature.subgraph, signature.inputs, signature.outputs});
+    if (compiled->entries_.empty()) {
+        EntryPoint entry;
+        entry.key = "(subgraph 0)";
+        const Subgraph& main = model->subgraphs[0];
+        for (int input : main.inputs) entry.inputs.push_back({main.tensors[static_cast<size_t>(input)].name, input});
+        for (int output : main.outputs)
+            entry.outputs.push_back({main.tensors[static_cast<size_t>(output)].name, output});
+        compiled->entries_.push_back(entry);
+    }
+
+    // Every op without a kernel, listed together: the user learns all of
+    // them at once, not one per attempt.
+    std::map<std::string, std::vector<std::string>> unsupported;
+    std::set<int> reachable = reachableSubgraphs(*model, compiled->entries_);
+    for (int s : reachable) {
+        const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
+        for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+            const OpCode& code = model->opCode(subgraph.ops[o]);
+            if (code.isCustom() || !findReferenceKernel(code.builtin))
+                unsupported[code.displayName()].push_back("subgraph " + std::to_string(s) + " op " + std::to_string(o));
+        }
+    }
+    if (!unsupported.empty()) {
+        std::string message = model->label() + ": unsupported ops: ";
+        bool first = true;
+        for (const auto& [name, places] : unsupported) {
+            message += (first ? "" : "; ") + name + " (";
+            for (size_t i = 0; i < places.size() && i < 4; ++i) message += (i ? ", " : "") + places[i];
+            if (places.size() > 4) message += ", and " + std::to_string(places.size() - 4) + " more";
+            message += ")";
+            first = false;
+        }
+        return Status::error(message);
+    }
+
+    compiled->subgraphs_.resize(model->subgraphs.size());
+    for (int s : reachable) {
+        compiled->subgraphs_[static_cast<size_t>(s)] = std::make_unique<SubgraphRuntime>();
+        LS_RETURN_IF_ERROR(compiled->prepareSubgraph(s).withContext(model->label() + ": subgraph " + std::to_string(s)));
+    }
+    return compiled;
+}
+
+Status CompiledModel::prepareSubgraph(int index) {
+    const Model& model = *model_;
+    const Subgraph& subgraph = model.subgraphs[static_cast<size_t>(index)];
+    SubgraphRuntime& runtime = *subgraphs_[static_cast<size_t>(index)];
+    bool firstTime = runtime.tensors.empty();
+    if (firstTime) {
+        runtime.tensors.resize(subgraph.tensors.size());
+        for (size_t t = 0; t < subgraph.tensors.size(); ++t) {
+            const Tensor& source = subgraph.tensors[t];
+            RuntimeTensor& tensor = runtime.tensors[t];
+            tensor.name = source.name;
+            tensor.type = source.type;
+            tensor.shape = source.shape;
+            tensor.quantization = &source.quantization;
+            if (source.isConstant()) {
+                tensor.isConstant = true;
+                // Constants are read in place from the model mapping; kernels never write inputs.
+                tensor.data = const_cast<uint8_t*>(source.data.data());
+                tensor.bytes = source.data.size();
+            }
+        }
+        runtime.steps.resize(subgraph.ops.size());
+        runtime.kernels.resize(subgraph.ops.size());
+        for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+            const Op& op = subgraph.ops[o];
+            KernelContext& step = runtime.steps[o];
+            step.model = &model;
+            step.op = &op;
+            step.opLabel = "op " + std::to_string(o) + " (" + model.opCode(op).displayName() + ")";
+            for (int input : op.inputs) step.inputs.push_back(input < 0 ? nullptr : &runtime.tensors[static_cast<size_t>(input)]);
+            for (int output : op.outputs) step.outputs.push_back(&runtime.tensors[static_cast<size_t>(output)]);
+            runtime.kernels[o] = findReferenceKernel(model.opCode(op).builtin);
+        }
+    }
+
+    for (size_t o = 0; o < runtime.steps.size(); ++o) {
+        KernelContext& step = runtime.steps[o];
+        step.scratchBytes = 0;
+        LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
+        for (RuntimeTensor* output : step.outputs) {
+            if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
+            for (int32_t dim : output->shape)
+                if (dim < 0) return step.error("output '" + output->name + "' has unresolved shape " + shapeText(output->shape));
+        }
+    }
+
+    // Lifetimes: inputs live from step 0, op o writes at step o+1, outputs
+    // live to the end. Variables keep their own storage across runs.
+    const int lastStep = static_cast<int>(subgraph.ops.size()) + 1;
+    std::vector<int> first(subgraph.tensors.size(), -1), last(subgraph.tensors.size(), -1);
+    for (int input : subgraph.inputs) first[static_cast<size_t>(input)] = 0, last[static_cast<size_t>(input)] = 0;
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        int step = static_cast<int>(o) + 1;
+        for (int input : subgraph.ops[o].inputs) {
+            if (input < 0) continue;
+            if (first[static_cast<size_t>(input)] < 0) first[static_cast<size_t>(input)] = step;
+            last[static_cast<size_t>(input)] = std::max(last[static_cast<size_t>(input)], step);
+        }
+        for (int output : subgraph.ops[o].outputs) {
+            if (first[static_cast<size_t>(output)] < 0) first[static_cast<size_t>(output)] = step;
+            last[static_cast<size_t>(output)] = std::max(last[static_cast<size_t>(output)], step);
+        }
+    }
+    for (int output : subgraph.outputs) last[static_cast<size_t>(output)] = lastStep;
+
+    std::vector<ArenaRequest> requests;
+    std::vector<std::pair<int, int>> owners;  // (tensor index, -1) or (-1, step index) for scratch
+    for (size_t t = 0; t < runtime.tensors.size(); ++t) {
+        RuntimeTensor& tensor = runtime.tensors[t];
+        if (tensor.isConstant) continue;
+        tensor.bytes = denseByteSize(tensor.type, tensor.shape);
+        if (subgraph.tensors[t].isVariable) {
+            if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
+            if (firstTime) tensor.data = runtime.persistent.back().get();
+            continue;
+        }
+        if (first[t] < 0) continue;  // never used
+        requests.push_back({tensor.bytes, first[t], last[t]});
+        owners.emplace_back(static_cast<int>(t), -1);
+    }
+    for (size_t o = 0; o < runtime.steps.size(); ++o) {
+        if (runtime.steps[o].scratchBytes == 0) continue;
+        int step = static_cast<int>(o) + 1;
+        requests.push_back({runtime.steps[o].scratchBytes, step, step});
+        owners.emplace_back(-1, static_cast<int>(o));
+    }
+    ArenaPlan plan = planArena(requests);
+    runtime.arena = allocateAligned(plan.totalBytes);
+    if (!runtime.arena) return Status::error("cannot allocate a " + std::to_string(plan.totalBytes) + "-byte arena");
+    runtime.arenaBytes = plan.totalBytes;
+    runtime.lowerBoundBytes = plan.lowerBoundBytes;
+    for (size_t r = 0; r < requests.size(); ++r) {
+        uint8_t* data = runtime.arena.get() + plan.offsets[r];
+        if (owners[r].first >= 0) runtime.tensors[static_cast<size_t>(owners[r].first)].data = data;
+        else runtime.steps[static_cast<size_t>(owners[r].second)].scratch = data;
+    }
+    runtime.prepared = true;
+    return Status::ok();
+}
+
+int CompiledModel::findEntry(const std::string& key) const {
+    if (key.empty()) return 0;
+    for (size_t i = 0; i < entries_.size(); ++i)
+        if (entries_[i].key == key) return static_cast<int>(i);
+    return -1;
+}
+
+EntryPoint CompiledModel::inSubgraphOrder(int entry) const {
+    const EntryPoint& source = entries_.at(static_cast<size_t>(entry));
+    const Subgraph& subgraph = model_->subgraphs[static_cast<size_t>(source.subgraph)];
+    EntryPoint ordered{source.key, source.subgraph, {}, {}};
+    auto nameFor = [](const std::vector<SignatureTensor>& named, int tensor, const std::string& fallback) {
+        for (const SignatureTensor& entry : named)
+            if (entry.tensor == tensor) return entry.name;
+        return fallback;
+    };
+    for (int input : subgraph.inputs)
+        ordered.inputs.push_back({nameFor(source.inputs, input, subgraph.tensors[static_cast<size_t>(input)].name), input});
+    for (int output : subgraph.outputs)
+        ordered.outputs.push_back(
+            {nameFor(source.outputs, output, subgraph.tensors[static_cast<size_t>(output)].name), output});
+    return ordered;
+}
+
+RuntimeTensor& CompiledModel::tensor(int subgraph, int index) {
+    return subgraphs_.at(static_cast<size_t>(subgraph))->tensors.at(static_cast<size_t>(index));
+}
+
+Status CompiledModel::setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes) {
+    RuntimeTensor& target = tensor(subgraph, tensorIndex);
+    if (bytes.size() != target.bytes)
+        return Status::error("input '" + target.name + "' needs " + std::to_string(target.bytes) + " bytes (" +
+                             std::string(dataTypeName(target.type)) + " " + shapeText(target.shape) + "), got " +
+                             std::to_string(bytes.size()));
+    if (!bytes.empty()) std::memcpy(target.data, bytes.data(), bytes.size());
+    return Status::ok();
+}
+
+Status CompiledModel::resizeInput(int subgraph, int tensorIndex, const std::vector<int32_t>& shape) {
+    RuntimeTensor& target = tensor(subgraph, tensorIndex);
+    if (target.shape == shape) return Status::ok();
+    const Tensor& source = model_->subgraphs[static_cast<size_t>(subgraph)].tensors[static_cast<size_t>(tensorIndex)];
+    const std::vector<int32_t>& signature = source.shapeSignature.empty() ? source.shape : source.shapeSignature;
+    bool fits = signature.size() == shape.size();
+    for (size_t i = 0; fits && i < shape.size(); ++i) fits = shape[i] >= 0 && (signature[i] < 0 || signature[i] == shape[i]);
+    if (!fits)
+        return Status::error("input '" + target.name + "' of shape " + shapeText(signature) + " cannot take shape " +
+                             shapeText(shape));
+    target.shape = shape;
+    return prepareSubgraph(subgraph);
+}
+
+Status CompiledModel::run(int entry) {
+    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(entries_.at(static_cast<size_t>(entry)).subgraph));
+    int subgraph = entries_.at(static_cast<size_t>(entry)).subgraph;
+    for (size_t o = 0; o < runtime.steps.size(); ++o) {
+        Status status = runtime.kernels[o]->eval(runtime.steps[o]);
+        if (!status) return status.withContext(model_->label() + ": subgraph " + std::to_string(subgraph));
+    }
+    return Status::ok();
+}
+
+size_t CompiledModel::arenaBytes() const {
+    size_t total = 0;
+    for (const auto& runtime : subgraphs_)
+        if (runtime) total += runtime->arenaBytes;
+    return total;
+}
+
+size_t CompiledModel::arenaLowerBoundBytes() const {
+    size_t total = 0;
+    for (const auto& runtime : subgraphs_)
+        if (runtime) total += runtime->lowerBoundBytes;
+    return total;
+}
+
+}  // namespace litestudio

@@ -1,0 +1,65 @@
+#pragma once
+// A model prepared to run: every op of the entry subgraphs has a kernel,
+// every activation an offset in one arena planned from tensor lifetimes.
+// `run()` allocates nothing. Today the CPU reference kernels run every op;
+// the accelerator interface (XNNPACK, Vulkan, NPU) partitions in front of
+// them next.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+#include "core/support/status.h"
+
+namespace litestudio {
+
+struct CompileOptions {
+    int threads = 1;
+};
+
+// What a caller runs: a signature, or subgraph 0 of a model without any.
+struct EntryPoint {
+    std::string key;
+    int subgraph = 0;
+    std::vector<SignatureTensor> inputs;   // in the signature's order
+    std::vector<SignatureTensor> outputs;
+};
+
+class CompiledModel {
+public:
+    static Expected<std::unique_ptr<CompiledModel>> create(std::shared_ptr<const Model> model,
+                                                           const CompileOptions& options = {});
+    ~CompiledModel();
+
+    const Model& model() const { return *model_; }
+    const std::vector<EntryPoint>& entryPoints() const { return entries_; }
+    // -1 when no entry has this key; "" names the first entry.
+    int findEntry(const std::string& key) const;
+    // The entry's tensors in its subgraph's own input/output order (the
+    // golden-case order), named by the signature where it names them.
+    EntryPoint inSubgraphOrder(int entry) const;
+
+    RuntimeTensor& tensor(int subgraph, int index);
+    // Copies `bytes` into an input tensor; the size must match its shape.
+    Status setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes);
+    Status resizeInput(int subgraph, int tensorIndex, const std::vector<int32_t>& shape);
+    Status run(int entry);
+
+    size_t arenaBytes() const;
+    size_t arenaLowerBoundBytes() const;
+
+private:
+    struct SubgraphRuntime;
+    CompiledModel() = default;
+    Status prepareSubgraph(int subgraph);
+
+    std::shared_ptr<const Model> model_;
+    CompileOptions options_;
+    std::vector<EntryPoint> entries_;
+    std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;
+};
+
+}  // namespace litestudio

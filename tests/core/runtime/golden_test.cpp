@@ -1,0 +1,164 @@
+// Every golden case in ../shared/golden, run through the reference CPU path
+// and compared with LiteRT's outputs at the tolerances of shared/README.md:
+// float32 max |got-want| <= 1e-3 * max(1, max|want|); uint8/int8 every
+// element within 2 and >= 99 % within 1; int32/bool exact.
+//
+// A case whose model uses an op without a kernel yet must fail to compile
+// with the clear "unsupported ops" error; any case that runs must match.
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/format/model_file.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "core/runtime/compiled_model.h"
+#include "tests/support/test_paths.h"
+
+namespace litestudio {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Cases whose golden output cannot be trusted, with the evidence.
+const std::map<std::string, std::string> kUntrustedGolden = {
+    {"litert-testdata/testdata_segment_sum_invalid_buffer.bin",
+     "its segment ids tensor has no data (LiteRT.js read uninitialised memory: output_0 holds values such as "
+     "813612 that no segment sum of 1680 inputs in 0..3 can reach); our loader rejects the model"},
+    {"litert-testdata/simple_floor_mod.tflite",
+     "the golden inputs divide by zero (input_1 = 0,0,0,1,2), which TFLite rejects at invoke; LiteRT.js left "
+     "output_0 uninitialised: it reads 0,0,0,0,5 where floor_mod(2, 2) must be 0. We fail with 'integer "
+     "division by zero' (Golden.FloorModGoldenInputsDivideByZero)"},
+};
+
+struct Comparison {
+    bool ok = true;
+    std::string detail;
+};
+
+Comparison compare(const RuntimeTensor& got, const std::vector<uint8_t>& want, const std::string& dtype) {
+    Comparison result;
+    if (got.bytes != want.size()) {
+        result.ok = false;
+        result.detail = "size " + std::to_string(got.bytes) + " bytes, want " + std::to_string(want.size());
+        return result;
+    }
+    int64_t count = got.elementCount();
+    if (dtype == "float32") {
+        const float* g = got.as<float>();
+        const float* w = reinterpret_cast<const float*>(want.data());
+        double maxWant = 0, maxDiff = 0;
+        for (int64_t i = 0; i < count; ++i) maxWant = std::max(maxWant, std::abs(double(w[i])));
+        for (int64_t i = 0; i < count; ++i) {
+            double diff = std::abs(double(g[i]) - double(w[i]));
+            if (std::isnan(g[i]) != std::isnan(w[i])) diff = INFINITY;
+            else if (std::isnan(g[i])) diff = 0;
+            maxDiff = std::max(maxDiff, diff);
+        }
+        double tolerance = 1e-3 * std::max(1.0, maxWant);
+        result.ok = maxDiff <= tolerance;
+        result.detail = "float32 max diff " + std::to_string(maxDiff) + " (tolerance " + std::to_string(tolerance) + ")";
+    } else if (dtype == "uint8" || dtype == "int8") {
+        int64_t withinOne = 0, worst = 0;
+        for (int64_t i = 0; i < count; ++i) {
+            int g = dtype == "uint8" ? got.as<uint8_t>()[i] : got.as<int8_t>()[i];
+            int w = dtype == "uint8" ? want[static_cast<size_t>(i)] : static_cast<int8_t>(want[static_cast<size_t>(i)]);
+            int64_t diff = std::abs(g - w);
+            worst = std::max(worst, diff);
+            withinOne += diff <= 1;
+        }
+        result.ok = worst <= 2 && withinOne * 100 >= count * 99;
+        result.detail = dtype + " worst diff " + std::to_string(worst) + ", " + std::to_string(withinOne) + "/" +
+                        std::to_string(count) + " within 1";
+    } else {
+        result.ok = std::memcmp(got.data, want.data(), want.size()) == 0;
+        result.detail = dtype + (result.ok ? " exact" : " differs");
+    }
+    return result;
+}
+
+TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
+    fs::path root = testing::sharedDir() / "golden";
+    ASSERT_TRUE(fs::exists(root)) << "missing " << root;
+    std::vector<fs::path> cases;
+    for (const auto& set : fs::directory_iterator(root))
+        for (const auto& entry : fs::directory_iterator(set.path())) cases.push_back(entry.path());
+    std::sort(cases.begin(), cases.end());
+    ASSERT_GE(cases.size(), 96u);
+    int passed = 0, unsupported = 0, untrusted = 0;
+    for (const fs::path& dir : cases) {
+        std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
+        SCOPED_TRACE(name);
+        if (kUntrustedGolden.count(name)) {
+            ++untrusted;
+            std::cout << "  untrusted " << name << ": " << kUntrustedGolden.at(name) << "\n";
+            continue;
+        }
+        std::ifstream metaFile(dir / "meta.json");
+        nlohmann::json meta = nlohmann::json::parse(metaFile);
+        auto file = openModelFile((testing::sharedDir() / "models" / name).string());
+        ASSERT_TRUE(file) << file.errorMessage();
+        auto compiled = CompiledModel::create(file->model);
+        if (!compiled) {
+            const std::string& message = compiled.errorMessage();
+            bool clear = message.find("unsupported ops: ") != std::string::npos ||
+                         message.find("not supported yet") != std::string::npos;
+            EXPECT_TRUE(clear) << message;
+            std::cout << "  unsupported " << name << ": " << message.substr(message.find(": ") + 2) << "\n";
+            ++unsupported;
+            continue;
+        }
+        CompiledModel& model = **compiled;
+        EntryPoint entry = model.inSubgraphOrder(0);
+        ASSERT_EQ(entry.inputs.size(), meta["inputs"].size());
+        for (size_t k = 0; k < entry.inputs.size(); ++k) {
+            std::vector<int32_t> shape = meta["inputs"][k]["shape"].get<std::vector<int32_t>>();
+            Status resized = model.resizeInput(entry.subgraph, entry.inputs[k].tensor, shape);
+            ASSERT_TRUE(resized) << resized.message();
+        }
+        for (size_t k = 0; k < entry.inputs.size(); ++k) {
+            Status set = model.setInput(entry.subgraph, entry.inputs[k].tensor,
+                                        testing::readFileBytes(dir / ("input_" + std::to_string(k) + ".bin")));
+            ASSERT_TRUE(set) << set.message();
+        }
+        Status ran = model.run(0);
+        ASSERT_TRUE(ran) << ran.message();
+        bool all = true;
+        std::string details;
+        for (size_t k = 0; k < entry.outputs.size(); ++k) {
+            const RuntimeTensor& got = model.tensor(entry.subgraph, entry.outputs[k].tensor);
+            Comparison result = compare(got, testing::readFileBytes(dir / ("output_" + std::to_string(k) + ".bin")),
+                                        meta["outputs"][k]["dtype"].get<std::string>());
+            EXPECT_TRUE(result.ok) << "output " << k << " '" << got.name << "': " << result.detail;
+            all &= result.ok;
+            details += " [" + result.detail + "]";
+        }
+        std::cout << "  " << (all ? "passed " : "FAILED ") << name << details << "\n";
+        passed += all;
+    }
+    std::cout << "  golden: " << passed << " passed, " << unsupported << " unsupported, " << untrusted
+              << " untrusted, of " << cases.size() << " cases\n";
+}
+
+
+TEST(Golden, FloorModGoldenInputsDivideByZero) {
+    fs::path dir = testing::sharedDir() / "golden/litert-testdata/simple_floor_mod.tflite";
+    auto file = openModelFile((testing::sharedDir() / "models/litert-testdata/simple_floor_mod.tflite").string());
+    ASSERT_TRUE(file) << file.errorMessage();
+    auto compiled = CompiledModel::create(file->model);
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    EntryPoint entry = (*compiled)->inSubgraphOrder(0);
+    for (size_t k = 0; k < entry.inputs.size(); ++k)
+        ASSERT_TRUE((*compiled)->setInput(entry.subgraph, entry.inputs[k].tensor,
+                                          testing::readFileBytes(dir / ("input_" + std::to_string(k) + ".bin"))));
+    Status ran = (*compiled)->run(0);
+    ASSERT_FALSE(ran);
+    std::cout << "  " << ran.message() << "\n";
+    EXPECT_NE(ran.message().find("op 0 (FLOOR_MOD): integer division by zero"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace litestudio
