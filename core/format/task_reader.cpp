@@ -29,17 +29,18 @@ Expected<Bundle> readTaskBundle(const std::string& label, std::span<const uint8_
         section.size = entry.size;
         section.properties.emplace_back("compression", entry.stored ? "stored" : "deflated");
         section.properties.emplace_back("compressed_bytes", std::to_string(entry.compressedSize));
-        auto data = (*archive)->read(i, kMaxEntryBytes);
+        // Only models are read whole; other entries are listed by their header.
+        auto prefix = (*archive)->readPrefix(i, 8);
+        auto data = prefix && hasTfliteIdentifier(*prefix) ? (*archive)->read(i, kMaxEntryBytes) : prefix;
         if (!data) {
             section.type = "unreadable";
             section.modelError = data.errorMessage();
             bundle.sections.push_back(std::move(section));
             continue;
         }
-        std::span<const uint8_t> contents(*data);
-        if (hasTfliteIdentifier(contents)) {
+        if (hasTfliteIdentifier(*data)) {
             section.type = "TFLiteModel";
-            // A compressed entry cannot be mapped in place; the model owns its copy.
+            // libzip gives no way to map an entry in place; the model owns its copy.
             auto owned = std::make_shared<std::vector<uint8_t>>(std::move(*data));
             std::span<const uint8_t> ownedBytes(*owned);
             auto model = readTfliteModel(label + ":" + entry.name, owned, ownedBytes);

@@ -28,12 +28,18 @@ public:
     ~ZipArchive();
 
     const std::vector<ZipEntry>& entries() const { return entries_; }
-    // Reads one entry whole; `maxBytes` guards against zip bombs.
+    // Reads one entry whole, or its first `maxBytes`. Sizes the entry claims
+    // are checked against the archive (a stored entry cannot be larger than
+    // its compressed bytes, deflate cannot expand more than 1032:1), so a
+    // forged header cannot make us allocate gigabytes.
     Expected<std::vector<uint8_t>> read(size_t index, uint64_t maxBytes) const;
+    Expected<std::vector<uint8_t>> readPrefix(size_t index, size_t bytes) const;
 
 private:
     ZipArchive() = default;
+    Expected<std::vector<uint8_t>> readBytes(size_t index, uint64_t count) const;
     ::zip* archive_ = nullptr;
+    uint64_t archiveBytes_ = 0;
     std::vector<ZipEntry> entries_;
 };
 
