@@ -14,6 +14,7 @@ void addConvolutionKernels(KernelTable& table);
 void addPoolingKernels(KernelTable& table);
 void addReductionKernels(KernelTable& table);
 void addMatmulKernels(KernelTable& table);
+void addIndexingKernels(KernelTable& table);
 
 inline KernelTable allKernels() {
     KernelTable table;
@@ -24,6 +25,7 @@ inline KernelTable allKernels() {
     addPoolingKernels(table);
     addReductionKernels(table);
     addMatmulKernels(table);
+    addIndexingKernels(table);
     return table;
 }
 
