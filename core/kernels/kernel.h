@@ -43,12 +43,34 @@ struct RuntimeTensor {
 // runtime cannot size (strings, resources).
 size_t denseByteSize(DataType type, const std::vector<int32_t>& shape);
 
+// What kernels that call other subgraphs (WHILE, IF, CALL_ONCE, StableHLO
+// composites) or keep state across runs (resource variables) need from the
+// runtime.
+class SubgraphRunner {
+public:
+    virtual ~SubgraphRunner() = default;
+    // Copies `inputs` into the subgraph's inputs, runs it, and copies its
+    // outputs into `outputs` (which must already have their shapes).
+    virtual Status invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,
+                          const std::vector<RuntimeTensor*>& outputs) = 0;
+    // Output shapes a subgraph produces, for the caller's prepare.
+    virtual std::vector<std::vector<int32_t>> outputShapes(int subgraph) const = 0;
+    // Runs a subgraph the first time it is asked for, then never again.
+    virtual Status invokeOnce(int subgraph) = 0;
+    // Resource variables, by handle: one id per (container, shared name).
+    virtual int32_t variableId(const std::string& container, const std::string& sharedName) = 0;
+    virtual Status assignVariable(int32_t id, const RuntimeTensor& value) = 0;
+    virtual Status readVariable(int32_t id, RuntimeTensor& destination) const = 0;
+};
+
 struct KernelContext {
     const Model* model = nullptr;
     const Op* op = nullptr;
+    int subgraph = 0;
     std::string opLabel;                  // "op 3 (CONV_2D)"
     std::vector<RuntimeTensor*> inputs;   // nullptr for omitted optional inputs
     std::vector<RuntimeTensor*> outputs;
+    SubgraphRunner* runner = nullptr;
     size_t scratchBytes = 0;              // set by prepare
     uint8_t* scratch = nullptr;           // valid during eval
 

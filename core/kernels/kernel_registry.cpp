@@ -6,7 +6,8 @@
 namespace litestudio {
 
 size_t denseByteSize(DataType type, const std::vector<int32_t>& shape) {
-    int bits = dataTypeBits(type);
+    // A resource tensor holds int32 variable handles.
+    int bits = type == DataType::Resource ? 32 : dataTypeBits(type);
     if (bits == 0) return 0;
     uint64_t count = 1;
     for (int32_t dim : shape) count *= static_cast<uint64_t>(std::max(dim, 0));

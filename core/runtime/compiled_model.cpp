@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -101,8 +102,18 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         return Status::error(message);
     }
 
+    // Callees first: a caller's prepare reads the shapes its callees produce.
     compiled->subgraphs_.resize(model->subgraphs.size());
-    for (int s : reachable) {
+    std::vector<int> order;
+    std::set<int> visited;
+    std::function<void(int)> visit = [&](int s) {
+        if (!visited.insert(s).second) return;
+        for (const Op& op : model->subgraphs[static_cast<size_t>(s)].ops)
+            for (int callee : op.calledSubgraphs) visit(callee);
+        order.push_back(s);
+    };
+    for (const EntryPoint& entry : compiled->entries_) visit(entry.subgraph);
+    for (int s : order) {
         compiled->subgraphs_[static_cast<size_t>(s)] = std::make_unique<SubgraphRuntime>();
         LS_RETURN_IF_ERROR(compiled->prepareSubgraph(s).withContext(model->label() + ": subgraph " + std::to_string(s)));
     }
@@ -137,6 +148,8 @@ Status CompiledModel::prepareSubgraph(int index) {
             KernelContext& step = runtime.steps[o];
             step.model = &model;
             step.op = &op;
+            step.runner = this;
+            step.subgraph = index;
             step.opLabel = "op " + std::to_string(o) + " (" + model.opCode(op).displayName() + ")";
             for (int input : op.inputs) step.inputs.push_back(input < 0 ? nullptr : &runtime.tensors[static_cast<size_t>(input)]);
             for (int output : op.outputs) step.outputs.push_back(&runtime.tensors[static_cast<size_t>(output)]);
@@ -262,12 +275,98 @@ Status CompiledModel::resizeInput(int subgraph, int tensorIndex, const std::vect
 }
 
 Status CompiledModel::run(int entry) {
-    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(entries_.at(static_cast<size_t>(entry)).subgraph));
     int subgraph = entries_.at(static_cast<size_t>(entry)).subgraph;
+    return runSubgraph(subgraph).withContext(model_->label());
+}
+
+Status CompiledModel::runSubgraph(int subgraph) {
+    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
         Status status = runtime.kernels[o]->eval(runtime.steps[o]);
-        if (!status) return status.withContext(model_->label() + ": subgraph " + std::to_string(subgraph));
+        if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
     }
+    return Status::ok();
+}
+
+Status CompiledModel::invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,
+                             const std::vector<RuntimeTensor*>& outputs) {
+    const Subgraph& callee = model_->subgraphs[static_cast<size_t>(subgraph)];
+    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
+    std::string where = "subgraph " + std::to_string(subgraph);
+    if (inputs.size() != callee.inputs.size() || outputs.size() != callee.outputs.size())
+        return Status::error(where + " takes " + std::to_string(callee.inputs.size()) + " inputs and gives " +
+                             std::to_string(callee.outputs.size()) + " outputs; the caller passes " +
+                             std::to_string(inputs.size()) + " and expects " + std::to_string(outputs.size()));
+    bool reshaped = false;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        RuntimeTensor& target = runtime.tensors[static_cast<size_t>(callee.inputs[i])];
+        if (target.shape != inputs[i]->shape) {
+            target.shape = inputs[i]->shape;
+            reshaped = true;
+        }
+    }
+    // A new input shape re-plans the callee (the only allocation a run may do).
+    if (reshaped) LS_RETURN_IF_ERROR(prepareSubgraph(subgraph).withContext(where));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        RuntimeTensor& target = runtime.tensors[static_cast<size_t>(callee.inputs[i])];
+        if (target.bytes != inputs[i]->bytes)
+            return Status::error(where + " input " + std::to_string(i) + " needs " + std::to_string(target.bytes) +
+                                 " bytes, the caller passes " + std::to_string(inputs[i]->bytes));
+        if (target.bytes && target.data != inputs[i]->data) std::memmove(target.data, inputs[i]->data, target.bytes);
+    }
+    LS_RETURN_IF_ERROR(runSubgraph(subgraph));
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        const RuntimeTensor& source = runtime.tensors[static_cast<size_t>(callee.outputs[i])];
+        if (source.bytes != outputs[i]->bytes)
+            return Status::error(where + " output " + std::to_string(i) + " has shape " + shapeText(source.shape) +
+                                 ", the caller expects " + shapeText(outputs[i]->shape));
+        if (source.bytes && source.data != outputs[i]->data) std::memmove(outputs[i]->data, source.data, source.bytes);
+    }
+    return Status::ok();
+}
+
+std::vector<std::vector<int32_t>> CompiledModel::outputShapes(int subgraph) const {
+    std::vector<std::vector<int32_t>> shapes;
+    const SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
+    for (int output : model_->subgraphs[static_cast<size_t>(subgraph)].outputs)
+        shapes.push_back(runtime.tensors[static_cast<size_t>(output)].shape);
+    return shapes;
+}
+
+Status CompiledModel::invokeOnce(int subgraph) {
+    if (!ranOnce_.insert(subgraph).second) return Status::ok();
+    return invoke(subgraph, {}, {});
+}
+
+int32_t CompiledModel::variableId(const std::string& container, const std::string& sharedName) {
+    std::string key = container + '\0' + sharedName;
+    auto found = variableIds_.find(key);
+    if (found != variableIds_.end()) return found->second;
+    int32_t id = static_cast<int32_t>(variableIds_.size());
+    variableIds_[key] = id;
+    return id;
+}
+
+Status CompiledModel::assignVariable(int32_t id, const RuntimeTensor& value) {
+    if (id < 0 || id >= static_cast<int32_t>(variableIds_.size()))
+        return Status::error("ASSIGN_VARIABLE: no resource variable with handle " + std::to_string(id));
+    Variable& variable = variables_[id];
+    variable.type = value.type;
+    variable.shape = value.shape;
+    variable.bytes.assign(value.data, value.data + value.bytes);
+    return Status::ok();
+}
+
+Status CompiledModel::readVariable(int32_t id, RuntimeTensor& destination) const {
+    auto found = variables_.find(id);
+    if (found == variables_.end())
+        return Status::error("READ_VARIABLE: resource variable " + std::to_string(id) + " is read before it is assigned");
+    const Variable& variable = found->second;
+    if (variable.bytes.size() != destination.bytes || variable.type != destination.type)
+        return Status::error("READ_VARIABLE: variable holds " + std::string(dataTypeName(variable.type)) + " " +
+                             shapeText(variable.shape) + ", '" + destination.name + "' is " +
+                             std::string(dataTypeName(destination.type)) + " " + shapeText(destination.shape));
+    if (!variable.bytes.empty()) std::memcpy(destination.data, variable.bytes.data(), variable.bytes.size());
     return Status::ok();
 }
 

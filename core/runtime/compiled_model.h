@@ -5,7 +5,9 @@
 // the accelerator interface (XNNPACK, Vulkan, NPU) partitions in front of
 // them next.
 
+#include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,7 +30,7 @@ struct EntryPoint {
     std::vector<SignatureTensor> outputs;
 };
 
-class CompiledModel {
+class CompiledModel : private SubgraphRunner {
 public:
     static Expected<std::unique_ptr<CompiledModel>> create(std::shared_ptr<const Model> model,
                                                            const CompileOptions& options = {});
@@ -53,13 +55,31 @@ public:
 
 private:
     struct SubgraphRuntime;
+    struct Variable {
+        DataType type = DataType::Float32;
+        std::vector<int32_t> shape;
+        std::vector<uint8_t> bytes;
+    };
     CompiledModel() = default;
     Status prepareSubgraph(int subgraph);
+    Status runSubgraph(int subgraph);
+
+    // SubgraphRunner, for control flow and resource variables.
+    Status invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,
+                  const std::vector<RuntimeTensor*>& outputs) override;
+    std::vector<std::vector<int32_t>> outputShapes(int subgraph) const override;
+    Status invokeOnce(int subgraph) override;
+    int32_t variableId(const std::string& container, const std::string& sharedName) override;
+    Status assignVariable(int32_t id, const RuntimeTensor& value) override;
+    Status readVariable(int32_t id, RuntimeTensor& destination) const override;
 
     std::shared_ptr<const Model> model_;
     CompileOptions options_;
     std::vector<EntryPoint> entries_;
     std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;
+    std::set<int> ranOnce_;
+    std::map<std::string, int32_t> variableIds_;
+    std::map<int32_t, Variable> variables_;  // kept across runs: the model's state
 };
 
 }  // namespace litestudio

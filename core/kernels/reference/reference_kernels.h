@@ -15,6 +15,8 @@ void addPoolingKernels(KernelTable& table);
 void addReductionKernels(KernelTable& table);
 void addMatmulKernels(KernelTable& table);
 void addIndexingKernels(KernelTable& table);
+void addControlFlowKernels(KernelTable& table);
+void addDensifyKernel(KernelTable& table);
 
 inline KernelTable allKernels() {
     KernelTable table;
@@ -26,6 +28,8 @@ inline KernelTable allKernels() {
     addReductionKernels(table);
     addMatmulKernels(table);
     addIndexingKernels(table);
+    addControlFlowKernels(table);
+    addDensifyKernel(table);
     return table;
 }
 
