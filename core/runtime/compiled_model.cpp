@@ -141,6 +141,9 @@ Status CompiledModel::prepareSubgraph(int index) {
                 tensor.bytes = source.data.size();
             }
         }
+        // Dynamic input dimensions run as 1 until the caller resizes them.
+        for (int input : subgraph.inputs)
+            for (int32_t& dim : runtime.tensors[static_cast<size_t>(input)].shape) dim = std::max(dim, 1);
         runtime.steps.resize(subgraph.ops.size());
         runtime.kernels.resize(subgraph.ops.size());
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
@@ -160,6 +163,12 @@ Status CompiledModel::prepareSubgraph(int index) {
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
         KernelContext& step = runtime.steps[o];
         step.scratchBytes = 0;
+        for (const RuntimeTensor* input : step.inputs) {
+            if (!input) continue;
+            if (input->type == DataType::String) return step.error("string tensors are not supported yet");
+            for (int32_t dim : input->shape)
+                if (dim < 0) return step.error("input '" + input->name + "' has unresolved shape " + shapeText(input->shape));
+        }
         LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
@@ -276,12 +285,15 @@ Status CompiledModel::resizeInput(int subgraph, int tensorIndex, const std::vect
 
 Status CompiledModel::run(int entry) {
     int subgraph = entries_.at(static_cast<size_t>(entry)).subgraph;
-    return runSubgraph(subgraph).withContext(model_->label());
+    Status status = runSubgraph(subgraph).withContext(model_->label());
+    cancelled_ = false;
+    return status;
 }
 
 Status CompiledModel::runSubgraph(int subgraph) {
     SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
+        if (cancelled_) return Status::error("cancelled");
         Status status = runtime.kernels[o]->eval(runtime.steps[o]);
         if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
     }

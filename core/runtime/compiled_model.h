@@ -5,6 +5,7 @@
 // the accelerator interface (XNNPACK, Vulkan, NPU) partitions in front of
 // them next.
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -49,6 +50,9 @@ public:
     Status setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes);
     Status resizeInput(int subgraph, int tensorIndex, const std::vector<int32_t>& shape);
     Status run(int entry);
+    // Asks a run in progress (on another thread) to stop after its current
+    // op; that run returns a "cancelled" error. The next run starts afresh.
+    void cancel() { cancelled_ = true; }
 
     size_t arenaBytes() const;
     size_t arenaLowerBoundBytes() const;
@@ -77,6 +81,7 @@ private:
     CompileOptions options_;
     std::vector<EntryPoint> entries_;
     std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;
+    std::atomic<bool> cancelled_{false};
     std::set<int> ranOnce_;
     std::map<std::string, int32_t> variableIds_;
     std::map<int32_t, Variable> variables_;  // kept across runs: the model's state

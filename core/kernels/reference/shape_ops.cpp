@@ -476,6 +476,17 @@ Status prepareTile(KernelContext& context) {
 Status evalTile(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
+    // With multiples known only now, the planned output shape must already fit.
+    std::vector<int64_t> values = readIntegers(context.input(1));
+    bool tile = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_TILE;
+    bool fits = out.rank() >= input.rank() && (!tile || values.size() == input.shape.size());
+    for (int d = 0; fits && d < input.rank(); ++d) {
+        int32_t want = tile ? static_cast<int32_t>(input.dim(d) * values[static_cast<size_t>(d)])
+                            : out.dim(out.rank() - input.rank() + d);
+        fits = out.dim(out.rank() - input.rank() + d) == want &&
+               (input.dim(d) == 1 || input.dim(d) == out.dim(out.rank() - input.rank() + d));
+    }
+    if (!fits) return context.error("the run-time multiples/shape do not match the planned output shape");
     std::vector<int32_t> inShape(static_cast<size_t>(out.rank()) - input.shape.size(), 1);
     inShape.insert(inShape.end(), input.shape.begin(), input.shape.end());
     std::vector<int64_t> inStrides = stridesOf(inShape);
