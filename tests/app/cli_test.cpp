@@ -116,9 +116,10 @@ TEST(Cli, RunWritesGoldenFormatOutputs) {
 
 TEST(Cli, RunListsEveryUnsupportedOp) {
     std::filesystem::path golden = testing::sharedDir() / "golden/litert-testdata/testdata_add.bin";
-    expectOneErrorLine(runCli("run " + testing::sharedModel("litert-testdata/testdata_nested_while.bin").string() +
-                              " --inputs " + golden.string() + " --outputs " + testing::scratchDir("cli-x").string()),
-                       "unsupported ops: WHILE (subgraph 0 op 0, subgraph 2 op 0)");
+    expectOneErrorLine(
+        runCli("run " + testing::sharedModel("litert-testdata/converter_quantization_lite_testdata_mixed.bin").string() +
+               " --inputs " + golden.string() + " --outputs " + testing::scratchDir("cli-x").string()),
+        "unsupported ops: CustomTestOp (subgraph 0 op 1, subgraph 0 op 2)");
 }
 
 TEST(Cli, RunRejectsWrongInputSizes) {
