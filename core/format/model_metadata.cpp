@@ -1,6 +1,7 @@
 #include "core/format/model_metadata.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 
 #include "core/format/zip_archive.h"
@@ -46,6 +47,12 @@ void addTensorFiles(const flatbuffers::Vector<flatbuffers::Offset<metadata::Tens
 }
 
 void readMetadataFlatbuffer(std::span<const uint8_t> data, ModelMetadataInfo& info) {
+    // The buffer may sit anywhere in a hostile file; flatbuffers need it aligned.
+    std::vector<uint8_t> aligned;
+    if (reinterpret_cast<uintptr_t>(data.data()) % alignof(std::max_align_t) != 0) {
+        aligned.assign(data.begin(), data.end());
+        data = aligned;
+    }
     flatbuffers::Verifier verifier(data.data(), data.size());
     if (!verifier.VerifyBuffer<metadata::ModelMetadata>(nullptr)) {
         info.warnings.push_back("TFLITE_METADATA is not a valid metadata flatbuffer; ignored");

@@ -1,6 +1,8 @@
 #include "core/format/tflite_reader.h"
 
 #include <bit>
+#include <cstddef>
+#include <vector>
 #include <cstring>
 
 #include "core/format/model_validator.h"
@@ -288,6 +290,14 @@ bool hasTfliteIdentifier(std::span<const uint8_t> bytes) {
 
 Expected<std::shared_ptr<Model>> readTfliteModel(const std::string& label, std::shared_ptr<const void> storage,
                                                  std::span<const uint8_t> bytes) {
+    // Flatbuffers read scalars in place, so the buffer must start aligned.
+    // Files and bundle sections written by LiteRT always are; anything else
+    // (a hostile bundle) is copied once.
+    if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
+        auto aligned = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
+        bytes = std::span<const uint8_t>(*aligned);
+        storage = aligned;
+    }
     auto model = Reader(label, bytes).read(std::move(storage));
     if (!model) return model.status().withContext(label);
     return model;
