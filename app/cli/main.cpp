@@ -8,6 +8,7 @@
 #include "app/cli/command_line.h"
 #include "app/cli/inspect_command.h"
 #include "app/cli/run_command.h"
+#include "app/cli/classify_command.h"
 #include "app/version.h"
 
 namespace {
@@ -19,6 +20,8 @@ const char* const kUsage =
     "  inspect MODEL [--json]   summarise a .tflite model or .litertlm/.task bundle\n"
     "  run MODEL --inputs DIR --outputs DIR [--signature KEY]\n"
     "                           run one inference on golden-format input files\n"
+    "  classify MODEL IMAGE [--labels FILE] [--top K]\n"
+    "                           top-K classes of a BMP/PNG/JPEG image\n"
     "\n"
     "  litestudio-cli <command> --help   shows a command's options\n"
     "  litestudio-cli --version          prints the version\n";
@@ -43,5 +46,6 @@ int main(int argc, char** argv) {
     }
     if (command == "inspect") return litestudio::cli::runInspect(arguments);
     if (command == "run") return litestudio::cli::runRun(arguments);
+    if (command == "classify") return litestudio::cli::runClassify(arguments);
     return litestudio::cli::reportError("unknown command '" + command + "' (see litestudio-cli --help)");
 }

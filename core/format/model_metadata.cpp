@@ -119,6 +119,19 @@ ModelMetadataInfo readModelMetadata(const Model& model) {
     return info;
 }
 
+Expected<std::string> readPackedFile(const Model& model, const std::string& name) {
+    auto archive = ZipArchive::open(model.bytes());
+    if (!archive) return Status::error(model.label() + ": no files are packed in the model");
+    const auto& entries = (*archive)->entries();
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].name != name) continue;
+        auto contents = (*archive)->read(i, kMaxAssociatedFileBytes);
+        if (!contents) return contents.status().withContext(model.label());
+        return std::string(contents->begin(), contents->end());
+    }
+    return Status::error(model.label() + ": no packed file named '" + name + "'");
+}
+
 std::vector<MetadataField> presentMetadataFields(const ModelMetadataInfo& info) {
     const MetadataField all[] = {
         {"name", "Name", &info.name},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/graph/model.h"
+#include "core/support/status.h"
 
 namespace litestudio {
 
@@ -35,6 +36,9 @@ struct ModelMetadataInfo {
 };
 
 ModelMetadataInfo readModelMetadata(const Model& model);
+
+// The text of a file packed after the flatbuffer (a label map), by name.
+Expected<std::string> readPackedFile(const Model& model, const std::string& name);
 
 // The descriptive fields that are set, in display order, for every renderer:
 // `key` for JSON, `label` for people.

@@ -132,3 +132,35 @@ TEST(Cli, RunRejectsWrongInputSizes) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+TEST(Cli, ClassifyGraceHopper) {
+    CliResult result = runCli("classify " + testing::sharedModel("coral/mobilenet_v2_1.0_224_quant.tflite").string() + " " +
+                              (testing::sharedDir() / "images/grace_hopper.bmp").string());
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    std::cout << result.out;
+    EXPECT_NE(firstLine(result.out).find(" military uniform"), std::string::npos);
+}
+
+TEST(Cli, ClassifyCatWithLabelFile) {
+    CliResult result = runCli("classify " + testing::sharedModel("coral/mobilenet_v2_1.0_224_quant.tflite").string() + " " +
+                              (testing::sharedDir() / "images/cat.bmp").string() + " --top 5 --labels " +
+                              (testing::sharedDir() / "images/imagenet_labels.txt").string());
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    std::cout << result.out;
+    EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 5);
+    EXPECT_NE(result.out.find(" Egyptian cat\n"), std::string::npos);
+}
+
+TEST(Cli, ClassifyRejectsNonImages) {
+    expectOneErrorLine(runCli("classify " + testing::sharedModel("coral/mobilenet_v2_1.0_224_quant.tflite").string() + " " +
+                              (testing::sharedDir() / "images/imagenet_labels.txt").string()),
+                       "cannot read the image");
+}
+
+}  // namespace
+}  // namespace litestudio
