@@ -71,9 +71,8 @@ int runRun(const std::vector<std::string>& arguments) {
     if (!parsed->options.count("--inputs") || !parsed->options.count("--outputs"))
         return reportError("run: --inputs DIR and --outputs DIR are required");
     std::string accelerator = parsed->options.count("--accelerator") ? parsed->options["--accelerator"] : "reference";
-    if (accelerator != "reference")
-        return reportError("run: accelerator '" + accelerator + "' is not available; this build has 'reference'");
     CompileOptions options;
+    options.accelerators = {accelerator};
     if (parsed->options.count("--threads")) {
         try {
             options.threads = std::stoi(parsed->options["--threads"]);

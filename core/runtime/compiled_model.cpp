@@ -18,6 +18,7 @@ struct CompiledModel::SubgraphRuntime {
     std::vector<RuntimeTensor> tensors;
     std::vector<KernelContext> steps;
     std::vector<const KernelDef*> kernels;
+    std::vector<const Accelerator*> assignment;  // per op
     std::unique_ptr<uint8_t, AlignedFree> arena;
     std::vector<std::unique_ptr<uint8_t, AlignedFree>> persistent;  // variables
     size_t arenaBytes = 0;
@@ -62,7 +63,27 @@ CompiledModel::~CompiledModel() = default;
 
 Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Model> model,
                                                                const CompileOptions& options) {
+    static const std::shared_ptr<const Environment> environment = Environment::createDefault();
+    return create(environment, std::move(model), options);
+}
+
+Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Environment> environment,
+                                                               std::shared_ptr<const Model> model,
+                                                               const CompileOptions& options) {
+    std::vector<const Accelerator*> accelerators;
+    for (const std::string& name : options.accelerators) {
+        const Accelerator* accelerator = environment->find(name);
+        if (!accelerator) {
+            std::string known;
+            for (const std::string& available : environment->acceleratorNames()) known += (known.empty() ? "" : ", ") + available;
+            return Status::error("accelerator '" + name + "' is not available (this build has: " + known + ")");
+        }
+        accelerators.push_back(accelerator);
+    }
+    if (accelerators.empty()) return Status::error("no accelerator requested");
+    if (options.threads < 1) return Status::error("thread count must be at least 1");
     std::unique_ptr<CompiledModel> compiled(new CompiledModel());
+    compiled->environment_ = environment;
     compiled->model_ = model;
     compiled->options_ = options;
     for (const Signature& signature : model->signatures)
@@ -84,9 +105,11 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     for (int s : reachable) {
         const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
-            const OpCode& code = model->opCode(subgraph.ops[o]);
-            if (code.isCustom() || !findReferenceKernel(code.builtin))
-                unsupported[code.displayName()].push_back("subgraph " + std::to_string(s) + " op " + std::to_string(o));
+            bool supported = false;
+            for (const Accelerator* accelerator : accelerators) supported |= accelerator->kernelFor(*model, subgraph.ops[o]) != nullptr;
+            if (!supported)
+                unsupported[model->opCode(subgraph.ops[o]).displayName()].push_back("subgraph " + std::to_string(s) + " op " +
+                                                                                    std::to_string(o));
         }
     }
     if (!unsupported.empty()) {
@@ -115,6 +138,18 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     for (const EntryPoint& entry : compiled->entries_) visit(entry.subgraph);
     for (int s : order) {
         compiled->subgraphs_[static_cast<size_t>(s)] = std::make_unique<SubgraphRuntime>();
+        SubgraphRuntime& runtime = *compiled->subgraphs_[static_cast<size_t>(s)];
+        for (const Op& op : model->subgraphs[static_cast<size_t>(s)].ops) {
+            const Accelerator* chosen = nullptr;
+            const KernelDef* kernel = nullptr;
+            for (const Accelerator* accelerator : accelerators)
+                if ((kernel = accelerator->kernelFor(*model, op))) {
+                    chosen = accelerator;
+                    break;
+                }
+            runtime.assignment.push_back(chosen);
+            runtime.kernels.push_back(kernel);
+        }
         LS_RETURN_IF_ERROR(compiled->prepareSubgraph(s).withContext(model->label() + ": subgraph " + std::to_string(s)));
     }
     return compiled;
@@ -145,7 +180,6 @@ Status CompiledModel::prepareSubgraph(int index) {
         for (int input : subgraph.inputs)
             for (int32_t& dim : runtime.tensors[static_cast<size_t>(input)].shape) dim = std::max(dim, 1);
         runtime.steps.resize(subgraph.ops.size());
-        runtime.kernels.resize(subgraph.ops.size());
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
             const Op& op = subgraph.ops[o];
             KernelContext& step = runtime.steps[o];
@@ -156,7 +190,6 @@ Status CompiledModel::prepareSubgraph(int index) {
             step.opLabel = "op " + std::to_string(o) + " (" + model.opCode(op).displayName() + ")";
             for (int input : op.inputs) step.inputs.push_back(input < 0 ? nullptr : &runtime.tensors[static_cast<size_t>(input)]);
             for (int output : op.outputs) step.outputs.push_back(&runtime.tensors[static_cast<size_t>(output)]);
-            runtime.kernels[o] = findReferenceKernel(model.opCode(op).builtin);
         }
     }
 
@@ -253,6 +286,13 @@ EntryPoint CompiledModel::inSubgraphOrder(int entry) const {
         ordered.outputs.push_back(
             {nameFor(source.outputs, output, subgraph.tensors[static_cast<size_t>(output)].name), output});
     return ordered;
+}
+
+std::string_view CompiledModel::acceleratorOf(int subgraph, int op) const {
+    const auto& runtime = subgraphs_.at(static_cast<size_t>(subgraph));
+    if (!runtime) return {};
+    const Accelerator* accelerator = runtime->assignment.at(static_cast<size_t>(op));
+    return accelerator ? accelerator->name() : std::string_view();
 }
 
 RuntimeTensor& CompiledModel::tensor(int subgraph, int index) {

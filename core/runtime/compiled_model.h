@@ -15,11 +15,14 @@
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
+#include "core/runtime/accelerator.h"
 #include "core/support/status.h"
 
 namespace litestudio {
 
 struct CompileOptions {
+    // Accelerator names in priority order; each op goes to the first that runs it.
+    std::vector<std::string> accelerators{"reference"};
     int threads = 1;
 };
 
@@ -33,6 +36,10 @@ struct EntryPoint {
 
 class CompiledModel : private SubgraphRunner {
 public:
+    static Expected<std::unique_ptr<CompiledModel>> create(std::shared_ptr<const Environment> environment,
+                                                           std::shared_ptr<const Model> model,
+                                                           const CompileOptions& options = {});
+    // With the default environment (every accelerator built in).
     static Expected<std::unique_ptr<CompiledModel>> create(std::shared_ptr<const Model> model,
                                                            const CompileOptions& options = {});
     ~CompiledModel();
@@ -46,6 +53,8 @@ public:
     EntryPoint inSubgraphOrder(int entry) const;
 
     RuntimeTensor& tensor(int subgraph, int index);
+    // Which accelerator runs an op ("" for subgraphs that are never run).
+    std::string_view acceleratorOf(int subgraph, int op) const;
     // Copies `bytes` into an input tensor; the size must match its shape.
     Status setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes);
     Status resizeInput(int subgraph, int tensorIndex, const std::vector<int32_t>& shape);
@@ -77,6 +86,7 @@ private:
     Status assignVariable(int32_t id, const RuntimeTensor& value) override;
     Status readVariable(int32_t id, RuntimeTensor& destination) const override;
 
+    std::shared_ptr<const Environment> environment_;
     std::shared_ptr<const Model> model_;
     CompileOptions options_;
     std::vector<EntryPoint> entries_;

@@ -1,0 +1,50 @@
+#pragma once
+// The interface every backend implements (the reference kernels today;
+// XNNPACK, Vulkan and NPU plugins next). The runtime gives each op to the
+// first accelerator, in the caller's priority order, that has a kernel for
+// it, and falls back along that list op by op.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+
+namespace litestudio {
+
+// Where an accelerator wants its tensors; data moves only where two
+// neighbouring ops disagree.
+enum class BufferKind { Host, Vulkan };
+
+class Accelerator {
+public:
+    virtual ~Accelerator() = default;
+    virtual std::string_view name() const = 0;
+    // The kernel that runs `op` here, or nullptr when this accelerator cannot.
+    virtual const KernelDef* kernelFor(const Model& model, const Op& op) const = 0;
+    virtual std::vector<BufferKind> bufferKinds() const { return {BufferKind::Host}; }
+};
+
+// The portable reference kernels: every builtin op we implement, on the host.
+class ReferenceAccelerator final : public Accelerator {
+public:
+    std::string_view name() const override { return "reference"; }
+    const KernelDef* kernelFor(const Model& model, const Op& op) const override;
+};
+
+// The accelerators a process can use, by name.
+class Environment {
+public:
+    // Everything built into this binary.
+    static std::shared_ptr<const Environment> createDefault();
+    const Accelerator* find(std::string_view name) const;
+    std::vector<std::string> acceleratorNames() const;
+    void add(std::shared_ptr<const Accelerator> accelerator) { accelerators_.push_back(std::move(accelerator)); }
+
+private:
+    std::vector<std::shared_ptr<const Accelerator>> accelerators_;
+};
+
+}  // namespace litestudio

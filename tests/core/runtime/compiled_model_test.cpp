@@ -1,0 +1,116 @@
+// CompiledModel on models built here: partitioning across accelerators with
+// per-op fallback, state kept between runs, cancellation, resizing.
+
+#include "core/runtime/compiled_model.h"
+
+#include <gtest/gtest.h>
+
+#include "core/format/model_builder.h"
+#include "core/format/tflite_reader.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+std::shared_ptr<Model> load(const ModelBuilder& builder) {
+    auto bytes = std::make_shared<std::vector<uint8_t>>(builder.finish());
+    auto model = readTfliteModel("built.tflite", bytes, *bytes);
+    EXPECT_TRUE(model) << model.errorMessage();
+    return model ? *model : nullptr;
+}
+
+// y = (x + 1) * 2, dynamic first dimension.
+std::shared_ptr<Model> addMulModel() {
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    TensorSpec x{"x", DataType::Float32, {1, 3}};
+    x.shapeSignature = {-1, 3};
+    int input = builder.addTensor(x);
+    int one = builder.addFloatConstant("one", {1}, {1.0f});
+    int two = builder.addFloatConstant("two", {1}, {2.0f});
+    int sum = builder.addTensor({"sum", DataType::Float32, {1, 3}});
+    int y = builder.addTensor({"y", DataType::Float32, {1, 3}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {input, one}, {sum}});
+    builder.addOp({schema::BuiltinOperator_MUL, {}, {sum, two}, {y}});
+    builder.setInputs({input});
+    builder.setOutputs({y});
+    return load(builder);
+}
+
+// Claims ADD only, and counts how often its kernel runs.
+int fakeAddRuns = 0;
+Status fakeAddEval(KernelContext& context) {
+    ++fakeAddRuns;
+    return findReferenceKernel(schema::BuiltinOperator_ADD)->eval(context);
+}
+const KernelDef kFakeAdd{[](KernelContext& context) { return findReferenceKernel(0)->prepare(context); }, fakeAddEval};
+
+class AddOnlyAccelerator final : public Accelerator {
+public:
+    std::string_view name() const override { return "add-only"; }
+    const KernelDef* kernelFor(const Model& model, const Op& op) const override {
+        return model.opCode(op).builtin == schema::BuiltinOperator_ADD ? &kFakeAdd : nullptr;
+    }
+};
+
+std::vector<float> runWith(CompiledModel& model, std::vector<float> input) {
+    EntryPoint entry = model.inSubgraphOrder(0);
+    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(input.data()), input.size() * 4);
+    EXPECT_TRUE(model.setInput(entry.subgraph, entry.inputs[0].tensor, bytes));
+    EXPECT_TRUE(model.run(0));
+    const RuntimeTensor& out = model.tensor(entry.subgraph, entry.outputs[0].tensor);
+    return std::vector<float>(out.as<float>(), out.as<float>() + out.elementCount());
+}
+
+TEST(CompiledModel, PartitionsOpsAcrossAcceleratorsWithFallback) {
+    auto environment = std::make_shared<Environment>();
+    environment->add(std::make_shared<AddOnlyAccelerator>());
+    environment->add(std::make_shared<ReferenceAccelerator>());
+    CompileOptions options;
+    options.accelerators = {"add-only", "reference"};
+    auto compiled = CompiledModel::create(environment, addMulModel(), options);
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    EXPECT_EQ((*compiled)->acceleratorOf(0, 0), "add-only");
+    EXPECT_EQ((*compiled)->acceleratorOf(0, 1), "reference");
+    fakeAddRuns = 0;
+    EXPECT_EQ(runWith(**compiled, {1, 2, 3}), (std::vector<float>{4, 6, 8}));
+    EXPECT_EQ(fakeAddRuns, 1);
+
+    options.accelerators = {"add-only"};  // MUL has nowhere to go
+    auto refused = CompiledModel::create(environment, addMulModel(), options);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.errorMessage().find("unsupported ops: MUL (subgraph 0 op 1)"), std::string::npos)
+        << refused.errorMessage();
+}
+
+TEST(CompiledModel, UnknownAcceleratorIsAClearError) {
+    CompileOptions options;
+    options.accelerators = {"npu"};
+    auto compiled = CompiledModel::create(addMulModel(), options);
+    ASSERT_FALSE(compiled);
+    EXPECT_EQ(compiled.errorMessage(), "accelerator 'npu' is not available (this build has: reference)");
+}
+
+TEST(CompiledModel, ResizesDynamicInputs) {
+    auto compiled = CompiledModel::create(addMulModel());
+    ASSERT_TRUE(compiled);
+    CompiledModel& model = **compiled;
+    ASSERT_TRUE(model.resizeInput(0, 0, {2, 3}));
+    EXPECT_EQ(runWith(model, {0, 1, 2, 3, 4, 5}), (std::vector<float>{2, 4, 6, 8, 10, 12}));
+    Status wrong = model.resizeInput(0, 0, {2, 4});
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.message().find("cannot take shape [2,4]"), std::string::npos) << wrong.message();
+    std::cout << "  arena " << model.arenaBytes() << " bytes, lower bound " << model.arenaLowerBoundBytes() << "\n";
+}
+
+TEST(CompiledModel, CancelledRunSaysSo) {
+    auto compiled = CompiledModel::create(addMulModel());
+    ASSERT_TRUE(compiled);
+    (*compiled)->cancel();
+    Status status = (*compiled)->run(0);
+    EXPECT_EQ(status.message(), "built.tflite: cancelled");
+    EXPECT_TRUE((*compiled)->run(0)) << "a cancel applies to one run only";
+}
+
+}  // namespace
+}  // namespace litestudio
