@@ -1,10 +1,12 @@
 #include "core/runtime/accelerator.h"
 
+#include "core/kernels/reference/reference_kernels.h"
+
 namespace litestudio {
 
 const KernelDef* ReferenceAccelerator::kernelFor(const Model& model, const Op& op) const {
     const OpCode& code = model.opCode(op);
-    return code.isCustom() ? nullptr : findReferenceKernel(code.builtin);
+    return code.isCustom() ? reference::findReferenceCustomKernel(code.customName) : findReferenceKernel(code.builtin);
 }
 
 std::shared_ptr<const Environment> Environment::createDefault() {

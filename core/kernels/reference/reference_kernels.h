@@ -1,5 +1,6 @@
 #pragma once
 #include <map>
+#include <string_view>
 
 #include "core/kernels/kernel.h"
 
@@ -17,6 +18,9 @@ void addMatmulKernels(KernelTable& table);
 void addIndexingKernels(KernelTable& table);
 void addControlFlowKernels(KernelTable& table);
 void addDensifyKernel(KernelTable& table);
+
+// MediaPipe's custom ops, by custom code.
+const KernelDef* findReferenceCustomKernel(std::string_view name);
 
 inline KernelTable allKernels() {
     KernelTable table;

@@ -1,0 +1,208 @@
+// MediaPipe's custom ops, as its segmentation models use them:
+//   Convolution2DTransposeBias  transposed convolution plus bias
+//   MaxPoolingWithArgmax2D      max pooling that also returns where each max was
+//   MaxUnpooling2D              puts pooled values back at those places
+// Their options are TFLite C structs stored raw in the custom options:
+// TfLiteTransposeConvParams {padding, stride_width, stride_height} and
+// TfLitePoolParams {padding, stride_width, stride_height, filter_width,
+// filter_height, activation, ...}; padding 1 is SAME, 2 is VALID.
+// Argmax indices are flat spatial positions (y * width + x) in the pooled
+// input, stored as float, which is what MaxUnpooling2D reads back.
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio::reference {
+
+namespace {
+
+constexpr int32_t kPaddingSame = 1;
+constexpr int32_t kPaddingValid = 2;
+
+struct RawParams {
+    int32_t padding = 0, strideWidth = 0, strideHeight = 0, filterWidth = 0, filterHeight = 0;
+};
+
+Expected<RawParams> readParams(const KernelContext& context, bool pool) {
+    std::span<const uint8_t> options = context.op->customOptions;
+    size_t needed = (pool ? 5 : 3) * sizeof(int32_t);
+    if (options.size() < needed)
+        return context.error("custom options hold " + std::to_string(options.size()) + " bytes, expected at least " +
+                             std::to_string(needed));
+    int32_t values[5] = {};
+    std::memcpy(values, options.data(), needed);
+    RawParams params{values[0], values[1], values[2], values[3], values[4]};
+    if (params.padding != kPaddingSame && params.padding != kPaddingValid)
+        return context.error("unknown padding " + std::to_string(params.padding));
+    if (params.strideWidth <= 0 || params.strideHeight <= 0 || (pool && (params.filterWidth <= 0 || params.filterHeight <= 0)))
+        return context.error("strides and filter sizes must be positive");
+    return params;
+}
+
+int pooledSize(int32_t padding, int in, int filter, int stride) {
+    return padding == kPaddingSame ? (in + stride - 1) / stride : std::max(0, (in - filter + stride) / stride);
+}
+
+// ---- Convolution2DTransposeBias: (input NHWC, weights [O,H,W,I], bias [O]) ----
+Status prepareTransposeBias(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 3, 3, 1));
+    auto params = readParams(context, false);
+    if (!params) return params.status();
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& weights = context.input(1);
+    if (input.rank() != 4 || weights.rank() != 4 || weights.dim(3) != input.dim(3))
+        return context.error("needs NHWC input and [out, h, w, in] weights with matching channels");
+    if (context.input(2).elementCount() != weights.dim(0)) return context.error("bias must have one value per output channel");
+    auto size = [&](int in, int kernel, int stride) {
+        return params->padding == kPaddingSame ? in * stride : (in - 1) * stride + kernel;
+    };
+    context.output(0).shape = {input.dim(0), size(input.dim(1), weights.dim(1), params->strideHeight),
+                               size(input.dim(2), weights.dim(2), params->strideWidth), weights.dim(0)};
+    context.scratchBytes = floatScratchBytes(input) + floatScratchBytes(weights) + floatScratchBytes(context.input(2)) +
+                           floatScratchBytes(context.output(0));
+    return Status::ok();
+}
+
+Status evalTransposeBias(KernelContext& context) {
+    auto params = readParams(context, false);
+    if (!params) return params.status();
+    const RuntimeTensor& inputTensor = context.input(0);
+    const RuntimeTensor& weightTensor = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    float* input = reinterpret_cast<float*>(context.scratch);
+    float* weights = input + floatScratchBytes(inputTensor) / 4;
+    float* bias = weights + floatScratchBytes(weightTensor) / 4;
+    float* accumulator = bias + floatScratchBytes(context.input(2)) / 4;
+    toFloats(inputTensor, input);
+    toFloats(weightTensor, weights);
+    toFloats(context.input(2), bias);
+    const int batches = out.dim(0), outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
+    const int kH = weightTensor.dim(1), kW = weightTensor.dim(2);
+    const int padTop = std::max(0, ((inH - 1) * params->strideHeight + kH - outH) / 2);
+    const int padLeft = std::max(0, ((inW - 1) * params->strideWidth + kW - outW) / 2);
+    for (int64_t i = 0; i < out.elementCount(); ++i) accumulator[i] = bias[i % outC];
+    for (int b = 0; b < batches; ++b)
+        for (int iy = 0; iy < inH; ++iy)
+            for (int ix = 0; ix < inW; ++ix)
+                for (int ky = 0; ky < kH; ++ky)
+                    for (int kx = 0; kx < kW; ++kx) {
+                        int oy = iy * params->strideHeight + ky - padTop, ox = ix * params->strideWidth + kx - padLeft;
+                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+                        const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                        float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;
+                        for (int oc = 0; oc < outC; ++oc) {
+                            const float* w = weights + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
+                            float sum = 0;
+                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * w[ic];
+                            target[oc] += sum;
+                        }
+                    }
+    ValueWriter write(out);
+    for (int64_t i = 0; i < out.elementCount(); ++i) write(i, accumulator[i]);
+    return Status::ok();
+}
+
+// ---- MaxPoolingWithArgmax2D: (input) -> (values, argmax) ----
+Status preparePoolArgmax(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 1, 1, 2));
+    auto params = readParams(context, true);
+    if (!params) return params.status();
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() != 4) return context.error("needs an NHWC input");
+    std::vector<int32_t> shape = {input.dim(0), pooledSize(params->padding, input.dim(1), params->filterHeight, params->strideHeight),
+                                  pooledSize(params->padding, input.dim(2), params->filterWidth, params->strideWidth),
+                                  input.dim(3)};
+    context.output(0).shape = shape;
+    context.output(1).shape = shape;
+    return Status::ok();
+}
+
+Status evalPoolArgmax(KernelContext& context) {
+    auto params = readParams(context, true);
+    if (!params) return params.status();
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& values = context.output(0);
+    ValueReader read(input);
+    ValueWriter writeValue(values), writeIndex(context.output(1));
+    const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3);
+    const int outH = values.dim(1), outW = values.dim(2);
+    const int padTop = std::max(0, ((outH - 1) * params->strideHeight + params->filterHeight - inH) / 2);
+    const int padLeft = std::max(0, ((outW - 1) * params->strideWidth + params->filterWidth - inW) / 2);
+    int64_t index = 0;
+    for (int b = 0; b < input.dim(0); ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int c = 0; c < channels; ++c, ++index) {
+                    double best = -INFINITY;
+                    int64_t where = 0;
+                    for (int ky = 0; ky < params->filterHeight; ++ky) {
+                        int iy = oy * params->strideHeight - padTop + ky;
+                        if (iy < 0 || iy >= inH) continue;
+                        for (int kx = 0; kx < params->filterWidth; ++kx) {
+                            int ix = ox * params->strideWidth - padLeft + kx;
+                            if (ix < 0 || ix >= inW) continue;
+                            double value = read(((int64_t(b) * inH + iy) * inW + ix) * channels + c);
+                            if (value > best) best = value, where = int64_t(iy) * inW + ix;
+                        }
+                    }
+                    writeValue(index, std::isinf(best) ? 0.0 : best);
+                    writeIndex(index, static_cast<double>(where));
+                }
+    return Status::ok();
+}
+
+// ---- MaxUnpooling2D: (values, argmax) -> unpooled ----
+Status prepareUnpool(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
+    auto params = readParams(context, true);
+    if (!params) return params.status();
+    const RuntimeTensor& values = context.input(0);
+    if (values.rank() != 4 || context.input(1).shape != values.shape)
+        return context.error("values and indices must be NHWC tensors of one shape");
+    auto size = [&](int in, int filter, int stride) {
+        return params->padding == kPaddingSame ? in * stride : (in - 1) * stride + filter;
+    };
+    context.output(0).shape = {values.dim(0), size(values.dim(1), params->filterHeight, params->strideHeight),
+                               size(values.dim(2), params->filterWidth, params->strideWidth), values.dim(3)};
+    return Status::ok();
+}
+
+Status evalUnpool(KernelContext& context) {
+    const RuntimeTensor& values = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    ValueReader read(values), readIndex(context.input(1));
+    ValueWriter write(out);
+    std::memset(out.data, 0, out.bytes);
+    const int outH = out.dim(1), outW = out.dim(2), channels = out.dim(3);
+    const int64_t plane = int64_t(outH) * outW;
+    int64_t index = 0;
+    for (int b = 0; b < values.dim(0); ++b)
+        for (int64_t p = 0; p < int64_t(values.dim(1)) * values.dim(2); ++p)
+            for (int c = 0; c < channels; ++c, ++index) {
+                int64_t where = static_cast<int64_t>(readIndex(index));
+                if (where < 0 || where >= plane)
+                    return context.error("index " + std::to_string(where) + " is outside the " + std::to_string(outH) +
+                                         "x" + std::to_string(outW) + " output");
+                write((int64_t(b) * plane + where) * channels + c, read(index));
+            }
+    return Status::ok();
+}
+
+}  // namespace
+
+const KernelDef* findReferenceCustomKernel(std::string_view name) {
+    static const std::map<std::string_view, KernelDef> kernels = {
+        {"Convolution2DTransposeBias", {prepareTransposeBias, evalTransposeBias}},
+        {"MaxPoolingWithArgmax2D", {preparePoolArgmax, evalPoolArgmax}},
+        {"MaxUnpooling2D", {prepareUnpool, evalUnpool}},
+    };
+    auto found = kernels.find(name);
+    return found == kernels.end() ? nullptr : &found->second;
+}
+
+}  // namespace litestudio::reference
