@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "app/cli/command_line.h"
 #include "core/format/model_file.h"
 #include "core/format/model_metadata.h"
@@ -77,7 +78,9 @@ int runClassify(const std::vector<std::string>& arguments) {
     auto file = openModelFile(parsed->positional[0]);
     if (!file) return reportError(file.errorMessage());
     if (!file->model) return reportError(parsed->positional[0] + ": classify takes a .tflite model");
-    auto compiled = CompiledModel::create(file->model);
+    CompileOptions options;
+    options.accelerators = cpu::acceleratorChain("cpu");
+    auto compiled = CompiledModel::create(cpu::createStandardEnvironment(), file->model, options);
     if (!compiled) return reportError(compiled.errorMessage());
     CompiledModel& model = **compiled;
     EntryPoint entry = model.inSubgraphOrder(0);

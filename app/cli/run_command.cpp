@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/command_line.h"
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "app/version.h"
 #include "core/format/model_file.h"
 #include "core/runtime/compiled_model.h"
@@ -17,13 +18,15 @@ namespace litestudio::cli {
 namespace fs = std::filesystem;
 
 const char* const kRunUsage =
-    "usage: litestudio-cli run MODEL --inputs DIR --outputs DIR [--signature KEY] [--accelerator reference]\n"
+    "usage: litestudio-cli run MODEL --inputs DIR --outputs DIR [--signature KEY] [--accelerator cpu|reference]\n"
     "                          [--threads N]\n"
     "  Runs one inference. Reads DIR/input_K.bin (raw little-endian data, K in the order of the\n"
     "  signature's subgraph inputs; an optional DIR/meta.json gives their shapes for dynamic\n"
     "  dimensions) and writes output_K.bin and meta.json to the outputs directory, in the golden-case\n"
     "  format of shared/README.md.\n"
-    "  --accelerator reference   the portable reference kernels (the only CPU path built today)\n";
+    "  --accelerator cpu         XNNPACK where it applies, reference kernels for the rest (default)\n"
+    "  --accelerator reference   the portable reference kernels alone\n"
+    "  --threads N               threads for XNNPACK (default 1)\n";
 
 namespace {
 
@@ -70,9 +73,9 @@ int runRun(const std::vector<std::string>& arguments) {
     if (parsed->positional.size() != 1) return reportError("run: expected one MODEL path (see --help)");
     if (!parsed->options.count("--inputs") || !parsed->options.count("--outputs"))
         return reportError("run: --inputs DIR and --outputs DIR are required");
-    std::string accelerator = parsed->options.count("--accelerator") ? parsed->options["--accelerator"] : "reference";
+    std::string accelerator = parsed->options.count("--accelerator") ? parsed->options["--accelerator"] : "cpu";
     CompileOptions options;
-    options.accelerators = {accelerator};
+    options.accelerators = cpu::acceleratorChain(accelerator);
     if (parsed->options.count("--threads")) {
         try {
             options.threads = std::stoi(parsed->options["--threads"]);
@@ -85,7 +88,7 @@ int runRun(const std::vector<std::string>& arguments) {
     auto file = openModelFile(parsed->positional[0]);
     if (!file) return reportError(file.errorMessage());
     if (!file->model) return reportError(parsed->positional[0] + ": run takes a .tflite model; this is a bundle");
-    auto compiled = CompiledModel::create(file->model, options);
+    auto compiled = CompiledModel::create(cpu::createStandardEnvironment(), file->model, options);
     if (!compiled) return reportError(compiled.errorMessage());
     CompiledModel& model = **compiled;
     std::string key = parsed->options.count("--signature") ? parsed->options["--signature"] : "";

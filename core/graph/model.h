@@ -60,6 +60,7 @@ struct Op {
     std::vector<int> calledSubgraphs;   // WHILE/IF/CALL_ONCE/composite bodies
     std::span<const uint8_t> customOptions;
     const schema::Operator* options = nullptr;  // the op's table in the file, for its options
+    bool folded = false;                // computed at compile time (runtime copies only)
 };
 
 struct Subgraph {

@@ -4,6 +4,7 @@
 // change; `eval` computes, with no allocation.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ struct KernelContext {
     std::vector<RuntimeTensor*> inputs;   // nullptr for omitted optional inputs
     std::vector<RuntimeTensor*> outputs;
     SubgraphRunner* runner = nullptr;
+    void* acceleratorState = nullptr;     // per compiled model, from Accelerator::createCompileState
+    std::shared_ptr<void> state;          // the kernel's own, made by prepare (packed weights, ...)
     size_t scratchBytes = 0;              // set by prepare
     uint8_t* scratch = nullptr;           // valid during eval
 

@@ -4,7 +4,7 @@
 
 namespace litestudio {
 
-const KernelDef* ReferenceAccelerator::kernelFor(const Model& model, const Op& op) const {
+const KernelDef* ReferenceAccelerator::kernelFor(const Model& model, const Subgraph&, const Op& op) const {
     const OpCode& code = model.opCode(op);
     return code.isCustom() ? reference::findReferenceCustomKernel(code.customName) : findReferenceKernel(code.builtin);
 }

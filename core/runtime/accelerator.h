@@ -23,15 +23,21 @@ public:
     virtual ~Accelerator() = default;
     virtual std::string_view name() const = 0;
     // The kernel that runs `op` here, or nullptr when this accelerator cannot.
-    virtual const KernelDef* kernelFor(const Model& model, const Op& op) const = 0;
+    virtual const KernelDef* kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const = 0;
     virtual std::vector<BufferKind> bufferKinds() const { return {BufferKind::Host}; }
+    // State shared by this accelerator's kernels within one compiled model
+    // (a thread pool sized by the compile options); may be null.
+    virtual std::shared_ptr<void> createCompileState(int threads) const {
+        (void)threads;
+        return nullptr;
+    }
 };
 
 // The portable reference kernels: every builtin op we implement, on the host.
 class ReferenceAccelerator final : public Accelerator {
 public:
     std::string_view name() const override { return "reference"; }
-    const KernelDef* kernelFor(const Model& model, const Op& op) const override;
+    const KernelDef* kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const override;
 };
 
 // The accelerators a process can use, by name.

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/kernels/reference/kernel_util.h"
 #include "core/runtime/arena_planner.h"
 
 namespace litestudio {
@@ -61,6 +62,44 @@ std::set<int> reachableSubgraphs(const Model& model, const std::vector<EntryPoin
 
 CompiledModel::~CompiledModel() = default;
 
+namespace {
+// Ops whose work was done at compile time: nothing is left to run.
+Status foldedNothing(KernelContext&) { return Status::ok(); }
+const KernelDef kFoldedKernel{foldedNothing, foldedNothing};
+constexpr int32_t kDequantize = 6;
+}  // namespace
+
+// DEQUANTIZE of constant float16 weights, as converters emit for fp16
+// models, is computed once here, as LiteRT does at prepare: the consumers
+// then see constant float32 weights, which the fast kernels accept.
+void CompiledModel::foldConstantDequantize(Model& model) {
+    for (Subgraph& subgraph : model.subgraphs) {
+        std::vector<bool> isOutput(subgraph.tensors.size(), false);
+        for (int output : subgraph.outputs) isOutput[static_cast<size_t>(output)] = true;
+        for (Op& op : subgraph.ops) {
+            if (model.opCode(op).builtin != kDequantize || op.inputs.size() != 1 || op.outputs.size() != 1 || op.inputs[0] < 0)
+                continue;
+            const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+            Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+            if (!input.isConstant() || input.isSparse || input.type != DataType::Float16 ||
+                output.type != DataType::Float32 || isOutput[static_cast<size_t>(op.outputs[0])] ||
+                input.elementCount() < 0 || input.data.size() != static_cast<size_t>(input.elementCount()) * 2)
+                continue;
+            std::vector<uint8_t> values(input.data.size() * 2);
+            for (int64_t i = 0; i < input.elementCount(); ++i) {
+                uint16_t half;
+                std::memcpy(&half, input.data.data() + i * 2, 2);
+                float value = reference::halfToFloat(half);
+                std::memcpy(values.data() + i * 4, &value, 4);
+            }
+            foldedData.push_back(std::move(values));
+            output.data = foldedData.back();
+            output.shape = input.shape;
+            op.folded = true;
+        }
+    }
+}
+
 Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Model> model,
                                                                const CompileOptions& options) {
     static const std::shared_ptr<const Environment> environment = Environment::createDefault();
@@ -84,8 +123,15 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     if (options.threads < 1) return Status::error("thread count must be at least 1");
     std::unique_ptr<CompiledModel> compiled(new CompiledModel());
     compiled->environment_ = environment;
+    // The graph IR is small next to the weights (which stay in the mapping),
+    // so each compiled model rewrites its own copy.
+    auto own = std::make_shared<Model>(*model);
+    compiled->foldConstantDequantize(*own);
+    model = own;
     compiled->model_ = model;
     compiled->options_ = options;
+    for (const Accelerator* accelerator : accelerators)
+        compiled->acceleratorStates_[accelerator] = accelerator->createCompileState(options.threads);
     for (const Signature& signature : model->signatures)
         compiled->entries_.push_back({signature.key, signature.subgraph, signature.inputs, signature.outputs});
     if (compiled->entries_.empty()) {
@@ -106,7 +152,9 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
             bool supported = false;
-            for (const Accelerator* accelerator : accelerators) supported |= accelerator->kernelFor(*model, subgraph.ops[o]) != nullptr;
+            supported = subgraph.ops[o].folded;
+            for (const Accelerator* accelerator : accelerators)
+                supported |= accelerator->kernelFor(*model, subgraph, subgraph.ops[o]) != nullptr;
             if (!supported)
                 unsupported[model->opCode(subgraph.ops[o]).displayName()].push_back("subgraph " + std::to_string(s) + " op " +
                                                                                     std::to_string(o));
@@ -139,11 +187,13 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     for (int s : order) {
         compiled->subgraphs_[static_cast<size_t>(s)] = std::make_unique<SubgraphRuntime>();
         SubgraphRuntime& runtime = *compiled->subgraphs_[static_cast<size_t>(s)];
-        for (const Op& op : model->subgraphs[static_cast<size_t>(s)].ops) {
+        const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
+        for (const Op& op : subgraph.ops) {
             const Accelerator* chosen = nullptr;
-            const KernelDef* kernel = nullptr;
+            const KernelDef* kernel = op.folded ? &kFoldedKernel : nullptr;
             for (const Accelerator* accelerator : accelerators)
-                if ((kernel = accelerator->kernelFor(*model, op))) {
+                if (!kernel)
+                if ((kernel = accelerator->kernelFor(*model, subgraph, op))) {
                     chosen = accelerator;
                     break;
                 }
@@ -186,6 +236,7 @@ Status CompiledModel::prepareSubgraph(int index) {
             step.model = &model;
             step.op = &op;
             step.runner = this;
+            step.acceleratorState = runtime.assignment[o] ? acceleratorStates_[runtime.assignment[o]].get() : nullptr;
             step.subgraph = index;
             step.opLabel = "op " + std::to_string(o) + " (" + model.opCode(op).displayName() + ")";
             for (int input : op.inputs) step.inputs.push_back(input < 0 ? nullptr : &runtime.tensors[static_cast<size_t>(input)]);
@@ -203,6 +254,7 @@ Status CompiledModel::prepareSubgraph(int index) {
                 if (dim < 0) return step.error("input '" + input->name + "' has unresolved shape " + shapeText(input->shape));
         }
         LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
+        if (step.op->folded) continue;
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
             for (int32_t dim : output->shape)
@@ -292,6 +344,7 @@ std::string_view CompiledModel::acceleratorOf(int subgraph, int op) const {
     const auto& runtime = subgraphs_.at(static_cast<size_t>(subgraph));
     if (!runtime) return {};
     const Accelerator* accelerator = runtime->assignment.at(static_cast<size_t>(op));
+    if (model_->subgraphs[static_cast<size_t>(subgraph)].ops[static_cast<size_t>(op)].folded) return "folded";
     return accelerator ? accelerator->name() : std::string_view();
 }
 

@@ -76,6 +76,7 @@ private:
     CompiledModel() = default;
     Status prepareSubgraph(int subgraph);
     Status runSubgraph(int subgraph);
+    void foldConstantDequantize(Model& model);
 
     // SubgraphRunner, for control flow and resource variables.
     Status invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,
@@ -87,7 +88,9 @@ private:
     Status readVariable(int32_t id, RuntimeTensor& destination) const override;
 
     std::shared_ptr<const Environment> environment_;
-    std::shared_ptr<const Model> model_;
+    std::map<const Accelerator*, std::shared_ptr<void>> acceleratorStates_;
+    std::shared_ptr<const Model> model_;      // our own copy of the IR, after constant folding
+    std::vector<std::vector<uint8_t>> foldedData;  // tensors computed at compile time
     CompileOptions options_;
     std::vector<EntryPoint> entries_;
     std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;

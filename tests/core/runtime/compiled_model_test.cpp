@@ -48,7 +48,7 @@ const KernelDef kFakeAdd{[](KernelContext& context) { return findReferenceKernel
 class AddOnlyAccelerator final : public Accelerator {
 public:
     std::string_view name() const override { return "add-only"; }
-    const KernelDef* kernelFor(const Model& model, const Op& op) const override {
+    const KernelDef* kernelFor(const Model& model, const Subgraph&, const Op& op) const override {
         return model.opCode(op).builtin == schema::BuiltinOperator_ADD ? &kFakeAdd : nullptr;
     }
 };

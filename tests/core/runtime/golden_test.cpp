@@ -15,6 +15,7 @@
 
 #include "core/format/model_file.h"
 #include "core/kernels/reference/kernel_util.h"
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/runtime/compiled_model.h"
 #include "tests/support/test_paths.h"
 
@@ -31,12 +32,12 @@ const std::map<std::string, std::string> kUntrustedGolden = {
     {"litert-testdata/simple_floor_mod.tflite",
      "the golden inputs divide by zero (input_1 = 0,0,0,1,2), which TFLite rejects at invoke; LiteRT.js left "
      "output_0 uninitialised: it reads 0,0,0,0,5 where floor_mod(2, 2) must be 0. We fail with 'integer "
-     "division by zero' (Golden.FloorModGoldenInputsDivideByZero)"},
+     "division by zero' (GoldenInputs.FloorModGoldenInputsDivideByZero)"},
     {"litert-testdata/simple_scatter_nd_op.tflite",
      "the golden indices (0,0,2,0) and (2,0,0,0) scatter into shape [1,128,4,128], whose first dimension has size 1; "
      "TFLite's SCATTER_ND rejects an out-of-range index, and the golden output holds only the first update (1.0 at "
      "flat index 256) with the second dropped. We fail with 'index 2 out of range' "
-     "(Golden.ScatterNdGoldenIndicesAreOutOfRange)"},
+     "(GoldenInputs.ScatterNdGoldenIndicesAreOutOfRange)"},
 };
 
 // Cases that run but do not match yet, and why. They are run and reported
@@ -94,7 +95,12 @@ Comparison compare(const RuntimeTensor& got, const std::vector<uint8_t>& want, c
     return result;
 }
 
-TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
+    CompileOptions options;
+    options.accelerators = cpu::acceleratorChain(GetParam());
+    std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     fs::path root = testing::sharedDir() / "golden";
     ASSERT_TRUE(fs::exists(root)) << "missing " << root;
     std::vector<fs::path> cases;
@@ -102,7 +108,7 @@ TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
         for (const auto& entry : fs::directory_iterator(set.path())) cases.push_back(entry.path());
     std::sort(cases.begin(), cases.end());
     ASSERT_GE(cases.size(), 96u);
-    int passed = 0, unsupported = 0, untrusted = 0, knownMismatches = 0;
+    int passed = 0, unsupported = 0, untrusted = 0, knownMismatches = 0, opsOnFirstAccelerator = 0;
     for (const fs::path& dir : cases) {
         std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
         SCOPED_TRACE(name);
@@ -115,7 +121,7 @@ TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
         nlohmann::json meta = nlohmann::json::parse(metaFile);
         auto file = openModelFile((testing::sharedDir() / "models" / name).string());
         ASSERT_TRUE(file) << file.errorMessage();
-        auto compiled = CompiledModel::create(file->model);
+        auto compiled = CompiledModel::create(environment, file->model, options);
         if (!compiled) {
             const std::string& message = compiled.errorMessage();
             bool clear = message.find("unsupported ops: ") != std::string::npos ||
@@ -126,6 +132,9 @@ TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
             continue;
         }
         CompiledModel& model = **compiled;
+        for (size_t s = 0; s < file->model->subgraphs.size(); ++s)
+            for (size_t o = 0; o < file->model->subgraphs[s].ops.size(); ++o)
+                opsOnFirstAccelerator += model.acceleratorOf(static_cast<int>(s), static_cast<int>(o)) == options.accelerators[0];
         EntryPoint entry = model.inSubgraphOrder(0);
         ASSERT_EQ(entry.inputs.size(), meta["inputs"].size());
         for (size_t k = 0; k < entry.inputs.size(); ++k) {
@@ -158,10 +167,14 @@ TEST(Golden, EveryCaseMatchesOrIsReportedUnsupported) {
         passed += all;
         knownMismatches += known;
     }
-    std::cout << "  golden: " << passed << " passed, " << knownMismatches << " known mismatches, " << unsupported
-              << " unsupported, " << untrusted << " untrusted, of " << cases.size() << " cases\n";
+    std::cout << "  golden (" << GetParam() << "): " << passed << " passed, " << knownMismatches << " known mismatches, " << unsupported
+              << " unsupported, " << untrusted << " untrusted, of " << cases.size() << " cases; "
+              << opsOnFirstAccelerator << " ops ran on '" << options.accelerators[0] << "'\n";
+    EXPECT_GT(opsOnFirstAccelerator, 0);
 }
 
+
+INSTANTIATE_TEST_SUITE_P(Accelerators, Golden, ::testing::Values("cpu", "reference"));
 
 // Runs a golden case's inputs and returns the run's status.
 Status runGoldenInputs(const std::string& name) {
@@ -177,14 +190,14 @@ Status runGoldenInputs(const std::string& name) {
     return (*compiled)->run(0);
 }
 
-TEST(Golden, ScatterNdGoldenIndicesAreOutOfRange) {
+TEST(GoldenInputs, ScatterNdGoldenIndicesAreOutOfRange) {
     Status ran = runGoldenInputs("litert-testdata/simple_scatter_nd_op.tflite");
     ASSERT_FALSE(ran);
     std::cout << "  " << ran.message() << "\n";
     EXPECT_NE(ran.message().find("op 0 (SCATTER_ND): index 2 out of range"), std::string::npos);
 }
 
-TEST(Golden, FloorModGoldenInputsDivideByZero) {
+TEST(GoldenInputs, FloorModGoldenInputsDivideByZero) {
     Status ran = runGoldenInputs("litert-testdata/simple_floor_mod.tflite");
     ASSERT_FALSE(ran);
     std::cout << "  " << ran.message() << "\n";

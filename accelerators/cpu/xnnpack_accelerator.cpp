@@ -1,0 +1,83 @@
+#include "accelerators/cpu/xnnpack_accelerator.h"
+
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+struct ThreadPoolState {
+    pthreadpool_t pool = nullptr;
+    ~ThreadPoolState() {
+        if (pool) pthreadpool_destroy(pool);
+    }
+};
+
+bool constantFloatWeights(const Tensor& weights) {
+    return weights.isConstant() && !weights.isSparse &&
+           (weights.type == DataType::Float32 || weights.type == DataType::Float16);
+}
+
+}  // namespace
+
+XnnpackAccelerator::XnnpackAccelerator() { available_ = xnn_initialize(nullptr) == xnn_status_success; }
+
+std::shared_ptr<void> XnnpackAccelerator::createCompileState(int threads) const {
+    auto state = std::make_shared<ThreadPoolState>();
+    if (threads > 1) state->pool = pthreadpool_create(static_cast<size_t>(threads));
+    return state;
+}
+
+void* threadPoolOf(const KernelContext& context) {
+    auto* state = static_cast<ThreadPoolState*>(context.acceleratorState);
+    return state ? state->pool : nullptr;
+}
+
+const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
+    if (!available_) return nullptr;
+    const OpCode& code = model.opCode(op);
+    if (code.isCustom() || op.inputs.size() < 2 || op.inputs[0] < 0 || op.inputs[1] < 0) return nullptr;
+    auto tensor = [&](size_t input) -> const Tensor& { return subgraph.tensors[static_cast<size_t>(op.inputs[input])]; };
+    const Tensor& input = tensor(0);
+    const Tensor& weights = tensor(1);
+    bool hasBias = op.inputs.size() > 2 && op.inputs[2] >= 0;
+    const Tensor* bias = hasBias ? &tensor(2) : nullptr;
+    switch (code.builtin) {
+    case schema::BuiltinOperator_CONV_2D:
+    case schema::BuiltinOperator_DEPTHWISE_CONV_2D:
+        if (input.type == DataType::Float32 && constantFloatWeights(weights) &&
+            (!bias || (bias->isConstant() && (bias->type == DataType::Float32 || bias->type == DataType::Float16))))
+            return &floatConvolutionKernel();
+        if ((input.type == DataType::UInt8 || input.type == DataType::Int8) && weights.type == input.type &&
+            weights.isConstant() && (!bias || (bias->isConstant() && bias->type == DataType::Int32)) &&
+            !input.quantization.scales.empty() && !weights.quantization.scales.empty() &&
+            (input.type == DataType::Int8 || weights.quantization.scheme == Quantization::Scheme::PerTensor))
+            return &quantizedConvolutionKernel();
+        return nullptr;
+    case schema::BuiltinOperator_FULLY_CONNECTED:
+        if (input.type == DataType::Float32 && constantFloatWeights(weights) && weights.shape.size() == 2 &&
+            (!bias || (bias->isConstant() && (bias->type == DataType::Float32 || bias->type == DataType::Float16))))
+            return &floatFullyConnectedKernel();
+        return nullptr;
+    default: return nullptr;
+    }
+}
+
+std::shared_ptr<const Environment> createStandardEnvironment() {
+    auto environment = std::make_shared<Environment>();
+    auto xnnpack = std::make_shared<XnnpackAccelerator>();
+    if (xnnpack->available()) environment->add(xnnpack);
+    environment->add(std::make_shared<ReferenceAccelerator>());
+    return environment;
+}
+
+std::vector<std::string> acceleratorChain(const std::string& choice) {
+    if (choice == "cpu") return {"cpu", "reference"};
+    return {choice};
+}
+
+}  // namespace litestudio::cpu

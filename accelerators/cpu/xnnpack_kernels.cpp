@@ -1,0 +1,229 @@
+// XNNPACK-backed kernels. Prepare computes shapes with the reference
+// kernel's prepare, then creates the XNNPACK operator once (XNNPACK packs
+// the weights); eval binds the current buffers and runs it.
+
+#include <xnnpack.h>
+
+#include <cmath>
+#include <limits>
+
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+std::shared_ptr<void> ownOperator(xnn_operator_t op) {
+    return std::shared_ptr<void>(op, [](void* pointer) { xnn_delete_operator(static_cast<xnn_operator_t>(pointer)); });
+}
+
+xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
+
+std::pair<float, float> activationRange(schema::ActivationFunctionType activation) {
+    const float infinity = std::numeric_limits<float>::infinity();
+    switch (activation) {
+    case schema::ActivationFunctionType_RELU: return {0.0f, infinity};
+    case schema::ActivationFunctionType_RELU6: return {0.0f, 6.0f};
+    case schema::ActivationFunctionType_RELU_N1_TO_1: return {-1.0f, 1.0f};
+    default: return {-infinity, infinity};
+    }
+}
+
+std::vector<float> floats(const RuntimeTensor& tensor) {
+    std::vector<float> values(static_cast<size_t>(tensor.elementCount()));
+    reference::toFloats(tensor, values.data());
+    return values;
+}
+
+struct ConvGeometry {
+    bool depthwise = false;
+    uint32_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+    uint32_t kernelH = 0, kernelW = 0, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+    uint32_t groups = 1;
+    size_t groupInput = 0, groupOutput = 0, inputChannels = 0, outputChannels = 0;
+    schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE;
+};
+
+Expected<ConvGeometry> geometry(const KernelContext& context) {
+    ConvGeometry g;
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    if (const auto* o = context.op->options->builtin_options_as_Conv2DOptions()) {
+        g.strideH = o->stride_h(), g.strideW = o->stride_w(), g.dilationH = o->dilation_h_factor(),
+        g.dilationW = o->dilation_w_factor(), g.activation = o->fused_activation_function();
+    } else if (const auto* d = context.op->options->builtin_options_as_DepthwiseConv2DOptions()) {
+        g.depthwise = true;
+        g.strideH = d->stride_h(), g.strideW = d->stride_w(), g.dilationH = d->dilation_h_factor(),
+        g.dilationW = d->dilation_w_factor(), g.activation = d->fused_activation_function();
+    } else {
+        return context.error("has no convolution options");
+    }
+    g.kernelH = static_cast<uint32_t>(filter.dim(1));
+    g.kernelW = static_cast<uint32_t>(filter.dim(2));
+    auto pad = [](int in, int outSize, int kernel, int stride, int dilation, uint32_t& before, uint32_t& after) {
+        int total = std::max(0, (outSize - 1) * stride + (kernel - 1) * dilation + 1 - in);
+        before = static_cast<uint32_t>(total / 2);
+        after = static_cast<uint32_t>(total - total / 2);
+    };
+    pad(input.dim(1), out.dim(1), filter.dim(1), int(g.strideH), int(g.dilationH), g.padTop, g.padBottom);
+    pad(input.dim(2), out.dim(2), filter.dim(2), int(g.strideW), int(g.dilationW), g.padLeft, g.padRight);
+    g.inputChannels = static_cast<size_t>(input.dim(3));
+    g.outputChannels = static_cast<size_t>(out.dim(3));
+    if (g.depthwise) {
+        g.groups = static_cast<uint32_t>(input.dim(3));
+        g.groupInput = 1;
+        g.groupOutput = g.outputChannels / g.inputChannels;
+    } else {
+        g.groups = static_cast<uint32_t>(input.dim(3) / filter.dim(3));
+        g.groupInput = static_cast<size_t>(filter.dim(3));
+        g.groupOutput = g.outputChannels / g.groups;
+    }
+    return g;
+}
+
+schema::BuiltinOperator builtinOf(const KernelContext& context) {
+    return static_cast<schema::BuiltinOperator>(context.model->opCode(*context.op).builtin);
+}
+
+Status failed(const KernelContext& context, const char* what, xnn_status status) {
+    return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
+}
+
+// ---- float convolution ----
+Status prepareFloatConv(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    context.scratchBytes = 0;
+    auto g = geometry(context);
+    if (!g) return g.status();
+    std::vector<float> weights = floats(context.input(1));
+    std::vector<float> bias = context.hasInput(2) ? floats(context.input(2)) : std::vector<float>();
+    auto [low, high] = activationRange(g->activation);
+    xnn_operator_t op = nullptr;
+    xnn_status status = xnn_create_convolution2d_nhwc_f32(
+        g->padTop, g->padRight, g->padBottom, g->padLeft, g->kernelH, g->kernelW, g->strideH, g->strideW, g->dilationH,
+        g->dilationW, g->groups, g->groupInput, g->groupOutput, g->inputChannels, g->outputChannels, weights.data(),
+        bias.empty() ? nullptr : bias.data(), low, high, g->depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, &op);
+    if (status != xnn_status_success) return failed(context, "convolution create", status);
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+Status evalConv(KernelContext& context, bool quantized) {
+    const RuntimeTensor& input = context.input(0);
+    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    xnn_status status;
+    if (!quantized)
+        status = xnn_setup_convolution2d_nhwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                                  static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
+                                                  input.as<float>(), context.output(0).as<float>(), pool);
+    else if (input.type == DataType::UInt8)
+        status = xnn_setup_convolution2d_nhwc_qu8(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                                  static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
+                                                  input.as<uint8_t>(), context.output(0).as<uint8_t>(), pool);
+    else
+        status = xnn_setup_convolution2d_nhwc_qc8(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                                  static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
+                                                  input.as<int8_t>(), context.output(0).as<int8_t>(), pool);
+    if (status != xnn_status_success) return failed(context, "convolution setup", status);
+    status = xnn_run_operator(operatorOf(context), pool);
+    if (status != xnn_status_success) return failed(context, "convolution run", status);
+    return Status::ok();
+}
+
+Status evalFloatConv(KernelContext& context) { return evalConv(context, false); }
+Status evalQuantizedConv(KernelContext& context) { return evalConv(context, true); }
+
+// ---- uint8 / int8 convolution ----
+Status prepareQuantizedConv(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    context.scratchBytes = 0;
+    auto g = geometry(context);
+    if (!g) return g.status();
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
+    // The quantized activation range, as the reference Requantizer computes it.
+    auto quantize = [&](float value) { return std::nearbyint(value / out.scale()) + float(out.zeroPoint()); };
+    float typeLow = input.type == DataType::UInt8 ? 0.0f : -128.0f, typeHigh = input.type == DataType::UInt8 ? 255.0f : 127.0f;
+    float low = typeLow, high = typeHigh;
+    if (g->activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
+    if (g->activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
+    if (g->activation == schema::ActivationFunctionType_RELU_N1_TO_1)
+        low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
+    xnn_operator_t op = nullptr;
+    xnn_status status;
+    uint32_t flags = g->depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0;
+    if (input.type == DataType::UInt8) {
+        status = xnn_create_convolution2d_nhwc_qu8(
+            g->padTop, g->padRight, g->padBottom, g->padLeft, g->kernelH, g->kernelW, g->strideH, g->strideW,
+            g->dilationH, g->dilationW, g->groups, g->groupInput, g->groupOutput, g->inputChannels, g->outputChannels,
+            static_cast<uint8_t>(input.zeroPoint()), input.scale(), static_cast<uint8_t>(filter.zeroPoint()),
+            filter.scale(), filter.as<uint8_t>(), bias, static_cast<uint8_t>(out.zeroPoint()), out.scale(),
+            static_cast<uint8_t>(low), static_cast<uint8_t>(high), flags, &op);
+    } else {
+        std::vector<float> scales(g->outputChannels, filter.scale());
+        if (filter.quantization->scales.size() == g->outputChannels) scales = filter.quantization->scales;
+        status = xnn_create_convolution2d_nhwc_qc8(
+            g->padTop, g->padRight, g->padBottom, g->padLeft, g->kernelH, g->kernelW, g->strideH, g->strideW,
+            g->dilationH, g->dilationW, g->groups, g->groupInput, g->groupOutput, g->inputChannels, g->outputChannels,
+            static_cast<int8_t>(input.zeroPoint()), input.scale(), scales.data(), filter.as<int8_t>(), bias,
+            static_cast<int8_t>(out.zeroPoint()), out.scale(), static_cast<int8_t>(low), static_cast<int8_t>(high), flags,
+            &op);
+    }
+    if (status != xnn_status_success) return failed(context, "quantized convolution create", status);
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+// ---- float fully connected ----
+Status prepareFloatFullyConnected(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
+    context.scratchBytes = 0;
+    const RuntimeTensor& weights = context.input(1);
+    std::vector<float> kernel = floats(weights);
+    std::vector<float> bias = context.hasInput(2) ? floats(context.input(2)) : std::vector<float>();
+    const auto* options = context.op->options->builtin_options_as_FullyConnectedOptions();
+    auto [low, high] = activationRange(options ? options->fused_activation_function() : schema::ActivationFunctionType_NONE);
+    size_t units = static_cast<size_t>(weights.dim(0)), depth = static_cast<size_t>(weights.dim(1));
+    xnn_operator_t op = nullptr;
+    xnn_status status = xnn_create_fully_connected_nc_f32(depth, units, depth, units, kernel.data(),
+                                                          bias.empty() ? nullptr : bias.data(), low, high, 0, &op);
+    if (status != xnn_status_success) return failed(context, "fully connected create", status);
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+Status evalFloatFullyConnected(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    size_t batch = static_cast<size_t>(input.elementCount() / context.input(1).dim(1));
+    xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
+                                                         context.output(0).as<float>(), pool);
+    if (status != xnn_status_success) return failed(context, "fully connected setup", status);
+    status = xnn_run_operator(operatorOf(context), pool);
+    if (status != xnn_status_success) return failed(context, "fully connected run", status);
+    return Status::ok();
+}
+
+}  // namespace
+
+const KernelDef& floatConvolutionKernel() {
+    static const KernelDef kernel{prepareFloatConv, evalFloatConv};
+    return kernel;
+}
+
+const KernelDef& quantizedConvolutionKernel() {
+    static const KernelDef kernel{prepareQuantizedConv, evalQuantizedConv};
+    return kernel;
+}
+
+const KernelDef& floatFullyConnectedKernel() {
+    static const KernelDef kernel{prepareFloatFullyConnected, evalFloatFullyConnected};
+    return kernel;
+}
+
+}  // namespace litestudio::cpu
