@@ -29,8 +29,12 @@ struct CompiledModel::SubgraphRuntime {
 
 namespace {
 
+// Vectorised kernels (XNNPACK) may read a few bytes past a tensor's end; the
+// slack keeps those reads inside our allocation.
+constexpr size_t kReadSlackBytes = 64;
+
 std::unique_ptr<uint8_t, AlignedFree> allocateAligned(size_t bytes) {
-    size_t size = (std::max<size_t>(bytes, 1) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    size_t size = (std::max<size_t>(bytes, 1) + kReadSlackBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
     auto* data = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, size));
     if (data) std::memset(data, 0, size);
     return std::unique_ptr<uint8_t, AlignedFree>(data);
