@@ -40,7 +40,9 @@ void* threadPoolOf(const KernelContext& context) {
 const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
     const OpCode& code = model.opCode(op);
-    if (code.isCustom() || op.inputs.size() < 2 || op.inputs[0] < 0 || op.inputs[1] < 0) return nullptr;
+    if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
+    if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
+    if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
     auto tensor = [&](size_t input) -> const Tensor& { return subgraph.tensors[static_cast<size_t>(op.inputs[input])]; };
     const Tensor& input = tensor(0);
     const Tensor& weights = tensor(1);

@@ -1,4 +1,5 @@
 #pragma once
+#include "core/graph/model.h"
 #include "core/kernels/kernel.h"
 
 namespace litestudio::cpu {
@@ -6,6 +7,9 @@ namespace litestudio::cpu {
 const KernelDef& floatConvolutionKernel();
 const KernelDef& quantizedConvolutionKernel();
 const KernelDef& floatFullyConnectedKernel();
+// ADD/SUB/MUL/DIV/MAXIMUM/MINIMUM, PAD, MAX_POOL_2D, PRELU, HARD_SWISH on
+// float32, or nullptr when this op is not one XNNPACK should take.
+const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);

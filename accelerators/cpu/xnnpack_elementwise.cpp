@@ -1,0 +1,260 @@
+// XNNPACK-backed float32 elementwise and pooling kernels: ADD, SUB, MUL, DIV,
+// MAXIMUM, MINIMUM (broadcasting, up to 6 dimensions), PAD, MAX_POOL_2D,
+// PRELU with per-channel slopes, HARD_SWISH.
+
+#include <xnnpack.h>
+
+#include <limits>
+
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kMaxDimensions = 6;
+
+std::shared_ptr<void> own(xnn_operator_t op) {
+    return std::shared_ptr<void>(op, [](void* pointer) { xnn_delete_operator(static_cast<xnn_operator_t>(pointer)); });
+}
+xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
+pthreadpool_t poolOf(const KernelContext& context) { return static_cast<pthreadpool_t>(threadPoolOf(context)); }
+int32_t builtinOf(const KernelContext& context) { return context.model->opCode(*context.op).builtin; }
+
+Status check(const KernelContext& context, const char* what, xnn_status status) {
+    if (status == xnn_status_success) return Status::ok();
+    return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
+}
+
+std::pair<float, float> range(schema::ActivationFunctionType activation) {
+    const float infinity = std::numeric_limits<float>::infinity();
+    switch (activation) {
+    case schema::ActivationFunctionType_RELU: return {0.0f, infinity};
+    case schema::ActivationFunctionType_RELU6: return {0.0f, 6.0f};
+    case schema::ActivationFunctionType_RELU_N1_TO_1: return {-1.0f, 1.0f};
+    default: return {-infinity, infinity};
+    }
+}
+
+schema::ActivationFunctionType activationOf(const KernelContext& context) {
+    const schema::Operator* raw = context.op->options;
+    if (const auto* o = raw->builtin_options_as_AddOptions()) return o->fused_activation_function();
+    if (const auto* o = raw->builtin_options_as_SubOptions()) return o->fused_activation_function();
+    if (const auto* o = raw->builtin_options_as_MulOptions()) return o->fused_activation_function();
+    if (const auto* o = raw->builtin_options_as_DivOptions()) return o->fused_activation_function();
+    return schema::ActivationFunctionType_NONE;
+}
+
+// ---- binary ----
+Status prepareBinary(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    auto [low, high] = range(activationOf(context));
+    xnn_operator_t op = nullptr;
+    xnn_status status = xnn_status_unsupported_parameter;
+    switch (builtinOf(context)) {
+    case schema::BuiltinOperator_ADD: status = xnn_create_add_nd_f32(low, high, 0, &op); break;
+    case schema::BuiltinOperator_SUB: status = xnn_create_subtract_nd_f32(low, high, 0, &op); break;
+    case schema::BuiltinOperator_MUL: status = xnn_create_multiply_nd_f32(low, high, 0, &op); break;
+    case schema::BuiltinOperator_DIV: status = xnn_create_divide_nd_f32(low, high, 0, &op); break;
+    case schema::BuiltinOperator_MAXIMUM: status = xnn_create_maximum_nd_f32(0, &op); break;
+    case schema::BuiltinOperator_MINIMUM: status = xnn_create_minimum_nd_f32(0, &op); break;
+    default: break;
+    }
+    LS_RETURN_IF_ERROR(check(context, "elementwise create", status));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalBinary(KernelContext& context) {
+    const RuntimeTensor& a = context.input(0);
+    const RuntimeTensor& b = context.input(1);
+    size_t shapeA[kMaxDimensions], shapeB[kMaxDimensions];
+    for (int d = 0; d < a.rank(); ++d) shapeA[d] = static_cast<size_t>(a.dim(d));
+    for (int d = 0; d < b.rank(); ++d) shapeB[d] = static_cast<size_t>(b.dim(d));
+    size_t rankA = static_cast<size_t>(a.rank()), rankB = static_cast<size_t>(b.rank());
+    const float *x = a.as<float>(), *y = b.as<float>();
+    float* out = context.output(0).as<float>();
+    xnn_operator_t op = operatorOf(context);
+    pthreadpool_t pool = poolOf(context);
+    xnn_status status = xnn_status_unsupported_parameter;
+    switch (builtinOf(context)) {
+    case schema::BuiltinOperator_ADD: status = xnn_setup_add_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_SUB: status = xnn_setup_subtract_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_MUL: status = xnn_setup_multiply_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_DIV: status = xnn_setup_divide_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_MAXIMUM: status = xnn_setup_maximum_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_MINIMUM: status = xnn_setup_minimum_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    default: break;
+    }
+    LS_RETURN_IF_ERROR(check(context, "elementwise setup", status));
+    return check(context, "elementwise run", xnn_run_operator(op, pool));
+}
+
+// ---- PAD with constant paddings ----
+Status preparePad(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    if (!context.input(1).isConstant) return context.error("needs constant paddings");
+    float zero = context.hasInput(2) ? reference::ValueReader(context.input(2))(0) : 0.0f;
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(check(context, "pad create", xnn_create_constant_pad_nd_x32(&zero, 0, &op)));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalPad(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    std::vector<int64_t> pads = reference::readIntegers(context.input(1));
+    size_t shape[kMaxDimensions], before[kMaxDimensions], after[kMaxDimensions];
+    for (int d = 0; d < input.rank(); ++d) {
+        shape[d] = static_cast<size_t>(input.dim(d));
+        before[d] = static_cast<size_t>(pads[2 * static_cast<size_t>(d)]);
+        after[d] = static_cast<size_t>(pads[2 * static_cast<size_t>(d) + 1]);
+    }
+    LS_RETURN_IF_ERROR(check(context, "pad setup",
+                             xnn_setup_constant_pad_nd_x32(operatorOf(context), static_cast<size_t>(input.rank()), shape, before,
+                                                           after, input.data, context.output(0).data, poolOf(context))));
+    return check(context, "pad run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+// ---- MAX_POOL_2D ----
+Status prepareMaxPool(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& out = context.output(0);
+    auto pad = [](int in, int outSize, int filter, int stride, uint32_t& before, uint32_t& after) {
+        int total = std::max(0, (outSize - 1) * stride + filter - in);
+        before = static_cast<uint32_t>(total / 2), after = static_cast<uint32_t>(total - total / 2);
+    };
+    uint32_t top, bottom, left, right;
+    pad(input.dim(1), out.dim(1), options->filter_height(), options->stride_h(), top, bottom);
+    pad(input.dim(2), out.dim(2), options->filter_width(), options->stride_w(), left, right);
+    auto [low, high] = range(options->fused_activation_function());
+    size_t channels = static_cast<size_t>(input.dim(3));
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(check(context, "max pooling create",
+                             xnn_create_max_pooling2d_nhwc_f32(top, right, bottom, left, static_cast<uint32_t>(options->filter_height()),
+                                                               static_cast<uint32_t>(options->filter_width()),
+                                                               static_cast<uint32_t>(options->stride_h()),
+                                                               static_cast<uint32_t>(options->stride_w()), 1, 1, channels,
+                                                               channels, channels, low, high, 0, &op)));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalMaxPool(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    LS_RETURN_IF_ERROR(check(context, "max pooling setup",
+                             xnn_setup_max_pooling2d_nhwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                                              static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
+                                                              input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return check(context, "max pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+// ---- PRELU (slopes per channel) and HARD_SWISH: rows of `channels` ----
+Status preparePrelu(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_PRELU)->prepare(context));
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& slope = context.input(1);
+    size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
+    if (static_cast<size_t>(slope.elementCount()) != channels || context.output(0).shape != input.shape)
+        return context.error("XNNPACK PRELU needs one slope per channel");
+    std::vector<float> slopes(channels);
+    reference::toFloats(slope, slopes.data());
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(check(context, "prelu create", xnn_create_prelu_nc_f32(channels, channels, channels, slopes.data(), 0, &op)));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalPrelu(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
+    LS_RETURN_IF_ERROR(check(context, "prelu setup",
+                             xnn_setup_prelu_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()) / channels,
+                                                    input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return check(context, "prelu run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+Status prepareHardSwish(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_HARD_SWISH)->prepare(context));
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(check(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalHardSwish(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    LS_RETURN_IF_ERROR(check(context, "hardswish setup",
+                             xnn_setup_hardswish_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()),
+                                                        input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return check(context, "hardswish run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+}  // namespace
+
+const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef binary{prepareBinary, evalBinary}, pad{preparePad, evalPad},
+        maxPool{prepareMaxPool, evalMaxPool}, prelu{preparePrelu, evalPrelu}, hardSwish{prepareHardSwish, evalHardSwish};
+    auto tensor = [&](size_t i) -> const Tensor* {
+        return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
+    };
+    auto allFloat = [&] {
+        for (int index : op.inputs)
+            if (index >= 0 && subgraph.tensors[static_cast<size_t>(index)].type != DataType::Float32) return false;
+        for (int index : op.outputs)
+            if (subgraph.tensors[static_cast<size_t>(index)].type != DataType::Float32) return false;
+        return true;
+    };
+    auto rankAtMost = [&](size_t limit) {
+        for (int index : op.inputs)
+            if (index >= 0 && subgraph.tensors[static_cast<size_t>(index)].shape.size() > limit) return false;
+        return true;
+    };
+    int32_t builtin = model.opCode(op).builtin;
+    switch (builtin) {
+    case schema::BuiltinOperator_ADD:
+    case schema::BuiltinOperator_SUB:
+    case schema::BuiltinOperator_MUL:
+    case schema::BuiltinOperator_DIV:
+    case schema::BuiltinOperator_MAXIMUM:
+    case schema::BuiltinOperator_MINIMUM: {
+        if (op.inputs.size() != 2 || !allFloat() || !rankAtMost(kMaxDimensions)) return nullptr;
+        const schema::Operator* raw = op.options;
+        auto activation = schema::ActivationFunctionType_NONE;
+        if (const auto* o = raw->builtin_options_as_AddOptions()) activation = o->fused_activation_function();
+        if (const auto* o = raw->builtin_options_as_SubOptions()) activation = o->fused_activation_function();
+        if (const auto* o = raw->builtin_options_as_MulOptions()) activation = o->fused_activation_function();
+        if (const auto* o = raw->builtin_options_as_DivOptions()) activation = o->fused_activation_function();
+        if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
+        return &binary;
+    }
+    case schema::BuiltinOperator_PAD:
+    case schema::BuiltinOperator_PADV2:
+        if (!tensor(1) || !tensor(1)->isConstant() || !rankAtMost(kMaxDimensions)) return nullptr;
+        if (tensor(0)->type != DataType::Float32 || (tensor(2) && tensor(2)->type != DataType::Float32)) return nullptr;
+        return &pad;
+    case schema::BuiltinOperator_MAX_POOL_2D: {
+        const auto* options = op.options->builtin_options_as_Pool2DOptions();
+        if (!allFloat() || !options || options->filter_height() <= 0 || options->filter_width() <= 0 ||
+            options->stride_h() <= 0 || options->stride_w() <= 0 || tensor(0)->shape.size() != 4)
+            return nullptr;
+        auto activation = options->fused_activation_function();
+        if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
+        return &maxPool;
+    }
+    case schema::BuiltinOperator_PRELU:
+        if (!allFloat() || !tensor(1)->isConstant() || tensor(0)->shape.empty() ||
+            tensor(1)->elementCount() != tensor(0)->shape.back())
+            return nullptr;
+        return &prelu;
+    case schema::BuiltinOperator_HARD_SWISH:
+        return allFloat() ? &hardSwish : nullptr;
+    default: return nullptr;
+    }
+}
+
+}  // namespace litestudio::cpu
