@@ -28,29 +28,10 @@ Status check(const KernelContext& context, const char* what, xnn_status status) 
     return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
 }
 
-std::pair<float, float> range(schema::ActivationFunctionType activation) {
-    const float infinity = std::numeric_limits<float>::infinity();
-    switch (activation) {
-    case schema::ActivationFunctionType_RELU: return {0.0f, infinity};
-    case schema::ActivationFunctionType_RELU6: return {0.0f, 6.0f};
-    case schema::ActivationFunctionType_RELU_N1_TO_1: return {-1.0f, 1.0f};
-    default: return {-infinity, infinity};
-    }
-}
-
-schema::ActivationFunctionType activationOf(const KernelContext& context) {
-    const schema::Operator* raw = context.op->options;
-    if (const auto* o = raw->builtin_options_as_AddOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_SubOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_MulOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_DivOptions()) return o->fused_activation_function();
-    return schema::ActivationFunctionType_NONE;
-}
-
 // ---- binary ----
 Status prepareBinary(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    auto [low, high] = range(activationOf(context));
+    auto [low, high] = activationRange(reference::binaryActivation(*context.op->options));
     xnn_operator_t op = nullptr;
     xnn_status status = xnn_status_unsupported_parameter;
     switch (builtinOf(context)) {
@@ -131,7 +112,7 @@ Status prepareMaxPool(KernelContext& context) {
     uint32_t top, bottom, left, right;
     pad(input.dim(1), out.dim(1), options->filter_height(), options->stride_h(), top, bottom);
     pad(input.dim(2), out.dim(2), options->filter_width(), options->stride_w(), left, right);
-    auto [low, high] = range(options->fused_activation_function());
+    auto [low, high] = activationRange(options->fused_activation_function());
     size_t channels = static_cast<size_t>(input.dim(3));
     xnn_operator_t op = nullptr;
     LS_RETURN_IF_ERROR(check(context, "max pooling create",
@@ -223,12 +204,7 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     case schema::BuiltinOperator_MAXIMUM:
     case schema::BuiltinOperator_MINIMUM: {
         if (op.inputs.size() != 2 || !allFloat() || !rankAtMost(kMaxDimensions)) return nullptr;
-        const schema::Operator* raw = op.options;
-        auto activation = schema::ActivationFunctionType_NONE;
-        if (const auto* o = raw->builtin_options_as_AddOptions()) activation = o->fused_activation_function();
-        if (const auto* o = raw->builtin_options_as_SubOptions()) activation = o->fused_activation_function();
-        if (const auto* o = raw->builtin_options_as_MulOptions()) activation = o->fused_activation_function();
-        if (const auto* o = raw->builtin_options_as_DivOptions()) activation = o->fused_activation_function();
+        auto activation = reference::binaryActivation(*op.options);
         if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
         return &binary;
     }

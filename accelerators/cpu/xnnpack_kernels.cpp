@@ -21,16 +21,6 @@ std::shared_ptr<void> ownOperator(xnn_operator_t op) {
 
 xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
 
-std::pair<float, float> activationRange(schema::ActivationFunctionType activation) {
-    const float infinity = std::numeric_limits<float>::infinity();
-    switch (activation) {
-    case schema::ActivationFunctionType_RELU: return {0.0f, infinity};
-    case schema::ActivationFunctionType_RELU6: return {0.0f, 6.0f};
-    case schema::ActivationFunctionType_RELU_N1_TO_1: return {-1.0f, 1.0f};
-    default: return {-infinity, infinity};
-    }
-}
-
 std::vector<float> floats(const RuntimeTensor& tensor) {
     std::vector<float> values(static_cast<size_t>(tensor.elementCount()));
     reference::toFloats(tensor, values.data());
@@ -210,6 +200,16 @@ Status evalFloatFullyConnected(KernelContext& context) {
 }
 
 }  // namespace
+
+std::pair<float, float> activationRange(int activation) {
+    const float infinity = std::numeric_limits<float>::infinity();
+    switch (activation) {
+    case schema::ActivationFunctionType_RELU: return {0.0f, infinity};
+    case schema::ActivationFunctionType_RELU6: return {0.0f, 6.0f};
+    case schema::ActivationFunctionType_RELU_N1_TO_1: return {-1.0f, 1.0f};
+    default: return {-infinity, infinity};
+    }
+}
 
 const KernelDef& floatConvolutionKernel() {
     static const KernelDef kernel{prepareFloatConv, evalFloatConv};

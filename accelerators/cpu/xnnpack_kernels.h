@@ -1,4 +1,6 @@
 #pragma once
+#include <utility>
+
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
 
@@ -10,6 +12,10 @@ const KernelDef& floatFullyConnectedKernel();
 // ADD/SUB/MUL/DIV/MAXIMUM/MINIMUM, PAD, MAX_POOL_2D, PRELU, HARD_SWISH on
 // float32, or nullptr when this op is not one XNNPACK should take.
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op);
+
+// The output clamp XNNPACK applies for a fused activation (NONE, RELU,
+// RELU6, RELU_N1_TO_1; callers reject the others).
+std::pair<float, float> activationRange(int activation);
 
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);

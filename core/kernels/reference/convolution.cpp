@@ -206,32 +206,15 @@ Status evalTransposeConv(KernelContext& context) {
     toFloats(inputTensor, input);
     bool hasBias = context.hasInput(3);
     if (hasBias) toFloats(context.input(3), bias);
-    const int batches = out.dim(0), outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
-    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
-    const int kH = filterTensor.dim(1), kW = filterTensor.dim(2);
-    const int strideH = options->stride_h(), strideW = options->stride_w();
-    int padTop = 0, padLeft = 0;
+    const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
+    TransposeGeometry geometry{options->stride_h(), options->stride_w(), 0, 0};
     if (options->padding() == schema::Padding_SAME) {
-        padTop = std::max(0, ((inH - 1) * strideH + kH - outH) / 2);
-        padLeft = std::max(0, ((inW - 1) * strideW + kW - outW) / 2);
+        geometry.padTop = std::max(0, ((inH - 1) * geometry.strideH + filterTensor.dim(1) - outH) / 2);
+        geometry.padLeft = std::max(0, ((inW - 1) * geometry.strideW + filterTensor.dim(2) - outW) / 2);
     }
     std::fill(accumulator, accumulator + out.elementCount(), 0.0f);
-    for (int b = 0; b < batches; ++b)
-        for (int iy = 0; iy < inH; ++iy)
-            for (int ix = 0; ix < inW; ++ix)
-                for (int ky = 0; ky < kH; ++ky)
-                    for (int kx = 0; kx < kW; ++kx) {
-                        int oy = iy * strideH + ky - padTop, ox = ix * strideW + kx - padLeft;
-                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
-                        const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
-                        float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;
-                        for (int oc = 0; oc < outC; ++oc) {
-                            const float* weights = filter + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
-                            float sum = 0;
-                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * weights[ic];
-                            target[oc] += sum;
-                        }
-                    }
+    transposeConvolve(input, inputTensor, filter, filterTensor, accumulator, out, geometry);
     ValueWriter write(out);
     for (int64_t i = 0; i < out.elementCount(); ++i)
         write(i, applyActivation(accumulator[i] + (hasBias ? bias[i % outC] : 0.0f), options->fused_activation_function()));

@@ -20,15 +20,6 @@ Status prepareBinary(KernelContext& context) {
     return Status::ok();
 }
 
-schema::ActivationFunctionType fusedActivation(const KernelContext& context) {
-    const schema::Operator* raw = context.op->options;
-    if (const auto* o = raw->builtin_options_as_AddOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_SubOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_MulOptions()) return o->fused_activation_function();
-    if (const auto* o = raw->builtin_options_as_DivOptions()) return o->fused_activation_function();
-    return schema::ActivationFunctionType_NONE;
-}
-
 bool isIntegerType(DataType type) {
     return type == DataType::Int32 || type == DataType::Int64 || type == DataType::Int16 ||
            ((type == DataType::UInt8 || type == DataType::Int8));
@@ -41,7 +32,7 @@ Status evalBinary(KernelContext& context, Function function) {
     RuntimeTensor& out = context.output(0);
     ValueReader readA(a), readB(b);
     ValueWriter write(out);
-    schema::ActivationFunctionType activation = fusedActivation(context);
+    schema::ActivationFunctionType activation = binaryActivation(*context.op->options);
     Broadcast broadcast = makeBroadcast(out.shape, {a.shape, b.shape});
     int64_t count = out.elementCount();
     int64_t offsets[2];

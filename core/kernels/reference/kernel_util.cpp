@@ -274,3 +274,39 @@ int32_t Requantizer::operator()(int32_t accumulator, int64_t channel) const {
 }
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+void transposeConvolve(const float* input, const RuntimeTensor& inputShape, const float* weights,
+                       const RuntimeTensor& weightShape, float* accumulator, const RuntimeTensor& outputShape,
+                       const TransposeGeometry& g) {
+    const int batches = outputShape.dim(0), outH = outputShape.dim(1), outW = outputShape.dim(2), outC = outputShape.dim(3);
+    const int inH = inputShape.dim(1), inW = inputShape.dim(2), inC = inputShape.dim(3);
+    const int kH = weightShape.dim(1), kW = weightShape.dim(2);
+    for (int b = 0; b < batches; ++b)
+        for (int iy = 0; iy < inH; ++iy)
+            for (int ix = 0; ix < inW; ++ix)
+                for (int ky = 0; ky < kH; ++ky)
+                    for (int kx = 0; kx < kW; ++kx) {
+                        int oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
+                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+                        const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                        float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;
+                        for (int oc = 0; oc < outC; ++oc) {
+                            const float* w = weights + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
+                            float sum = 0;
+                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * w[ic];
+                            target[oc] += sum;
+                        }
+                    }
+}
+
+schema::ActivationFunctionType binaryActivation(const schema::Operator& op) {
+    if (const auto* o = op.builtin_options_as_AddOptions()) return o->fused_activation_function();
+    if (const auto* o = op.builtin_options_as_SubOptions()) return o->fused_activation_function();
+    if (const auto* o = op.builtin_options_as_MulOptions()) return o->fused_activation_function();
+    if (const auto* o = op.builtin_options_as_DivOptions()) return o->fused_activation_function();
+    return schema::ActivationFunctionType_NONE;
+}
+
+}  // namespace litestudio::reference

@@ -94,3 +94,20 @@ private:
 };
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+// Transposed convolution in NHWC: adds every input pixel times the weights
+// [out, kh, kw, in] into `accumulator` (out shape), which the caller fills
+// first (with zeros or the bias).
+struct TransposeGeometry {
+    int strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+};
+void transposeConvolve(const float* input, const RuntimeTensor& inputShape, const float* weights,
+                       const RuntimeTensor& weightShape, float* accumulator, const RuntimeTensor& outputShape,
+                       const TransposeGeometry& geometry);
+
+// The fused activation of ADD, SUB, MUL or DIV (NONE for other ops).
+schema::ActivationFunctionType binaryActivation(const schema::Operator& op);
+
+}  // namespace litestudio::reference

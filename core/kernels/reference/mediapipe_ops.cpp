@@ -80,28 +80,13 @@ Status evalTransposeBias(KernelContext& context) {
     toFloats(inputTensor, input);
     toFloats(weightTensor, weights);
     toFloats(context.input(2), bias);
-    const int batches = out.dim(0), outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
-    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
-    const int kH = weightTensor.dim(1), kW = weightTensor.dim(2);
-    const int padTop = std::max(0, ((inH - 1) * params->strideHeight + kH - outH) / 2);
-    const int padLeft = std::max(0, ((inW - 1) * params->strideWidth + kW - outW) / 2);
+    const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
+    TransposeGeometry geometry{params->strideHeight, params->strideWidth,
+                               std::max(0, ((inH - 1) * params->strideHeight + weightTensor.dim(1) - outH) / 2),
+                               std::max(0, ((inW - 1) * params->strideWidth + weightTensor.dim(2) - outW) / 2)};
     for (int64_t i = 0; i < out.elementCount(); ++i) accumulator[i] = bias[i % outC];
-    for (int b = 0; b < batches; ++b)
-        for (int iy = 0; iy < inH; ++iy)
-            for (int ix = 0; ix < inW; ++ix)
-                for (int ky = 0; ky < kH; ++ky)
-                    for (int kx = 0; kx < kW; ++kx) {
-                        int oy = iy * params->strideHeight + ky - padTop, ox = ix * params->strideWidth + kx - padLeft;
-                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
-                        const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
-                        float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;
-                        for (int oc = 0; oc < outC; ++oc) {
-                            const float* w = weights + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
-                            float sum = 0;
-                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * w[ic];
-                            target[oc] += sum;
-                        }
-                    }
+    transposeConvolve(input, inputTensor, weights, weightTensor, accumulator, out, geometry);
     ValueWriter write(out);
     for (int64_t i = 0; i < out.elementCount(); ++i) write(i, accumulator[i]);
     return Status::ok();
