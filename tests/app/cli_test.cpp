@@ -29,9 +29,8 @@ std::string slurp(const std::filesystem::path& path) {
 }
 
 CliResult runCli(const std::string& arguments) {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     static int calls = 0;
-    std::filesystem::path dir = testing::scratchDir(std::string("cli-") + test->name() + "-" + std::to_string(calls++));
+    std::filesystem::path dir = testing::scratchDir("cli-" + std::to_string(calls++));
     std::string command = std::string(LITESTUDIO_CLI) + " " + arguments + " >" + (dir / "out").string() + " 2>" +
                           (dir / "err").string();
     int status = std::system(command.c_str());

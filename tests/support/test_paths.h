@@ -33,9 +33,12 @@ inline void writeFileBytes(const std::filesystem::path& path, const std::vector<
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
-// A fresh directory under the build tree for one test's files.
+// A fresh directory under the build tree for one test's files. It is named
+// after the running test too, because ctest runs tests in parallel.
 inline std::filesystem::path scratchDir(const std::string& name) {
-    std::filesystem::path dir = binaryDir() / "test-scratch" / name;
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string owner = test ? std::string(test->test_suite_name()) + "." + test->name() : "no-test";
+    std::filesystem::path dir = binaryDir() / "test-scratch" / owner / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;

@@ -32,7 +32,6 @@ Expected<ModelFile> open(const std::vector<uint8_t>& bytes) {
 
 TEST(LitertlmBundle, ListsSectionsAndLoadsTheModelInPlace) {
     std::vector<uint8_t> bytes = sampleBundle();
-    testing::writeFileBytes(testing::scratchDir("litertlm") / "sample.litertlm", bytes);  // for the fuzz corpus
     auto owned = std::make_shared<std::vector<uint8_t>>(bytes);
     auto file = openModelBytes("bundle.litertlm", owned, *owned);
     ASSERT_TRUE(file) << file.errorMessage();
