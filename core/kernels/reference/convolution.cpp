@@ -117,12 +117,6 @@ Status evalQuantizedConv(KernelContext& context, const ConvParams& params) {
     return Status::ok();
 }
 
-bool useIntegerPath(const KernelContext& context) {
-    bool biasOk = !context.hasInput(2) || context.input(2).type == DataType::Int32;
-    return isQuantizedInteger(context.input(0)) && isQuantizedInteger(context.input(1)) &&
-           isQuantizedInteger(context.output(0)) && context.input(0).type == context.output(0).type && biasOk;
-}
-
 Status evalConv(KernelContext& context) {
     auto params = convParams(context);
     if (!params) return params.status();
@@ -130,13 +124,11 @@ Status evalConv(KernelContext& context) {
     const RuntimeTensor& inputTensor = context.input(0);
     const RuntimeTensor& filterTensor = context.input(1);
     RuntimeTensor& out = context.output(0);
-    float* input = reinterpret_cast<float*>(context.scratch);
-    float* filter = input + floatScratchBytes(inputTensor) / 4;
-    float* bias = filter + floatScratchBytes(filterTensor) / 4;
-    toFloats(inputTensor, input);
-    toFloats(filterTensor, filter);
+    FloatScratch scratch(context.scratch);
+    const float* input = scratch.convert(inputTensor);
+    const float* filter = scratch.convert(filterTensor);
     bool hasBias = context.hasInput(2);
-    if (hasBias) toFloats(context.input(2), bias);
+    const float* bias = hasBias ? scratch.convert(context.input(2)) : nullptr;
 
     const int batches = inputTensor.dim(0), inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
     const int kH = filterTensor.dim(1), kW = filterTensor.dim(2);
@@ -198,14 +190,12 @@ Status evalTransposeConv(KernelContext& context) {
     const RuntimeTensor& filterTensor = context.input(1);
     const RuntimeTensor& inputTensor = context.input(2);
     RuntimeTensor& out = context.output(0);
-    float* filter = reinterpret_cast<float*>(context.scratch);
-    float* input = filter + floatScratchBytes(filterTensor) / 4;
-    float* accumulator = input + floatScratchBytes(inputTensor) / 4;
-    float* bias = accumulator + floatScratchBytes(out) / 4;
-    toFloats(filterTensor, filter);
-    toFloats(inputTensor, input);
+    FloatScratch scratch(context.scratch);
+    const float* filter = scratch.convert(filterTensor);
+    const float* input = scratch.convert(inputTensor);
+    float* accumulator = scratch.take(out);
     bool hasBias = context.hasInput(3);
-    if (hasBias) toFloats(context.input(3), bias);
+    const float* bias = hasBias ? scratch.convert(context.input(3)) : nullptr;
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{options->stride_h(), options->stride_w(), 0, 0};

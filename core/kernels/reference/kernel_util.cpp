@@ -310,3 +310,13 @@ schema::ActivationFunctionType binaryActivation(const schema::Operator& op) {
 }
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+bool useIntegerPath(const KernelContext& context) {
+    bool biasOk = !context.hasInput(2) || context.input(2).type == DataType::Int32;
+    return isQuantizedInteger(context.input(0)) && isQuantizedInteger(context.input(1)) &&
+           isQuantizedInteger(context.output(0)) && context.input(0).type == context.output(0).type && biasOk;
+}
+
+}  // namespace litestudio::reference

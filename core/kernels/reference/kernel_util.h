@@ -111,3 +111,33 @@ void transposeConvolve(const float* input, const RuntimeTensor& inputShape, cons
 schema::ActivationFunctionType binaryActivation(const schema::Operator& op);
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+// Hands out consecutive float32 buffers from a kernel's scratch memory, in
+// the order prepare counted them with floatScratchBytes.
+class FloatScratch {
+public:
+    explicit FloatScratch(uint8_t* scratch) : next_(reinterpret_cast<float*>(scratch)) {}
+    // A buffer holding `tensor` converted to float32.
+    float* convert(const RuntimeTensor& tensor) {
+        float* buffer = take(tensor);
+        toFloats(tensor, buffer);
+        return buffer;
+    }
+    // An uninitialised buffer with room for `shapeOf`'s elements.
+    float* take(const RuntimeTensor& shapeOf) {
+        float* buffer = next_;
+        next_ += floatScratchBytes(shapeOf) / 4;
+        return buffer;
+    }
+
+private:
+    float* next_;
+};
+
+// True when input, weights and output are int8/uint8 with quantization and
+// the bias (if any) is int32: the exact integer path of conv and FC applies.
+bool useIntegerPath(const KernelContext& context);
+
+}  // namespace litestudio::reference

@@ -72,20 +72,15 @@ Status evalFullyConnected(KernelContext& context) {
     {
         const auto* options = context.op->options->builtin_options_as_FullyConnectedOptions();
         auto activation = options ? options->fused_activation_function() : schema::ActivationFunctionType_NONE;
-        bool biasOk = !context.hasInput(2) || context.input(2).type == DataType::Int32;
-        if (isQuantizedInteger(context.input(0)) && isQuantizedInteger(context.input(1)) &&
-            isQuantizedInteger(context.output(0)) && context.input(0).type == context.output(0).type && biasOk)
-            return evalQuantizedFullyConnected(context, activation);
+        if (useIntegerPath(context)) return evalQuantizedFullyConnected(context, activation);
     }
     const RuntimeTensor& inputTensor = context.input(0);
     const RuntimeTensor& weightTensor = context.input(1);
-    float* input = reinterpret_cast<float*>(context.scratch);
-    float* weights = input + floatScratchBytes(inputTensor) / 4;
-    float* bias = weights + floatScratchBytes(weightTensor) / 4;
-    toFloats(inputTensor, input);
-    toFloats(weightTensor, weights);
+    FloatScratch scratch(context.scratch);
+    const float* input = scratch.convert(inputTensor);
+    const float* weights = scratch.convert(weightTensor);
     bool hasBias = context.hasInput(2);
-    if (hasBias) toFloats(context.input(2), bias);
+    const float* bias = hasBias ? scratch.convert(context.input(2)) : nullptr;
     const auto* options = context.op->options->builtin_options_as_FullyConnectedOptions();
     auto activation = options ? options->fused_activation_function() : schema::ActivationFunctionType_NONE;
     int64_t units = weightTensor.dim(0), depth = weightTensor.dim(1), rows = inputTensor.elementCount() / depth;
@@ -129,10 +124,9 @@ Status evalBatchMatmul(KernelContext& context) {
     const RuntimeTensor& aTensor = context.input(0);
     const RuntimeTensor& bTensor = context.input(1);
     RuntimeTensor& out = context.output(0);
-    float* a = reinterpret_cast<float*>(context.scratch);
-    float* b = a + floatScratchBytes(aTensor) / 4;
-    toFloats(aTensor, a);
-    toFloats(bTensor, b);
+    FloatScratch scratch(context.scratch);
+    const float* a = scratch.convert(aTensor);
+    const float* b = scratch.convert(bTensor);
     const auto* options = context.op->options->builtin_options_as_BatchMatMulOptions();
     bool adjA = options && options->adj_x(), adjB = options && options->adj_y();
     int64_t m = out.dim(out.rank() - 2), n = out.dim(out.rank() - 1);

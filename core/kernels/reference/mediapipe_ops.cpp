@@ -73,13 +73,11 @@ Status evalTransposeBias(KernelContext& context) {
     const RuntimeTensor& inputTensor = context.input(0);
     const RuntimeTensor& weightTensor = context.input(1);
     RuntimeTensor& out = context.output(0);
-    float* input = reinterpret_cast<float*>(context.scratch);
-    float* weights = input + floatScratchBytes(inputTensor) / 4;
-    float* bias = weights + floatScratchBytes(weightTensor) / 4;
-    float* accumulator = bias + floatScratchBytes(context.input(2)) / 4;
-    toFloats(inputTensor, input);
-    toFloats(weightTensor, weights);
-    toFloats(context.input(2), bias);
+    FloatScratch scratch(context.scratch);
+    const float* input = scratch.convert(inputTensor);
+    const float* weights = scratch.convert(weightTensor);
+    const float* bias = scratch.convert(context.input(2));
+    float* accumulator = scratch.take(out);
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{params->strideHeight, params->strideWidth,
