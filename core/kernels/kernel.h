@@ -76,6 +76,11 @@ struct KernelContext {
     std::shared_ptr<void> state;          // the kernel's own, made by prepare (packed weights, ...)
     size_t scratchBytes = 0;              // set by prepare
     uint8_t* scratch = nullptr;           // valid during eval
+    // True when prepare runs just before eval, every input already computed:
+    // ops whose output shape depends on input values (RESHAPE by a computed
+    // shape, TILE, TOPK_V2 with a run-time k, WHERE) read them then.
+    bool valuesKnown = false;
+    bool knows(const RuntimeTensor& tensor) const { return tensor.isConstant || valuesKnown; }
 
     Status error(const std::string& what) const { return Status::error(opLabel + ": " + what); }
     RuntimeTensor& input(size_t index) const { return *inputs[index]; }

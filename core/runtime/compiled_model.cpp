@@ -1,5 +1,6 @@
 #include "core/runtime/compiled_model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -15,8 +16,18 @@ struct AlignedFree {
     void operator()(uint8_t* data) const { std::free(data); }
 };
 
+// Heap storage for what the arena cannot plan: tensors whose shapes are
+// known only during a run. It grows and is kept, so a run with unchanged
+// shapes allocates nothing.
+struct GrowingBuffer {
+    std::unique_ptr<uint8_t, AlignedFree> data;
+    size_t capacity = 0;
+    uint8_t* reserve(size_t bytes);
+};
+
 struct CompiledModel::SubgraphRuntime {
     std::vector<RuntimeTensor> tensors;
+    std::vector<std::vector<int32_t>> declaredShapes;  // -1 where the model leaves a dimension open
     std::vector<KernelContext> steps;
     std::vector<const KernelDef*> kernels;
     std::vector<const Accelerator*> assignment;  // per op
@@ -25,6 +36,11 @@ struct CompiledModel::SubgraphRuntime {
     size_t arenaBytes = 0;
     size_t lowerBoundBytes = 0;
     bool prepared = false;
+    // Steps from here on are prepared during each run, once their inputs
+    // hold values; their outputs live in `runTimeTensors`.
+    size_t runTimeShapesFrom = SIZE_MAX;
+    std::map<int, GrowingBuffer> runTimeTensors;
+    std::map<size_t, GrowingBuffer> runTimeScratch;
 };
 
 namespace {
@@ -62,7 +78,19 @@ std::set<int> reachableSubgraphs(const Model& model, const std::vector<EntryPoin
     return seen;
 }
 
+bool hasOpenDimension(const std::vector<int32_t>& shape) {
+    return std::any_of(shape.begin(), shape.end(), [](int32_t dim) { return dim < 0; });
+}
+
 }  // namespace
+
+uint8_t* GrowingBuffer::reserve(size_t bytes) {
+    if (!data || bytes > capacity) {
+        data = allocateAligned(bytes);
+        capacity = data ? bytes : 0;
+    }
+    return data.get();
+}
 
 CompiledModel::~CompiledModel() = default;
 
@@ -216,12 +244,16 @@ Status CompiledModel::prepareSubgraph(int index) {
     bool firstTime = runtime.tensors.empty();
     if (firstTime) {
         runtime.tensors.resize(subgraph.tensors.size());
+        runtime.declaredShapes.resize(subgraph.tensors.size());
         for (size_t t = 0; t < subgraph.tensors.size(); ++t) {
             const Tensor& source = subgraph.tensors[t];
             RuntimeTensor& tensor = runtime.tensors[t];
             tensor.name = source.name;
             tensor.type = source.type;
             tensor.shape = source.shape;
+            // The signature keeps -1 where the converter wrote 1 for an open
+            // dimension: such a tensor's shape comes from its producer.
+            runtime.declaredShapes[t] = source.shapeSignature.size() == source.shape.size() ? source.shapeSignature : source.shape;
             tensor.quantization = &source.quantization;
             if (source.isConstant()) {
                 tensor.isConstant = true;
@@ -248,23 +280,43 @@ Status CompiledModel::prepareSubgraph(int index) {
         }
     }
 
+    // Shapes are worked out afresh from the inputs: what a kernel leaves
+    // alone stays as the model declares it.
+    std::vector<bool> isSubgraphInput(subgraph.tensors.size(), false);
+    for (int input : subgraph.inputs) isSubgraphInput[static_cast<size_t>(input)] = true;
+    for (size_t t = 0; t < runtime.tensors.size(); ++t)
+        if (!runtime.tensors[t].isConstant && !isSubgraphInput[t] && !subgraph.tensors[t].isVariable)
+            runtime.tensors[t].shape = runtime.declaredShapes[t];
+    runtime.runTimeShapesFrom = SIZE_MAX;
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
         KernelContext& step = runtime.steps[o];
         step.scratchBytes = 0;
+        step.valuesKnown = false;
+        bool inputsOpen = false;
         for (const RuntimeTensor* input : step.inputs) {
             if (!input) continue;
             if (input->type == DataType::String) return step.error("string tensors are not supported yet");
-            for (int32_t dim : input->shape)
-                if (dim < 0) return step.error("input '" + input->name + "' has unresolved shape " + shapeText(input->shape));
+            inputsOpen |= hasOpenDimension(input->shape);
+        }
+        if (inputsOpen) {
+            runtime.runTimeShapesFrom = o;
+            break;
         }
         LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
         if (step.op->folded) continue;
+        bool outputsOpen = false;
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
-            for (int32_t dim : output->shape)
-                if (dim < 0) return step.error("output '" + output->name + "' has unresolved shape " + shapeText(output->shape));
+            outputsOpen |= hasOpenDimension(output->shape);
+        }
+        if (outputsOpen) {
+            runtime.runTimeShapesFrom = o;
+            break;
         }
     }
+    std::vector<bool> producedAtRunTime(subgraph.tensors.size(), false);
+    for (size_t o = runtime.runTimeShapesFrom; o < subgraph.ops.size(); ++o)
+        for (int output : subgraph.ops[o].outputs) producedAtRunTime[static_cast<size_t>(output)] = true;
 
     // Lifetimes: inputs live from step 0, op o writes at step o+1, outputs
     // live to the end. Variables keep their own storage across runs.
@@ -290,6 +342,7 @@ Status CompiledModel::prepareSubgraph(int index) {
     for (size_t t = 0; t < runtime.tensors.size(); ++t) {
         RuntimeTensor& tensor = runtime.tensors[t];
         if (tensor.isConstant) continue;
+        if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
         if (subgraph.tensors[t].isVariable) {
             if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
@@ -300,7 +353,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         requests.push_back({tensor.bytes, first[t], last[t]});
         owners.emplace_back(static_cast<int>(t), -1);
     }
-    for (size_t o = 0; o < runtime.steps.size(); ++o) {
+    for (size_t o = 0; o < std::min(runtime.steps.size(), runtime.runTimeShapesFrom); ++o) {
         if (runtime.steps[o].scratchBytes == 0) continue;
         int step = static_cast<int>(o) + 1;
         requests.push_back({runtime.steps[o].scratchBytes, step, step});
@@ -391,9 +444,37 @@ Status CompiledModel::runSubgraph(int subgraph) {
     SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
         if (cancelled_) return Status::error("cancelled");
-        Status status = runtime.kernels[o]->eval(runtime.steps[o]);
+        Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
+        if (status) status = runtime.kernels[o]->eval(runtime.steps[o]);
         if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
     }
+    return Status::ok();
+}
+
+Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
+    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
+    const Subgraph& graph = model_->subgraphs[static_cast<size_t>(subgraph)];
+    KernelContext& step = runtime.steps[stepIndex];
+    const Op& op = *step.op;
+    for (const RuntimeTensor* input : step.inputs)
+        if (input && input->type == DataType::String) return step.error("string tensors are not supported yet");
+    for (int output : op.outputs)
+        if (!graph.tensors[static_cast<size_t>(output)].isVariable)
+            runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];
+    step.scratchBytes = 0;
+    step.valuesKnown = true;
+    LS_RETURN_IF_ERROR(runtime.kernels[stepIndex]->prepare(step));
+    for (int output : op.outputs) {
+        if (graph.tensors[static_cast<size_t>(output)].isVariable) continue;
+        RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(output)];
+        if (hasOpenDimension(tensor.shape))
+            return step.error("cannot work out the shape of output '" + tensor.name + "' (" + shapeText(tensor.shape) + ")");
+        tensor.bytes = denseByteSize(tensor.type, tensor.shape);
+        tensor.data = runtime.runTimeTensors[output].reserve(tensor.bytes);
+        if (!tensor.data) return step.error("cannot allocate " + std::to_string(tensor.bytes) + " bytes for '" + tensor.name + "'");
+    }
+    step.scratch = step.scratchBytes ? runtime.runTimeScratch[stepIndex].reserve(step.scratchBytes) : nullptr;
+    if (step.scratchBytes && !step.scratch) return step.error("cannot allocate scratch memory");
     return Status::ok();
 }
 

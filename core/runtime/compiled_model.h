@@ -1,9 +1,10 @@
 #pragma once
 // A model prepared to run: every op of the entry subgraphs has a kernel,
 // every activation an offset in one arena planned from tensor lifetimes.
-// `run()` allocates nothing. Today the CPU reference kernels run every op;
-// the accelerator interface (XNNPACK, Vulkan, NPU) partitions in front of
-// them next.
+// `run()` allocates nothing, except for models whose shapes depend on
+// values computed during the run (WHERE, TILE by computed multiples): ops
+// from the first such shape on are prepared in the run, their outputs kept
+// in buffers that grow and are reused.
 
 #include <atomic>
 #include <map>
@@ -76,6 +77,7 @@ private:
     CompiledModel() = default;
     Status prepareSubgraph(int subgraph);
     Status runSubgraph(int subgraph);
+    Status prepareAtRunTime(int subgraph, size_t step);
     void foldConstantDequantize(Model& model);
 
     // SubgraphRunner, for control flow and resource variables.

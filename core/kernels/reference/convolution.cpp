@@ -34,17 +34,6 @@ Expected<ConvParams> convParams(const KernelContext& context) {
     return params;
 }
 
-int outputSize(schema::Padding padding, int input, int filter, int stride, int dilation) {
-    int effective = (filter - 1) * dilation + 1;
-    return padding == schema::Padding_SAME ? (input + stride - 1) / stride
-                                           : std::max(0, (input - effective + stride) / stride);
-}
-
-int paddingBefore(int input, int output, int filter, int stride, int dilation) {
-    int effective = (filter - 1) * dilation + 1;
-    return std::max(0, ((output - 1) * stride + effective - input) / 2);
-}
-
 Status prepareConv(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 3, 1));
     auto params = convParams(context);
@@ -58,8 +47,8 @@ Status prepareConv(KernelContext& context) {
                              std::to_string(filter.dim(3)));
     if (params->depthwise && channelsOut % input.dim(3) != 0)
         return context.error("depthwise output channels must be a multiple of the input channels");
-    int outH = outputSize(params->padding, input.dim(1), filter.dim(1), params->strideH, params->dilationH);
-    int outW = outputSize(params->padding, input.dim(2), filter.dim(2), params->strideW, params->dilationW);
+    int outH = convOutputSize(params->padding, input.dim(1), filter.dim(1), params->strideH, params->dilationH);
+    int outW = convOutputSize(params->padding, input.dim(2), filter.dim(2), params->strideW, params->dilationW);
     context.output(0).shape = {input.dim(0), outH, outW, channelsOut};
     context.scratchBytes = floatScratchBytes(input) + floatScratchBytes(filter) +
                            (context.hasInput(2) ? floatScratchBytes(context.input(2)) : 0);
@@ -78,8 +67,8 @@ Status evalQuantizedConv(KernelContext& context, const ConvParams& params) {
     const int batches = input.dim(0), inH = input.dim(1), inW = input.dim(2), inC = input.dim(3);
     const int kH = filter.dim(1), kW = filter.dim(2);
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
-    const int padTop = paddingBefore(inH, outH, kH, params.strideH, params.dilationH);
-    const int padLeft = paddingBefore(inW, outW, kW, params.strideW, params.dilationW);
+    const int padTop = convPaddingBefore(inH, outH, kH, params.strideH, params.dilationH);
+    const int padLeft = convPaddingBefore(inW, outW, kW, params.strideW, params.dilationW);
     const int filterC = params.depthwise ? outC : filter.dim(3);
     const int groups = params.depthwise ? 1 : inC / filterC;
     const int outPerGroup = outC / groups;
@@ -133,8 +122,8 @@ Status evalConv(KernelContext& context) {
     const int batches = inputTensor.dim(0), inH = inputTensor.dim(1), inW = inputTensor.dim(2), inC = inputTensor.dim(3);
     const int kH = filterTensor.dim(1), kW = filterTensor.dim(2);
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
-    const int padTop = paddingBefore(inH, outH, kH, params->strideH, params->dilationH);
-    const int padLeft = paddingBefore(inW, outW, kW, params->strideW, params->dilationW);
+    const int padTop = convPaddingBefore(inH, outH, kH, params->strideH, params->dilationH);
+    const int padLeft = convPaddingBefore(inW, outW, kW, params->strideW, params->dilationW);
     const int filterC = params->depthwise ? outC : filterTensor.dim(3);
     const int groups = params->depthwise ? 1 : inC / filterC;
     const int outPerGroup = outC / groups;
@@ -172,7 +161,7 @@ Status evalConv(KernelContext& context) {
 // TRANSPOSE_CONV: inputs (output_shape, weights [O,H,W,I], input, bias?).
 Status prepareTransposeConv(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 3, 4, 1));
-    if (context.input(0).isConstant) {
+    if (context.knows(context.input(0))) {
         std::vector<int64_t> shape = readIntegers(context.input(0));
         context.output(0).shape.assign(shape.begin(), shape.end());
     }

@@ -50,7 +50,7 @@ Status evalGatherNd(KernelContext& context) {
 // ---- SCATTER_ND: (indices, updates, shape) -> zeros of `shape` with updates added ----
 Status prepareScatterNd(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 3, 3, 1));
-    if (context.input(2).isConstant) {
+    if (context.knows(context.input(2))) {
         std::vector<int64_t> shape = readIntegers(context.input(2));
         context.output(0).shape.assign(shape.begin(), shape.end());
     }
@@ -89,7 +89,7 @@ Status prepareTopK(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 2));
     const RuntimeTensor& input = context.input(0);
     if (input.rank() < 1) return context.error("needs at least one dimension");
-    if (!context.input(1).isConstant) return Status::ok();  // k known only at run time: keep declared shapes
+    if (!context.knows(context.input(1))) return Status::ok();  // k known only at run time: keep declared shapes
     int64_t k = readIntegers(context.input(1)).at(0);
     if (k < 0 || k > input.dim(input.rank() - 1)) return context.error("k = " + std::to_string(k) + " is out of range");
     std::vector<int32_t> shape = input.shape;

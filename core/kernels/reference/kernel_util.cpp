@@ -320,3 +320,18 @@ bool useIntegerPath(const KernelContext& context) {
 }
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+int convOutputSize(schema::Padding padding, int input, int filter, int stride, int dilation) {
+    int effective = (filter - 1) * dilation + 1;
+    return padding == schema::Padding_SAME ? (input + stride - 1) / stride
+                                           : std::max(0, (input - effective + stride) / stride);
+}
+
+int convPaddingBefore(int input, int output, int filter, int stride, int dilation) {
+    int effective = (filter - 1) * dilation + 1;
+    return std::max(0, ((output - 1) * stride + effective - input) / 2);
+}
+
+}  // namespace litestudio::reference

@@ -141,3 +141,12 @@ private:
 bool useIntegerPath(const KernelContext& context);
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+// TFLite's output size and leading padding along one spatial axis (SAME
+// puts the odd padding element after).
+int convOutputSize(schema::Padding padding, int input, int filter, int stride, int dilation);
+int convPaddingBefore(int input, int output, int filter, int stride, int dilation);
+
+}  // namespace litestudio::reference

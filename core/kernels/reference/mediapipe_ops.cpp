@@ -2,6 +2,7 @@
 //   Convolution2DTransposeBias  transposed convolution plus bias
 //   MaxPoolingWithArgmax2D      max pooling that also returns where each max was
 //   MaxUnpooling2D              puts pooled values back at those places
+//                               (LiteRT registers it as LiteRtMaxUnpooling2D)
 // Their options are TFLite C structs stored raw in the custom options:
 // TfLiteTransposeConvParams {padding, stride_width, stride_height} and
 // TfLitePoolParams {padding, stride_width, stride_height, filter_width,
@@ -183,6 +184,8 @@ const KernelDef* findReferenceCustomKernel(std::string_view name) {
         {"Convolution2DTransposeBias", {prepareTransposeBias, evalTransposeBias}},
         {"MaxPoolingWithArgmax2D", {preparePoolArgmax, evalPoolArgmax}},
         {"MaxUnpooling2D", {prepareUnpool, evalUnpool}},
+        // LiteRT's own registration of the same op (int32 indices).
+        {"LiteRtMaxUnpooling2D", {prepareUnpool, evalUnpool}},
     };
     auto found = kernels.find(name);
     return found == kernels.end() ? nullptr : &found->second;

@@ -73,7 +73,7 @@ Status prepareResize(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
     const RuntimeTensor& input = context.input(0);
     if (input.rank() != 4) return context.error("needs a 4-D input (NHWC)");
-    if (!context.input(1).isConstant) return Status::ok();
+    if (!context.knows(context.input(1))) return Status::ok();
     std::vector<int64_t> size = readIntegers(context.input(1));
     if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return context.error("size must be two positive values");
     context.output(0).shape = {input.dim(0), static_cast<int32_t>(size[0]), static_cast<int32_t>(size[1]), input.dim(3)};

@@ -31,7 +31,7 @@ bool keepDims(const KernelContext& context) {
 
 Status prepareReduce(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
-    if (!context.input(1).isConstant) return context.error("needs constant axes");
+    if (!context.knows(context.input(1))) return Status::ok();  // axes known at run time
     if (context.input(0).rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
     auto reduced = reducedAxes(context);
     if (!reduced) return reduced.status();
@@ -135,7 +135,7 @@ Status evalLastAxis(KernelContext& context) {
 
 Status prepareArg(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
-    if (!context.input(1).isConstant) return context.error("needs a constant axis");
+    if (!context.knows(context.input(1))) return Status::ok();  // axis known at run time
     const RuntimeTensor& input = context.input(0);
     int axis = normalizeAxis(static_cast<int>(readIntegers(context.input(1)).at(0)), input.rank());
     if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");

@@ -18,6 +18,8 @@ void addMatmulKernels(KernelTable& table);
 void addIndexingKernels(KernelTable& table);
 void addControlFlowKernels(KernelTable& table);
 void addDensifyKernel(KernelTable& table);
+void addSelectionKernels(KernelTable& table);
+void addConvolution3dKernel(KernelTable& table);
 
 // MediaPipe's custom ops, by custom code.
 const KernelDef* findReferenceCustomKernel(std::string_view name);
@@ -34,6 +36,8 @@ inline KernelTable allKernels() {
     addIndexingKernels(table);
     addControlFlowKernels(table);
     addDensifyKernel(table);
+    addSelectionKernels(table);
+    addConvolution3dKernel(table);
     return table;
 }
 

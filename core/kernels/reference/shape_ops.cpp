@@ -43,7 +43,7 @@ Status prepareReshape(KernelContext& context) {
     if (context.inputs.empty() || context.outputs.size() != 1) return context.error("expected 1 or 2 inputs and 1 output");
     const RuntimeTensor& input = context.input(0);
     std::vector<int64_t> shape;
-    if (context.hasInput(1) && context.input(1).isConstant) shape = readIntegers(context.input(1));
+    if (context.hasInput(1) && context.knows(context.input(1))) shape = readIntegers(context.input(1));
     else if (const auto* options = context.op->options->builtin_options_as_ReshapeOptions(); options && options->new_shape())
         shape.assign(options->new_shape()->begin(), options->new_shape()->end());
     else {
@@ -91,7 +91,7 @@ Status prepareSqueeze(KernelContext& context) {
 
 Status prepareExpandDims(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    if (!context.hasInput(1) || !context.input(1).isConstant) return Status::ok();  // keep the declared shape
+    if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();  // keep the declared shape
     int axis = static_cast<int>(readIntegers(context.input(1)).at(0));
     axis = axis < 0 ? axis + input.rank() + 1 : axis;
     if (axis < 0 || axis > input.rank()) return context.error("axis out of range");
@@ -156,7 +156,7 @@ Status evalConcat(KernelContext& context) {
 // ---- padding ----
 Status preparePad(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    if (!context.hasInput(1) || !context.input(1).isConstant) return Status::ok();
+    if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();
     std::vector<int64_t> pads = readIntegers(context.input(1));
     if (pads.size() != input.shape.size() * 2) return context.error("paddings do not match the input's rank");
     std::vector<int32_t> shape = input.shape;
@@ -203,7 +203,7 @@ Status evalPad(KernelContext& context) {
 // ---- transpose ----
 Status prepareTranspose(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    if (!context.input(1).isConstant) return Status::ok();
+    if (!context.knows(context.input(1))) return Status::ok();
     std::vector<int64_t> perm = readIntegers(context.input(1));
     if (perm.size() != input.shape.size()) return context.error("permutation does not match the input's rank");
     std::vector<int32_t> shape(perm.size());
@@ -284,7 +284,7 @@ Expected<SliceSpec> sliceSpec(const KernelContext& context) {
 
 Status prepareSlice(KernelContext& context) {
     for (size_t i = 1; i < context.inputs.size(); ++i)
-        if (context.hasInput(i) && !context.input(i).isConstant) return Status::ok();
+        if (context.hasInput(i) && !context.knows(context.input(i))) return Status::ok();
     auto spec = sliceSpec(context);
     if (!spec) return spec.status();
     context.output(0).shape = spec->finalShape;
@@ -357,12 +357,12 @@ Status prepareSplit(KernelContext& context) {
     bool isV = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPLIT_V;
     const RuntimeTensor& input = context.input(isV ? 0 : 1);
     const RuntimeTensor& axisTensor = context.input(isV ? 2 : 0);
-    if (!axisTensor.isConstant) return Status::ok();
+    if (!context.knows(axisTensor)) return Status::ok();
     int axis = splitAxis(axisTensor, input);
     if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
     std::vector<int64_t> sizes;
     if (isV) {
-        if (!context.input(1).isConstant) return Status::ok();
+        if (!context.knows(context.input(1))) return Status::ok();
         sizes = readIntegers(context.input(1));
         int64_t known = 0, unknown = -1;
         for (size_t i = 0; i < sizes.size(); ++i) sizes[i] == -1 ? unknown = static_cast<int64_t>(i) : known += sizes[i];
@@ -457,9 +457,16 @@ Status evalUnpack(KernelContext& context) {
 // ---- tile / broadcast_to ----
 Status prepareTile(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    if (!context.input(1).isConstant) return Status::ok();
-    std::vector<int64_t> values = readIntegers(context.input(1));
     bool tile = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_TILE;
+    if (!context.knows(context.input(1))) {
+        // The declared shape stands only when it is complete; otherwise the
+        // shape waits for the run-time multiples.
+        RuntimeTensor& out = context.output(0);
+        int rank = tile ? input.rank() : static_cast<int>(context.input(1).elementCount());
+        if (out.rank() != rank) out.shape.assign(static_cast<size_t>(std::max(rank, 0)), -1);
+        return Status::ok();
+    }
+    std::vector<int64_t> values = readIntegers(context.input(1));
     std::vector<int32_t> shape;
     if (tile) {
         if (values.size() != input.shape.size()) return context.error("multiples do not match the input's rank");
@@ -484,7 +491,7 @@ Status evalTile(KernelContext& context) {
         int32_t want = tile ? static_cast<int32_t>(input.dim(d) * values[static_cast<size_t>(d)])
                             : out.dim(out.rank() - input.rank() + d);
         fits = out.dim(out.rank() - input.rank() + d) == want &&
-               (input.dim(d) == 1 || input.dim(d) == out.dim(out.rank() - input.rank() + d));
+               (tile || input.dim(d) == 1 || input.dim(d) == out.dim(out.rank() - input.rank() + d));
     }
     if (!fits) return context.error("the run-time multiples/shape do not match the planned output shape");
     std::vector<int32_t> inShape(static_cast<size_t>(out.rank()) - input.shape.size(), 1);

@@ -1,0 +1,49 @@
+#pragma once
+// Builds a one-subgraph model around the ops a kernel test names, runs it,
+// and reads tensors back: the test then states inputs and expected outputs
+// plainly, as TFLite's kernel tests do.
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/format/model_builder.h"
+#include "core/format/tflite_reader.h"
+#include "core/runtime/compiled_model.h"
+
+namespace litestudio::testing {
+
+template <typename T>
+std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder& builder,
+                                                             std::vector<std::string> accelerators = {"reference"}) {
+    auto bytes = std::make_shared<std::vector<uint8_t>>(builder.finish());
+    auto model = readTfliteModel("test.tflite", bytes, *bytes);
+    if (!model) return model.status();
+    CompileOptions options;
+    options.accelerators = std::move(accelerators);
+    return CompiledModel::create(*model, options);
+}
+
+template <typename T>
+std::vector<T> tensorValues(CompiledModel& model, int tensor) {
+    const RuntimeTensor& t = model.tensor(0, tensor);
+    return std::vector<T>(t.as<T>(), t.as<T>() + t.elementCount());
+}
+
+template <typename T>
+::testing::AssertionResult setValues(CompiledModel& model, int tensor, const std::vector<T>& values) {
+    std::vector<uint8_t> bytes = bytesOf(values);
+    Status status = model.setInput(0, tensor, bytes);
+    if (!status) return ::testing::AssertionFailure() << status.message();
+    return ::testing::AssertionSuccess();
+}
+
+}  // namespace litestudio::testing
