@@ -250,21 +250,27 @@ int32_t QuantizedOperand::raw(int64_t index) const {
     return tensor->type == DataType::UInt8 ? tensor->as<uint8_t>()[index] : tensor->as<int8_t>()[index];
 }
 
+QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::ActivationFunctionType activation) {
+    float outputScale = output.scale();
+    int32_t zeroPoint = output.zeroPoint();
+    float low = output.type == DataType::UInt8 ? 0.0f : -128.0f;
+    float high = output.type == DataType::UInt8 ? 255.0f : 127.0f;
+    auto quantize = [&](float value) { return std::nearbyint(value / outputScale) + static_cast<float>(zeroPoint); };
+    if (activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
+    if (activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
+    if (activation == schema::ActivationFunctionType_RELU_N1_TO_1)
+        low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
+    return {static_cast<int32_t>(low), static_cast<int32_t>(high)};
+}
+
 Requantizer::Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,
                          schema::ActivationFunctionType activation) {
     float inputScale = input.scale(), outputScale = output.scale();
     for (float weightScale : weights.quantization->scales) multipliers_.push_back(inputScale * weightScale / outputScale);
     zeroPoint_ = output.zeroPoint();
-    float typeLow = output.type == DataType::UInt8 ? 0.0f : -128.0f;
-    float typeHigh = output.type == DataType::UInt8 ? 255.0f : 127.0f;
-    auto quantize = [&](float value) { return std::nearbyint(value / outputScale) + static_cast<float>(zeroPoint_); };
-    float low = typeLow, high = typeHigh;
-    if (activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
-    if (activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
-    if (activation == schema::ActivationFunctionType_RELU_N1_TO_1)
-        low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
-    low_ = low - static_cast<float>(zeroPoint_);
-    high_ = high - static_cast<float>(zeroPoint_);
+    QuantizedRange range = quantizedActivationRange(output, activation);
+    low_ = static_cast<float>(range.low - zeroPoint_);
+    high_ = static_cast<float>(range.high - zeroPoint_);
 }
 
 int32_t Requantizer::operator()(int32_t accumulator, int64_t channel) const {

@@ -81,6 +81,12 @@ struct QuantizedOperand {
 
 bool isQuantizedInteger(const RuntimeTensor& tensor);
 
+// The stored-integer range a fused activation leaves for a quantized output.
+struct QuantizedRange {
+    int32_t low, high;
+};
+QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::ActivationFunctionType activation);
+
 class Requantizer {
 public:
     Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,

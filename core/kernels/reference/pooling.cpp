@@ -80,6 +80,55 @@ Status prepareResize(KernelContext& context) {
     return Status::ok();
 }
 
+// Quantized bilinear resizing with equal input and output quantization, as
+// XNNPACK (and so LiteRT) computes it: sample positions in float32, the two
+// interpolation weights rounded to 11 fractional bits, then exact integer
+// blending of the stored values with one final rounding shift.
+template <typename Stored>
+void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alignCorners, bool halfPixel) {
+    const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
+    auto scale = [&](int in, int outSize) {
+        int adjustment = alignCorners && outSize != 1 ? 1 : 0;
+        return static_cast<float>(in - adjustment) / static_cast<float>(outSize - adjustment);
+    };
+    const float scaleY = scale(inH, outH), scaleX = scale(inW, outW);
+    struct Sample {
+        int low, high;
+        int32_t weight;  // of `high`, in 1/2048
+    };
+    auto sample = [&](int o, float s, int size) {
+        float position = static_cast<float>(o) * s;
+        if (!(alignCorners || !halfPixel)) {
+            position += 0.5f * s - 0.5f;
+            position = std::min(std::max(position, 0.0f), static_cast<float>(size - 1));
+        }
+        int low = std::min(static_cast<int>(position), size - 1);
+        Sample result{low, std::min(low + 1, size - 1), 0};
+        result.weight = static_cast<int32_t>(std::lrintf((position - static_cast<float>(low)) * 2048.0f));
+        return result;
+    };
+    const Stored* x = input.as<const Stored>();
+    Stored* y = out.as<Stored>();
+    for (int b = 0; b < input.dim(0); ++b)
+        for (int oy = 0; oy < outH; ++oy) {
+            Sample v = sample(oy, scaleY, inH);
+            for (int ox = 0; ox < outW; ++ox) {
+                Sample h = sample(ox, scaleX, inW);
+                auto pixel = [&](int row, int column) { return x + ((int64_t(b) * inH + row) * inW + column) * channels; };
+                const Stored *topLeft = pixel(v.low, h.low), *topRight = pixel(v.low, h.high);
+                const Stored *bottomLeft = pixel(v.high, h.low), *bottomRight = pixel(v.high, h.high);
+                Stored* target = y + ((int64_t(b) * outH + oy) * outW + ox) * channels;
+                for (int c = 0; c < channels; ++c) {
+                    int32_t top = static_cast<int32_t>(static_cast<uint32_t>(topLeft[c]) << 11) + (topRight[c] - topLeft[c]) * h.weight;
+                    int32_t bottom = static_cast<int32_t>(static_cast<uint32_t>(bottomLeft[c]) << 11) +
+                                     (bottomRight[c] - bottomLeft[c]) * h.weight;
+                    int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(top) << 11) + (bottom - top) * v.weight;
+                    target[c] = static_cast<Stored>((accumulator + (1 << 21)) >> 22);
+                }
+            }
+        }
+}
+
 template <bool Bilinear>
 Status evalResize(KernelContext& context) {
     bool alignCorners = false, halfPixel = false;
@@ -89,6 +138,16 @@ Status evalResize(KernelContext& context) {
         alignCorners = o->align_corners(), halfPixel = o->half_pixel_centers();
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
+    bool sameQuantization = input.type == out.type && input.isQuantized() && out.isQuantized() &&
+                            input.scale() == out.scale() && input.zeroPoint() == out.zeroPoint();
+    if (Bilinear && sameQuantization && input.type == DataType::Int8) {
+        resizeBilinearQ11<int8_t>(input, out, alignCorners, halfPixel);
+        return Status::ok();
+    }
+    if (Bilinear && sameQuantization && input.type == DataType::UInt8) {
+        resizeBilinearQ11<uint8_t>(input, out, alignCorners, halfPixel);
+        return Status::ok();
+    }
     ValueReader read(input);
     ValueWriter write(out);
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);

@@ -11,6 +11,7 @@
 
 #include "core/format/model_builder.h"
 #include "core/format/tflite_reader.h"
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/runtime/compiled_model.h"
 
 namespace litestudio::testing {
@@ -29,7 +30,8 @@ inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder&
     if (!model) return model.status();
     CompileOptions options;
     options.accelerators = std::move(accelerators);
-    return CompiledModel::create(*model, options);
+    static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
+    return CompiledModel::create(environment, *model, options);
 }
 
 template <typename T>

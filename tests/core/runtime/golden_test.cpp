@@ -43,10 +43,6 @@ const std::map<std::string, std::string> kUntrustedGolden = {
 // Cases that run but do not match yet, and why. They are run and reported
 // on every test run; the issue that owns them stays open until this is empty.
 const std::map<std::string, std::string> kKnownMismatches = {
-    {"coral/movenet_single_pose_lightning_ptq.tflite",
-     "int8 ADD/SUB/MUL/LOGISTIC/RESIZE_BILINEAR are computed in float and rounded once, not with LiteRT's "
-     "fixed-point steps; on the golden's random-noise input the heatmaps are nearly flat, so one-step differences "
-     "move ARG_MAX and the keypoints (max diff 0.107)"},
 };
 
 struct Comparison {
