@@ -20,6 +20,7 @@ void addControlFlowKernels(KernelTable& table);
 void addDensifyKernel(KernelTable& table);
 void addSelectionKernels(KernelTable& table);
 void addConvolution3dKernel(KernelTable& table);
+void addRecurrentKernels(KernelTable& table);
 
 // MediaPipe's custom ops, by custom code.
 const KernelDef* findReferenceCustomKernel(std::string_view name);
@@ -38,6 +39,7 @@ inline KernelTable allKernels() {
     addDensifyKernel(table);
     addSelectionKernels(table);
     addConvolution3dKernel(table);
+    addRecurrentKernels(table);
     return table;
 }
 

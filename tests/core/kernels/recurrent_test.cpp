@@ -1,0 +1,90 @@
+// LSTM and SVDF on one-unit models whose steps can be followed by hand.
+
+#include <cmath>
+
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+using testing::setValues;
+using testing::tensorValues;
+
+TEST(Recurrent, SequenceLstmCarriesStateAcrossStepsAndRuns) {
+    // One feature, one cell. Input weights i,f,c,o = 1, 0.5, 1, 1; every
+    // recurrent weight 0.5; forget bias 1. With h = c = 0 at first:
+    //   x=1: i=s(1) f=s(1.5) g=tanh(1) o=s(1): c=0.538, h=0.369606
+    //   x=2: i=s(2.185) f=s(2.185) g=tanh(2.185) o=s(2.185): c=1.376876, h=0.791236
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int input = builder.addTensor({"input", DataType::Float32, {1, 2, 1}});
+    std::vector<int> inputs(24, -1);
+    inputs[0] = input;
+    const float inputWeights[4] = {1.0f, 0.5f, 1.0f, 1.0f};
+    for (int gate = 0; gate < 4; ++gate) {
+        std::string g = std::to_string(gate);
+        inputs[1 + gate] = builder.addFloatConstant("input_to_" + g, {1, 1}, {inputWeights[gate]});
+        inputs[5 + gate] = builder.addFloatConstant("recurrent_to_" + g, {1, 1}, {0.5f});
+        inputs[12 + gate] = builder.addFloatConstant("bias_" + g, {1}, {gate == 1 ? 1.0f : 0.0f});
+    }
+    TensorSpec outputState{"output_state", DataType::Float32, {1, 1}};
+    outputState.isVariable = true;
+    TensorSpec cellState{"cell_state", DataType::Float32, {1, 1}};
+    cellState.isVariable = true;
+    inputs[18] = builder.addTensor(outputState);
+    inputs[19] = builder.addTensor(cellState);
+    int out = builder.addTensor({"output", DataType::Float32, {1, 2, 1}});
+    builder.addOp({schema::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM, {}, inputs, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{
+            schema::BuiltinOptions_UnidirectionalSequenceLSTMOptions,
+            schema::CreateUnidirectionalSequenceLSTMOptions(fbb, schema::ActivationFunctionType_TANH).o};
+    }});
+    builder.setInputs({input});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    ASSERT_TRUE(setValues<float>(**model, input, {1.0f, 2.0f}));
+    ASSERT_TRUE((*model)->run(0));
+    std::vector<float> first = tensorValues<float>(**model, out);
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_NEAR(first[0], 0.369606f, 1e-5f);
+    EXPECT_NEAR(first[1], 0.791236f, 1e-5f);
+    EXPECT_NEAR(tensorValues<float>(**model, inputs[19])[0], 1.376876f, 1e-5f);
+    // The states are the model's memory: a second run continues from them.
+    ASSERT_TRUE((*model)->run(0));
+    EXPECT_GT(tensorValues<float>(**model, out)[0], first[0] + 0.1f);
+}
+
+TEST(Recurrent, SvdfKeepsAWindowOfFeatureActivations) {
+    // Feature weights [1, 1], time weights [0.5, 2], bias 0.25, memory 2.
+    //   x=(1,2): window (0, 3) -> 0*0.5 + 3*2 + 0.25 = 6.25
+    //   x=(3,-1): window (3, 2) -> 3*0.5 + 2*2 + 0.25 = 5.75
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int input = builder.addTensor({"input", DataType::Float32, {1, 2}});
+    int feature = builder.addFloatConstant("feature", {1, 2}, {1, 1});
+    int time = builder.addFloatConstant("time", {1, 2}, {0.5f, 2.0f});
+    int bias = builder.addFloatConstant("bias", {1}, {0.25f});
+    TensorSpec stateSpec{"state", DataType::Float32, {1, 2}};
+    stateSpec.isVariable = true;
+    int state = builder.addTensor(stateSpec);
+    int out = builder.addTensor({"output", DataType::Float32, {1, 1}});
+    builder.addOp({schema::BuiltinOperator_SVDF, {}, {input, feature, time, bias, state}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SVDFOptions, schema::CreateSVDFOptions(fbb, 1).o};
+    }});
+    builder.setInputs({input});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    ASSERT_TRUE(setValues<float>(**model, input, {1, 2}));
+    ASSERT_TRUE((*model)->run(0));
+    EXPECT_EQ(tensorValues<float>(**model, out), (std::vector<float>{6.25f}));
+    ASSERT_TRUE(setValues<float>(**model, input, {3, -1}));
+    ASSERT_TRUE((*model)->run(0));
+    EXPECT_EQ(tensorValues<float>(**model, out), (std::vector<float>{5.75f}));
+}
+
+}  // namespace
+}  // namespace litestudio
