@@ -9,6 +9,7 @@
 #include "app/cli/inspect_command.h"
 #include "app/cli/run_command.h"
 #include "app/cli/classify_command.h"
+#include "app/cli/bench_command.h"
 #include "app/version.h"
 
 namespace {
@@ -22,6 +23,9 @@ const char* const kUsage =
     "                           run one inference on golden-format input files\n"
     "  classify MODEL IMAGE [--labels FILE] [--top K]\n"
     "                           top-K classes of a BMP/PNG/JPEG image\n"
+    "  bench MODEL [--accelerator cpu|reference] [--threads N] [--runs N | --min-seconds S]\n"
+    "              [--warmup N] [--op-profile] [--json FILE]\n"
+    "                           latency statistics, memory and a per-op profile\n"
     "\n"
     "  litestudio-cli <command> --help   shows a command's options\n"
     "  litestudio-cli --version          prints the version\n";
@@ -47,5 +51,6 @@ int main(int argc, char** argv) {
     if (command == "inspect") return litestudio::cli::runInspect(arguments);
     if (command == "run") return litestudio::cli::runRun(arguments);
     if (command == "classify") return litestudio::cli::runClassify(arguments);
+    if (command == "bench") return litestudio::cli::runBench(arguments);
     return litestudio::cli::reportError("unknown command '" + command + "' (see litestudio-cli --help)");
 }

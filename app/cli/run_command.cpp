@@ -12,6 +12,7 @@
 #include "app/version.h"
 #include "core/format/model_file.h"
 #include "core/runtime/compiled_model.h"
+#include "core/support/atomic_file.h"
 
 namespace litestudio::cli {
 
@@ -34,27 +35,6 @@ Expected<std::vector<uint8_t>> readAll(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::error(path.string() + ": cannot read");
     return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Written to a temporary name and renamed, so a full disk never leaves a
-// truncated file behind under the final name.
-Status writeAtomically(const fs::path& path, const void* data, size_t size) {
-    fs::path temporary = path;
-    temporary += ".partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            fs::remove(temporary, ignored);
-            return Status::error(path.string() + ": cannot write (disk full or not writable)");
-        }
-    }
-    std::error_code error;
-    fs::rename(temporary, path, error);
-    if (error) return Status::error(path.string() + ": cannot write: " + error.message());
-    return Status::ok();
 }
 
 nlohmann::json tensorJson(const std::string& name, const RuntimeTensor& tensor) {
@@ -133,11 +113,11 @@ int runRun(const std::vector<std::string>& arguments) {
     for (size_t k = 0; k < entry.outputs.size(); ++k) {
         const RuntimeTensor& tensor = model.tensor(entry.subgraph, entry.outputs[k].tensor);
         meta["outputs"].push_back(tensorJson(entry.outputs[k].name, tensor));
-        Status written = writeAtomically(outputs / ("output_" + std::to_string(k) + ".bin"), tensor.data, tensor.bytes);
+        Status written = writeFileAtomically((outputs / ("output_" + std::to_string(k) + ".bin")).string(), tensor.data, tensor.bytes);
         if (!written) return reportError(written.message());
     }
     std::string metaText = meta.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    Status written = writeAtomically(outputs / "meta.json", metaText.data(), metaText.size());
+    Status written = writeFileAtomically((outputs / "meta.json").string(), metaText);
     if (!written) return reportError(written.message());
     std::cout << "ran " << entry.key << " in " << milliseconds << " ms; wrote " << entry.outputs.size()
               << " outputs to " << outputs.string() << "\n";

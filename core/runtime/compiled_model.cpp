@@ -1,6 +1,7 @@
 #include "core/runtime/compiled_model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -444,8 +445,12 @@ Status CompiledModel::runSubgraph(int subgraph) {
     SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
     for (size_t o = 0; o < runtime.steps.size(); ++o) {
         if (cancelled_) return Status::error("cancelled");
+        auto start = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
         if (status) status = runtime.kernels[o]->eval(runtime.steps[o]);
+        if (profiler_)
+            profiler_->opFinished(subgraph, static_cast<int>(o),
+                                  std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
         if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
     }
     return Status::ok();

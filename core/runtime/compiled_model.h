@@ -21,6 +21,14 @@
 
 namespace litestudio {
 
+// Receives the time of every op a run executes (the benchmark's op profile
+// and the graph view's latency colouring read it). Called on the running thread.
+class OpProfiler {
+public:
+    virtual ~OpProfiler() = default;
+    virtual void opFinished(int subgraph, int op, int64_t nanoseconds) = 0;
+};
+
 struct CompileOptions {
     // Accelerator names in priority order; each op goes to the first that runs it.
     std::vector<std::string> accelerators{"reference"};
@@ -63,6 +71,9 @@ public:
     // Asks a run in progress (on another thread) to stop after its current
     // op; that run returns a "cancelled" error. The next run starts afresh.
     void cancel() { cancelled_ = true; }
+    // Times every op of later runs until set back to nullptr. Without one,
+    // runs read no clock.
+    void setProfiler(OpProfiler* profiler) { profiler_ = profiler; }
 
     size_t arenaBytes() const;
     size_t arenaLowerBoundBytes() const;
@@ -97,6 +108,7 @@ private:
     std::vector<EntryPoint> entries_;
     std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;
     std::atomic<bool> cancelled_{false};
+    OpProfiler* profiler_ = nullptr;
     std::set<int> ranOnce_;
     std::map<std::string, int32_t> variableIds_;
     std::map<int32_t, Variable> variables_;  // kept across runs: the model's state

@@ -163,3 +163,30 @@ TEST(Cli, ClassifyRejectsNonImages) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+TEST(CliBench, PrintsATableAndWritesBenchJson) {
+    std::filesystem::path json = testing::scratchDir("cli-bench") / "bench.json";
+    CliResult result = runCli("bench " + sample() + " --runs 5 --warmup 2 --op-profile --json " + json.string());
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    for (const char* text : {"steady state 5 runs", "p50", "peak RSS", "op types", "CONV_2D"})
+        EXPECT_NE(result.out.find(text), std::string::npos) << text << " missing from:\n" << result.out;
+    nlohmann::json parsed = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(parsed["format_version"], 1);
+    EXPECT_EQ(parsed["steady_state"]["runs"], 5);
+    EXPECT_EQ(parsed["warmup"]["runs"], 2);
+    EXPECT_EQ(parsed["config"]["accelerator"], "cpu");
+    EXPECT_FALSE(parsed["ops"].empty());
+    EXPECT_GT(parsed["init_ms"].get<double>(), 0.0);
+}
+
+TEST(CliBench, BadOptionsAreOneErrorLine) {
+    expectOneErrorLine(runCli("bench " + sample() + " --runs 0"), "--runs needs a whole number");
+    expectOneErrorLine(runCli("bench " + sample() + " --accelerator gpu"), "--accelerator takes cpu or reference");
+    expectOneErrorLine(runCli("bench /nonexistent/model.tflite"), "cannot open");
+}
+
+}  // namespace
+}  // namespace litestudio

@@ -20,6 +20,13 @@ Status prepareUnary(KernelContext& context) {
 
 template <typename Function>
 Status evalUnary(KernelContext& context, Function function) {
+    if (context.input(0).type == DataType::Float32 && context.output(0).type == DataType::Float32) {
+        const float* x = context.input(0).as<const float>();
+        float* y = context.output(0).as<float>();
+        int64_t count = context.output(0).elementCount();
+        for (int64_t i = 0; i < count; ++i) y[i] = static_cast<float>(function(x[i]));
+        return Status::ok();
+    }
     ValueReader read(context.input(0));
     ValueWriter write(context.output(0));
     int64_t count = context.output(0).elementCount();

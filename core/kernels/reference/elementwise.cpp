@@ -33,25 +33,29 @@ Status evalBinary(KernelContext& context, Function function) {
     ValueReader readA(a), readB(b);
     ValueWriter write(out);
     schema::ActivationFunctionType activation = binaryActivation(*context.op->options);
-    Broadcast broadcast = makeBroadcast(out.shape, {a.shape, b.shape});
-    int64_t count = out.elementCount();
-    int64_t offsets[2];
-    for (int64_t i = 0; i < count; ++i) {
-        broadcast.offsets(i, offsets);
-        write(i, applyActivation(function(readA(offsets[0]), readB(offsets[1])), activation));
-    }
+    makeBroadcast(out.shape, {a.shape, b.shape}).forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+        for (int64_t i = 0; i < length; ++i)
+            write(start + i, applyActivation(function(readA(from[0] + i * step[0]), readB(from[1] + i * step[1])), activation));
+    });
     return Status::ok();
+}
+
+bool sameQuantizedType(const KernelContext& context) {
+    const RuntimeTensor* tensors[3] = {&context.input(0), &context.input(1), &context.output(0)};
+    DataType type = tensors[2]->type;
+    if (type != DataType::Int8 && type != DataType::UInt8) return false;
+    for (const RuntimeTensor* tensor : tensors)
+        if (tensor->type != type || !tensor->isQuantized() || tensor->quantization->scales.size() != 1) return false;
+    return true;
 }
 
 // True for int8 or uint8 tensors with one scale and zero point each: the
 // case XNNPACK (and so LiteRT) adds and subtracts in fixed point.
 bool fixedPointAddSub(const KernelContext& context) {
+    if (!sameQuantizedType(context)) return false;
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     const RuntimeTensor& out = context.output(0);
-    if (out.type != DataType::Int8 && out.type != DataType::UInt8) return false;
-    for (const RuntimeTensor* tensor : {&a, &b, &out})
-        if (tensor->type != out.type || !tensor->isQuantized() || tensor->quantization->scales.size() != 1) return false;
     float ratioA = a.scale() / out.scale(), ratioB = b.scale() / out.scale();
     float largest = std::max(ratioA, ratioB);
     return ratioA >= 0x1.0p-10f && ratioB >= 0x1.0p-10f && largest < 0x1.0p+8f;
@@ -76,19 +80,90 @@ Status evalFixedPointAddSub(KernelContext& context, bool subtract) {
     const Stored* x = a.as<const Stored>();
     const Stored* y = b.as<const Stored>();
     Stored* target = out.as<Stored>();
-    Broadcast broadcast = makeBroadcast(out.shape, {a.shape, b.shape});
-    int64_t offsets[2];
-    for (int64_t i = 0; i < out.elementCount(); ++i) {
-        broadcast.offsets(i, offsets);
-        int32_t accumulator = bias + multiplierA * x[offsets[0]] + multiplierB * y[offsets[1]];
-        int32_t value = (accumulator >> shift) + out.zeroPoint();
-        target[i] = static_cast<Stored>(std::clamp(value, range.low, range.high));
+    const int32_t zeroPoint = out.zeroPoint();
+    auto compute = [&](int32_t left, int32_t right) {
+        int32_t value = ((bias + multiplierA * left + multiplierB * right) >> shift) + zeroPoint;
+        return static_cast<Stored>(std::clamp(value, range.low, range.high));
+    };
+    const int64_t count = out.elementCount();
+    if (a.shape == out.shape && b.shape == out.shape) {  // the common residual add: one straight loop
+        for (int64_t i = 0; i < count; ++i) target[i] = compute(x[i], y[i]);
+        return Status::ok();
     }
+    makeBroadcast(out.shape, {a.shape, b.shape}).forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+        for (int64_t i = 0; i < length; ++i) target[start + i] = compute(x[from[0] + i * step[0]], y[from[1] + i * step[1]]);
+    });
     return Status::ok();
+}
+
+// Quantized MUL as XNNPACK computes it: the exact integer product of the
+// zero-point-free values, scaled in float32 by (a_scale * b_scale) /
+// out_scale, clamped, rounded half to even.
+template <typename Stored>
+Status evalQuantizedMultiply(KernelContext& context) {
+    const RuntimeTensor& a = context.input(0);
+    const RuntimeTensor& b = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    const float scale = (a.scale() * b.scale()) / out.scale();
+    const int32_t zeroA = a.zeroPoint(), zeroB = b.zeroPoint(), zeroOut = out.zeroPoint();
+    QuantizedRange range = quantizedActivationRange(out, binaryActivation(*context.op->options));
+    const float low = static_cast<float>(range.low - zeroOut), high = static_cast<float>(range.high - zeroOut);
+    const Stored* x = a.as<const Stored>();
+    const Stored* y = b.as<const Stored>();
+    Stored* target = out.as<Stored>();
+    makeBroadcast(out.shape, {a.shape, b.shape}).forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+        for (int64_t i = 0; i < length; ++i) {
+            int32_t product = (x[from[0] + i * step[0]] - zeroA) * (y[from[1] + i * step[1]] - zeroB);
+            float value = std::clamp(static_cast<float>(product) * scale, low, high);
+            target[start + i] = static_cast<Stored>(static_cast<int32_t>(std::nearbyint(value)) + zeroOut);
+        }
+    });
+    return Status::ok();
+}
+
+// float32 in and out: the same arithmetic without the value view's type switch.
+template <typename Function>
+bool evalFloatBinary(KernelContext& context, Function function) {
+    const RuntimeTensor& a = context.input(0);
+    const RuntimeTensor& b = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    if (a.type != DataType::Float32 || b.type != DataType::Float32 || out.type != DataType::Float32) return false;
+    schema::ActivationFunctionType activation = binaryActivation(*context.op->options);
+    const float* x = a.as<const float>();
+    const float* y = b.as<const float>();
+    float* target = out.as<float>();
+    makeBroadcast(out.shape, {a.shape, b.shape}).forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+        for (int64_t i = 0; i < length; ++i)
+            target[start + i] = static_cast<float>(
+                applyActivation(function(x[from[0] + i * step[0]], y[from[1] + i * step[1]]), activation));
+    });
+    return true;
 }
 
 template <BuiltinOperator Code>
 Status evalArithmetic(KernelContext& context) {
+    if constexpr (Code == schema::BuiltinOperator_MUL) {
+        if (sameQuantizedType(context))
+            return context.output(0).type == DataType::Int8 ? evalQuantizedMultiply<int8_t>(context)
+                                                            : evalQuantizedMultiply<uint8_t>(context);
+    }
+    if constexpr (Code == schema::BuiltinOperator_ADD || Code == schema::BuiltinOperator_SUB ||
+                  Code == schema::BuiltinOperator_MUL || Code == schema::BuiltinOperator_DIV ||
+                  Code == schema::BuiltinOperator_MAXIMUM || Code == schema::BuiltinOperator_MINIMUM ||
+                  Code == schema::BuiltinOperator_SQUARED_DIFFERENCE) {
+        bool done = evalFloatBinary(context, [](double x, double y) -> double {
+            switch (Code) {
+            case schema::BuiltinOperator_ADD: return x + y;
+            case schema::BuiltinOperator_SUB: return x - y;
+            case schema::BuiltinOperator_MUL: return x * y;
+            case schema::BuiltinOperator_DIV: return x / y;
+            case schema::BuiltinOperator_MAXIMUM: return std::max(x, y);
+            case schema::BuiltinOperator_MINIMUM: return std::min(x, y);
+            default: return (x - y) * (x - y);
+            }
+        });
+        if (done) return Status::ok();
+    }
     if constexpr (Code == schema::BuiltinOperator_ADD || Code == schema::BuiltinOperator_SUB) {
         if (fixedPointAddSub(context)) {
             bool subtract = Code == schema::BuiltinOperator_SUB;

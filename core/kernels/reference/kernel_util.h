@@ -40,6 +40,39 @@ struct Broadcast {
     std::vector<std::vector<int64_t>> inputStrides;  // 0 along broadcast dimensions
     // Offsets of each input for every output element, computed on the fly.
     void offsets(int64_t outputIndex, int64_t* inputOffsets) const;
+    // Calls visit(outputStart, inputStarts, length, inputSteps) once per row
+    // of the innermost dimension, so kernels loop over a row with fixed
+    // steps (0 for a broadcast input) instead of working out every offset.
+    template <typename Visit>
+    void forEachRow(Visit visit) const {
+        constexpr size_t kMaxInputs = 4;
+        int64_t starts[kMaxInputs] = {}, steps[kMaxInputs] = {};
+        int64_t length = outputShape.empty() ? 1 : outputShape.back(), total = 1;
+        for (int32_t dim : outputShape) total *= dim;
+        if (length <= 0 || inputStrides.size() > kMaxInputs) return;
+        for (size_t i = 0; i < inputStrides.size(); ++i) steps[i] = outputShape.empty() ? 0 : inputStrides[i].back();
+        // An odometer over the outer dimensions keeps every input's start
+        // current with additions only.
+        int outer = static_cast<int>(outputShape.size()) - 1;
+        int64_t coordinate[8] = {};
+        if (outer > 8) {
+            for (int64_t start = 0; start < total; start += length) {
+                offsets(start, starts);
+                visit(start, starts, length, steps);
+            }
+            return;
+        }
+        for (int64_t start = 0; start < total; start += length) {
+            visit(start, starts, length, steps);
+            for (int d = outer - 1; d >= 0; --d) {
+                size_t axis = static_cast<size_t>(d);
+                for (size_t i = 0; i < inputStrides.size(); ++i) starts[i] += inputStrides[i][axis];
+                if (++coordinate[d] < outputShape[axis]) break;
+                for (size_t i = 0; i < inputStrides.size(); ++i) starts[i] -= inputStrides[i][axis] * outputShape[axis];
+                coordinate[d] = 0;
+            }
+        }
+    }
 };
 
 // Output shape of numpy-style broadcasting, or an error naming both shapes.
