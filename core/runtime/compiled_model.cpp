@@ -100,16 +100,47 @@ namespace {
 Status foldedNothing(KernelContext&) { return Status::ok(); }
 const KernelDef kFoldedKernel{foldedNothing, foldedNothing};
 constexpr int32_t kDequantize = 6;
+constexpr int32_t kDensify = 124;
 }  // namespace
 
 // DEQUANTIZE of constant float16 weights, as converters emit for fp16
 // models, is computed once here, as LiteRT does at prepare: the consumers
 // then see constant float32 weights, which the fast kernels accept.
 void CompiledModel::foldConstantDequantize(Model& model) {
-    for (Subgraph& subgraph : model.subgraphs) {
+    for (size_t s = 0; s < model.subgraphs.size(); ++s) {
+        Subgraph& subgraph = model.subgraphs[s];
         std::vector<bool> isOutput(subgraph.tensors.size(), false);
         for (int output : subgraph.outputs) isOutput[static_cast<size_t>(output)] = true;
         for (Op& op : subgraph.ops) {
+            // Sparse constant weights (DENSIFY) are expanded once here, so
+            // the DEQUANTIZE after them folds too and the convolution sees
+            // constant dense weights, as after LiteRT's prepare.
+            if (model.opCode(op).builtin == kDensify && op.inputs.size() == 1 && op.outputs.size() == 1 && op.inputs[0] >= 0 &&
+                subgraph.tensors[static_cast<size_t>(op.inputs[0])].isConstant() && !isOutput[static_cast<size_t>(op.outputs[0])]) {
+                const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+                Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+                RuntimeTensor in, out;
+                in.name = input.name, in.type = input.type, in.shape = input.shape, in.isConstant = true;
+                in.data = const_cast<uint8_t*>(input.data.data()), in.bytes = input.data.size();
+                out.name = output.name, out.type = output.type, out.shape = output.shape;
+                KernelContext context;
+                context.model = &model;
+                context.op = &op;
+                context.subgraph = static_cast<int>(s);
+                context.opLabel = "DENSIFY";
+                context.inputs = {&in};
+                context.outputs = {&out};
+                const KernelDef* kernel = findReferenceKernel(kDensify);
+                if (!kernel || !kernel->prepare(context)) continue;
+                std::vector<uint8_t> dense(denseByteSize(out.type, out.shape));
+                out.data = dense.data(), out.bytes = dense.size();
+                if (dense.empty() || !kernel->eval(context)) continue;  // left to run time, which reports the problem
+                foldedData.push_back(std::move(dense));
+                output.data = foldedData.back();
+                output.shape = out.shape;
+                op.folded = true;
+                continue;
+            }
             if (model.opCode(op).builtin != kDequantize || op.inputs.size() != 1 || op.outputs.size() != 1 || op.inputs[0] < 0)
                 continue;
             const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
