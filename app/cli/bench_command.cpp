@@ -1,5 +1,6 @@
 #include "app/cli/bench_command.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -101,7 +102,7 @@ int runBench(const std::vector<std::string>& arguments) {
     auto integer = [&](const char* name, int minimum, int& target) {
         if (!parsed->options.count(name)) return true;
         double value = 0;
-        if (!parseNumber(parsed->options[name], value) || value < minimum || value != static_cast<int>(value)) return false;
+        if (!parseNumber(parsed->options[name], value) || value < minimum || value > 1e9 || value != std::floor(value)) return false;
         target = static_cast<int>(value);
         return true;
     };

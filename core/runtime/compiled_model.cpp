@@ -79,6 +79,12 @@ std::set<int> reachableSubgraphs(const Model& model, const std::vector<EntryPoin
     return seen;
 }
 
+Status rejectStringInputs(const KernelContext& step) {
+    for (const RuntimeTensor* input : step.inputs)
+        if (input && input->type == DataType::String) return step.error("string tensors are not supported yet");
+    return Status::ok();
+}
+
 bool hasOpenDimension(const std::vector<int32_t>& shape) {
     return std::any_of(shape.begin(), shape.end(), [](int32_t dim) { return dim < 0; });
 }
@@ -103,10 +109,11 @@ constexpr int32_t kDequantize = 6;
 constexpr int32_t kDensify = 124;
 }  // namespace
 
-// DEQUANTIZE of constant float16 weights, as converters emit for fp16
-// models, is computed once here, as LiteRT does at prepare: the consumers
-// then see constant float32 weights, which the fast kernels accept.
-void CompiledModel::foldConstantDequantize(Model& model) {
+// Weights stored in a form no fast kernel takes are expanded once here, as
+// LiteRT does at prepare: DENSIFY of sparse constants and DEQUANTIZE of
+// float16 constants (how converters emit fp16 models). The consumers then
+// see constant dense float32 weights, which the fast kernels accept.
+void CompiledModel::foldConstantWeights(Model& model) {
     for (size_t s = 0; s < model.subgraphs.size(); ++s) {
         Subgraph& subgraph = model.subgraphs[s];
         std::vector<bool> isOutput(subgraph.tensors.size(), false);
@@ -190,7 +197,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     // The graph IR is small next to the weights (which stay in the mapping),
     // so each compiled model rewrites its own copy.
     auto own = std::make_shared<Model>(*model);
-    compiled->foldConstantDequantize(*own);
+    compiled->foldConstantWeights(*own);
     model = own;
     compiled->model_ = model;
     compiled->options_ = options;
@@ -324,12 +331,9 @@ Status CompiledModel::prepareSubgraph(int index) {
         KernelContext& step = runtime.steps[o];
         step.scratchBytes = 0;
         step.valuesKnown = false;
+        LS_RETURN_IF_ERROR(rejectStringInputs(step));
         bool inputsOpen = false;
-        for (const RuntimeTensor* input : step.inputs) {
-            if (!input) continue;
-            if (input->type == DataType::String) return step.error("string tensors are not supported yet");
-            inputsOpen |= hasOpenDimension(input->shape);
-        }
+        for (const RuntimeTensor* input : step.inputs) inputsOpen |= input && hasOpenDimension(input->shape);
         if (inputsOpen) {
             runtime.runTimeShapesFrom = o;
             break;
@@ -492,8 +496,7 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
     const Subgraph& graph = model_->subgraphs[static_cast<size_t>(subgraph)];
     KernelContext& step = runtime.steps[stepIndex];
     const Op& op = *step.op;
-    for (const RuntimeTensor* input : step.inputs)
-        if (input && input->type == DataType::String) return step.error("string tensors are not supported yet");
+    LS_RETURN_IF_ERROR(rejectStringInputs(step));
     for (int output : op.outputs)
         if (!graph.tensors[static_cast<size_t>(output)].isVariable)
             runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];

@@ -89,7 +89,7 @@ private:
     Status prepareSubgraph(int subgraph);
     Status runSubgraph(int subgraph);
     Status prepareAtRunTime(int subgraph, size_t step);
-    void foldConstantDequantize(Model& model);
+    void foldConstantWeights(Model& model);
 
     // SubgraphRunner, for control flow and resource variables.
     Status invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,

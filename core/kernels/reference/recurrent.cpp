@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -117,6 +118,7 @@ Status prepareLstm(KernelContext& context) {
     // Scratch: previous output, cell state, four gates and the input row, as floats.
     size_t floats = size_t(shape->outputs) + size_t(shape->cells) * 5 + size_t(shape->inputSize) + size_t(shape->outputs);
     context.scratchBytes = floats * sizeof(float);
+    context.state = std::make_shared<LstmShape>(*shape);  // checked once here, read by every run
     return Status::ok();
 }
 
@@ -154,9 +156,7 @@ void layerNormalize(float* values, int count, const RuntimeTensor& coefficients)
 
 Status evalLstm(KernelContext& context) {
     LstmOptions options = lstmOptions(context);
-    auto shapeResult = lstmShape(context, options);
-    if (!shapeResult) return shapeResult.status();
-    const LstmShape shape = *shapeResult;
+    const LstmShape& shape = *static_cast<const LstmShape*>(context.state.get());
     const RuntimeTensor& input = context.input(kInput);
     RuntimeTensor& outputState = context.input(kOutputState);
     RuntimeTensor& cellState = context.input(kCellState);
@@ -267,13 +267,12 @@ Status prepareSvdf(KernelContext& context) {
     if (!shape) return shape.status();
     context.output(0).shape = {shape->batches, shape->units};
     context.scratchBytes = size_t(shape->filters) * size_t(shape->memory) * sizeof(float) + size_t(shape->inputSize) * sizeof(float);
+    context.state = std::make_shared<SvdfShape>(*shape);
     return Status::ok();
 }
 
 Status evalSvdf(KernelContext& context) {
-    auto shapeResult = svdfShape(context);
-    if (!shapeResult) return shapeResult.status();
-    const SvdfShape s = *shapeResult;
+    const SvdfShape& s = *static_cast<const SvdfShape*>(context.state.get());
     const auto* options = context.op->options->builtin_options_as_SVDFOptions();
     RuntimeTensor& state = context.input(4);
     ValueReader readInput(context.input(0)), readFeature(context.input(1)), readTime(context.input(2)), readState(state);
