@@ -117,6 +117,12 @@ std::vector<uint8_t> ModelBuilder::serialize(uint64_t dataStart,
                 quantization = schema::CreateQuantizationParameters(fbb, 0, 0, scales, zeroPoints,
                                                                     schema::QuantizationDetails_NONE, 0,
                                                                     tensor.quantizedDimension);
+            } else if (tensor.blockSize > 0) {
+                auto details = schema::CreateBlockwiseQuantization(fbb, tensor.blockScalesTensor,
+                                                                   tensor.blockZeroPointsTensor, tensor.blockSize);
+                quantization = schema::CreateQuantizationParameters(fbb, 0, 0, 0, 0,
+                                                                    schema::QuantizationDetails_BlockwiseQuantization,
+                                                                    details.Union(), 0);
             }
             auto signature = tensor.shapeSignature.empty() ? Offset<Vector<int32_t>>()
                                                            : fbb.CreateVector(tensor.shapeSignature);

@@ -24,6 +24,9 @@ struct TensorSpec {
     std::vector<float> scales;       // quantization, if any
     std::vector<int64_t> zeroPoints;
     int quantizedDimension = 0;
+    int blockSize = 0;               // > 0: blockwise quantization with scales in
+    int blockScalesTensor = -1;      // this tensor (and zero points in that one)
+    int blockZeroPointsTensor = -1;
     bool isVariable = false;
     int bufferOverride = -1;         // point at an existing buffer instead of `data`
 };
