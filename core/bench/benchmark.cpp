@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/format/model_file.h"
+#include "core/kernels/string_tensor.h"
 #include "core/runtime/compiled_model.h"
 
 namespace litestudio {
@@ -72,6 +73,17 @@ void summariseOps(const CompiledModel& compiled, int subgraph, const std::vector
 }
 
 }  // namespace
+
+Status fillBenchmarkInput(CompiledModel& model, int subgraph, int tensorIndex, uint32_t& state) {
+    RuntimeTensor& tensor = model.tensor(subgraph, tensorIndex);
+    if (tensor.type != DataType::String) {
+        fillBenchmarkInput(tensor.data, tensor.bytes, tensor.type, state);
+        return Status::ok();
+    }
+    std::vector<std::string> strings(static_cast<size_t>(std::max<int64_t>(tensor.elementCount(), 0)));
+    for (std::string& text : strings) text = std::to_string(nextRandom(state) >> 16);
+    return model.setInput(subgraph, tensorIndex, makeStringBuffer(strings));
+}
 
 void fillBenchmarkInput(uint8_t* data, size_t bytes, DataType type, uint32_t& state) {
     size_t bits = static_cast<size_t>(dataTypeBits(type));
@@ -152,10 +164,8 @@ Expected<BenchmarkReport> Benchmark::run(const std::string& modelPath, const Run
     const EntryPoint& entry = model.entryPoints()[static_cast<size_t>(entryIndex)];
     report.signature = entry.key;
     uint32_t state = 1;
-    for (const SignatureTensor& input : entry.inputs) {
-        RuntimeTensor& tensor = model.tensor(entry.subgraph, input.tensor);
-        fillBenchmarkInput(tensor.data, tensor.bytes, tensor.type, state);
-    }
+    for (const SignatureTensor& input : entry.inputs)
+        LS_RETURN_IF_ERROR(fillBenchmarkInput(model, entry.subgraph, input.tensor, state));
     report.initMs = millisecondsSince(start);
     report.arenaBytes = model.arenaBytes();
     report.arenaLowerBoundBytes = model.arenaLowerBoundBytes();

@@ -109,5 +109,8 @@ private:
 // Inputs the benchmark feeds, the golden cases' generator (xorshift32 from
 // seed 1): floats in [-1, 1), uint8/int8 any byte, integers 0..3, booleans.
 void fillBenchmarkInput(uint8_t* data, size_t bytes, DataType type, uint32_t& state);
+// The same for one input of a compiled model; string inputs get short
+// decimal strings from the stream.
+Status fillBenchmarkInput(CompiledModel& model, int subgraph, int tensor, uint32_t& state);
 
 }  // namespace litestudio

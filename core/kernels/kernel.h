@@ -21,6 +21,9 @@ struct RuntimeTensor {
     size_t bytes = 0;
     const Quantization* quantization = nullptr;
     bool isConstant = false;
+    // String tensors only: the runtime-owned buffer `data` points into,
+    // resized by assignTensorBytes (core/kernels/string_tensor.h).
+    std::vector<uint8_t>* growable = nullptr;
 
     int64_t elementCount() const {
         int64_t count = 1;
@@ -93,6 +96,9 @@ using KernelFunction = Status (*)(KernelContext&);
 struct KernelDef {
     KernelFunction prepare;
     KernelFunction eval;
+    // Whether the kernel reads and writes string tensors (through
+    // string_tensor.h); the runtime refuses string operands otherwise.
+    bool takesStrings = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

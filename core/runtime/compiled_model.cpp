@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/string_tensor.h"
 #include "core/runtime/arena_planner.h"
 
 namespace litestudio {
@@ -42,6 +43,7 @@ struct CompiledModel::SubgraphRuntime {
     size_t runTimeShapesFrom = SIZE_MAX;
     std::map<int, GrowingBuffer> runTimeTensors;
     std::map<size_t, GrowingBuffer> runTimeScratch;
+    std::map<int, std::vector<uint8_t>> strings;  // non-constant string tensors, by index
 };
 
 namespace {
@@ -79,9 +81,12 @@ std::set<int> reachableSubgraphs(const Model& model, const std::vector<EntryPoin
     return seen;
 }
 
-Status rejectStringInputs(const KernelContext& step) {
-    for (const RuntimeTensor* input : step.inputs)
-        if (input && input->type == DataType::String) return step.error("string tensors are not supported yet");
+Status rejectStringOperands(const KernelContext& step, const KernelDef& kernel) {
+    if (kernel.takesStrings) return Status::ok();
+    for (const auto* operands : {&step.inputs, &step.outputs})
+        for (const RuntimeTensor* tensor : *operands)
+            if (tensor && tensor->type == DataType::String)
+                return step.error("does not take string tensors ('" + tensor->name + "')");
     return Status::ok();
 }
 
@@ -331,7 +336,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         KernelContext& step = runtime.steps[o];
         step.scratchBytes = 0;
         step.valuesKnown = false;
-        LS_RETURN_IF_ERROR(rejectStringInputs(step));
+        LS_RETURN_IF_ERROR(rejectStringOperands(step, *runtime.kernels[o]));
         bool inputsOpen = false;
         for (const RuntimeTensor* input : step.inputs) inputsOpen |= input && hasOpenDimension(input->shape);
         if (inputsOpen) {
@@ -378,6 +383,14 @@ Status CompiledModel::prepareSubgraph(int index) {
     for (size_t t = 0; t < runtime.tensors.size(); ++t) {
         RuntimeTensor& tensor = runtime.tensors[t];
         if (tensor.isConstant) continue;
+        if (tensor.type == DataType::String) {
+            // Sized by their values, not their shapes: each keeps its own buffer.
+            std::vector<uint8_t>& storage = runtime.strings[static_cast<int>(t)];
+            tensor.growable = &storage;
+            tensor.data = storage.data();
+            tensor.bytes = storage.size();
+            continue;
+        }
         if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
         if (subgraph.tensors[t].isVariable) {
@@ -447,6 +460,11 @@ RuntimeTensor& CompiledModel::tensor(int subgraph, int index) {
 
 Status CompiledModel::setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes) {
     RuntimeTensor& target = tensor(subgraph, tensorIndex);
+    if (target.growable) {
+        auto strings = StringTensorView::open(bytes, target.elementCount(), target.name);
+        if (!strings) return Status::error("input " + strings.errorMessage());
+        return assignTensorBytes(target, bytes);
+    }
     if (bytes.size() != target.bytes)
         return Status::error("input '" + target.name + "' needs " + std::to_string(target.bytes) + " bytes (" +
                              std::string(dataTypeName(target.type)) + " " + shapeText(target.shape) + "), got " +
@@ -496,7 +514,7 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
     const Subgraph& graph = model_->subgraphs[static_cast<size_t>(subgraph)];
     KernelContext& step = runtime.steps[stepIndex];
     const Op& op = *step.op;
-    LS_RETURN_IF_ERROR(rejectStringInputs(step));
+    LS_RETURN_IF_ERROR(rejectStringOperands(step, *runtime.kernels[stepIndex]));
     for (int output : op.outputs)
         if (!graph.tensors[static_cast<size_t>(output)].isVariable)
             runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];
@@ -506,6 +524,7 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
     for (int output : op.outputs) {
         if (graph.tensors[static_cast<size_t>(output)].isVariable) continue;
         RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(output)];
+        if (tensor.growable) continue;  // a string tensor: its kernel sizes it
         if (hasOpenDimension(tensor.shape))
             return step.error("cannot work out the shape of output '" + tensor.name + "' (" + shapeText(tensor.shape) + ")");
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
@@ -538,18 +557,17 @@ Status CompiledModel::invoke(int subgraph, const std::vector<RuntimeTensor*>& in
     if (reshaped) LS_RETURN_IF_ERROR(prepareSubgraph(subgraph).withContext(where));
     for (size_t i = 0; i < inputs.size(); ++i) {
         RuntimeTensor& target = runtime.tensors[static_cast<size_t>(callee.inputs[i])];
-        if (target.bytes != inputs[i]->bytes)
-            return Status::error(where + " input " + std::to_string(i) + " needs " + std::to_string(target.bytes) +
-                                 " bytes, the caller passes " + std::to_string(inputs[i]->bytes));
-        if (target.bytes && target.data != inputs[i]->data) std::memmove(target.data, inputs[i]->data, target.bytes);
+        Status copied = copyTensorContents(*inputs[i], target);
+        if (!copied) return Status::error(where + " input " + std::to_string(i) + ": " + copied.message());
     }
     LS_RETURN_IF_ERROR(runSubgraph(subgraph));
     for (size_t i = 0; i < outputs.size(); ++i) {
         const RuntimeTensor& source = runtime.tensors[static_cast<size_t>(callee.outputs[i])];
-        if (source.bytes != outputs[i]->bytes)
+        if (source.type != DataType::String && source.bytes != outputs[i]->bytes)
             return Status::error(where + " output " + std::to_string(i) + " has shape " + shapeText(source.shape) +
                                  ", the caller expects " + shapeText(outputs[i]->shape));
-        if (source.bytes && source.data != outputs[i]->data) std::memmove(outputs[i]->data, source.data, source.bytes);
+        Status copied = copyTensorContents(source, *outputs[i]);
+        if (!copied) return Status::error(where + " output " + std::to_string(i) + ": " + copied.message());
     }
     return Status::ok();
 }

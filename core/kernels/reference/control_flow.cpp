@@ -5,17 +5,15 @@
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
+#include "core/kernels/string_tensor.h"
 
 namespace litestudio::reference {
 
 namespace {
 
 Status copyTensor(const KernelContext& context, const RuntimeTensor& from, RuntimeTensor& to) {
-    if (from.bytes != to.bytes)
-        return context.error("'" + from.name + "' has " + std::to_string(from.bytes) + " bytes, '" + to.name + "' " +
-                             std::to_string(to.bytes));
-    if (from.bytes) std::memmove(to.data, from.data, from.bytes);
-    return Status::ok();
+    Status copied = copyTensorContents(from, to);
+    return copied ? copied : context.error(copied.message());
 }
 
 Status setShapesFrom(KernelContext& context, int subgraph) {
@@ -121,10 +119,10 @@ Status evalRead(KernelContext& context) {
 }  // namespace
 
 void addControlFlowKernels(KernelTable& table) {
-    table[schema::BuiltinOperator_CALL] = {prepareCall, evalCall};
-    table[schema::BuiltinOperator_STABLEHLO_COMPOSITE] = {prepareCall, evalCall};
-    table[schema::BuiltinOperator_IF] = {prepareIf, evalIf};
-    table[schema::BuiltinOperator_WHILE] = {prepareWhileWithScratch, evalWhile};
+    table[schema::BuiltinOperator_CALL] = {prepareCall, evalCall, true};
+    table[schema::BuiltinOperator_STABLEHLO_COMPOSITE] = {prepareCall, evalCall, true};
+    table[schema::BuiltinOperator_IF] = {prepareIf, evalIf, true};
+    table[schema::BuiltinOperator_WHILE] = {prepareWhileWithScratch, evalWhile, true};
     table[schema::BuiltinOperator_CALL_ONCE] = {prepareCallOnce, evalCallOnce};
     table[schema::BuiltinOperator_VAR_HANDLE] = {prepareVarHandle, evalVarHandle};
     table[schema::BuiltinOperator_ASSIGN_VARIABLE] = {prepareAssign, evalAssign};

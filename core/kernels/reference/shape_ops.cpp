@@ -6,6 +6,7 @@
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
+#include "core/kernels/string_tensor.h"
 
 namespace litestudio::reference {
 
@@ -74,9 +75,12 @@ Status prepareSqueeze(KernelContext& context) {
     std::vector<bool> drop(input.shape.size(), false);
     const auto* options = context.op->options->builtin_options_as_SqueezeOptions();
     if (options && options->squeeze_dims() && options->squeeze_dims()->size() > 0) {
-        for (int axis : *options->squeeze_dims()) {
-            axis = normalizeAxis(axis, input.rank());
-            if (axis < 0 || axis >= input.rank()) return context.error("squeeze axis out of range");
+        for (int given : *options->squeeze_dims()) {
+            int axis = normalizeAxis(given, input.rank());
+            // TFLite refuses this too (a converter's unranked input stored as a scalar).
+            if (axis < 0 || axis >= input.rank())
+                return context.error("squeeze axis " + std::to_string(given) + " is out of range for '" + input.name +
+                                     "' of rank " + std::to_string(input.rank()));
             drop[static_cast<size_t>(axis)] = true;
         }
     } else {
@@ -102,6 +106,10 @@ Status prepareExpandDims(KernelContext& context) {
 }
 
 Status evalCopy(KernelContext& context) {
+    if (context.input(0).type == DataType::String) {
+        Status copied = copyTensorContents(context.input(0), context.output(0));
+        return copied ? copied : context.error(copied.message());
+    }
     ElementCopier copy(context.input(0), context.output(0));
     if (copy.raw) {
         std::memcpy(context.output(0).data, context.input(0).data, std::min(context.output(0).bytes, context.input(0).bytes));
@@ -327,6 +335,29 @@ Status prepareGather(KernelContext& context) {
     return Status::ok();
 }
 
+// Strings are gathered in two passes: their total length sizes the output
+// buffer, then they are written.
+Status gatherStrings(KernelContext& context, int64_t outer, int64_t axisSize, int64_t inner, const std::vector<int64_t>& index) {
+    auto params = StringTensorView::open(context.input(0));
+    if (!params) return context.error(params.errorMessage());
+    for (int64_t k : index)
+        if (k < 0 || k >= axisSize)
+            return context.error("index " + std::to_string(k) + " out of range [0, " + std::to_string(axisSize) + ")");
+    auto forEachGathered = [&](auto&& visit) {
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t k : index)
+                for (int64_t i = 0; i < inner; ++i) visit(params->at((o * axisSize + k) * inner + i));
+    };
+    size_t characters = 0;
+    forEachGathered([&](std::string_view text) { characters += text.size(); });
+    RuntimeTensor& out = context.output(0);
+    auto buffer = resizeStringTensor(out, stringBufferBytes(out.elementCount(), characters));
+    if (!buffer) return context.error(buffer.errorMessage());
+    StringBufferWriter writer(*buffer, out.elementCount());
+    forEachGathered([&](std::string_view text) { writer.append(text); });
+    return Status::ok();
+}
+
 Status evalGather(KernelContext& context) {
     const RuntimeTensor& params = context.input(0);
     const RuntimeTensor& indices = context.input(1);
@@ -336,6 +367,7 @@ Status evalGather(KernelContext& context) {
     for (int d = 0; d < axis; ++d) outer *= params.dim(d);
     for (int d = axis + 1; d < params.rank(); ++d) inner *= params.dim(d);
     std::vector<int64_t> index = readIntegers(indices);
+    if (params.type == DataType::String) return gatherStrings(context, outer, axisSize, inner, index);
     ElementCopier copy(params, context.output(0));
     int64_t to = 0;
     for (int64_t o = 0; o < outer; ++o)
@@ -571,9 +603,9 @@ Status evalShape(KernelContext& context) {
 }  // namespace
 
 void addShapeKernels(KernelTable& table) {
-    table[schema::BuiltinOperator_RESHAPE] = {prepareReshape, evalCopy};
-    table[schema::BuiltinOperator_SQUEEZE] = {prepareSqueeze, evalCopy};
-    table[schema::BuiltinOperator_EXPAND_DIMS] = {prepareExpandDims, evalCopy};
+    table[schema::BuiltinOperator_RESHAPE] = {prepareReshape, evalCopy, true};
+    table[schema::BuiltinOperator_SQUEEZE] = {prepareSqueeze, evalCopy, true};
+    table[schema::BuiltinOperator_EXPAND_DIMS] = {prepareExpandDims, evalCopy, true};
     table[schema::BuiltinOperator_CONCATENATION] = {prepareConcat, evalConcat};
     table[schema::BuiltinOperator_PAD] = {preparePad, evalPad};
     table[schema::BuiltinOperator_PADV2] = {preparePad, evalPad};
@@ -581,7 +613,7 @@ void addShapeKernels(KernelTable& table) {
     table[schema::BuiltinOperator_TRANSPOSE] = {prepareTranspose, evalTranspose};
     table[schema::BuiltinOperator_SLICE] = {prepareSlice, evalSlice};
     table[schema::BuiltinOperator_STRIDED_SLICE] = {prepareSlice, evalSlice};
-    table[schema::BuiltinOperator_GATHER] = {prepareGather, evalGather};
+    table[schema::BuiltinOperator_GATHER] = {prepareGather, evalGather, true};
     table[schema::BuiltinOperator_SPLIT] = {prepareSplit, evalSplit};
     table[schema::BuiltinOperator_SPLIT_V] = {prepareSplit, evalSplit};
     table[schema::BuiltinOperator_PACK] = {preparePack, evalPack};

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/format/model_file.h"
+#include "core/bench/benchmark.h"
 #include "core/runtime/compiled_model.h"
 #include "tests/support/test_paths.h"
 
@@ -63,6 +64,8 @@ TEST(AllModels, RunOrFailClearly) {
             fs::path file = golden / ("input_" + std::to_string(k) + ".bin");
             std::vector<uint8_t> bytes = fs::exists(file) ? testing::readFileBytes(file) : std::vector<uint8_t>();
             if (!bytes.empty() && bytes.size() == tensor.bytes) std::memcpy(tensor.data, bytes.data(), bytes.size());
+            else if (tensor.type == DataType::String)
+                ASSERT_TRUE(fillBenchmarkInput(**compiled, entry.subgraph, entry.inputs[k].tensor, state));
             else fillInput(tensor, state);
         }
         // A watchdog turns a hang into a failure that names the model.
