@@ -1,6 +1,8 @@
 #include "core/format/model_validator.h"
 
+#include <cmath>
 #include <cstring>
+#include <optional>
 #include <functional>
 #include <limits>
 
@@ -10,12 +12,6 @@ namespace {
 
 std::string tensorLabel(const Subgraph& subgraph, int index) {
     return "tensor " + std::to_string(index) + " '" + subgraph.tensors[static_cast<size_t>(index)].name + "'";
-}
-
-std::string shapeText(const std::vector<int32_t>& shape) {
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
-    return text + "]";
 }
 
 Status checkTensorIndex(const Subgraph& subgraph, int index, bool optionalAllowed, const std::string& what) {
@@ -54,6 +50,17 @@ Status checkStringBuffer(const Tensor& tensor, int64_t elements) {
     return Status::ok();
 }
 
+// Values a quantized type can store; none for other types.
+std::optional<std::pair<int64_t, int64_t>> storedIntegerRange(DataType type) {
+    switch (type) {
+    case DataType::UInt8: return std::make_pair(int64_t{0}, int64_t{255});
+    case DataType::Int8: return std::make_pair(int64_t{-128}, int64_t{127});
+    case DataType::Int16: return std::make_pair(int64_t{-32768}, int64_t{32767});
+    case DataType::Int4: return std::make_pair(int64_t{-8}, int64_t{7});
+    default: return std::nullopt;
+    }
+}
+
 Status checkTensor(const Model& model, const Subgraph& subgraph, int index) {
     const Tensor& tensor = subgraph.tensors[static_cast<size_t>(index)];
     if (!tensor.shapeSignature.empty() && tensor.shapeSignature.size() != tensor.shape.size())
@@ -70,6 +77,15 @@ Status checkTensor(const Model& model, const Subgraph& subgraph, int index) {
         if (!q.zeroPoints.empty() && q.zeroPoints.size() != q.scales.size())
             return Status::error("has " + std::to_string(q.scales.size()) + " quantization scales but " +
                                  std::to_string(q.zeroPoints.size()) + " zero points");
+        for (float scale : q.scales)
+            if (!std::isfinite(scale)) return Status::error("has a quantization scale that is not a finite number");
+        // A zero point outside the stored type's range cannot be a real
+        // value of it; kernels rely on this to keep their sums in int32.
+        auto range = storedIntegerRange(tensor.type);
+        for (int64_t zeroPoint : q.zeroPoints)
+            if (range && (zeroPoint < range->first || zeroPoint > range->second))
+                return Status::error("has zero point " + std::to_string(zeroPoint) + ", outside the " +
+                                     std::string(dataTypeName(tensor.type)) + " range");
         if (q.scheme == Quantization::Scheme::PerChannel) {
             // Some converters record the filter's axis on a rank-1 bias
             // (tflite-micro's person_detect); its channels are its only dimension.
@@ -142,6 +158,13 @@ Status checkSubgraph(const Model& model, const Subgraph& subgraph) {
             if (called < 0 || static_cast<size_t>(called) >= model.subgraphs.size())
                 return Status::error(where + " calls subgraph " + std::to_string(called) + ", but the model has " +
                                      std::to_string(model.subgraphs.size()) + " subgraphs");
+    }
+    for (size_t i = 0; i < subgraph.outputs.size(); ++i) {
+        const Tensor& tensor = subgraph.tensors[static_cast<size_t>(subgraph.outputs[i])];
+        if (!written[static_cast<size_t>(subgraph.outputs[i])] && !tensor.isConstant() && !tensor.isVariable &&
+            tensor.elementCount() != 0)
+            return Status::error("output " + std::to_string(i) + " is " + tensorLabel(subgraph, subgraph.outputs[i]) +
+                                 ", which no op produces and is not a subgraph input");
     }
     return Status::ok();
 }

@@ -6,6 +6,12 @@
 
 namespace litestudio {
 
+std::string shapeText(const std::vector<int32_t>& shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
 bool Tensor::hasDynamicShape() const {
     for (int32_t dim : shapeSignature)
         if (dim < 0) return true;

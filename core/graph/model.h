@@ -43,6 +43,9 @@ struct Tensor {
     int64_t elementCount() const;
 };
 
+// "[1,224,224,3]", as error messages print shapes.
+std::string shapeText(const std::vector<int32_t>& shape);
+
 struct OpCode {
     int32_t builtin = 0;       // BuiltinOperator value; 32 is CUSTOM
     std::string customName;    // for custom ops

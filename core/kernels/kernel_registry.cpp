@@ -9,9 +9,13 @@ size_t denseByteSize(DataType type, const std::vector<int32_t>& shape) {
     // A resource tensor holds int32 variable handles.
     int bits = type == DataType::Resource ? 32 : dataTypeBits(type);
     if (bits == 0) return 0;
+    // Saturates instead of wrapping: a hostile shape must not come out small.
     uint64_t count = 1;
-    for (int32_t dim : shape) count *= static_cast<uint64_t>(std::max(dim, 0));
-    return static_cast<size_t>((count * static_cast<uint64_t>(bits) + 7) / 8);
+    for (int32_t dim : shape)
+        if (__builtin_mul_overflow(count, static_cast<uint64_t>(std::max(dim, 0)), &count)) return SIZE_MAX;
+    uint64_t totalBits;
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(bits), &totalBits) || totalBits > UINT64_MAX - 7) return SIZE_MAX;
+    return static_cast<size_t>((totalBits + 7) / 8);
 }
 
 const KernelDef* findReferenceKernel(int32_t builtinCode) {

@@ -1,5 +1,7 @@
 #include "core/runtime/compiled_model.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -11,11 +13,20 @@
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/string_tensor.h"
 #include "core/runtime/arena_planner.h"
+#include "core/runtime/constant_folding.h"
+#include "core/support/memory_limit.h"
 
 namespace litestudio {
 
+// Small blocks come from the heap, large ones straight from mmap: those are
+// zero pages the kernel hands out as they are touched, so planning a large
+// arena costs no memory until a run uses it.
 struct AlignedFree {
-    void operator()(uint8_t* data) const { std::free(data); }
+    size_t mappedBytes = 0;
+    void operator()(uint8_t* data) const {
+        if (mappedBytes) munmap(data, mappedBytes);
+        else std::free(data);
+    }
 };
 
 // Heap storage for what the arena cannot plan: tensors whose shapes are
@@ -53,16 +64,16 @@ namespace {
 constexpr size_t kReadSlackBytes = 64;
 
 std::unique_ptr<uint8_t, AlignedFree> allocateAligned(size_t bytes) {
+    constexpr size_t kMapThreshold = size_t{1} << 20;
     size_t size = (std::max<size_t>(bytes, 1) + kReadSlackBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    if (size >= kMapThreshold) {
+        void* mapped = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mapped == MAP_FAILED) return std::unique_ptr<uint8_t, AlignedFree>(nullptr, AlignedFree{});
+        return std::unique_ptr<uint8_t, AlignedFree>(static_cast<uint8_t*>(mapped), AlignedFree{size});
+    }
     auto* data = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, size));
     if (data) std::memset(data, 0, size);
     return std::unique_ptr<uint8_t, AlignedFree>(data);
-}
-
-std::string shapeText(const std::vector<int32_t>& shape) {
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
-    return text + "]";
 }
 
 // Every subgraph reachable from the entries, so that control-flow bodies
@@ -110,71 +121,7 @@ namespace {
 // Ops whose work was done at compile time: nothing is left to run.
 Status foldedNothing(KernelContext&) { return Status::ok(); }
 const KernelDef kFoldedKernel{foldedNothing, foldedNothing};
-constexpr int32_t kDequantize = 6;
-constexpr int32_t kDensify = 124;
 }  // namespace
-
-// Weights stored in a form no fast kernel takes are expanded once here, as
-// LiteRT does at prepare: DENSIFY of sparse constants and DEQUANTIZE of
-// float16 constants (how converters emit fp16 models). The consumers then
-// see constant dense float32 weights, which the fast kernels accept.
-void CompiledModel::foldConstantWeights(Model& model) {
-    for (size_t s = 0; s < model.subgraphs.size(); ++s) {
-        Subgraph& subgraph = model.subgraphs[s];
-        std::vector<bool> isOutput(subgraph.tensors.size(), false);
-        for (int output : subgraph.outputs) isOutput[static_cast<size_t>(output)] = true;
-        for (Op& op : subgraph.ops) {
-            // Sparse constant weights (DENSIFY) are expanded once here, so
-            // the DEQUANTIZE after them folds too and the convolution sees
-            // constant dense weights, as after LiteRT's prepare.
-            if (model.opCode(op).builtin == kDensify && op.inputs.size() == 1 && op.outputs.size() == 1 && op.inputs[0] >= 0 &&
-                subgraph.tensors[static_cast<size_t>(op.inputs[0])].isConstant() && !isOutput[static_cast<size_t>(op.outputs[0])]) {
-                const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-                Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-                RuntimeTensor in, out;
-                in.name = input.name, in.type = input.type, in.shape = input.shape, in.isConstant = true;
-                in.data = const_cast<uint8_t*>(input.data.data()), in.bytes = input.data.size();
-                out.name = output.name, out.type = output.type, out.shape = output.shape;
-                KernelContext context;
-                context.model = &model;
-                context.op = &op;
-                context.subgraph = static_cast<int>(s);
-                context.opLabel = "DENSIFY";
-                context.inputs = {&in};
-                context.outputs = {&out};
-                const KernelDef* kernel = findReferenceKernel(kDensify);
-                if (!kernel || !kernel->prepare(context)) continue;
-                std::vector<uint8_t> dense(denseByteSize(out.type, out.shape));
-                out.data = dense.data(), out.bytes = dense.size();
-                if (dense.empty() || !kernel->eval(context)) continue;  // left to run time, which reports the problem
-                foldedData.push_back(std::move(dense));
-                output.data = foldedData.back();
-                output.shape = out.shape;
-                op.folded = true;
-                continue;
-            }
-            if (model.opCode(op).builtin != kDequantize || op.inputs.size() != 1 || op.outputs.size() != 1 || op.inputs[0] < 0)
-                continue;
-            const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-            Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-            if (!input.isConstant() || input.isSparse || input.type != DataType::Float16 ||
-                output.type != DataType::Float32 || isOutput[static_cast<size_t>(op.outputs[0])] ||
-                input.elementCount() < 0 || input.data.size() != static_cast<size_t>(input.elementCount()) * 2)
-                continue;
-            std::vector<uint8_t> values(input.data.size() * 2);
-            for (int64_t i = 0; i < input.elementCount(); ++i) {
-                uint16_t half;
-                std::memcpy(&half, input.data.data() + i * 2, 2);
-                float value = reference::halfToFloat(half);
-                std::memcpy(values.data() + i * 4, &value, 4);
-            }
-            foldedData.push_back(std::move(values));
-            output.data = foldedData.back();
-            output.shape = input.shape;
-            op.folded = true;
-        }
-    }
-}
 
 Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Model> model,
                                                                const CompileOptions& options) {
@@ -202,7 +149,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     // The graph IR is small next to the weights (which stay in the mapping),
     // so each compiled model rewrites its own copy.
     auto own = std::make_shared<Model>(*model);
-    compiled->foldConstantWeights(*own);
+    foldConstantWeights(*own, compiled->foldedData_);
     model = own;
     compiled->model_ = model;
     compiled->options_ = options;
@@ -308,7 +255,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         }
         // Dynamic input dimensions run as 1 until the caller resizes them.
         for (int input : subgraph.inputs)
-            for (int32_t& dim : runtime.tensors[static_cast<size_t>(input)].shape) dim = std::max(dim, 1);
+            for (int32_t& dim : runtime.tensors[static_cast<size_t>(input)].shape) dim = dim < 0 ? 1 : dim;
         runtime.steps.resize(subgraph.ops.size());
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
             const Op& op = subgraph.ops[o];
@@ -376,7 +323,10 @@ Status CompiledModel::prepareSubgraph(int index) {
             last[static_cast<size_t>(output)] = std::max(last[static_cast<size_t>(output)], step);
         }
     }
-    for (int output : subgraph.outputs) last[static_cast<size_t>(output)] = lastStep;
+    for (int output : subgraph.outputs) {
+        last[static_cast<size_t>(output)] = lastStep;
+        first[static_cast<size_t>(output)] = std::max(first[static_cast<size_t>(output)], 0);
+    }
 
     std::vector<ArenaRequest> requests;
     std::vector<std::pair<int, int>> owners;  // (tensor index, -1) or (-1, step index) for scratch
@@ -394,21 +344,25 @@ Status CompiledModel::prepareSubgraph(int index) {
         if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
         if (subgraph.tensors[t].isVariable) {
+            LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "variable '" + tensor.name + "' " + shapeText(tensor.shape)));
             if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
             if (firstTime) tensor.data = runtime.persistent.back().get();
             continue;
         }
         if (first[t] < 0) continue;  // never used
+        LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "tensor '" + tensor.name + "' " + shapeText(tensor.shape)));
         requests.push_back({tensor.bytes, first[t], last[t]});
         owners.emplace_back(static_cast<int>(t), -1);
     }
     for (size_t o = 0; o < std::min(runtime.steps.size(), runtime.runTimeShapesFrom); ++o) {
         if (runtime.steps[o].scratchBytes == 0) continue;
+        LS_RETURN_IF_ERROR(checkFitsInMemory(runtime.steps[o].scratchBytes, runtime.steps[o].opLabel + " scratch memory"));
         int step = static_cast<int>(o) + 1;
         requests.push_back({runtime.steps[o].scratchBytes, step, step});
         owners.emplace_back(-1, static_cast<int>(o));
     }
     ArenaPlan plan = planArena(requests);
+    LS_RETURN_IF_ERROR(checkFitsInMemory(plan.totalBytes, "the activation arena"));
     runtime.arena = allocateAligned(plan.totalBytes);
     if (!runtime.arena) return Status::error("cannot allocate a " + std::to_string(plan.totalBytes) + "-byte arena");
     runtime.arenaBytes = plan.totalBytes;
@@ -528,9 +482,11 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
         if (hasOpenDimension(tensor.shape))
             return step.error("cannot work out the shape of output '" + tensor.name + "' (" + shapeText(tensor.shape) + ")");
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
+        LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, step.opLabel + " output '" + tensor.name + "'"));
         tensor.data = runtime.runTimeTensors[output].reserve(tensor.bytes);
         if (!tensor.data) return step.error("cannot allocate " + std::to_string(tensor.bytes) + " bytes for '" + tensor.name + "'");
     }
+    LS_RETURN_IF_ERROR(checkFitsInMemory(step.scratchBytes, step.opLabel + " scratch memory"));
     step.scratch = step.scratchBytes ? runtime.runTimeScratch[stepIndex].reserve(step.scratchBytes) : nullptr;
     if (step.scratchBytes && !step.scratch) return step.error("cannot allocate scratch memory");
     return Status::ok();

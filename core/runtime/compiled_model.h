@@ -89,7 +89,6 @@ private:
     Status prepareSubgraph(int subgraph);
     Status runSubgraph(int subgraph);
     Status prepareAtRunTime(int subgraph, size_t step);
-    void foldConstantWeights(Model& model);
 
     // SubgraphRunner, for control flow and resource variables.
     Status invoke(int subgraph, const std::vector<RuntimeTensor*>& inputs,
@@ -103,7 +102,7 @@ private:
     std::shared_ptr<const Environment> environment_;
     std::map<const Accelerator*, std::shared_ptr<void>> acceleratorStates_;
     std::shared_ptr<const Model> model_;      // our own copy of the IR, after constant folding
-    std::vector<std::vector<uint8_t>> foldedData;  // tensors computed at compile time
+    std::vector<std::vector<uint8_t>> foldedData_;  // tensors computed at compile time
     CompileOptions options_;
     std::vector<EntryPoint> entries_;
     std::vector<std::unique_ptr<SubgraphRuntime>> subgraphs_;

@@ -5,9 +5,17 @@ file(MAKE_DIRECTORY ${SCRATCH})
 if(NOT EXISTS ${SHARED_MODELS})
   message(FATAL_ERROR "missing ${SHARED_MODELS}: the fuzz seeds include the shared models")
 endif()
+if(NOT MAX_LEN)
+  set(MAX_LEN 262144)
+endif()
+# SHARED_MODELS is a folder of model sets, or one set of model files.
 file(GLOB shared_sets LIST_DIRECTORIES true ${SHARED_MODELS}/*)
+list(FILTER shared_sets EXCLUDE REGEX "\\.(tflite|bin|litertlm|task)$")
+if(NOT shared_sets)
+  set(shared_sets ${SHARED_MODELS})
+endif()
 execute_process(
-  COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=4096 -max_len=262144
+  COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=4096 -max_len=${MAX_LEN}
           -print_final_stats=1 -artifact_prefix=${SCRATCH}/ ${SCRATCH} ${CORPUS} ${shared_sets}
   RESULT_VARIABLE result)
 if(NOT result EQUAL 0)

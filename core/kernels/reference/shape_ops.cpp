@@ -270,6 +270,9 @@ Expected<SliceSpec> sliceSpec(const KernelContext& context) {
         int64_t b = begin[static_cast<size_t>(d)], e;
         if (!strided) {
             e = second[static_cast<size_t>(d)] == -1 ? size : b + second[static_cast<size_t>(d)];
+            if (b < 0 || b > size || e < b || e > size)
+                return context.error("slice [" + std::to_string(b) + ", " + std::to_string(e) + ") of dimension " +
+                                     std::to_string(d) + " leaves its size " + std::to_string(size));
         } else {
             e = offset ? b + second[static_cast<size_t>(d)] : second[static_cast<size_t>(d)];
             if (b < 0) b += size;
@@ -302,6 +305,9 @@ Status prepareSlice(KernelContext& context) {
 Status evalSlice(KernelContext& context) {
     auto spec = sliceSpec(context);
     if (!spec) return spec.status();
+    if (spec->finalShape != context.output(0).shape)
+        return context.error("begin/size give shape " + shapeText(spec->finalShape) + ", the output was planned as " +
+                             shapeText(context.output(0).shape));
     const RuntimeTensor& input = context.input(0);
     std::vector<int64_t> inStrides = stridesOf(input.shape);
     ElementCopier copy(input, context.output(0));

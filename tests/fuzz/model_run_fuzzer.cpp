@@ -1,0 +1,34 @@
+// libFuzzer target: any bytes, opened as a model, compiled on the reference
+// kernels and run once on deterministic inputs. Hostile models must give a
+// clear error at open, compile or run: never a crash, hang or sanitizer
+// report. Models too large to run quickly are skipped.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/bench/benchmark.h"
+#include "core/format/model_file.h"
+#include "core/runtime/compiled_model.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace litestudio;
+    auto bytes = std::make_shared<std::vector<uint8_t>>(data, data + size);
+    auto file = openModelBytes("fuzz", bytes, *bytes);
+    if (!file || !file->model) return 0;
+    for (const Subgraph& subgraph : file->model->subgraphs)
+        for (const Tensor& tensor : subgraph.tensors)
+            if (tensor.elementCount() < 0 || tensor.elementCount() > (1 << 20)) return 0;
+    auto compiled = CompiledModel::create(file->model);
+    if (!compiled) return 0;
+    CompiledModel& model = **compiled;
+    if (model.arenaBytes() > (64u << 20)) return 0;
+    const EntryPoint& entry = model.entryPoints()[0];
+    uint32_t state = 1;
+    for (const SignatureTensor& input : entry.inputs)
+        if (model.tensor(entry.subgraph, input.tensor).elementCount() > (1 << 20)) return 0;
+    for (const SignatureTensor& input : entry.inputs)
+        if (!fillBenchmarkInput(model, entry.subgraph, input.tensor, state)) return 0;
+    (void)model.run(0);
+    return 0;
+}
