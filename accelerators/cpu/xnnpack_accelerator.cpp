@@ -42,6 +42,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     const OpCode& code = model.opCode(op);
     if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
+    if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
     auto tensor = [&](size_t input) -> const Tensor& { return subgraph.tensors[static_cast<size_t>(op.inputs[input])]; };
     const Tensor& input = tensor(0);

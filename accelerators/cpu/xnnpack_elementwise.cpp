@@ -1,6 +1,7 @@
 // XNNPACK-backed float32 elementwise and pooling kernels: ADD, SUB, MUL, DIV,
 // MAXIMUM, MINIMUM (broadcasting, up to 6 dimensions), PAD, MAX_POOL_2D,
-// PRELU with per-channel slopes, HARD_SWISH.
+// PRELU with per-channel slopes, HARD_SWISH, and RELU/RELU6/RELU_N1_TO_1 as
+// clamps.
 
 #include <xnnpack.h>
 
@@ -31,7 +32,9 @@ Status check(const KernelContext& context, const char* what, xnn_status status) 
 // ---- binary ----
 Status prepareBinary(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    auto [low, high] = activationRange(reference::binaryActivation(*context.op->options));
+    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation
+                                                      : reference::binaryActivation(*context.op->options);
+    auto [low, high] = activationRange(activation);
     xnn_operator_t op = nullptr;
     xnn_status status = xnn_status_unsupported_parameter;
     switch (builtinOf(context)) {
@@ -175,10 +178,32 @@ Status evalHardSwish(KernelContext& context) {
     return check(context, "hardswish run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
+// ---- RELU, RELU6, RELU_N1_TO_1: a clamp ----
+Status prepareClamp(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    int activation = builtinOf(context) == schema::BuiltinOperator_RELU    ? schema::ActivationFunctionType_RELU
+                     : builtinOf(context) == schema::BuiltinOperator_RELU6 ? schema::ActivationFunctionType_RELU6
+                                                                           : schema::ActivationFunctionType_RELU_N1_TO_1;
+    auto [low, high] = activationRange(activation);
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(check(context, "clamp create", xnn_create_clamp_nc_f32(1, 1, 1, low, high, 0, &op)));
+    context.state = own(op);
+    return Status::ok();
+}
+
+Status evalClamp(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    LS_RETURN_IF_ERROR(check(context, "clamp setup",
+                             xnn_setup_clamp_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()),
+                                                    input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return check(context, "clamp run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
 }  // namespace
 
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef binary{prepareBinary, evalBinary}, pad{preparePad, evalPad},
+    static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
+    static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
         maxPool{prepareMaxPool, evalMaxPool}, prelu{preparePrelu, evalPrelu}, hardSwish{prepareHardSwish, evalHardSwish};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
@@ -229,6 +254,10 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         return &prelu;
     case schema::BuiltinOperator_HARD_SWISH:
         return allFloat() ? &hardSwish : nullptr;
+    case schema::BuiltinOperator_RELU:
+    case schema::BuiltinOperator_RELU6:
+    case schema::BuiltinOperator_RELU_N1_TO_1:
+        return allFloat() && op.inputs.size() == 1 ? &clamp : nullptr;
     default: return nullptr;
     }
 }

@@ -51,6 +51,7 @@ Expected<ConvGeometry> geometry(const KernelContext& context) {
     } else {
         return context.error("has no convolution options");
     }
+    if (context.op->fusedActivation >= 0) g.activation = static_cast<schema::ActivationFunctionType>(context.op->fusedActivation);
     g.kernelH = static_cast<uint32_t>(filter.dim(1));
     g.kernelW = static_cast<uint32_t>(filter.dim(2));
     auto pad = [](int in, int outSize, int kernel, int stride, int dilation, uint32_t& before, uint32_t& after) {
@@ -60,6 +61,11 @@ Expected<ConvGeometry> geometry(const KernelContext& context) {
     };
     pad(input.dim(1), out.dim(1), filter.dim(1), int(g.strideH), int(g.dilationH), g.padTop, g.padBottom);
     pad(input.dim(2), out.dim(2), filter.dim(2), int(g.strideW), int(g.dilationW), g.padLeft, g.padRight);
+    // A PAD folded into this op (the input here is the padded view).
+    g.padTop += static_cast<uint32_t>(context.op->fusedPadding[0]);
+    g.padBottom += static_cast<uint32_t>(context.op->fusedPadding[1]);
+    g.padLeft += static_cast<uint32_t>(context.op->fusedPadding[2]);
+    g.padRight += static_cast<uint32_t>(context.op->fusedPadding[3]);
     g.inputChannels = static_cast<size_t>(input.dim(3));
     g.outputChannels = static_cast<size_t>(out.dim(3));
     if (g.depthwise) {
@@ -74,6 +80,25 @@ Expected<ConvGeometry> geometry(const KernelContext& context) {
     return g;
 }
 
+// Runs the reference prepare (output shape, checks) and the geometry as if
+// a PAD folded into this op were still there: input 0 is replaced for the
+// duration by a view with the padded height and width.
+Expected<ConvGeometry> prepareGeometry(KernelContext& context, const KernelDef& reference) {
+    RuntimeTensor padded = context.input(0);
+    const auto& pads = context.op->fusedPadding;
+    if (padded.rank() == 4) {
+        padded.shape[1] += pads[0] + pads[1];
+        padded.shape[2] += pads[2] + pads[3];
+    }
+    RuntimeTensor* original = context.inputs[0];
+    context.inputs[0] = &padded;
+    Status prepared = reference.prepare(context);
+    Expected<ConvGeometry> g = prepared ? geometry(context) : Expected<ConvGeometry>(prepared);
+    context.inputs[0] = original;
+    context.scratchBytes = 0;
+    return g;
+}
+
 schema::BuiltinOperator builtinOf(const KernelContext& context) {
     return static_cast<schema::BuiltinOperator>(context.model->opCode(*context.op).builtin);
 }
@@ -84,9 +109,7 @@ Status failed(const KernelContext& context, const char* what, xnn_status status)
 
 // ---- float convolution ----
 Status prepareFloatConv(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    context.scratchBytes = 0;
-    auto g = geometry(context);
+    auto g = prepareGeometry(context, *findReferenceKernel(builtinOf(context)));
     if (!g) return g.status();
     std::vector<float> weights = floats(context.input(1));
     std::vector<float> bias = context.hasInput(2) ? floats(context.input(2)) : std::vector<float>();
@@ -128,9 +151,7 @@ Status evalQuantizedConv(KernelContext& context) { return evalConv(context, true
 
 // ---- uint8 / int8 convolution ----
 Status prepareQuantizedConv(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    context.scratchBytes = 0;
-    auto g = geometry(context);
+    auto g = prepareGeometry(context, *findReferenceKernel(builtinOf(context)));
     if (!g) return g.status();
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
@@ -212,12 +233,13 @@ std::pair<float, float> activationRange(int activation) {
 }
 
 const KernelDef& floatConvolutionKernel() {
-    static const KernelDef kernel{prepareFloatConv, evalFloatConv};
+    static const KernelDef kernel{.prepare = prepareFloatConv, .eval = evalFloatConv, .fusesInputPadding = true, .fusesActivation = true};
     return kernel;
 }
 
 const KernelDef& quantizedConvolutionKernel() {
-    static const KernelDef kernel{prepareQuantizedConv, evalQuantizedConv};
+    static const KernelDef kernel{
+        .prepare = prepareQuantizedConv, .eval = evalQuantizedConv, .fusesInputPadding = true, .fusesActivation = true};
     return kernel;
 }
 

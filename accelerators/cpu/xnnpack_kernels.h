@@ -12,6 +12,8 @@ const KernelDef& floatFullyConnectedKernel();
 // ADD/SUB/MUL/DIV/MAXIMUM/MINIMUM, PAD, MAX_POOL_2D, PRELU, HARD_SWISH on
 // float32, or nullptr when this op is not one XNNPACK should take.
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op);
+// RESIZE_BILINEAR and DEPTH_TO_SPACE on float32 NHWC, or nullptr.
+const KernelDef* floatLayoutKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
 // The output clamp XNNPACK applies for a fused activation (NONE, RELU,
 // RELU6, RELU_N1_TO_1; callers reject the others).

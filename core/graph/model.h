@@ -3,6 +3,7 @@
 // signatures of one loaded model. Constant data stays inside the file
 // mapping; spans point into it and `storage()` keeps it alive.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -64,6 +65,11 @@ struct Op {
     std::span<const uint8_t> customOptions;
     const schema::Operator* options = nullptr;  // the op's table in the file, for its options
     bool folded = false;                // computed at compile time (runtime copies only)
+    // Runtime copies only: work moved between neighbouring ops by the
+    // runtime's fusion pass (core/runtime/op_fusion.h).
+    bool fused = false;                 // a neighbour does this op's work
+    int fusedActivation = -1;           // ActivationFunctionType to apply after this op, or -1
+    std::array<int32_t, 4> fusedPadding{};  // zeros around input 0: top, bottom, left, right
 };
 
 struct Subgraph {

@@ -99,6 +99,10 @@ struct KernelDef {
     // Whether the kernel reads and writes string tensors (through
     // string_tensor.h); the runtime refuses string operands otherwise.
     bool takesStrings = false;
+    // Whether the kernel honours Op::fusedPadding and Op::fusedActivation,
+    // so the runtime may fold a PAD before it or a RELU after it.
+    bool fusesInputPadding = false;
+    bool fusesActivation = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

@@ -14,6 +14,7 @@
 #include "core/kernels/string_tensor.h"
 #include "core/runtime/arena_planner.h"
 #include "core/runtime/constant_folding.h"
+#include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
 
 namespace litestudio {
@@ -151,6 +152,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     auto own = std::make_shared<Model>(*model);
     foldConstantWeights(*own, compiled->foldedData_);
     model = own;
+    Model& rewritable = *own;
     compiled->model_ = model;
     compiled->options_ = options;
     for (const Accelerator* accelerator : accelerators)
@@ -223,6 +225,10 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
             runtime.assignment.push_back(chosen);
             runtime.kernels.push_back(kernel);
         }
+        Subgraph& ownSubgraph = rewritable.subgraphs[static_cast<size_t>(s)];
+        if (fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels) > 0)
+            for (size_t o = 0; o < ownSubgraph.ops.size(); ++o)
+                if (ownSubgraph.ops[o].fused) runtime.kernels[o] = &kFoldedKernel;
         LS_RETURN_IF_ERROR(compiled->prepareSubgraph(s).withContext(model->label() + ": subgraph " + std::to_string(s)));
     }
     return compiled;
@@ -291,7 +297,7 @@ Status CompiledModel::prepareSubgraph(int index) {
             break;
         }
         LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
-        if (step.op->folded) continue;
+        if (step.op->folded || step.op->fused) continue;
         bool outputsOpen = false;
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
@@ -404,7 +410,9 @@ std::string_view CompiledModel::acceleratorOf(int subgraph, int op) const {
     const auto& runtime = subgraphs_.at(static_cast<size_t>(subgraph));
     if (!runtime) return {};
     const Accelerator* accelerator = runtime->assignment.at(static_cast<size_t>(op));
-    if (model_->subgraphs[static_cast<size_t>(subgraph)].ops[static_cast<size_t>(op)].folded) return "folded";
+    const Op& entry = model_->subgraphs[static_cast<size_t>(subgraph)].ops[static_cast<size_t>(op)];
+    if (entry.folded) return "folded";
+    if (entry.fused) return "fused";
     return accelerator ? accelerator->name() : std::string_view();
 }
 

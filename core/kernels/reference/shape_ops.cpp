@@ -55,8 +55,10 @@ Status prepareReshape(KernelContext& context) {
         if (shape[i] == -1) {
             if (unknown >= 0) return context.error("new shape has more than one -1");
             unknown = static_cast<int64_t>(i);
-        } else {
-            known *= shape[i];
+        } else if (shape[i] < 0 || shape[i] > INT32_MAX || __builtin_mul_overflow(known, shape[i], &known)) {
+            return context.error("new shape dimension " + std::to_string(i) + " (" + std::to_string(shape[i]) +
+                                 ") cannot hold the " + std::to_string(input.elementCount()) + " elements of '" +
+                                 input.name + "'");
         }
     }
     if (unknown >= 0) shape[static_cast<size_t>(unknown)] = known ? input.elementCount() / known : 0;
