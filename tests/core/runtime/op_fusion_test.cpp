@@ -1,0 +1,98 @@
+// PAD -> CONV_2D -> RELU and ADD -> RELU6: on the `cpu` accelerator the PAD
+// and the activations are folded into their neighbours (reported as
+// "fused"), and the outputs equal the unfused reference path's.
+
+#include "core/runtime/op_fusion.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::bytesOf;
+using testing::compileBuilt;
+using testing::setValues;
+using testing::tensorValues;
+
+struct FusionModel {
+    ModelBuilder builder;
+    int input = 0, output = 0;
+};
+
+// x [1,3,3,1] -PAD 1 all round-> [1,5,5,1] -CONV 3x3 VALID -> [1,3,3,1]
+// -RELU-> -ADD x-> -RELU6-> y. Weights 0.01 * (1..9), bias -1.
+void build(FusionModel& m) {
+    ModelBuilder& b = m.builder;
+    b.addSubgraph();
+    m.input = b.addTensor({"x", DataType::Float32, {1, 3, 3, 1}});
+    int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, bytesOf<int32_t>({0, 0, 1, 1, 1, 1, 0, 0}));
+    int padded = b.addTensor({"padded", DataType::Float32, {1, 5, 5, 1}});
+    std::vector<float> weights;
+    for (int i = 1; i <= 9; ++i) weights.push_back(float(i) * 0.01f);
+    int filter = b.addFloatConstant("filter", {1, 3, 3, 1}, weights);
+    int bias = b.addFloatConstant("bias", {1}, {-1.0f});
+    int convolved = b.addTensor({"convolved", DataType::Float32, {1, 3, 3, 1}});
+    int rectified = b.addTensor({"rectified", DataType::Float32, {1, 3, 3, 1}});
+    int sum = b.addTensor({"sum", DataType::Float32, {1, 3, 3, 1}});
+    m.output = b.addTensor({"y", DataType::Float32, {1, 3, 3, 1}});
+    b.addOp({schema::BuiltinOperator_PAD, {}, {m.input, paddings}, {padded}});
+    b.addOp({schema::BuiltinOperator_CONV_2D, {}, {padded, filter, bias}, {convolved}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                     schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
+             }});
+    b.addOp({schema::BuiltinOperator_RELU, {}, {convolved}, {rectified}});
+    b.addOp({schema::BuiltinOperator_ADD, {}, {rectified, m.input}, {sum}});
+    b.addOp({schema::BuiltinOperator_RELU6, {}, {sum}, {m.output}});
+    b.setInputs({m.input});
+    b.setOutputs({m.output});
+}
+
+TEST(OpFusion, PadAndActivationsFoldIntoTheirNeighbours) {
+    FusionModel m;
+    build(m);
+    std::vector<float> x{1, 2, 3, 4, 5, 6, 7, 8, 9};
+    auto reference = compileBuilt(m.builder, {"reference"});
+    ASSERT_TRUE(reference) << reference.errorMessage();
+    ASSERT_TRUE(setValues<float>(**reference, m.input, x));
+    ASSERT_TRUE((*reference)->run(0));
+    std::vector<float> want = tensorValues<float>(**reference, m.output);
+    EXPECT_EQ((*reference)->acceleratorOf(0, 0), "reference");  // nothing fused without a kernel that takes it
+
+    auto fused = compileBuilt(m.builder, {"cpu", "reference"});
+    ASSERT_TRUE(fused) << fused.errorMessage();
+    ASSERT_TRUE(setValues<float>(**fused, m.input, x));
+    ASSERT_TRUE((*fused)->run(0));
+    std::vector<float> got = tensorValues<float>(**fused, m.output);
+    std::cout << "  ops:";
+    for (int o = 0; o < 5; ++o) std::cout << " " << (*fused)->acceleratorOf(0, o);
+    std::cout << "\n  y:";
+    for (float value : got) std::cout << " " << value;
+    std::cout << "\n";
+    EXPECT_EQ((*fused)->acceleratorOf(0, 0), "fused");  // PAD
+    EXPECT_EQ((*fused)->acceleratorOf(0, 1), "cpu");    // CONV_2D
+    EXPECT_EQ((*fused)->acceleratorOf(0, 2), "fused");  // RELU
+    EXPECT_EQ((*fused)->acceleratorOf(0, 3), "cpu");    // ADD
+    EXPECT_EQ((*fused)->acceleratorOf(0, 4), "fused");  // RELU6
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f) << "element " << i;
+    // Top-left sees the padding: 0.01 * (5*1 + 6*2 + 8*4 + 9*5) - 1 = -0.06, RELU 0, + 1 = 1.
+    // Top-middle: 0.01 * (4*1 + 5*2 + 6*3 + 7*4 + 8*5 + 9*6) - 1 = 0.54, + 2 = 2.54.
+    // Centre: 0.01 * 285 - 1 = 1.85, + 5 = 6.85, RELU6 gives 6.
+    EXPECT_NEAR(got[0], 1.0f, 1e-5f);
+    EXPECT_NEAR(got[1], 2.54f, 1e-5f);
+    EXPECT_NEAR(got[4], 6.0f, 1e-5f);
+}
+
+TEST(OpFusion, ATensorReadTwiceIsNotFusedAway) {
+    FusionModel m;
+    build(m);
+    // Make the convolution's output a subgraph output too: the RELU must stay.
+    m.builder.setOutputs({m.output, 5});
+    auto fused = compileBuilt(m.builder, {"cpu", "reference"});
+    ASSERT_TRUE(fused) << fused.errorMessage();
+    EXPECT_EQ((*fused)->acceleratorOf(0, 2), "cpu");
+    EXPECT_EQ((*fused)->acceleratorOf(0, 0), "fused");
+}
+
+}  // namespace
+}  // namespace litestudio
