@@ -3,6 +3,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -43,6 +44,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
+    if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
     auto tensor = [&](size_t input) -> const Tensor& { return subgraph.tensors[static_cast<size_t>(op.inputs[input])]; };
     const Tensor& input = tensor(0);

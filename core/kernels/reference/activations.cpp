@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -18,13 +21,66 @@ Status prepareUnary(KernelContext& context) {
     return Status::ok();
 }
 
+// An 8-bit input has only 256 possible values: prepare runs the op once on
+// all of them and eval looks the answers up. Exact by construction, and
+// what makes int8 LOGISTIC, DEQUANTIZE or a uint8 CAST cheap.
+struct ByteTable {
+    size_t outputBytes = 0;
+    std::vector<uint8_t> values;  // 256 entries of outputBytes each
+};
+
+bool applyByteTable(KernelContext& context) {
+    if (!context.state) return false;
+    const auto& table = *static_cast<const ByteTable*>(context.state.get());
+    const uint8_t* x = context.input(0).as<const uint8_t>();
+    uint8_t* y = context.output(0).data;
+    int64_t count = context.output(0).elementCount();
+    if (table.outputBytes == 1) {
+        for (int64_t i = 0; i < count; ++i) y[i] = table.values[x[i]];
+    } else if (table.outputBytes == 4) {
+        const auto* entries = reinterpret_cast<const uint32_t*>(table.values.data());
+        auto* out = reinterpret_cast<uint32_t*>(y);
+        for (int64_t i = 0; i < count; ++i) out[i] = entries[x[i]];
+    } else {
+        for (int64_t i = 0; i < count; ++i)
+            std::memcpy(y + i * table.outputBytes, table.values.data() + x[i] * table.outputBytes, table.outputBytes);
+    }
+    return true;
+}
+
 template <typename Function>
 Status evalUnary(KernelContext& context, Function function) {
+    if (applyByteTable(context)) return Status::ok();
     if (context.input(0).type == DataType::Float32 && context.output(0).type == DataType::Float32) {
         const float* x = context.input(0).as<const float>();
         float* y = context.output(0).as<float>();
         int64_t count = context.output(0).elementCount();
         for (int64_t i = 0; i < count; ++i) y[i] = static_cast<float>(function(x[i]));
+        return Status::ok();
+    }
+    const RuntimeTensor& out = context.output(0);
+    if (context.input(0).type == DataType::Float32 && out.isQuantized() && out.type != DataType::Int16 &&
+        out.quantization->scheme == Quantization::Scheme::PerTensor) {
+        // float32 -> int8/uint8 (QUANTIZE, or an activation that ends quantized):
+        // the value view's arithmetic inlined, as XNNPACK quantizes.
+        const float* x = context.input(0).as<const float>();
+        const float inverse = 1.0f / out.scale();
+        const double zeroPoint = out.zeroPoint();
+        const double low = out.type == DataType::Int8 ? -128.0 : 0.0, high = out.type == DataType::Int8 ? 127.0 : 255.0;
+        int64_t count = out.elementCount();
+        for (int64_t i = 0; i < count; ++i) {
+            double value = std::nearbyint(static_cast<float>(function(x[i])) * inverse) + zeroPoint;
+            value = std::isnan(value) ? 0.0 : std::clamp(value, low, high);
+            if (out.type == DataType::Int8) out.as<int8_t>()[i] = static_cast<int8_t>(value);
+            else out.as<uint8_t>()[i] = static_cast<uint8_t>(value);
+        }
+        return Status::ok();
+    }
+    if (context.input(0).type == DataType::Float32) {  // QUANTIZE and the like: no value view on the way in
+        const float* x = context.input(0).as<const float>();
+        ValueWriter write(context.output(0));
+        int64_t count = context.output(0).elementCount();
+        for (int64_t i = 0; i < count; ++i) write(i, function(x[i]));
         return Status::ok();
     }
     ValueReader read(context.input(0));
@@ -80,9 +136,35 @@ Status evalMath(KernelContext& context) {
     });
 }
 
-// CAST between integer types keeps raw values; the value view must not
-// apply quantization parameters to them.
-Status prepareCast(KernelContext& context) { return prepareUnary(context); }
+// prepareUnary, plus the lookup table for large 8-bit inputs.
+template <schema::BuiltinOperator Code>
+Status prepareMath(KernelContext& context) {
+    LS_RETURN_IF_ERROR(prepareUnary(context));
+    context.state.reset();
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& output = context.output(0);
+    int outputBits = dataTypeBits(output.type);
+    if ((input.type != DataType::Int8 && input.type != DataType::UInt8) || input.elementCount() < 1024 ||
+        outputBits < 8 || outputBits % 8 != 0 || output.type == DataType::String)
+        return Status::ok();
+    auto table = std::make_shared<ByteTable>();
+    table->outputBytes = static_cast<size_t>(outputBits / 8);
+    table->values.resize(256 * table->outputBytes);
+    uint8_t everyByte[256];
+    for (int i = 0; i < 256; ++i) everyByte[i] = static_cast<uint8_t>(i);
+    RuntimeTensor allInputs = input, allOutputs = output;
+    allInputs.shape = allOutputs.shape = {256};
+    allInputs.data = everyByte;
+    allInputs.bytes = 256;
+    allOutputs.data = table->values.data();
+    allOutputs.bytes = table->values.size();
+    KernelContext small = context;
+    small.inputs = {&allInputs};
+    small.outputs = {&allOutputs};
+    LS_RETURN_IF_ERROR(evalMath<Code>(small));
+    context.state = table;
+    return Status::ok();
+}
 
 Status preparePrelu(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
@@ -107,7 +189,7 @@ Status evalPrelu(KernelContext& context) {
 
 template <schema::BuiltinOperator Code>
 void add(KernelTable& table) {
-    table[Code] = {prepareUnary, evalMath<Code>};
+    table[Code] = {prepareMath<Code>, evalMath<Code>};
 }
 
 }  // namespace
@@ -140,7 +222,7 @@ void addActivationKernels(KernelTable& table) {
     add<schema::BuiltinOperator_ZEROS_LIKE>(table);
     add<schema::BuiltinOperator_QUANTIZE>(table);
     add<schema::BuiltinOperator_DEQUANTIZE>(table);
-    table[schema::BuiltinOperator_CAST] = {prepareCast, evalMath<schema::BuiltinOperator_CAST>};
+    table[schema::BuiltinOperator_CAST] = {prepareMath<schema::BuiltinOperator_CAST>, evalMath<schema::BuiltinOperator_CAST>};
     table[schema::BuiltinOperator_PRELU] = {preparePrelu, evalPrelu};
 }
 

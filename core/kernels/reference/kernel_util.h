@@ -4,6 +4,7 @@
 // quantized values after dequantization, and for float32), compute, and
 // write back with the output's own type and quantization.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -125,6 +126,12 @@ public:
     Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,
                 schema::ActivationFunctionType activation);
     int32_t operator()(int32_t accumulator, int64_t channel) const;
+    // What operator() uses, for kernels that requantize in vector registers.
+    float multiplier(int64_t channel) const {
+        return multipliers_[std::min<size_t>(static_cast<size_t>(channel), multipliers_.size() - 1)];
+    }
+    float low() const { return low_; }
+    float high() const { return high_; }
 
 private:
     std::vector<float> multipliers_;

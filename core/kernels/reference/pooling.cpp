@@ -24,7 +24,51 @@ Status preparePool(KernelContext& context) {
     };
     context.output(0).shape = {input.dim(0), size(input.dim(1), options->filter_height(), options->stride_h()),
                                size(input.dim(2), options->filter_width(), options->stride_w()), input.dim(3)};
+    context.scratchBytes = static_cast<size_t>(std::max(input.dim(3), 0)) * sizeof(int64_t);
     return Status::ok();
+}
+
+// Quantized average with integer window sums, one channel row at a time:
+// sum (q - zp) * scale is exact in double, so dividing that by the count
+// gives the very value the general path computes, at a fraction of the cost.
+bool averageQuantized(KernelContext& context, int padTop, int padLeft) {
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || !input.isQuantized() ||
+        input.quantization->scheme != Quantization::Scheme::PerTensor)
+        return false;
+    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
+    const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
+    const int32_t zeroPoint = input.zeroPoint();
+    const double scale = input.scale();
+    int64_t* sums = reinterpret_cast<int64_t*>(context.scratch);
+    ValueWriter write(out);
+    int64_t index = 0;
+    for (int b = 0; b < input.dim(0); ++b)
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox) {
+                std::fill(sums, sums + channels, 0);
+                int count = 0;
+                for (int ky = 0; ky < options->filter_height(); ++ky) {
+                    int iy = oy * options->stride_h() - padTop + ky;
+                    if (iy < 0 || iy >= inH) continue;
+                    for (int kx = 0; kx < options->filter_width(); ++kx) {
+                        int ix = ox * options->stride_w() - padLeft + kx;
+                        if (ix < 0 || ix >= inW) continue;
+                        int64_t at = ((int64_t(b) * inH + iy) * inW + ix) * channels;
+                        if (input.type == DataType::UInt8)
+                            for (int c = 0; c < channels; ++c) sums[c] += input.as<uint8_t>()[at + c];
+                        else
+                            for (int c = 0; c < channels; ++c) sums[c] += input.as<int8_t>()[at + c];
+                        ++count;
+                    }
+                }
+                for (int c = 0; c < channels; ++c, ++index) {
+                    double mean = count == 0 ? 0.0 : double(sums[c] - int64_t(count) * zeroPoint) * scale / count;
+                    write(index, applyActivation(mean, options->fused_activation_function()));
+                }
+            }
+    return true;
 }
 
 template <schema::BuiltinOperator Code>
@@ -40,6 +84,7 @@ Status evalPool(KernelContext& context) {
     const int sH = options->stride_h(), sW = options->stride_w();
     const int padTop = std::max(0, ((outH - 1) * sH + fH - inH) / 2);
     const int padLeft = std::max(0, ((outW - 1) * sW + fW - inW) / 2);
+    if (Code == schema::BuiltinOperator_AVERAGE_POOL_2D && averageQuantized(context, padTop, padLeft)) return Status::ok();
     int64_t index = 0;
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy)
