@@ -14,8 +14,16 @@ list(FILTER shared_sets EXCLUDE REGEX "\\.(tflite|bin|litertlm|task)$")
 if(NOT shared_sets)
   set(shared_sets ${SHARED_MODELS})
 endif()
+# RUNS: a fixed seed and number of inputs instead of a time budget, so the
+# same commit fuzzes the same inputs on every machine and CI cannot turn red
+# by luck; longer exploratory runs are done by hand (see README).
+if(RUNS)
+  set(budget -seed=1 -runs=${RUNS})
+else()
+  set(budget -max_total_time=${SECONDS})
+endif()
 execute_process(
-  COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=4096 -max_len=${MAX_LEN}
+  COMMAND ${FUZZER} ${budget} -timeout=10 -rss_limit_mb=4096 -max_len=${MAX_LEN}
           -print_final_stats=1 -artifact_prefix=${SCRATCH}/ ${SCRATCH} ${CORPUS} ${shared_sets}
   RESULT_VARIABLE result)
 if(NOT result EQUAL 0)

@@ -135,6 +135,11 @@ Status prepareConcat(KernelContext& context) {
     shape[static_cast<size_t>(axis)] = 0;
     for (RuntimeTensor* input : context.inputs) {
         if (!input || input->rank() != static_cast<int>(shape.size())) return context.error("inputs differ in rank");
+        for (int d = 0; d < input->rank(); ++d)
+            if (d != axis && input->dim(d) != context.input(0).dim(d))
+                return context.error("input '" + input->name + "' is " + shapeText(input->shape) + ", input 0 is " +
+                                     shapeText(context.input(0).shape) + " (only dimension " + std::to_string(axis) +
+                                     " may differ)");
         shape[static_cast<size_t>(axis)] += input->dim(axis);
     }
     context.output(0).shape = shape;
@@ -413,6 +418,14 @@ Status prepareSplit(KernelContext& context) {
         sizes.assign(static_cast<size_t>(parts), input.dim(axis) / parts);
     }
     if (sizes.size() != context.outputs.size()) return context.error("split sizes do not match the outputs");
+    int64_t total = 0;
+    for (int64_t size : sizes) {
+        if (size < 0) return context.error("split size " + std::to_string(size) + " is negative");
+        total += size;
+    }
+    if (total != input.dim(axis))
+        return context.error("split sizes add up to " + std::to_string(total) + ", dimension " + std::to_string(axis) +
+                             " has " + std::to_string(input.dim(axis)));
     for (size_t i = 0; i < sizes.size(); ++i) {
         std::vector<int32_t> shape = input.shape;
         shape[static_cast<size_t>(axis)] = static_cast<int32_t>(sizes[i]);
@@ -425,6 +438,18 @@ Status evalSplit(KernelContext& context) {
     bool isV = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPLIT_V;
     const RuntimeTensor& input = context.input(isV ? 0 : 1);
     int axis = splitAxis(context.input(isV ? 2 : 0), input);
+    // The axis may be a value computed in this run: check the planned
+    // outputs still tile the input along it.
+    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
+    int64_t covered = 0;
+    for (RuntimeTensor* output : context.outputs) {
+        bool fits = output->rank() == input.rank();
+        for (int d = 0; fits && d < input.rank(); ++d) fits = d == axis || output->dim(d) == input.dim(d);
+        if (!fits) return context.error("output '" + output->name + "' " + shapeText(output->shape) + " is not a slice of " +
+                                        shapeText(input.shape) + " along axis " + std::to_string(axis));
+        covered += output->dim(axis);
+    }
+    if (covered != input.dim(axis)) return context.error("outputs do not add up to the input along the split axis");
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < axis; ++d) outer *= input.dim(d);
     for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);
@@ -444,6 +469,14 @@ Status preparePack(KernelContext& context) {
     const RuntimeTensor& first = context.input(0);
     int axis = options ? options->axis() : 0;
     axis = axis < 0 ? axis + first.rank() + 1 : axis;
+    if (axis < 0 || axis > first.rank()) return context.error("pack axis " + std::to_string(axis) + " out of range");
+    for (size_t k = 0; k < context.inputs.size(); ++k) {
+        if (!context.hasInput(k)) return context.error("input " + std::to_string(k) + " is missing");
+        if (context.input(k).shape != first.shape || context.input(k).type != first.type)
+            return context.error("input " + std::to_string(k) + " '" + context.input(k).name + "' is " +
+                                 shapeText(context.input(k).shape) + ", input 0 is " + shapeText(first.shape) +
+                                 " (all must match)");
+    }
     std::vector<int32_t> shape = first.shape;
     shape.insert(shape.begin() + axis, static_cast<int32_t>(context.inputs.size()));
     context.output(0).shape = shape;
