@@ -41,7 +41,16 @@ Status prepareConv(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     if (input.rank() != 4 || filter.rank() != 4) return context.error("needs 4-D input and filter (NHWC)");
+    for (int d = 0; d < 4; ++d)
+        if (filter.dim(d) <= 0) return context.error("filter '" + filter.name + "' has an empty dimension " + shapeText(filter.shape));
+    if (input.dim(3) <= 0) return context.error("input '" + input.name + "' has no channels");
     int channelsOut = params->depthwise ? filter.dim(3) : filter.dim(0);
+    if (!params->depthwise && input.dim(3) % filter.dim(3) == 0 && channelsOut % (input.dim(3) / filter.dim(3)) != 0)
+        return context.error(std::to_string(channelsOut) + " output channels do not split into " +
+                             std::to_string(input.dim(3) / filter.dim(3)) + " groups");
+    if (context.hasInput(2) && context.input(2).elementCount() != channelsOut)
+        return context.error("bias '" + context.input(2).name + "' has " + std::to_string(context.input(2).elementCount()) +
+                             " values for " + std::to_string(channelsOut) + " output channels");
     if (!params->depthwise && input.dim(3) % filter.dim(3) != 0)
         return context.error("input has " + std::to_string(input.dim(3)) + " channels, filter expects " +
                              std::to_string(filter.dim(3)));
