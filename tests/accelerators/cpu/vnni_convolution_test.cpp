@@ -1,0 +1,106 @@
+// The AVX-512 VNNI int8/uint8 convolution against the reference kernel, bit
+// for bit, on shapes that exercise every edge: channels not a multiple of 16,
+// pixel counts not a multiple of 4, depths not a multiple of 4 (patch path),
+// strides, padding, fused activations, per-channel int8 weights and uint8
+// weights with a zero point. Skipped (with a message) on CPUs without VNNI.
+
+#include <random>
+
+#include "accelerators/cpu/vnni_pointwise_convolution.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+
+struct ConvCase {
+    DataType type;
+    int height, width, inChannels, outChannels, kernel, stride;
+    schema::Padding padding;
+    schema::ActivationFunctionType activation;
+};
+
+std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
+    std::vector<uint8_t> bytes(count);
+    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
+    return bytes;
+}
+
+void buildConv(ModelBuilder& b, const ConvCase& c, std::mt19937& random, int& input, int& output) {
+    b.addSubgraph();
+    bool int8 = c.type == DataType::Int8;
+    TensorSpec in{"x", c.type, {1, c.height, c.width, c.inChannels}};
+    in.scales = {0.05f};
+    in.zeroPoints = {int8 ? -3 : 120};
+    input = b.addTensor(in);
+    TensorSpec filter{"w", c.type, {c.outChannels, c.kernel, c.kernel, c.inChannels}};
+    filter.data = randomBytes(static_cast<size_t>(c.outChannels * c.kernel * c.kernel * c.inChannels), random);
+    if (int8) {
+        for (int n = 0; n < c.outChannels; ++n) filter.scales.push_back(0.002f + 0.0005f * float(n % 7));
+        filter.zeroPoints.assign(static_cast<size_t>(c.outChannels), 0);
+    } else {
+        filter.scales = {0.003f};
+        filter.zeroPoints = {131};
+    }
+    int w = b.addTensor(filter);
+    std::vector<int32_t> biasValues;
+    for (int n = 0; n < c.outChannels; ++n) biasValues.push_back(static_cast<int32_t>(random() % 4001) - 2000);
+    TensorSpec bias{"b", DataType::Int32, {c.outChannels}};
+    bias.data = testing::bytesOf(biasValues);
+    int biasTensor = b.addTensor(bias);
+    int outH = c.padding == schema::Padding_SAME ? (c.height + c.stride - 1) / c.stride : (c.height - c.kernel) / c.stride + 1;
+    int outW = c.padding == schema::Padding_SAME ? (c.width + c.stride - 1) / c.stride : (c.width - c.kernel) / c.stride + 1;
+    TensorSpec out{"y", c.type, {1, outH, outW, c.outChannels}};
+    out.scales = {0.07f};
+    out.zeroPoints = {int8 ? 5 : 100};
+    output = b.addTensor(out);
+    b.addOp({schema::BuiltinOperator_CONV_2D, {}, {input, w, biasTensor}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                     schema::CreateConv2DOptions(fbb, c.padding, c.stride, c.stride, c.activation).o};
+             }});
+    b.setInputs({input});
+    b.setOutputs({output});
+}
+
+TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
+    if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
+    const std::vector<ConvCase> cases = {
+        {DataType::UInt8, 7, 5, 16, 40, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},
+        {DataType::Int8, 5, 7, 32, 17, 1, 1, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::Int8, 9, 9, 12, 70, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_RELU},
+        {DataType::UInt8, 8, 6, 10, 33, 3, 1, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::Int8, 6, 6, 9, 16, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},  // depth 9: patch path
+    };
+    std::mt19937 random(7);
+    for (const ConvCase& c : cases) {
+        ModelBuilder builder;
+        int input = 0, output = 0;
+        buildConv(builder, c, random, input, output);
+        auto reference = compileBuilt(builder, {"reference"});
+        auto vnni = compileBuilt(builder, {"cpu", "reference"});
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(vnni) << vnni.errorMessage();
+        const Model& compiled = (*vnni)->model();
+        ASSERT_NE(cpu::vnniPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr)
+            << "the VNNI kernel does not take this case";
+        std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
+        ASSERT_TRUE((*reference)->setInput(0, input, x));
+        ASSERT_TRUE((*vnni)->setInput(0, input, x));
+        ASSERT_TRUE((*reference)->run(0));
+        ASSERT_TRUE((*vnni)->run(0));
+        const RuntimeTensor& want = (*reference)->tensor(0, output);
+        const RuntimeTensor& got = (*vnni)->tensor(0, output);
+        ASSERT_EQ(got.bytes, want.bytes);
+        int differing = 0;
+        for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
+        std::cout << "  " << dataTypeName(c.type) << " " << c.kernel << "x" << c.kernel << "/" << c.stride << " "
+                  << c.inChannels << "->" << c.outChannels << " on " << c.height << "x" << c.width << ": " << got.bytes
+                  << " outputs, " << differing << " differ (accelerator " << (*vnni)->acceleratorOf(0, 0) << ")\n";
+        EXPECT_EQ(differing, 0);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
