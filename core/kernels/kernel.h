@@ -86,9 +86,20 @@ struct KernelContext {
     bool knows(const RuntimeTensor& tensor) const { return tensor.isConstant || valuesKnown; }
 
     Status error(const std::string& what) const { return Status::error(opLabel + ": " + what); }
-    RuntimeTensor& input(size_t index) const { return *inputs[index]; }
-    RuntimeTensor& output(size_t index) const { return *outputs[index]; }
+    // An operand the model does not give (a hostile file's op with too few
+    // inputs) reads as an empty tensor and marks the context, so the
+    // runtime refuses the op after its prepare instead of crashing in it.
+    RuntimeTensor& input(size_t index) const {
+        return index < inputs.size() && inputs[index] ? *inputs[index] : absent(index, "input");
+    }
+    RuntimeTensor& output(size_t index) const {
+        return index < outputs.size() && outputs[index] ? *outputs[index] : absent(index, "output");
+    }
+    mutable std::string missingOperand;   // "input 1" when one was asked for and absent
     bool hasInput(size_t index) const { return index < inputs.size() && inputs[index] != nullptr; }
+
+private:
+    RuntimeTensor& absent(size_t index, const char* kind) const;
 };
 
 using KernelFunction = Status (*)(KernelContext&);

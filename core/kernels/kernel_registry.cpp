@@ -18,6 +18,16 @@ size_t denseByteSize(DataType type, const std::vector<int32_t>& shape) {
     return static_cast<size_t>((totalBits + 7) / 8);
 }
 
+RuntimeTensor& KernelContext::absent(size_t index, const char* kind) const {
+    if (missingOperand.empty()) missingOperand = std::string(kind) + " " + std::to_string(index);
+    // Fresh each time: a kernel may have written to the last one.
+    thread_local RuntimeTensor empty;
+    empty = RuntimeTensor{};
+    empty.name = "(absent)";
+    empty.shape = {0};
+    return empty;
+}
+
 const KernelDef* findReferenceKernel(int32_t builtinCode) {
     static const std::map<int32_t, KernelDef> kernels = reference::allKernels();
     auto found = kernels.find(builtinCode);

@@ -296,7 +296,10 @@ Status CompiledModel::prepareSubgraph(int index) {
             runtime.runTimeShapesFrom = o;
             break;
         }
-        LS_RETURN_IF_ERROR(runtime.kernels[o]->prepare(step));
+        step.missingOperand.clear();
+        Status prepared = runtime.kernels[o]->prepare(step);
+        if (!step.missingOperand.empty()) return step.error("the model gives it no " + step.missingOperand);
+        LS_RETURN_IF_ERROR(prepared);
         if (step.op->folded || step.op->fused) continue;
         bool outputsOpen = false;
         for (RuntimeTensor* output : step.outputs) {
@@ -482,7 +485,10 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
             runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];
     step.scratchBytes = 0;
     step.valuesKnown = true;
-    LS_RETURN_IF_ERROR(runtime.kernels[stepIndex]->prepare(step));
+    step.missingOperand.clear();
+    Status prepared = runtime.kernels[stepIndex]->prepare(step);
+    if (!step.missingOperand.empty()) return step.error("the model gives it no " + step.missingOperand);
+    LS_RETURN_IF_ERROR(prepared);
     for (int output : op.outputs) {
         if (graph.tensors[static_cast<size_t>(output)].isVariable) continue;
         RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(output)];
