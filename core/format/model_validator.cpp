@@ -1,5 +1,6 @@
 #include "core/format/model_validator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -210,10 +211,21 @@ Status checkSignatures(const Model& model) {
             return Status::error(where + " runs subgraph " + std::to_string(signature.subgraph) +
                                  ", but the model has " + std::to_string(model.subgraphs.size()) + " subgraphs");
         const Subgraph& subgraph = model.subgraphs[static_cast<size_t>(signature.subgraph)];
-        for (const SignatureTensor& input : signature.inputs)
+        auto among = [](const std::vector<int>& list, int tensor) {
+            return std::find(list.begin(), list.end(), tensor) != list.end();
+        };
+        for (const SignatureTensor& input : signature.inputs) {
             LS_RETURN_IF_ERROR(checkTensorIndex(subgraph, input.tensor, false, where + " input '" + input.name + "'"));
-        for (const SignatureTensor& output : signature.outputs)
+            if (!among(subgraph.inputs, input.tensor))
+                return Status::error(where + " input '" + input.name + "' names " + tensorLabel(subgraph, input.tensor) +
+                                     ", which is not an input of subgraph " + std::to_string(signature.subgraph));
+        }
+        for (const SignatureTensor& output : signature.outputs) {
             LS_RETURN_IF_ERROR(checkTensorIndex(subgraph, output.tensor, false, where + " output '" + output.name + "'"));
+            if (!among(subgraph.outputs, output.tensor))
+                return Status::error(where + " output '" + output.name + "' names " + tensorLabel(subgraph, output.tensor) +
+                                     ", which is not an output of subgraph " + std::to_string(signature.subgraph));
+        }
     }
     return Status::ok();
 }

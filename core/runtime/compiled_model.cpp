@@ -350,7 +350,8 @@ Status CompiledModel::prepareSubgraph(int index) {
             tensor.bytes = storage.size();
             continue;
         }
-        if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable) continue;
+        // Inputs keep arena storage even if an op later overwrites them at run time.
+        if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable && !isSubgraphInput[t]) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
         if (subgraph.tensors[t].isVariable) {
             LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "variable '" + tensor.name + "' " + shapeText(tensor.shape)));
