@@ -102,6 +102,16 @@ Status rejectStringOperands(const KernelContext& step, const KernelDef& kernel) 
     return Status::ok();
 }
 
+// An op whose outputs all have no elements has nothing to compute; its
+// loops over the other dimensions could still run for billions of empty
+// iterations on a hostile shape such as [134217729,2048,0,3].
+bool writesNothing(const KernelContext& step) {
+    if (step.outputs.empty() || !step.op->calledSubgraphs.empty()) return false;
+    for (const RuntimeTensor* output : step.outputs)
+        if (output->elementCount() != 0) return false;
+    return true;
+}
+
 bool hasOpenDimension(const std::vector<int32_t>& shape) {
     return std::any_of(shape.begin(), shape.end(), [](int32_t dim) { return dim < 0; });
 }
@@ -466,7 +476,7 @@ Status CompiledModel::runSubgraph(int subgraph) {
         if (cancelled_) return Status::error("cancelled");
         auto start = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
-        if (status) status = runtime.kernels[o]->eval(runtime.steps[o]);
+        if (status && !writesNothing(runtime.steps[o])) status = runtime.kernels[o]->eval(runtime.steps[o]);
         if (profiler_)
             profiler_->opFinished(subgraph, static_cast<int>(o),
                                   std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
