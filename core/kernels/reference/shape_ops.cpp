@@ -174,6 +174,8 @@ Status preparePad(KernelContext& context) {
     if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();
     std::vector<int64_t> pads = readIntegers(context.input(1));
     if (pads.size() != input.shape.size() * 2) return context.error("paddings do not match the input's rank");
+    for (int64_t pad : pads)
+        if (pad < 0 || pad > (1 << 24)) return context.error("padding " + std::to_string(pad) + " is negative or absurd");
     std::vector<int32_t> shape = input.shape;
     for (size_t d = 0; d < shape.size(); ++d) shape[d] += static_cast<int32_t>(pads[2 * d] + pads[2 * d + 1]);
     context.output(0).shape = shape;
@@ -184,6 +186,13 @@ Status evalPad(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
     std::vector<int64_t> pads = readIntegers(context.input(1));
+    // The paddings may be values computed in this run: check them against
+    // the planned output before indexing with them.
+    bool consistent = pads.size() == input.shape.size() * 2 && out.rank() == input.rank();
+    for (int d = 0; consistent && d < input.rank(); ++d)
+        consistent = pads[2 * size_t(d)] >= 0 && pads[2 * size_t(d) + 1] >= 0 &&
+                     out.dim(d) == input.dim(d) + pads[2 * size_t(d)] + pads[2 * size_t(d) + 1];
+    if (!consistent) return context.error("paddings do not turn " + shapeText(input.shape) + " into the planned " + shapeText(out.shape));
     const auto* mirror = context.op->options->builtin_options_as_MirrorPadOptions();
     bool isMirror = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_MIRROR_PAD;
     int mirrorOffset = isMirror && mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC ? 0 : 1;
