@@ -41,7 +41,48 @@ Status prepareReduce(KernelContext& context) {
         else if (keepDims(context)) shape.push_back(1);
     }
     context.output(0).shape = shape;
+    // Room for one row of double sums: the fast path of evalReduce.
+    int64_t inner = 1;
+    for (int d = context.input(0).rank() - 1; d >= 0 && !(*reduced)[static_cast<size_t>(d)]; --d) inner *= context.input(0).dim(d);
+    context.scratchBytes = static_cast<size_t>(inner) * sizeof(double);
     return Status::ok();
+}
+
+// float32 SUM/MEAN over one contiguous run of axes (global average pooling,
+// [N,H,W,C] over H and W): rows are added into per-element double sums in
+// the order the general path adds them, so the results are identical.
+template <schema::BuiltinOperator Code>
+bool reduceContiguousFloat(KernelContext& context, const std::vector<bool>& reduced) {
+    if (Code != schema::BuiltinOperator_SUM && Code != schema::BuiltinOperator_MEAN) return false;
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    if (input.type != DataType::Float32 || out.type != DataType::Float32) return false;
+    int rank = input.rank(), first = -1, last = -1;
+    for (int d = 0; d < rank; ++d)
+        if (reduced[static_cast<size_t>(d)]) {
+            if (first < 0) first = d;
+            else if (last != d - 1) return false;  // not one contiguous run
+            last = d;
+        }
+    if (first < 0) return false;
+    int64_t outer = 1, span = 1, inner = 1;
+    for (int d = 0; d < first; ++d) outer *= input.dim(d);
+    for (int d = first; d <= last; ++d) span *= input.dim(d);
+    for (int d = last + 1; d < rank; ++d) inner *= input.dim(d);
+    if (outer * inner != out.elementCount() || context.scratchBytes < static_cast<size_t>(inner) * sizeof(double)) return false;
+    double* sums = reinterpret_cast<double*>(context.scratch);
+    const float* x = input.as<const float>();
+    float* y = out.as<float>();
+    for (int64_t o = 0; o < outer; ++o) {
+        std::fill(sums, sums + inner, 0.0);
+        for (int64_t r = 0; r < span; ++r) {
+            const float* row = x + (o * span + r) * inner;
+            for (int64_t i = 0; i < inner; ++i) sums[i] += row[i];
+        }
+        for (int64_t i = 0; i < inner; ++i)
+            y[o * inner + i] = static_cast<float>(Code == schema::BuiltinOperator_MEAN && span ? sums[i] / static_cast<double>(span) : sums[i]);
+    }
+    return true;
 }
 
 template <schema::BuiltinOperator Code>
@@ -50,6 +91,8 @@ Status evalReduce(KernelContext& context) {
     RuntimeTensor& out = context.output(0);
     auto reduced = reducedAxes(context);
     if (!reduced) return reduced.status();
+    if (input.rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
+    if (reduceContiguousFloat<Code>(context, *reduced)) return Status::ok();
     ValueReader read(input);
     ValueWriter write(out);
     // The output index of an input element: its coordinates on kept axes.
