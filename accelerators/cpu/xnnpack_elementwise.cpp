@@ -3,9 +3,12 @@
 // PRELU with per-channel slopes, HARD_SWISH, and RELU/RELU6/RELU_N1_TO_1 as
 // clamps.
 
+#include <immintrin.h>
 #include <xnnpack.h>
 
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -138,9 +141,57 @@ Status evalMaxPool(KernelContext& context) {
 }
 
 // ---- PRELU (slopes per channel) and HARD_SWISH: rows of `channels` ----
+// y = prelu(a + b) with one slope per channel: max(s, 0) + min(s, 0) * slope.
+// (GCC 12 warns inside its own AVX-512 headers here, bug 105593.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+__attribute__((target("avx512f"))) void addPreluAvx512(const float* a, const float* b, const float* slope, float* y,
+                                                      int64_t count, int64_t channels) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int64_t row = 0; row < count; row += channels)
+        for (int64_t c = 0; c < channels; c += 16) {
+            __mmask16 mask = static_cast<__mmask16>(c + 16 <= channels ? 0xffff : (1u << (channels - c)) - 1u);
+            __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, a + row + c), _mm512_maskz_loadu_ps(mask, b + row + c));
+            __m512 value = _mm512_fmadd_ps(_mm512_min_ps(sum, zero), _mm512_maskz_loadu_ps(mask, slope + c), _mm512_max_ps(sum, zero));
+            _mm512_mask_storeu_ps(y + row + c, mask, value);
+        }
+}
+#pragma GCC diagnostic pop
+
+void addPrelu(const float* a, const float* b, const float* slope, float* y, int64_t count, int64_t channels) {
+    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    if (avx512) return addPreluAvx512(a, b, slope, y, count, channels);
+    for (int64_t row = 0; row < count; row += channels)
+        for (int64_t c = 0; c < channels; ++c) {
+            float sum = a[row + c] + b[row + c];
+            y[row + c] = std::max(sum, 0.0f) + std::min(sum, 0.0f) * slope[c];
+        }
+}
+
+// Slopes for the fused ADD + PRELU loop, which XNNPACK has no operator for.
+struct PreluSlopes {
+    std::vector<float> slopes;
+};
+
 Status preparePrelu(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_PRELU)->prepare(context));
+    RuntimeTensor* addend = context.op->fusedAddend && context.inputs.size() == 3 ? context.inputs[2] : nullptr;
+    if (addend) context.inputs.pop_back();  // the reference prepare knows PRELU's own two inputs
+    Status prepared = findReferenceKernel(schema::BuiltinOperator_PRELU)->prepare(context);
+    if (addend) context.inputs.push_back(addend);
+    LS_RETURN_IF_ERROR(prepared);
     const RuntimeTensor& input = context.input(0);
+    if (context.op->fusedAddend) {
+        if (!addend || addend->shape != input.shape || context.output(0).shape != input.shape)
+            return context.error("the folded ADD's operands differ in shape");
+        size_t channels = input.rank() ? static_cast<size_t>(input.dim(input.rank() - 1)) : 1;
+        if (static_cast<size_t>(context.input(1).elementCount()) != channels) return context.error("needs one slope per channel");
+        auto state = std::make_shared<PreluSlopes>();
+        state->slopes.resize(channels);
+        reference::toFloats(context.input(1), state->slopes.data());
+        context.state = state;
+        return Status::ok();
+    }
     const RuntimeTensor& slope = context.input(1);
     size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
     if (static_cast<size_t>(slope.elementCount()) != channels || context.output(0).shape != input.shape)
@@ -155,6 +206,15 @@ Status preparePrelu(KernelContext& context) {
 
 Status evalPrelu(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
+    if (context.op->fusedAddend) {
+        const auto& slopes = static_cast<const PreluSlopes*>(context.state.get())->slopes;
+        const float* a = input.as<const float>();
+        const float* b = context.input(2).as<const float>();
+        float* y = context.output(0).as<float>();
+        const int64_t channels = static_cast<int64_t>(slopes.size()), count = input.elementCount();
+        addPrelu(a, b, slopes.data(), y, count, channels);
+        return Status::ok();
+    }
     size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
     LS_RETURN_IF_ERROR(check(context, "prelu setup",
                              xnn_setup_prelu_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()) / channels,
@@ -204,7 +264,8 @@ Status evalClamp(KernelContext& context) {
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
     static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
-        maxPool{prepareMaxPool, evalMaxPool}, prelu{preparePrelu, evalPrelu}, hardSwish{prepareHardSwish, evalHardSwish};
+        maxPool{prepareMaxPool, evalMaxPool}, hardSwish{prepareHardSwish, evalHardSwish};
+    static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
     };

@@ -70,6 +70,7 @@ struct Op {
     bool fused = false;                 // a neighbour does this op's work
     int fusedActivation = -1;           // ActivationFunctionType to apply after this op, or -1
     std::array<int32_t, 4> fusedPadding{};  // zeros around input 0: top, bottom, left, right
+    bool fusedAddend = false;           // input 2 is added to input 0 first (a folded ADD)
 };
 
 struct Subgraph {

@@ -114,6 +114,8 @@ struct KernelDef {
     // so the runtime may fold a PAD before it or a RELU after it.
     bool fusesInputPadding = false;
     bool fusesActivation = false;
+    // Whether it honours Op::fusedAddend, so an ADD before it may fold in.
+    bool fusesAddend = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

@@ -121,6 +121,29 @@ int fuseIntoConvolutions(const Model& model, Subgraph& subgraph, const std::vect
             }
             continue;
         }
+        // ADD -> PRELU of the same shape: the PRELU adds first, in one pass
+        // over memory instead of two.
+        if (builtin == schema::BuiltinOperator_PRELU && kernels[o]->fusesAddend && op.inputs.size() == 2 && op.inputs[0] >= 0) {
+            int sum = op.inputs[0];
+            int a = producer[static_cast<size_t>(sum)];
+            if (a < 0 || readers[static_cast<size_t>(sum)] != 1) continue;
+            Op& add = subgraph.ops[static_cast<size_t>(a)];
+            if (model.opCode(add).builtin != schema::BuiltinOperator_ADD || add.fused || add.folded || add.inputs.size() != 2 ||
+                add.inputs[0] < 0 || add.inputs[1] < 0 || add.fusedActivation >= 0 ||
+                ownActivation(model, add) != schema::ActivationFunctionType_NONE)
+                continue;
+            const Tensor& out = subgraph.tensors[static_cast<size_t>(sum)];
+            const Tensor& left = subgraph.tensors[static_cast<size_t>(add.inputs[0])];
+            const Tensor& right = subgraph.tensors[static_cast<size_t>(add.inputs[1])];
+            if (out.type != DataType::Float32 || left.type != DataType::Float32 || right.type != DataType::Float32 ||
+                left.shape != out.shape || right.shape != out.shape || out.hasDynamicShape())
+                continue;
+            op.inputs = {add.inputs[0], op.inputs[1], add.inputs[1]};
+            op.fusedAddend = true;
+            fold(add);
+            ++fused;
+            continue;
+        }
         // convolution or ADD/SUB/MUL/DIV -> RELU/RELU6/RELU_N1_TO_1: the producer clamps.
         int activation = builtin == schema::BuiltinOperator_RELU           ? schema::ActivationFunctionType_RELU
                          : builtin == schema::BuiltinOperator_RELU6        ? schema::ActivationFunctionType_RELU6

@@ -3,7 +3,8 @@
 // subgraph optimizer does inside LiteRT: a zero PAD of the height and width
 // before a convolution becomes the convolution's own padding, and a RELU,
 // RELU6 or RELU_N1_TO_1 after a convolution or an ADD/SUB/MUL/DIV becomes its
-// output clamp. Only where that op's kernel says it can take the work, the
+// output clamp, and a float ADD before a PRELU of the same shape is added
+// inside the PRELU's one pass. Only where that op's kernel says it can take the work, the
 // intermediate tensor
 // has no other reader, and quantization parameters pass through unchanged.
 
