@@ -160,6 +160,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     // The graph IR is small next to the weights (which stay in the mapping),
     // so each compiled model rewrites its own copy.
     auto own = std::make_shared<Model>(*model);
+    alignConstants(*own, compiled->foldedData_);
     foldConstantWeights(*own, compiled->foldedData_);
     model = own;
     Model& rewritable = *own;

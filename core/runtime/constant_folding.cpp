@@ -73,4 +73,13 @@ void foldConstantWeights(Model& model, std::vector<std::vector<uint8_t>>& folded
     }
 }
 
+void alignConstants(Model& model, std::vector<std::vector<uint8_t>>& storage) {
+    for (Subgraph& subgraph : model.subgraphs)
+        for (Tensor& tensor : subgraph.tensors) {
+            if (tensor.data.empty() || reinterpret_cast<uintptr_t>(tensor.data.data()) % 16 == 0) continue;
+            storage.emplace_back(tensor.data.begin(), tensor.data.end());  // operator new aligns to 16
+            tensor.data = storage.back();
+        }
+}
+
 }  // namespace litestudio

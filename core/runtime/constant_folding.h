@@ -12,4 +12,9 @@ namespace litestudio {
 
 void foldConstantWeights(Model& model, std::vector<std::vector<uint8_t>>& foldedData);
 
+// Copies constants whose bytes are not 16-byte aligned in the file (a
+// hostile or careless writer) into `storage`, so that kernels may read them
+// as the element type they are.
+void alignConstants(Model& model, std::vector<std::vector<uint8_t>>& storage);
+
 }  // namespace litestudio
