@@ -199,9 +199,26 @@ double applyActivation(double value, schema::ActivationFunctionType activation) 
 }
 
 std::vector<int64_t> readIntegers(const RuntimeTensor& tensor) {
-    std::vector<int64_t> values(static_cast<size_t>(tensor.elementCount()));
-    for (size_t i = 0; i < values.size(); ++i)
-        values[i] = tensor.type == DataType::Int64 ? tensor.as<int64_t>()[i] : tensor.as<int32_t>()[i];
+    // Shape and index operands are int32 or int64; a hostile file may give
+    // any type, which is read at its own width (floats truncated), never past
+    // the tensor's bytes.
+    size_t count = static_cast<size_t>(std::max<int64_t>(tensor.elementCount(), 0));
+    int bits = dataTypeBits(tensor.type);
+    if (bits < 8 || tensor.data == nullptr || count * static_cast<size_t>(bits / 8) > tensor.bytes) return {};
+    std::vector<int64_t> values(count);
+    for (size_t i = 0; i < count; ++i) {
+        switch (tensor.type) {
+        case DataType::Int64: values[i] = tensor.as<int64_t>()[i]; break;
+        case DataType::Int32: values[i] = tensor.as<int32_t>()[i]; break;
+        case DataType::Int16: values[i] = tensor.as<int16_t>()[i]; break;
+        case DataType::Int8: values[i] = tensor.as<int8_t>()[i]; break;
+        case DataType::UInt8: case DataType::Bool: values[i] = tensor.as<uint8_t>()[i]; break;
+        default: {
+            double value = ValueReader(tensor)(static_cast<int64_t>(i));
+            values[i] = std::isfinite(value) && std::abs(value) < 9e18 ? static_cast<int64_t>(value) : 0;
+        }
+        }
+    }
     return values;
 }
 
