@@ -65,6 +65,8 @@ public:
     virtual int32_t variableId(const std::string& container, const std::string& sharedName) = 0;
     virtual Status assignVariable(int32_t id, const RuntimeTensor& value) = 0;
     virtual Status readVariable(int32_t id, RuntimeTensor& destination) const = 0;
+    // How many iterations a WHILE may run before it is stopped with an error.
+    virtual int64_t loopLimit() const = 0;
 };
 
 struct KernelContext {

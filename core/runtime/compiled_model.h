@@ -33,6 +33,9 @@ struct CompileOptions {
     // Accelerator names in priority order; each op goes to the first that runs it.
     std::vector<std::string> accelerators{"reference"};
     int threads = 1;
+    // A WHILE whose condition stays true this long is stopped with an error
+    // (a hostile model must not hang the app; cancel() stops sooner ones).
+    int64_t loopLimit = 1'000'000'000;
 };
 
 // What a caller runs: a signature, or subgraph 0 of a model without any.
@@ -98,6 +101,7 @@ private:
     int32_t variableId(const std::string& container, const std::string& sharedName) override;
     Status assignVariable(int32_t id, const RuntimeTensor& value) override;
     Status readVariable(int32_t id, RuntimeTensor& destination) const override;
+    int64_t loopLimit() const override { return options_.loopLimit; }
 
     std::shared_ptr<const Environment> environment_;
     std::map<const Accelerator*, std::shared_ptr<void>> acceleratorStates_;

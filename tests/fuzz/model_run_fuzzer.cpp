@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const Subgraph& subgraph : file->model->subgraphs)
         for (const Tensor& tensor : subgraph.tensors)
             if (tensor.elementCount() < 0 || tensor.elementCount() > (1 << 20)) return 0;
-    auto compiled = CompiledModel::create(file->model);
+    CompileOptions options;
+    options.loopLimit = 10000;  // endless WHILE loops end quickly here; the app stops them at 10^9 or on cancel
+    auto compiled = CompiledModel::create(file->model, options);
     if (!compiled) return 0;
     CompiledModel& model = **compiled;
     if (model.arenaBytes() > (64u << 20)) return 0;

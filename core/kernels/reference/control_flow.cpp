@@ -67,9 +67,12 @@ Status evalWhile(KernelContext& context) {
     verdict.data = context.scratch;
     verdict.bytes = 1;
     std::vector<RuntimeTensor*> verdictOutput{&verdict};
-    for (;;) {
+    const int64_t limit = context.runner->loopLimit();
+    for (int64_t iteration = 0;; ++iteration) {
         LS_RETURN_IF_ERROR(context.runner->invoke(condition, context.outputs, verdictOutput));
         if (!verdict.data[0]) break;
+        if (iteration >= limit)
+            return context.error("the loop ran " + std::to_string(limit) + " iterations without its condition turning false");
         LS_RETURN_IF_ERROR(context.runner->invoke(body, context.outputs, context.outputs));
     }
     return Status::ok();

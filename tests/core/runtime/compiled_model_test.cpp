@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "core/format/model_builder.h"
+#include "core/format/model_file.h"
+#include "core/kernels/string_tensor.h"
 #include "core/format/tflite_reader.h"
+#include "tests/support/test_paths.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio {
@@ -110,6 +113,34 @@ TEST(CompiledModel, CancelledRunSaysSo) {
     Status status = (*compiled)->run(0);
     EXPECT_EQ(status.message(), "built.tflite: cancelled");
     EXPECT_TRUE((*compiled)->run(0)) << "a cancel applies to one run only";
+}
+
+}  // namespace
+}  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+TEST(CompiledModelLoops, AWhileLoopPastTheLimitStopsWithAnError) {
+    // LiteRT's while_op_with_forwarding_input counts to its first input.
+    auto file = openModelFile(
+        (testing::sharedDir() / "models/litert-testdata/testdata_while_op_with_forwarding_input.bin").string());
+    ASSERT_TRUE(file) << file.errorMessage();
+    CompileOptions options;
+    options.loopLimit = 2;
+    auto model = CompiledModel::create(file->model, options);
+    ASSERT_TRUE(model) << model.errorMessage();
+    const Subgraph& main = file->model->subgraphs[0];
+    int32_t iterations = 5;
+    ASSERT_TRUE((*model)->setInput(0, main.inputs[0], {reinterpret_cast<const uint8_t*>(&iterations), 4}));
+    ASSERT_TRUE((*model)->setInput(0, main.inputs[1], makeStringBuffer({"x"})));
+    Status status = (*model)->run(0);
+    ASSERT_FALSE(status);
+    std::cout << "  " << status.message() << "\n";
+    EXPECT_NE(status.message().find("the loop ran 2 iterations without its condition turning false"), std::string::npos);
+    iterations = 2;
+    ASSERT_TRUE((*model)->setInput(0, main.inputs[0], {reinterpret_cast<const uint8_t*>(&iterations), 4}));
+    EXPECT_TRUE((*model)->run(0));
 }
 
 }  // namespace
