@@ -601,15 +601,19 @@ int blockSize(const KernelContext& context) {
 Status prepareSpaceDepth(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     int block = blockSize(context);
-    if (block <= 0 || input.rank() != 4) return context.error("needs a 4-D input and a positive block size");
+    if (block <= 0 || block > 4096 || input.rank() != 4) return context.error("needs a 4-D input and a block size in 1..4096");
     bool toDepth = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPACE_TO_DEPTH;
     std::vector<int32_t> shape = input.shape;
     if (toDepth) {
         if (shape[1] % block || shape[2] % block) return context.error("height and width must divide by the block size");
-        shape = {shape[0], shape[1] / block, shape[2] / block, shape[3] * block * block};
+        int64_t depth = int64_t(shape[3]) * block * block;
+        if (depth > INT32_MAX) return context.error("output depth " + std::to_string(depth) + " is too large");
+        shape = {shape[0], shape[1] / block, shape[2] / block, static_cast<int32_t>(depth)};
     } else {
         if (shape[3] % (block * block)) return context.error("depth must divide by block size squared");
-        shape = {shape[0], shape[1] * block, shape[2] * block, shape[3] / (block * block)};
+        int64_t height = int64_t(shape[1]) * block, width = int64_t(shape[2]) * block;
+        if (height > INT32_MAX || width > INT32_MAX) return context.error("output height or width is too large");
+        shape = {shape[0], static_cast<int32_t>(height), static_cast<int32_t>(width), shape[3] / (block * block)};
     }
     context.output(0).shape = shape;
     return Status::ok();
