@@ -225,17 +225,26 @@ Status evalPad(KernelContext& context) {
 }
 
 // ---- transpose ----
-Status prepareTranspose(KernelContext& context) {
+// The transposed shape, once the permutation is checked to be one.
+Expected<std::vector<int32_t>> transposedShape(const KernelContext& context, const std::vector<int64_t>& perm) {
     const RuntimeTensor& input = context.input(0);
-    if (!context.knows(context.input(1))) return Status::ok();
-    std::vector<int64_t> perm = readIntegers(context.input(1));
     if (perm.size() != input.shape.size()) return context.error("permutation does not match the input's rank");
     std::vector<int32_t> shape(perm.size());
+    std::vector<bool> used(perm.size(), false);
     for (size_t i = 0; i < perm.size(); ++i) {
-        if (perm[i] < 0 || perm[i] >= input.rank()) return context.error("permutation entry out of range");
+        if (perm[i] < 0 || perm[i] >= input.rank() || used[static_cast<size_t>(perm[i])])
+            return context.error("permutation entry " + std::to_string(perm[i]) + " is out of range or repeated");
+        used[static_cast<size_t>(perm[i])] = true;
         shape[i] = input.dim(static_cast<int>(perm[i]));
     }
-    context.output(0).shape = shape;
+    return shape;
+}
+
+Status prepareTranspose(KernelContext& context) {
+    if (!context.knows(context.input(1))) return Status::ok();
+    auto shape = transposedShape(context, readIntegers(context.input(1)));
+    if (!shape) return shape.status();
+    context.output(0).shape = *shape;
     return Status::ok();
 }
 
@@ -243,6 +252,10 @@ Status evalTranspose(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
     std::vector<int64_t> perm = readIntegers(context.input(1));
+    auto shape = transposedShape(context, perm);  // the permutation may be computed in this run
+    if (!shape) return shape.status();
+    if (*shape != out.shape)
+        return context.error("permutation gives " + shapeText(*shape) + ", the output was planned as " + shapeText(out.shape));
     std::vector<int64_t> inStrides = stridesOf(input.shape);
     ElementCopier copy(input, out);
     for (int64_t o = 0; o < out.elementCount(); ++o) {
