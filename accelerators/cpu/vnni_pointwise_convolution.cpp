@@ -15,6 +15,10 @@
 
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 
+// GCC 12 warns inside its own AVX-512 intrinsic headers (bug 105593).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 #include <pthreadpool.h>
 
@@ -176,17 +180,9 @@ void runTile(void* context, size_t tile) {
 }
 
 Status preparePointwise(KernelContext& context) {
-    // Shapes and checks from the reference kernel, on a view of the input
-    // that still has any PAD folded into this op.
-    RuntimeTensor padded = context.input(0);
+    RuntimeTensor padded;
+    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded));
     const auto& pads = context.op->fusedPadding;
-    if (padded.rank() == 4) padded.shape[1] += pads[0] + pads[1], padded.shape[2] += pads[2] + pads[3];
-    RuntimeTensor* original = context.inputs[0];
-    context.inputs[0] = &padded;
-    Status prepared = findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context);
-    context.inputs[0] = original;
-    LS_RETURN_IF_ERROR(prepared);
-    context.scratchBytes = 0;
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);

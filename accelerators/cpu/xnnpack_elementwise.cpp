@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "accelerators/cpu/xnnpack_kernels.h"
+#include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -20,17 +20,7 @@ namespace {
 
 constexpr int kMaxDimensions = 6;
 
-std::shared_ptr<void> own(xnn_operator_t op) {
-    return std::shared_ptr<void>(op, [](void* pointer) { xnn_delete_operator(static_cast<xnn_operator_t>(pointer)); });
-}
-xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
-pthreadpool_t poolOf(const KernelContext& context) { return static_cast<pthreadpool_t>(threadPoolOf(context)); }
 int32_t builtinOf(const KernelContext& context) { return context.model->opCode(*context.op).builtin; }
-
-Status check(const KernelContext& context, const char* what, xnn_status status) {
-    if (status == xnn_status_success) return Status::ok();
-    return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
-}
 
 // ---- binary ----
 Status prepareBinary(KernelContext& context) {
@@ -49,8 +39,8 @@ Status prepareBinary(KernelContext& context) {
     case schema::BuiltinOperator_MINIMUM: status = xnn_create_minimum_nd_f32(0, &op); break;
     default: break;
     }
-    LS_RETURN_IF_ERROR(check(context, "elementwise create", status));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "elementwise create", status));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
@@ -75,8 +65,8 @@ Status evalBinary(KernelContext& context) {
     case schema::BuiltinOperator_MINIMUM: status = xnn_setup_minimum_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
     default: break;
     }
-    LS_RETURN_IF_ERROR(check(context, "elementwise setup", status));
-    return check(context, "elementwise run", xnn_run_operator(op, pool));
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "elementwise setup", status));
+    return checkXnnpack(context, "elementwise run", xnn_run_operator(op, pool));
 }
 
 // ---- PAD with constant paddings ----
@@ -85,8 +75,8 @@ Status preparePad(KernelContext& context) {
     if (!context.input(1).isConstant) return context.error("needs constant paddings");
     float zero = context.hasInput(2) ? reference::ValueReader(context.input(2))(0) : 0.0f;
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "pad create", xnn_create_constant_pad_nd_x32(&zero, 0, &op)));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "pad create", xnn_create_constant_pad_nd_x32(&zero, 0, &op)));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
@@ -99,10 +89,10 @@ Status evalPad(KernelContext& context) {
         before[d] = static_cast<size_t>(pads[2 * static_cast<size_t>(d)]);
         after[d] = static_cast<size_t>(pads[2 * static_cast<size_t>(d) + 1]);
     }
-    LS_RETURN_IF_ERROR(check(context, "pad setup",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "pad setup",
                              xnn_setup_constant_pad_nd_x32(operatorOf(context), static_cast<size_t>(input.rank()), shape, before,
                                                            after, input.data, context.output(0).data, poolOf(context))));
-    return check(context, "pad run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "pad run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 // ---- MAX_POOL_2D ----
@@ -121,23 +111,23 @@ Status prepareMaxPool(KernelContext& context) {
     auto [low, high] = activationRange(options->fused_activation_function());
     size_t channels = static_cast<size_t>(input.dim(3));
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "max pooling create",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling create",
                              xnn_create_max_pooling2d_nhwc_f32(top, right, bottom, left, static_cast<uint32_t>(options->filter_height()),
                                                                static_cast<uint32_t>(options->filter_width()),
                                                                static_cast<uint32_t>(options->stride_h()),
                                                                static_cast<uint32_t>(options->stride_w()), 1, 1, channels,
                                                                channels, channels, low, high, 0, &op)));
-    context.state = own(op);
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
 Status evalMaxPool(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    LS_RETURN_IF_ERROR(check(context, "max pooling setup",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling setup",
                              xnn_setup_max_pooling2d_nhwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
                                                               static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
                                                               input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return check(context, "max pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "max pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 // ---- PRELU (slopes per channel) and HARD_SWISH: rows of `channels` ----
@@ -199,8 +189,8 @@ Status preparePrelu(KernelContext& context) {
     std::vector<float> slopes(channels);
     reference::toFloats(slope, slopes.data());
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "prelu create", xnn_create_prelu_nc_f32(channels, channels, channels, slopes.data(), 0, &op)));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "prelu create", xnn_create_prelu_nc_f32(channels, channels, channels, slopes.data(), 0, &op)));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
@@ -216,27 +206,32 @@ Status evalPrelu(KernelContext& context) {
         return Status::ok();
     }
     size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
-    LS_RETURN_IF_ERROR(check(context, "prelu setup",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "prelu setup",
                              xnn_setup_prelu_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()) / channels,
                                                     input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return check(context, "prelu run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "prelu run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 Status prepareHardSwish(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_HARD_SWISH)->prepare(context));
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
-Status evalHardSwish(KernelContext& context) {
+// Unary operators over all elements as one row of one channel.
+using UnarySetup = xnn_status (*)(xnn_operator_t, size_t, const float*, float*, pthreadpool_t);
+
+Status evalUnaryOperator(KernelContext& context, UnarySetup setup) {
     const RuntimeTensor& input = context.input(0);
-    LS_RETURN_IF_ERROR(check(context, "hardswish setup",
-                             xnn_setup_hardswish_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()),
-                                                        input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return check(context, "hardswish run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "setup",
+                                    setup(operatorOf(context), static_cast<size_t>(input.elementCount()), input.as<float>(),
+                                          context.output(0).as<float>(), poolOf(context))));
+    return checkXnnpack(context, "run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
+
+Status evalHardSwish(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_hardswish_nc_f32); }
 
 // ---- RELU, RELU6, RELU_N1_TO_1: a clamp ----
 Status prepareClamp(KernelContext& context) {
@@ -246,18 +241,12 @@ Status prepareClamp(KernelContext& context) {
                                                                            : schema::ActivationFunctionType_RELU_N1_TO_1;
     auto [low, high] = activationRange(activation);
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "clamp create", xnn_create_clamp_nc_f32(1, 1, 1, low, high, 0, &op)));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "clamp create", xnn_create_clamp_nc_f32(1, 1, 1, low, high, 0, &op)));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
-Status evalClamp(KernelContext& context) {
-    const RuntimeTensor& input = context.input(0);
-    LS_RETURN_IF_ERROR(check(context, "clamp setup",
-                             xnn_setup_clamp_nc_f32(operatorOf(context), static_cast<size_t>(input.elementCount()),
-                                                    input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return check(context, "clamp run", xnn_run_operator(operatorOf(context), poolOf(context)));
-}
+Status evalClamp(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_clamp_nc_f32); }
 
 }  // namespace
 

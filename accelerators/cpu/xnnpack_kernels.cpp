@@ -7,19 +7,13 @@
 #include <cmath>
 #include <limits>
 
-#include "accelerators/cpu/xnnpack_kernels.h"
+#include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
 
 namespace {
-
-std::shared_ptr<void> ownOperator(xnn_operator_t op) {
-    return std::shared_ptr<void>(op, [](void* pointer) { xnn_delete_operator(static_cast<xnn_operator_t>(pointer)); });
-}
-
-xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
 
 std::vector<float> floats(const RuntimeTensor& tensor) {
     std::vector<float> values(static_cast<size_t>(tensor.elementCount()));
@@ -36,9 +30,9 @@ struct ConvGeometry {
     schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE;
 };
 
-Expected<ConvGeometry> geometry(const KernelContext& context) {
+// `input` is input 0 as the convolution sees it: with any folded PAD.
+Expected<ConvGeometry> geometry(const KernelContext& context, const RuntimeTensor& input) {
     ConvGeometry g;
-    const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
     if (const auto* o = context.op->options->builtin_options_as_Conv2DOptions()) {
@@ -80,31 +74,14 @@ Expected<ConvGeometry> geometry(const KernelContext& context) {
     return g;
 }
 
-// Runs the reference prepare (output shape, checks) and the geometry as if
-// a PAD folded into this op were still there: input 0 is replaced for the
-// duration by a view with the padded height and width.
 Expected<ConvGeometry> prepareGeometry(KernelContext& context, const KernelDef& reference) {
-    RuntimeTensor padded = context.input(0);
-    const auto& pads = context.op->fusedPadding;
-    if (padded.rank() == 4) {
-        padded.shape[1] += pads[0] + pads[1];
-        padded.shape[2] += pads[2] + pads[3];
-    }
-    RuntimeTensor* original = context.inputs[0];
-    context.inputs[0] = &padded;
-    Status prepared = reference.prepare(context);
-    Expected<ConvGeometry> g = prepared ? geometry(context) : Expected<ConvGeometry>(prepared);
-    context.inputs[0] = original;
-    context.scratchBytes = 0;
-    return g;
+    RuntimeTensor padded;
+    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, reference, padded));
+    return geometry(context, padded);
 }
 
 schema::BuiltinOperator builtinOf(const KernelContext& context) {
     return static_cast<schema::BuiltinOperator>(context.model->opCode(*context.op).builtin);
-}
-
-Status failed(const KernelContext& context, const char* what, xnn_status status) {
-    return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
 }
 
 // ---- float convolution ----
@@ -119,7 +96,7 @@ Status prepareFloatConv(KernelContext& context) {
         g->padTop, g->padRight, g->padBottom, g->padLeft, g->kernelH, g->kernelW, g->strideH, g->strideW, g->dilationH,
         g->dilationW, g->groups, g->groupInput, g->groupOutput, g->inputChannels, g->outputChannels, weights.data(),
         bias.empty() ? nullptr : bias.data(), low, high, g->depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, &op);
-    if (status != xnn_status_success) return failed(context, "convolution create", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "convolution create", status));
     context.state = ownOperator(op);
     return Status::ok();
 }
@@ -140,9 +117,9 @@ Status evalConv(KernelContext& context, bool quantized) {
         status = xnn_setup_convolution2d_nhwc_qc8(operatorOf(context), static_cast<size_t>(input.dim(0)),
                                                   static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
                                                   input.as<int8_t>(), context.output(0).as<int8_t>(), pool);
-    if (status != xnn_status_success) return failed(context, "convolution setup", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "convolution setup", status));
     status = xnn_run_operator(operatorOf(context), pool);
-    if (status != xnn_status_success) return failed(context, "convolution run", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "convolution run", status));
     return Status::ok();
 }
 
@@ -185,7 +162,7 @@ Status prepareQuantizedConv(KernelContext& context) {
             static_cast<int8_t>(out.zeroPoint()), out.scale(), static_cast<int8_t>(low), static_cast<int8_t>(high), flags,
             &op);
     }
-    if (status != xnn_status_success) return failed(context, "quantized convolution create", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "quantized convolution create", status));
     context.state = ownOperator(op);
     return Status::ok();
 }
@@ -203,7 +180,7 @@ Status prepareFloatFullyConnected(KernelContext& context) {
     xnn_operator_t op = nullptr;
     xnn_status status = xnn_create_fully_connected_nc_f32(depth, units, depth, units, kernel.data(),
                                                           bias.empty() ? nullptr : bias.data(), low, high, 0, &op);
-    if (status != xnn_status_success) return failed(context, "fully connected create", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "fully connected create", status));
     context.state = ownOperator(op);
     return Status::ok();
 }
@@ -214,13 +191,28 @@ Status evalFloatFullyConnected(KernelContext& context) {
     size_t batch = static_cast<size_t>(input.elementCount() / context.input(1).dim(1));
     xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
                                                          context.output(0).as<float>(), pool);
-    if (status != xnn_status_success) return failed(context, "fully connected setup", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "fully connected setup", status));
     status = xnn_run_operator(operatorOf(context), pool);
-    if (status != xnn_status_success) return failed(context, "fully connected run", status);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "fully connected run", status));
     return Status::ok();
 }
 
 }  // namespace
+
+Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& reference, RuntimeTensor& padded) {
+    padded = context.input(0);
+    const auto& pads = context.op->fusedPadding;
+    if (padded.rank() == 4) {
+        padded.shape[1] += pads[0] + pads[1];
+        padded.shape[2] += pads[2] + pads[3];
+    }
+    RuntimeTensor* original = context.inputs[0];
+    context.inputs[0] = &padded;
+    Status prepared = reference.prepare(context);
+    context.inputs[0] = original;
+    context.scratchBytes = 0;
+    return prepared;
+}
 
 std::pair<float, float> activationRange(int activation) {
     const float infinity = std::numeric_limits<float>::infinity();

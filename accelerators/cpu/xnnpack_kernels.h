@@ -19,6 +19,11 @@ const KernelDef* floatLayoutKernel(const Model& model, const Subgraph& subgraph,
 // RELU6, RELU_N1_TO_1; callers reject the others).
 std::pair<float, float> activationRange(int activation);
 
+// Runs a convolution's reference prepare (output shape, checks) as if a PAD
+// folded into the op (Op::fusedPadding) were still there: `padded` is
+// input 0 with the padded height and width, for the caller's geometry.
+Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& reference, RuntimeTensor& padded);
+
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);
 

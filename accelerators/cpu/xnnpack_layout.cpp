@@ -4,23 +4,13 @@
 
 #include <xnnpack.h>
 
-#include "accelerators/cpu/xnnpack_kernels.h"
+#include "accelerators/cpu/xnnpack_operator.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
 
 namespace {
 
-std::shared_ptr<void> own(xnn_operator_t op) {
-    return std::shared_ptr<void>(op, [](void* pointer) { xnn_delete_operator(static_cast<xnn_operator_t>(pointer)); });
-}
-xnn_operator_t operatorOf(const KernelContext& context) { return static_cast<xnn_operator_t>(context.state.get()); }
-pthreadpool_t poolOf(const KernelContext& context) { return static_cast<pthreadpool_t>(threadPoolOf(context)); }
-
-Status check(const KernelContext& context, const char* what, xnn_status status) {
-    if (status == xnn_status_success) return Status::ok();
-    return context.error(std::string("XNNPACK ") + what + " failed (status " + std::to_string(static_cast<int>(status)) + ")");
-}
 
 size_t dim(const RuntimeTensor& tensor, int axis) { return static_cast<size_t>(tensor.dim(axis)); }
 
@@ -35,19 +25,19 @@ Status prepareResizeBilinear(KernelContext& context) {
     else if (!options || !options->half_pixel_centers()) flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
     size_t channels = dim(context.input(0), 3);
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "resize create", xnn_create_resize_bilinear2d_nhwc_f32(channels, channels, channels, flags, &op)));
-    context.state = own(op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "resize create", xnn_create_resize_bilinear2d_nhwc_f32(channels, channels, channels, flags, &op)));
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
 Status evalResizeBilinear(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
-    LS_RETURN_IF_ERROR(check(context, "resize setup",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "resize setup",
                              xnn_setup_resize_bilinear2d_nhwc_f32(operatorOf(context), dim(input, 0), dim(input, 1), dim(input, 2),
                                                                   dim(out, 1), dim(out, 2), input.as<float>(), out.as<float>(),
                                                                   poolOf(context))));
-    return check(context, "resize run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "resize run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 // ---- DEPTH_TO_SPACE ----
@@ -56,19 +46,19 @@ Status prepareDepthToSpace(KernelContext& context) {
     const auto* options = context.op->options->builtin_options_as_DepthToSpaceOptions();
     size_t outChannels = dim(context.output(0), 3), inChannels = dim(context.input(0), 3);
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(check(context, "depth-to-space create",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "depth-to-space create",
                              xnn_create_depth_to_space_nhwc_x32(outChannels, inChannels, outChannels,
                                                                 static_cast<uint32_t>(options->block_size()), 0, &op)));
-    context.state = own(op);
+    context.state = ownOperator(op);
     return Status::ok();
 }
 
 Status evalDepthToSpace(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    LS_RETURN_IF_ERROR(check(context, "depth-to-space setup",
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "depth-to-space setup",
                              xnn_setup_depth_to_space_nhwc_x32(operatorOf(context), dim(input, 0), dim(input, 1), dim(input, 2),
                                                                input.data, context.output(0).data, poolOf(context))));
-    return check(context, "depth-to-space run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "depth-to-space run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 }  // namespace

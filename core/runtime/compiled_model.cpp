@@ -1,7 +1,5 @@
 #include "core/runtime/compiled_model.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -12,32 +10,13 @@
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/string_tensor.h"
+#include "core/runtime/aligned_buffer.h"
 #include "core/runtime/arena_planner.h"
 #include "core/runtime/constant_folding.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
 
 namespace litestudio {
-
-// Small blocks come from the heap, large ones straight from mmap: those are
-// zero pages the kernel hands out as they are touched, so planning a large
-// arena costs no memory until a run uses it.
-struct AlignedFree {
-    size_t mappedBytes = 0;
-    void operator()(uint8_t* data) const {
-        if (mappedBytes) munmap(data, mappedBytes);
-        else std::free(data);
-    }
-};
-
-// Heap storage for what the arena cannot plan: tensors whose shapes are
-// known only during a run. It grows and is kept, so a run with unchanged
-// shapes allocates nothing.
-struct GrowingBuffer {
-    std::unique_ptr<uint8_t, AlignedFree> data;
-    size_t capacity = 0;
-    uint8_t* reserve(size_t bytes);
-};
 
 struct CompiledModel::SubgraphRuntime {
     std::vector<RuntimeTensor> tensors;
@@ -60,22 +39,6 @@ struct CompiledModel::SubgraphRuntime {
 
 namespace {
 
-// Vectorised kernels (XNNPACK) may read a few bytes past a tensor's end; the
-// slack keeps those reads inside our allocation.
-constexpr size_t kReadSlackBytes = 64;
-
-std::unique_ptr<uint8_t, AlignedFree> allocateAligned(size_t bytes) {
-    constexpr size_t kMapThreshold = size_t{1} << 20;
-    size_t size = (std::max<size_t>(bytes, 1) + kReadSlackBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-    if (size >= kMapThreshold) {
-        void* mapped = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mapped == MAP_FAILED) return std::unique_ptr<uint8_t, AlignedFree>(nullptr, AlignedFree{});
-        return std::unique_ptr<uint8_t, AlignedFree>(static_cast<uint8_t*>(mapped), AlignedFree{size});
-    }
-    auto* data = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, size));
-    if (data) std::memset(data, 0, size);
-    return std::unique_ptr<uint8_t, AlignedFree>(data);
-}
 
 // Every subgraph reachable from the entries, so that control-flow bodies
 // are checked at creation rather than discovered during a run.
@@ -118,13 +81,6 @@ bool hasOpenDimension(const std::vector<int32_t>& shape) {
 
 }  // namespace
 
-uint8_t* GrowingBuffer::reserve(size_t bytes) {
-    if (!data || bytes > capacity) {
-        data = allocateAligned(bytes);
-        capacity = data ? bytes : 0;
-    }
-    return data.get();
-}
 
 CompiledModel::~CompiledModel() = default;
 

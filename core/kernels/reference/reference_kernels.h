@@ -11,6 +11,7 @@ using KernelTable = std::map<int32_t, KernelDef>;
 void addElementwiseKernels(KernelTable& table);
 void addActivationKernels(KernelTable& table);
 void addShapeKernels(KernelTable& table);
+void addRearrangementKernels(KernelTable& table);
 void addConvolutionKernels(KernelTable& table);
 void addPoolingKernels(KernelTable& table);
 void addReductionKernels(KernelTable& table);
@@ -30,6 +31,7 @@ inline KernelTable allKernels() {
     addElementwiseKernels(table);
     addActivationKernels(table);
     addShapeKernels(table);
+    addRearrangementKernels(table);
     addConvolutionKernels(table);
     addPoolingKernels(table);
     addReductionKernels(table);

@@ -1,0 +1,324 @@
+// Ops that rearrange elements without arithmetic: padding (PAD, PADV2,
+// MIRROR_PAD), TRANSPOSE, SLICE/STRIDED_SLICE, TILE/BROADCAST_TO and
+// SPACE_TO_DEPTH/DEPTH_TO_SPACE, all in NHWC where layout matters.
+
+#include <algorithm>
+
+#include "core/kernels/reference/element_copier.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/reference_kernels.h"
+
+namespace litestudio::reference {
+
+namespace {
+
+// ---- padding ----
+Status preparePad(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();
+    std::vector<int64_t> pads = readIntegers(context.input(1));
+    if (pads.size() != input.shape.size() * 2) return context.error("paddings do not match the input's rank");
+    for (int64_t pad : pads)
+        if (pad < 0 || pad > (1 << 24)) return context.error("padding " + std::to_string(pad) + " is negative or absurd");
+    std::vector<int32_t> shape = input.shape;
+    for (size_t d = 0; d < shape.size(); ++d) shape[d] += static_cast<int32_t>(pads[2 * d] + pads[2 * d + 1]);
+    context.output(0).shape = shape;
+    return Status::ok();
+}
+
+Status evalPad(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    std::vector<int64_t> pads = readIntegers(context.input(1));
+    // The paddings may be values computed in this run: check them against
+    // the planned output before indexing with them.
+    bool consistent = pads.size() == input.shape.size() * 2 && out.rank() == input.rank();
+    for (int d = 0; consistent && d < input.rank(); ++d)
+        consistent = pads[2 * size_t(d)] >= 0 && pads[2 * size_t(d) + 1] >= 0 &&
+                     out.dim(d) == input.dim(d) + pads[2 * size_t(d)] + pads[2 * size_t(d) + 1];
+    if (!consistent) return context.error("paddings do not turn " + shapeText(input.shape) + " into the planned " + shapeText(out.shape));
+    const auto* mirror = context.op->options->builtin_options_as_MirrorPadOptions();
+    bool isMirror = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_MIRROR_PAD;
+    int mirrorOffset = isMirror && mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC ? 0 : 1;
+    double padValue = context.hasInput(2) ? ValueReader(context.input(2))(0) : 0.0;
+    ElementCopier copy(input, out);
+    std::vector<int64_t> inStrides = stridesOf(input.shape);
+    int rank = out.rank();
+    for (int64_t o = 0; o < out.elementCount(); ++o) {
+        int64_t rest = o, from = 0;
+        bool inside = true;
+        for (int d = rank - 1; d >= 0; --d) {
+            int64_t coordinate = rest % out.dim(d) - pads[2 * static_cast<size_t>(d)];
+            rest /= out.dim(d);
+            int64_t size = input.dim(d);
+            if (coordinate < 0 || coordinate >= size) {
+                if (!isMirror) {
+                    inside = false;
+                    break;
+                }
+                if (coordinate < 0) coordinate = -coordinate - 1 + mirrorOffset;
+                else coordinate = 2 * size - coordinate - 1 - mirrorOffset;
+                coordinate = std::clamp<int64_t>(coordinate, 0, size - 1);
+            }
+            from += coordinate * inStrides[static_cast<size_t>(d)];
+        }
+        if (inside) copy(from, o);
+        else copy.write(o, padValue);
+    }
+    return Status::ok();
+}
+
+// ---- transpose ----
+// The transposed shape, once the permutation is checked to be one.
+Expected<std::vector<int32_t>> transposedShape(const KernelContext& context, const std::vector<int64_t>& perm) {
+    const RuntimeTensor& input = context.input(0);
+    if (perm.size() != input.shape.size()) return context.error("permutation does not match the input's rank");
+    std::vector<int32_t> shape(perm.size());
+    std::vector<bool> used(perm.size(), false);
+    for (size_t i = 0; i < perm.size(); ++i) {
+        if (perm[i] < 0 || perm[i] >= input.rank() || used[static_cast<size_t>(perm[i])])
+            return context.error("permutation entry " + std::to_string(perm[i]) + " is out of range or repeated");
+        used[static_cast<size_t>(perm[i])] = true;
+        shape[i] = input.dim(static_cast<int>(perm[i]));
+    }
+    return shape;
+}
+
+Status prepareTranspose(KernelContext& context) {
+    if (!context.knows(context.input(1))) return Status::ok();
+    auto shape = transposedShape(context, readIntegers(context.input(1)));
+    if (!shape) return shape.status();
+    context.output(0).shape = *shape;
+    return Status::ok();
+}
+
+Status evalTranspose(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    std::vector<int64_t> perm = readIntegers(context.input(1));
+    auto shape = transposedShape(context, perm);  // the permutation may be computed in this run
+    if (!shape) return shape.status();
+    if (*shape != out.shape)
+        return context.error("permutation gives " + shapeText(*shape) + ", the output was planned as " + shapeText(out.shape));
+    std::vector<int64_t> inStrides = stridesOf(input.shape);
+    ElementCopier copy(input, out);
+    for (int64_t o = 0; o < out.elementCount(); ++o) {
+        int64_t rest = o, from = 0;
+        for (int d = out.rank() - 1; d >= 0; --d) {
+            from += (rest % out.dim(d)) * inStrides[static_cast<size_t>(perm[static_cast<size_t>(d)])];
+            rest /= out.dim(d);
+        }
+        copy(from, o);
+    }
+    return Status::ok();
+}
+
+// ---- slicing ----
+struct SliceSpec {
+    std::vector<int64_t> begin, stride;
+    std::vector<int32_t> outShape;       // before shrinking
+    std::vector<int32_t> finalShape;
+};
+
+Expected<SliceSpec> sliceSpec(const KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    SliceSpec spec;
+    int rank = input.rank();
+    bool strided = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_STRIDED_SLICE;
+    std::vector<int64_t> begin = readIntegers(context.input(1));
+    std::vector<int64_t> second = readIntegers(context.input(2));
+    std::vector<int64_t> strides = strided && context.hasInput(3) ? readIntegers(context.input(3))
+                                                                  : std::vector<int64_t>(begin.size(), 1);
+    if (begin.size() != static_cast<size_t>(rank) || second.size() != begin.size())
+        return context.error("begin/end rank does not match the input (ellipsis and new-axis masks are not supported)");
+    const auto* options = context.op->options->builtin_options_as_StridedSliceOptions();
+    int beginMask = options ? options->begin_mask() : 0, endMask = options ? options->end_mask() : 0;
+    int shrinkMask = options ? options->shrink_axis_mask() : 0;
+    bool offset = options && options->offset();
+    if (options && (options->ellipsis_mask() || options->new_axis_mask()))
+        return context.error("ellipsis and new-axis masks are not supported");
+    for (int d = 0; d < rank; ++d) {
+        int64_t size = input.dim(d), stride = strides[static_cast<size_t>(d)];
+        if (stride == 0) return context.error("stride 0");
+        int64_t b = begin[static_cast<size_t>(d)], e;
+        if (!strided) {
+            e = second[static_cast<size_t>(d)] == -1 ? size : b + second[static_cast<size_t>(d)];
+            if (b < 0 || b > size || e < b || e > size)
+                return context.error("slice [" + std::to_string(b) + ", " + std::to_string(e) + ") of dimension " +
+                                     std::to_string(d) + " leaves its size " + std::to_string(size));
+        } else {
+            e = offset ? b + second[static_cast<size_t>(d)] : second[static_cast<size_t>(d)];
+            if (b < 0) b += size;
+            if (e < 0 && !offset) e += size;
+            if (beginMask & (1 << d)) b = stride > 0 ? 0 : size - 1;
+            if (endMask & (1 << d)) e = stride > 0 ? size : -1;
+            if (shrinkMask & (1 << d)) e = b + 1;
+            b = stride > 0 ? std::clamp<int64_t>(b, 0, size) : std::clamp<int64_t>(b, -1, size - 1);
+            e = stride > 0 ? std::clamp<int64_t>(e, 0, size) : std::clamp<int64_t>(e, -1, size - 1);
+        }
+        int64_t count = stride > 0 ? (e - b + stride - 1) / stride : (b - e - stride - 1) / -stride;
+        count = std::max<int64_t>(count, 0);
+        spec.begin.push_back(b);
+        spec.stride.push_back(stride);
+        spec.outShape.push_back(static_cast<int32_t>(count));
+        if (!(shrinkMask & (1 << d))) spec.finalShape.push_back(static_cast<int32_t>(count));
+    }
+    return spec;
+}
+
+Status prepareSlice(KernelContext& context) {
+    for (size_t i = 1; i < context.inputs.size(); ++i)
+        if (context.hasInput(i) && !context.knows(context.input(i))) return Status::ok();
+    auto spec = sliceSpec(context);
+    if (!spec) return spec.status();
+    context.output(0).shape = spec->finalShape;
+    return Status::ok();
+}
+
+Status evalSlice(KernelContext& context) {
+    auto spec = sliceSpec(context);
+    if (!spec) return spec.status();
+    if (spec->finalShape != context.output(0).shape)
+        return context.error("begin/size give shape " + shapeText(spec->finalShape) + ", the output was planned as " +
+                             shapeText(context.output(0).shape));
+    const RuntimeTensor& input = context.input(0);
+    std::vector<int64_t> inStrides = stridesOf(input.shape);
+    ElementCopier copy(input, context.output(0));
+    RuntimeTensor shape;
+    shape.shape = spec->outShape;
+    for (int64_t o = 0; o < shape.elementCount(); ++o) {
+        int64_t rest = o, from = 0;
+        for (int d = shape.rank() - 1; d >= 0; --d) {
+            int64_t coordinate = rest % shape.dim(d);
+            rest /= shape.dim(d);
+            from += (spec->begin[static_cast<size_t>(d)] + coordinate * spec->stride[static_cast<size_t>(d)]) *
+                    inStrides[static_cast<size_t>(d)];
+        }
+        copy(from, o);
+    }
+    return Status::ok();
+}
+
+// ---- tile / broadcast_to ----
+Status prepareTile(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    bool tile = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_TILE;
+    if (!context.knows(context.input(1))) {
+        // The declared shape stands only when it is complete; otherwise the
+        // shape waits for the run-time multiples.
+        RuntimeTensor& out = context.output(0);
+        int rank = tile ? input.rank() : static_cast<int>(context.input(1).elementCount());
+        if (out.rank() != rank) out.shape.assign(static_cast<size_t>(std::max(rank, 0)), -1);
+        return Status::ok();
+    }
+    std::vector<int64_t> values = readIntegers(context.input(1));
+    std::vector<int32_t> shape;
+    if (tile) {
+        if (values.size() != input.shape.size()) return context.error("multiples do not match the input's rank");
+        for (size_t d = 0; d < values.size(); ++d) shape.push_back(static_cast<int32_t>(input.shape[d] * values[d]));
+    } else {
+        auto result = broadcastShape(context, input.shape, toShape(values));
+        if (!result) return result.status();
+        shape = *result;
+    }
+    context.output(0).shape = shape;
+    return Status::ok();
+}
+
+Status evalTile(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    // With multiples known only now, the planned output shape must already fit.
+    std::vector<int64_t> values = readIntegers(context.input(1));
+    bool tile = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_TILE;
+    bool fits = out.rank() >= input.rank() && (!tile || values.size() == input.shape.size());
+    for (int d = 0; fits && d < input.rank(); ++d) {
+        int32_t want = tile ? static_cast<int32_t>(input.dim(d) * values[static_cast<size_t>(d)])
+                            : out.dim(out.rank() - input.rank() + d);
+        fits = out.dim(out.rank() - input.rank() + d) == want &&
+               (tile || input.dim(d) == 1 || input.dim(d) == out.dim(out.rank() - input.rank() + d));
+    }
+    if (!fits) return context.error("the run-time multiples/shape do not match the planned output shape");
+    std::vector<int32_t> inShape(static_cast<size_t>(out.rank()) - input.shape.size(), 1);
+    inShape.insert(inShape.end(), input.shape.begin(), input.shape.end());
+    std::vector<int64_t> inStrides = stridesOf(inShape);
+    ElementCopier copy(input, out);
+    for (int64_t o = 0; o < out.elementCount(); ++o) {
+        int64_t rest = o, from = 0;
+        for (int d = out.rank() - 1; d >= 0; --d) {
+            from += ((rest % out.dim(d)) % inShape[static_cast<size_t>(d)]) * inStrides[static_cast<size_t>(d)];
+            rest /= out.dim(d);
+        }
+        copy(from, o);
+    }
+    return Status::ok();
+}
+
+// ---- space_to_depth / depth_to_space (NHWC) ----
+int blockSize(const KernelContext& context) {
+    if (const auto* o = context.op->options->builtin_options_as_SpaceToDepthOptions()) return o->block_size();
+    if (const auto* o = context.op->options->builtin_options_as_DepthToSpaceOptions()) return o->block_size();
+    return 0;
+}
+
+Status prepareSpaceDepth(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    int block = blockSize(context);
+    if (block <= 0 || block > 4096 || input.rank() != 4) return context.error("needs a 4-D input and a block size in 1..4096");
+    bool toDepth = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPACE_TO_DEPTH;
+    std::vector<int32_t> shape = input.shape;
+    if (toDepth) {
+        if (shape[1] % block || shape[2] % block) return context.error("height and width must divide by the block size");
+        int64_t depth = int64_t(shape[3]) * block * block;
+        if (depth > INT32_MAX) return context.error("output depth " + std::to_string(depth) + " is too large");
+        shape = {shape[0], shape[1] / block, shape[2] / block, static_cast<int32_t>(depth)};
+    } else {
+        if (shape[3] % (block * block)) return context.error("depth must divide by block size squared");
+        int64_t height = int64_t(shape[1]) * block, width = int64_t(shape[2]) * block;
+        if (height > INT32_MAX || width > INT32_MAX) return context.error("output height or width is too large");
+        shape = {shape[0], static_cast<int32_t>(height), static_cast<int32_t>(width), shape[3] / (block * block)};
+    }
+    context.output(0).shape = shape;
+    return Status::ok();
+}
+
+Status evalSpaceDepth(KernelContext& context) {
+    int block = blockSize(context);
+    bool toDepth = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPACE_TO_DEPTH;
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    // Work in the space-side coordinates (n, y, x, c) of the larger tensor.
+    const RuntimeTensor& space = toDepth ? input : out;
+    const RuntimeTensor& depth = toDepth ? out : input;
+    ElementCopier copy(input, out);
+    int32_t depthChannels = depth.dim(3), spaceChannels = space.dim(3);
+    for (int32_t n = 0; n < space.dim(0); ++n)
+        for (int32_t y = 0; y < space.dim(1); ++y)
+            for (int32_t x = 0; x < space.dim(2); ++x)
+                for (int32_t c = 0; c < spaceChannels; ++c) {
+                    int64_t spaceIndex = ((int64_t(n) * space.dim(1) + y) * space.dim(2) + x) * spaceChannels + c;
+                    int32_t dc = ((y % block) * block + (x % block)) * spaceChannels + c;
+                    int64_t depthIndex =
+                        ((int64_t(n) * depth.dim(1) + y / block) * depth.dim(2) + x / block) * depthChannels + dc;
+                    if (toDepth) copy(spaceIndex, depthIndex);
+                    else copy(depthIndex, spaceIndex);
+                }
+    return Status::ok();
+}
+
+}  // namespace
+
+void addRearrangementKernels(KernelTable& table) {
+    table[schema::BuiltinOperator_PAD] = {preparePad, evalPad};
+    table[schema::BuiltinOperator_PADV2] = {preparePad, evalPad};
+    table[schema::BuiltinOperator_MIRROR_PAD] = {preparePad, evalPad};
+    table[schema::BuiltinOperator_TRANSPOSE] = {prepareTranspose, evalTranspose};
+    table[schema::BuiltinOperator_SLICE] = {prepareSlice, evalSlice};
+    table[schema::BuiltinOperator_STRIDED_SLICE] = {prepareSlice, evalSlice};
+    table[schema::BuiltinOperator_TILE] = {prepareTile, evalTile};
+    table[schema::BuiltinOperator_BROADCAST_TO] = {prepareTile, evalTile};
+    table[schema::BuiltinOperator_SPACE_TO_DEPTH] = {prepareSpaceDepth, evalSpaceDepth};
+    table[schema::BuiltinOperator_DEPTH_TO_SPACE] = {prepareSpaceDepth, evalSpaceDepth};
+}
+
+}  // namespace litestudio::reference
