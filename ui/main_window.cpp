@@ -1,29 +1,36 @@
 #include "ui/main_window.h"
 
+#include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QTextBrowser>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
-#include "ui/model_loader.h"
-#include "ui/summary_html.h"
+#include "ui/graph/graph_view.h"
+#include "ui/overview/overview_view.h"
+#include "ui/theme.h"
 
 namespace litestudio::ui {
 
 namespace {
 
 const char* const kModelFilter = "Models (*.tflite *.litertlm *.task *.bin);;All files (*)";
+constexpr int kRecentLimit = 12;
 
 QWidget* makeWelcomePage(QWidget* parent, const std::function<void()>& onOpen) {
     auto* page = new QWidget(parent);
@@ -44,11 +51,30 @@ QWidget* makeWelcomePage(QWidget* parent, const std::function<void()>& onOpen) {
     return page;
 }
 
-QString firstLocalFile(const QMimeData* mime) {
-    if (!mime || !mime->hasUrls()) return {};
+// The Benchmark and Chat views are built by later work; until then they
+// say where the same capability is available today.
+QWidget* makeComingPage(QWidget* parent, const QString& what, const QString& today) {
+    auto* page = new QLabel("<h2>" + what + "</h2><p>" + today + "</p>", parent);
+    page->setAlignment(Qt::AlignCenter);
+    page->setWordWrap(true);
+    page->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return page;
+}
+
+QStringList localFiles(const QMimeData* mime) {
+    QStringList files;
+    if (!mime || !mime->hasUrls()) return files;
     for (const QUrl& url : mime->urls())
-        if (url.isLocalFile()) return url.toLocalFile();
-    return {};
+        if (url.isLocalFile()) files << url.toLocalFile();
+    return files;
+}
+
+const char* themeName(MainWindow::Theme theme) {
+    switch (theme) {
+    case MainWindow::Theme::Light: return "light";
+    case MainWindow::Theme::Dark: return "dark";
+    default: return "system";
+    }
 }
 
 }  // namespace
@@ -56,21 +82,64 @@ QString firstLocalFile(const QMimeData* mime) {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), loader_(new ModelLoader(this)) {
     setWindowTitle("LiteStudio");
     setAcceptDrops(true);
-    resize(1100, 760);
+    resize(1280, 800);
 
-    pages_ = new QStackedWidget(this);
+    auto* splitter = new QSplitter(this);
+    auto* sidebar = new QWidget(splitter);
+    sidebar->setObjectName("sidebar");
+    auto* sideLayout = new QVBoxLayout(sidebar);
+    sideLayout->setContentsMargins(6, 6, 0, 6);
+    sideLayout->addWidget(new QLabel("<b>Open</b>", sidebar));
+    opened_ = new QListWidget(sidebar);
+    opened_->setObjectName("openedModels");
+    sideLayout->addWidget(opened_, 1);
+    sideLayout->addWidget(new QLabel("<b>Recent</b>", sidebar));
+    recent_ = new QListWidget(sidebar);
+    recent_->setObjectName("recentModels");
+    sideLayout->addWidget(recent_, 1);
+    sidebar->setMinimumWidth(170);
+
+    pages_ = new QStackedWidget(splitter);
     pages_->addWidget(makeWelcomePage(pages_, [this] { chooseFile(); }));
-    overview_ = new QTextBrowser(pages_);
-    overview_->setObjectName("overview");
-    overview_->setOpenLinks(false);
-    overview_->document()->setDocumentMargin(18);
-    pages_->addWidget(overview_);
-    setCentralWidget(pages_);
+    views_ = new QTabWidget(pages_);
+    views_->setObjectName("views");
+    views_->setDocumentMode(true);
+    overview_ = new OverviewView(views_);
+    graph_ = new GraphView(views_);
+    views_->addTab(overview_, "Overview");
+    views_->addTab(graph_, "Graph");
+    views_->addTab(makeComingPage(views_, "Benchmark",
+                                  "The live benchmark pane is not in this version yet. The same engine runs from a "
+                                  "terminal:<br><tt>litestudio-cli bench MODEL --op-profile --json FILE</tt>"),
+                   "Benchmark");
+    views_->addTab(makeComingPage(views_, "Chat", "Chatting with local Gemma models is not in this version yet."), "Chat");
+    pages_->addWidget(views_);
+    splitter->addWidget(sidebar);
+    splitter->addWidget(pages_);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({220, 1060});
+    setCentralWidget(splitter);
 
     QMenu* fileMenu = menuBar()->addMenu("&File");
     fileMenu->addAction("&Open…", QKeySequence::Open, this, &MainWindow::chooseFile);
+    recentMenu_ = fileMenu->addMenu("Open &Recent");
     fileMenu->addSeparator();
     fileMenu->addAction("&Quit", QKeySequence::Quit, qApp, &QApplication::quit);
+    QMenu* viewMenu = menuBar()->addMenu("&View");
+    const char* viewNames[] = {"&Overview", "&Graph", "&Benchmark", "&Chat"};
+    for (int i = 0; i < 4; ++i)
+        viewMenu->addAction(viewNames[i], QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)), this,
+                            [this, i] { setView(static_cast<View>(i)); });
+    viewMenu->addSeparator();
+    QMenu* themeMenu = viewMenu->addMenu("&Theme");
+    auto* themes = new QActionGroup(this);
+    for (Theme theme : {Theme::System, Theme::Light, Theme::Dark}) {
+        QAction* action = themeMenu->addAction(QString(themeName(theme)).replace(0, 1, QString(themeName(theme)).at(0).toUpper()));
+        action->setCheckable(true);
+        action->setData(static_cast<int>(theme));
+        themes->addAction(action);
+        connect(action, &QAction::triggered, this, [this, theme] { setTheme(theme); });
+    }
     menuBar()->addMenu("&Help")->addAction("&About LiteStudio", this, &MainWindow::showAbout);
 
     statusLabel_ = new QLabel("Ready", this);
@@ -86,38 +155,142 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), loader_(new Model
         busy_->show();
     });
     connect(loader_, &ModelLoader::finished, this, &MainWindow::showResult);
+    connect(opened_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        QString path = item->data(Qt::UserRole).toString();
+        if (loaded_.contains(path)) present(loaded_[path]);
+    });
+    connect(recent_, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem* item) { openFile(item->data(Qt::UserRole).toString()); });
+    connect(recent_, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { openFile(item->data(Qt::UserRole).toString()); });
+
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    QString savedTheme = settings.value("appearance/theme", "system").toString();
+    Theme theme = savedTheme == "dark" ? Theme::Dark : savedTheme == "light" ? Theme::Light : Theme::System;
+    for (QAction* action : themes->actions()) action->setChecked(action->data().toInt() == static_cast<int>(theme));
+    setTheme(theme);
+    views_->setCurrentIndex(std::clamp(settings.value("window/view", 0).toInt(), 0, 1));
+    refreshSidebar();
+    refreshRecentMenu();
 }
 
-void MainWindow::openFile(const QString& path) { loader_->load(QFileInfo(path).absoluteFilePath()); }
+MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/view", views_->currentIndex());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::openFile(const QString& path) {
+    QString absolute = QFileInfo(path).absoluteFilePath();
+    loader_->load(absolute);
+}
 
 void MainWindow::chooseFile() {
-    QString path = QFileDialog::getOpenFileName(this, "Open model", QString(), kModelFilter);
-    if (!path.isEmpty()) openFile(path);
+    QStringList paths = QFileDialog::getOpenFileNames(this, "Open models", QString(), kModelFilter);
+    for (const QString& path : paths) openFile(path);
 }
 
 void MainWindow::showResult(const LoadResult& result) {
     busy_->hide();
-    currentPath_ = result.path;
-    showingError_ = !result.ok;
-    overview_->setHtml(result.ok ? summaryToHtml(result.summary) : errorToHtml(result.path, result.error));
-    overview_->moveCursor(QTextCursor::Start);
-    pages_->setCurrentWidget(overview_);
-    setWindowTitle(QFileInfo(result.path).fileName() + " — LiteStudio");
+    if (!loaded_.contains(result.path)) openedOrder_ << result.path;
+    loaded_[result.path] = result;
+    rememberRecent(result.path);
+    present(result);
     statusLabel_->setText(result.ok ? "Loaded " + result.path : "Could not open " + result.path);
     emit fileShown(result.path, result.ok);
 }
 
-QString MainWindow::overviewPlainText() const { return overview_->toPlainText(); }
+void MainWindow::present(const LoadResult& result) {
+    currentPath_ = result.path;
+    if (result.ok) overview_->showSummary(result.summary);
+    else overview_->showError(result.path, result.error);
+    std::vector<GraphView::NamedModel> models;
+    for (const LoadedModel& model : result.models) models.push_back({model.name, model.model});
+    graph_->setModels(std::move(models));
+    pages_->setCurrentWidget(views_);
+    if (!result.ok) views_->setCurrentWidget(overview_);
+    setWindowTitle(QFileInfo(result.path).fileName() + " — LiteStudio");
+    refreshSidebar();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value("recentFiles").toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kRecentLimit) recent.removeLast();
+    settings.setValue("recentFiles", recent);
+    refreshRecentMenu();
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+QStringList MainWindow::openedFiles() const { return openedOrder_; }
+
+void MainWindow::refreshSidebar() {
+    opened_->clear();
+    for (const QString& path : openedOrder_) {
+        const LoadResult& result = loaded_[path];
+        auto* item = new QListWidgetItem((result.ok ? "" : "⚠ ") + QFileInfo(path).fileName(), opened_);
+        item->setData(Qt::UserRole, path);
+        item->setToolTip(result.ok ? path : path + "\n" + result.error);
+        if (path == currentPath_) opened_->setCurrentItem(item);
+    }
+}
+
+void MainWindow::refreshRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = recentFiles();
+    for (const QString& path : recent) recentMenu_->addAction(path, this, [this, path] { openFile(path); });
+    recentMenu_->setEnabled(!recent.isEmpty());
+    if (recent_) {
+        recent_->clear();
+        for (const QString& path : recent) {
+            auto* item = new QListWidgetItem(QFileInfo(path).fileName(), recent_);
+            item->setData(Qt::UserRole, path);
+            item->setToolTip(path);
+            if (!QFileInfo::exists(path)) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+        }
+    }
+}
+
+QString MainWindow::overviewPlainText() const { return overview_->plainText(); }
+bool MainWindow::isShowingError() const { return overview_->isShowingError(); }
+
+void MainWindow::setView(View view) {
+    pages_->setCurrentWidget(views_);
+    views_->setCurrentIndex(static_cast<int>(view));
+}
+
+MainWindow::View MainWindow::view() const { return static_cast<View>(views_->currentIndex()); }
+
+bool MainWindow::viewFromName(const QString& name, View* view) {
+    static const QMap<QString, View> names = {
+        {"overview", View::Overview}, {"graph", View::Graph}, {"bench", View::Benchmark}, {"chat", View::Chat}};
+    if (!names.contains(name)) return false;
+    *view = names[name];
+    return true;
+}
+
+void MainWindow::setTheme(Theme theme) {
+    theme_ = theme;
+    QSettings().setValue("appearance/theme", themeName(theme));
+    QPalette light = lightPalette(), dark = darkPalette();
+    applyPalette(theme == Theme::Light ? &light : theme == Theme::Dark ? &dark : nullptr);
+}
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (!firstLocalFile(event->mimeData()).isEmpty()) event->acceptProposedAction();
+    if (!localFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
-    QString path = firstLocalFile(event->mimeData());
-    if (path.isEmpty()) return;
+    QStringList files = localFiles(event->mimeData());
+    if (files.isEmpty()) return;
     event->acceptProposedAction();
-    openFile(path);
+    for (const QString& path : files) openFile(path);
 }
 
 void MainWindow::showAbout() {

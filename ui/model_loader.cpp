@@ -16,6 +16,10 @@ LoadResult loadAndSummarize(const QString& path) {
         return result;
     }
     result.summary = summarizeFile(*file);
+    if (file->model) result.models.push_back({"model", file->model});
+    if (file->bundle)
+        for (const BundleSection& section : file->bundle->sections)
+            if (section.model) result.models.push_back({QString::fromStdString(section.name), section.model});
     result.ok = true;
     return result;
 }
@@ -23,20 +27,14 @@ LoadResult loadAndSummarize(const QString& path) {
 
 ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {
     connect(&watcher_, &QFutureWatcher<LoadResult>::finished, this, [this] {
-        LoadResult result = watcher_.result();
-        if (!pendingPath_.isEmpty()) {  // a newer file was asked for meanwhile
-            QString next = pendingPath_;
-            pendingPath_.clear();
-            load(next);
-            return;
-        }
-        emit finished(result);
+        emit finished(watcher_.result());
+        if (!pendingPaths_.isEmpty()) load(pendingPaths_.takeFirst());
     });
 }
 
 void ModelLoader::load(const QString& path) {
     if (watcher_.isRunning()) {
-        pendingPath_ = path;
+        if (!pendingPaths_.contains(path)) pendingPaths_ << path;
         return;
     }
     emit started(path);

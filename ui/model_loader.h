@@ -1,21 +1,30 @@
 #pragma once
 // Opens and summarises a model file on a worker thread, so a large file
-// never freezes the window. One load at a time; a newer request supersedes
-// an older one, whose result is dropped.
+// never freezes the window. One load at a time; files asked for meanwhile
+// (several dropped at once) wait their turn and each result is reported.
 
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
 
+#include <memory>
+#include <vector>
+
 #include "core/inspect/model_summary.h"
 
 namespace litestudio::ui {
+
+struct LoadedModel {
+    QString name;  // "model" for a .tflite; the section's name in a bundle
+    std::shared_ptr<const Model> model;
+};
 
 struct LoadResult {
     QString path;
     bool ok = false;
     QString error;
     FileSummary summary;
+    std::vector<LoadedModel> models;  // every TFLite graph the file holds
 };
 
 class ModelLoader : public QObject {
@@ -31,7 +40,7 @@ signals:
 
 private:
     QFutureWatcher<LoadResult> watcher_;
-    QString pendingPath_;
+    QStringList pendingPaths_;
 };
 
 }  // namespace litestudio::ui

@@ -95,8 +95,34 @@ DisplayGraph buildDisplayGraph(const Model& model, int subgraphIndex, const Name
         graph.nodes.push_back(std::move(node));
     }
 
+    // Ops that compute from constants only (weights dequantized or densified
+    // at load time) are part of their weights, not of the computation: they
+    // fold into their consumer like any constant.
+    std::vector<bool> constantValued(subgraph.tensors.size(), false);
+    for (size_t t = 0; t < subgraph.tensors.size(); ++t) constantValued[t] = subgraph.tensors[t].isConstant();
+    std::vector<bool> foldedOp(subgraph.ops.size(), false);
+    for (size_t i = 0; i < subgraph.ops.size(); ++i) {
+        const Op& op = subgraph.ops[i];
+        bool fromConstants = !op.inputs.empty() && op.calledSubgraphs.empty();
+        bool anyInput = false;
+        for (int tensor : op.inputs) {
+            if (tensor < 0) continue;
+            anyInput = true;
+            if (static_cast<size_t>(tensor) >= subgraph.tensors.size() || !constantValued[static_cast<size_t>(tensor)])
+                fromConstants = false;
+        }
+        bool writesOutput = false;
+        for (int tensor : op.outputs)
+            for (int output : subgraph.outputs) writesOutput = writesOutput || tensor == output;
+        if (!fromConstants || !anyInput || writesOutput) continue;
+        foldedOp[i] = true;
+        for (int tensor : op.outputs)
+            if (tensor >= 0 && static_cast<size_t>(tensor) < subgraph.tensors.size()) constantValued[static_cast<size_t>(tensor)] = true;
+    }
+
     std::map<std::string, int> groupNodes;
     for (size_t i = 0; i < subgraph.ops.size(); ++i) {
+        if (foldedOp[i]) continue;
         const auto& path = namespaces.pathOf(static_cast<int>(i));
         std::string group;
         for (size_t depth = 1; depth <= path.size(); ++depth) {
@@ -113,7 +139,6 @@ DisplayGraph buildDisplayGraph(const Model& model, int subgraphIndex, const Name
                 node.kind = DisplayNode::Kind::Group;
                 node.group = group;
                 node.title = group.substr(group.rfind('/') + 1);
-                node.detail = std::to_string(namespaces.opCount(group)) + " ops";
                 graph.nodes.push_back(std::move(node));
             }
             graph.nodes[static_cast<size_t>(it->second)].ops.push_back(static_cast<int>(i));
@@ -130,6 +155,9 @@ DisplayGraph buildDisplayGraph(const Model& model, int subgraphIndex, const Name
         graph.nodeOfOp[i] = static_cast<int>(graph.nodes.size());
         graph.nodes.push_back(std::move(node));
     }
+
+    for (DisplayNode& node : graph.nodes)
+        if (node.kind == DisplayNode::Kind::Group) node.detail = std::to_string(node.ops.size()) + " ops";
 
     std::vector<int> outputNode(subgraph.tensors.size(), -1);
     for (int tensor : subgraph.outputs) {
@@ -151,9 +179,21 @@ DisplayGraph buildDisplayGraph(const Model& model, int subgraphIndex, const Name
         for (int tensor : subgraph.ops[i].outputs)
             if (tensor >= 0 && static_cast<size_t>(tensor) < subgraph.tensors.size() && producer[static_cast<size_t>(tensor)] < 0)
                 producer[static_cast<size_t>(tensor)] = node;
+        if (foldedOp[i]) continue;
         for (int tensor : subgraph.ops[i].inputs)
-            if (tensor >= 0 && static_cast<size_t>(tensor) < subgraph.tensors.size() && !subgraph.tensors[static_cast<size_t>(tensor)].isConstant())
+            if (tensor >= 0 && static_cast<size_t>(tensor) < subgraph.tensors.size() && !constantValued[static_cast<size_t>(tensor)])
                 consumers[static_cast<size_t>(tensor)].push_back(node);
+    }
+    // A folded op belongs to the node that reads what it computes.
+    for (size_t i = subgraph.ops.size(); i-- > 0;) {
+        if (!foldedOp[i]) continue;
+        for (size_t j = i + 1; j < subgraph.ops.size() && graph.nodeOfOp[i] < 0; ++j)
+            for (int input : subgraph.ops[j].inputs)
+                if (input >= 0 && std::find(subgraph.ops[i].outputs.begin(), subgraph.ops[i].outputs.end(), input) !=
+                                      subgraph.ops[i].outputs.end()) {
+                    graph.nodeOfOp[i] = graph.nodeOfOp[j];
+                    break;
+                }
     }
     for (size_t tensor = 0; tensor < subgraph.tensors.size(); ++tensor) {
         if (outputNode[tensor] >= 0) consumers[tensor].push_back(outputNode[tensor]);

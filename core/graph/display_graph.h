@@ -1,7 +1,8 @@
 #pragma once
 // What the graph view draws for one subgraph: ops as nodes, graph inputs
 // and outputs as their own nodes, tensors as edges from their producer to
-// their consumers, constants folded into the op that reads them, and ops
+// their consumers, constants (and ops that compute only from constants,
+// such as weight DEQUANTIZE) folded into the op that reads them, and ops
 // that share a namespace (taken from their tensor names) folded into one
 // group node until the group is expanded.
 
@@ -53,7 +54,7 @@ struct DisplayGraph {
     int subgraph = 0;
     std::vector<DisplayNode> nodes;
     std::vector<DisplayEdge> edges;
-    std::vector<int> nodeOfOp;  // per op of the subgraph
+    std::vector<int> nodeOfOp;  // per op of the subgraph; a folded op maps to its reader's node, or -1
 };
 
 // Groups in `expanded` show their members; every other foldable group shows

@@ -17,20 +17,6 @@ bool isQuantizedType(DataType type) {
     }
 }
 
-std::string quantizationScheme(const Tensor& tensor) {
-    const Quantization& q = tensor.quantization;
-    std::string type(dataTypeName(tensor.type));
-    switch (q.scheme) {
-    case Quantization::Scheme::None: return {};
-    case Quantization::Scheme::PerTensor: return type + " per-tensor";
-    case Quantization::Scheme::PerChannel: return type + " per-channel";
-    case Quantization::Scheme::Blockwise: return type + " blockwise (block " + std::to_string(q.blockSize) + ")";
-    case Quantization::Scheme::MultiAxis: return type + " multi-axis";
-    case Quantization::Scheme::Custom: return type + " custom";
-    }
-    return {};
-}
-
 TensorSummary summarizeTensor(const Subgraph& subgraph, int index, const std::string& alias = {}) {
     const Tensor& tensor = subgraph.tensors[static_cast<size_t>(index)];
     TensorSummary summary;
@@ -81,6 +67,20 @@ void summarizeParameters(const Model& model, ModelSummary& summary) {
 }
 
 }  // namespace
+
+std::string quantizationScheme(const Tensor& tensor) {
+    const Quantization& q = tensor.quantization;
+    std::string type(dataTypeName(tensor.type));
+    switch (q.scheme) {
+    case Quantization::Scheme::None: return {};
+    case Quantization::Scheme::PerTensor: return type + " per-tensor";
+    case Quantization::Scheme::PerChannel: return type + " per-channel";
+    case Quantization::Scheme::Blockwise: return type + " blockwise (block " + std::to_string(q.blockSize) + ")";
+    case Quantization::Scheme::MultiAxis: return type + " multi-axis";
+    case Quantization::Scheme::Custom: return type + " custom";
+    }
+    return {};
+}
 
 std::string shapeToString(const std::vector<int32_t>& shape) {
     std::string text = "[";

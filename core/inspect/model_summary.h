@@ -97,5 +97,7 @@ ModelSummary summarizeModel(const Model& model);
 FileSummary summarizeFile(const ModelFile& file);
 
 std::string shapeToString(const std::vector<int32_t>& shape);
+// "int8 per-channel", "int4 blockwise (block 32)"; empty when not quantized.
+std::string quantizationScheme(const Tensor& tensor);
 
 }  // namespace litestudio

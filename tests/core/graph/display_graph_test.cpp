@@ -107,3 +107,35 @@ TEST(DisplayGraph, TenThousandOpTransformerLaysOut) {
         if (!route.reversed) EXPECT_LT(route.points.front().y, route.points.back().y);
     }
 }
+
+TEST(DisplayGraph, OpsThatOnlyReadConstantsFoldIntoTheirReader) {
+    // pose_detection decompresses its weights with DENSIFY and DEQUANTIZE
+    // ops; they are weights, not computation.
+    auto file = openModelFile(LITESTUDIO_SHARED_DIR "/models/mediapipe/pose_detection.tflite");
+    ASSERT_TRUE(file) << file.errorMessage();
+    const Model& model = *file->model;
+    const Subgraph& subgraph = model.subgraphs[0];
+    NamespaceIndex namespaces(subgraph);
+    auto groups = namespaces.foldableGroups();
+    DisplayGraph graph = buildDisplayGraph(model, 0, namespaces, {groups.begin(), groups.end()});
+    int dequantize = 0, densify = 0, ops = 0;
+    for (const DisplayNode& node : graph.nodes) {
+        if (node.kind != DisplayNode::Kind::Op) continue;
+        ++ops;
+        dequantize += node.title == "DEQUANTIZE";
+        densify += node.title == "DENSIFY";
+    }
+    std::printf("pose_detection: %zu ops in the file, %d drawn\n", subgraph.ops.size(), ops);
+    EXPECT_EQ(dequantize, 0);
+    EXPECT_EQ(densify, 0);
+    EXPECT_EQ(ops, 291 - 144 - 38);
+    // Each folded op maps to the convolution that reads its output.
+    for (size_t i = 0; i < subgraph.ops.size(); ++i) {
+        std::string type = model.opCode(subgraph.ops[i]).displayName();
+        if (type != "DEQUANTIZE" && type != "DENSIFY") continue;
+        int node = graph.nodeOfOp[i];
+        ASSERT_GE(node, 0) << "op " << i;
+        std::string reader = graph.nodes[static_cast<size_t>(node)].title;
+        EXPECT_TRUE(reader == "CONV_2D" || reader == "DEPTHWISE_CONV_2D") << "op " << i << " folds into " << reader;
+    }
+}

@@ -1,4 +1,4 @@
-#include "ui/summary_html.h"
+#include "ui/overview/summary_html.h"
 
 #include <QFileInfo>
 
