@@ -172,9 +172,10 @@ void paintGraph(QPainter& painter, const GraphScene& scene, const QRectF& visibl
             dashed.setStyle(Qt::DashLine);
             painter.setPen(dashed);
         }
-        painter.drawPath(edge.path);
-        QPointF end = edge.path.currentPosition();
-        if (scale >= 0.2) {  // arrow head
+        QRectF margin = visible.adjusted(-20, -20, 20, 20);
+        painter.drawPath(visiblePath(edge, margin));
+        QPointF end = edge.points.back();
+        if (edge.target >= 0 && scale >= 0.2 && margin.contains(end)) {  // arrow head
             double size = 6;
             QPolygonF head({end, end + QPointF(-size / 2, -size), end + QPointF(size / 2, -size)});
             painter.setBrush(painter.pen().color());
@@ -184,7 +185,7 @@ void paintGraph(QPainter& painter, const GraphScene& scene, const QRectF& visibl
         if (drawEdgeLabels && !edge.label.isEmpty()) {
             painter.setFont(labelFont);
             painter.setPen(edgeColour);
-            QPointF start = edge.path.elementAt(0);
+            QPointF start = edge.points.front();
             painter.drawText(QPointF(start.x() + 5, start.y() + 13), edge.label);
         }
     }

@@ -22,20 +22,17 @@ QString tensorLabel(const Tensor& tensor) {
     return QString::fromStdString(shapeText(tensor.shape) + " " + std::string(dataTypeName(tensor.type)));
 }
 
-QPainterPath routePath(const std::vector<LayoutPoint>& points) {
-    QPainterPath path(QPointF(points.front().x, points.front().y));
-    // Vertical runs through dummies stay straight; the hops between layers
-    // become S-curves, which read better than diagonal lines.
-    for (size_t i = 1; i < points.size(); ++i) {
-        QPointF from(points[i - 1].x, points[i - 1].y), to(points[i].x, points[i].y);
-        if (std::abs(from.x() - to.x()) < 0.5) {
-            path.lineTo(to);
-            continue;
-        }
-        double middle = (from.y() + to.y()) / 2;
-        path.cubicTo(QPointF(from.x(), middle), QPointF(to.x(), middle), to);
+// Vertical runs through dummies stay straight; the hops between layers
+// become S-curves, which read better than diagonal lines. The curve's
+// control points stay inside the segment's bounding box.
+void addSegment(QPainterPath& path, QPointF from, QPointF to) {
+    if (path.isEmpty() || path.currentPosition() != from) path.moveTo(from);
+    if (std::abs(from.x() - to.x()) < 0.5) {
+        path.lineTo(to);
+        return;
     }
-    return path;
+    double middle = (from.y() + to.y()) / 2;
+    path.cubicTo(QPointF(from.x(), middle), QPointF(to.x(), middle), to);
 }
 
 double distanceToSegment(QPointF p, QPointF a, QPointF b) {
@@ -56,6 +53,16 @@ SceneMetrics sceneMetricsFor(const QFont& base) {
     metrics.detailFont.setPointSizeF(base.pointSizeF() * 0.9);
     metrics.lineHeight = QFontMetricsF(base).height();
     return metrics;
+}
+
+QPainterPath visiblePath(const SceneEdge& edge, const QRectF& visible) {
+    QPainterPath path;
+    for (size_t i = 1; i < edge.points.size(); ++i) {
+        QPointF from = edge.points[i - 1], to = edge.points[i];
+        QRectF box = QRectF(from, to).normalized().adjusted(-1, -1, 1, 1);
+        if (box.intersects(visible)) addSegment(path, from, to);
+    }
+    return path;
 }
 
 std::vector<int> GraphScene::nodesIn(const QRectF& area) const {
@@ -86,12 +93,13 @@ int GraphScene::tensorNear(QPointF point, double tolerance) const {
     for (const SceneEdge& edge : edges) {
         if (!edge.bounds.intersects(probe)) continue;
         // Flattened curves are close enough for a click.
-        QPolygonF polygon = edge.path.toFillPolygon();
-        for (int i = 1; i < polygon.size(); ++i) {
-            double distance = distanceToSegment(point, polygon[i - 1], polygon[i]);
-            if (distance <= bestDistance) {
-                bestDistance = distance;
-                best = edge.tensor;
+        for (const QPolygonF& polygon : visiblePath(edge, probe).toSubpathPolygons()) {
+            for (int i = 1; i < polygon.size(); ++i) {
+                double distance = distanceToSegment(point, polygon[i - 1], polygon[i]);
+                if (distance <= bestDistance) {
+                    bestDistance = distance;
+                    best = edge.tensor;
+                }
             }
         }
     }
@@ -146,22 +154,45 @@ Expected<std::shared_ptr<const GraphScene>> buildGraphScene(std::shared_ptr<cons
         scene->nodes[i].rect = QRectF(center.x - size.width / 2, center.y - size.height / 2, size.width, size.height);
         scene->tallestNode = std::max(scene->tallestNode, static_cast<double>(size.height));
     }
-    std::vector<bool> labelled(scene->graph.edges.size(), false);
-    scene->edges.reserve(layout->routes.size());
-    for (const LayoutRoute& route : layout->routes) {
-        const DisplayEdge& displayEdge = scene->graph.edges[static_cast<size_t>(route.edge)];
+    // A tensor read in many layers is one trunk through the dummies, drawn
+    // once, plus a short branch into each reader; drawing every route whole
+    // would stroke the trunk once per reader.
+    std::vector<std::vector<const LayoutRoute*>> routesOf(scene->graph.edges.size());
+    for (const LayoutRoute& route : layout->routes) routesOf[static_cast<size_t>(route.edge)].push_back(&route);
+    auto addEdge = [&](int displayEdge, int target, bool reversed, const std::vector<LayoutPoint>& points, size_t from,
+                       size_t to, bool labelled) {
         SceneEdge edge;
-        edge.displayEdge = route.edge;
-        edge.tensor = displayEdge.tensor;
-        edge.target = route.target;
-        edge.reversed = route.reversed;
-        edge.path = routePath(route.points);
-        edge.bounds = edge.path.boundingRect().adjusted(-2, -2, 2, 2);
-        if (!labelled[static_cast<size_t>(route.edge)]) {
-            labelled[static_cast<size_t>(route.edge)] = true;
-            edge.label = tensorLabel(subgraph.tensors[static_cast<size_t>(displayEdge.tensor)]);
+        edge.displayEdge = displayEdge;
+        edge.tensor = scene->graph.edges[static_cast<size_t>(displayEdge)].tensor;
+        edge.target = target;
+        edge.reversed = reversed;
+        double left = points[from].x, right = left, top = points[from].y, bottom = top;
+        for (size_t i = from; i < to; ++i) {
+            edge.points.emplace_back(points[i].x, points[i].y);
+            left = std::min<double>(left, points[i].x);
+            right = std::max<double>(right, points[i].x);
+            top = std::min<double>(top, points[i].y);
+            bottom = std::max<double>(bottom, points[i].y);
         }
+        edge.bounds = QRectF(QPointF(left, top), QPointF(right, bottom)).adjusted(-2, -2, 2, 2);
+        if (labelled) edge.label = tensorLabel(subgraph.tensors[static_cast<size_t>(edge.tensor)]);
         scene->edges.push_back(std::move(edge));
+    };
+    for (size_t e = 0; e < routesOf.size(); ++e) {
+        const LayoutRoute* longest = nullptr;
+        for (const LayoutRoute* route : routesOf[e])
+            if (!route->reversed && (!longest || route->points.size() > longest->points.size())) longest = route;
+        bool labelled = false;
+        if (longest && longest->points.size() > 2) {  // the trunk: source to the last dummy
+            addEdge(static_cast<int>(e), -1, false, longest->points, 0, longest->points.size() - 1, true);
+            labelled = true;
+        }
+        for (const LayoutRoute* route : routesOf[e]) {
+            size_t count = route->points.size();
+            size_t first = route->reversed || count <= 2 || !longest || longest->points.size() <= 2 ? 0 : count - 2;
+            addEdge(static_cast<int>(e), route->target, route->reversed, route->points, first, count, !labelled && first == 0);
+            labelled = labelled || first == 0;
+        }
     }
     scene->nodesByTop.resize(scene->nodes.size());
     for (size_t i = 0; i < scene->nodes.size(); ++i) scene->nodesByTop[i] = static_cast<int>(i);

@@ -35,8 +35,8 @@ struct SceneNode {
 struct SceneEdge {
     int displayEdge = 0;
     int tensor = 0;
-    int target = 0;      // node
-    QPainterPath path;
+    int target = 0;      // node; -1 for a trunk shared by several readers
+    std::vector<QPointF> points;  // the layout's route; drawn as S-curves between layers
     QRectF bounds;
     QString label;       // "[1,56,56,24] float32", drawn once per tensor at its source
     bool reversed = false;
@@ -69,6 +69,11 @@ struct SceneMetrics {
     double lineHeight = 15;
 };
 SceneMetrics sceneMetricsFor(const QFont& base);
+
+// The part of an edge that meets `visible`: an LLM's attention mask runs
+// through thousands of layers, and stroking all of it for every frame is
+// what makes panning stutter.
+QPainterPath visiblePath(const SceneEdge& edge, const QRectF& visible);
 
 Expected<std::shared_ptr<const GraphScene>> buildGraphScene(std::shared_ptr<const Model> model, int subgraph,
                                                             const NamespaceIndex& namespaces,

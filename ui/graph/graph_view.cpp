@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/runtime/compiled_model.h"
 #include "ui/graph/graph_canvas.h"
 #include "ui/graph/properties_panel.h"
@@ -122,7 +123,10 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent) {
             showSubgraph(target.x(), target.y());
         }
     });
-    connect(search_, &QLineEdit::textChanged, this, &GraphView::setSearchText);
+    connect(search_, &QLineEdit::textChanged, this, [this] {
+        updateMatches();
+        if (!matchOrder_.empty()) findNext();
+    });
     connect(search_, &QLineEdit::returnPressed, this, [this] {
         if (QApplication::keyboardModifiers() & Qt::ShiftModifier) findPrevious();
         else findNext();
@@ -148,8 +152,13 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent) {
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](QPoint position) {
         if (!scene_) return;
         int node = scene_->nodeAt(canvas_->toScene(position));
-        if (node < 0) return;
         QMenu menu;
+        if (node < 0) {
+            menu.addAction("Open all namespaces", this, &GraphView::expandAll);
+            menu.addAction("Fold all namespaces", this, &GraphView::foldAll);
+            menu.exec(canvas_->mapToGlobal(position));
+            return;
+        }
         const DisplayNode& display = scene_->graph.nodes[static_cast<size_t>(node)];
         if (display.kind == DisplayNode::Kind::Group)
             menu.addAction("Open namespace " + QString::fromStdString(display.group), [this, node] { activateNode(node); });
@@ -296,6 +305,17 @@ void GraphView::expandGroup(const std::string& group) {
     relayout();
 }
 
+void GraphView::expandAll() {
+    auto groups = namespaces_.foldableGroups();
+    expanded_[current_] = {groups.begin(), groups.end()};
+    relayout();
+}
+
+void GraphView::foldAll() {
+    expanded_[current_].clear();
+    relayout();
+}
+
 void GraphView::foldGroupOf(int node) {
     if (!scene_ || node < 0) return;
     const DisplayNode& display = scene_->graph.nodes[static_cast<size_t>(node)];
@@ -336,9 +356,9 @@ void GraphView::activateNode(int node) {
     showSubgraph(current_.first, target);
 }
 
-void GraphView::setSearchText(const QString&) {
-    updateMatches();
-    if (!matchOrder_.empty()) findNext();
+void GraphView::setSearchText(const QString& text) {
+    if (search_->text() == text) return;
+    search_->setText(text);  // textChanged searches and selects the first match
 }
 
 void GraphView::updateMatches() {
@@ -461,7 +481,7 @@ void GraphView::computeAccelerators() {
         std::pair<QString, std::vector<std::vector<QString>>> answer;
         CompileOptions options;
         options.accelerators = {"cpu", "reference"};
-        auto compiled = CompiledModel::create(model, options);
+        auto compiled = CompiledModel::create(cpu::createStandardEnvironment(), model, options);
         if (!compiled) {
             answer.first = QString::fromStdString(compiled.errorMessage());
             return answer;

@@ -54,6 +54,8 @@ public:
 
     // Folding
     void expandGroup(const std::string& group);
+    void expandAll();
+    void foldAll();
     void foldGroupOf(int node);  // folds the innermost open namespace around an op
     void activateNode(int node); // what a double-click does
 
