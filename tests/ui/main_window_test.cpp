@@ -65,6 +65,7 @@ private slots:
         {
             MainWindow window;
             window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
             QSignalSpy spy(&window, &MainWindow::fileShown);
             QMimeData mime;
             mime.setUrls({QUrl::fromLocalFile(shared("mediapipe/face_detection_short_range.tflite")),
@@ -80,6 +81,7 @@ private slots:
             // Picking the first in the sidebar shows it again without reloading.
             auto* opened = window.findChild<QListWidget*>("openedModels");
             QCOMPARE(opened->count(), 2);
+            QTRY_VERIFY(!opened->visualItemRect(opened->item(0)).isEmpty());
             QTest::mouseClick(opened->viewport(), Qt::LeftButton, {}, opened->visualItemRect(opened->item(0)).center());
             QVERIFY(window.currentPath().endsWith("face_detection_short_range.tflite"));
             QVERIFY(window.overviewPlainText().contains("face_detection_short_range.tflite"));

@@ -1,5 +1,6 @@
 #include "ui/graph/graph_canvas.h"
 
+#include <QFontInfo>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -23,6 +24,11 @@ GraphCanvas::GraphCanvas(QWidget* parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
     setMouseTracking(false);
     setAutoFillBackground(false);
+    // Sizes in pixels, not points: node boxes are measured once and drawn on
+    // the screen, into SVG (72 dpi) and into PNG alike.
+    QFont pixelFont = font();
+    pixelFont.setPixelSize(QFontInfo(pixelFont).pixelSize());
+    setFont(pixelFont);
     minimap_ = new GraphMinimap(this);
     minimap_->hide();
 }

@@ -36,6 +36,7 @@ void GraphMinimap::renderPicture() {
     picture_.setDevicePixelRatio(devicePixelRatioF());
     picture_.fill(Qt::transparent);
     QPainter painter(&picture_);
+    painter.setFont(canvas_->font());
     double scale = target.width() / scene->bounds.width();
     painter.scale(scale, scale);
     painter.translate(-scene->bounds.topLeft());

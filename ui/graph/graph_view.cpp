@@ -521,6 +521,7 @@ bool GraphView::exportSvg(const QString& path, QString* error) {
         return false;
     }
     painter.fillRect(QRectF(QPointF(0, 0), bounds.size()), Qt::white);
+    painter.setFont(canvas_->font());
     painter.translate(-bounds.topLeft());
     GraphPaintState state = canvas_->paintState();
     state.palette = QPalette(Qt::white);
@@ -546,6 +547,7 @@ bool GraphView::exportPng(const QString& path, QString* error) {
     QImage image((bounds.size() * scale).toSize().expandedTo(QSize(1, 1)), QImage::Format_RGB32);
     image.fill(Qt::white);
     QPainter painter(&image);
+    painter.setFont(canvas_->font());
     painter.scale(scale, scale);
     painter.translate(-bounds.topLeft());
     GraphPaintState state = canvas_->paintState();
