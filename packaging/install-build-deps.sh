@@ -8,7 +8,7 @@ packages=(
   qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev fonts-dejavu-core
   libxnnpack-dev libpthreadpool-dev
   flatbuffers-compiler libflatbuffers-dev libzip-dev nlohmann-json3-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev poppler-utils
 )
 
 missing=()

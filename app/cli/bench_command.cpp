@@ -10,6 +10,10 @@
 #include "app/cli/command_line.h"
 #include "app/version.h"
 #include "core/bench/bench_json.h"
+#include "core/bench/bench_report.h"
+#include "ui/reports/pdf_report.h"
+
+#include <QGuiApplication>
 #include "core/support/atomic_file.h"
 
 namespace litestudio::cli {
@@ -17,6 +21,7 @@ namespace litestudio::cli {
 const char* const kBenchUsage =
     "usage: litestudio-cli bench MODEL [--accelerator cpu|reference] [--threads N] [--runs N | --min-seconds S]\n"
     "                            [--warmup N] [--signature KEY] [--op-profile] [--json FILE]\n"
+    "                            [--report FILE.html|.pdf|.md|.csv|.json]\n"
     "  Measures load and init time, the first inference, warm-up and steady-state latency\n"
     "  (avg/std/min/max/p50/p90/p99), peak resident memory and arena bytes, as LiteRT's\n"
     "  benchmark_model does. Inputs are the golden cases' pseudo-random data.\n"
@@ -24,7 +29,9 @@ const char* const kBenchUsage =
     "  --min-seconds S   keep running until S seconds have passed (and --runs, if given, are done)\n"
     "  --warmup N        warm-up runs after the first inference (default 1)\n"
     "  --op-profile      time every op: table per op and per op type\n"
-    "  --json FILE       write the result as bench JSON (format_version 1, see README)\n";
+    "  --json FILE       write the result as bench JSON (format_version 1, see README)\n"
+    "  --report FILE     write a report the studio's export also writes: self-contained HTML with\n"
+    "                    charts, PDF, Markdown, CSV or bench JSON, by the extension\n";
 
 namespace {
 
@@ -83,9 +90,25 @@ void printReport(const BenchmarkReport& r, std::ostream& out) {
 
 }  // namespace
 
+// PDF is drawn with QtGui, which needs an application object (for fonts)
+// but no display.
+Status writeReportFile(const std::string& path, const std::vector<ReportRun>& runs) {
+    if (reportFormatForPath(path) != ReportFormat::Pdf) return writeTextReport(path, runs);
+    std::unique_ptr<QGuiApplication> application;
+    if (!QGuiApplication::instance()) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+        static int argc = 1;
+        static char name[] = "litestudio-cli";
+        static char* argv[] = {name, nullptr};
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    }
+    return ui::writePdfReport(QString::fromStdString(path), runs);
+}
+
 int runBench(const std::vector<std::string>& arguments) {
     auto parsed = parseArguments(arguments, {"--help", "--op-profile"},
-                                 {"--accelerator", "--threads", "--runs", "--min-seconds", "--warmup", "--json", "--signature"});
+                                 {"--accelerator", "--threads", "--runs", "--min-seconds", "--warmup", "--json", "--signature",
+                                  "--report"});
     if (!parsed) return reportError("bench: " + parsed.errorMessage());
     if (parsed->has("--help")) {
         std::cout << kBenchUsage;
@@ -114,6 +137,9 @@ int runBench(const std::vector<std::string>& arguments) {
         if (!parsed->options.count("--runs")) options.runs = 1;
     }
     if (!integer("--runs", 1, options.runs)) return reportError("bench: --runs needs a whole number of at least 1");
+    std::string reportPath = parsed->options.count("--report") ? parsed->options["--report"] : "";
+    if (!reportPath.empty() && !reportFormatForPath(reportPath))
+        return reportError("bench: --report " + reportPath + ": use .html, .pdf, .md, .csv or .json");
 
     Benchmark benchmark(cpu::createStandardEnvironment(), options, LITESTUDIO_VERSION);
     bool showedProgress = false;
@@ -129,6 +155,10 @@ int runBench(const std::vector<std::string>& arguments) {
     if (parsed->options.count("--json")) {
         std::string text = benchmarkReportToJson(*report).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         Status written = writeFileAtomically(parsed->options["--json"], text);
+        if (!written) return reportError(written.message());
+    }
+    if (!reportPath.empty()) {
+        Status written = writeReportFile(reportPath, {{defaultRunName(*report), *report}});
         if (!written) return reportError(written.message());
     }
     return 0;
