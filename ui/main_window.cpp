@@ -21,6 +21,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "ui/bench/benchmark_view.h"
 #include "ui/graph/graph_view.h"
 #include "ui/overview/overview_view.h"
 #include "ui/theme.h"
@@ -108,10 +109,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), loader_(new Model
     graph_ = new GraphView(views_);
     views_->addTab(overview_, "Overview");
     views_->addTab(graph_, "Graph");
-    views_->addTab(makeComingPage(views_, "Benchmark",
-                                  "The live benchmark pane is not in this version yet. The same engine runs from a "
-                                  "terminal:<br><tt>litestudio-cli bench MODEL --op-profile --json FILE</tt>"),
-                   "Benchmark");
+    bench_ = new BenchmarkView(RunHistory::defaultPath(), views_);
+    bench_->setOpenedModelsProvider([this] { return openedOrder_; });
+    views_->addTab(bench_, "Benchmark");
+    connect(bench_, &BenchmarkView::showOnGraph, this, &MainWindow::showLatenciesOnGraph);
     views_->addTab(makeComingPage(views_, "Chat", "Chatting with local Gemma models is not in this version yet."), "Chat");
     pages_->addWidget(views_);
     splitter->addWidget(sidebar);
@@ -280,6 +281,27 @@ void MainWindow::setTheme(Theme theme) {
     QSettings().setValue("appearance/theme", themeName(theme));
     QPalette light = lightPalette(), dark = darkPalette();
     applyPalette(theme == Theme::Light ? &light : theme == Theme::Dark ? &dark : nullptr);
+}
+
+// A benchmark's per-op times colour the graph of the model it ran.
+void MainWindow::showLatenciesOnGraph(const QString& modelPath, const QString& signature, const std::vector<double>& ms) {
+    QString path = QFileInfo(modelPath).absoluteFilePath();
+    if (!loaded_.contains(path) || !loaded_[path].ok) {
+        statusLabel_->setText("Open " + modelPath + " to see its per-op times on the graph");
+        openFile(path);
+        return;
+    }
+    if (currentPath_ != path) present(loaded_[path]);
+    const LoadResult& result = loaded_[path];
+    int subgraph = 0;
+    if (!result.models.empty()) {
+        for (const Signature& s : result.models.front().model->signatures)
+            if (QString::fromStdString(s.key) == signature) subgraph = s.subgraph;
+    }
+    graph_->setOpLatencies(0, subgraph, ms);
+    graph_->setColouring(GraphColouring::Latency);
+    if (graph_->currentSubgraph() != subgraph) graph_->showSubgraph(0, subgraph);
+    setView(View::Graph);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -17,6 +17,7 @@ class QTabWidget;
 
 namespace litestudio::ui {
 
+class BenchmarkView;
 class GraphView;
 class OverviewView;
 
@@ -43,6 +44,7 @@ public:
     QStringList recentFiles() const;
     OverviewView* overview() const { return overview_; }
     GraphView* graphView() const { return graph_; }
+    BenchmarkView* benchmarkView() const { return bench_; }
 
 signals:
     // Emitted once a requested file is on screen, loaded or not.
@@ -61,12 +63,14 @@ private:
     void refreshSidebar();
     void refreshRecentMenu();
     void showAbout();
+    void showLatenciesOnGraph(const QString& modelPath, const QString& signature, const std::vector<double>& ms);
 
     ModelLoader* loader_ = nullptr;
     QStackedWidget* pages_ = nullptr;
     QTabWidget* views_ = nullptr;
     OverviewView* overview_ = nullptr;
     GraphView* graph_ = nullptr;
+    BenchmarkView* bench_ = nullptr;
     QListWidget* opened_ = nullptr;
     QListWidget* recent_ = nullptr;
     QMenu* recentMenu_ = nullptr;

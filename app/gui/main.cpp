@@ -1,5 +1,5 @@
 // litestudio: the desktop studio.
-//   litestudio [MODEL...] [--view overview|graph|bench|chat] [--screenshot FILE.png]
+//   litestudio [MODEL...] [--view overview|graph|bench|chat] [--screenshot FILE.png] [--benchmark-runs N]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include "app/version.h"
+#include "ui/bench/benchmark_view.h"
 #include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
 
@@ -32,8 +33,12 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument("model", "A .tflite, .litertlm or .task file to open.", "[MODEL...]");
     QCommandLineOption screenshot("screenshot", "Save the window to FILE once the view is ready, then exit.", "FILE");
     QCommandLineOption view("view", "The view to show: overview, graph, bench or chat.", "VIEW");
+    QCommandLineOption benchmarkRuns("benchmark-runs",
+                                     "Benchmark the models given (cpu, 1 thread) with N runs as soon as they are open.",
+                                     "N");
     parser.addOption(screenshot);
     parser.addOption(view);
+    parser.addOption(benchmarkRuns);
     if (!parser.parse(QApplication::arguments())) {
         fprintf(stderr, "error: %s (see litestudio --help)\n", qPrintable(parser.errorText()));
         return 2;
@@ -52,14 +57,25 @@ int main(int argc, char** argv) {
     QString shotPath = parser.value(screenshot);
     const QStringList models = parser.positionalArguments();
 
+    int runs = parser.value(benchmarkRuns).toInt();
     if (!shotPath.isEmpty()) {
         auto finish = [&window, shotPath] {
             bool saved = saveScreenshot(window, shotPath);
             if (!saved) fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(shotPath));
             QApplication::exit(saved ? 0 : 2);
         };
+        auto* bench = window.benchmarkView();
         if (models.isEmpty()) {
             QTimer::singleShot(0, &window, finish);
+        } else if (runs > 0 && startView == MainWindow::View::Benchmark) {
+            // A live benchmark is shot half-way through one model's runs; a
+            // batch of several models once they are all compared.
+            if (models.size() > 1)
+                QObject::connect(bench, &litestudio::ui::BenchmarkView::jobsFinished, &window, finish);
+            else
+                QObject::connect(bench, &litestudio::ui::BenchmarkView::sampleShown, &window, [finish, runs](int index) {
+                    if (index + 1 == std::max(runs / 2, 1)) finish();
+                });
         } else {
             // The last file named is the one on screen; the graph view is
             // ready once its layout is.
@@ -75,6 +91,20 @@ int main(int argc, char** argv) {
                                      finish();
                              });
         }
+    }
+    if (parser.isSet(benchmarkRuns) && runs < 1) {
+        fprintf(stderr, "error: --benchmark-runs needs a whole number of at least 1\n");
+        return 2;
+    }
+    if (runs > 0 && !models.isEmpty()) {
+        QString last = QFileInfo(models.last()).absoluteFilePath();
+        QObject::connect(&window, &MainWindow::fileShown, &window, [&window, last, runs](const QString& path) {
+            if (path != last) return;
+            auto* bench = window.benchmarkView();
+            bench->addModels(window.openedFiles());
+            bench->configure({"cpu"}, {1}, runs);
+            bench->start();
+        });
     }
     if (parser.isSet(view) || !shotPath.isEmpty()) window.setView(startView);
     for (const QString& model : models) window.openFile(model);

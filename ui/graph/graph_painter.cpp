@@ -161,7 +161,8 @@ void paintGraph(QPainter& painter, const GraphScene& scene, const QRectF& visibl
     QPen edgePen(normalEdge, std::max(1.2, hairline));
     QPen selectedEdgePen(highlight, std::max(3.0, 2.5 * hairline));
     QFont labelFont = painter.font();
-    labelFont.setPointSizeF(labelFont.pointSizeF() * 0.85);
+    if (labelFont.pixelSize() > 0) labelFont.setPixelSize(std::max(1, qRound(labelFont.pixelSize() * 0.85)));
+    else labelFont.setPointSizeF(labelFont.pointSizeF() * 0.85);
     painter.setBrush(Qt::NoBrush);
     for (const SceneEdge& edge : scene.edges) {
         if (!edge.bounds.intersects(visible)) continue;

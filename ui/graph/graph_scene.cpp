@@ -50,7 +50,8 @@ SceneMetrics sceneMetricsFor(const QFont& base) {
     metrics.titleFont = base;
     metrics.titleFont.setBold(true);
     metrics.detailFont = base;
-    metrics.detailFont.setPointSizeF(base.pointSizeF() * 0.9);
+    if (base.pixelSize() > 0) metrics.detailFont.setPixelSize(std::max(1, qRound(base.pixelSize() * 0.9)));
+    else metrics.detailFont.setPointSizeF(base.pointSizeF() * 0.9);
     metrics.lineHeight = QFontMetricsF(base).height();
     return metrics;
 }

@@ -133,6 +133,14 @@ Status evalConcat(KernelContext& context) {
     for (RuntimeTensor* input : context.inputs) {
         ElementCopier copy(*input, out);
         int64_t row = input->dim(axis) * inner;
+        if (copy.raw && activation == schema::ActivationFunctionType_NONE) {  // whole rows at once
+            size_t rowBytes = static_cast<size_t>(row) * copy.elementBytes;
+            for (int64_t o = 0; o < outer && rowBytes > 0; ++o)
+                std::memcpy(out.data + static_cast<size_t>(o * outRow + start) * copy.elementBytes,
+                            input->data + static_cast<size_t>(o) * rowBytes, rowBytes);
+            start += row;
+            continue;
+        }
         for (int64_t o = 0; o < outer; ++o)
             for (int64_t i = 0; i < row; ++i) {
                 if (activation == schema::ActivationFunctionType_NONE) copy(o * row + i, o * outRow + start + i);
