@@ -59,10 +59,14 @@ int main(int argc, char** argv) {
 
     int runs = parser.value(benchmarkRuns).toInt();
     if (!shotPath.isEmpty()) {
+        // Charts lay themselves out on later turns of the event loop; a short
+        // pause lets them settle before the picture is taken.
         auto finish = [&window, shotPath] {
-            bool saved = saveScreenshot(window, shotPath);
-            if (!saved) fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(shotPath));
-            QApplication::exit(saved ? 0 : 2);
+            QTimer::singleShot(300, &window, [&window, shotPath] {
+                bool saved = saveScreenshot(window, shotPath);
+                if (!saved) fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(shotPath));
+                QApplication::exit(saved ? 0 : 2);
+            });
         };
         auto* bench = window.benchmarkView();
         if (models.isEmpty()) {

@@ -62,7 +62,7 @@ private slots:
         QVERIFY(!entries[0].cpu.isEmpty());
         QCOMPARE(view.charts()->plottedSamples(), 20);
         qInfo() << "slowest ops:" << view.charts()->opLabels();
-        QCOMPARE(view.charts()->opLabels().size(), 10);
+        QCOMPARE(view.charts()->opLabels().size(), 8);
         QCOMPARE(view.charts()->memoryBars(), 1);
         QCOMPARE(view.summaryTable()->rowCount(), 1);
         QCOMPARE(view.historyTable()->rowCount(), 1);

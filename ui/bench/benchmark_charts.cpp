@@ -19,13 +19,13 @@ namespace litestudio::ui {
 namespace {
 
 constexpr int kBins = 20;
-constexpr int kTopOps = 10;
+constexpr int kTopOps = 8;  // Qt Charts elides category labels under ~30 px a bar
 constexpr qint64 kHistogramEveryMs = 150;  // re-binning per sample would waste the GUI thread
 
 QChartView* makeView(QWidget* parent) {
     auto* view = new QChartView(parent);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(280, 200);
+    view->setMinimumSize(220, 190);
     view->setChart(new QChart);
     return view;
 }
@@ -47,12 +47,17 @@ BenchmarkCharts::BenchmarkCharts(QWidget* parent) : QWidget(parent) {
     histogram_->setObjectName("histogramChart");
     ops_ = makeView(this);
     ops_->setObjectName("opsChart");
+    ops_->setMinimumHeight(250);
     memory_ = makeView(this);
     memory_->setObjectName("memoryChart");
+    // The slowest-ops chart gets the whole width: op names need room.
     grid->addWidget(latency_, 0, 0);
     grid->addWidget(histogram_, 0, 1);
-    grid->addWidget(ops_, 1, 0);
-    grid->addWidget(memory_, 1, 1);
+    grid->addWidget(memory_, 0, 2);
+    grid->addWidget(ops_, 1, 0, 1, 3);
+    grid->setColumnStretch(0, 3);
+    grid->setColumnStretch(1, 2);
+    grid->setColumnStretch(2, 2);
     showRuns({});
 }
 
@@ -77,6 +82,7 @@ void BenchmarkCharts::startLive(const QString& name) {
     chart->legend()->hide();
     replaceChart(latency_, chart);
     updateHistogram({});
+    setOps(nullptr, {});
     sinceHistogram_.start();
 }
 
@@ -181,19 +187,22 @@ void BenchmarkCharts::showRuns(const std::vector<ReportRun>& runs) {
     replaceChart(latency_, chart);
     live_.clear();
     updateHistogram(runs.empty() ? std::vector<double>{} : runs.front().report.steadyLatenciesMs);
-    const BenchmarkReport* profiled = nullptr;
+    const ReportRun* profiled = nullptr;
     for (const ReportRun& run : runs)
         if (!run.report.ops.empty()) {
-            profiled = &run.report;
+            profiled = &run;
             break;
         }
-    setOps(profiled);
+    setOps(profiled ? &profiled->report : nullptr,
+           profiled && runs.size() > 1 ? QString::fromStdString(profiled->name) : QString());
+    if (runs.size() > 1) histogram_->chart()->setTitle("Latency distribution: " + QString::fromStdString(runs.front().name));
     setMemory(runs);
 }
 
-void BenchmarkCharts::setOps(const BenchmarkReport* report) {
+void BenchmarkCharts::setOps(const BenchmarkReport* report, const QString& runName) {
     auto* chart = new QChart;
-    styleChart(chart, report ? "Slowest ops (ms)" : "Slowest ops (run with op profile)");
+    styleChart(chart, report ? "Slowest ops, ms" + (runName.isEmpty() ? QString() : ": " + runName)
+                             : "Slowest ops (run with op profile)");
     chart->legend()->hide();
     opLabels_.clear();
     auto* set = new QBarSet("ms");
@@ -215,6 +224,11 @@ void BenchmarkCharts::setOps(const BenchmarkReport* report) {
     auto* y = new QBarCategoryAxis;
     y->append(categories);
     chart->addAxis(y, Qt::AlignLeft);
+    // After addAxis: the chart theme sets the axis font when it is added.
+    // Ten op names must fit ten bar heights, or Qt Charts elides them all.
+    QFont small = y->labelsFont();
+    small.setPixelSize(10);
+    y->setLabelsFont(small);
     series->attachAxis(y);
     auto* x = new QValueAxis;
     chart->addAxis(x, Qt::AlignBottom);

@@ -30,7 +30,7 @@ public:
 
 private:
     void updateHistogram(const std::vector<double>& values);
-    void setOps(const BenchmarkReport* report);
+    void setOps(const BenchmarkReport* report, const QString& runName);
     void setMemory(const std::vector<ReportRun>& runs);
     void styleChart(QChart* chart, const QString& title);
 

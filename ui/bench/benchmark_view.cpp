@@ -146,9 +146,11 @@ BenchmarkView::BenchmarkView(const QString& historyPath, QWidget* parent) : QWid
     right->addWidget(charts_);
     right->addWidget(summary_);
     right->addWidget(historyPanel);
-    right->setStretchFactor(0, 5);
+    summary_->setMinimumHeight(110);
+    historyPanel->setMinimumHeight(150);
+    right->setStretchFactor(0, 4);
     right->setStretchFactor(1, 1);
-    right->setStretchFactor(2, 2);
+    right->setStretchFactor(2, 1);
     layout->addWidget(right, 1);
 
     connect(add, &QPushButton::clicked, this, [this] {
