@@ -27,16 +27,20 @@ LoadResult loadAndSummarize(const QString& path) {
 
 ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {
     connect(&watcher_, &QFutureWatcher<LoadResult>::finished, this, [this] {
+        busy_ = false;
         emit finished(watcher_.result());
         if (!pendingPaths_.isEmpty()) load(pendingPaths_.takeFirst());
     });
 }
 
 void ModelLoader::load(const QString& path) {
-    if (watcher_.isRunning()) {
+    // Not watcher_.isRunning(): between a load ending and its finished signal
+    // arriving it is already false, and a new setFuture would drop that result.
+    if (busy_) {
         if (!pendingPaths_.contains(path)) pendingPaths_ << path;
         return;
     }
+    busy_ = true;
     emit started(path);
     watcher_.setFuture(QtConcurrent::run(loadAndSummarize, path));
 }

@@ -32,7 +32,7 @@ class ModelLoader : public QObject {
 public:
     explicit ModelLoader(QObject* parent = nullptr);
     void load(const QString& path);
-    bool isLoading() const { return watcher_.isRunning(); }
+    bool isLoading() const { return busy_; }
 
 signals:
     void started(const QString& path);
@@ -41,6 +41,7 @@ signals:
 private:
     QFutureWatcher<LoadResult> watcher_;
     QStringList pendingPaths_;
+    bool busy_ = false;
 };
 
 }  // namespace litestudio::ui

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "core/bench/bench_report.h"
 #include <sys/wait.h>
 
 #include "tests/support/test_paths.h"
@@ -189,4 +191,25 @@ TEST(CliBench, BadOptionsAreOneErrorLine) {
 }
 
 }  // namespace
+TEST(Cli, BenchWritesReportsByExtension) {
+    auto dir = testing::scratchDir("cli-reports");
+    for (const char* name : {"r.html", "r.csv", "r.pdf"}) {
+        std::filesystem::remove(dir / name);
+        CliResult result = runCli("bench " + sample() + " --runs 5 --op-profile --report " + (dir / name).string());
+        ASSERT_EQ(result.exitCode, 0) << name << ": " << result.err;
+        EXPECT_GT(std::filesystem::file_size(dir / name), 200u) << name;
+    }
+    std::string html = slurp(dir / "r.html");
+    EXPECT_NE(html.find("<svg"), std::string::npos);
+    auto rows = parseReportCsv(slurp(dir / "r.csv"));
+    ASSERT_TRUE(rows) << rows.errorMessage();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].runs, 5);
+    std::string pdf = slurp(dir / "r.pdf");
+    EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u);
+    std::printf("reports: html %zu, csv %zu, pdf %zu bytes\n", html.size(), slurp(dir / "r.csv").size(), pdf.size());
+    expectOneErrorLine(runCli("bench " + sample() + " --report " + (dir / "r.txt").string()),
+                       "use .html, .pdf, .md, .csv or .json");
+}
+
 }  // namespace litestudio
