@@ -17,7 +17,9 @@
 
 // GCC 12 warns inside its own AVX-512 intrinsic headers (bug 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <immintrin.h>
 #include <pthreadpool.h>
