@@ -35,6 +35,7 @@ struct CompiledModel::SubgraphRuntime {
     std::map<int, GrowingBuffer> runTimeTensors;
     std::map<size_t, GrowingBuffer> runTimeScratch;
     std::map<int, std::vector<uint8_t>> strings;  // non-constant string tensors, by index
+    std::map<int, std::pair<uint8_t*, size_t>> bound;  // caller-owned memory and its size, by tensor (bindBuffers)
 };
 
 namespace {
@@ -320,6 +321,14 @@ Status CompiledModel::prepareSubgraph(int index) {
         // Inputs keep arena storage even if an op later overwrites them at run time.
         if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable && !isSubgraphInput[t]) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
+        if (auto bound = runtime.bound.find(static_cast<int>(t)); bound != runtime.bound.end()) {
+            if (bound->second.second != tensor.bytes)
+                return Status::error("tensor '" + tensor.name + "' is now " + shapeText(tensor.shape) + " (" +
+                                     std::to_string(tensor.bytes) + " bytes) but is bound to " +
+                                     std::to_string(bound->second.second) + " bytes");
+            tensor.data = bound->second.first;
+            continue;
+        }
         if (subgraph.tensors[t].isVariable) {
             LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "variable '" + tensor.name + "' " + shapeText(tensor.shape)));
             if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
@@ -418,6 +427,28 @@ Status CompiledModel::resizeInput(int subgraph, int tensorIndex, const std::vect
                              shapeText(shape));
     target.shape = shape;
     return prepareSubgraph(subgraph);
+}
+
+Status CompiledModel::bindBuffers(int subgraph, const std::vector<Binding>& bindings) {
+    if (subgraph < 0 || static_cast<size_t>(subgraph) >= subgraphs_.size() || !subgraphs_[static_cast<size_t>(subgraph)])
+        return Status::error("bind: subgraph " + std::to_string(subgraph) + " is not prepared");
+    SubgraphRuntime& runtime = *subgraphs_[static_cast<size_t>(subgraph)];
+    const Subgraph& graph = model_->subgraphs[static_cast<size_t>(subgraph)];
+    for (const Binding& binding : bindings) {
+        if (binding.tensor < 0 || static_cast<size_t>(binding.tensor) >= runtime.tensors.size())
+            return Status::error("bind: subgraph " + std::to_string(subgraph) + " has no tensor " + std::to_string(binding.tensor));
+        const RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(binding.tensor)];
+        if (tensor.isConstant || tensor.type == DataType::String || graph.tensors[static_cast<size_t>(binding.tensor)].isVariable)
+            return Status::error("bind: tensor '" + tensor.name + "' is constant, a string or a variable");
+        size_t expected = denseByteSize(tensor.type, tensor.shape);
+        if (binding.bytes != expected || !binding.data)
+            return Status::error("bind: tensor '" + tensor.name + "' " + shapeText(tensor.shape) + " needs " +
+                                 std::to_string(expected) + " bytes, got " + std::to_string(binding.bytes));
+        if (reinterpret_cast<uintptr_t>(binding.data) % 64 != 0)
+            return Status::error("bind: memory for '" + tensor.name + "' must be 64-byte aligned");
+    }
+    for (const Binding& binding : bindings) runtime.bound[binding.tensor] = {static_cast<uint8_t*>(binding.data), binding.bytes};
+    return prepareSubgraph(subgraph).withContext(model_->label());
 }
 
 Status CompiledModel::run(int entry) {

@@ -70,6 +70,18 @@ public:
     // Copies `bytes` into an input tensor; the size must match its shape.
     Status setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes);
     Status resizeInput(int subgraph, int tensorIndex, const std::vector<int32_t>& shape);
+    // Gives tensors memory the caller owns, kept across runs and shared
+    // between subgraphs: an LLM's KV cache is bound as both the input and
+    // the output of its update, in the prefill and the decode signature,
+    // so it is written in place and never copied. The memory must outlive
+    // the model and hold exactly the tensor's bytes; the subgraph is
+    // prepared again (once, for all the bindings given).
+    struct Binding {
+        int tensor = 0;
+        void* data = nullptr;
+        size_t bytes = 0;
+    };
+    Status bindBuffers(int subgraph, const std::vector<Binding>& bindings);
     Status run(int entry);
     // Asks a run in progress (on another thread) to stop after its current
     // op; that run returns a "cancelled" error. The next run starts afresh.

@@ -199,6 +199,60 @@ Status evalSlice(KernelContext& context) {
     return Status::ok();
 }
 
+// ---- dynamic_update_slice ----
+// Writes `update` into a copy of `operand` at `start`, clamped so that the
+// update fits (TFLite's and XLA's rule). When the runtime binds the output
+// to the operand's memory (an LLM's KV cache), only the update is written.
+Status prepareDynamicUpdateSlice(KernelContext& context) {
+    LS_RETURN_IF_ERROR(expectArity(context, 3, 3, 1));
+    const RuntimeTensor& operand = context.input(0);
+    const RuntimeTensor& update = context.input(1);
+    const RuntimeTensor& start = context.input(2);
+    if (update.type != operand.type) return context.error("update is " + std::string(dataTypeName(update.type)) +
+                                                          ", operand " + std::string(dataTypeName(operand.type)));
+    if (update.rank() != operand.rank())
+        return context.error("update " + shapeText(update.shape) + " and operand " + shapeText(operand.shape) +
+                             " differ in rank");
+    for (int d = 0; d < operand.rank(); ++d)
+        if (update.dim(d) > operand.dim(d))
+            return context.error("update " + shapeText(update.shape) + " does not fit in operand " + shapeText(operand.shape));
+    if (start.elementCount() != operand.rank())
+        return context.error("start indices " + shapeText(start.shape) + ", expected " + std::to_string(operand.rank()) + " of them");
+    if (dataTypeBits(operand.type) % 8 != 0 || dataTypeBits(operand.type) == 0)
+        return context.error("cannot update " + std::string(dataTypeName(operand.type)) + " tensors");
+    context.output(0).shape = operand.shape;
+    return Status::ok();
+}
+
+Status evalDynamicUpdateSlice(KernelContext& context) {
+    const RuntimeTensor& operand = context.input(0);
+    const RuntimeTensor& update = context.input(1);
+    RuntimeTensor& out = context.output(0);
+    std::vector<int64_t> start = readIntegers(context.input(2));
+    if (static_cast<int>(start.size()) != operand.rank()) return context.error("start indices do not match the operand's rank");
+    size_t element = static_cast<size_t>(dataTypeBits(operand.type) / 8);
+    if (out.data != operand.data) std::memcpy(out.data, operand.data, static_cast<size_t>(operand.elementCount()) * element);
+    if (update.elementCount() == 0) return Status::ok();
+    for (int d = 0; d < operand.rank(); ++d)
+        start[static_cast<size_t>(d)] = std::clamp<int64_t>(start[static_cast<size_t>(d)], 0, operand.dim(d) - update.dim(d));
+    // Rows of the innermost dimension move with one copy each.
+    std::vector<int64_t> outStrides = stridesOf(operand.shape);
+    int rank = operand.rank();
+    int64_t row = rank ? update.dim(rank - 1) : 1;
+    int64_t rows = update.elementCount() / std::max<int64_t>(row, 1);
+    for (int64_t r = 0; r < rows; ++r) {
+        int64_t rest = r, offset = rank ? start[static_cast<size_t>(rank - 1)] : 0;
+        for (int d = rank - 2; d >= 0; --d) {
+            int64_t coordinate = rest % update.dim(d);
+            rest /= update.dim(d);
+            offset += (start[static_cast<size_t>(d)] + coordinate) * outStrides[static_cast<size_t>(d)];
+        }
+        std::memcpy(out.data + static_cast<size_t>(offset) * element, update.data + static_cast<size_t>(r * row) * element,
+                    static_cast<size_t>(row) * element);
+    }
+    return Status::ok();
+}
+
 // ---- tile / broadcast_to ----
 Status prepareTile(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
@@ -319,6 +373,7 @@ void addRearrangementKernels(KernelTable& table) {
     table[schema::BuiltinOperator_BROADCAST_TO] = {prepareTile, evalTile};
     table[schema::BuiltinOperator_SPACE_TO_DEPTH] = {prepareSpaceDepth, evalSpaceDepth};
     table[schema::BuiltinOperator_DEPTH_TO_SPACE] = {prepareSpaceDepth, evalSpaceDepth};
+    table[schema::BuiltinOperator_DYNAMIC_UPDATE_SLICE] = {prepareDynamicUpdateSlice, evalDynamicUpdateSlice};
 }
 
 }  // namespace litestudio::reference
