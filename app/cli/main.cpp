@@ -10,6 +10,7 @@
 #include "app/cli/run_command.h"
 #include "app/cli/classify_command.h"
 #include "app/cli/bench_command.h"
+#include "app/cli/llm_commands.h"
 #include "app/version.h"
 
 namespace {
@@ -26,6 +27,13 @@ const char* const kUsage =
     "  bench MODEL [--accelerator cpu|reference] [--threads N] [--runs N | --min-seconds S]\n"
     "              [--warmup N] [--op-profile] [--json FILE]\n"
     "                           latency statistics, memory and a per-op profile\n"
+    "  make-model gemma OUT.litertlm [--preset tiny]\n"
+    "                           write a Gemma-3-architecture test bundle (random weights)\n"
+    "  chat MODEL [--prompt TEXT] [--system TEXT] [--max-tokens N] [--temperature T]\n"
+    "             [--top-k K] [--top-p P] [--seed S]\n"
+    "                           talk to an LLM bundle; without --prompt, a conversation\n"
+    "  llm-bench MODEL --prefill N --decode N [--threads N] [--json FILE]\n"
+    "                           time to first token, prefill and decode tokens/s\n"
     "\n"
     "  litestudio-cli <command> --help   shows a command's options\n"
     "  litestudio-cli --version          prints the version\n";
@@ -52,5 +60,8 @@ int main(int argc, char** argv) {
     if (command == "run") return litestudio::cli::runRun(arguments);
     if (command == "classify") return litestudio::cli::runClassify(arguments);
     if (command == "bench") return litestudio::cli::runBench(arguments);
+    if (command == "make-model") return litestudio::cli::runMakeModel(arguments);
+    if (command == "chat") return litestudio::cli::runChat(arguments);
+    if (command == "llm-bench") return litestudio::cli::runLlmBench(arguments);
     return litestudio::cli::reportError("unknown command '" + command + "' (see litestudio-cli --help)");
 }

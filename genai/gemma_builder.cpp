@@ -1,0 +1,335 @@
+#include "genai/gemma_builder.h"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
+
+#include "core/format/litertlm_writer.h"
+#include "core/format/model_builder.h"
+#include "genai/tokenizer.h"
+#include "genai/tokenizer_training.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::genai {
+
+namespace {
+
+using namespace schema;
+
+// Builds one signature's subgraph. Weights are created once (by the first
+// subgraph) and shared by buffer index with the second.
+class GraphWriter {
+public:
+    GraphWriter(litestudio::ModelBuilder& builder, const GemmaConfig& config, int tokens, std::map<std::string, int>& sharedBuffers,
+                int& bufferCount)
+        : b_(builder), c_(config), t_(tokens), shared_(sharedBuffers), buffers_(bufferCount) {}
+
+    int activation(const std::string& name, DataType type, std::vector<int32_t> shape) {
+        return b_.addTensor({name, type, std::move(shape)});
+    }
+    int constant(const std::string& name, DataType type, std::vector<int32_t> shape, std::vector<uint8_t> data) {
+        ++buffers_;
+        return b_.addTensor({name, type, std::move(shape), {}, std::move(data)});
+    }
+    int ints(const std::string& name, const std::vector<int32_t>& values) {
+        std::vector<uint8_t> bytes(values.size() * 4);
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+        return constant(name, DataType::Int32, {static_cast<int32_t>(values.size())}, std::move(bytes));
+    }
+    int floats(const std::string& name, const std::vector<float>& values, std::vector<int32_t> shape = {}) {
+        if (shape.empty()) shape = {static_cast<int32_t>(values.size())};
+        return constant(name, DataType::Float32, std::move(shape), floatBytes(values));
+    }
+    // A weight both signatures read: created once, then shared by buffer.
+    int weight(const std::string& name, std::vector<int32_t> shape, const std::function<std::vector<float>()>& make) {
+        auto found = shared_.find(name);
+        if (found != shared_.end()) {
+            TensorSpec spec{name, DataType::Float32, std::move(shape)};
+            spec.bufferOverride = found->second;
+            return b_.addTensor(std::move(spec));
+        }
+        int tensor = floats(name, make(), std::move(shape));
+        shared_[name] = buffers_;
+        return tensor;
+    }
+    int op(int32_t code, std::vector<int> inputs, const std::string& name, DataType type, std::vector<int32_t> shape,
+           OptionsWriter options = {}) {
+        int out = activation(name, type, std::move(shape));
+        b_.addOp({code, {}, std::move(inputs), {out}, std::move(options), {}, {}});
+        return out;
+    }
+    int reshape(int input, const std::string& name, const std::vector<int32_t>& shape) {
+        return op(BuiltinOperator_RESHAPE, {input, ints(name + "/shape", shape)}, name, DataType::Float32, shape);
+    }
+    int transpose(int input, const std::string& name, const std::vector<int32_t>& perm, const std::vector<int32_t>& shape) {
+        return op(BuiltinOperator_TRANSPOSE, {input, ints(name + "/perm", perm)}, name, DataType::Float32, shape);
+    }
+    int fullyConnected(int input, int weights, const std::string& name, std::vector<int32_t> shape) {
+        return op(BuiltinOperator_FULLY_CONNECTED, {input, weights, -1}, name, DataType::Float32, std::move(shape),
+                  [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::make_pair(static_cast<uint8_t>(BuiltinOptions_FullyConnectedOptions),
+                                            CreateFullyConnectedOptions(fbb).o);
+                  });
+    }
+    // Gemma's RMS norm over the last axis: x * rsqrt(mean(x^2) + eps) * (1 + w).
+    int rmsNorm(int x, const std::string& name, std::vector<int32_t> shape) {
+        int axis = static_cast<int>(shape.size()) - 1;
+        std::vector<int32_t> reduced = shape;
+        reduced.back() = 1;
+        int squared = op(BuiltinOperator_MUL, {x, x}, name + "/square", DataType::Float32, shape);
+        int mean = op(BuiltinOperator_MEAN, {squared, ints(name + "/axis", {axis})}, name + "/mean", DataType::Float32,
+                      reduced, [](flatbuffers::FlatBufferBuilder& fbb) {
+                          return std::make_pair(static_cast<uint8_t>(BuiltinOptions_ReducerOptions),
+                                                CreateReducerOptions(fbb, true).o);
+                      });
+        int shifted = op(BuiltinOperator_ADD, {mean, floats(name + "/epsilon", {1e-6f})}, name + "/add_epsilon",
+                         DataType::Float32, reduced);
+        int inverse = op(BuiltinOperator_RSQRT, {shifted}, name + "/rsqrt", DataType::Float32, reduced);
+        int normed = op(BuiltinOperator_MUL, {x, inverse}, name + "/normalize", DataType::Float32, shape);
+        int dim = shape.back();
+        int scale = weight(name + "/scale", {dim}, [&] { return values(dim, 0.1f, 1.0f); });
+        return op(BuiltinOperator_MUL, {normed, scale}, name + "/mul_scale", DataType::Float32, shape);
+    }
+    // Deterministic values in [offset - spread, offset + spread).
+    std::vector<float> values(int64_t count, float spread, float offset = 0.0f) {
+        std::vector<float> out(static_cast<size_t>(count));
+        for (float& v : out) {
+            state_ ^= state_ << 13;
+            state_ ^= state_ >> 17;
+            state_ ^= state_ << 5;
+            v = offset + spread * (static_cast<float>(state_ >> 8) / 16777216.0f * 2.0f - 1.0f);  // 24 bits to [-1, 1)
+        }
+        return out;
+    }
+    void reseed(uint32_t seed) { state_ = seed * 2654435761u + 1; }
+
+    const GemmaConfig& config() const { return c_; }
+    int tokens() const { return t_; }
+
+private:
+    litestudio::ModelBuilder& b_;
+    const GemmaConfig& c_;
+    int t_;
+    std::map<std::string, int>& shared_;
+    int& buffers_;
+    uint32_t state_ = 1;
+};
+
+// Rotary tables: position p, frequency pair i: angle p * base^(-2i/D),
+// each half of the head dimension gets the same angles ("rotate half").
+std::vector<float> ropeTable(const GemmaConfig& c, bool sine) {
+    std::vector<float> table(static_cast<size_t>(c.context) * static_cast<size_t>(c.headDim));
+    int half = c.headDim / 2;
+    for (int p = 0; p < c.context; ++p)
+        for (int i = 0; i < c.headDim; ++i) {
+            double frequency = std::pow(static_cast<double>(c.ropeBase), -2.0 * (i % half) / c.headDim);
+            double angle = p * frequency;
+            table[static_cast<size_t>(p * c.headDim + i)] = static_cast<float>(sine ? std::sin(angle) : std::cos(angle));
+        }
+    return table;
+}
+
+void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int tokensPerCall, bool decode,
+                    std::map<std::string, int>& shared, int& buffers) {
+    std::string key = decode ? "decode" : "prefill_" + std::to_string(tokensPerCall);
+    builder.addSubgraph(key);
+    GraphWriter g(builder, c, tokensPerCall, shared, buffers);
+    g.reseed(c.seed);
+    const int T = tokensPerCall, d = c.modelDim, H = c.heads, KVH = c.kvHeads, D = c.headDim, C = c.context;
+    const int G = H / KVH;
+    const DataType F = DataType::Float32;
+
+    int tokens = g.activation("tokens", DataType::Int32, {1, T});
+    int inputPos = g.activation("input_pos", DataType::Int32, {T});
+    std::vector<int> kIn, vIn, kOut, vOut;
+    for (int l = 0; l < c.layers; ++l) {
+        kIn.push_back(g.activation("kv_cache_k_" + std::to_string(l), F, {1, KVH, C, D}));
+        vIn.push_back(g.activation("kv_cache_v_" + std::to_string(l), F, {1, KVH, C, D}));
+    }
+
+    auto gatherOptions = [](int axis) {
+        return [axis](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::make_pair(static_cast<uint8_t>(BuiltinOptions_GatherOptions), CreateGatherOptions(fbb, axis).o);
+        };
+    };
+    int table = g.weight("transformer/embedder/input_embedding", {c.vocabulary, d},
+                         [&] { return g.values(static_cast<int64_t>(c.vocabulary) * d, 1.0f / std::sqrt(static_cast<float>(d))); });
+    int embedded = g.op(BuiltinOperator_GATHER, {table, tokens}, "transformer/embedder/lookup", F, {1, T, d}, gatherOptions(0));
+    int x = g.reshape(embedded, "transformer/embedder/flatten", {T, d});
+    x = g.op(BuiltinOperator_MUL, {x, g.floats("transformer/embedder/scale", {std::sqrt(static_cast<float>(d))})},
+             "transformer/embedder/scaled", F, {T, d});
+
+    // Positions: rotary angles for each token, the cache slot to write, and
+    // which cache slots each query may see.
+    int cosTable = g.floats("transformer/rope/cos", ropeTable(c, false), {C, D});
+    int sinTable = g.floats("transformer/rope/sin", ropeTable(c, true), {C, D});
+    int cosRows = g.op(BuiltinOperator_GATHER, {cosTable, inputPos}, "transformer/rope/cos_rows", F, {T, D}, gatherOptions(0));
+    int sinRows = g.op(BuiltinOperator_GATHER, {sinTable, inputPos}, "transformer/rope/sin_rows", F, {T, D}, gatherOptions(0));
+    int cosines = g.reshape(cosRows, "transformer/rope/cos_per_head", {T, 1, D});
+    int sines = g.reshape(sinRows, "transformer/rope/sin_per_head", {T, 1, D});
+    int firstPos = g.op(BuiltinOperator_SLICE, {inputPos, g.ints("transformer/cache/begin", {0}), g.ints("transformer/cache/size", {1})},
+                        "transformer/cache/first_position", DataType::Int32, {1});
+    int cacheStart = g.op(BuiltinOperator_CONCATENATION,
+                          {g.ints("transformer/cache/leading", {0, 0}), firstPos, g.ints("transformer/cache/trailing", {0})},
+                          "transformer/cache/start", DataType::Int32, {4}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                              return std::make_pair(static_cast<uint8_t>(BuiltinOptions_ConcatenationOptions),
+                                                    CreateConcatenationOptions(fbb, 0).o);
+                          });
+    std::vector<int32_t> slots(static_cast<size_t>(C));
+    for (int i = 0; i < C; ++i) slots[static_cast<size_t>(i)] = i;
+    int slotRow = g.constant("transformer/mask/slots", DataType::Int32, {1, C},
+                             std::vector<uint8_t>(reinterpret_cast<uint8_t*>(slots.data()), reinterpret_cast<uint8_t*>(slots.data()) + 4 * C));
+    int posColumn = g.op(BuiltinOperator_RESHAPE, {inputPos, g.ints("transformer/mask/column_shape", {T, 1})},
+                         "transformer/mask/positions", DataType::Int32, {T, 1});
+    int visible = g.op(BuiltinOperator_LESS_EQUAL, {slotRow, posColumn}, "transformer/mask/visible", DataType::Bool, {T, C});
+    int mask = g.op(BuiltinOperator_SELECT_V2,
+                    {visible, g.floats("transformer/mask/open", {0.0f}), g.floats("transformer/mask/closed", {-1e9f})},
+                    "transformer/mask/values", F, {T, C});
+    mask = g.op(BuiltinOperator_TILE, {mask, g.ints("transformer/mask/per_group", {G, 1})}, "transformer/mask/tiled", F, {G * T, C});
+    mask = g.reshape(mask, "transformer/mask/for_heads", {1, 1, G * T, C});
+
+    auto rotateHalf = [&](int input, const std::string& name, int heads) {
+        int half = D / 2;
+        int first = g.op(BuiltinOperator_SLICE, {input, g.ints(name + "/begin0", {0, 0, 0}), g.ints(name + "/size0", {T, heads, half})},
+                         name + "/first_half", F, {T, heads, half});
+        int second = g.op(BuiltinOperator_SLICE, {input, g.ints(name + "/begin1", {0, 0, half}), g.ints(name + "/size1", {T, heads, half})},
+                          name + "/second_half", F, {T, heads, half});
+        int negated = g.op(BuiltinOperator_NEG, {second}, name + "/negate", F, {T, heads, half});
+        int rotated = g.op(BuiltinOperator_CONCATENATION, {negated, first}, name + "/rotated", F, {T, heads, D},
+                           [](flatbuffers::FlatBufferBuilder& fbb) {
+                               return std::make_pair(static_cast<uint8_t>(BuiltinOptions_ConcatenationOptions),
+                                                     CreateConcatenationOptions(fbb, 2).o);
+                           });
+        int withCos = g.op(BuiltinOperator_MUL, {input, cosines}, name + "/mul_cos", F, {T, heads, D});
+        int withSin = g.op(BuiltinOperator_MUL, {rotated, sines}, name + "/mul_sin", F, {T, heads, D});
+        return g.op(BuiltinOperator_ADD, {withCos, withSin}, name + "/rotary", F, {T, heads, D});
+    };
+    auto projection = [&](const std::string& name, int out, int in) {
+        return g.weight(name, {out, in}, [&] { return g.values(static_cast<int64_t>(out) * in, 1.0f / std::sqrt(static_cast<float>(in))); });
+    };
+
+    for (int l = 0; l < c.layers; ++l) {
+        std::string layer = "transformer/layer_" + std::to_string(l);
+        std::string attention = layer + "/attention";
+        int h = g.rmsNorm(x, layer + "/pre_attention_norm", {T, d});
+        int q = g.fullyConnected(h, projection(attention + "/q_einsum/w", H * D, d), attention + "/q", {T, H * D});
+        int k = g.fullyConnected(h, projection(attention + "/k_einsum/w", KVH * D, d), attention + "/k", {T, KVH * D});
+        int v = g.fullyConnected(h, projection(attention + "/v_einsum/w", KVH * D, d), attention + "/v", {T, KVH * D});
+        q = g.reshape(q, attention + "/q_heads", {T, H, D});
+        k = g.reshape(k, attention + "/k_heads", {T, KVH, D});
+        v = g.reshape(v, attention + "/v_heads", {T, KVH, D});
+        q = g.rmsNorm(q, attention + "/query_norm", {T, H, D});
+        k = g.rmsNorm(k, attention + "/key_norm", {T, KVH, D});
+        q = rotateHalf(q, attention + "/q_rope", H);
+        k = rotateHalf(k, attention + "/k_rope", KVH);
+        // [T, heads, D] -> [1, heads, T, D], the cache's layout.
+        q = g.transpose(q, attention + "/q_by_head", {1, 0, 2}, {H, T, D});
+        q = g.reshape(q, attention + "/q_groups", {1, KVH, G * T, D});
+        k = g.transpose(k, attention + "/k_by_head", {1, 0, 2}, {KVH, T, D});
+        k = g.reshape(k, attention + "/k_block", {1, KVH, T, D});
+        v = g.transpose(v, attention + "/v_by_head", {1, 0, 2}, {KVH, T, D});
+        v = g.reshape(v, attention + "/v_block", {1, KVH, T, D});
+        int kCache = g.op(BuiltinOperator_DYNAMIC_UPDATE_SLICE, {kIn[static_cast<size_t>(l)], k, cacheStart},
+                          "kv_cache_k_" + std::to_string(l) + "_updated", F, {1, KVH, C, D});
+        int vCache = g.op(BuiltinOperator_DYNAMIC_UPDATE_SLICE, {vIn[static_cast<size_t>(l)], v, cacheStart},
+                          "kv_cache_v_" + std::to_string(l) + "_updated", F, {1, KVH, C, D});
+        kOut.push_back(kCache);
+        vOut.push_back(vCache);
+        int scores = g.op(BuiltinOperator_BATCH_MATMUL, {q, kCache}, attention + "/qk", F, {1, KVH, G * T, C},
+                          [](flatbuffers::FlatBufferBuilder& fbb) {
+                              return std::make_pair(static_cast<uint8_t>(BuiltinOptions_BatchMatMulOptions),
+                                                    CreateBatchMatMulOptions(fbb, false, true).o);
+                          });
+        scores = g.op(BuiltinOperator_MUL, {scores, g.floats(attention + "/query_scale", {1.0f / std::sqrt(static_cast<float>(D))})},
+                      attention + "/scaled", F, {1, KVH, G * T, C});
+        scores = g.op(BuiltinOperator_ADD, {scores, mask}, attention + "/masked", F, {1, KVH, G * T, C});
+        int probabilities = g.op(BuiltinOperator_SOFTMAX, {scores}, attention + "/softmax", F, {1, KVH, G * T, C},
+                                 [](flatbuffers::FlatBufferBuilder& fbb) {
+                                     return std::make_pair(static_cast<uint8_t>(BuiltinOptions_SoftmaxOptions),
+                                                           CreateSoftmaxOptions(fbb, 1.0f).o);
+                                 });
+        int context = g.op(BuiltinOperator_BATCH_MATMUL, {probabilities, vCache}, attention + "/pv", F, {1, KVH, G * T, D},
+                           [](flatbuffers::FlatBufferBuilder& fbb) {
+                               return std::make_pair(static_cast<uint8_t>(BuiltinOptions_BatchMatMulOptions),
+                                                     CreateBatchMatMulOptions(fbb).o);
+                           });
+        context = g.reshape(context, attention + "/context_heads", {H, T, D});
+        context = g.transpose(context, attention + "/context_by_token", {1, 0, 2}, {T, H, D});
+        context = g.reshape(context, attention + "/context", {T, H * D});
+        int attended = g.fullyConnected(context, projection(attention + "/attn_vec_einsum/w", d, H * D), attention + "/out", {T, d});
+        attended = g.rmsNorm(attended, layer + "/post_attention_norm", {T, d});
+        x = g.op(BuiltinOperator_ADD, {x, attended}, layer + "/attention_residual", F, {T, d});
+
+        std::string mlp = layer + "/mlp";
+        h = g.rmsNorm(x, layer + "/pre_ffw_norm", {T, d});
+        int gate = g.fullyConnected(h, projection(mlp + "/gating_einsum/w0", c.hiddenDim, d), mlp + "/gate", {T, c.hiddenDim});
+        int up = g.fullyConnected(h, projection(mlp + "/gating_einsum/w1", c.hiddenDim, d), mlp + "/up", {T, c.hiddenDim});
+        gate = g.op(BuiltinOperator_GELU, {gate}, mlp + "/gelu", F, {T, c.hiddenDim}, [](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::make_pair(static_cast<uint8_t>(BuiltinOptions_GeluOptions), CreateGeluOptions(fbb, true).o);
+        });
+        int gated = g.op(BuiltinOperator_MUL, {gate, up}, mlp + "/gated", F, {T, c.hiddenDim});
+        int down = g.fullyConnected(gated, projection(mlp + "/linear/w", d, c.hiddenDim), mlp + "/down", {T, d});
+        down = g.rmsNorm(down, layer + "/post_ffw_norm", {T, d});
+        x = g.op(BuiltinOperator_ADD, {x, down}, layer + "/ffw_residual", F, {T, d});
+    }
+
+    std::vector<std::pair<std::string, int>> inputs = {{"tokens", tokens}, {"input_pos", inputPos}};
+    std::vector<std::pair<std::string, int>> outputs;
+    for (int l = 0; l < c.layers; ++l) {
+        inputs.emplace_back("kv_cache_k_" + std::to_string(l), kIn[static_cast<size_t>(l)]);
+        inputs.emplace_back("kv_cache_v_" + std::to_string(l), vIn[static_cast<size_t>(l)]);
+        outputs.emplace_back("kv_cache_k_" + std::to_string(l), kOut[static_cast<size_t>(l)]);
+        outputs.emplace_back("kv_cache_v_" + std::to_string(l), vOut[static_cast<size_t>(l)]);
+    }
+    if (decode) {
+        x = g.rmsNorm(x, "transformer/final_norm", {T, d});
+        int logits = g.fullyConnected(x, table, "transformer/decode_logits", {T, c.vocabulary});
+        logits = g.reshape(logits, "logits", {1, T, c.vocabulary});
+        outputs.insert(outputs.begin(), {"logits", logits});
+    }
+    std::vector<int> inputIndices, outputIndices;
+    for (const auto& [name, index] : inputs) inputIndices.push_back(index);
+    for (const auto& [name, index] : outputs) outputIndices.push_back(index);
+    builder.setInputs(inputIndices);
+    builder.setOutputs(outputIndices);
+    builder.addSignature({key, decode ? 1 : 0, inputs, outputs});
+}
+
+}  // namespace
+
+Expected<GemmaConfig> gemmaPreset(const std::string& name) {
+    GemmaConfig config;
+    config.preset = name;
+    if (name == "tiny") return config;
+    return Status::error("make-model: unknown preset '" + name + "' (this build makes: tiny)");
+}
+
+std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config) {
+    litestudio::ModelBuilder builder;
+    builder.setDescription("LiteStudio generated Gemma 3 architecture, preset " + config.preset + ", random weights");
+    std::map<std::string, int> shared;
+    int buffers = 0;
+    writeSignature(builder, config, config.prefillLength, false, shared, buffers);
+    writeSignature(builder, config, 1, true, shared, buffers);
+    return builder.finish();
+}
+
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText) {
+    auto config = gemmaPreset(preset);
+    if (!config) return config.status();
+    auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
+    if (!tokenizerModel) return tokenizerModel.status();
+    auto tokenizer = Tokenizer::fromSentencePiece(
+        {reinterpret_cast<const uint8_t*>(tokenizerModel->data()), tokenizerModel->size()}, "generated tokenizer");
+    if (!tokenizer) return tokenizer.status();
+    config->vocabulary = (*tokenizer)->vocabularySize();
+    std::vector<uint8_t> model = buildGemmaModel(*config);
+    std::vector<LitertlmSection> sections;
+    sections.push_back({LitertlmSectionType::SentencePieceTokenizer,
+                        std::vector<uint8_t>(tokenizerModel->begin(), tokenizerModel->end()), {}});
+    sections.push_back({LitertlmSectionType::TFLiteModel, std::move(model), {{"model_type", "tf_lite_prefill_decode"}}});
+    return writeLitertlmBundle({{"Authors", "LiteStudio make-model"}, {"preset", preset}}, sections);
+}
+
+}  // namespace litestudio::genai

@@ -1,0 +1,51 @@
+#pragma once
+// Writes a Gemma-3-architecture LLM bundle with deterministic random
+// weights, so the real loading and generation code is tested end to end
+// without downloading Gemma: embedding scaled by sqrt(d), per layer an
+// RMS norm (Gemma's 1 + w), grouped-query attention with q/k norms, rotary
+// positions and a KV cache updated in place, post-attention norm, a gated
+// tanh-GELU MLP with its own pre/post norms, residual adds, a final norm and
+// logits from the tied embedding.
+//
+// The graph keeps the conventions of Google's Gemma 3 LiteRT exports: a
+// "prefill_<T>" and a "decode" signature; inputs "tokens" [1,T] int32,
+// "input_pos" [T] int32 and "kv_cache_k_<i>"/"kv_cache_v_<i>"
+// [1, kv_heads, context, head_dim]; outputs the same caches, and for decode
+// "logits" [1,1,vocab]. The attention mask is computed in the graph from
+// input_pos.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/support/status.h"
+
+namespace litestudio::genai {
+
+struct GemmaConfig {
+    std::string preset;
+    int vocabulary = 0;      // from the tokenizer
+    int modelDim = 64;
+    int layers = 2;
+    int heads = 4;
+    int kvHeads = 1;
+    int headDim = 16;
+    int hiddenDim = 128;
+    int context = 128;       // KV cache length
+    int prefillLength = 32;  // tokens one prefill call takes
+    float ropeBase = 10000.0f;
+    uint32_t seed = 1;
+};
+
+// "tiny": 2 layers, d 64, 4 heads / 1 KV head of 16, context 128. The
+// larger presets are not built yet.
+Expected<GemmaConfig> gemmaPreset(const std::string& name);
+
+// The .tflite (both signatures, weights shared between them).
+std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config);
+
+// A complete .litertlm: tokenizer trained on `tokenizerText`, the model,
+// and the bundle's metadata.
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText);
+
+}  // namespace litestudio::genai
