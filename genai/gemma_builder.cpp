@@ -131,7 +131,7 @@ std::vector<float> ropeTable(const GemmaConfig& c, bool sine) {
 }
 
 void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int tokensPerCall, bool decode,
-                    std::map<std::string, int>& shared, int& buffers) {
+                    std::map<std::string, int>& shared, int& buffers, int subgraphIndex) {
     std::string key = decode ? "decode" : "prefill_" + std::to_string(tokensPerCall);
     builder.addSubgraph(key);
     GraphWriter g(builder, c, tokensPerCall, shared, buffers);
@@ -293,7 +293,7 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     for (const auto& [name, index] : outputs) outputIndices.push_back(index);
     builder.setInputs(inputIndices);
     builder.setOutputs(outputIndices);
-    builder.addSignature({key, decode ? 1 : 0, inputs, outputs});
+    builder.addSignature({key, subgraphIndex, inputs, outputs});
 }
 
 }  // namespace
@@ -305,25 +305,40 @@ Expected<GemmaConfig> gemmaPreset(const std::string& name) {
     return Status::error("make-model: unknown preset '" + name + "' (this build makes: tiny)");
 }
 
-std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config) {
+namespace {
+Expected<GemmaConfig> configWithTokenizer(const std::string& preset, const std::string& tokenizerModel) {
+    auto config = gemmaPreset(preset);
+    if (!config) return config.status();
+    auto tokenizer = Tokenizer::fromSentencePiece(
+        {reinterpret_cast<const uint8_t*>(tokenizerModel.data()), tokenizerModel.size()}, "generated tokenizer");
+    if (!tokenizer) return tokenizer.status();
+    config->vocabulary = (*tokenizer)->vocabularySize();
+    return config;
+}
+}  // namespace
+
+std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures signatures) {
     litestudio::ModelBuilder builder;
     builder.setDescription("LiteStudio generated Gemma 3 architecture, preset " + config.preset + ", random weights");
     std::map<std::string, int> shared;
     int buffers = 0;
-    writeSignature(builder, config, config.prefillLength, false, shared, buffers);
-    writeSignature(builder, config, 1, true, shared, buffers);
+    bool prefill = signatures != GemmaSignatures::DecodeOnly, decode = signatures != GemmaSignatures::PrefillOnly;
+    if (prefill) writeSignature(builder, config, config.prefillLength, false, shared, buffers, 0);
+    if (decode) writeSignature(builder, config, 1, true, shared, buffers, prefill ? 1 : 0);
     return builder.finish();
 }
 
-Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText) {
-    auto config = gemmaPreset(preset);
-    if (!config) return config.status();
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
-    auto tokenizer = Tokenizer::fromSentencePiece(
-        {reinterpret_cast<const uint8_t*>(tokenizerModel->data()), tokenizerModel->size()}, "generated tokenizer");
-    if (!tokenizer) return tokenizer.status();
-    config->vocabulary = (*tokenizer)->vocabularySize();
+    return configWithTokenizer(preset, *tokenizerModel);
+}
+
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText) {
+    auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
+    if (!tokenizerModel) return tokenizerModel.status();
+    auto config = configWithTokenizer(preset, *tokenizerModel);
+    if (!config) return config.status();
     std::vector<uint8_t> model = buildGemmaModel(*config);
     std::vector<LitertlmSection> sections;
     sections.push_back({LitertlmSectionType::SentencePieceTokenizer,

@@ -41,8 +41,14 @@ struct GemmaConfig {
 // larger presets are not built yet.
 Expected<GemmaConfig> gemmaPreset(const std::string& name);
 
-// The .tflite (both signatures, weights shared between them).
-std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config);
+// The .tflite: both signatures with their weights shared, or one of them
+// alone (the golden cases run one signature each through LiteRT.js).
+enum class GemmaSignatures { Both, PrefillOnly, DecodeOnly };
+std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures signatures = GemmaSignatures::Both);
+
+// The preset with the vocabulary of the tokenizer trained on `tokenizerText`
+// (what buildGemmaBundle puts in the bundle).
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText);
 
 // A complete .litertlm: tokenizer trained on `tokenizerText`, the model,
 // and the bundle's metadata.

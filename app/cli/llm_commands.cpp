@@ -17,9 +17,11 @@ namespace litestudio::cli {
 
 const char* const kMakeModelUsage =
     "usage: litestudio-cli make-model gemma OUT.litertlm [--preset tiny]\n"
+    "       litestudio-cli make-model gemma OUT.tflite --only prefill|decode [--preset tiny]\n"
     "  Writes a Gemma-3-architecture LLM bundle with deterministic random weights and a\n"
     "  SentencePiece tokenizer trained on text kept in the repository, for testing the\n"
-    "  loading and generation code without downloading a model.\n";
+    "  loading and generation code without downloading a model. --only writes one signature\n"
+    "  as a plain .tflite (the golden cases run each through LiteRT.js).\n";
 
 const char* const kChatUsage =
     "usage: litestudio-cli chat MODEL.litertlm [--prompt TEXT] [--system TEXT] [--max-tokens N]\n"
@@ -48,7 +50,7 @@ bool number(const std::map<std::string, std::string>& options, const std::string
 }  // namespace
 
 int runMakeModel(const std::vector<std::string>& arguments) {
-    auto parsed = parseArguments(arguments, {"--help"}, {"--preset", "--weights"});
+    auto parsed = parseArguments(arguments, {"--help"}, {"--preset", "--weights", "--only"});
     if (!parsed) return reportError("make-model: " + parsed.errorMessage());
     if (parsed->has("--help")) {
         std::cout << kMakeModelUsage;
@@ -59,6 +61,18 @@ int runMakeModel(const std::vector<std::string>& arguments) {
     if (parsed->options.count("--weights") && parsed->options["--weights"] != "float32")
         return reportError("make-model: --weights " + parsed->options["--weights"] + " is not built yet (float32 is)");
     std::string preset = parsed->options.count("--preset") ? parsed->options["--preset"] : "tiny";
+    if (parsed->options.count("--only")) {
+        std::string only = parsed->options["--only"];
+        if (only != "prefill" && only != "decode") return reportError("make-model: --only takes prefill or decode");
+        auto config = genai::gemmaConfigFor(preset, genai::tokenizerCorpus());
+        if (!config) return reportError(config.errorMessage());
+        auto model = genai::buildGemmaModel(*config, only == "prefill" ? genai::GemmaSignatures::PrefillOnly
+                                                                       : genai::GemmaSignatures::DecodeOnly);
+        Status written = writeFileAtomically(parsed->positional[1], model.data(), model.size());
+        if (!written) return reportError(written.message());
+        std::cout << "wrote " << parsed->positional[1] << " (" << model.size() << " bytes, " << only << " only)\n";
+        return 0;
+    }
     auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus());
     if (!bundle) return reportError(bundle.errorMessage());
     Status written = writeFileAtomically(parsed->positional[1], bundle->data(), bundle->size());

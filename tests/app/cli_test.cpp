@@ -212,4 +212,32 @@ TEST(Cli, BenchWritesReportsByExtension) {
                        "use .html, .pdf, .md, .csv or .json");
 }
 
+TEST(Cli, MakeModelChatAndLlmBench) {
+    auto dir = testing::scratchDir("cli-llm");
+    std::string bundle = (dir / "tiny.litertlm").string();
+    CliResult made = runCli("make-model gemma " + bundle + " --preset tiny");
+    ASSERT_EQ(made.exitCode, 0) << made.err;
+    auto chat = [&](const std::string& seed) {
+        CliResult result = runCli("chat " + bundle + " --prompt 'Hello!' --max-tokens 12 --seed " + seed);
+        EXPECT_EQ(result.exitCode, 0) << result.err;
+        EXPECT_NE(result.err.find("prompt tokens"), std::string::npos) << result.err;
+        return result.out;
+    };
+    std::string first = chat("3"), again = chat("3"), other = chat("4");
+    EXPECT_EQ(first, again);  // the same seed gives the same text
+    EXPECT_NE(first, other);
+    std::string json = (dir / "llm.json").string();
+    CliResult bench = runCli("llm-bench " + bundle + " --prefill 40 --decode 16 --json " + json);
+    ASSERT_EQ(bench.exitCode, 0) << bench.err;
+    nlohmann::json result = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(result["prefill_tokens"], 40);
+    EXPECT_EQ(result["decode_tokens"], 16);
+    EXPECT_GT(result["decode_tokens_per_s"].get<double>(), 0);
+    EXPECT_GT(result["time_to_first_token_ms"].get<double>(), 0);
+    expectOneErrorLine(runCli("make-model gemma " + (dir / "x.litertlm").string() + " --preset huge"),
+                       "unknown preset 'huge'");
+    expectOneErrorLine(runCli("chat " + sample() + " --prompt hi"), "not an LLM bundle");
+    expectOneErrorLine(runCli("llm-bench " + bundle + " --prefill 0 --decode 1"), "--prefill N and --decode N are needed");
+}
+
 }  // namespace litestudio
