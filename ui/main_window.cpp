@@ -22,6 +22,7 @@
 #include <QVBoxLayout>
 
 #include "ui/bench/benchmark_view.h"
+#include "ui/chat/chat_view.h"
 #include "ui/graph/graph_view.h"
 #include "ui/overview/overview_view.h"
 #include "ui/theme.h"
@@ -49,16 +50,6 @@ QWidget* makeWelcomePage(QWidget* parent, const std::function<void()>& onOpen) {
     layout->addSpacing(12);
     layout->addWidget(open, 0, Qt::AlignCenter);
     layout->addStretch();
-    return page;
-}
-
-// The Benchmark and Chat views are built by later work; until then they
-// say where the same capability is available today.
-QWidget* makeComingPage(QWidget* parent, const QString& what, const QString& today) {
-    auto* page = new QLabel("<h2>" + what + "</h2><p>" + today + "</p>", parent);
-    page->setAlignment(Qt::AlignCenter);
-    page->setWordWrap(true);
-    page->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return page;
 }
 
@@ -113,7 +104,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), loader_(new Model
     bench_->setOpenedModelsProvider([this] { return openedOrder_; });
     views_->addTab(bench_, "Benchmark");
     connect(bench_, &BenchmarkView::showOnGraph, this, &MainWindow::showLatenciesOnGraph);
-    views_->addTab(makeComingPage(views_, "Chat", "Chatting with local Gemma models is not in this version yet."), "Chat");
+    chat_ = new ChatView(RunHistory::defaultPath(), views_);
+    views_->addTab(chat_, "Chat");
     pages_->addWidget(views_);
     splitter->addWidget(sidebar);
     splitter->addWidget(pages_);
@@ -212,6 +204,9 @@ void MainWindow::present(const LoadResult& result) {
     std::vector<GraphView::NamedModel> models;
     for (const LoadedModel& model : result.models) models.push_back({model.name, model.model});
     graph_->setModels(std::move(models));
+    // LLM bundles are for chatting too.
+    if (result.ok && result.summary.kind == FileKind::LitertlmBundle && chat_->modelPath() != result.path)
+        chat_->setModelPath(result.path);
     pages_->setCurrentWidget(views_);
     if (!result.ok) views_->setCurrentWidget(overview_);
     setWindowTitle(QFileInfo(result.path).fileName() + " — LiteStudio");

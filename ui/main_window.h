@@ -18,6 +18,7 @@ class QTabWidget;
 namespace litestudio::ui {
 
 class BenchmarkView;
+class ChatView;
 class GraphView;
 class OverviewView;
 
@@ -45,6 +46,7 @@ public:
     OverviewView* overview() const { return overview_; }
     GraphView* graphView() const { return graph_; }
     BenchmarkView* benchmarkView() const { return bench_; }
+    ChatView* chatView() const { return chat_; }
 
 signals:
     // Emitted once a requested file is on screen, loaded or not.
@@ -71,6 +73,7 @@ private:
     OverviewView* overview_ = nullptr;
     GraphView* graph_ = nullptr;
     BenchmarkView* bench_ = nullptr;
+    ChatView* chat_ = nullptr;
     QListWidget* opened_ = nullptr;
     QListWidget* recent_ = nullptr;
     QMenu* recentMenu_ = nullptr;

@@ -1,5 +1,6 @@
 // litestudio: the desktop studio.
 //   litestudio [MODEL...] [--view overview|graph|bench|chat] [--screenshot FILE.png] [--benchmark-runs N]
+//              [--chat-prompt TEXT]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -8,6 +9,7 @@
 
 #include "app/version.h"
 #include "ui/bench/benchmark_view.h"
+#include "ui/chat/chat_view.h"
 #include "ui/graph/graph_view.h"
 #include "ui/main_window.h"
 
@@ -38,7 +40,9 @@ int main(int argc, char** argv) {
                                      "N");
     parser.addOption(screenshot);
     parser.addOption(view);
+    QCommandLineOption chatPrompt("chat-prompt", "Once an LLM bundle is loaded, send TEXT in the Chat view.", "TEXT");
     parser.addOption(benchmarkRuns);
+    parser.addOption(chatPrompt);
     if (!parser.parse(QApplication::arguments())) {
         fprintf(stderr, "error: %s (see litestudio --help)\n", qPrintable(parser.errorText()));
         return 2;
@@ -71,6 +75,17 @@ int main(int argc, char** argv) {
         auto* bench = window.benchmarkView();
         if (models.isEmpty()) {
             QTimer::singleShot(0, &window, finish);
+        } else if (startView == MainWindow::View::Chat) {
+            // The chat is shot once the model is loaded, or once the answer
+            // to --chat-prompt has streamed in.
+            auto* chat = window.chatView();
+            if (parser.isSet(chatPrompt))
+                QObject::connect(chat, &litestudio::ui::ChatView::answerFinished, &window, finish);
+            else
+                QObject::connect(chat, &litestudio::ui::ChatView::modelLoaded, &window, finish);
+            QObject::connect(&window, &MainWindow::fileShown, &window, [finish](const QString&, bool ok) {
+                if (!ok) finish();
+            });
         } else if (runs > 0 && startView == MainWindow::View::Benchmark) {
             // A live benchmark is shot half-way through one model's runs; a
             // batch of several models once they are all compared.
@@ -109,6 +124,13 @@ int main(int argc, char** argv) {
             bench->configure({"cpu"}, {1}, runs);
             bench->start();
         });
+    }
+    if (parser.isSet(chatPrompt)) {
+        QString prompt = parser.value(chatPrompt);
+        QObject::connect(window.chatView(), &litestudio::ui::ChatView::modelLoaded, &window,
+                         [&window, prompt](bool ok) {
+                             if (ok) window.chatView()->sendMessage(prompt);
+                         });
     }
     if (parser.isSet(view) || !shotPath.isEmpty()) window.setView(startView);
     for (const QString& model : models) window.openFile(model);
