@@ -5,6 +5,11 @@
 #include <functional>
 #include <map>
 
+#include <zip.h>
+
+#include <cstdio>
+#include <filesystem>
+
 #include "core/format/litertlm_writer.h"
 #include "core/format/model_builder.h"
 #include "genai/tokenizer.h"
@@ -345,6 +350,43 @@ Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const
                         std::vector<uint8_t>(tokenizerModel->begin(), tokenizerModel->end()), {}});
     sections.push_back({LitertlmSectionType::TFLiteModel, std::move(model), {{"model_type", "tf_lite_prefill_decode"}}});
     return writeLitertlmBundle({{"Authors", "LiteStudio make-model"}, {"preset", preset}}, sections);
+}
+
+Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText) {
+    auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
+    if (!tokenizerModel) return tokenizerModel.status();
+    auto config = configWithTokenizer(preset, *tokenizerModel);
+    if (!config) return config.status();
+    std::vector<uint8_t> model = buildGemmaModel(*config);
+    // Written next to the target and renamed, so a failure leaves no half bundle.
+    std::string temporary = path + ".partial";
+    std::remove(temporary.c_str());
+    int error = 0;
+    zip_t* archive = zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+    if (!archive) return Status::error(path + ": cannot create the zip (libzip error " + std::to_string(error) + ")");
+    auto add = [&](const char* name, const void* data, size_t size, bool store) {
+        zip_source_t* source = zip_source_buffer(archive, data, size, 0);
+        if (!source) return false;
+        zip_int64_t index = zip_file_add(archive, name, source, ZIP_FL_OVERWRITE);
+        if (index < 0) {
+            zip_source_free(source);
+            return false;
+        }
+        // The model is stored so that readers could map it in place.
+        return !store || zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) == 0;
+    };
+    bool ok = add("TF_LITE_PREFILL_DECODE", model.data(), model.size(), true) &&
+              add("TOKENIZER_MODEL", tokenizerModel->data(), tokenizerModel->size(), false);
+    if (!ok || zip_close(archive) != 0) {
+        std::string message = zip_strerror(archive);
+        zip_discard(archive);
+        std::remove(temporary.c_str());
+        return Status::error(path + ": cannot write the zip (" + message + ")");
+    }
+    std::error_code renamed;
+    std::filesystem::rename(temporary, path, renamed);
+    if (renamed) return Status::error(path + ": cannot write (" + renamed.message() + ")");
+    return Status::ok();
 }
 
 }  // namespace litestudio::genai

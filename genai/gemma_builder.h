@@ -54,4 +54,8 @@ Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::strin
 // and the bundle's metadata.
 Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText);
 
+// The same model and tokenizer as a MediaPipe .task bundle (a zip with
+// TF_LITE_PREFILL_DECODE and TOKENIZER_MODEL), written to `path`.
+Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText);
+
 }  // namespace litestudio::genai

@@ -6,10 +6,22 @@
 
 #include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/format/model_file.h"
+#include "core/format/zip_archive.h"
 
 namespace litestudio::genai {
 
 namespace {
+
+// Tokenizers are small; anything past this is not one.
+constexpr uint64_t kMaxTokenizerBytes = 256ull << 20;
+
+Expected<std::vector<uint8_t>> readZipEntry(std::span<const uint8_t> bytes, const std::string& name) {
+    auto archive = ZipArchive::open(bytes);
+    if (!archive) return archive.status();
+    for (size_t i = 0; i < (*archive)->entries().size(); ++i)
+        if ((*archive)->entries()[i].name == name) return (*archive)->read(i, kMaxTokenizerBytes);
+    return Status::error("no zip entry " + name);
+}
 
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -26,8 +38,8 @@ const SignatureTensor* findNamed(const std::vector<SignatureTensor>& tensors, co
 Expected<std::unique_ptr<LlmSession>> LlmSession::open(const std::string& path, const LlmOptions& options) {
     auto file = openModelFile(path);
     if (!file) return file.status();
-    if (!file->bundle || file->bundle->format != "litertlm")
-        return Status::error(path + ": not an LLM bundle (.litertlm with a tokenizer and a prefill/decode model)");
+    if (!file->bundle)
+        return Status::error(path + ": not an LLM bundle (.litertlm or .task with a tokenizer and a prefill/decode model)");
     std::unique_ptr<LlmSession> session(new LlmSession);
     auto mapped = MappedFile::open(path);
     if (!mapped) return mapped.status();
@@ -35,8 +47,17 @@ Expected<std::unique_ptr<LlmSession>> LlmSession::open(const std::string& path, 
     std::shared_ptr<const Model> model;
     for (const BundleSection& section : file->bundle->sections) {
         if (section.type == "SP_Tokenizer" && !session->tokenizer_) {
-            auto tokenizer = Tokenizer::fromSentencePiece(session->file_->bytes().subspan(section.offset, section.size),
-                                                          path + ": " + section.name);
+            std::vector<uint8_t> zipped;  // a .task keeps its tokenizer inside the zip
+            std::span<const uint8_t> bytes;
+            if (file->bundle->format == "task") {
+                auto entry = readZipEntry(session->file_->bytes(), section.name);
+                if (!entry) return entry.status().withContext(path);
+                zipped = std::move(*entry);
+                bytes = zipped;
+            } else {
+                bytes = session->file_->bytes().subspan(section.offset, section.size);
+            }
+            auto tokenizer = Tokenizer::fromSentencePiece(bytes, path + ": " + section.name);
             if (!tokenizer) return tokenizer.status();
             session->tokenizer_ = *tokenizer;
         }

@@ -205,7 +205,8 @@ void MainWindow::present(const LoadResult& result) {
     for (const LoadedModel& model : result.models) models.push_back({model.name, model.model});
     graph_->setModels(std::move(models));
     // LLM bundles are for chatting too.
-    if (result.ok && result.summary.kind == FileKind::LitertlmBundle && chat_->modelPath() != result.path)
+    bool llmBundle = result.summary.kind == FileKind::LitertlmBundle || result.summary.kind == FileKind::TaskBundle;
+    if (result.ok && llmBundle && chat_->modelPath() != result.path)
         chat_->setModelPath(result.path);
     pages_->setCurrentWidget(views_);
     if (!result.ok) views_->setCurrentWidget(overview_);

@@ -16,7 +16,7 @@
 namespace litestudio::cli {
 
 const char* const kMakeModelUsage =
-    "usage: litestudio-cli make-model gemma OUT.litertlm [--preset tiny]\n"
+    "usage: litestudio-cli make-model gemma OUT.litertlm|OUT.task [--preset tiny]\n"
     "       litestudio-cli make-model gemma OUT.tflite --only prefill|decode [--preset tiny]\n"
     "  Writes a Gemma-3-architecture LLM bundle with deterministic random weights and a\n"
     "  SentencePiece tokenizer trained on text kept in the repository, for testing the\n"
@@ -71,6 +71,13 @@ int runMakeModel(const std::vector<std::string>& arguments) {
         Status written = writeFileAtomically(parsed->positional[1], model.data(), model.size());
         if (!written) return reportError(written.message());
         std::cout << "wrote " << parsed->positional[1] << " (" << model.size() << " bytes, " << only << " only)\n";
+        return 0;
+    }
+    const std::string& out = parsed->positional[1];
+    if (out.size() > 5 && out.compare(out.size() - 5, 5, ".task") == 0) {
+        Status written = genai::writeGemmaTask(out, preset, genai::tokenizerCorpus());
+        if (!written) return reportError(written.message());
+        std::cout << "wrote " << out << " (MediaPipe .task, preset " << preset << ")\n";
         return 0;
     }
     auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus());

@@ -137,3 +137,17 @@ TEST(LlmSession, NotAnLlmBundleIsAClearError) {
     std::printf("%s\n", session.errorMessage().c_str());
     EXPECT_NE(session.errorMessage().find("not an LLM bundle"), std::string::npos);
 }
+
+TEST(LlmSession, TaskBundleAnswersLikeTheLitertlm) {
+    std::string task = (litestudio::testing::binaryDir() / "test-scratch" / "tiny.task").string();
+    Status written = writeGemmaTask(task, "tiny", tokenizerCorpus());
+    ASSERT_TRUE(written) << written.message();
+    auto fromTask = LlmSession::open(task);
+    ASSERT_TRUE(fromTask) << fromTask.errorMessage();
+    auto fromLitertlm = openTiny();
+    SamplerOptions sampling{0.8f, 40, 0.95f, 11};
+    auto a = answerIds(**fromTask, "Good night.", sampling, 20);
+    auto b = answerIds(*fromLitertlm, "Good night.", sampling, 20);
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, b);
+}
