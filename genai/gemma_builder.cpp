@@ -123,12 +123,12 @@ private:
 
 // Rotary tables: position p, frequency pair i: angle p * base^(-2i/D),
 // each half of the head dimension gets the same angles ("rotate half").
-std::vector<float> ropeTable(const GemmaConfig& c, bool sine) {
+std::vector<float> ropeTable(const GemmaConfig& c, float base, bool sine) {
     std::vector<float> table(static_cast<size_t>(c.context) * static_cast<size_t>(c.headDim));
     int half = c.headDim / 2;
     for (int p = 0; p < c.context; ++p)
         for (int i = 0; i < c.headDim; ++i) {
-            double frequency = std::pow(static_cast<double>(c.ropeBase), -2.0 * (i % half) / c.headDim);
+            double frequency = std::pow(static_cast<double>(base), -2.0 * (i % half) / c.headDim);
             double angle = p * frequency;
             table[static_cast<size_t>(p * c.headDim + i)] = static_cast<float>(sine ? std::sin(angle) : std::cos(angle));
         }
@@ -167,12 +167,17 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
 
     // Positions: rotary angles for each token, the cache slot to write, and
     // which cache slots each query may see.
-    int cosTable = g.floats("transformer/rope/cos", ropeTable(c, false), {C, D});
-    int sinTable = g.floats("transformer/rope/sin", ropeTable(c, true), {C, D});
-    int cosRows = g.op(BuiltinOperator_GATHER, {cosTable, inputPos}, "transformer/rope/cos_rows", F, {T, D}, gatherOptions(0));
-    int sinRows = g.op(BuiltinOperator_GATHER, {sinTable, inputPos}, "transformer/rope/sin_rows", F, {T, D}, gatherOptions(0));
-    int cosines = g.reshape(cosRows, "transformer/rope/cos_per_head", {T, 1, D});
-    int sines = g.reshape(sinRows, "transformer/rope/sin_per_head", {T, 1, D});
+    // Rotary angles per token for each rope base the layers use.
+    auto rotaryTables = [&](float base, const std::string& name) {
+        int cosTable = g.floats(name + "/cos", ropeTable(c, base, false), {C, D});
+        int sinTable = g.floats(name + "/sin", ropeTable(c, base, true), {C, D});
+        int cosRows = g.op(BuiltinOperator_GATHER, {cosTable, inputPos}, name + "/cos_rows", F, {T, D}, gatherOptions(0));
+        int sinRows = g.op(BuiltinOperator_GATHER, {sinTable, inputPos}, name + "/sin_rows", F, {T, D}, gatherOptions(0));
+        return std::make_pair(g.reshape(cosRows, name + "/cos_per_head", {T, 1, D}),
+                              g.reshape(sinRows, name + "/sin_per_head", {T, 1, D}));
+    };
+    auto localRope = rotaryTables(c.ropeBase, "transformer/rope");
+    auto globalRope = c.globalRopeBase == c.ropeBase ? localRope : rotaryTables(c.globalRopeBase, "transformer/global_rope");
     int firstPos = g.op(BuiltinOperator_SLICE, {inputPos, g.ints("transformer/cache/begin", {0}), g.ints("transformer/cache/size", {1})},
                         "transformer/cache/first_position", DataType::Int32, {1});
     int cacheStart = g.op(BuiltinOperator_CONCATENATION,
@@ -188,13 +193,25 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     int posColumn = g.op(BuiltinOperator_RESHAPE, {inputPos, g.ints("transformer/mask/column_shape", {T, 1})},
                          "transformer/mask/positions", DataType::Int32, {T, 1});
     int visible = g.op(BuiltinOperator_LESS_EQUAL, {slotRow, posColumn}, "transformer/mask/visible", DataType::Bool, {T, C});
-    int mask = g.op(BuiltinOperator_SELECT_V2,
-                    {visible, g.floats("transformer/mask/open", {0.0f}), g.floats("transformer/mask/closed", {-1e9f})},
-                    "transformer/mask/values", F, {T, C});
-    mask = g.op(BuiltinOperator_TILE, {mask, g.ints("transformer/mask/per_group", {G, 1})}, "transformer/mask/tiled", F, {G * T, C});
-    mask = g.reshape(mask, "transformer/mask/for_heads", {1, 1, G * T, C});
+    auto maskFrom = [&](int allowed, const std::string& name) {
+        int values = g.op(BuiltinOperator_SELECT_V2,
+                          {allowed, g.floats(name + "/open", {0.0f}), g.floats(name + "/closed", {-1e9f})}, name + "/values", F, {T, C});
+        values = g.op(BuiltinOperator_TILE, {values, g.ints(name + "/per_group", {G, 1})}, name + "/tiled", F, {G * T, C});
+        return g.reshape(values, name + "/for_heads", {1, 1, G * T, C});
+    };
+    int globalMask = maskFrom(visible, "transformer/mask");
+    int localMask = globalMask;
+    if (c.slidingWindow > 0 && c.slidingWindow < C) {
+        // Local layers also hide slots more than `slidingWindow` behind.
+        int oldest = g.op(BuiltinOperator_SUB, {posColumn, g.ints("transformer/local_mask/window", {c.slidingWindow})},
+                          "transformer/local_mask/oldest", DataType::Int32, {T, 1});
+        int recent = g.op(BuiltinOperator_GREATER, {slotRow, oldest}, "transformer/local_mask/recent", DataType::Bool, {T, C});
+        int allowed = g.op(BuiltinOperator_LOGICAL_AND, {visible, recent}, "transformer/local_mask/visible", DataType::Bool, {T, C});
+        localMask = maskFrom(allowed, "transformer/local_mask");
+    }
 
-    auto rotateHalf = [&](int input, const std::string& name, int heads) {
+    auto rotateHalf = [&](int input, const std::string& name, int heads, std::pair<int, int> rope) {
+        auto [cosines, sines] = rope;
         int half = D / 2;
         int first = g.op(BuiltinOperator_SLICE, {input, g.ints(name + "/begin0", {0, 0, 0}), g.ints(name + "/size0", {T, heads, half})},
                          name + "/first_half", F, {T, heads, half});
@@ -216,6 +233,9 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
 
     for (int l = 0; l < c.layers; ++l) {
         std::string layer = "transformer/layer_" + std::to_string(l);
+        bool global = (l + 1) % std::max(c.globalEvery, 1) == 0;
+        auto rope = global ? globalRope : localRope;
+        int mask = global ? globalMask : localMask;
         std::string attention = layer + "/attention";
         int h = g.rmsNorm(x, layer + "/pre_attention_norm", {T, d});
         int q = g.fullyConnected(h, projection(attention + "/q_einsum/w", H * D, d), attention + "/q", {T, H * D});
@@ -226,8 +246,8 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
         v = g.reshape(v, attention + "/v_heads", {T, KVH, D});
         q = g.rmsNorm(q, attention + "/query_norm", {T, H, D});
         k = g.rmsNorm(k, attention + "/key_norm", {T, KVH, D});
-        q = rotateHalf(q, attention + "/q_rope", H);
-        k = rotateHalf(k, attention + "/k_rope", KVH);
+        q = rotateHalf(q, attention + "/q_rope", H, rope);
+        k = rotateHalf(k, attention + "/k_rope", KVH, rope);
         // [T, heads, D] -> [1, heads, T, D], the cache's layout.
         q = g.transpose(q, attention + "/q_by_head", {1, 0, 2}, {H, T, D});
         q = g.reshape(q, attention + "/q_groups", {1, KVH, G * T, D});
@@ -307,7 +327,24 @@ Expected<GemmaConfig> gemmaPreset(const std::string& name) {
     GemmaConfig config;
     config.preset = name;
     if (name == "tiny") return config;
-    return Status::error("make-model: unknown preset '" + name + "' (this build makes: tiny)");
+    if (name == "270m" || name == "1b") {
+        bool small = name == "270m";
+        config.vocabulary = 262144;
+        config.modelDim = small ? 640 : 1152;
+        config.layers = small ? 18 : 26;
+        config.heads = 4;
+        config.kvHeads = 1;
+        config.headDim = 256;
+        config.hiddenDim = small ? 2048 : 6912;
+        config.context = small ? 1024 : 1280;
+        config.prefillLength = 128;
+        config.ropeBase = 10000.0f;
+        config.globalRopeBase = 1000000.0f;
+        config.slidingWindow = 512;
+        config.globalEvery = 6;
+        return config;
+    }
+    return Status::error("make-model: unknown preset '" + name + "' (this build makes: tiny, 270m, 1b)");
 }
 
 namespace {
@@ -317,7 +354,7 @@ Expected<GemmaConfig> configWithTokenizer(const std::string& preset, const std::
     auto tokenizer = Tokenizer::fromSentencePiece(
         {reinterpret_cast<const uint8_t*>(tokenizerModel.data()), tokenizerModel.size()}, "generated tokenizer");
     if (!tokenizer) return tokenizer.status();
-    config->vocabulary = (*tokenizer)->vocabularySize();
+    config->vocabulary = std::max(config->vocabulary, (*tokenizer)->vocabularySize());
     return config;
 }
 }  // namespace

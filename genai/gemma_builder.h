@@ -24,7 +24,7 @@ namespace litestudio::genai {
 
 struct GemmaConfig {
     std::string preset;
-    int vocabulary = 0;      // from the tokenizer
+    int vocabulary = 0;      // logits; at least the tokenizer's pieces (Gemma 3 has 262,144)
     int modelDim = 64;
     int layers = 2;
     int heads = 4;
@@ -33,12 +33,17 @@ struct GemmaConfig {
     int hiddenDim = 128;
     int context = 128;       // KV cache length
     int prefillLength = 32;  // tokens one prefill call takes
-    float ropeBase = 10000.0f;
+    float ropeBase = 10000.0f;        // local (sliding-window) layers
+    float globalRopeBase = 10000.0f;  // global layers (Gemma 3: 1e6)
+    int slidingWindow = 0;            // 0: every layer sees the whole cache
+    int globalEvery = 1;              // layer l is global when (l + 1) % globalEvery == 0
     uint32_t seed = 1;
 };
 
-// "tiny": 2 layers, d 64, 4 heads / 1 KV head of 16, context 128. The
-// larger presets are not built yet.
+// "tiny": 2 layers, d 64, 4 heads / 1 KV head of 16, context 128, the
+// tokenizer's 512 pieces. "270m" and "1b": Gemma 3's shapes (262,144
+// logits, 5 sliding-window layers of 512 to each global one, rope bases 10k
+// and 1M), float32 weights, context 1024 / 1280.
 Expected<GemmaConfig> gemmaPreset(const std::string& name);
 
 // The .tflite: both signatures with their weights shared, or one of them

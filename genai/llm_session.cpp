@@ -93,8 +93,8 @@ Expected<std::unique_ptr<LlmSession>> LlmSession::open(const std::string& path, 
     const RuntimeTensor& tokens = m.tensor(prefill.subgraph, prefillTokens->tensor);
     session->prefillLength_ = tokens.shape.empty() ? 0 : tokens.shape.back();
     session->vocabulary_ = m.tensor(decode.subgraph, logits->tensor).shape.back();
-    if (session->vocabulary_ != session->tokenizer_->vocabularySize())
-        return Status::error(path + ": the model has " + std::to_string(session->vocabulary_) + " logits, the tokenizer " +
+    if (session->vocabulary_ < session->tokenizer_->vocabularySize())
+        return Status::error(path + ": the model has " + std::to_string(session->vocabulary_) + " logits, fewer than the tokenizer's " +
                              std::to_string(session->tokenizer_->vocabularySize()) + " pieces");
 
     // One buffer per cache tensor, bound as input and output of both signatures.
@@ -225,7 +225,8 @@ Expected<GenerationStats> LlmSession::generate(const std::string& prompt, const 
         }
         auto logits = runDecode(next);
         if (!logits) return logits.status();
-        next = sampler.sample(*logits);
+        // Logits past the tokenizer's pieces name no text.
+        next = sampler.sample(std::span<const float>(*logits).first(static_cast<size_t>(tokenizer_->vocabularySize())));
         pending_ = next;
         if (step == 0) stats.timeToFirstTokenMs = millisecondsSince(start);
         if (std::find(stopIds_.begin(), stopIds_.end(), next) != stopIds_.end()) {
