@@ -100,31 +100,24 @@ std::string lower(std::string text) {
     return text;
 }
 
+// One member of an options union (`type` 0 is NONE), through its reflection table.
+void collectUnionMember(const flatbuffers::TypeTable* unionTable, size_t type, const void* table,
+                        AttributeCollector& collector) {
+    if (type == 0 || !table || type >= unionTable->num_elems) return;
+    int reference = unionTable->type_codes[type].sequence_ref;
+    if (reference >= 0)
+        flatbuffers::IterateObject(static_cast<const uint8_t*>(table), unionTable->type_refs[reference](), &collector);
+}
+
 }  // namespace
 
 std::vector<OpAttribute> opAttributes(const Model&, const Op& op) {
     AttributeCollector collector;
     if (!op.options) return {};
-    auto type = op.options->builtin_options_type();
-    if (type != schema::BuiltinOptions_NONE && op.options->builtin_options()) {
-        const flatbuffers::TypeTable* unionTable = schema::BuiltinOptionsTypeTable();
-        if (static_cast<size_t>(type) < unionTable->num_elems) {
-            int reference = unionTable->type_codes[type].sequence_ref;
-            if (reference >= 0)
-                flatbuffers::IterateObject(static_cast<const uint8_t*>(op.options->builtin_options()),
-                                           unionTable->type_refs[reference](), &collector);
-        }
-    }
-    auto type2 = op.options->builtin_options_2_type();
-    if (type2 != schema::BuiltinOptions2_NONE && op.options->builtin_options_2()) {
-        const flatbuffers::TypeTable* unionTable = schema::BuiltinOptions2TypeTable();
-        if (static_cast<size_t>(type2) < unionTable->num_elems) {
-            int reference = unionTable->type_codes[type2].sequence_ref;
-            if (reference >= 0)
-                flatbuffers::IterateObject(static_cast<const uint8_t*>(op.options->builtin_options_2()),
-                                           unionTable->type_refs[reference](), &collector);
-        }
-    }
+    collectUnionMember(schema::BuiltinOptionsTypeTable(), op.options->builtin_options_type(), op.options->builtin_options(),
+                       collector);
+    collectUnionMember(schema::BuiltinOptions2TypeTable(), op.options->builtin_options_2_type(),
+                       op.options->builtin_options_2(), collector);
     if (!op.customOptions.empty())
         collector.attributes.push_back({"custom_options", std::to_string(op.customOptions.size()) + " bytes"});
     return collector.attributes;

@@ -6,7 +6,6 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
-#include <QUuid>
 #include <QVariant>
 
 #include <nlohmann/json.hpp>
@@ -36,13 +35,18 @@ const char* const kSchema[] = {
 
 }  // namespace
 
-RunHistory::~RunHistory() {
-    if (connection_.isEmpty()) return;
-    {
-        QSqlDatabase db = QSqlDatabase::database(connection_, false);
-        db.close();
+bool RunHistory::open(const QString& path, QString* error) {
+    QString problem;
+    if (!connection_.open(path, kSchema, &problem)) {
+        lastError_ = problem;
+        if (error) *error = problem;
+        return false;
     }
-    QSqlDatabase::removeDatabase(connection_);
+    path_ = path;
+    // Runs still "running" belong to a process that died.
+    QSqlQuery query(connection_.database());
+    query.exec("UPDATE benchmark_runs SET status = 'interrupted' WHERE status = 'running'");
+    return true;
 }
 
 QString RunHistory::defaultPath() {
@@ -51,41 +55,8 @@ QString RunHistory::defaultPath() {
     return QDir(folder).filePath("history.sqlite");
 }
 
-bool RunHistory::open(const QString& path, QString* error) {
-    auto fail = [&](const QString& message) {
-        lastError_ = message;
-        if (error) *error = message;
-        return false;
-    };
-    if (!QDir().mkpath(QFileInfo(path).absolutePath())) return fail("cannot create the folder of " + path);
-    QString name = "history-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
-    QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", name);
-    db.setDatabaseName(path);
-    if (!db.open()) {
-        QString message = db.lastError().text();
-        db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(name);
-        return fail("cannot open " + path + ": " + message);
-    }
-    QSqlQuery query(db);
-    for (const char* statement : kSchema)
-        if (!query.exec(statement)) {
-            QString message = query.lastError().text();
-            query = QSqlQuery();
-            db.close();
-            db = QSqlDatabase();
-            QSqlDatabase::removeDatabase(name);
-            return fail(path + " is not a LiteStudio history database: " + message);
-        }
-    // Runs still "running" belong to a process that died.
-    query.exec("UPDATE benchmark_runs SET status = 'interrupted' WHERE status = 'running'");
-    connection_ = name;
-    path_ = path;
-    return true;
-}
-
 qint64 RunHistory::beginRun(const QString& name, const QString& modelPath, const QString& accelerator, int threads) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("INSERT INTO benchmark_runs (name, created_at, status, model_path, accelerator, threads) "
                   "VALUES (?, ?, 'running', ?, ?, ?)");
     query.addBindValue(name);
@@ -101,7 +72,7 @@ qint64 RunHistory::beginRun(const QString& name, const QString& modelPath, const
 }
 
 bool RunHistory::finishRun(qint64 id, const BenchmarkReport& report) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE benchmark_runs SET status = ?, cpu = ?, cores = ?, os = ?, app_version = ?, avg_ms = ?, "
                   "p50_ms = ?, p99_ms = ?, result_json = ? WHERE id = ?");
     query.addBindValue(report.cancelled ? "cancelled" : "finished");
@@ -123,7 +94,7 @@ bool RunHistory::finishRun(qint64 id, const BenchmarkReport& report) {
 }
 
 bool RunHistory::failRun(qint64 id, const QString& error) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE benchmark_runs SET status = 'failed', error = ? WHERE id = ?");
     query.addBindValue(error);
     query.addBindValue(id);
@@ -131,7 +102,7 @@ bool RunHistory::failRun(qint64 id, const QString& error) {
 }
 
 bool RunHistory::rename(qint64 id, const QString& name) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE benchmark_runs SET name = ? WHERE id = ?");
     query.addBindValue(name);
     query.addBindValue(id);
@@ -139,7 +110,7 @@ bool RunHistory::rename(qint64 id, const QString& name) {
 }
 
 bool RunHistory::remove(qint64 id) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("DELETE FROM benchmark_runs WHERE id = ?");
     query.addBindValue(id);
     return query.exec() && query.numRowsAffected() == 1;
@@ -147,7 +118,7 @@ bool RunHistory::remove(qint64 id) {
 
 std::vector<HistoryEntry> RunHistory::list() const {
     std::vector<HistoryEntry> entries;
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     if (!query.exec("SELECT id, name, created_at, status, model_path, accelerator, threads, cpu, app_version, avg_ms, "
                     "p50_ms, p99_ms, error FROM benchmark_runs ORDER BY id DESC")) {
         lastError_ = query.lastError().text();
@@ -174,7 +145,7 @@ std::vector<HistoryEntry> RunHistory::list() const {
 }
 
 std::optional<ReportRun> RunHistory::load(qint64 id) const {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("SELECT name, result_json FROM benchmark_runs WHERE id = ?");
     query.addBindValue(id);
     if (!query.exec() || !query.next() || query.value(1).isNull()) return std::nullopt;
@@ -188,10 +159,6 @@ std::optional<ReportRun> RunHistory::load(qint64 id) const {
     return ReportRun{query.value(0).toString().toStdString(), *report};
 }
 
-QString RunHistory::integrityCheck() const {
-    QSqlQuery query(QSqlDatabase::database(connection_));
-    if (!query.exec("PRAGMA integrity_check") || !query.next()) return query.lastError().text();
-    return query.value(0).toString();
-}
+QString RunHistory::integrityCheck() const { return connection_.integrityCheck(); }
 
 }  // namespace litestudio::ui

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/bench/bench_report.h"
+#include "ui/storage/sqlite_connection.h"
 
 namespace litestudio::ui {
 
@@ -35,14 +36,13 @@ struct HistoryEntry {
 class RunHistory {
 public:
     RunHistory() = default;
-    ~RunHistory();
     RunHistory(const RunHistory&) = delete;
     RunHistory& operator=(const RunHistory&) = delete;
 
     // <data folder>/history.sqlite; LITESTUDIO_DATA_DIR overrides the folder.
     static QString defaultPath();
     bool open(const QString& path, QString* error = nullptr);
-    bool isOpen() const { return !connection_.isEmpty(); }
+    bool isOpen() const { return connection_.isOpen(); }
     QString path() const { return path_; }
 
     qint64 beginRun(const QString& name, const QString& modelPath, const QString& accelerator, int threads);
@@ -58,7 +58,7 @@ public:
     QString lastError() const { return lastError_; }
 
 private:
-    QString connection_;
+    SqliteConnection connection_;
     QString path_;
     mutable QString lastError_;
 };

@@ -5,7 +5,6 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 #include <QVariant>
 
 namespace litestudio::ui {
@@ -32,47 +31,12 @@ QString now() { return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithM
 
 }  // namespace
 
-ChatStore::~ChatStore() {
-    if (connection_.isEmpty()) return;
-    {
-        QSqlDatabase db = QSqlDatabase::database(connection_, false);
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(connection_);
-}
-
 bool ChatStore::open(const QString& path, QString* error) {
-    if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
-        if (error) *error = "cannot create the folder of " + path;
-        return false;
-    }
-    QString name = "chats-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", name);
-        db.setDatabaseName(path);
-        bool ok = db.open();
-        QSqlQuery query(db);
-        for (const char* statement : kSchema) {
-            if (!ok) break;
-            ok = query.exec(statement);
-        }
-        if (!ok) {
-            if (error) *error = "cannot use " + path + ": " + (query.lastError().isValid() ? query.lastError().text() : db.lastError().text());
-            query = QSqlQuery();
-            db.close();
-        }
-        if (!ok) {
-            db = QSqlDatabase();
-            QSqlDatabase::removeDatabase(name);
-            return false;
-        }
-    }
-    connection_ = name;
-    return true;
+    return connection_.open(path, kSchema, error);
 }
 
 qint64 ChatStore::createConversation(const QString& title, const QString& modelPath, const ChatSettings& settings) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("INSERT INTO conversations (title, model_path, system_prompt, temperature, top_k, top_p, seed, max_tokens,"
                   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const QVariant& value : {QVariant(title), QVariant(modelPath), QVariant(settings.systemPrompt), QVariant(settings.temperature),
@@ -83,7 +47,7 @@ qint64 ChatStore::createConversation(const QString& title, const QString& modelP
 }
 
 bool ChatStore::renameConversation(qint64 id, const QString& title) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE conversations SET title = ? WHERE id = ?");
     query.addBindValue(title);
     query.addBindValue(id);
@@ -91,14 +55,14 @@ bool ChatStore::renameConversation(qint64 id, const QString& title) {
 }
 
 bool ChatStore::deleteConversation(qint64 id) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("DELETE FROM conversations WHERE id = ?");
     query.addBindValue(id);
     return query.exec() && query.numRowsAffected() == 1;
 }
 
 bool ChatStore::saveSettings(qint64 id, const ChatSettings& settings) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE conversations SET system_prompt = ?, temperature = ?, top_k = ?, top_p = ?, seed = ?, max_tokens = ?"
                   " WHERE id = ?");
     for (const QVariant& value : {QVariant(settings.systemPrompt), QVariant(settings.temperature), QVariant(settings.topK),
@@ -109,7 +73,7 @@ bool ChatStore::saveSettings(qint64 id, const ChatSettings& settings) {
 
 std::vector<Conversation> ChatStore::conversations(const QString& search) const {
     std::vector<Conversation> list;
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     QString sql = "SELECT id, title, model_path, system_prompt, temperature, top_k, top_p, seed, max_tokens, updated_at"
                   " FROM conversations";
     if (!search.isEmpty())
@@ -141,7 +105,7 @@ std::optional<Conversation> ChatStore::conversation(qint64 id) const {
 
 std::vector<StoredMessage> ChatStore::messages(qint64 conversation) const {
     std::vector<StoredMessage> list;
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("SELECT id, role, text, stats FROM messages WHERE conversation_id = ? ORDER BY id");
     query.addBindValue(conversation);
     if (!query.exec()) return list;
@@ -151,7 +115,7 @@ std::vector<StoredMessage> ChatStore::messages(qint64 conversation) const {
 }
 
 bool ChatStore::touch(qint64 conversation) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE conversations SET updated_at = ? WHERE id = ?");
     query.addBindValue(now());
     query.addBindValue(conversation);
@@ -159,7 +123,7 @@ bool ChatStore::touch(qint64 conversation) {
 }
 
 qint64 ChatStore::addMessage(qint64 conversation, const QString& role, const QString& text) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?, ?, ?, ?)");
     query.addBindValue(conversation);
     query.addBindValue(role);
@@ -172,7 +136,7 @@ qint64 ChatStore::addMessage(qint64 conversation, const QString& role, const QSt
 }
 
 bool ChatStore::updateMessage(qint64 message, const QString& text, const QString& stats) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("UPDATE messages SET text = ?, stats = ? WHERE id = ?");
     query.addBindValue(text);
     query.addBindValue(stats);
@@ -181,17 +145,13 @@ bool ChatStore::updateMessage(qint64 message, const QString& text, const QString
 }
 
 bool ChatStore::truncateFrom(qint64 conversation, qint64 message) {
-    QSqlQuery query(QSqlDatabase::database(connection_));
+    QSqlQuery query(connection_.database());
     query.prepare("DELETE FROM messages WHERE conversation_id = ? AND id >= ?");
     query.addBindValue(conversation);
     query.addBindValue(message);
     return query.exec();
 }
 
-QString ChatStore::integrityCheck() const {
-    QSqlQuery query(QSqlDatabase::database(connection_));
-    if (!query.exec("PRAGMA integrity_check") || !query.next()) return query.lastError().text();
-    return query.value(0).toString();
-}
+QString ChatStore::integrityCheck() const { return connection_.integrityCheck(); }
 
 }  // namespace litestudio::ui

@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include "ui/storage/sqlite_connection.h"
+
 namespace litestudio::ui {
 
 struct ChatSettings {
@@ -39,12 +41,11 @@ struct Conversation {
 class ChatStore {
 public:
     ChatStore() = default;
-    ~ChatStore();
     ChatStore(const ChatStore&) = delete;
     ChatStore& operator=(const ChatStore&) = delete;
 
     bool open(const QString& path, QString* error = nullptr);
-    bool isOpen() const { return !connection_.isEmpty(); }
+    bool isOpen() const { return connection_.isOpen(); }
 
     qint64 createConversation(const QString& title, const QString& modelPath, const ChatSettings& settings);
     bool renameConversation(qint64 id, const QString& title);
@@ -63,7 +64,7 @@ public:
 
 private:
     bool touch(qint64 conversation);
-    QString connection_;
+    SqliteConnection connection_;
 };
 
 }  // namespace litestudio::ui

@@ -497,6 +497,16 @@ void GraphView::computeAccelerators() {
     }));
 }
 
+// Exports are black on white whatever the theme, with the view's colouring
+// and selection.
+GraphPaintState GraphView::exportPaintState() const {
+    GraphPaintState state = canvas_->paintState();
+    state.palette = QPalette(Qt::white);
+    state.palette.setColor(QPalette::Text, Qt::black);
+    state.palette.setColor(QPalette::Base, Qt::white);
+    return state;
+}
+
 bool GraphView::exportSvg(const QString& path, QString* error) {
     if (!scene_) {
         if (error) *error = "no graph to export";
@@ -523,10 +533,7 @@ bool GraphView::exportSvg(const QString& path, QString* error) {
     painter.fillRect(QRectF(QPointF(0, 0), bounds.size()), Qt::white);
     painter.setFont(canvas_->font());
     painter.translate(-bounds.topLeft());
-    GraphPaintState state = canvas_->paintState();
-    state.palette = QPalette(Qt::white);
-    state.palette.setColor(QPalette::Text, Qt::black);
-    state.palette.setColor(QPalette::Base, Qt::white);
+    GraphPaintState state = exportPaintState();
     paintGraph(painter, *scene_, bounds, 1.0, state);
     if (!painter.end() || !file.commit()) {
         if (error) *error = "cannot write " + path + ": " + file.errorString();
@@ -550,10 +557,7 @@ bool GraphView::exportPng(const QString& path, QString* error) {
     painter.setFont(canvas_->font());
     painter.scale(scale, scale);
     painter.translate(-bounds.topLeft());
-    GraphPaintState state = canvas_->paintState();
-    state.palette = QPalette(Qt::white);
-    state.palette.setColor(QPalette::Text, Qt::black);
-    state.palette.setColor(QPalette::Base, Qt::white);
+    GraphPaintState state = exportPaintState();
     paintGraph(painter, *scene_, bounds, scale, state);
     painter.end();
     QSaveFile file(path);

@@ -92,6 +92,7 @@ private:
     void updateToolbar();
     void chooseExport();
     void computeAccelerators();
+    GraphPaintState exportPaintState() const;
     GraphOverlay& overlay() { return overlays_[current_]; }
 
     std::vector<NamedModel> models_;
