@@ -283,11 +283,13 @@ Status CompiledModel::prepareSubgraph(int index) {
     for (size_t o = runtime.runTimeShapesFrom; o < subgraph.ops.size(); ++o)
         for (int output : subgraph.ops[o].outputs) producedAtRunTime[static_cast<size_t>(output)] = true;
 
-    // Lifetimes: inputs live from step 0, op o writes at step o+1, outputs
-    // live to the end. Variables keep their own storage across runs.
+    // Lifetimes: op o writes at step o+1; inputs and outputs live through
+    // every step, so that inputs set once stay set for the next run (as in
+    // TFLite: a benchmark sets its inputs once and runs many times).
+    // Variables keep their own storage across runs.
     const int lastStep = static_cast<int>(subgraph.ops.size()) + 1;
     std::vector<int> first(subgraph.tensors.size(), -1), last(subgraph.tensors.size(), -1);
-    for (int input : subgraph.inputs) first[static_cast<size_t>(input)] = 0, last[static_cast<size_t>(input)] = 0;
+    for (int input : subgraph.inputs) first[static_cast<size_t>(input)] = 0, last[static_cast<size_t>(input)] = lastStep;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
         int step = static_cast<int>(o) + 1;
         for (int input : subgraph.ops[o].inputs) {

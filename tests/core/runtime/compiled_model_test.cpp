@@ -86,6 +86,31 @@ TEST(CompiledModel, PartitionsOpsAcrossAcceleratorsWithFallback) {
         << refused.errorMessage();
 }
 
+TEST(CompiledModel, InputsSetOnceStaySetForTheNextRun) {
+    // x -> +1 -> +1 -> +1: once x is read, its memory could hold a later
+    // sum; it must not, because callers (the benchmark) set inputs once.
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 64}});
+    int one = builder.addFloatConstant("one", {1}, {1.0f});
+    int a = builder.addTensor({"a", DataType::Float32, {1, 64}});
+    int b = builder.addTensor({"b", DataType::Float32, {1, 64}});
+    int c = builder.addTensor({"c", DataType::Float32, {1, 64}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {x, one}, {a}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {a, one}, {b}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {b, one}, {c}});
+    builder.setInputs({x});
+    builder.setOutputs({c});
+    auto model = CompiledModel::create(load(builder));
+    ASSERT_TRUE(model) << model.errorMessage();
+    EXPECT_EQ(runWith(**model, std::vector<float>(64, 5.0f)), std::vector<float>(64, 8.0f));
+    ASSERT_TRUE((*model)->run(0));
+    const RuntimeTensor& out = (*model)->tensor(0, c);
+    EXPECT_EQ(std::vector<float>(out.as<float>(), out.as<float>() + 64), std::vector<float>(64, 8.0f));
+    const RuntimeTensor& input = (*model)->tensor(0, x);
+    EXPECT_EQ(input.as<float>()[0], 5.0f);
+}
+
 TEST(CompiledModel, UnknownAcceleratorIsAClearError) {
     CompileOptions options;
     options.accelerators = {"npu"};
