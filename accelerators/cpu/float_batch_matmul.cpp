@@ -7,9 +7,11 @@
 #endif
 
 #include <immintrin.h>
+#include <pthreadpool.h>
 
 #include <vector>
 
+#include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -17,17 +19,20 @@ namespace litestudio::cpu {
 
 namespace {
 
+// Both multiply rows 0..m of a into columns [begin, end) of out, whose rows
+// are n apart; a's rows are k long.
+
 // out[i][j] = sum_p a[i][p] * b[j][p]: rows of b are the keys. Four rows of
 // a share each load of a key row.
 __attribute__((target("avx512f"))) void multiplyTransposedAvx512(const float* a, const float* b, float* out, int64_t m,
-                                                                 int64_t n, int64_t k) {
+                                                                 int64_t k, int64_t begin, int64_t end, int64_t n) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (k % 16)) - 1);
     const int64_t full = k - k % 16;
     for (int64_t i = 0; i < m; i += 4) {
         int64_t rows = std::min<int64_t>(4, m - i);
         const float* r[4];
         for (int64_t t = 0; t < 4; ++t) r[t] = a + (i + std::min(t, rows - 1)) * k;
-        for (int64_t j = 0; j < n; ++j) {
+        for (int64_t j = begin; j < end; ++j) {
             const float* key = b + j * k;
             __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
             for (int64_t p = 0; p < full; p += 16) {
@@ -51,13 +56,13 @@ __attribute__((target("avx512f"))) void multiplyTransposedAvx512(const float* a,
     }
 }
 
-// out[i][:] = sum_p a[i][p] * b[p][:], sixteen columns at a time.
-__attribute__((target("avx512f"))) void multiplyAvx512(const float* a, const float* b, float* out, int64_t m, int64_t n,
-                                                       int64_t k) {
+// out[i][c] = sum_p a[i][p] * b[p][c], sixty-four columns at a time.
+__attribute__((target("avx512f"))) void multiplyAvx512(const float* a, const float* b, float* out, int64_t m, int64_t k,
+                                                       int64_t begin, int64_t end, int64_t n) {
     for (int64_t i = 0; i < m; ++i) {
         const float* row = a + i * k;
-        for (int64_t c = 0; c < n; c += 64) {
-            int64_t width = std::min<int64_t>(64, n - c);
+        for (int64_t c = begin; c < end; c += 64) {
+            int64_t width = std::min<int64_t>(64, end - c);
             __mmask16 masks[4];
             for (int t = 0; t < 4; ++t) {
                 int64_t left = std::clamp<int64_t>(width - 16 * t, 0, 16);
@@ -76,23 +81,50 @@ __attribute__((target("avx512f"))) void multiplyAvx512(const float* a, const flo
     }
 }
 
-void multiplyPortable(const float* a, const float* b, float* out, int64_t m, int64_t n, int64_t k, bool transposed) {
+void multiplyPortable(const float* a, const float* b, float* out, int64_t m, int64_t k, int64_t begin, int64_t end,
+                      int64_t n, bool transposed) {
     for (int64_t i = 0; i < m; ++i) {
         float* row = out + i * n;
         if (transposed) {
-            for (int64_t j = 0; j < n; ++j) {
+            for (int64_t j = begin; j < end; ++j) {
                 float sum = 0;
                 for (int64_t p = 0; p < k; ++p) sum += a[i * k + p] * b[j * k + p];
                 row[j] = sum;
             }
         } else {
-            for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t j = begin; j < end; ++j) row[j] = 0;
             for (int64_t p = 0; p < k; ++p) {
                 float x = a[i * k + p];
-                for (int64_t j = 0; j < n; ++j) row[j] += x * b[p * n + j];
+                for (int64_t j = begin; j < end; ++j) row[j] += x * b[p * n + j];
             }
         }
     }
+}
+
+// One task: one batch, one block of output columns (keys for scores,
+// features for context), so both threads have work at decode's m = 4.
+struct Job {
+    const float* a;
+    const float* b;
+    float* out;
+    int64_t m, n, k;
+    bool transposed;
+    bool avx512;
+    int64_t block;
+    int64_t blocks;
+    std::vector<std::pair<int64_t, int64_t>> offsets;  // per batch: a's and b's matrix index
+};
+
+void runTask(void* context, size_t task) {
+    const Job& job = *static_cast<const Job*>(context);
+    int64_t batch = static_cast<int64_t>(task) / job.blocks;
+    int64_t begin = (static_cast<int64_t>(task) % job.blocks) * job.block, end = std::min(job.n, begin + job.block);
+    const float* a = job.a + job.offsets[static_cast<size_t>(batch)].first * job.m * job.k;
+    const float* b = job.b + job.offsets[static_cast<size_t>(batch)].second * job.k * job.n;
+    float* out = job.out + batch * job.m * job.n;
+    if (job.avx512 && job.transposed) multiplyTransposedAvx512(a, b, out, job.m, job.k, begin, end, job.n);
+    else if (job.avx512) multiplyAvx512(a, b, out, job.m, job.k, begin, end, job.n);
+    else multiplyPortable(a, b, out, job.m, job.k, begin, end, job.n, job.transposed);
 }
 
 Status prepare(KernelContext& context) {
@@ -104,25 +136,31 @@ Status eval(KernelContext& context) {
     const RuntimeTensor& b = context.input(1);
     RuntimeTensor& out = context.output(0);
     const auto* options = context.op->options->builtin_options_as_BatchMatMulOptions();
-    bool transposed = options && options->adj_y();
-    int64_t m = out.dim(out.rank() - 2), n = out.dim(out.rank() - 1);
-    int64_t k = a.dim(a.rank() - 1);
+    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    Job job;
+    job.a = a.as<float>();
+    job.b = b.as<float>();
+    job.out = out.as<float>();
+    job.m = out.dim(out.rank() - 2);
+    job.n = out.dim(out.rank() - 1);
+    job.k = a.dim(a.rank() - 1);
+    job.transposed = options && options->adj_y();
+    job.avx512 = avx512;
+    job.block = job.transposed ? 128 : 64;
+    job.blocks = (job.n + job.block - 1) / job.block;
     std::vector<int32_t> outBatch(out.shape.begin(), out.shape.end() - 2);
     reference::Broadcast broadcast = reference::makeBroadcast(
         outBatch, {std::vector<int32_t>(a.shape.begin(), a.shape.end() - 2), std::vector<int32_t>(b.shape.begin(), b.shape.end() - 2)});
     int64_t batches = 1;
     for (int32_t dim : outBatch) batches *= dim;
-    static const bool avx512 = __builtin_cpu_supports("avx512f");
-    int64_t offsets[2];
+    job.offsets.resize(static_cast<size_t>(batches));
     for (int64_t batch = 0; batch < batches; ++batch) {
+        int64_t offsets[2];
         broadcast.offsets(batch, offsets);
-        const float* matrixA = a.as<float>() + offsets[0] * m * k;
-        const float* matrixB = b.as<float>() + offsets[1] * k * n;
-        float* result = out.as<float>() + batch * m * n;
-        if (avx512 && transposed) multiplyTransposedAvx512(matrixA, matrixB, result, m, n, k);
-        else if (avx512) multiplyAvx512(matrixA, matrixB, result, m, n, k);
-        else multiplyPortable(matrixA, matrixB, result, m, n, k, transposed);
+        job.offsets[static_cast<size_t>(batch)] = {offsets[0], offsets[1]};
     }
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
+                               static_cast<size_t>(batches * job.blocks), 0);
     return Status::ok();
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // BATCH_MATMUL on float32 for attention: scores = q · kᵀ (adj_y) and
 // context = p · v, with AVX-512 when the CPU has it and a portable loop
-// otherwise. Float accumulation, like XNNPACK; the reference kernel sums
-// in double.
+// otherwise, spread over the model's threads by blocks of output columns.
+// Float accumulation, like XNNPACK; the reference kernel sums in double.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"

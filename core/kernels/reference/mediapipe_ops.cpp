@@ -148,11 +148,15 @@ Status prepareUnpool(KernelContext& context) {
     const RuntimeTensor& values = context.input(0);
     if (values.rank() != 4 || context.input(1).shape != values.shape)
         return context.error("values and indices must be NHWC tensors of one shape");
+    // In 64 bits: hostile strides and filters must not wrap around.
     auto size = [&](int in, int filter, int stride) {
-        return params->padding == kPaddingSame ? in * stride : (in - 1) * stride + filter;
+        return params->padding == kPaddingSame ? int64_t(in) * stride : (int64_t(in) - 1) * stride + filter;
     };
-    context.output(0).shape = {values.dim(0), size(values.dim(1), params->filterHeight, params->strideHeight),
-                               size(values.dim(2), params->filterWidth, params->strideWidth), values.dim(3)};
+    int64_t height = size(values.dim(1), params->filterHeight, params->strideHeight);
+    int64_t width = size(values.dim(2), params->filterWidth, params->strideWidth);
+    if (height < 0 || width < 0 || height > INT32_MAX || width > INT32_MAX)
+        return context.error("unpooled size " + std::to_string(height) + "x" + std::to_string(width) + " is out of range");
+    context.output(0).shape = {values.dim(0), static_cast<int32_t>(height), static_cast<int32_t>(width), values.dim(3)};
     return Status::ok();
 }
 
