@@ -22,13 +22,24 @@ namespace {
 
 using namespace schema;
 
+// Weights both signatures read: the buffer each was written to (and its
+// quantization), so the second subgraph points at the first one's bytes.
+struct SharedWeights {
+    struct Entry {
+        int buffer = 0;
+        std::vector<float> scales;  // int8 weights: one per output row
+    };
+    std::map<std::string, Entry> byName;
+    std::vector<float> embedding;   // the input embedding's values, for the int8 logits table
+    int buffers = 0;                // buffers written so far (the builder numbers them in order)
+};
+
 // Builds one signature's subgraph. Weights are created once (by the first
 // subgraph) and shared by buffer index with the second.
 class GraphWriter {
 public:
-    GraphWriter(litestudio::ModelBuilder& builder, const GemmaConfig& config, int tokens, std::map<std::string, int>& sharedBuffers,
-                int& bufferCount)
-        : b_(builder), c_(config), t_(tokens), shared_(sharedBuffers), buffers_(bufferCount) {}
+    GraphWriter(litestudio::ModelBuilder& builder, const GemmaConfig& config, int tokens, SharedWeights& shared)
+        : b_(builder), c_(config), t_(tokens), shared_(shared), buffers_(shared.buffers) {}
 
     int activation(const std::string& name, DataType type, std::vector<int32_t> shape) {
         return b_.addTensor({name, type, std::move(shape)});
@@ -48,16 +59,48 @@ public:
     }
     // A weight both signatures read: created once, then shared by buffer.
     int weight(const std::string& name, std::vector<int32_t> shape, const std::function<std::vector<float>()>& make) {
-        auto found = shared_.find(name);
-        if (found != shared_.end()) {
+        auto found = shared_.byName.find(name);
+        if (found != shared_.byName.end()) {
             TensorSpec spec{name, DataType::Float32, std::move(shape)};
-            spec.bufferOverride = found->second;
+            spec.bufferOverride = found->second.buffer;
             return b_.addTensor(std::move(spec));
         }
         int tensor = floats(name, make(), std::move(shape));
-        shared_[name] = buffers_;
+        shared_.byName[name] = {buffers_, {}};
         return tensor;
     }
+    // The same as int8 with one symmetric scale per output row (axis 0),
+    // as LiteRT's dynamic-range quantization writes FC weights.
+    int weightInt8(const std::string& name, std::vector<int32_t> shape, const std::function<std::vector<float>()>& make) {
+        auto found = shared_.byName.find(name);
+        TensorSpec spec{name, DataType::Int8, shape};
+        spec.quantizedDimension = 0;
+        if (found != shared_.byName.end()) {
+            spec.bufferOverride = found->second.buffer;
+            spec.scales = found->second.scales;
+            spec.zeroPoints.assign(spec.scales.size(), 0);
+            return b_.addTensor(std::move(spec));
+        }
+        std::vector<float> values = make();
+        int64_t rows = shape[0], columns = static_cast<int64_t>(values.size()) / std::max(rows, int64_t(1));
+        std::vector<uint8_t> bytes(values.size());
+        for (int64_t r = 0; r < rows; ++r) {
+            float largest = 0;
+            for (int64_t c = 0; c < columns; ++c) largest = std::max(largest, std::abs(values[static_cast<size_t>(r * columns + c)]));
+            float scale = largest > 0 ? largest / 127.0f : 1.0f;
+            spec.scales.push_back(scale);
+            for (int64_t c = 0; c < columns; ++c) {
+                float q = std::round(values[static_cast<size_t>(r * columns + c)] / scale);
+                bytes[static_cast<size_t>(r * columns + c)] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f)));
+            }
+        }
+        spec.zeroPoints.assign(spec.scales.size(), 0);
+        spec.data = std::move(bytes);
+        ++buffers_;
+        shared_.byName[name] = {buffers_, spec.scales};
+        return b_.addTensor(std::move(spec));
+    }
+    SharedWeights& shared() { return shared_; }
     int op(int32_t code, std::vector<int> inputs, const std::string& name, DataType type, std::vector<int32_t> shape,
            OptionsWriter options = {}) {
         int out = activation(name, type, std::move(shape));
@@ -116,7 +159,7 @@ private:
     litestudio::ModelBuilder& b_;
     const GemmaConfig& c_;
     int t_;
-    std::map<std::string, int>& shared_;
+    SharedWeights& shared_;
     int& buffers_;
     uint32_t state_ = 1;
 };
@@ -136,10 +179,10 @@ std::vector<float> ropeTable(const GemmaConfig& c, float base, bool sine) {
 }
 
 void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int tokensPerCall, bool decode,
-                    std::map<std::string, int>& shared, int& buffers, int subgraphIndex) {
+                    SharedWeights& shared, int subgraphIndex) {
     std::string key = decode ? "decode" : "prefill_" + std::to_string(tokensPerCall);
     builder.addSubgraph(key);
-    GraphWriter g(builder, c, tokensPerCall, shared, buffers);
+    GraphWriter g(builder, c, tokensPerCall, shared);
     g.reseed(c.seed);
     const int T = tokensPerCall, d = c.modelDim, H = c.heads, KVH = c.kvHeads, D = c.headDim, C = c.context;
     const int G = H / KVH;
@@ -158,8 +201,11 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
             return std::make_pair(static_cast<uint8_t>(BuiltinOptions_GatherOptions), CreateGatherOptions(fbb, axis).o);
         };
     };
-    int table = g.weight("transformer/embedder/input_embedding", {c.vocabulary, d},
-                         [&] { return g.values(static_cast<int64_t>(c.vocabulary) * d, 1.0f / std::sqrt(static_cast<float>(d))); });
+    int table = g.weight("transformer/embedder/input_embedding", {c.vocabulary, d}, [&] {
+        auto values = g.values(static_cast<int64_t>(c.vocabulary) * d, 1.0f / std::sqrt(static_cast<float>(d)));
+        if (c.int8Weights) g.shared().embedding = values;
+        return values;
+    });
     int embedded = g.op(BuiltinOperator_GATHER, {table, tokens}, "transformer/embedder/lookup", F, {1, T, d}, gatherOptions(0));
     int x = g.reshape(embedded, "transformer/embedder/flatten", {T, d});
     x = g.op(BuiltinOperator_MUL, {x, g.floats("transformer/embedder/scale", {std::sqrt(static_cast<float>(d))})},
@@ -228,7 +274,8 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
         return g.op(BuiltinOperator_ADD, {withCos, withSin}, name + "/rotary", F, {T, heads, D});
     };
     auto projection = [&](const std::string& name, int out, int in) {
-        return g.weight(name, {out, in}, [&] { return g.values(static_cast<int64_t>(out) * in, 1.0f / std::sqrt(static_cast<float>(in))); });
+        auto make = [&] { return g.values(static_cast<int64_t>(out) * in, 1.0f / std::sqrt(static_cast<float>(in))); };
+        return c.int8Weights ? g.weightInt8(name, {out, in}, make) : g.weight(name, {out, in}, make);
     };
 
     for (int l = 0; l < c.layers; ++l) {
@@ -309,7 +356,12 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     }
     if (decode) {
         x = g.rmsNorm(x, "transformer/final_norm", {T, d});
-        int logits = g.fullyConnected(x, table, "transformer/decode_logits", {T, c.vocabulary});
+        // int8 models read the logits from an int8 copy of the embedding
+        // (a lookup reads one row; the logits read all of them every token).
+        int logitsTable = c.int8Weights ? g.weightInt8("transformer/embedder/output_embedding", {c.vocabulary, d},
+                                                       [&] { return g.shared().embedding; })
+                                        : table;
+        int logits = g.fullyConnected(x, logitsTable, "transformer/decode_logits", {T, c.vocabulary});
         logits = g.reshape(logits, "logits", {1, T, c.vocabulary});
         outputs.insert(outputs.begin(), {"logits", logits});
     }
@@ -362,25 +414,28 @@ Expected<GemmaConfig> configWithTokenizer(const std::string& preset, const std::
 std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures signatures) {
     litestudio::ModelBuilder builder;
     builder.setDescription("LiteStudio generated Gemma 3 architecture, preset " + config.preset + ", random weights");
-    std::map<std::string, int> shared;
-    int buffers = 0;
+    SharedWeights shared;
     bool prefill = signatures != GemmaSignatures::DecodeOnly, decode = signatures != GemmaSignatures::PrefillOnly;
-    if (prefill) writeSignature(builder, config, config.prefillLength, false, shared, buffers, 0);
-    if (decode) writeSignature(builder, config, 1, true, shared, buffers, prefill ? 1 : 0);
+    if (prefill) writeSignature(builder, config, config.prefillLength, false, shared, 0);
+    if (decode) writeSignature(builder, config, 1, true, shared, prefill ? 1 : 0);
     return builder.finish();
 }
 
-Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText) {
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
-    return configWithTokenizer(preset, *tokenizerModel);
+    auto config = configWithTokenizer(preset, *tokenizerModel);
+    if (config) config->int8Weights = int8Weights;
+    return config;
 }
 
-Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText) {
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
+                                                bool int8Weights) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
     auto config = configWithTokenizer(preset, *tokenizerModel);
     if (!config) return config.status();
+    config->int8Weights = int8Weights;
     std::vector<uint8_t> model = buildGemmaModel(*config);
     std::vector<LitertlmSection> sections;
     sections.push_back({LitertlmSectionType::SentencePieceTokenizer,
@@ -389,11 +444,13 @@ Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const
     return writeLitertlmBundle({{"Authors", "LiteStudio make-model"}, {"preset", preset}}, sections);
 }
 
-Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText) {
+Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText,
+                      bool int8Weights) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
     auto config = configWithTokenizer(preset, *tokenizerModel);
     if (!config) return config.status();
+    config->int8Weights = int8Weights;
     std::vector<uint8_t> model = buildGemmaModel(*config);
     // Written next to the target and renamed, so a failure leaves no half bundle.
     std::string temporary = path + ".partial";

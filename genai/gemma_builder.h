@@ -37,6 +37,7 @@ struct GemmaConfig {
     float globalRopeBase = 10000.0f;  // global layers (Gemma 3: 1e6)
     int slidingWindow = 0;            // 0: every layer sees the whole cache
     int globalEvery = 1;              // layer l is global when (l + 1) % globalEvery == 0
+    bool int8Weights = false;         // projections and the logits table int8, one scale per row
     uint32_t seed = 1;
 };
 
@@ -53,14 +54,16 @@ std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures 
 
 // The preset with the vocabulary of the tokenizer trained on `tokenizerText`
 // (what buildGemmaBundle puts in the bundle).
-Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText);
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights = false);
 
 // A complete .litertlm: tokenizer trained on `tokenizerText`, the model,
 // and the bundle's metadata.
-Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText);
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
+                                                bool int8Weights = false);
 
 // The same model and tokenizer as a MediaPipe .task bundle (a zip with
 // TF_LITE_PREFILL_DECODE and TOKENIZER_MODEL), written to `path`.
-Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText);
+Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText,
+                      bool int8Weights = false);
 
 }  // namespace litestudio::genai

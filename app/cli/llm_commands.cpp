@@ -16,8 +16,8 @@
 namespace litestudio::cli {
 
 const char* const kMakeModelUsage =
-    "usage: litestudio-cli make-model gemma OUT.litertlm|OUT.task [--preset tiny]\n"
-    "       litestudio-cli make-model gemma OUT.tflite --only prefill|decode [--preset tiny]\n"
+    "usage: litestudio-cli make-model gemma OUT.litertlm|OUT.task [--preset tiny|270m|1b] [--weights float32|int8]\n"
+    "       litestudio-cli make-model gemma OUT.tflite --only prefill|decode [--preset P] [--weights W]\n"
     "  Writes a Gemma-3-architecture LLM bundle with deterministic random weights and a\n"
     "  SentencePiece tokenizer trained on text kept in the repository, for testing the\n"
     "  loading and generation code without downloading a model. --only writes one signature\n"
@@ -58,13 +58,15 @@ int runMakeModel(const std::vector<std::string>& arguments) {
     }
     if (parsed->positional.size() != 2 || parsed->positional[0] != "gemma")
         return reportError("make-model: expected `gemma OUT.litertlm` (see --help)");
-    if (parsed->options.count("--weights") && parsed->options["--weights"] != "float32")
-        return reportError("make-model: --weights " + parsed->options["--weights"] + " is not built yet (float32 is)");
+    std::string weights = parsed->options.count("--weights") ? parsed->options["--weights"] : "float32";
+    if (weights != "float32" && weights != "int8")
+        return reportError("make-model: --weights " + weights + " is not built yet (float32 and int8 are)");
+    bool int8 = weights == "int8";
     std::string preset = parsed->options.count("--preset") ? parsed->options["--preset"] : "tiny";
     if (parsed->options.count("--only")) {
         std::string only = parsed->options["--only"];
         if (only != "prefill" && only != "decode") return reportError("make-model: --only takes prefill or decode");
-        auto config = genai::gemmaConfigFor(preset, genai::tokenizerCorpus());
+        auto config = genai::gemmaConfigFor(preset, genai::tokenizerCorpus(), int8);
         if (!config) return reportError(config.errorMessage());
         auto model = genai::buildGemmaModel(*config, only == "prefill" ? genai::GemmaSignatures::PrefillOnly
                                                                        : genai::GemmaSignatures::DecodeOnly);
@@ -75,12 +77,12 @@ int runMakeModel(const std::vector<std::string>& arguments) {
     }
     const std::string& out = parsed->positional[1];
     if (out.size() > 5 && out.compare(out.size() - 5, 5, ".task") == 0) {
-        Status written = genai::writeGemmaTask(out, preset, genai::tokenizerCorpus());
+        Status written = genai::writeGemmaTask(out, preset, genai::tokenizerCorpus(), int8);
         if (!written) return reportError(written.message());
         std::cout << "wrote " << out << " (MediaPipe .task, preset " << preset << ")\n";
         return 0;
     }
-    auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus());
+    auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus(), int8);
     if (!bundle) return reportError(bundle.errorMessage());
     Status written = writeFileAtomically(parsed->positional[1], bundle->data(), bundle->size());
     if (!written) return reportError(written.message());

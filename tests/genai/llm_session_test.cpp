@@ -151,3 +151,33 @@ TEST(LlmSession, TaskBundleAnswersLikeTheLitertlm) {
     EXPECT_FALSE(a.empty());
     EXPECT_EQ(a, b);
 }
+
+TEST(LlmSession, Int8WeightsStayCloseToFloat32) {
+    // The same random weights stored as int8 with one scale per row (the
+    // cpu accelerator's int8-weight FC runs them): logits move by the
+    // rounding of the weights only, and prefill still agrees with decode.
+    std::string path = (litestudio::testing::binaryDir() / "test-scratch" / "tiny-int8.litertlm").string();
+    auto bundle = buildGemmaBundle("tiny", tokenizerCorpus(), true);
+    ASSERT_TRUE(bundle) << bundle.errorMessage();
+    ASSERT_TRUE(writeFileAtomically(path, bundle->data(), bundle->size()));
+    auto int8 = LlmSession::open(path);
+    LlmOptions decodeOnly;
+    decodeOnly.usePrefill = false;
+    auto int8DecodeOnly = LlmSession::open(path, decodeOnly);
+    auto float32 = openTiny();
+    ASSERT_TRUE(int8 && int8DecodeOnly && float32);
+    std::vector<int> prompt = float32->tokenizer()->encode(kLongPrompt);
+    auto a = (*int8)->feed(prompt), b = float32->feed(prompt), c = (*int8DecodeOnly)->feed(prompt);
+    ASSERT_TRUE(a && b && c);
+    double largest = 0, quantization = 0, paths = 0;
+    for (size_t i = 0; i < a->size(); ++i) {
+        largest = std::max(largest, std::abs(static_cast<double>((*b)[i])));
+        quantization = std::max(quantization, std::abs(static_cast<double>((*a)[i]) - (*b)[i]));
+        paths = std::max(paths, std::abs(static_cast<double>((*a)[i]) - (*c)[i]));
+    }
+    std::printf("int8 vs float32 logits: max difference %.3f of values up to %.3f; int8 prefill vs decode %.2e\n",
+                quantization, largest, paths);
+    EXPECT_LT(quantization, 0.05 * largest);
+    EXPECT_GT(quantization, 0.0);  // the weights really are int8
+    EXPECT_LT(paths, 1e-4 * std::max(1.0, largest));
+}
