@@ -10,6 +10,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "accelerators/cpu/xnnpack_kernels.h"
@@ -31,6 +32,12 @@ struct Job {
     int64_t rows, units, depth;
     int64_t unitBlocks;
     bool avx512;
+    // VNNI path: rows quantized to int8 + 128 (one scale per row), the
+    // weights' row sums for the +128 correction.
+    bool vnni = false;
+    const uint8_t* quantized = nullptr;
+    const float* rowScales = nullptr;
+    const int32_t* weightSums = nullptr;
 };
 
 #define LS_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -115,6 +122,52 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void runAvx512(const Job& j
     }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) inline void storeVnni(const Job& job, int64_t r, float rowScale,
+                                                                                      int64_t u, __m512i sum) {
+    int32_t total = _mm512_reduce_add_epi32(sum) - 128 * job.weightSums[u];
+    job.output[r * job.units + u] = static_cast<float>(total) * rowScale * job.scales[u] + (job.bias ? job.bias[u] : 0.0f);
+}
+
+// The VNNI path: each row was quantized to int8 with its own scale (as
+// XNNPACK's dynamic quantization does), stored as q + 128 so that vpdpbusd
+// (unsigned x signed bytes) applies; the 128 * sum(w) it adds is taken off.
+// 64 products per instruction, four units per load of the row.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void runRowVnni(const Job& job, int64_t r, int64_t u0,
+                                                                                 int64_t u1) {
+    const int64_t k = job.depth, full = k - k % 64;
+    const __mmask64 tail = (k % 64) ? ((1ull << (k % 64)) - 1) : 0;
+    const uint8_t* x = job.quantized + r * k;
+    const float rowScale = job.rowScales[r];
+    int64_t u = u0;
+    for (; u + 4 <= u1; u += 4) {
+        const int8_t* w = job.weights + u * k;
+        __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+        for (int64_t p = 0; p < full; p += 64) {
+            __m512i y = _mm512_loadu_si512(x + p);
+            s0 = _mm512_dpbusd_epi32(s0, y, _mm512_loadu_si512(w + p));
+            s1 = _mm512_dpbusd_epi32(s1, y, _mm512_loadu_si512(w + k + p));
+            s2 = _mm512_dpbusd_epi32(s2, y, _mm512_loadu_si512(w + 2 * k + p));
+            s3 = _mm512_dpbusd_epi32(s3, y, _mm512_loadu_si512(w + 3 * k + p));
+        }
+        if (tail) {
+            __m512i y = _mm512_maskz_loadu_epi8(tail, x + full);
+            s0 = _mm512_dpbusd_epi32(s0, y, _mm512_maskz_loadu_epi8(tail, w + full));
+            s1 = _mm512_dpbusd_epi32(s1, y, _mm512_maskz_loadu_epi8(tail, w + k + full));
+            s2 = _mm512_dpbusd_epi32(s2, y, _mm512_maskz_loadu_epi8(tail, w + 2 * k + full));
+            s3 = _mm512_dpbusd_epi32(s3, y, _mm512_maskz_loadu_epi8(tail, w + 3 * k + full));
+        }
+        storeVnni(job, r, rowScale, u, s0), storeVnni(job, r, rowScale, u + 1, s1);
+        storeVnni(job, r, rowScale, u + 2, s2), storeVnni(job, r, rowScale, u + 3, s3);
+    }
+    for (; u < u1; ++u) {
+        const int8_t* w = job.weights + u * k;
+        __m512i sum = _mm512_setzero_si512();
+        for (int64_t p = 0; p < full; p += 64) sum = _mm512_dpbusd_epi32(sum, _mm512_loadu_si512(x + p), _mm512_loadu_si512(w + p));
+        if (tail) sum = _mm512_dpbusd_epi32(sum, _mm512_maskz_loadu_epi8(tail, x + full), _mm512_maskz_loadu_epi8(tail, w + full));
+        storeVnni(job, r, rowScale, u, sum);
+    }
+}
+
 void runPortable(const Job& job, int64_t r, int64_t count, int64_t u0, int64_t u1) {
     for (int64_t t = r; t < r + count; ++t)
         for (int64_t u = u0; u < u1; ++u) {
@@ -129,13 +182,41 @@ void runTask(void* context, size_t task) {
     int64_t rowBlock = static_cast<int64_t>(task) / job.unitBlocks, unitBlock = static_cast<int64_t>(task) % job.unitBlocks;
     int64_t r = rowBlock * kRowsPerTask, count = std::min(kRowsPerTask, job.rows - r);
     int64_t u0 = unitBlock * kUnitsPerTask, u1 = std::min(job.units, u0 + kUnitsPerTask);
-    if (job.avx512) runAvx512(job, r, count, u0, u1);
-    else runPortable(job, r, count, u0, u1);
+    if (job.vnni) {
+        for (int64_t t = r; t < r + count; ++t) runRowVnni(job, t, u0, u1);
+    } else if (job.avx512) {
+        runAvx512(job, r, count, u0, u1);
+    } else {
+        runPortable(job, r, count, u0, u1);
+    }
 }
 
 struct Prepared {
     std::vector<float> scales;
+    std::vector<int32_t> weightSums;  // per unit, for the VNNI path's +128 correction
 };
+
+bool hasVnni() {
+    static const bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    return vnni;
+}
+
+// One scale per row, q = round(x / scale) in [-127, 127], stored as q + 128.
+void quantizeRows(const float* input, int64_t rows, int64_t depth, std::vector<uint8_t>& quantized, std::vector<float>& scales) {
+    quantized.resize(static_cast<size_t>(rows * depth));
+    scales.resize(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* x = input + r * depth;
+        float largest = 0;
+        for (int64_t k = 0; k < depth; ++k) largest = std::max(largest, std::abs(x[k]));
+        float scale = largest > 0 ? largest / 127.0f : 1.0f, inverse = 1.0f / scale;
+        scales[static_cast<size_t>(r)] = scale;
+        uint8_t* q = quantized.data() + r * depth;
+        for (int64_t k = 0; k < depth; ++k)
+            q[k] = static_cast<uint8_t>(static_cast<int32_t>(std::nearbyint(std::clamp(x[k] * inverse, -127.0f, 127.0f))) + 128);
+    }
+}
 
 Status prepare(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
@@ -146,6 +227,10 @@ Status prepare(KernelContext& context) {
     prepared->scales.resize(static_cast<size_t>(units));
     for (int64_t u = 0; u < units; ++u)
         prepared->scales[static_cast<size_t>(u)] = q.scales.size() == 1 ? q.scales[0] : q.scales[static_cast<size_t>(u)];
+    int64_t depth = weights.dim(1);
+    prepared->weightSums.assign(static_cast<size_t>(units), 0);
+    for (int64_t u = 0; u < units; ++u)
+        for (int64_t k = 0; k < depth; ++k) prepared->weightSums[static_cast<size_t>(u)] += weights.as<int8_t>()[u * depth + k];
     context.state = prepared;
     return Status::ok();
 }
@@ -166,6 +251,15 @@ Status eval(KernelContext& context) {
     job.rows = input.elementCount() / std::max<int64_t>(job.depth, 1);
     job.unitBlocks = (job.units + kUnitsPerTask - 1) / kUnitsPerTask;
     job.avx512 = avx512;
+    std::vector<uint8_t> quantized;
+    std::vector<float> rowScales;
+    if (hasVnni()) {
+        quantizeRows(job.input, job.rows, job.depth, quantized, rowScales);
+        job.vnni = true;
+        job.quantized = quantized.data();
+        job.rowScales = rowScales.data();
+        job.weightSums = static_cast<const Prepared*>(context.state.get())->weightSums.data();
+    }
     int64_t rowBlocks = (job.rows + kRowsPerTask - 1) / kRowsPerTask;
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
                                static_cast<size_t>(rowBlocks * job.unitBlocks), 0);

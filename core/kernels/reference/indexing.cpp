@@ -61,6 +61,7 @@ Status evalScatterNd(KernelContext& context) {
     const RuntimeTensor& indices = context.input(0);
     const RuntimeTensor& updates = context.input(1);
     RuntimeTensor& out = context.output(0);
+    if (indices.rank() < 1) return context.error("indices need at least one dimension");
     int depth = indices.dim(indices.rank() - 1);
     if (depth > out.rank()) return context.error("index depth exceeds the output's rank");
     std::vector<int64_t> strides = stridesOf(out.shape);
