@@ -421,37 +421,47 @@ std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures 
     return builder.finish();
 }
 
-Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
-    auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
-    if (!tokenizerModel) return tokenizerModel.status();
-    auto config = configWithTokenizer(preset, *tokenizerModel);
-    if (config) config->int8Weights = int8Weights;
-    return config;
-}
+namespace {
+// What every bundle starts from: the tokenizer, and the preset sized to it.
+struct GeneratedParts {
+    std::string tokenizerModel;
+    GemmaConfig config;
+};
 
-Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
-                                                bool int8Weights) {
+Expected<GeneratedParts> generateParts(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
     auto config = configWithTokenizer(preset, *tokenizerModel);
     if (!config) return config.status();
     config->int8Weights = int8Weights;
-    std::vector<uint8_t> model = buildGemmaModel(*config);
+    return GeneratedParts{std::move(*tokenizerModel), *config};
+}
+}  // namespace
+
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
+    auto parts = generateParts(preset, tokenizerText, int8Weights);
+    if (!parts) return parts.status();
+    return parts->config;
+}
+
+Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
+                                                bool int8Weights) {
+    auto parts = generateParts(preset, tokenizerText, int8Weights);
+    if (!parts) return parts.status();
+    std::vector<uint8_t> model = buildGemmaModel(parts->config);
     std::vector<LitertlmSection> sections;
     sections.push_back({LitertlmSectionType::SentencePieceTokenizer,
-                        std::vector<uint8_t>(tokenizerModel->begin(), tokenizerModel->end()), {}});
+                        std::vector<uint8_t>(parts->tokenizerModel.begin(), parts->tokenizerModel.end()), {}});
     sections.push_back({LitertlmSectionType::TFLiteModel, std::move(model), {{"model_type", "tf_lite_prefill_decode"}}});
     return writeLitertlmBundle({{"Authors", "LiteStudio make-model"}, {"preset", preset}}, sections);
 }
 
 Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText,
                       bool int8Weights) {
-    auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
-    if (!tokenizerModel) return tokenizerModel.status();
-    auto config = configWithTokenizer(preset, *tokenizerModel);
-    if (!config) return config.status();
-    config->int8Weights = int8Weights;
-    std::vector<uint8_t> model = buildGemmaModel(*config);
+    auto parts = generateParts(preset, tokenizerText, int8Weights);
+    if (!parts) return parts.status();
+    const std::string* tokenizerModel = &parts->tokenizerModel;
+    std::vector<uint8_t> model = buildGemmaModel(parts->config);
     // Written next to the target and renamed, so a failure leaves no half bundle.
     std::string temporary = path + ".partial";
     std::remove(temporary.c_str());

@@ -1,12 +1,6 @@
 #include "accelerators/cpu/float_batch_matmul.h"
 
-// GCC 12 warns inside its own AVX-512 intrinsic headers (bug 105593).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
-#include <immintrin.h>
+#include "accelerators/cpu/avx512_intrinsics.h"
 #include <pthreadpool.h>
 
 #include <vector>

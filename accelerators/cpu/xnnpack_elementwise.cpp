@@ -3,7 +3,6 @@
 // PRELU with per-channel slopes, HARD_SWISH, and RELU/RELU6/RELU_N1_TO_1 as
 // clamps.
 
-#include <immintrin.h>
 #include <xnnpack.h>
 
 #include <limits>
