@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "accelerators/cpu/avx512_intrinsics.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
