@@ -460,7 +460,7 @@ Status writeGemmaTask(const std::string& path, const std::string& preset, const 
                       bool int8Weights) {
     auto parts = generateParts(preset, tokenizerText, int8Weights);
     if (!parts) return parts.status();
-    const std::string* tokenizerModel = &parts->tokenizerModel;
+    const std::string& tokenizerModel = parts->tokenizerModel;
     std::vector<uint8_t> model = buildGemmaModel(parts->config);
     // Written next to the target and renamed, so a failure leaves no half bundle.
     std::string temporary = path + ".partial";
@@ -480,7 +480,7 @@ Status writeGemmaTask(const std::string& path, const std::string& preset, const 
         return !store || zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) == 0;
     };
     bool ok = add("TF_LITE_PREFILL_DECODE", model.data(), model.size(), true) &&
-              add("TOKENIZER_MODEL", tokenizerModel->data(), tokenizerModel->size(), false);
+              add("TOKENIZER_MODEL", tokenizerModel.data(), tokenizerModel.size(), false);
     if (!ok || zip_close(archive) != 0) {
         std::string message = zip_strerror(archive);
         zip_discard(archive);

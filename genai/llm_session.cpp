@@ -90,6 +90,9 @@ Expected<std::unique_ptr<LlmSession>> LlmSession::open(const std::string& path, 
     const SignatureTensor* logits = findNamed(decode.outputs, "logits");
     if (!prefillTokens || !findNamed(prefill.inputs, "input_pos") || !findNamed(decode.inputs, "tokens") || !logits)
         return Status::error(path + ": the signatures lack \"tokens\", \"input_pos\" or \"logits\"");
+    session->prefillInputs_ = {prefill.subgraph, prefillTokens->tensor, findNamed(prefill.inputs, "input_pos")->tensor};
+    session->decodeInputs_ = {decode.subgraph, findNamed(decode.inputs, "tokens")->tensor, findNamed(decode.inputs, "input_pos")->tensor};
+    session->logitsTensor_ = logits->tensor;
     const RuntimeTensor& tokens = m.tensor(prefill.subgraph, prefillTokens->tensor);
     session->prefillLength_ = tokens.shape.empty() ? 0 : tokens.shape.back();
     session->vocabulary_ = m.tensor(decode.subgraph, logits->tensor).shape.back();
@@ -130,15 +133,14 @@ Expected<std::unique_ptr<LlmSession>> LlmSession::open(const std::string& path, 
     return session;
 }
 
-Status LlmSession::setTokens(int entry, const std::vector<int>& tokens, int firstPosition) {
-    const EntryPoint& point = model_->entryPoints()[static_cast<size_t>(entry)];
+Status LlmSession::setTokens(const SignatureInputs& signature, const std::vector<int>& tokens, int firstPosition) {
     std::vector<int32_t> ids(tokens.begin(), tokens.end()), positions(tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) positions[i] = firstPosition + static_cast<int32_t>(i);
     auto bytes = [](const std::vector<int32_t>& values) {
         return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), values.size() * 4);
     };
-    LS_RETURN_IF_ERROR(model_->setInput(point.subgraph, findNamed(point.inputs, "tokens")->tensor, bytes(ids)));
-    return model_->setInput(point.subgraph, findNamed(point.inputs, "input_pos")->tensor, bytes(positions));
+    LS_RETURN_IF_ERROR(model_->setInput(signature.subgraph, signature.tokens, bytes(ids)));
+    return model_->setInput(signature.subgraph, signature.positions, bytes(positions));
 }
 
 // Full blocks go through prefill; a remainder too short for a block, or
@@ -149,22 +151,19 @@ Status LlmSession::runPrefill(const std::vector<int>& tokens) {
     while (next < tokens.size()) {
         if (cancelled_) return Status::error("stopped");
         size_t left = tokens.size() - next;
-        if (!usePrefill_) {
-            auto logits = runDecode(tokens[next]);
-            if (!logits) return logits.status();
-            ++next;
-        } else if (left >= static_cast<size_t>(prefillLength_) && position_ + prefillLength_ <= context_) {
+        bool blockFits = usePrefill_ && position_ + prefillLength_ <= context_;
+        if (blockFits && left >= static_cast<size_t>(prefillLength_)) {
             std::vector<int> block(tokens.begin() + static_cast<long>(next), tokens.begin() + static_cast<long>(next) + prefillLength_);
-            LS_RETURN_IF_ERROR(setTokens(prefillEntry_, block, position_));
+            LS_RETURN_IF_ERROR(setTokens(prefillInputs_, block, position_));
             LS_RETURN_IF_ERROR(model_->run(prefillEntry_));
             position_ += prefillLength_;
             next += static_cast<size_t>(prefillLength_);
-        } else if (left > 0 && position_ + prefillLength_ <= context_ && left > 4) {
+        } else if (blockFits && left > 4) {
             // Pad the block: padded slots land after the real tokens, where
             // the mask hides them until real tokens overwrite them.
             std::vector<int> block(tokens.begin() + static_cast<long>(next), tokens.end());
             block.resize(static_cast<size_t>(prefillLength_), tokenizer_->padId());
-            LS_RETURN_IF_ERROR(setTokens(prefillEntry_, block, position_));
+            LS_RETURN_IF_ERROR(setTokens(prefillInputs_, block, position_));
             LS_RETURN_IF_ERROR(model_->run(prefillEntry_));
             position_ += static_cast<int>(left);
             next = tokens.size();
@@ -177,15 +176,15 @@ Status LlmSession::runPrefill(const std::vector<int>& tokens) {
     return Status::ok();
 }
 
-Expected<std::vector<float>> LlmSession::runDecode(int token) {
+Expected<std::span<const float>> LlmSession::runDecode(int token) {
     if (position_ >= context_) return Status::error("the context window (" + std::to_string(context_) + " tokens) is full");
-    LS_RETURN_IF_ERROR(setTokens(decodeEntry_, {token}, position_));
+    LS_RETURN_IF_ERROR(setTokens(decodeInputs_, {token}, position_));
     LS_RETURN_IF_ERROR(model_->run(decodeEntry_));
     ++position_;
-    const EntryPoint& decode = model_->entryPoints()[static_cast<size_t>(decodeEntry_)];
-    const RuntimeTensor& logits = model_->tensor(decode.subgraph, findNamed(decode.outputs, "logits")->tensor);
-    const float* values = logits.as<float>();
-    return std::vector<float>(values, values + vocabulary_);
+    // A view of the output tensor: valid until the next run, and no copy of
+    // 262,144 logits per token.
+    return std::span<const float>(model_->tensor(decodeInputs_.subgraph, logitsTensor_).as<float>(),
+                                  static_cast<size_t>(vocabulary_));
 }
 
 Expected<GenerationStats> LlmSession::generate(const std::string& prompt, const SamplerOptions& sampling, int maxTokens,
@@ -226,7 +225,7 @@ Expected<GenerationStats> LlmSession::generate(const std::string& prompt, const 
         auto logits = runDecode(next);
         if (!logits) return logits.status();
         // Logits past the tokenizer's pieces name no text.
-        next = sampler.sample(std::span<const float>(*logits).first(static_cast<size_t>(tokenizer_->vocabularySize())));
+        next = sampler.sample(logits->first(static_cast<size_t>(tokenizer_->vocabularySize())));
         pending_ = next;
         if (step == 0) stats.timeToFirstTokenMs = millisecondsSince(start);
         if (std::find(stopIds_.begin(), stopIds_.end(), next) != stopIds_.end()) {
@@ -253,7 +252,9 @@ Expected<std::vector<float>> LlmSession::feed(const std::vector<int>& tokens) {
     cancelled_ = false;
     pending_ = -1;
     LS_RETURN_IF_ERROR(runPrefill(std::vector<int>(tokens.begin(), tokens.end() - 1)));
-    return runDecode(tokens.back());
+    auto logits = runDecode(tokens.back());
+    if (!logits) return logits.status();
+    return std::vector<float>(logits->begin(), logits->end());
 }
 
 Expected<GenerationStats> LlmSession::reply(const std::vector<ChatMessage>& messages, const SamplerOptions& sampling,

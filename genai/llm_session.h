@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,15 +73,23 @@ public:
 
 private:
     LlmSession() = default;
+    // Where a signature takes its tokens and positions, found once at open.
+    struct SignatureInputs {
+        int subgraph = 0;
+        int tokens = 0;
+        int positions = 0;
+    };
     Status runPrefill(const std::vector<int>& tokens);
-    Expected<std::vector<float>> runDecode(int token);
-    Status setTokens(int entry, const std::vector<int>& tokens, int firstPosition);
+    Expected<std::span<const float>> runDecode(int token);
+    Status setTokens(const SignatureInputs& signature, const std::vector<int>& tokens, int firstPosition);
 
     std::shared_ptr<const MappedFile> file_;
     std::shared_ptr<const Tokenizer> tokenizer_;
     std::unique_ptr<CompiledModel> model_;
     std::vector<std::unique_ptr<uint8_t, AlignedFree>> cache_;
     int prefillEntry_ = -1, decodeEntry_ = -1;
+    SignatureInputs prefillInputs_, decodeInputs_;
+    int logitsTensor_ = 0;
     int prefillLength_ = 0, context_ = 0, vocabulary_ = 0;
     int position_ = 0;
     bool usePrefill_ = true;

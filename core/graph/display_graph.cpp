@@ -184,16 +184,22 @@ DisplayGraph buildDisplayGraph(const Model& model, int subgraphIndex, const Name
             if (tensor >= 0 && static_cast<size_t>(tensor) < subgraph.tensors.size() && !constantValued[static_cast<size_t>(tensor)])
                 consumers[static_cast<size_t>(tensor)].push_back(node);
     }
-    // A folded op belongs to the node that reads what it computes.
+    // A folded op belongs to the node that reads what it computes (its first
+    // reader; folded readers resolve first, walking backwards).
+    std::vector<int> firstReader(subgraph.tensors.size(), -1);
+    for (size_t j = subgraph.ops.size(); j-- > 0;)
+        for (int input : subgraph.ops[j].inputs)
+            if (input >= 0 && static_cast<size_t>(input) < subgraph.tensors.size()) firstReader[static_cast<size_t>(input)] = static_cast<int>(j);
     for (size_t i = subgraph.ops.size(); i-- > 0;) {
         if (!foldedOp[i]) continue;
-        for (size_t j = i + 1; j < subgraph.ops.size() && graph.nodeOfOp[i] < 0; ++j)
-            for (int input : subgraph.ops[j].inputs)
-                if (input >= 0 && std::find(subgraph.ops[i].outputs.begin(), subgraph.ops[i].outputs.end(), input) !=
-                                      subgraph.ops[i].outputs.end()) {
-                    graph.nodeOfOp[i] = graph.nodeOfOp[j];
-                    break;
-                }
+        for (int output : subgraph.ops[i].outputs) {
+            if (output < 0 || static_cast<size_t>(output) >= subgraph.tensors.size()) continue;
+            int reader = firstReader[static_cast<size_t>(output)];
+            if (reader > static_cast<int>(i)) {
+                graph.nodeOfOp[i] = graph.nodeOfOp[static_cast<size_t>(reader)];
+                break;
+            }
+        }
     }
     for (size_t tensor = 0; tensor < subgraph.tensors.size(); ++tensor) {
         if (outputNode[tensor] >= 0) consumers[tensor].push_back(outputNode[tensor]);

@@ -199,8 +199,10 @@ void BenchmarkView::addModels(const QStringList& paths) {
             files << info.absoluteFilePath();
         }
     }
+    QStringList present = models();
     for (const QString& file : files) {
-        if (!modelList_->findItems(QFileInfo(file).fileName(), Qt::MatchExactly).isEmpty() && models().contains(file)) continue;
+        if (present.contains(file)) continue;
+        present << file;
         auto* item = new QListWidgetItem(QFileInfo(file).fileName(), modelList_);
         item->setData(Qt::UserRole, file);
         item->setToolTip(file);

@@ -164,8 +164,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent) {
             menu.addAction("Open namespace " + QString::fromStdString(display.group), [this, node] { activateNode(node); });
         if (display.kind == DisplayNode::Kind::Op && !namespaces_.pathOf(display.op).empty())
             menu.addAction("Fold its namespace", [this, node] { foldGroupOf(node); });
-        if (display.kind == DisplayNode::Kind::Op && !scene_->nodes[static_cast<size_t>(node)].rect.isEmpty() &&
-            scene_->nodes[static_cast<size_t>(node)].callsSubgraph)
+        if (scene_->nodes[static_cast<size_t>(node)].callsSubgraph)
             menu.addAction("Open body", [this, node] { activateNode(node); });
         if (!menu.isEmpty()) menu.exec(canvas_->mapToGlobal(position));
     });
@@ -488,9 +487,10 @@ void GraphView::computeAccelerators() {
         }
         for (size_t s = 0; s < model->subgraphs.size(); ++s) {
             std::vector<QString> names;
-            for (size_t op = 0; op < model->subgraphs[s].ops.size(); ++op)
-                names.push_back(QString::fromUtf8((*compiled)->acceleratorOf(static_cast<int>(s), static_cast<int>(op)).data(),
-                                                  static_cast<int>((*compiled)->acceleratorOf(static_cast<int>(s), static_cast<int>(op)).size())));
+            for (size_t op = 0; op < model->subgraphs[s].ops.size(); ++op) {
+                std::string_view name = (*compiled)->acceleratorOf(static_cast<int>(s), static_cast<int>(op));
+                names.push_back(QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size())));
+            }
             answer.second.push_back(std::move(names));
         }
         return answer;
