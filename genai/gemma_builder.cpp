@@ -12,6 +12,8 @@
 
 #include "core/format/litertlm_writer.h"
 #include "core/format/model_builder.h"
+#include "core/kernels/reference/blockwise_fully_connected.h"
+#include "core/kernels/reference/kernel_util.h"
 #include "genai/tokenizer.h"
 #include "genai/tokenizer_training.h"
 #include "tflite_schema_generated.h"
@@ -28,6 +30,7 @@ struct SharedWeights {
     struct Entry {
         int buffer = 0;
         std::vector<float> scales;  // int8 weights: one per output row
+        int scalesBuffer = -1;      // int4 weights: the block scales' buffer
     };
     std::map<std::string, Entry> byName;
     std::vector<float> embedding;   // the input embedding's values, for the int8 logits table
@@ -99,6 +102,56 @@ public:
         ++buffers_;
         shared_.byName[name] = {buffers_, spec.scales};
         return b_.addTensor(std::move(spec));
+    }
+    // Blockwise int4 (LiteRT's BlockwiseQuantization): blocks of 32 inputs
+    // with one symmetric float16 scale each, in a [rows, depth / 32] tensor;
+    // values packed two per byte, the first in the low nibble. Scales are
+    // chosen bfloat16-exact, since XNNPACK keeps them as bfloat16.
+    int weightInt4(const std::string& name, std::vector<int32_t> shape, const std::function<std::vector<float>()>& make) {
+        constexpr int kBlock = 32;
+        auto found = shared_.byName.find(name);
+        int64_t rows = shape[0], columns = shape[1], blocks = columns / kBlock;
+        std::vector<int32_t> scaleShape{static_cast<int32_t>(rows), static_cast<int32_t>(blocks)};
+        TensorSpec spec{name, DataType::Int4, shape};
+        spec.blockSize = kBlock;
+        if (found != shared_.byName.end()) {
+            TensorSpec scales{name + "/block_scales", DataType::Float16, scaleShape};
+            scales.bufferOverride = found->second.scalesBuffer;
+            spec.blockScalesTensor = b_.addTensor(std::move(scales));
+            spec.bufferOverride = found->second.buffer;
+            return b_.addTensor(std::move(spec));
+        }
+        std::vector<float> values = make();
+        std::vector<uint8_t> packed(static_cast<size_t>((rows * columns + 1) / 2), 0);
+        std::vector<uint8_t> scaleBytes(static_cast<size_t>(rows * blocks) * 2);
+        for (int64_t block = 0; block < rows * blocks; ++block) {
+            const float* v = values.data() + block * kBlock;
+            float largest = 0;
+            for (int i = 0; i < kBlock; ++i) largest = std::max(largest, std::abs(v[i]));
+            float scale = largest > 0 ? reference::roundToBfloat16(largest / 7.0f) : 1.0f;
+            uint16_t half = reference::floatToHalf(scale);
+            std::memcpy(scaleBytes.data() + block * 2, &half, 2);
+            scale = reference::halfToFloat(half);
+            for (int i = 0; i < kBlock; ++i) {
+                int q = static_cast<int>(std::clamp(std::round(v[i] / scale), -8.0f, 7.0f));
+                int64_t index = block * kBlock + i;
+                packed[static_cast<size_t>(index / 2)] |= static_cast<uint8_t>((q & 0xf) << (index % 2 ? 4 : 0));
+            }
+        }
+        spec.blockScalesTensor = constant(name + "/block_scales", DataType::Float16, scaleShape, std::move(scaleBytes));
+        int scalesBuffer = buffers_;
+        spec.data = std::move(packed);
+        ++buffers_;
+        shared_.byName[name] = {buffers_, {}, scalesBuffer};
+        return b_.addTensor(std::move(spec));
+    }
+    int weightOf(GemmaWeights type, const std::string& name, std::vector<int32_t> shape,
+                 const std::function<std::vector<float>()>& make) {
+        switch (type) {
+        case GemmaWeights::Int8: return weightInt8(name, std::move(shape), make);
+        case GemmaWeights::Int4: return weightInt4(name, std::move(shape), make);
+        default: return weight(name, std::move(shape), make);
+        }
     }
     SharedWeights& shared() { return shared_; }
     int op(int32_t code, std::vector<int> inputs, const std::string& name, DataType type, std::vector<int32_t> shape,
@@ -203,7 +256,7 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     };
     int table = g.weight("transformer/embedder/input_embedding", {c.vocabulary, d}, [&] {
         auto values = g.values(static_cast<int64_t>(c.vocabulary) * d, 1.0f / std::sqrt(static_cast<float>(d)));
-        if (c.int8Weights) g.shared().embedding = values;
+        if (c.weights != GemmaWeights::Float32) g.shared().embedding = values;
         return values;
     });
     int embedded = g.op(BuiltinOperator_GATHER, {table, tokens}, "transformer/embedder/lookup", F, {1, T, d}, gatherOptions(0));
@@ -275,7 +328,7 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     };
     auto projection = [&](const std::string& name, int out, int in) {
         auto make = [&] { return g.values(static_cast<int64_t>(out) * in, 1.0f / std::sqrt(static_cast<float>(in))); };
-        return c.int8Weights ? g.weightInt8(name, {out, in}, make) : g.weight(name, {out, in}, make);
+        return g.weightOf(c.weights, name, {out, in}, make);
     };
 
     for (int l = 0; l < c.layers; ++l) {
@@ -356,11 +409,12 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
     }
     if (decode) {
         x = g.rmsNorm(x, "transformer/final_norm", {T, d});
-        // int8 models read the logits from an int8 copy of the embedding
+        // Quantized models read the logits from a quantized copy of the embedding
         // (a lookup reads one row; the logits read all of them every token).
-        int logitsTable = c.int8Weights ? g.weightInt8("transformer/embedder/output_embedding", {c.vocabulary, d},
-                                                       [&] { return g.shared().embedding; })
-                                        : table;
+        int logitsTable = c.weights == GemmaWeights::Float32
+                              ? table
+                              : g.weightOf(c.weights, "transformer/embedder/output_embedding", {c.vocabulary, d},
+                                           [&] { return g.shared().embedding; });
         int logits = g.fullyConnected(x, logitsTable, "transformer/decode_logits", {T, c.vocabulary});
         logits = g.reshape(logits, "logits", {1, T, c.vocabulary});
         outputs.insert(outputs.begin(), {"logits", logits});
@@ -374,6 +428,13 @@ void writeSignature(litestudio::ModelBuilder& builder, const GemmaConfig& c, int
 }
 
 }  // namespace
+
+Expected<GemmaWeights> parseGemmaWeights(const std::string& name) {
+    if (name == "float32") return GemmaWeights::Float32;
+    if (name == "int8") return GemmaWeights::Int8;
+    if (name == "int4") return GemmaWeights::Int4;
+    return Status::error("unknown weight type '" + name + "' (float32, int8 or int4)");
+}
 
 Expected<GemmaConfig> gemmaPreset(const std::string& name) {
     GemmaConfig config;
@@ -428,25 +489,25 @@ struct GeneratedParts {
     GemmaConfig config;
 };
 
-Expected<GeneratedParts> generateParts(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
+Expected<GeneratedParts> generateParts(const std::string& preset, const std::string& tokenizerText, GemmaWeights weights) {
     auto tokenizerModel = trainSentencePiece(tokenizerText, 512);
     if (!tokenizerModel) return tokenizerModel.status();
     auto config = configWithTokenizer(preset, *tokenizerModel);
     if (!config) return config.status();
-    config->int8Weights = int8Weights;
+    config->weights = weights;
     return GeneratedParts{std::move(*tokenizerModel), *config};
 }
 }  // namespace
 
-Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights) {
-    auto parts = generateParts(preset, tokenizerText, int8Weights);
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, GemmaWeights weights) {
+    auto parts = generateParts(preset, tokenizerText, weights);
     if (!parts) return parts.status();
     return parts->config;
 }
 
 Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
-                                                bool int8Weights) {
-    auto parts = generateParts(preset, tokenizerText, int8Weights);
+                                                GemmaWeights weights) {
+    auto parts = generateParts(preset, tokenizerText, weights);
     if (!parts) return parts.status();
     std::vector<uint8_t> model = buildGemmaModel(parts->config);
     std::vector<LitertlmSection> sections;
@@ -457,8 +518,8 @@ Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const
 }
 
 Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText,
-                      bool int8Weights) {
-    auto parts = generateParts(preset, tokenizerText, int8Weights);
+                      GemmaWeights weights) {
+    auto parts = generateParts(preset, tokenizerText, weights);
     if (!parts) return parts.status();
     const std::string& tokenizerModel = parts->tokenizerModel;
     std::vector<uint8_t> model = buildGemmaModel(parts->config);

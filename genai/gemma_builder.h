@@ -22,6 +22,14 @@
 
 namespace litestudio::genai {
 
+// How the projections and the logits table are stored. Int8: one symmetric
+// scale per output row (LiteRT's dynamic-range quantization). Int4: blocks
+// of 32 inputs with one scale each (float16), LiteRT's blockwise
+// quantization as in Google's int4 Gemma exports; 4.5 bits per weight, the
+// same as llama.cpp's Q4_0.
+enum class GemmaWeights { Float32, Int8, Int4 };
+Expected<GemmaWeights> parseGemmaWeights(const std::string& name);
+
 struct GemmaConfig {
     std::string preset;
     int vocabulary = 0;      // logits; at least the tokenizer's pieces (Gemma 3 has 262,144)
@@ -37,7 +45,7 @@ struct GemmaConfig {
     float globalRopeBase = 10000.0f;  // global layers (Gemma 3: 1e6)
     int slidingWindow = 0;            // 0: every layer sees the whole cache
     int globalEvery = 1;              // layer l is global when (l + 1) % globalEvery == 0
-    bool int8Weights = false;         // projections and the logits table int8, one scale per row
+    GemmaWeights weights = GemmaWeights::Float32;
     uint32_t seed = 1;
 };
 
@@ -54,16 +62,16 @@ std::vector<uint8_t> buildGemmaModel(const GemmaConfig& config, GemmaSignatures 
 
 // The preset with the vocabulary of the tokenizer trained on `tokenizerText`
 // (what buildGemmaBundle puts in the bundle).
-Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, bool int8Weights = false);
+Expected<GemmaConfig> gemmaConfigFor(const std::string& preset, const std::string& tokenizerText, GemmaWeights weights = GemmaWeights::Float32);
 
 // A complete .litertlm: tokenizer trained on `tokenizerText`, the model,
 // and the bundle's metadata.
 Expected<std::vector<uint8_t>> buildGemmaBundle(const std::string& preset, const std::string& tokenizerText,
-                                                bool int8Weights = false);
+                                                GemmaWeights weights = GemmaWeights::Float32);
 
 // The same model and tokenizer as a MediaPipe .task bundle (a zip with
 // TF_LITE_PREFILL_DECODE and TOKENIZER_MODEL), written to `path`.
 Status writeGemmaTask(const std::string& path, const std::string& preset, const std::string& tokenizerText,
-                      bool int8Weights = false);
+                      GemmaWeights weights = GemmaWeights::Float32);
 
 }  // namespace litestudio::genai

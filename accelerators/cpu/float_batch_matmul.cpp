@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "accelerators/cpu/float_attention.h"
+#include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -122,15 +124,17 @@ void runTask(void* context, size_t task) {
 }
 
 Status prepare(KernelContext& context) {
+    if (context.op->fusedAttention) return prepareFloatAttention(context);
     return findReferenceKernel(schema::BuiltinOperator_BATCH_MATMUL)->prepare(context);
 }
 
 Status eval(KernelContext& context) {
+    if (context.op->fusedAttention) return evalFloatAttention(context);
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     RuntimeTensor& out = context.output(0);
     const auto* options = context.op->options->builtin_options_as_BatchMatMulOptions();
-    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx512 = cpuHasAvx512();
     Job job;
     job.a = a.as<float>();
     job.b = b.as<float>();
@@ -158,7 +162,7 @@ Status eval(KernelContext& context) {
     return Status::ok();
 }
 
-const KernelDef kKernel{prepare, eval};
+const KernelDef kKernel{.prepare = prepare, .eval = eval, .fusesAttention = true};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 // context = p · v, with AVX-512 when the CPU has it and a portable loop
 // otherwise, spread over the model's threads by blocks of output columns.
 // Float accumulation, like XNNPACK; the reference kernel sums in double.
+// Takes whole attentions too (float_attention.h).
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"

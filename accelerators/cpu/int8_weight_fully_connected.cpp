@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -190,12 +191,6 @@ struct Prepared {
     std::vector<int32_t> weightSums;  // per unit, for the VNNI path's +128 correction
 };
 
-bool hasVnni() {
-    static const bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-    return vnni;
-}
-
 // One scale per row, q = round(x / scale) in [-127, 127], stored as q + 128.
 void quantizeRows(const float* input, int64_t rows, int64_t depth, std::vector<uint8_t>& quantized, std::vector<float>& scales) {
     quantized.resize(static_cast<size_t>(rows * depth));
@@ -232,8 +227,6 @@ Status prepare(KernelContext& context) {
 Status eval(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& weights = context.input(1);
-    static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                               __builtin_cpu_supports("avx512vl");
     Job job;
     job.input = input.as<float>();
     job.weights = weights.as<int8_t>();
@@ -244,10 +237,10 @@ Status eval(KernelContext& context) {
     job.depth = weights.dim(1);
     job.rows = input.elementCount() / std::max<int64_t>(job.depth, 1);
     job.unitBlocks = (job.units + kUnitsPerTask - 1) / kUnitsPerTask;
-    job.avx512 = avx512;
+    job.avx512 = cpuHasAvx512();
     std::vector<uint8_t> quantized;
     std::vector<float> rowScales;
-    if (hasVnni()) {
+    if (cpuHasAvx512Vnni()) {
         quantizeRows(job.input, job.rows, job.depth, quantized, rowScales);
         job.vnni = true;
         job.quantized = quantized.data();

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <vector>
 
+#include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -249,11 +250,7 @@ Status evalPointwise(KernelContext& context) {
 
 }  // namespace
 
-bool vnniAvailable() {
-    static const bool available = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-    return available;
-}
+bool vnniAvailable() { return cpuHasAvx512Vnni(); }
 
 const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{

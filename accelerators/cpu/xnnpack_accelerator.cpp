@@ -1,6 +1,8 @@
 #include "accelerators/cpu/xnnpack_accelerator.h"
 
 #include "accelerators/cpu/float_batch_matmul.h"
+#include "accelerators/cpu/float_gelu.h"
+#include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
 
 #include <pthreadpool.h>
@@ -49,7 +51,9 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
+    if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;
     if (const KernelDef* projection = int8WeightFullyConnectedKernel(model, subgraph, op)) return projection;
+    if (const KernelDef* projection = int4BlockwiseFullyConnectedKernel(model, subgraph, op)) return projection;
     if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
     auto tensor = [&](size_t input) -> const Tensor& { return subgraph.tensors[static_cast<size_t>(op.inputs[input])]; };
     const Tensor& input = tensor(0);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accelerators/cpu/avx512_intrinsics.h"
+#include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -150,7 +151,7 @@ __attribute__((target("avx512f"))) void addPreluAvx512(const float* a, const flo
 #pragma GCC diagnostic pop
 
 void addPrelu(const float* a, const float* b, const float* slope, float* y, int64_t count, int64_t channels) {
-    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx512 = cpuHasAvx512();
     if (avx512) return addPreluAvx512(a, b, slope, y, count, channels);
     for (int64_t row = 0; row < count; row += channels)
         for (int64_t c = 0; c < channels; ++c) {

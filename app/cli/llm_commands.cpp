@@ -16,12 +16,13 @@
 namespace litestudio::cli {
 
 const char* const kMakeModelUsage =
-    "usage: litestudio-cli make-model gemma OUT.litertlm|OUT.task [--preset tiny|270m|1b] [--weights float32|int8]\n"
+    "usage: litestudio-cli make-model gemma OUT.litertlm|OUT.task [--preset tiny|270m|1b] [--weights float32|int8|int4]\n"
     "       litestudio-cli make-model gemma OUT.tflite --only prefill|decode [--preset P] [--weights W]\n"
     "  Writes a Gemma-3-architecture LLM bundle with deterministic random weights and a\n"
     "  SentencePiece tokenizer trained on text kept in the repository, for testing the\n"
     "  loading and generation code without downloading a model. --only writes one signature\n"
-    "  as a plain .tflite (the golden cases run each through LiteRT.js).\n";
+    "  as a plain .tflite (the golden cases run each through LiteRT.js). int8: one scale\n"
+    "  per output row; int4: blocks of 32 with a float16 scale each (4.5 bits per weight).\n";
 
 const char* const kChatUsage =
     "usage: litestudio-cli chat MODEL.litertlm [--prompt TEXT] [--system TEXT] [--max-tokens N]\n"
@@ -58,15 +59,13 @@ int runMakeModel(const std::vector<std::string>& arguments) {
     }
     if (parsed->positional.size() != 2 || parsed->positional[0] != "gemma")
         return reportError("make-model: expected `gemma OUT.litertlm` (see --help)");
-    std::string weights = parsed->options.count("--weights") ? parsed->options["--weights"] : "float32";
-    if (weights != "float32" && weights != "int8")
-        return reportError("make-model: --weights " + weights + " is not built yet (float32 and int8 are)");
-    bool int8 = weights == "int8";
+    auto weights = genai::parseGemmaWeights(parsed->options.count("--weights") ? parsed->options["--weights"] : "float32");
+    if (!weights) return reportError("make-model: --weights: " + weights.errorMessage());
     std::string preset = parsed->options.count("--preset") ? parsed->options["--preset"] : "tiny";
     if (parsed->options.count("--only")) {
         std::string only = parsed->options["--only"];
         if (only != "prefill" && only != "decode") return reportError("make-model: --only takes prefill or decode");
-        auto config = genai::gemmaConfigFor(preset, genai::tokenizerCorpus(), int8);
+        auto config = genai::gemmaConfigFor(preset, genai::tokenizerCorpus(), *weights);
         if (!config) return reportError(config.errorMessage());
         auto model = genai::buildGemmaModel(*config, only == "prefill" ? genai::GemmaSignatures::PrefillOnly
                                                                        : genai::GemmaSignatures::DecodeOnly);
@@ -77,12 +76,12 @@ int runMakeModel(const std::vector<std::string>& arguments) {
     }
     const std::string& out = parsed->positional[1];
     if (out.size() > 5 && out.compare(out.size() - 5, 5, ".task") == 0) {
-        Status written = genai::writeGemmaTask(out, preset, genai::tokenizerCorpus(), int8);
+        Status written = genai::writeGemmaTask(out, preset, genai::tokenizerCorpus(), *weights);
         if (!written) return reportError(written.message());
         std::cout << "wrote " << out << " (MediaPipe .task, preset " << preset << ")\n";
         return 0;
     }
-    auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus(), int8);
+    auto bundle = genai::buildGemmaBundle(preset, genai::tokenizerCorpus(), *weights);
     if (!bundle) return reportError(bundle.errorMessage());
     Status written = writeFileAtomically(parsed->positional[1], bundle->data(), bundle->size());
     if (!written) return reportError(written.message());

@@ -71,6 +71,9 @@ struct Op {
     int fusedActivation = -1;           // ActivationFunctionType to apply after this op, or -1
     std::array<int32_t, 4> fusedPadding{};  // zeros around input 0: top, bottom, left, right
     bool fusedAddend = false;           // input 2 is added to input 0 first (a folded ADD)
+    // A BATCH_MATMUL that does a whole attention (core/runtime/attention_fusion.h):
+    // inputs q, k, v, mask, scale (or -1), output the context.
+    bool fusedAttention = false;
 };
 
 struct Subgraph {

@@ -118,6 +118,8 @@ struct KernelDef {
     bool fusesActivation = false;
     // Whether it honours Op::fusedAddend, so an ADD before it may fold in.
     bool fusesAddend = false;
+    // Whether it honours Op::fusedAttention (a BATCH_MATMUL kernel).
+    bool fusesAttention = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

@@ -13,6 +13,7 @@
 #include "core/runtime/aligned_buffer.h"
 #include "core/runtime/arena_planner.h"
 #include "core/runtime/constant_folding.h"
+#include "core/runtime/attention_fusion.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
 
@@ -194,7 +195,9 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
             runtime.kernels.push_back(kernel);
         }
         Subgraph& ownSubgraph = rewritable.subgraphs[static_cast<size_t>(s)];
-        if (fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels) > 0)
+        int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
+        fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
+        if (fused > 0)
             for (size_t o = 0; o < ownSubgraph.ops.size(); ++o)
                 if (ownSubgraph.ops[o].fused) runtime.kernels[o] = &kFoldedKernel;
         LS_RETURN_IF_ERROR(compiled->prepareSubgraph(s).withContext(model->label() + ": subgraph " + std::to_string(s)));

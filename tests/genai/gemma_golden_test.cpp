@@ -1,4 +1,5 @@
-// The generated tiny Gemma against Google's LiteRT: golden cases made by
+// The generated tiny Gemma (float32 and int4 blockwise weights) against
+// Google's LiteRT: golden cases made by
 // tests/genai/golden/make_golden.sh with LiteRT.js (one per signature, run
 // as a single-signature .tflite with the bundle's weights). Every output,
 // the logits and all four updated KV caches, must match within 1e-5
@@ -24,6 +25,7 @@ namespace {
 struct GoldenCase {
     const char* name;
     GemmaSignatures signatures;
+    GemmaWeights weights = GemmaWeights::Float32;
 };
 
 class GemmaGolden : public ::testing::TestWithParam<std::tuple<GoldenCase, const char*>> {};
@@ -39,7 +41,7 @@ TEST_P(GemmaGolden, MatchesLiteRT) {
     auto [golden, accelerator] = GetParam();
     auto directory = litestudio::testing::sourceDir() / "tests/genai/golden" / golden.name;
     nlohmann::json meta = nlohmann::json::parse(readText(directory / "meta.json"));
-    auto config = gemmaConfigFor("tiny", tokenizerCorpus());
+    auto config = gemmaConfigFor("tiny", tokenizerCorpus(), golden.weights);
     ASSERT_TRUE(config) << config.errorMessage();
     auto bytes = std::make_shared<std::vector<uint8_t>>(buildGemmaModel(*config, golden.signatures));
     auto model = readTfliteModel(golden.name, bytes, *bytes);
@@ -82,7 +84,11 @@ TEST_P(GemmaGolden, MatchesLiteRT) {
 
 INSTANTIATE_TEST_SUITE_P(TinyGemma, GemmaGolden,
                          ::testing::Combine(::testing::Values(GoldenCase{"tiny_prefill", GemmaSignatures::PrefillOnly},
-                                                              GoldenCase{"tiny_decode", GemmaSignatures::DecodeOnly}),
+                                                              GoldenCase{"tiny_decode", GemmaSignatures::DecodeOnly},
+                                                              GoldenCase{"tiny_int4_prefill", GemmaSignatures::PrefillOnly,
+                                                                         GemmaWeights::Int4},
+                                                              GoldenCase{"tiny_int4_decode", GemmaSignatures::DecodeOnly,
+                                                                         GemmaWeights::Int4}),
                                             ::testing::Values("cpu", "reference")),
                          [](const auto& info) {
                              return std::string(std::get<0>(info.param).name) + "_" + std::get<1>(info.param);

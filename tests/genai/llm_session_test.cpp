@@ -152,32 +152,40 @@ TEST(LlmSession, TaskBundleAnswersLikeTheLitertlm) {
     EXPECT_EQ(a, b);
 }
 
-TEST(LlmSession, Int8WeightsStayCloseToFloat32) {
-    // The same random weights stored as int8 with one scale per row (the
-    // cpu accelerator's int8-weight FC runs them): logits move by the
+TEST(LlmSession, QuantizedWeightsStayCloseToFloat32) {
+    // The same random weights stored as int8 with one scale per row, and as
+    // int4 in blocks of 32 (the cpu accelerator's int8 and int4 FC kernels
+    // run them; int4 prefill on AMX where the CPU has it): logits move by the
     // rounding of the weights only, and prefill still agrees with decode.
-    std::string path = (litestudio::testing::binaryDir() / "test-scratch" / "tiny-int8.litertlm").string();
-    auto bundle = buildGemmaBundle("tiny", tokenizerCorpus(), true);
-    ASSERT_TRUE(bundle) << bundle.errorMessage();
-    ASSERT_TRUE(writeFileAtomically(path, bundle->data(), bundle->size()));
-    auto int8 = LlmSession::open(path);
-    LlmOptions decodeOnly;
-    decodeOnly.usePrefill = false;
-    auto int8DecodeOnly = LlmSession::open(path, decodeOnly);
     auto float32 = openTiny();
-    ASSERT_TRUE(int8 && int8DecodeOnly && float32);
+    ASSERT_TRUE(float32);
     std::vector<int> prompt = float32->tokenizer()->encode(kLongPrompt);
-    auto a = (*int8)->feed(prompt), b = float32->feed(prompt), c = (*int8DecodeOnly)->feed(prompt);
-    ASSERT_TRUE(a && b && c);
-    double largest = 0, quantization = 0, paths = 0;
-    for (size_t i = 0; i < a->size(); ++i) {
-        largest = std::max(largest, std::abs(static_cast<double>((*b)[i])));
-        quantization = std::max(quantization, std::abs(static_cast<double>((*a)[i]) - (*b)[i]));
-        paths = std::max(paths, std::abs(static_cast<double>((*a)[i]) - (*c)[i]));
+    auto reference = float32->feed(prompt);
+    ASSERT_TRUE(reference);
+    for (GemmaWeights weights : {GemmaWeights::Int8, GemmaWeights::Int4}) {
+        const char* name = weights == GemmaWeights::Int8 ? "int8" : "int4";
+        std::string path = (litestudio::testing::binaryDir() / "test-scratch" / (std::string("tiny-") + name + ".litertlm")).string();
+        auto bundle = buildGemmaBundle("tiny", tokenizerCorpus(), weights);
+        ASSERT_TRUE(bundle) << bundle.errorMessage();
+        ASSERT_TRUE(writeFileAtomically(path, bundle->data(), bundle->size()));
+        auto quantized = LlmSession::open(path);
+        LlmOptions decodeOnly;
+        decodeOnly.usePrefill = false;
+        auto quantizedDecodeOnly = LlmSession::open(path, decodeOnly);
+        ASSERT_TRUE(quantized && quantizedDecodeOnly);
+        auto a = (*quantized)->feed(prompt), c = (*quantizedDecodeOnly)->feed(prompt);
+        ASSERT_TRUE(a && c);
+        const std::vector<float>& b = *reference;
+        double largest = 0, quantization = 0, paths = 0;
+        for (size_t i = 0; i < a->size(); ++i) {
+            largest = std::max(largest, std::abs(static_cast<double>(b[i])));
+            quantization = std::max(quantization, std::abs(static_cast<double>((*a)[i]) - b[i]));
+            paths = std::max(paths, std::abs(static_cast<double>((*a)[i]) - (*c)[i]));
+        }
+        std::printf("%s vs float32 logits: max difference %.3f of values up to %.3f; %s prefill vs decode %.2e\n", name,
+                    quantization, largest, name, paths);
+        EXPECT_LT(quantization, (weights == GemmaWeights::Int8 ? 0.05 : 0.3) * largest);
+        EXPECT_GT(quantization, 0.0);  // the weights really are quantized
+        EXPECT_LT(paths, 1e-4 * std::max(1.0, largest));
     }
-    std::printf("int8 vs float32 logits: max difference %.3f of values up to %.3f; int8 prefill vs decode %.2e\n",
-                quantization, largest, paths);
-    EXPECT_LT(quantization, 0.05 * largest);
-    EXPECT_GT(quantization, 0.0);  // the weights really are int8
-    EXPECT_LT(paths, 1e-4 * std::max(1.0, largest));
 }

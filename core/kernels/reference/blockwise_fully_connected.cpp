@@ -31,6 +31,8 @@ int32_t rawWeight(const RuntimeTensor& weights, int64_t index) {
     return nibble >= 8 ? nibble - 16 : nibble;
 }
 
+}  // namespace
+
 // XNNPACK keeps block scales as bfloat16: LiteRT rounds the file's scales to
 // nearest-even bfloat16, and matching that is what makes the outputs equal
 // (truncating instead leaves differences of 0.01 on qwen_fc_blockwise).
@@ -43,29 +45,19 @@ float roundToBfloat16(float value) {
     return value;
 }
 
-// XNNPACK's qd8 parameters: the range always includes 0, the zero point is
-// chosen from whichever end loses less, then rounded.
-struct RowQuantization {
-    float multiplier = 1.0f;   // real -> quantized
-    float scale = 1.0f;        // quantized -> real
-    int32_t zeroPoint = 0;
-};
-
-RowQuantization rowQuantization(float minimum, float maximum) {
+DynamicRowQuantization dynamicRowQuantization(float minimum, float maximum) {
     const float qmin = -128.0f, qmax = 127.0f;
     float rmin = std::min(0.0f, minimum), rmax = std::max(0.0f, maximum);
     float inverse = rmin == rmax ? 1.0f : (qmax - qmin) / (rmax - rmin);
     float fromMin = qmin + rmin * inverse, fromMax = qmax + rmax * inverse;
     float zeroPoint = fromMin + fromMax > 0 ? qmin - rmin * inverse : qmax - rmax * inverse;
     zeroPoint = std::clamp(zeroPoint, qmin, qmax);
-    RowQuantization row;
+    DynamicRowQuantization row;
     row.scale = 1.0f / inverse;
     row.multiplier = 1.0f / row.scale;
     row.zeroPoint = static_cast<int32_t>(std::nearbyint(zeroPoint));
     return row;
 }
-
-}  // namespace
 
 bool hasBlockwiseWeights(const RuntimeTensor& weights) {
     return weights.quantization && weights.quantization->scheme == Quantization::Scheme::Blockwise;
@@ -158,7 +150,7 @@ Status evalBlockwiseFullyConnected(KernelContext& context, schema::ActivationFun
     for (int64_t r = 0; r < rows; ++r) {
         const float* x = input + r * depth;
         auto [low, high] = std::minmax_element(x, x + depth);
-        RowQuantization row = rowQuantization(*low, *high);
+        DynamicRowQuantization row = dynamicRowQuantization(*low, *high);
         for (int64_t k = 0; k < depth; ++k) {
             float scaled = std::clamp(x[k] * row.multiplier, -128.0f - row.zeroPoint, 127.0f - row.zeroPoint);
             quantized[k] = static_cast<int8_t>(std::lrintf(scaled) + row.zeroPoint);

@@ -8,6 +8,19 @@
 namespace litestudio::reference {
 
 bool hasBlockwiseWeights(const RuntimeTensor& weights);
+
+// XNNPACK's dynamic ("qd8") quantization of one input row: the range always
+// includes 0, the zero point comes from whichever end loses less, rounded.
+// q = clamp(round(x * multiplier), -128 - zeroPoint, 127 - zeroPoint) + zeroPoint.
+struct DynamicRowQuantization {
+    float multiplier = 1.0f;   // real -> quantized
+    float scale = 1.0f;        // quantized -> real
+    int32_t zeroPoint = 0;
+};
+DynamicRowQuantization dynamicRowQuantization(float minimum, float maximum);
+
+// XNNPACK keeps block scales as bfloat16 (rounded to nearest even).
+float roundToBfloat16(float value);
 // Checks the scale (and zero-point) tensors, unpacks the weights once into
 // the kernel state, asks for one row of int8 scratch. Output shape is left
 // to the caller.

@@ -33,6 +33,12 @@ struct ElementCopier {
         if (raw) std::memcpy(out.data + to * elementBytes, in.data + from * elementBytes, elementBytes);
         else write(to, read(from));
     }
+    // `count` consecutive elements: one memcpy when values move raw.
+    void run(int64_t from, int64_t to, int64_t count) const {
+        if (raw) std::memcpy(out.data + to * elementBytes, in.data + from * elementBytes, static_cast<size_t>(count) * elementBytes);
+        else
+            for (int64_t i = 0; i < count; ++i) write(to + i, read(from + i));
+    }
 };
 
 }  // namespace litestudio::reference

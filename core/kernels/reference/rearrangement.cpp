@@ -102,13 +102,18 @@ Status evalTranspose(KernelContext& context) {
         return context.error("permutation gives " + shapeText(*shape) + ", the output was planned as " + shapeText(out.shape));
     std::vector<int64_t> inStrides = stridesOf(input.shape);
     ElementCopier copy(input, out);
-    for (int64_t o = 0; o < out.elementCount(); ++o) {
-        int64_t rest = o, from = 0;
-        for (int d = out.rank() - 1; d >= 0; --d) {
+    // Trailing dimensions the permutation keeps in place are copied as one
+    // run ([T, heads, D] -> [heads, T, D] moves rows of D).
+    int kept = out.rank();
+    int64_t run = 1;
+    while (kept > 0 && perm[static_cast<size_t>(kept - 1)] == kept - 1) run *= out.dim(--kept);
+    for (int64_t o = 0; o < out.elementCount(); o += run) {
+        int64_t rest = o / run, from = 0;
+        for (int d = kept - 1; d >= 0; --d) {
             from += (rest % out.dim(d)) * inStrides[static_cast<size_t>(perm[static_cast<size_t>(d)])];
             rest /= out.dim(d);
         }
-        copy(from, o);
+        copy.run(from, o, run);
     }
     return Status::ok();
 }
@@ -186,15 +191,28 @@ Status evalSlice(KernelContext& context) {
     ElementCopier copy(input, context.output(0));
     RuntimeTensor shape;
     shape.shape = spec->outShape;
-    for (int64_t o = 0; o < shape.elementCount(); ++o) {
-        int64_t rest = o, from = 0;
+    // Trailing dimensions taken whole, and the one before them if it steps
+    // by 1, are contiguous in both tensors: copied as one run.
+    int kept = shape.rank();
+    int64_t run = 1;
+    auto whole = [&](int d) {
+        return spec->begin[static_cast<size_t>(d)] == 0 && spec->stride[static_cast<size_t>(d)] == 1 && shape.dim(d) == input.dim(d);
+    };
+    while (kept > 0 && whole(kept - 1)) run *= shape.dim(--kept);
+    if (kept > 0 && spec->stride[static_cast<size_t>(kept - 1)] == 1) run *= shape.dim(--kept);
+    for (int64_t o = 0; run > 0 && o < shape.elementCount(); o += run) {
+        int64_t rest = o / run, from = 0;
         for (int d = shape.rank() - 1; d >= 0; --d) {
+            if (d >= kept) {  // inside the run: starts at begin
+                from += spec->begin[static_cast<size_t>(d)] * inStrides[static_cast<size_t>(d)];
+                continue;
+            }
             int64_t coordinate = rest % shape.dim(d);
             rest /= shape.dim(d);
             from += (spec->begin[static_cast<size_t>(d)] + coordinate * spec->stride[static_cast<size_t>(d)]) *
                     inStrides[static_cast<size_t>(d)];
         }
-        copy(from, o);
+        copy.run(from, o, run);
     }
     return Status::ok();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the golden cases of the generated tiny Gemma model with Google's
 # LiteRT.js (../shared/tools/litert-oracle): one case for the prefill
-# signature and one for decode, each run as a single-signature .tflite that
+# signature and one for decode, with float32 weights (tiny_*) and with int4
+# blockwise weights (tiny_int4_*), each run as a single-signature .tflite that
 # `litestudio-cli make-model gemma OUT --only prefill|decode` writes with
 # the same weights as the bundle. Inputs are chosen here (real token ids,
 # consecutive positions, caches filled with deterministic values); LiteRT's
@@ -17,9 +18,12 @@ cli="$build/app/litestudio-cli"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
+for weights in float32 int4; do
+prefix=tiny_; [ "$weights" = float32 ] || prefix="tiny_${weights}_"
 for signature in prefill decode; do
-  "$cli" make-model gemma "$scratch/$signature.tflite" --only "$signature" >/dev/null
-  mkdir -p "$scratch/in-$signature" "tiny_$signature"
+  "$cli" make-model gemma "$scratch/$signature.tflite" --only "$signature" --weights "$weights" >/dev/null
+  rm -rf "$scratch/in-$signature"
+  mkdir -p "$scratch/in-$signature" "$prefix$signature"
   python3 - "$signature" "$scratch/in-$signature" <<'PY'
 import struct, sys
 signature, out = sys.argv[1], sys.argv[2]
@@ -40,5 +44,6 @@ for k in range(2 * layers):
 PY
   inputs=()
   for f in "$scratch/in-$signature"/input_*.bin; do inputs+=(--input "$f"); done
-  node "$oracle/oracle.mjs" "$scratch/$signature.tflite" "tiny_$signature" "${inputs[@]}"
+  node "$oracle/oracle.mjs" "$scratch/$signature.tflite" "$prefix$signature" "${inputs[@]}"
+done
 done

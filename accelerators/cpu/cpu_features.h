@@ -1,0 +1,20 @@
+#pragma once
+// What the CPU we run on can do, asked once. Our own kernels are compiled
+// per function with target attributes and chosen by these at run time.
+
+namespace litestudio::cpu {
+
+// AVX-512 F + BW + VL: the base of every AVX-512 kernel here.
+inline bool cpuHasAvx512() {
+    static const bool available = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                                  __builtin_cpu_supports("avx512vl");
+    return available;
+}
+
+// AVX-512 with VNNI (vpdpbusd: 64 byte products an instruction).
+inline bool cpuHasAvx512Vnni() {
+    static const bool available = cpuHasAvx512() && __builtin_cpu_supports("avx512vnni");
+    return available;
+}
+
+}  // namespace litestudio::cpu
