@@ -115,14 +115,7 @@ LS_AMX void multiplyRowsAmx(const Job& job, int64_t row, int64_t tile) {
                     sums[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(products[1] + r * 16)), scale, sums[r]);
             }
         }
-        __mmask16 valid = p.units - unit >= kGroup ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (p.units - unit)) - 1);
-        __m512 zeroPointSums = _mm512_loadu_ps(p.zeroPointSums.data() + unit);
-        __m512 bias = _mm512_loadu_ps(p.bias.data() + unit);
-        for (int r = 0; r < 16; ++r) {
-            __m512 value = _mm512_fnmadd_ps(_mm512_set1_ps(static_cast<float>(job.zeroPoints[row + r])), zeroPointSums, sums[r]);
-            value = _mm512_fmadd_ps(value, _mm512_set1_ps(job.rowScales[row + r]), bias);
-            _mm512_mask_storeu_ps(job.output + (row + r) * p.units + unit, valid, value);
-        }
+        for (int r = 0; r < 16; ++r) storeUnits(job, row + r, unit, sums[r]);
     }
     _tile_release();
 }

@@ -27,23 +27,6 @@ constexpr int64_t kPrefillRows = 4;
 // 58 -> 47 ms of projections per token on one core).
 constexpr int64_t kPrefetchBytes = 2048;
 
-int32_t int4At(const uint8_t* data, int64_t index) {
-    uint8_t byte = data[index / 2];
-    int nibble = (index % 2) ? (byte >> 4) : (byte & 0xf);
-    return nibble >= 8 ? nibble - 16 : nibble;
-}
-
-float scaleAt(const Tensor& scales, int64_t index) {
-    if (scales.type == DataType::Float16) {
-        uint16_t half;
-        std::memcpy(&half, scales.data.data() + index * 2, 2);
-        return reference::halfToFloat(half);
-    }
-    float value;
-    std::memcpy(&value, scales.data.data() + index * 4, 4);
-    return value;
-}
-
 std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& scales, int64_t blockSize,
                                     const float* bias) {
     auto packed = std::make_shared<PackedWeights>();
@@ -62,7 +45,7 @@ std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& 
         int64_t tile = u / kTileUnits, group = (u % kTileUnits) / kGroup, lane = u % kGroup;
         double zeroPointSum = 0;
         for (int64_t b = 0; b < p.blocks; ++b) {
-            float scale = reference::roundToBfloat16(scaleAt(scales, u * fileBlocks + b * kBlock / blockSize));
+            float scale = reference::roundToBfloat16(reference::blockScaleAt(scales, u * fileBlocks + b * kBlock / blockSize));
             uint32_t bits;
             std::memcpy(&bits, &scale, 4);
             int64_t slot = (tile * p.blocks + b) * kTileGroups + group;
@@ -70,7 +53,7 @@ std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& 
             uint8_t* bytes = p.nibbles.data() + slot * kGroupBytes;
             int32_t sum = 0;
             for (int64_t k = 0; k < kBlock; ++k) {
-                int32_t w = int4At(raw, u * p.depth + b * kBlock + k);
+                int32_t w = reference::int4At(raw, u * p.depth + b * kBlock + k);
                 sum += w;
                 int64_t quad = k / 4, chunk = quad % 4;
                 uint8_t& byte = bytes[chunk * 64 + lane * 4 + k % 4];
@@ -177,15 +160,7 @@ LS_VNNI void multiplyTile(const Job& job, int64_t row, int64_t tile, int64_t gro
     for (int g = 0; g < G; ++g) {
         int64_t unit = tile * kTileUnits + (group + g) * kGroup;
         if (unit >= p.units) break;
-        __mmask16 valid = p.units - unit >= kGroup ? static_cast<__mmask16>(0xffff)
-                                                   : static_cast<__mmask16>((1u << (p.units - unit)) - 1);
-        __m512 zeroPointSums = _mm512_loadu_ps(p.zeroPointSums.data() + unit);
-        __m512 bias = _mm512_loadu_ps(p.bias.data() + unit);
-        for (int r = 0; r < R; ++r) {
-            __m512 value = _mm512_fnmadd_ps(_mm512_set1_ps(static_cast<float>(job.zeroPoints[row + r])), zeroPointSums, sums[r][g]);
-            value = _mm512_fmadd_ps(value, _mm512_set1_ps(job.rowScales[row + r]), bias);
-            _mm512_mask_storeu_ps(job.output + (row + r) * p.units + unit, valid, value);
-        }
+        for (int r = 0; r < R; ++r) storeUnits(job, row + r, unit, sums[r][g]);
     }
 }
 

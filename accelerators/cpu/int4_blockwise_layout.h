@@ -2,6 +2,8 @@
 // How the int4 blockwise FULLY_CONNECTED keeps its weights and one run's
 // quantized rows; shared by the AVX-512 VNNI and the AMX code.
 
+#include "accelerators/cpu/avx512_intrinsics.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -41,5 +43,18 @@ struct Job {
     float* rowScales = nullptr;
     int32_t* zeroPoints = nullptr;
 };
+
+// Writes one row's sums for the 16 units from `unit` on: the input's zero
+// point folded out, the row's scale and the bias applied; units past the
+// end of the layer are left alone.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline void storeUnits(const Job& job, int64_t row, int64_t unit,
+                                                                             __m512 sum) {
+    const PackedWeights& p = *job.weights;
+    __mmask16 valid = p.units - unit >= kGroup ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (p.units - unit)) - 1);
+    __m512 value = _mm512_fnmadd_ps(_mm512_set1_ps(static_cast<float>(job.zeroPoints[row])),
+                                    _mm512_loadu_ps(p.zeroPointSums.data() + unit), sum);
+    value = _mm512_fmadd_ps(value, _mm512_set1_ps(job.rowScales[row]), _mm512_loadu_ps(p.bias.data() + unit));
+    _mm512_mask_storeu_ps(job.output + row * p.units + unit, valid, value);
+}
 
 }  // namespace litestudio::cpu::int4_blockwise

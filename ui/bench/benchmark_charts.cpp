@@ -151,7 +151,11 @@ void BenchmarkCharts::updateHistogram(const std::vector<double>& values) {
     chart->addAxis(x, Qt::AlignBottom);
     area->attachAxis(x);
     auto* y = new QValueAxis;
-    y->setRange(0, tallest * 1.1);
+    // Counts: a range in fours over five ticks keeps every label a whole
+    // number (0..1.1 labelled "0 0 0 0 1" before).
+    int top = std::max(4, static_cast<int>(std::ceil(tallest * 1.1)));
+    y->setRange(0, (top + 3) / 4 * 4);
+    y->setTickCount(5);
     y->setLabelFormat("%d");
     y->setTitleText("runs");
     chart->addAxis(y, Qt::AlignLeft);

@@ -26,9 +26,7 @@ struct BlockwiseWeights {
 
 int32_t rawWeight(const RuntimeTensor& weights, int64_t index) {
     if (weights.type == DataType::Int8) return weights.as<int8_t>()[index];
-    uint8_t byte = weights.data[index / 2];
-    int nibble = (index % 2) ? (byte >> 4) : (byte & 0xf);
-    return nibble >= 8 ? nibble - 16 : nibble;
+    return int4At(weights.data, index);
 }
 
 }  // namespace
@@ -57,6 +55,17 @@ DynamicRowQuantization dynamicRowQuantization(float minimum, float maximum) {
     row.multiplier = 1.0f / row.scale;
     row.zeroPoint = static_cast<int32_t>(std::nearbyint(zeroPoint));
     return row;
+}
+
+float blockScaleAt(const Tensor& scales, int64_t index) {
+    if (scales.type == DataType::Float16) {
+        uint16_t half;
+        std::memcpy(&half, scales.data.data() + index * 2, 2);
+        return halfToFloat(half);
+    }
+    float value;
+    std::memcpy(&value, scales.data.data() + index * 4, 4);
+    return value;
 }
 
 bool hasBlockwiseWeights(const RuntimeTensor& weights) {
@@ -103,17 +112,8 @@ Status prepareBlockwiseFullyConnected(KernelContext& context) {
         packed->blocks = blocks;
         packed->values.resize(static_cast<size_t>(units * depth));
         packed->scales.resize(static_cast<size_t>(units * blocks));
-        for (int64_t b = 0; b < units * blocks; ++b) {
-            uint16_t half = 0;
-            float value = 0;
-            if (scales->type == DataType::Float16) {
-                std::memcpy(&half, scales->data.data() + b * 2, 2);
-                value = halfToFloat(half);
-            } else {
-                std::memcpy(&value, scales->data.data() + b * 4, 4);
-            }
-            packed->scales[static_cast<size_t>(b)] = roundToBfloat16(value);
-        }
+        for (int64_t b = 0; b < units * blocks; ++b)
+            packed->scales[static_cast<size_t>(b)] = roundToBfloat16(blockScaleAt(*scales, b));
         for (int64_t u = 0; u < units; ++u)
             for (int64_t k = 0; k < depth; ++k) {
                 int64_t block = u * blocks + k / blockSize;

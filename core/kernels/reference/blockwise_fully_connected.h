@@ -19,6 +19,9 @@ struct DynamicRowQuantization {
 };
 DynamicRowQuantization dynamicRowQuantization(float minimum, float maximum);
 
+// Block scale `index` of a constant float16 or float32 scale tensor.
+float blockScaleAt(const Tensor& scales, int64_t index);
+
 // XNNPACK keeps block scales as bfloat16 (rounded to nearest even).
 float roundToBfloat16(float value);
 // Checks the scale (and zero-point) tensors, unpacks the weights once into

@@ -81,12 +81,7 @@ double ValueReader::operator()(int64_t index) const {
     case DataType::UInt16: raw = t.as<uint16_t>()[index]; break;
     case DataType::UInt32: raw = t.as<uint32_t>()[index]; break;
     case DataType::Bool: return t.as<uint8_t>()[index] ? 1.0 : 0.0;
-    case DataType::Int4: {
-        uint8_t byte = t.data[index / 2];
-        int nibble = (index % 2) ? (byte >> 4) : (byte & 0xf);
-        raw = nibble >= 8 ? nibble - 16 : nibble;
-        break;
-    }
+    case DataType::Int4: raw = int4At(t.data, index); break;
     default: return 0;
     }
     const Quantization* q = t.quantization;

@@ -16,6 +16,13 @@
 namespace litestudio::reference {
 
 float halfToFloat(uint16_t half);
+// Element `index` of packed int4 data: two per byte, the first in the low
+// nibble, two's complement.
+inline int32_t int4At(const uint8_t* packed, int64_t index) {
+    uint8_t byte = packed[index / 2];
+    int nibble = (index % 2) ? (byte >> 4) : (byte & 0xf);
+    return nibble >= 8 ? nibble - 16 : nibble;
+}
 uint16_t floatToHalf(float value);
 
 // Per-channel quantization reads the channel of element `index`; `channelStride`
