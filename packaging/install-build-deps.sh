@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
-  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite libgl-dev fonts-dejavu-core
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite libgl-dev fonts-dejavu-core
   libxnnpack-dev libpthreadpool-dev
   flatbuffers-compiler libflatbuffers-dev libzip-dev nlohmann-json3-dev libsentencepiece-dev
   libgtest-dev libbenchmark-dev poppler-utils

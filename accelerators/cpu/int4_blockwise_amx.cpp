@@ -23,15 +23,16 @@ struct alignas(64) TileConfig {
     uint8_t rows[16] = {};
 };
 
-// Two blocks at a time, so the two multiplies overlap: tmm0 and tmm5: 16
-// activation rows x 32 bytes (one block each); tmm1 and tmm4: the blocks'
-// weights for 16 units, 8 rows of 4 inputs x 16 units; tmm2 and tmm3: the
-// int32 sums, 16 x 16.
+// Two blocks at a time, pipelined: tmm0 and tmm5 hold 16 activation rows x
+// 32 bytes (one block each); tmm1 and tmm4 the blocks' weights for 16 units,
+// 8 rows of 4 inputs x 16 units; the int32 sums of one pair of blocks go to
+// tmm2 and tmm3, of the next pair to tmm6 and tmm7, so the tile multiplies
+// of a pair run while AVX-512 scales the sums of the one before.
 TileConfig tileConfig() {
     TileConfig config;
     for (int activations : {0, 5}) config.rows[activations] = 16, config.bytesPerRow[activations] = 32;
     for (int weights : {1, 4}) config.rows[weights] = 8, config.bytesPerRow[weights] = 64;
-    for (int sums : {2, 3}) config.rows[sums] = 16, config.bytesPerRow[sums] = 64;
+    for (int sums : {2, 3, 6, 7}) config.rows[sums] = 16, config.bytesPerRow[sums] = 64;
     return config;
 }
 
@@ -72,52 +73,85 @@ bool amxAvailable() {
     return available;
 }
 
-LS_AMX void multiplyRowsAmx(const Job& job, int64_t row, int64_t tile) {
+// Adds one block's int32 sums (16 rows x 16 units), times the block's
+// scales, to the float sums.
+LS_AMX inline void accumulate(const int32_t* products, __m512 scale, __m512* sums) {
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; ++r)
+        sums[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(products + r * 16)), scale, sums[r]);
+}
+
+// Scales the stored sums of a pair of blocks (the first at `slot`; the
+// second, if `pair`, one block on) into the float sums.
+LS_AMX inline void scalePair(const PackedWeights& p, const int32_t (*products)[16 * 16], int64_t slot, bool pair, __m512* sums) {
+    compilerBarrier();
+    accumulate(products[0], blockScales(p, slot), sums);
+    if (pair) accumulate(products[1], blockScales(p, slot + kTileGroups), sums);
+    compilerBarrier();
+}
+
+// The tile numbers are part of each instruction (GCC's AMX intrinsics are
+// asm macros), hence macros: multiply blocks b and b + 1 (if there is one)
+// into the sums tiles `first` and `second`, or store those to `to`.
+#define LS_MULTIPLY_PAIR(first, second, b)                                  \
+    do {                                                                    \
+        _tile_loadd(1, weights + (b) * kUnpackedBytes, 64);                 \
+        _tile_loadd(0, activations + (b) * kBlock, p.depth);                \
+        _tile_zero(first);                                                  \
+        _tile_dpbssd(first, 0, 1);                                          \
+        if ((b) + 1 < p.blocks) {                                           \
+            _tile_loadd(4, weights + ((b) + 1) * kUnpackedBytes, 64);       \
+            _tile_loadd(5, activations + ((b) + 1) * kBlock, p.depth);      \
+            _tile_zero(second);                                             \
+            _tile_dpbssd(second, 5, 4);                                     \
+        }                                                                   \
+    } while (0)
+#define LS_STORE_PAIR(first, second, b, to)                                 \
+    do {                                                                    \
+        _tile_stored(first, (to)[0], 64);                                   \
+        if ((b) + 1 < p.blocks) _tile_stored(second, (to)[1], 64);          \
+    } while (0)
+
+LS_AMX void multiplyRowsAmx(const Job& job, int64_t rowBegin, int64_t rowEnd, int64_t tile) {
     const PackedWeights& p = *job.weights;
     static const TileConfig config = tileConfig();
+    compilerBarrier();  // ldtilecfg is asm too: the config's bytes must be in memory
     _tile_loadconfig(&config);
     constexpr int64_t kUnpackedBytes = 8 * 64;
-    // A group's blocks, unpacked before any is multiplied: the tile loads
-    // then never wait on the stores just made.
+    // A group's blocks, unpacked once for every row tile and before any is
+    // multiplied: the tile loads then never wait on the stores just made.
     thread_local std::vector<uint8_t> unpacked;
     unpacked.resize(static_cast<size_t>((p.blocks + 1) * kUnpackedBytes + 64));
     uint8_t* weights = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(unpacked.data()) + 63) & ~uintptr_t(63));
     alignas(64) int32_t products[2][16 * 16];
-    const int8_t* activations = job.quantized + row * p.depth;
     for (int64_t group = 0; group < kTileGroups; ++group) {
         int64_t unit = tile * kTileUnits + group * kGroup;
         if (unit >= p.units) break;
         auto slotOf = [&](int64_t b) { return (tile * p.blocks + b) * kTileGroups + group; };
         for (int64_t b = 0; b < p.blocks; ++b) unpack(p.nibbles.data() + slotOf(b) * kGroupBytes, weights + b * kUnpackedBytes);
         compilerBarrier();
-        __m512 sums[16];
-        for (auto& sum : sums) sum = _mm512_setzero_ps();
-        for (int64_t b = 0; b < p.blocks; b += 2) {
-            bool pair = b + 1 < p.blocks;
-            _tile_loadd(1, weights + b * kUnpackedBytes, 64);
-            _tile_loadd(0, activations + b * kBlock, p.depth);
-            _tile_zero(2);
-            _tile_dpbssd(2, 0, 1);
-            if (pair) {
-                _tile_loadd(4, weights + (b + 1) * kUnpackedBytes, 64);
-                _tile_loadd(5, activations + (b + 1) * kBlock, p.depth);
-                _tile_zero(3);
-                _tile_dpbssd(3, 5, 4);
+        for (int64_t row = rowBegin; row + kAmxRows <= rowEnd; row += kAmxRows) {
+            const int8_t* activations = job.quantized + row * p.depth;
+            __m512 sums[16];
+            for (auto& sum : sums) sum = _mm512_setzero_ps();
+            LS_MULTIPLY_PAIR(2, 3, 0);
+            for (int64_t b = 0; b < p.blocks; b += 4) {
+                // Pair b is in tmm2/3: start pair b + 2 in tmm6/7, then scale pair b.
+                if (b + 2 < p.blocks) LS_MULTIPLY_PAIR(6, 7, b + 2);
+                LS_STORE_PAIR(2, 3, b, products);
+                scalePair(p, products, slotOf(b), b + 1 < p.blocks, sums);
+                if (b + 2 >= p.blocks) break;
+                if (b + 4 < p.blocks) LS_MULTIPLY_PAIR(2, 3, b + 4);
+                LS_STORE_PAIR(6, 7, b + 2, products);
+                scalePair(p, products, slotOf(b + 2), b + 3 < p.blocks, sums);
             }
-            _tile_stored(2, products[0], 64);
-            if (pair) _tile_stored(3, products[1], 64);
-            __m512 scale = blockScales(p, slotOf(b));
-            for (int r = 0; r < 16; ++r)
-                sums[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(products[0] + r * 16)), scale, sums[r]);
-            if (pair) {
-                scale = blockScales(p, slotOf(b + 1));
-                for (int r = 0; r < 16; ++r)
-                    sums[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(products[1] + r * 16)), scale, sums[r]);
-            }
+            for (int r = 0; r < 16; ++r) storeUnits(job, row + r, unit, sums[r]);
         }
-        for (int r = 0; r < 16; ++r) storeUnits(job, row + r, unit, sums[r]);
     }
     _tile_release();
 }
+
+#undef LS_MULTIPLY_PAIR
+#undef LS_STORE_PAIR
 
 }  // namespace litestudio::cpu::int4_blockwise

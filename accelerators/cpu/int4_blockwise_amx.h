@@ -15,7 +15,9 @@ constexpr int64_t kAmxRows = 16;
 // the tile state (asked for once).
 bool amxAvailable();
 
-// Rows [row, row + 16) against the 64 units of `tile`.
-void multiplyRowsAmx(const Job& job, int64_t row, int64_t tile);
+// Rows [rowBegin, rowEnd) against the 64 units of `tile`, 16 at a time
+// (rows past the last whole 16 are left to the caller); each 16-unit group's
+// weights are unpacked once for all of them.
+void multiplyRowsAmx(const Job& job, int64_t rowBegin, int64_t rowEnd, int64_t tile);
 
 }  // namespace litestudio::cpu::int4_blockwise

@@ -38,6 +38,7 @@ struct Job {
     const float* input = nullptr;
     float* output = nullptr;
     int64_t rows = 0, rowTiles = 0, rowsPerTask = 0;
+    bool onAmx = false;                // whole 16s of rows on AMX (int4_blockwise_amx.h)
     int8_t* quantized = nullptr;   // [rows][depth]
     int32_t* corrections = nullptr;  // [rows][blocks]: 8 x the block's sum of q, for the +8 in the weights
     float* rowScales = nullptr;

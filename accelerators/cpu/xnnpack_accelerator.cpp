@@ -2,6 +2,8 @@
 
 #include "accelerators/cpu/float_batch_matmul.h"
 #include "accelerators/cpu/float_gelu.h"
+#include "accelerators/cpu/float_rms_norm.h"
+#include "accelerators/cpu/float_rope.h"
 #include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
 
@@ -79,6 +81,12 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
         return nullptr;
     default: return nullptr;
     }
+}
+
+const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
+    if (!available_) return nullptr;
+    if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
+    return floatRopeKernel(model, subgraph, op);
 }
 
 std::shared_ptr<const Environment> createStandardEnvironment() {

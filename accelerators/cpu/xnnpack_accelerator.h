@@ -15,6 +15,7 @@ public:
     XnnpackAccelerator();
     std::string_view name() const override { return "cpu"; }
     const KernelDef* kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const override;
+    const KernelDef* fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const override;
     std::shared_ptr<void> createCompileState(int threads) const override;
     bool available() const { return available_; }
 

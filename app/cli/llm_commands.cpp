@@ -1,5 +1,6 @@
 #include "app/cli/llm_commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -31,8 +32,9 @@ const char* const kChatUsage =
     "  (an empty line ends it). Speed goes to stderr after each answer.\n";
 
 const char* const kLlmBenchUsage =
-    "usage: litestudio-cli llm-bench MODEL.litertlm --prefill N --decode N [--threads N] [--json FILE]\n"
-    "  Load time, time to first token, prefill and decode tokens per second.\n";
+    "usage: litestudio-cli llm-bench MODEL.litertlm --prefill N --decode N [--threads N] [--repetitions R] [--json FILE]\n"
+    "  Load time, time to first token, prefill and decode tokens per second: one\n"
+    "  warm-up generation, then the median of R (default 3) from an empty cache.\n";
 
 namespace {
 
@@ -139,7 +141,7 @@ int runChat(const std::vector<std::string>& arguments) {
 }
 
 int runLlmBench(const std::vector<std::string>& arguments) {
-    auto parsed = parseArguments(arguments, {"--help"}, {"--prefill", "--decode", "--threads", "--json"});
+    auto parsed = parseArguments(arguments, {"--help"}, {"--prefill", "--decode", "--threads", "--repetitions", "--json"});
     if (!parsed) return reportError("llm-bench: " + parsed.errorMessage());
     if (parsed->has("--help")) {
         std::cout << kLlmBenchUsage;
@@ -150,6 +152,9 @@ int runLlmBench(const std::vector<std::string>& arguments) {
     if (!number(parsed->options, "--prefill", prefill) || prefill < 1 || !number(parsed->options, "--decode", decode) || decode < 1)
         return reportError("llm-bench: --prefill N and --decode N are needed, both at least 1");
     if (!number(parsed->options, "--threads", threads) || threads < 1) return reportError("llm-bench: --threads needs a whole number >= 1");
+    double repetitions = 3;
+    if (!number(parsed->options, "--repetitions", repetitions) || repetitions < 1 || repetitions > 1000)
+        return reportError("llm-bench: --repetitions needs a whole number from 1 to 1000");
     genai::LlmOptions options;
     options.threads = static_cast<int>(threads);
     auto start = std::chrono::steady_clock::now();
@@ -163,14 +168,34 @@ int runLlmBench(const std::vector<std::string>& arguments) {
     for (int i = 0; static_cast<int>(tokenizer.encode(prompt).size()) + 1 < static_cast<int>(prefill); ++i)
         prompt += tokenizer.decode({6 + i % (tokenizer.vocabularySize() - 6)});
     genai::SamplerOptions greedy{0.0f};
-    // Stop tokens would end the run early: decode runs the full count.
-    auto stats = (*session)->generate(prompt, greedy, static_cast<int>(decode));
-    if (!stats) return reportError(stats.errorMessage());
+    // Stop tokens would end the run early: decode runs the full count. Like
+    // llama-bench: a warm-up first (first-touch page faults, thread start),
+    // then each repetition from an empty cache; the median of each figure.
+    std::vector<genai::GenerationStats> runs;
+    for (int r = 0; r <= static_cast<int>(repetitions); ++r) {
+        (*session)->reset();
+        auto run = (*session)->generate(prompt, greedy, static_cast<int>(decode));
+        if (!run) return reportError(run.errorMessage());
+        if (r > 0) runs.push_back(*run);
+    }
+    auto median = [&](auto field) {
+        std::vector<double> values;
+        for (const auto& run : runs) values.push_back(field(run));
+        std::sort(values.begin(), values.end());
+        size_t n = values.size();
+        return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    };
+    genai::GenerationStats typical = runs.front();
+    typical.prefillMs = median([](const genai::GenerationStats& run) { return run.prefillMs; });
+    typical.timeToFirstTokenMs = median([](const genai::GenerationStats& run) { return run.timeToFirstTokenMs; });
+    typical.decodeMs = median([](const genai::GenerationStats& run) { return run.decodeMs; });
+    const genai::GenerationStats* stats = &typical;
     MachineInfo machine = currentMachine();
     std::printf("model          %s\n", parsed->positional[0].c_str());
     std::printf("machine        %s, %d cores, %d thread%s\n", machine.cpu.c_str(), machine.cores, static_cast<int>(threads),
                 threads == 1 ? "" : "s");
     std::printf("load           %.1f ms\n", loadMs);
+    std::printf("repetitions    %d after one warm-up, medians below\n", static_cast<int>(repetitions));
     std::printf("prefill        %d tokens in %.1f ms = %.1f tokens/s\n", stats->promptTokens, stats->prefillMs,
                 stats->prefillTokensPerSecond());
     std::printf("first token    %.1f ms\n", stats->timeToFirstTokenMs);
@@ -181,6 +206,7 @@ int runLlmBench(const std::vector<std::string>& arguments) {
         nlohmann::json json = {{"model", parsed->positional[0]},
                                {"machine", {{"cpu", machine.cpu}, {"cores", machine.cores}, {"os", machine.os}}},
                                {"threads", static_cast<int>(threads)},
+                               {"repetitions", static_cast<int>(repetitions)},
                                {"load_ms", loadMs},
                                {"prefill_tokens", stats->promptTokens},
                                {"decode_tokens", stats->generatedTokens},

@@ -53,7 +53,7 @@ void summariseOps(const CompiledModel& compiled, int subgraph, const std::vector
         const Op& op = graph.ops[o];
         OpTiming timing;
         timing.index = static_cast<int>(o);
-        timing.type = model.opCode(op).displayName();
+        timing.type = model.runtimeOpName(op);
         if (!op.outputs.empty() && op.outputs[0] >= 0) timing.name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
         timing.accelerator = std::string(compiled.acceleratorOf(subgraph, static_cast<int>(o)));
         timing.averageMs = static_cast<double>(totals[o]) / 1e6 / std::max(runs, 1);

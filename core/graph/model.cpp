@@ -33,6 +33,13 @@ std::string OpCode::displayName() const {
     return builtinOpName(builtin);
 }
 
+std::string Model::runtimeOpName(const Op& op) const {
+    if (op.fusedRmsNorm) return "RMS_NORM (fused)";
+    if (op.fusedAttention) return "ATTENTION (fused)";
+    if (op.fusedRope) return "ROPE (fused)";
+    return opCode(op).displayName();
+}
+
 const MetadataEntry* Model::findMetadata(std::string_view name) const {
     for (const MetadataEntry& entry : metadata)
         if (entry.name == name) return &entry;

@@ -74,6 +74,12 @@ struct Op {
     // A BATCH_MATMUL that does a whole attention (core/runtime/attention_fusion.h):
     // inputs q, k, v, mask, scale (or -1), output the context.
     bool fusedAttention = false;
+    // RMS normalisation over the last axis (core/runtime/rms_norm_fusion.h):
+    // inputs x, epsilon (a scalar), scale (a vector, or -1), output the result.
+    bool fusedRmsNorm = false;
+    // Rotary position embedding, rotate-half form (core/runtime/rope_fusion.h):
+    // inputs x, cos, sin (both broadcast to x), output the rotated x.
+    bool fusedRope = false;
 };
 
 struct Subgraph {
@@ -120,6 +126,9 @@ public:
     const schema::Model* root = nullptr;
 
     const OpCode& opCode(const Op& op) const { return opCodes[static_cast<size_t>(op.code)]; }
+    // What the op does as the runtime runs it: the builtin's name, or the
+    // chain's ("RMS_NORM (fused)") for an op a fusion pass rewrote.
+    std::string runtimeOpName(const Op& op) const;
     const MetadataEntry* findMetadata(std::string_view name) const;
 
 private:

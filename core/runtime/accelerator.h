@@ -24,6 +24,13 @@ public:
     virtual std::string_view name() const = 0;
     // The kernel that runs `op` here, or nullptr when this accelerator cannot.
     virtual const KernelDef* kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const = 0;
+    // The kernel for an op the runtime's fusion passes rewrote (an
+    // Op::fusedRmsNorm or Op::fusedRope), or nullptr to leave the chain as
+    // the file wrote it.
+    virtual const KernelDef* fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
+        (void)model, (void)subgraph, (void)op;
+        return nullptr;
+    }
     virtual std::vector<BufferKind> bufferKinds() const { return {BufferKind::Host}; }
     // State shared by this accelerator's kernels within one compiled model
     // (a thread pool sized by the compile options); may be null.

@@ -14,6 +14,8 @@
 #include "core/runtime/arena_planner.h"
 #include "core/runtime/constant_folding.h"
 #include "core/runtime/attention_fusion.h"
+#include "core/runtime/rms_norm_fusion.h"
+#include "core/runtime/rope_fusion.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
 
@@ -25,6 +27,8 @@ struct CompiledModel::SubgraphRuntime {
     std::vector<KernelContext> steps;
     std::vector<const KernelDef*> kernels;
     std::vector<const Accelerator*> assignment;  // per op
+    // Per op: its output shares input 0's memory (onlyRelabels), so it does not run.
+    std::vector<bool> relabels;
     std::unique_ptr<uint8_t, AlignedFree> arena;
     std::vector<std::unique_ptr<uint8_t, AlignedFree>> persistent;  // variables
     size_t arenaBytes = 0;
@@ -74,6 +78,33 @@ bool writesNothing(const KernelContext& step) {
     if (step.outputs.empty() || !step.op->calledSubgraphs.empty()) return false;
     for (const RuntimeTensor* output : step.outputs)
         if (output->elementCount() != 0) return false;
+    return true;
+}
+
+// Whether the op's output is input 0's bytes under another shape: RESHAPE,
+// SQUEEZE and EXPAND_DIMS, and a TRANSPOSE that moves only axes of length 1
+// (decode's [1, heads, depth] -> [heads, 1, depth]). Such an output can share
+// the input's memory, and the op then has nothing to do.
+bool onlyRelabels(const Model& model, const KernelContext& step) {
+    const Op& op = *step.op;
+    if (op.fused || op.folded || op.inputs.empty() || op.outputs.size() != 1 || !step.hasInput(0)) return false;
+    int32_t builtin = model.opCode(op).builtin;
+    if (builtin == schema::BuiltinOperator_RESHAPE || builtin == schema::BuiltinOperator_SQUEEZE ||
+        builtin == schema::BuiltinOperator_EXPAND_DIMS)
+        return !model.opCode(op).isCustom();
+    if (builtin != schema::BuiltinOperator_TRANSPOSE || model.opCode(op).isCustom() || !step.hasInput(1) ||
+        !step.input(1).isConstant)
+        return false;
+    const std::vector<int32_t>& shape = step.input(0).shape;
+    std::vector<int64_t> permutation = reference::readIntegers(step.input(1));
+    if (permutation.size() != shape.size()) return false;
+    int64_t previous = -1;
+    for (int64_t axis : permutation) {
+        if (axis < 0 || axis >= static_cast<int64_t>(shape.size())) return false;
+        if (shape[static_cast<size_t>(axis)] == 1) continue;
+        if (axis < previous) return false;
+        previous = axis;
+    }
     return true;
 }
 
@@ -197,6 +228,8 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         Subgraph& ownSubgraph = rewritable.subgraphs[static_cast<size_t>(s)];
         int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
+        fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseRope(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         if (fused > 0)
             for (size_t o = 0; o < ownSubgraph.ops.size(); ++o)
                 if (ownSubgraph.ops[o].fused) runtime.kernels[o] = &kFoldedKernel;
@@ -242,7 +275,7 @@ Status CompiledModel::prepareSubgraph(int index) {
             step.runner = this;
             step.acceleratorState = runtime.assignment[o] ? acceleratorStates_[runtime.assignment[o]].get() : nullptr;
             step.subgraph = index;
-            step.opLabel = "op " + std::to_string(o) + " (" + model.opCode(op).displayName() + ")";
+            step.opLabel = "op " + std::to_string(o) + " (" + model.runtimeOpName(op) + ")";
             for (int input : op.inputs) step.inputs.push_back(input < 0 ? nullptr : &runtime.tensors[static_cast<size_t>(input)]);
             for (int output : op.outputs) step.outputs.push_back(&runtime.tensors[static_cast<size_t>(output)]);
         }
@@ -310,6 +343,38 @@ Status CompiledModel::prepareSubgraph(int index) {
         first[static_cast<size_t>(output)] = std::max(first[static_cast<size_t>(output)], 0);
     }
 
+    // Outputs that only relabel their input take its memory (the input then
+    // lives as long as they do); chains resolve to the first tensor.
+    std::vector<bool> isSubgraphOutput(subgraph.tensors.size(), false);
+    for (int output : subgraph.outputs) isSubgraphOutput[static_cast<size_t>(output)] = true;
+    std::vector<int> sharesMemoryOf(subgraph.tensors.size(), -1);
+    runtime.relabels.assign(subgraph.ops.size(), false);
+    for (size_t o = 0; o < std::min(runtime.steps.size(), runtime.runTimeShapesFrom); ++o) {
+        const KernelContext& step = runtime.steps[o];
+        if (!onlyRelabels(*model_, step)) continue;
+        int in = subgraph.ops[o].inputs[0], out = subgraph.ops[o].outputs[0];
+        const RuntimeTensor& input = runtime.tensors[static_cast<size_t>(in)];
+        const RuntimeTensor& output = runtime.tensors[static_cast<size_t>(out)];
+        auto plain = [&](int t) {
+            return !subgraph.tensors[static_cast<size_t>(t)].isVariable && !producedAtRunTime[static_cast<size_t>(t)] &&
+                   runtime.tensors[static_cast<size_t>(t)].type != DataType::String;
+        };
+        if (!plain(in) || !plain(out) || output.isConstant || isSubgraphInput[static_cast<size_t>(out)] ||
+            runtime.bound.count(out) || input.type != output.type ||
+            denseByteSize(input.type, input.shape) != denseByteSize(output.type, output.shape))
+            continue;
+        int root = sharesMemoryOf[static_cast<size_t>(in)] >= 0 ? sharesMemoryOf[static_cast<size_t>(in)] : in;
+        // A graph output may share only memory of the arena's own (kept to
+        // the end of the run), never the caller's input, a constant or a binding.
+        const RuntimeTensor& rootTensor = runtime.tensors[static_cast<size_t>(root)];
+        if (isSubgraphOutput[static_cast<size_t>(out)] &&
+            (rootTensor.isConstant || isSubgraphInput[static_cast<size_t>(root)] || runtime.bound.count(root)))
+            continue;
+        sharesMemoryOf[static_cast<size_t>(out)] = root;
+        last[static_cast<size_t>(root)] = std::max(last[static_cast<size_t>(root)], last[static_cast<size_t>(out)]);
+        runtime.relabels[o] = true;
+    }
+
     std::vector<ArenaRequest> requests;
     std::vector<std::pair<int, int>> owners;  // (tensor index, -1) or (-1, step index) for scratch
     for (size_t t = 0; t < runtime.tensors.size(); ++t) {
@@ -326,6 +391,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         // Inputs keep arena storage even if an op later overwrites them at run time.
         if (producedAtRunTime[t] && !subgraph.tensors[t].isVariable && !isSubgraphInput[t]) continue;
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
+        if (sharesMemoryOf[t] >= 0) continue;  // pointed at its input's memory below
         if (auto bound = runtime.bound.find(static_cast<int>(t)); bound != runtime.bound.end()) {
             if (bound->second.second != tensor.bytes)
                 return Status::error("tensor '" + tensor.name + "' is now " + shapeText(tensor.shape) + " (" +
@@ -363,6 +429,8 @@ Status CompiledModel::prepareSubgraph(int index) {
         if (owners[r].first >= 0) runtime.tensors[static_cast<size_t>(owners[r].first)].data = data;
         else runtime.steps[static_cast<size_t>(owners[r].second)].scratch = data;
     }
+    for (size_t t = 0; t < runtime.tensors.size(); ++t)
+        if (sharesMemoryOf[t] >= 0) runtime.tensors[t].data = runtime.tensors[static_cast<size_t>(sharesMemoryOf[t])].data;
     runtime.prepared = true;
     return Status::ok();
 }
@@ -469,7 +537,7 @@ Status CompiledModel::runSubgraph(int subgraph) {
         if (cancelled_) return Status::error("cancelled");
         auto start = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
-        if (status && !writesNothing(runtime.steps[o])) status = runtime.kernels[o]->eval(runtime.steps[o]);
+        if (status && !runtime.relabels[o] && !writesNothing(runtime.steps[o])) status = runtime.kernels[o]->eval(runtime.steps[o]);
         if (profiler_)
             profiler_->opFinished(subgraph, static_cast<int>(o),
                                   std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());

@@ -227,17 +227,20 @@ TEST(Cli, MakeModelChatAndLlmBench) {
     EXPECT_EQ(first, again);  // the same seed gives the same text
     EXPECT_NE(first, other);
     std::string json = (dir / "llm.json").string();
-    CliResult bench = runCli("llm-bench " + bundle + " --prefill 40 --decode 16 --json " + json);
+    CliResult bench = runCli("llm-bench " + bundle + " --prefill 40 --decode 16 --repetitions 2 --json " + json);
     ASSERT_EQ(bench.exitCode, 0) << bench.err;
     nlohmann::json result = nlohmann::json::parse(slurp(json));
     EXPECT_EQ(result["prefill_tokens"], 40);
     EXPECT_EQ(result["decode_tokens"], 16);
+    EXPECT_EQ(result["repetitions"], 2);  // each from an empty cache: the same token counts
     EXPECT_GT(result["decode_tokens_per_s"].get<double>(), 0);
     EXPECT_GT(result["time_to_first_token_ms"].get<double>(), 0);
     expectOneErrorLine(runCli("make-model gemma " + (dir / "x.litertlm").string() + " --preset huge"),
                        "unknown preset 'huge'");
     expectOneErrorLine(runCli("chat " + sample() + " --prompt hi"), "not an LLM bundle");
     expectOneErrorLine(runCli("llm-bench " + bundle + " --prefill 0 --decode 1"), "--prefill N and --decode N are needed");
+    expectOneErrorLine(runCli("llm-bench " + bundle + " --prefill 4 --decode 1 --repetitions 0"),
+                       "--repetitions needs a whole number from 1 to 1000");
 }
 
 }  // namespace litestudio

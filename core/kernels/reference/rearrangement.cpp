@@ -315,13 +315,16 @@ Status evalTile(KernelContext& context) {
     inShape.insert(inShape.end(), input.shape.begin(), input.shape.end());
     std::vector<int64_t> inStrides = stridesOf(inShape);
     ElementCopier copy(input, out);
-    for (int64_t o = 0; o < out.elementCount(); ++o) {
+    // The input's last axis is a contiguous run in the output too (a tiled
+    // axis repeats it whole; a broadcast one has length 1): copy by runs.
+    int64_t run = out.rank() > 0 ? inShape.back() : 1;
+    for (int64_t o = 0; run > 0 && o < out.elementCount(); o += run) {
         int64_t rest = o, from = 0;
         for (int d = out.rank() - 1; d >= 0; --d) {
             from += ((rest % out.dim(d)) % inShape[static_cast<size_t>(d)]) * inStrides[static_cast<size_t>(d)];
             rest /= out.dim(d);
         }
-        copy(from, o);
+        copy.run(from, o, run);
     }
     return Status::ok();
 }

@@ -6,7 +6,8 @@
 // prefill tiles of 4 rows with a remainder, unit counts that are not a
 // multiple of 16 or 64, blocks of 32 and 64, bias, inputs whose zero point
 // is far from 0; on CPUs with AMX the 16-row tiles of the 33- and 128-row
-// cases run on it. Blocks of 16 are not the kernel's: the reference runs them.
+// cases run on it, and of the 48- and 37-row ones, whose 10 and 7 blocks
+// fill the AMX path's pipeline of block pairs (an odd count ends it early). Blocks of 16 are not the kernel's: the reference runs them.
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +35,7 @@ TEST(Int4BlockwiseFullyConnected, MatchesTheReference) {
                 cpu::int4_blockwise::amxAvailable() ? ", AMX for 16-row tiles (the 33- and 128-row cases)" : "");
     const Case cases[] = {{1, 640, 130, 32, true, 0.0f},   {7, 256, 64, 64, false, 0.3f}, {33, 96, 200, 32, true, -0.7f},
                           {4, 32, 17, 32, false, 2.0f},    {128, 64, 48, 32, true, 0.1f}, {2, 128, 300, 32, false, 0.0f},
-                          {5, 64, 20, 16, false, 0.0f}};
+                          {5, 64, 20, 16, false, 0.0f},    {48, 320, 80, 32, true, 0.2f}, {37, 224, 64, 32, false, -0.4f}};
     for (const Case& c : cases) {
         ModelBuilder builder;
         builder.addSubgraph("main");

@@ -170,3 +170,78 @@ TEST(CompiledModelLoops, AWhileLoopPastTheLimitStopsWithAnError) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+// x [2,3] -> RESHAPE [1,2,3] -> TRANSPOSE (1,0,2) [2,1,3] -> TRANSPOSE (2,1,0)
+// [3,1,2] -> ADD 10 -> y. The reshape and the first transpose (it moves an
+// axis of length 1) only relabel bytes: their outputs share x's memory and
+// they do not run. The second swaps the axes of length 2 and 3 and must copy.
+TEST(CompiledModel, OutputsThatOnlyRelabelShareTheirInputsMemory) {
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {2, 3}});
+    auto ints = [&](const std::string& name, std::vector<int32_t> values) {
+        std::vector<uint8_t> bytes(values.size() * 4);
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+        return builder.addConstant(name, DataType::Int32, {static_cast<int32_t>(values.size())}, bytes);
+    };
+    int reshaped = builder.addTensor({"reshaped", DataType::Float32, {1, 2, 3}});
+    int moved = builder.addTensor({"moved", DataType::Float32, {2, 1, 3}});
+    int transposed = builder.addTensor({"transposed", DataType::Float32, {3, 1, 2}});
+    int y = builder.addTensor({"y", DataType::Float32, {3, 1, 2}});
+    builder.addOp({schema::BuiltinOperator_RESHAPE, {}, {x, ints("shape", {1, 2, 3})}, {reshaped}});
+    builder.addOp({schema::BuiltinOperator_TRANSPOSE, {}, {reshaped, ints("unit_axis", {1, 0, 2})}, {moved}});
+    builder.addOp({schema::BuiltinOperator_TRANSPOSE, {}, {moved, ints("real_axes", {2, 1, 0})}, {transposed}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {transposed, builder.addFloatConstant("ten", {1}, {10.0f})}, {y}});
+    builder.setInputs({x});
+    builder.setOutputs({y});
+    auto model = load(builder);
+    ASSERT_TRUE(model);
+    auto compiled = CompiledModel::create(Environment::createDefault(), model, {});
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    CompiledModel& m = **compiled;
+    std::vector<float> out = runWith(m, {1, 2, 3, 4, 5, 6});
+    EXPECT_EQ(out, (std::vector<float>{11, 14, 12, 15, 13, 16}));
+    const uint8_t* input = m.tensor(0, x).data;
+    std::printf("x at %p; reshaped at %p, moved at %p, transposed at %p\n", static_cast<const void*>(input),
+                static_cast<const void*>(m.tensor(0, reshaped).data), static_cast<const void*>(m.tensor(0, moved).data),
+                static_cast<const void*>(m.tensor(0, transposed).data));
+    EXPECT_EQ(m.tensor(0, reshaped).data, input);
+    EXPECT_EQ(m.tensor(0, moved).data, input);
+    EXPECT_NE(m.tensor(0, transposed).data, input);
+    // A second run with new values reads them through the shared memory.
+    EXPECT_EQ(runWith(m, {0, 0, 0, 1, 1, 1}), (std::vector<float>{10, 11, 10, 11, 10, 11}));
+}
+
+// A graph output that reshapes an intermediate shares its memory (the logits
+// of an LLM: 1 MB a token not copied); one that reshapes the graph's input
+// keeps its own, so setting the input never changes a result already read.
+TEST(CompiledModel, GraphOutputsShareOnlyTheArenasOwnMemory) {
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {2, 2}});
+    int shape = builder.addConstant("shape", DataType::Int32, {1}, {4, 0, 0, 0});
+    int sum = builder.addTensor({"sum", DataType::Float32, {2, 2}});
+    int flatSum = builder.addTensor({"flat_sum", DataType::Float32, {4}});
+    int flatInput = builder.addTensor({"flat_input", DataType::Float32, {4}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {x, x}, {sum}});
+    builder.addOp({schema::BuiltinOperator_RESHAPE, {}, {sum, shape}, {flatSum}});
+    builder.addOp({schema::BuiltinOperator_RESHAPE, {}, {x, shape}, {flatInput}});
+    builder.setInputs({x});
+    builder.setOutputs({flatSum, flatInput});
+    auto model = load(builder);
+    ASSERT_TRUE(model);
+    auto compiled = CompiledModel::create(Environment::createDefault(), model, {});
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    CompiledModel& m = **compiled;
+    EXPECT_EQ(runWith(m, {1, 2, 3, 4}), (std::vector<float>{2, 4, 6, 8}));
+    EXPECT_EQ(m.tensor(0, flatSum).data, m.tensor(0, sum).data);
+    EXPECT_NE(m.tensor(0, flatInput).data, m.tensor(0, x).data);
+    const RuntimeTensor& copied = m.tensor(0, flatInput);
+    EXPECT_EQ(std::vector<float>(copied.as<float>(), copied.as<float>() + 4), (std::vector<float>{1, 2, 3, 4}));
+}
+
+}  // namespace
+}  // namespace litestudio

@@ -1,0 +1,53 @@
+#include "core/runtime/fusion_matching.h"
+
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+TensorUse tensorUse(const Subgraph& subgraph) {
+    TensorUse use{std::vector<int>(subgraph.tensors.size(), -1), std::vector<int>(subgraph.tensors.size(), -1)};
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        for (int input : subgraph.ops[o].inputs)
+            if (input >= 0) {
+                int& reader = use.reader[static_cast<size_t>(input)];
+                reader = reader == -1 ? static_cast<int>(o) : -2;
+            }
+        for (int output : subgraph.ops[o].outputs)
+            if (output >= 0) use.producer[static_cast<size_t>(output)] = static_cast<int>(o);
+    }
+    for (int output : subgraph.outputs)
+        if (output >= 0) use.reader[static_cast<size_t>(output)] = -2;
+    return use;
+}
+
+bool isStaticFloat(const Subgraph& subgraph, int tensor) {
+    if (tensor < 0 || static_cast<size_t>(tensor) >= subgraph.tensors.size()) return false;
+    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
+    return t.type == DataType::Float32 && !t.hasDynamicShape() && t.elementCount() >= 0;
+}
+
+bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs) {
+    return !op.fused && !op.folded && model.opCode(op).builtin == builtin && op.inputs.size() == inputs &&
+           op.outputs.size() == 1 && op.outputs[0] >= 0 && op.fusedActivation < 0;
+}
+
+int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
+                    size_t inputs) {
+    int reader = use.reader[static_cast<size_t>(tensor)];
+    if (reader < 0 || !isPlainOp(model, subgraph.ops[static_cast<size_t>(reader)], builtin, inputs)) return -1;
+    return reader;
+}
+
+bool hasNoActivation(const Op& op) {
+    return op.options && reference::binaryActivation(*op.options) == schema::ActivationFunctionType_NONE;
+}
+
+bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
+    if (tensor < 0 || static_cast<size_t>(tensor) >= subgraph.tensors.size()) return false;
+    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
+    return t.type == DataType::Float32 && t.isConstant() && t.elementCount() == count &&
+           t.data.size() >= static_cast<size_t>(count) * sizeof(float);
+}
+
+}  // namespace litestudio

@@ -1,0 +1,37 @@
+#pragma once
+// What the runtime's chain fusions (attention, RMS norm) ask of a graph
+// before folding ops together: who produces and who reads each tensor, and
+// whether an op is the plain builtin a pattern expects.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/graph/model.h"
+
+namespace litestudio {
+
+struct TensorUse {
+    std::vector<int> producer;  // op index, -1 for inputs and constants
+    std::vector<int> reader;    // the only reading op, -1 for none, -2 for several (or a subgraph output)
+};
+
+TensorUse tensorUse(const Subgraph& subgraph);
+
+// A float32 tensor of static shape.
+bool isStaticFloat(const Subgraph& subgraph, int tensor);
+
+// `op` is `builtin` with `inputs` inputs and one output, not yet folded or
+// fused, and with no activation of its own applied.
+bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs);
+
+// The single op reading `tensor` if it is a plain `builtin`, else -1.
+int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
+                    size_t inputs);
+
+// An ADD/MUL/SUB/DIV whose options ask for no fused activation.
+bool hasNoActivation(const Op& op);
+
+// A constant float32 tensor of `count` elements, its data all there.
+bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
+
+}  // namespace litestudio

@@ -1,0 +1,116 @@
+// RMS normalisation written op by op (MUL x·x or SQUARE, MEAN over the last
+// axis, ADD epsilon, RSQRT, MUL by x, MUL by a scale) on the cpu accelerator:
+// the chain becomes one op (the others report "fused", the op profile calls
+// it RMS_NORM) and matches the reference, which runs every op. The last axis
+// (70) is not a multiple of the vector width; a chain whose inverse is also
+// a graph output, or whose MEAN reduces another axis, stays as written.
+
+#include <cmath>
+#include <cstring>
+
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+constexpr int kRows = 3, kTokens = 5, kDepth = 70;
+
+struct NormModel {
+    litestudio::ModelBuilder builder;
+    int x = -1, y = -1, chainOps = 0;
+};
+
+enum class Variant { MulWithScale, SquareWithoutScale, InverseIsAnOutput, MeanOverAnotherAxis };
+
+auto mulOptions() {
+    return [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::make_pair(static_cast<uint8_t>(schema::BuiltinOptions_MulOptions), schema::CreateMulOptions(fbb).o);
+    };
+}
+
+void buildNorm(NormModel& m, Variant variant) {
+    using namespace schema;
+    litestudio::ModelBuilder& b = m.builder;
+    b.addSubgraph("main");
+    std::vector<int32_t> shape{kRows, kTokens, kDepth};
+    int axis = variant == Variant::MeanOverAnotherAxis ? 1 : 2;
+    std::vector<int32_t> reduced = shape;
+    reduced[static_cast<size_t>(axis)] = 1;
+    m.x = b.addTensor({"x", DataType::Float32, shape});
+    int squared = b.addTensor({"squared", DataType::Float32, shape});
+    int axes = b.addConstant("axes", DataType::Int32, {1}, {static_cast<uint8_t>(axis), 0, 0, 0});
+    int mean = b.addTensor({"mean", DataType::Float32, reduced});
+    int epsilon = b.addFloatConstant("epsilon", {}, {1e-6f});
+    int shifted = b.addTensor({"shifted", DataType::Float32, reduced});
+    int inverse = b.addTensor({"inverse", DataType::Float32, reduced});
+    int normed = b.addTensor({"normed", DataType::Float32, shape});
+    if (variant == Variant::SquareWithoutScale) b.addOp({BuiltinOperator_SQUARE, {}, {m.x}, {squared}});
+    else b.addOp({BuiltinOperator_MUL, {}, {m.x, m.x}, {squared}, mulOptions()});
+    b.addOp({BuiltinOperator_MEAN, {}, {squared, axes}, {mean}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::make_pair(static_cast<uint8_t>(BuiltinOptions_ReducerOptions), CreateReducerOptions(fbb, true).o);
+             }});
+    b.addOp({BuiltinOperator_ADD, {}, {epsilon, mean}, {shifted}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::make_pair(static_cast<uint8_t>(BuiltinOptions_AddOptions), CreateAddOptions(fbb).o);
+             }});
+    b.addOp({BuiltinOperator_RSQRT, {}, {shifted}, {inverse}});
+    b.addOp({BuiltinOperator_MUL, {}, {m.x, inverse}, {normed}, mulOptions()});
+    m.y = normed;
+    m.chainOps = 5;
+    if (variant != Variant::SquareWithoutScale) {
+        std::vector<float> scale(kDepth);
+        for (int i = 0; i < kDepth; ++i) scale[static_cast<size_t>(i)] = 0.5f + 0.01f * static_cast<float>(i);
+        int scaleTensor = b.addFloatConstant("scale", {kDepth}, scale);
+        m.y = b.addTensor({"y", DataType::Float32, shape});
+        b.addOp({BuiltinOperator_MUL, {}, {normed, scaleTensor}, {m.y}, mulOptions()});
+        m.chainOps = 6;
+    }
+    b.setInputs({m.x});
+    if (variant == Variant::InverseIsAnOutput) b.setOutputs({m.y, inverse});
+    else b.setOutputs({m.y});
+}
+
+const char* variantName(Variant variant) {
+    switch (variant) {
+    case Variant::MulWithScale: return "MUL x*x, with scale";
+    case Variant::SquareWithoutScale: return "SQUARE, no scale";
+    case Variant::InverseIsAnOutput: return "inverse also an output";
+    case Variant::MeanOverAnotherAxis: return "MEAN over axis 1";
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(FloatRmsNorm, FusedChainMatchesTheReference) {
+    for (Variant variant : {Variant::MulWithScale, Variant::SquareWithoutScale, Variant::InverseIsAnOutput,
+                            Variant::MeanOverAnotherAxis}) {
+        NormModel m;
+        buildNorm(m, variant);
+        auto fast = testing::compileBuilt(m.builder, {"cpu", "reference"});
+        auto reference = testing::compileBuilt(m.builder, {"reference"});
+        ASSERT_TRUE(fast && reference) << (fast ? reference.errorMessage() : fast.errorMessage());
+        int fusedOps = 0;
+        for (int op = 1; op < m.chainOps; ++op) fusedOps += (*fast)->acceleratorOf(0, op) == "fused";
+        bool expectFused = variant == Variant::MulWithScale || variant == Variant::SquareWithoutScale;
+        EXPECT_EQ(fusedOps, expectFused ? m.chainOps - 1 : 0) << variantName(variant);
+        EXPECT_EQ((*fast)->model().runtimeOpName((*fast)->model().subgraphs[0].ops[0]) == "RMS_NORM (fused)", expectFused);
+        std::vector<float> input(kRows * kTokens * kDepth);
+        for (size_t i = 0; i < input.size(); ++i)
+            input[i] = 3.0f * std::sin(0.37f * static_cast<float>(i)) * (1.0f + static_cast<float>(i / kDepth));  // rows of different size
+        for (auto* model : {fast->get(), reference->get()}) {
+            ASSERT_TRUE(testing::setValues<float>(*model, m.x, input));
+            ASSERT_TRUE(model->run(0));
+        }
+        auto a = testing::tensorValues<float>(**fast, m.y), b = testing::tensorValues<float>(**reference, m.y);
+        ASSERT_EQ(a.size(), b.size());
+        double worst = 0;
+        for (size_t i = 0; i < a.size(); ++i)
+            worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]) / (1e-6 + std::abs(static_cast<double>(b[i]))));
+        std::printf("%s: %d ops fused, %zu values, max relative |cpu - reference| = %.2e\n", variantName(variant), fusedOps,
+                    a.size(), worst);
+        EXPECT_LT(worst, 2e-6);
+    }
+}
+
+}  // namespace litestudio

@@ -1,0 +1,52 @@
+// TILE and BROADCAST_TO, which copy the input's last axis in whole runs, on
+// inputs small enough to check by hand.
+
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+using testing::setValues;
+using testing::tensorValues;
+
+std::vector<float> run(schema::BuiltinOperator code, std::vector<int32_t> inputShape, std::vector<int32_t> argument,
+                       std::vector<int32_t> outputShape, const std::vector<float>& values) {
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int x = builder.addTensor({"x", DataType::Float32, inputShape});
+    std::vector<uint8_t> bytes = testing::bytesOf(argument);
+    int multiples = builder.addConstant("argument", DataType::Int32, {static_cast<int32_t>(argument.size())}, bytes);
+    int out = builder.addTensor({"out", DataType::Float32, outputShape});
+    builder.addOp({code, {}, {x, multiples}, {out}});
+    builder.setInputs({x});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder);
+    EXPECT_TRUE(model) << model.errorMessage();
+    if (!model) return {};
+    EXPECT_TRUE(setValues<float>(**model, x, values));
+    EXPECT_TRUE((*model)->run(0));
+    return tensorValues<float>(**model, out);
+}
+
+TEST(Tile, RepeatsEveryAxisByItsMultiple) {
+    // [2,3] by [2,2]: the rows repeat whole, each row twice side by side.
+    std::vector<float> out = run(schema::BuiltinOperator_TILE, {2, 3}, {2, 2}, {4, 6}, {1, 2, 3, 4, 5, 6});
+    EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}));
+}
+
+TEST(Tile, RepeatsALeadingAxisOnly) {
+    // The generated Gemma tiles its [rows, keys] mask once per query head.
+    std::vector<float> out = run(schema::BuiltinOperator_TILE, {2, 2}, {3, 1}, {6, 2}, {1, 2, 3, 4});
+    EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}));
+}
+
+TEST(Tile, BroadcastToSpreadsLengthOneAxes) {
+    // [2,1] to [2,2,3]: each value fills its row; the leading axis repeats.
+    std::vector<float> out = run(schema::BuiltinOperator_BROADCAST_TO, {2, 1}, {2, 2, 3}, {2, 2, 3}, {7, 8});
+    EXPECT_EQ(out, (std::vector<float>{7, 7, 7, 8, 8, 8, 7, 7, 7, 8, 8, 8}));
+}
+
+}  // namespace
+}  // namespace litestudio
