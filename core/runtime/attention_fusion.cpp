@@ -92,14 +92,7 @@ int fuseAttention(const Model& model, Subgraph& subgraph, const std::vector<cons
         scoresOp.inputs = {q, k, v, mask, scale};
         scoresOp.outputs = {context};
         scoresOp.fusedAttention = true;
-        for (int absorbed : {mulOp, addOp, softmaxOp, contextOp}) {
-            if (absorbed < 0) continue;
-            Op& op = subgraph.ops[static_cast<size_t>(absorbed)];
-            op.fused = true;
-            op.inputs.clear();
-            op.outputs.clear();
-            ++folded;
-        }
+        folded += absorbOps(subgraph, {mulOp, addOp, softmaxOp, contextOp});
         use.producer[static_cast<size_t>(context)] = static_cast<int>(o);
     }
     return folded;

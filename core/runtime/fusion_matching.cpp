@@ -50,4 +50,29 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
            t.data.size() >= static_cast<size_t>(count) * sizeof(float);
 }
 
+int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
+    int absorbed = 0;
+    for (int index : ops) {
+        if (index < 0) continue;
+        Op& op = subgraph.ops[static_cast<size_t>(index)];
+        op.fused = true;
+        op.inputs.clear();
+        op.outputs.clear();
+        ++absorbed;
+    }
+    return absorbed;
+}
+
+const KernelDef* fusedKernelOf(const Model& model, const Subgraph& subgraph, const Op& fusedOp,
+                               std::initializer_list<const Accelerator*> candidates, const Accelerator*& chosen) {
+    for (const Accelerator* candidate : candidates) {
+        if (!candidate) continue;
+        if (const KernelDef* kernel = candidate->fusedKernelFor(model, subgraph, fusedOp)) {
+            chosen = candidate;
+            return kernel;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace litestudio

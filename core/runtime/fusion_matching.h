@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include <initializer_list>
+
 #include "core/graph/model.h"
+#include "core/runtime/accelerator.h"
 
 namespace litestudio {
 
@@ -33,5 +36,14 @@ bool hasNoActivation(const Op& op);
 
 // A constant float32 tensor of `count` elements, its data all there.
 bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
+
+// Marks `ops` (-1 skipped) as done by a neighbour: fused, no operands.
+// Returns how many were marked.
+int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops);
+
+// The first of `candidates` (null ones skipped) with a kernel for the
+// rewritten `fusedOp`; sets `chosen` to it. Null when none has one.
+const KernelDef* fusedKernelOf(const Model& model, const Subgraph& subgraph, const Op& fusedOp,
+                               std::initializer_list<const Accelerator*> candidates, const Accelerator*& chosen);
 
 }  // namespace litestudio

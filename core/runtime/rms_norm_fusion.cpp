@@ -100,21 +100,13 @@ int fuseRmsNorm(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         // The square may have run on the reference (SQUARE often does): the
         // accelerator of the MUL by x may still take the whole chain.
         const Accelerator* chosen = nullptr;
-        const KernelDef* kernel = nullptr;
-        for (const Accelerator* candidate : {assignment[o], assignment[static_cast<size_t>(normalizeOp)]})
-            if (!kernel && candidate && (kernel = candidate->fusedKernelFor(model, subgraph, fusedOp))) chosen = candidate;
+        const KernelDef* kernel =
+            fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(normalizeOp)]}, chosen);
         if (!kernel) continue;
         assignment[o] = chosen;
         squareOp = std::move(fusedOp);
         kernels[o] = kernel;
-        for (int absorbed : {meanOp, addOp, rsqrtOp, normalizeOp, scaleOp}) {
-            if (absorbed < 0) continue;
-            Op& op = subgraph.ops[static_cast<size_t>(absorbed)];
-            op.fused = true;
-            op.inputs.clear();
-            op.outputs.clear();
-            ++folded;
-        }
+        folded += absorbOps(subgraph, {meanOp, addOp, rsqrtOp, normalizeOp, scaleOp});
         use.producer[static_cast<size_t>(result)] = static_cast<int>(o);
     }
     return folded;

@@ -109,20 +109,13 @@ int fuseRope(const Model& model, Subgraph& subgraph, std::vector<const KernelDef
             fusedOp.inputs = {x, cos, sin};
             fusedOp.fusedRope = true;
             const Accelerator* chosen = nullptr;
-            const KernelDef* kernel = nullptr;
-            for (const Accelerator* candidate : {assignment[o], assignment[static_cast<size_t>(cosMul)]})
-                if (!kernel && candidate && (kernel = candidate->fusedKernelFor(model, subgraph, fusedOp))) chosen = candidate;
+            const KernelDef* kernel =
+                fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(cosMul)]}, chosen);
             if (!kernel) continue;
             addOp = std::move(fusedOp);
             kernels[o] = kernel;
             assignment[o] = chosen;
-            for (int absorbed : {firstSlice, secondSlice, neg, concat, cosMul, sinMul}) {
-                Op& op = subgraph.ops[static_cast<size_t>(absorbed)];
-                op.fused = true;
-                op.inputs.clear();
-                op.outputs.clear();
-                ++folded;
-            }
+            folded += absorbOps(subgraph, {firstSlice, secondSlice, neg, concat, cosMul, sinMul});
             break;
         }
     }
