@@ -54,6 +54,7 @@ private slots:
         QVERIFY(runAll(view));
         qInfo() << "progress:" << view.progressText() << "samples shown:" << samples.count();
         QCOMPARE(samples.count(), 20);
+        QCOMPARE(view.progressText(), QString("Done: 1 benchmark"));  // one model at one setting, its 20 runs
         auto entries = view.history().list();
         QCOMPARE(entries.size(), size_t(1));
         QCOMPARE(entries[0].status, QString("finished"));

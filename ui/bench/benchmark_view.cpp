@@ -278,7 +278,9 @@ void BenchmarkView::runNext() {
         progress_->setValue(cancelRequested_ ? progress_->value() : 100);
         refreshHistory();
         if (!sessionRuns_.empty()) compare(sessionRuns_, sessionRuns_.front());
-        progressLabel_->setText(cancelRequested_ ? "Cancelled" : "Done: " + QString::number(sessionRuns_.size()) + " runs");
+        progressLabel_->setText(cancelRequested_ ? "Cancelled"
+                                                 : "Done: " + QString::number(sessionRuns_.size()) +
+                                                       (sessionRuns_.size() == 1 ? " benchmark" : " benchmarks"));
         emit jobsFinished();
         return;
     }

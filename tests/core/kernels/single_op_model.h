@@ -3,6 +3,8 @@
 // and reads tensors back: the test then states inputs and expected outputs
 // plainly, as TFLite's kernel tests do.
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -46,6 +48,24 @@ template <typename T>
     Status status = model.setInput(0, tensor, bytes);
     if (!status) return ::testing::AssertionFailure() << status.message();
     return ::testing::AssertionSuccess();
+}
+
+// Runs both models on the same values of float input `input` and returns
+// the largest difference of output `output` between them: absolute, or
+// relative to the second model's value (plus 1e-6). -1 when a run fails or
+// the outputs differ in size.
+inline double largestDifference(CompiledModel& first, CompiledModel& second, int input, const std::vector<float>& values,
+                                int output, bool relative) {
+    for (CompiledModel* model : {&first, &second})
+        if (!setValues<float>(*model, input, values) || !model->run(0)) return -1;
+    std::vector<float> a = tensorValues<float>(first, output), b = tensorValues<float>(second, output);
+    if (a.size() != b.size()) return -1;
+    double largest = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        double difference = std::abs(static_cast<double>(a[i]) - b[i]);
+        largest = std::max(largest, relative ? difference / (1e-6 + std::abs(static_cast<double>(b[i]))) : difference);
+    }
+    return largest;
 }
 
 }  // namespace litestudio::testing
