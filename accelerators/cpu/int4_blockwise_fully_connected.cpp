@@ -22,6 +22,7 @@ namespace {
 using namespace int4_blockwise;
 
 constexpr int64_t kPrefillRows = 4;
+constexpr uintptr_t kPackedKind = 4;  // sharedPackedWeights: this kernel's packing
 // Weights are read once per token, from memory. Two software prefetches a
 // line keep more loads in flight than the hardware prefetcher does: into L2
 // 4 KiB ahead, then into L1 1 KiB ahead, so the loads find the lines there
@@ -218,9 +219,21 @@ Status prepare(KernelContext& context) {
     // Packed before the reference prepare runs, which then finds a state and
     // only checks the op and sets the output shape (no int8 copy of the
     // weights: twice the int4 bytes).
-    if (!context.state)
-        context.state = pack(weights, scalesTensorOf(context, weights), weights.quantization->blockSize,
-                             context.hasInput(2) ? context.input(2).as<float>() : nullptr);
+    if (!context.state) {
+        const float* bias = context.hasInput(2) ? context.input(2).as<float>() : nullptr;
+        const Tensor& scales = scalesTensorOf(context, weights);
+        std::vector<uintptr_t> identity{kPackedKind,
+                                        reinterpret_cast<uintptr_t>(weights.data),
+                                        static_cast<uintptr_t>(weights.dim(0)),
+                                        static_cast<uintptr_t>(weights.dim(1)),
+                                        reinterpret_cast<uintptr_t>(scales.data.data()),
+                                        static_cast<uintptr_t>(scales.type),
+                                        static_cast<uintptr_t>(weights.quantization->blockSize),
+                                        reinterpret_cast<uintptr_t>(bias)};
+        context.state = sharedPackedWeights(context, identity, [&] {
+            return pack(weights, scales, weights.quantization->blockSize, bias);
+        });
+    }
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
     const RuntimeTensor& input = context.input(0);
     int64_t depth = weights.dim(1);

@@ -14,13 +14,19 @@
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
+#include <map>
+#include <mutex>
+
 namespace litestudio::cpu {
 
 namespace {
 
-struct ThreadPoolState {
+// What the cpu kernels of one compiled model share.
+struct CompileState {
     pthreadpool_t pool = nullptr;
-    ~ThreadPoolState() {
+    std::mutex packedMutex;
+    std::map<std::vector<uintptr_t>, std::shared_ptr<void>> packed;
+    ~CompileState() {
         if (pool) pthreadpool_destroy(pool);
     }
 };
@@ -35,14 +41,24 @@ bool constantFloatWeights(const Tensor& weights) {
 XnnpackAccelerator::XnnpackAccelerator() { available_ = xnn_initialize(nullptr) == xnn_status_success; }
 
 std::shared_ptr<void> XnnpackAccelerator::createCompileState(int threads) const {
-    auto state = std::make_shared<ThreadPoolState>();
+    auto state = std::make_shared<CompileState>();
     if (threads > 1) state->pool = pthreadpool_create(static_cast<size_t>(threads));
     return state;
 }
 
 void* threadPoolOf(const KernelContext& context) {
-    auto* state = static_cast<ThreadPoolState*>(context.acceleratorState);
+    auto* state = static_cast<CompileState*>(context.acceleratorState);
     return state ? state->pool : nullptr;
+}
+
+std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const std::vector<uintptr_t>& identity,
+                                          const std::function<std::shared_ptr<void>()>& make) {
+    auto* state = static_cast<CompileState*>(context.acceleratorState);
+    if (!state) return make();
+    std::lock_guard<std::mutex> lock(state->packedMutex);
+    std::shared_ptr<void>& packed = state->packed[identity];
+    if (!packed) packed = make();
+    return packed;
 }
 
 const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {

@@ -1,5 +1,9 @@
 #pragma once
+#include <functional>
+#include <memory>
 #include <utility>
+#include <vector>
+#include <cstdint>
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
@@ -26,5 +30,13 @@ Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& referen
 
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);
+
+// Packed weights shared by every op of one compiled model that packs the
+// same constant data the same way (an LLM's prefill and decode signatures
+// read the same projections): `make` runs for the first op with this
+// `identity` (everything the packing reads: the kernel's kind, data
+// addresses, shapes); later ones get the same object.
+std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const std::vector<uintptr_t>& identity,
+                                          const std::function<std::shared_ptr<void>()>& make);
 
 }  // namespace litestudio::cpu
