@@ -78,8 +78,11 @@ int fuseRmsNorm(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         if (scaleOp >= 0) {
             const Op& scaleMul = subgraph.ops[static_cast<size_t>(scaleOp)];
             int other = otherInput(scaleMul, result);
+            // D values along the last axis ([D], [1, D], ...), not along another.
             if (hasNoActivation(scaleMul) && isConstantFloat(subgraph, other, shape.back()) &&
                 subgraph.tensors[static_cast<size_t>(other)].shape.size() <= shape.size() &&
+                !subgraph.tensors[static_cast<size_t>(other)].shape.empty() &&
+                subgraph.tensors[static_cast<size_t>(other)].shape.back() == shape.back() &&
                 isStaticFloat(subgraph, scaleMul.outputs[0]) &&
                 subgraph.tensors[static_cast<size_t>(scaleMul.outputs[0])].shape == shape) {
                 scale = other;
