@@ -33,25 +33,29 @@ constexpr uintptr_t kPackedKind = 4;  // sharedPackedWeights: this kernel's pack
 constexpr int64_t kPrefetchBytes = 4096;
 constexpr int64_t kNearPrefetchBytes = 1024;
 
-std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& scales, int64_t blockSize,
-                                    const float* bias) {
-    auto packed = std::make_shared<PackedWeights>();
-    PackedWeights& p = *packed;
-    p.units = weights.dim(0);
-    p.depth = weights.dim(1);
-    p.blocks = p.depth / kBlock;
-    p.tiles = (p.units + kTileUnits - 1) / kTileUnits;
-    const int64_t fileBlocks = p.depth / blockSize;
-    p.nibbles = HugePageBuffer<uint8_t>(static_cast<size_t>(p.tiles * p.blocks * kTileGroups * kGroupBytes), 0x88);  // padding: w = 0
-    p.scales = HugePageBuffer<uint16_t>(static_cast<size_t>(p.tiles * p.blocks * kTileUnits), 0);
-    p.zeroPointSums.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
-    p.bias.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
-    const uint8_t* raw = weights.data;
-    for (int64_t u = 0; u < p.units; ++u) {
-        int64_t tile = u / kTileUnits, group = (u % kTileUnits) / kGroup, lane = u % kGroup;
+struct PackJob {
+    PackedWeights* packed;
+    const uint8_t* raw;
+    const Tensor* scales;
+    int64_t blockSize;
+    const float* bias;
+};
+
+// Packs the 64 units of one tile, its padding included: tiles are disjoint
+// in every array, so they pack on all threads at once (the first touch of
+// each page, where the kernel zeroes it, is spread over them too).
+void packTile(void* context, size_t tileIndex) {
+    const PackJob& job = *static_cast<const PackJob*>(context);
+    PackedWeights& p = *job.packed;
+    const int64_t tile = static_cast<int64_t>(tileIndex), fileBlocks = p.depth / job.blockSize;
+    const int64_t tileNibbles = p.blocks * kTileGroups * kGroupBytes, tileScales = p.blocks * kTileUnits;
+    std::memset(p.nibbles.data() + tile * tileNibbles, 0x88, static_cast<size_t>(tileNibbles));  // padding: w = 0
+    std::memset(p.scales.data() + tile * tileScales, 0, static_cast<size_t>(tileScales) * sizeof(uint16_t));
+    for (int64_t u = tile * kTileUnits; u < std::min(p.units, (tile + 1) * kTileUnits); ++u) {
+        int64_t group = (u % kTileUnits) / kGroup, lane = u % kGroup;
         double zeroPointSum = 0;
         for (int64_t b = 0; b < p.blocks; ++b) {
-            float scale = reference::roundToBfloat16(reference::blockScaleAt(scales, u * fileBlocks + b * kBlock / blockSize));
+            float scale = reference::roundToBfloat16(reference::blockScaleAt(*job.scales, u * fileBlocks + b * kBlock / job.blockSize));
             uint32_t bits;
             std::memcpy(&bits, &scale, 4);
             int64_t slot = (tile * p.blocks + b) * kTileGroups + group;
@@ -59,7 +63,7 @@ std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& 
             uint8_t* bytes = p.nibbles.data() + slot * kGroupBytes;
             int32_t sum = 0;
             for (int64_t k = 0; k < kBlock; ++k) {
-                int32_t w = reference::int4At(raw, u * p.depth + b * kBlock + k);
+                int32_t w = reference::int4At(job.raw, u * p.depth + b * kBlock + k);
                 sum += w;
                 int64_t quad = k / 4, chunk = quad % 4;
                 uint8_t& byte = bytes[chunk * 64 + lane * 4 + k % 4];
@@ -69,8 +73,24 @@ std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& 
             zeroPointSum += static_cast<double>(scale) * sum;
         }
         p.zeroPointSums[static_cast<size_t>(u)] = static_cast<float>(zeroPointSum);
-        if (bias) p.bias[static_cast<size_t>(u)] = bias[u];
+        if (job.bias) p.bias[static_cast<size_t>(u)] = job.bias[u];
     }
+}
+
+std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& scales, int64_t blockSize,
+                                    const float* bias, pthreadpool_t pool) {
+    auto packed = std::make_shared<PackedWeights>();
+    PackedWeights& p = *packed;
+    p.units = weights.dim(0);
+    p.depth = weights.dim(1);
+    p.blocks = p.depth / kBlock;
+    p.tiles = (p.units + kTileUnits - 1) / kTileUnits;
+    p.nibbles = HugePageBuffer<uint8_t>(static_cast<size_t>(p.tiles * p.blocks * kTileGroups * kGroupBytes));
+    p.scales = HugePageBuffer<uint16_t>(static_cast<size_t>(p.tiles * p.blocks * kTileUnits));
+    p.zeroPointSums.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
+    p.bias.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
+    PackJob job{packed.get(), weights.data, &scales, blockSize, bias};
+    pthreadpool_parallelize_1d(pool, packTile, &job, static_cast<size_t>(p.tiles), 0);
     return packed;
 }
 
@@ -231,7 +251,7 @@ Status prepare(KernelContext& context) {
                                         static_cast<uintptr_t>(weights.quantization->blockSize),
                                         reinterpret_cast<uintptr_t>(bias)};
         context.state = sharedPackedWeights(context, identity, [&] {
-            return pack(weights, scales, weights.quantization->blockSize, bias);
+            return pack(weights, scales, weights.quantization->blockSize, bias, static_cast<pthreadpool_t>(threadPoolOf(context)));
         });
     }
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
