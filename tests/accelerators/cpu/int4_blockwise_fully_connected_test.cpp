@@ -26,6 +26,7 @@ struct Case {
     int rows, depth, units, blockSize;
     bool bias;
     float inputOffset;
+    int threads = 1;  // 2: packing and both paths spread over a thread pool
 };
 
 }  // namespace
@@ -36,7 +37,8 @@ TEST(Int4BlockwiseFullyConnected, MatchesTheReference) {
                 cpu::int4_blockwise::amxAvailable() ? ", AMX for 16-row tiles (the 33- and 128-row cases)" : "");
     const Case cases[] = {{1, 640, 130, 32, true, 0.0f},   {7, 256, 64, 64, false, 0.3f}, {33, 96, 200, 32, true, -0.7f},
                           {4, 32, 17, 32, false, 2.0f},    {128, 64, 48, 32, true, 0.1f}, {2, 128, 300, 32, false, 0.0f},
-                          {5, 64, 20, 16, false, 0.0f},    {48, 320, 80, 32, true, 0.2f}, {37, 224, 64, 32, false, -0.4f}};
+                          {5, 64, 20, 16, false, 0.0f},    {48, 320, 80, 32, true, 0.2f}, {37, 224, 64, 32, false, -0.4f},
+                          {48, 320, 200, 32, true, 0.2f, 2}, {1, 640, 130, 32, true, 0.0f, 2}};
     for (const Case& c : cases) {
         ModelBuilder builder;
         builder.addSubgraph("main");
@@ -65,7 +67,7 @@ TEST(Int4BlockwiseFullyConnected, MatchesTheReference) {
         builder.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {x, weights, bias}, {out}});
         builder.setInputs({x});
         builder.setOutputs({out});
-        auto fast = testing::compileBuilt(builder, {"cpu", "reference"});
+        auto fast = testing::compileBuilt(builder, {"cpu", "reference"}, c.threads);
         auto reference = testing::compileBuilt(builder, {"reference"});
         ASSERT_TRUE(fast && reference) << (fast ? reference.errorMessage() : fast.errorMessage());
         bool ours = vnni && c.blockSize % 32 == 0;
@@ -82,8 +84,8 @@ TEST(Int4BlockwiseFullyConnected, MatchesTheReference) {
             difference = std::max(difference, std::abs(static_cast<double>(a[i]) - b[i]));
             largest = std::max(largest, std::abs(static_cast<double>(b[i])));
         }
-        std::printf("%d x %d -> %d, blocks of %d%s, inputs + %.1f, on %s: max |fast - reference| %.2e, values up to %.2f\n",
-                    c.rows, c.depth, c.units, c.blockSize, c.bias ? ", bias" : "", c.inputOffset,
+        std::printf("%d x %d -> %d, blocks of %d%s, inputs + %.1f, %d thread(s), on %s: max |fast - reference| %.2e, values up to %.2f\n",
+                    c.rows, c.depth, c.units, c.blockSize, c.bias ? ", bias" : "", c.inputOffset, c.threads,
                     std::string((*fast)->acceleratorOf(0, 0)).c_str(), difference, largest);
         EXPECT_LT(difference, 1e-5 * std::max(1.0, largest));
     }

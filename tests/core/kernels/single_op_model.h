@@ -26,12 +26,14 @@ std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
 }
 
 inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder& builder,
-                                                             std::vector<std::string> accelerators = {"reference"}) {
+                                                             std::vector<std::string> accelerators = {"reference"},
+                                                             int threads = 1) {
     auto bytes = std::make_shared<std::vector<uint8_t>>(builder.finish());
     auto model = readTfliteModel("test.tflite", bytes, *bytes);
     if (!model) return model.status();
     CompileOptions options;
     options.accelerators = std::move(accelerators);
+    options.threads = threads;
     static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     return CompiledModel::create(environment, *model, options);
 }
