@@ -18,17 +18,14 @@ template <typename T>
 class HugePageBuffer {
 public:
     HugePageBuffer() = default;
-    // Not yet written: the caller fills it (first touches decide where, and
-    // on which thread, the kernel zeroes the pages).
+    // Not written here: the caller fills it, and its first touches decide on
+    // which thread the kernel zeroes each page.
     explicit HugePageBuffer(size_t count) : count_(count) {
         constexpr size_t kHugePage = size_t(2) << 20;
         size_t bytes = (count * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
         data_.reset(static_cast<T*>(std::aligned_alloc(kHugePage, bytes > 0 ? bytes : kHugePage)));
         if (!data_) throw std::bad_alloc();
         madvise(data_.get(), bytes, MADV_HUGEPAGE);  // advice only: fine if refused
-    }
-    HugePageBuffer(size_t count, T fill) : HugePageBuffer(count) {
-        for (size_t i = 0; i < count; ++i) data_.get()[i] = fill;
     }
     T* data() { return data_.get(); }
     const T* data() const { return data_.get(); }

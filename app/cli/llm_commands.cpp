@@ -185,22 +185,21 @@ int runLlmBench(const std::vector<std::string>& arguments) {
         size_t n = values.size();
         return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     };
-    genai::GenerationStats typical = runs.front();
-    typical.prefillMs = median([](const genai::GenerationStats& run) { return run.prefillMs; });
-    typical.timeToFirstTokenMs = median([](const genai::GenerationStats& run) { return run.timeToFirstTokenMs; });
-    typical.decodeMs = median([](const genai::GenerationStats& run) { return run.decodeMs; });
-    const genai::GenerationStats* stats = &typical;
+    genai::GenerationStats stats = runs.front();  // the token counts are the same in every run
+    stats.prefillMs = median([](const genai::GenerationStats& run) { return run.prefillMs; });
+    stats.timeToFirstTokenMs = median([](const genai::GenerationStats& run) { return run.timeToFirstTokenMs; });
+    stats.decodeMs = median([](const genai::GenerationStats& run) { return run.decodeMs; });
     MachineInfo machine = currentMachine();
     std::printf("model          %s\n", parsed->positional[0].c_str());
     std::printf("machine        %s, %d cores, %d thread%s\n", machine.cpu.c_str(), machine.cores, static_cast<int>(threads),
                 threads == 1 ? "" : "s");
     std::printf("load           %.1f ms\n", loadMs);
     std::printf("repetitions    %d after one warm-up, medians below\n", static_cast<int>(repetitions));
-    std::printf("prefill        %d tokens in %.1f ms = %.1f tokens/s\n", stats->promptTokens, stats->prefillMs,
-                stats->prefillTokensPerSecond());
-    std::printf("first token    %.1f ms\n", stats->timeToFirstTokenMs);
-    std::printf("decode         %d tokens in %.1f ms = %.1f tokens/s (%s)\n", stats->generatedTokens, stats->decodeMs,
-                stats->decodeTokensPerSecond(), stats->stopReason.c_str());
+    std::printf("prefill        %d tokens in %.1f ms = %.1f tokens/s\n", stats.promptTokens, stats.prefillMs,
+                stats.prefillTokensPerSecond());
+    std::printf("first token    %.1f ms\n", stats.timeToFirstTokenMs);
+    std::printf("decode         %d tokens in %.1f ms = %.1f tokens/s (%s)\n", stats.generatedTokens, stats.decodeMs,
+                stats.decodeTokensPerSecond(), stats.stopReason.c_str());
     std::printf("peak memory    %.1f MiB\n", static_cast<double>(peakResidentBytes()) / (1024.0 * 1024.0));
     if (parsed->options.count("--json")) {
         nlohmann::json json = {{"model", parsed->positional[0]},
@@ -208,11 +207,11 @@ int runLlmBench(const std::vector<std::string>& arguments) {
                                {"threads", static_cast<int>(threads)},
                                {"repetitions", static_cast<int>(repetitions)},
                                {"load_ms", loadMs},
-                               {"prefill_tokens", stats->promptTokens},
-                               {"decode_tokens", stats->generatedTokens},
-                               {"time_to_first_token_ms", stats->timeToFirstTokenMs},
-                               {"prefill_tokens_per_s", stats->prefillTokensPerSecond()},
-                               {"decode_tokens_per_s", stats->decodeTokensPerSecond()},
+                               {"prefill_tokens", stats.promptTokens},
+                               {"decode_tokens", stats.generatedTokens},
+                               {"time_to_first_token_ms", stats.timeToFirstTokenMs},
+                               {"prefill_tokens_per_s", stats.prefillTokensPerSecond()},
+                               {"decode_tokens_per_s", stats.decodeTokensPerSecond()},
                                {"peak_rss_bytes", peakResidentBytes()}};
         Status written = writeFileAtomically(parsed->options["--json"], json.dump(2) + "\n");
         if (!written) return reportError(written.message());

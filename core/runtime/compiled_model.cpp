@@ -87,14 +87,14 @@ bool writesNothing(const KernelContext& step) {
 // the input's memory, and the op then has nothing to do.
 bool onlyRelabels(const Model& model, const KernelContext& step) {
     const Op& op = *step.op;
-    if (op.fused || op.folded || op.inputs.empty() || op.outputs.size() != 1 || !step.hasInput(0)) return false;
+    if (op.fused || op.folded || op.inputs.empty() || op.outputs.size() != 1 || !step.hasInput(0) ||
+        model.opCode(op).isCustom())
+        return false;
     int32_t builtin = model.opCode(op).builtin;
     if (builtin == schema::BuiltinOperator_RESHAPE || builtin == schema::BuiltinOperator_SQUEEZE ||
         builtin == schema::BuiltinOperator_EXPAND_DIMS)
-        return !model.opCode(op).isCustom();
-    if (builtin != schema::BuiltinOperator_TRANSPOSE || model.opCode(op).isCustom() || !step.hasInput(1) ||
-        !step.input(1).isConstant)
-        return false;
+        return true;
+    if (builtin != schema::BuiltinOperator_TRANSPOSE || !step.hasInput(1) || !step.input(1).isConstant) return false;
     const std::vector<int32_t>& shape = step.input(0).shape;
     std::vector<int64_t> permutation = reference::readIntegers(step.input(1));
     if (permutation.size() != shape.size()) return false;

@@ -1,5 +1,7 @@
 #include "core/runtime/fusion_matching.h"
 
+#include <cstring>
+
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -41,6 +43,25 @@ int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUs
 
 bool hasNoActivation(const Op& op) {
     return op.options && reference::binaryActivation(*op.options) == schema::ActivationFunctionType_NONE;
+}
+
+std::vector<int64_t> constantIntegers(const Subgraph& subgraph, int tensor) {
+    if (tensor < 0 || static_cast<size_t>(tensor) >= subgraph.tensors.size()) return {};
+    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
+    size_t width = t.type == DataType::Int32 ? 4 : t.type == DataType::Int64 ? 8 : 0;
+    int64_t count = t.elementCount();
+    if (!t.isConstant() || width == 0 || count < 0 || t.data.size() < static_cast<size_t>(count) * width) return {};
+    std::vector<int64_t> values(static_cast<size_t>(count));
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (width == 4) {
+            int32_t value;
+            std::memcpy(&value, t.data.data() + i * 4, 4);
+            values[i] = value;
+        } else {
+            std::memcpy(&values[i], t.data.data() + i * 8, 8);
+        }
+    }
+    return values;
 }
 
 bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {

@@ -34,6 +34,10 @@ int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUs
 // An ADD/MUL/SUB/DIV whose options ask for no fused activation.
 bool hasNoActivation(const Op& op);
 
+// A constant int32 or int64 tensor's values, or nothing when `tensor` is
+// not one (or its data is short).
+std::vector<int64_t> constantIntegers(const Subgraph& subgraph, int tensor);
+
 // A constant float32 tensor of `count` elements, its data all there.
 bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
 

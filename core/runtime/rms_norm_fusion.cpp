@@ -1,7 +1,5 @@
 #include "core/runtime/rms_norm_fusion.h"
 
-#include <cstring>
-
 #include "core/runtime/fusion_matching.h"
 #include "tflite_schema_generated.h"
 
@@ -11,18 +9,9 @@ namespace {
 
 // The reduced axis of a MEAN, or -1 when it is not one constant axis.
 int reducedAxis(const Subgraph& subgraph, int axes, int rank) {
-    if (axes < 0) return -1;
-    const Tensor& t = subgraph.tensors[static_cast<size_t>(axes)];
-    if (!t.isConstant() || t.elementCount() != 1 || t.data.size() < 4) return -1;
-    int32_t axis = 0;
-    if (t.type == DataType::Int32) std::memcpy(&axis, t.data.data(), 4);
-    else if (t.type == DataType::Int64 && t.data.size() >= 8) {
-        int64_t wide = 0;
-        std::memcpy(&wide, t.data.data(), 8);
-        axis = static_cast<int32_t>(wide);
-    } else
-        return -1;
-    return axis < 0 ? axis + rank : axis;
+    std::vector<int64_t> values = constantIntegers(subgraph, axes);
+    if (values.size() != 1) return -1;
+    return static_cast<int>(values[0] < 0 ? values[0] + rank : values[0]);
 }
 
 // The other input of a two-input op, given one of them.

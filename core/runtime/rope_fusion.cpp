@@ -1,7 +1,5 @@
 #include "core/runtime/rope_fusion.h"
 
-#include <cstring>
-
 #include "core/runtime/fusion_matching.h"
 #include "tflite_schema_generated.h"
 
@@ -9,26 +7,14 @@ namespace litestudio {
 
 namespace {
 
-// A constant int32 vector of `count` values, or an empty one.
-std::vector<int32_t> constantInts(const Subgraph& subgraph, int tensor, size_t count) {
-    if (tensor < 0) return {};
-    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
-    if (!t.isConstant() || t.type != DataType::Int32 || t.elementCount() != static_cast<int64_t>(count) ||
-        t.data.size() < count * 4)
-        return {};
-    std::vector<int32_t> values(count);
-    std::memcpy(values.data(), t.data.data(), count * 4);
-    return values;
-}
-
 // Whether `op` is SLICE(x) taking the whole of every axis but the last, and
 // [start, start + length) of the last.
 bool slicesLastAxis(const Subgraph& subgraph, const Op& op, int x, int32_t start, int32_t length) {
     if (op.inputs.size() != 3 || op.inputs[0] != x) return false;
     const std::vector<int32_t>& shape = subgraph.tensors[static_cast<size_t>(x)].shape;
-    std::vector<int32_t> begin = constantInts(subgraph, op.inputs[1], shape.size());
-    std::vector<int32_t> size = constantInts(subgraph, op.inputs[2], shape.size());
-    if (begin.empty() || size.empty()) return false;
+    std::vector<int64_t> begin = constantIntegers(subgraph, op.inputs[1]);
+    std::vector<int64_t> size = constantIntegers(subgraph, op.inputs[2]);
+    if (begin.size() != shape.size() || size.size() != shape.size()) return false;
     for (size_t d = 0; d + 1 < shape.size(); ++d)
         if (begin[d] != 0 || (size[d] != shape[d] && size[d] != -1)) return false;
     return begin.back() == start && (size.back() == length || (size.back() == -1 && start + length == shape.back()));
