@@ -83,7 +83,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) int32_t rowSum(c
 }
 
 template <int Rows, int Blocks>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(const PackedPointwise& p, const uint8_t* const* rows,
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(const PackedPointwise& p, const uint8_t* const* rows, const int32_t* rowTerms,
                                                                               uint8_t* output, int64_t row, int64_t block) {
     const int64_t groups = p.depth / 4;
     const bool flip = !p.unsignedActivations;
@@ -107,7 +107,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(c
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     const __m512i zeroPoint = _mm512_set1_epi32(p.outputZeroPoint);
     for (int r = 0; r < Rows; ++r) {
-        __m512i rowTerm = _mm512_set1_epi32(p.unsignedActivations ? p.rowSumFactor * rowSum(rows[r], p.depth) : 0);
+        __m512i rowTerm = _mm512_set1_epi32(rowTerms[r]);
         for (int b = 0; b < Blocks; ++b) {
             int64_t channel = (block + b) * kLanes;
             __m512i sum = _mm512_add_epi32(accumulators[r][b], _mm512_loadu_si512(p.offsets.data() + channel));
@@ -126,12 +126,15 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(c
 
 template <int Rows>
 void rowTile(const PackedPointwise& p, const uint8_t* const* rows, uint8_t* output, int64_t row) {
+    // uint8 activations: each row's sum, once for all channel blocks.
+    int32_t rowTerms[Rows];
+    for (int r = 0; r < Rows; ++r) rowTerms[r] = p.unsignedActivations ? p.rowSumFactor * rowSum(rows[r], p.depth) : 0;
     int64_t block = 0;
-    for (; block + kBlocksPerTile <= p.blocks; block += kBlocksPerTile) microTile<Rows, kBlocksPerTile>(p, rows, output, row, block);
+    for (; block + kBlocksPerTile <= p.blocks; block += kBlocksPerTile) microTile<Rows, kBlocksPerTile>(p, rows, rowTerms, output, row, block);
     switch (p.blocks - block) {
-    case 3: microTile<Rows, 3>(p, rows, output, row, block); break;
-    case 2: microTile<Rows, 2>(p, rows, output, row, block); break;
-    case 1: microTile<Rows, 1>(p, rows, output, row, block); break;
+    case 3: microTile<Rows, 3>(p, rows, rowTerms, output, row, block); break;
+    case 2: microTile<Rows, 2>(p, rows, rowTerms, output, row, block); break;
+    case 1: microTile<Rows, 1>(p, rows, rowTerms, output, row, block); break;
     default: break;
     }
 }

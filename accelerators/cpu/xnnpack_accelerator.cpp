@@ -10,6 +10,8 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "accelerators/cpu/quantized_depthwise_convolution.h"
+#include "accelerators/cpu/quantized_elementwise.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
@@ -68,6 +70,8 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
+    if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
+    if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;
     if (const KernelDef* projection = int8WeightFullyConnectedKernel(model, subgraph, op)) return projection;

