@@ -203,7 +203,22 @@ Status evalPrelu(KernelContext& context) {
         const float* b = context.input(2).as<const float>();
         float* y = context.output(0).as<float>();
         const int64_t channels = static_cast<int64_t>(slopes.size()), count = input.elementCount();
-        addPrelu(a, b, slopes.data(), y, count, channels);
+        // Rows split across the pool: one thread left this memory-bound pass
+        // at 0.77 ms of palm detection's 4.1 on two.
+        struct Rows {
+            const float *a, *b, *slopes;
+            float* y;
+            int64_t channels;
+        } rows{a, b, slopes.data(), y, channels};
+        const int64_t rowCount = channels > 0 ? count / channels : 0;
+        pthreadpool_parallelize_1d_tile_1d(
+            poolOf(context),
+            [](void* context, size_t first, size_t length) {
+                const auto& r = *static_cast<const Rows*>(context);
+                const int64_t offset = static_cast<int64_t>(first) * r.channels;
+                addPrelu(r.a + offset, r.b + offset, r.slopes, r.y + offset, static_cast<int64_t>(length) * r.channels, r.channels);
+            },
+            &rows, static_cast<size_t>(rowCount), static_cast<size_t>(std::max<int64_t>(1, 4096 / std::max<int64_t>(1, channels))), 0);
         return Status::ok();
     }
     size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));

@@ -95,35 +95,42 @@ TEST(OpFusion, ATensorReadTwiceIsNotFusedAway) {
 }
 
 TEST(OpFusion, AddFoldsIntoTheFollowingPrelu) {
-    // y = PRELU(a + b) with slopes 0.5, 0.25 per channel, on [1,2,17,2]
-    // (34 pixels: the vector loop's tail is exercised too).
+    // y = PRELU(a + b) with slopes 0.5, 0.25 per channel, on [1,64,65,2]
+    // (4,160 pixels: on two threads the rows split into tasks of 2,048 and
+    // a short last one; the vector loop's tail is exercised too).
     ModelBuilder b;
     b.addSubgraph();
-    int left = b.addTensor({"a", DataType::Float32, {1, 2, 17, 2}});
-    int right = b.addTensor({"b", DataType::Float32, {1, 2, 17, 2}});
-    int sum = b.addTensor({"sum", DataType::Float32, {1, 2, 17, 2}});
+    const std::vector<int32_t> shape{1, 64, 65, 2};
+    int left = b.addTensor({"a", DataType::Float32, shape});
+    int right = b.addTensor({"b", DataType::Float32, shape});
+    int sum = b.addTensor({"sum", DataType::Float32, shape});
     int slopes = b.addFloatConstant("slopes", {2}, {0.5f, 0.25f});
-    int output = b.addTensor({"y", DataType::Float32, {1, 2, 17, 2}});
+    int output = b.addTensor({"y", DataType::Float32, shape});
     b.addOp({schema::BuiltinOperator_ADD, {}, {left, right}, {sum}});
     b.addOp({schema::BuiltinOperator_PRELU, {}, {sum, slopes}, {output}});
     b.setInputs({left, right});
     b.setOutputs({output});
     std::vector<float> x, z;
-    for (int i = 0; i < 68; ++i) x.push_back(float(i % 9) - 4.0f), z.push_back(float(i % 5) * 0.5f - 1.0f);
-    auto fused = compileBuilt(b, {"cpu", "reference"});
-    ASSERT_TRUE(fused) << fused.errorMessage();
-    EXPECT_EQ((*fused)->acceleratorOf(0, 0), "fused");
-    ASSERT_TRUE(setValues<float>(**fused, left, x));
-    ASSERT_TRUE(setValues<float>(**fused, right, z));
-    ASSERT_TRUE((*fused)->run(0));
-    std::vector<float> got = tensorValues<float>(**fused, output);
-    for (size_t i = 0; i < got.size(); ++i) {
-        float s = x[i] + z[i];
-        float want = s >= 0 ? s : s * (i % 2 ? 0.25f : 0.5f);
-        EXPECT_FLOAT_EQ(got[i], want) << "element " << i;
+    for (int i = 0; i < 64 * 65 * 2; ++i) x.push_back(float(i % 9) - 4.0f), z.push_back(float(i % 5) * 0.5f - 1.0f);
+    for (int threads : {1, 2}) {
+        auto fused = compileBuilt(b, {"cpu", "reference"}, threads);
+        ASSERT_TRUE(fused) << fused.errorMessage();
+        EXPECT_EQ((*fused)->acceleratorOf(0, 0), "fused");
+        ASSERT_TRUE(setValues<float>(**fused, left, x));
+        ASSERT_TRUE(setValues<float>(**fused, right, z));
+        ASSERT_TRUE((*fused)->run(0));
+        std::vector<float> got = tensorValues<float>(**fused, output);
+        ASSERT_EQ(got.size(), x.size());
+        int wrong = 0;
+        for (size_t i = 0; i < got.size(); ++i) {
+            float s = x[i] + z[i];
+            float want = s >= 0 ? s : s * (i % 2 ? 0.25f : 0.5f);
+            wrong += got[i] != want;
+        }
+        std::cout << "  ADD fused into PRELU, " << threads << " thread(s): " << got.size() << " outputs checked, " << wrong
+                  << " wrong, e.g. a=" << x[0] << " b=" << z[0] << " -> " << got[0] << "\n";
+        EXPECT_EQ(wrong, 0);
     }
-    std::cout << "  ADD fused into PRELU: " << got.size() << " outputs checked, e.g. a=" << x[0] << " b=" << z[0] << " -> " << got[0]
-              << "\n";
 }
 
 }  // namespace
