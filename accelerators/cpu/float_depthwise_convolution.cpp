@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -139,12 +140,8 @@ Status prepareDepthwise(KernelContext& context) {
     p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2), p.channels = input.dim(3);
     p.outH = out.dim(1), p.outW = out.dim(2);
     p.blocks = (p.channels + kLanes - 1) / kLanes;
-    // SAME padding as XNNPACK places it (half before), on top of a folded PAD.
-    auto before = [](int64_t in, int64_t outSize, int kernel, int stride) {
-        return static_cast<int>(std::max<int64_t>(0, (outSize - 1) * stride + kernel - in) / 2);
-    };
-    p.padTop = before(padded.dim(1), p.outH, p.kernelSize, p.strideH) + context.op->fusedPadding[0];
-    p.padLeft = before(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
+    p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelSize, p.strideH) + context.op->fusedPadding[0];
+    p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
     const int taps = p.kernelSize * p.kernelSize;
     std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, filterValues.data());
@@ -153,12 +150,7 @@ Status prepareDepthwise(KernelContext& context) {
         for (int t = 0; t < taps; ++t)
             p.weights[static_cast<size_t>(((c / kLanes) * taps + t) * kLanes + c % kLanes)] = filterValues[static_cast<size_t>(t * p.channels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
-    if (context.hasInput(2)) {
-        if (context.input(2).elementCount() != p.channels)
-            return context.error("bias has " + std::to_string(context.input(2).elementCount()) + " values, expected " +
-                                 std::to_string(p.channels));
-        reference::toFloats(context.input(2), p.bias.data());
-    }
+    LS_RETURN_IF_ERROR(readFloatBias(context, p.channels, p.bias.data()));
     int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
     auto [low, high] = activationRange(activation);
     p.low = low;
@@ -186,22 +178,15 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || !rowFunction(3, options->stride_w()) ||
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1)
         return nullptr;
-    auto activation = options->fused_activation_function();
-    if (activation != schema::ActivationFunctionType_NONE && activation != schema::ActivationFunctionType_RELU &&
-        activation != schema::ActivationFunctionType_RELU6 && activation != schema::ActivationFunctionType_RELU_N1_TO_1)
-        return nullptr;
+    if (!isClampActivation(options->fused_activation_function())) return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (input.type != DataType::Float32 || output.type != DataType::Float32 || !filter.isConstant() || filter.isSparse ||
-        (filter.type != DataType::Float32 && filter.type != DataType::Float16) || filter.shape.size() != 4 ||
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || !isConstantFloat(filter) || filter.shape.size() != 4 ||
         input.shape.size() != 4 || output.shape.size() != 4 || filter.shape[0] != 1 || filter.shape[1] != filter.shape[2] ||
         !rowFunction(filter.shape[1], options->stride_w()) || filter.shape[3] != input.shape[3] || output.shape[3] != input.shape[3])
         return nullptr;
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
-        const Tensor& bias = subgraph.tensors[static_cast<size_t>(op.inputs[2])];
-        if (!bias.isConstant() || (bias.type != DataType::Float32 && bias.type != DataType::Float16)) return nullptr;
-    }
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
     // XNNPACK's own 3x3 kernel keeps up once a pixel has a few blocks of
     // channels (hand landmark's 3x3 layers of 64-288 channels: 0.012-0.18 ms
     // there against 0.014-0.19 here); with 5x5 and 7x7, or few channels, it

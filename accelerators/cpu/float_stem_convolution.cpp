@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -151,12 +152,8 @@ Status prepareStem(KernelContext& context) {
     p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2);
     p.outH = out.dim(1), p.outW = out.dim(2), p.outputChannels = out.dim(3);
     p.blocks = static_cast<int>((p.outputChannels + kLanes - 1) / kLanes);
-    // SAME padding as XNNPACK places it (half before), on top of a folded PAD.
-    auto before = [](int64_t in, int64_t outSize, int kernel, int stride) {
-        return static_cast<int>(std::max<int64_t>(0, (outSize - 1) * stride + kernel - in) / 2);
-    };
-    p.padTop = before(padded.dim(1), p.outH, p.kernelH, p.strideH) + context.op->fusedPadding[0];
-    p.padLeft = before(padded.dim(2), p.outW, p.kernelW, p.strideW) + context.op->fusedPadding[2];
+    p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelH, p.strideH) + context.op->fusedPadding[0];
+    p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelW, p.strideW) + context.op->fusedPadding[2];
     std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, filterValues.data());
     const int taps = p.kernelH * p.kernelW;
@@ -167,12 +164,7 @@ Status prepareStem(KernelContext& context) {
                 p.weights[static_cast<size_t>(((t * p.inputChannels + c) * p.blocks + o / kLanes) * kLanes + o % kLanes)] =
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
-    if (context.hasInput(2)) {
-        if (context.input(2).elementCount() != p.outputChannels)
-            return context.error("bias has " + std::to_string(context.input(2).elementCount()) + " values, expected " +
-                                 std::to_string(p.outputChannels));
-        reference::toFloats(context.input(2), p.bias.data());
-    }
+    LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
     int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
     auto [low, high] = activationRange(activation);
     p.low = low;
@@ -200,23 +192,16 @@ const KernelDef* floatStemConvolutionKernel(const Model& model, const Subgraph& 
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1)
         return nullptr;
-    auto activation = options->fused_activation_function();
-    if (activation != schema::ActivationFunctionType_NONE && activation != schema::ActivationFunctionType_RELU &&
-        activation != schema::ActivationFunctionType_RELU6 && activation != schema::ActivationFunctionType_RELU_N1_TO_1)
-        return nullptr;
+    if (!isClampActivation(options->fused_activation_function())) return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (input.type != DataType::Float32 || output.type != DataType::Float32 || !filter.isConstant() || filter.isSparse ||
-        (filter.type != DataType::Float32 && filter.type != DataType::Float16) || filter.shape.size() != 4 ||
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || !isConstantFloat(filter) || filter.shape.size() != 4 ||
         input.shape.size() != 4 || filter.shape[3] != input.shape[3] || filter.shape[3] < 1 || filter.shape[3] > kMaxInputChannels ||
         filter.shape[0] < 1 || filter.shape[0] > kMaxBlocks * kLanes || filter.shape[1] > kMaxKernel || filter.shape[2] > kMaxKernel ||
         filter.shape[1] * filter.shape[2] < 4)  // a 1x1 over 3 channels is XNNPACK's GEMM at its best
         return nullptr;
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
-        const Tensor& bias = subgraph.tensors[static_cast<size_t>(op.inputs[2])];
-        if (!bias.isConstant() || (bias.type != DataType::Float32 && bias.type != DataType::Float16)) return nullptr;
-    }
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
     return &kernel;
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -168,11 +169,8 @@ Status prepareDepthwise(KernelContext& context) {
     p.kernelH = filter.dim(1), p.kernelW = filter.dim(2);
     p.strideH = options->stride_h(), p.strideW = options->stride_w();
     p.dilationH = options->dilation_h_factor(), p.dilationW = options->dilation_w_factor();
-    auto before = [](int64_t in, int64_t outSize, int kernel, int stride, int dilation) {
-        return static_cast<int>(std::max<int64_t>(0, (outSize - 1) * stride + (kernel - 1) * dilation + 1 - in) / 2);
-    };
-    p.padTop = before(padded.dim(1), p.outH, p.kernelH, p.strideH, p.dilationH) + context.op->fusedPadding[0];
-    p.padLeft = before(padded.dim(2), p.outW, p.kernelW, p.strideW, p.dilationW) + context.op->fusedPadding[2];
+    p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelH, p.strideH, p.dilationH) + context.op->fusedPadding[0];
+    p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelW, p.strideW, p.dilationW) + context.op->fusedPadding[2];
     const int taps = p.kernelH * p.kernelW;
     p.pairs = (taps + 1) / 2;
     p.blocks = (p.channels + kBlock - 1) / kBlock;

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <vector>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -194,11 +195,8 @@ Status preparePointwise(KernelContext& context) {
     g.kernelH = filter.dim(1), g.kernelW = filter.dim(2);
     g.strideH = options->stride_h(), g.strideW = options->stride_w();
     g.dilationH = options->dilation_h_factor(), g.dilationW = options->dilation_w_factor();
-    auto before = [](int64_t in, int64_t outSize, int kernel, int stride, int dilation) {
-        return static_cast<int>(std::max<int64_t>(0, (outSize - 1) * stride + (kernel - 1) * dilation + 1 - in) / 2);
-    };
-    g.padTop = before(padded.dim(1), g.outH, g.kernelH, g.strideH, g.dilationH) + pads[0];
-    g.padLeft = before(padded.dim(2), g.outW, g.kernelW, g.strideW, g.dilationW) + pads[2];
+    g.padTop = paddingBefore(padded.dim(1), g.outH, g.kernelH, g.strideH, g.dilationH) + pads[0];
+    g.padLeft = paddingBefore(padded.dim(2), g.outW, g.kernelW, g.strideW, g.dilationW) + pads[2];
     g.padValue = static_cast<uint8_t>(input.zeroPoint());
     const int64_t taps = int64_t(g.kernelH) * g.kernelW * g.channels;
     p.unsignedActivations = input.type == DataType::UInt8;

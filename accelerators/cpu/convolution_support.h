@@ -1,0 +1,28 @@
+#pragma once
+// What our own convolution kernels share: where SAME padding starts, the
+// float bias, and the checks they make before taking an op.
+
+#include <cstdint>
+
+#include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+
+namespace litestudio::cpu {
+
+// Zeros before the first input row (or column) of a convolution whose
+// output has `out` rows: SAME padding puts half of the total before, as
+// XNNPACK and TFLite do (0 for VALID). Add Op::fusedPadding on top.
+int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation = 1);
+
+// Reads input 2 (the bias, float32 or float16) into `destination`, which
+// holds `channels` values; leaves it alone when the op has no bias.
+Status readFloatBias(const KernelContext& context, int64_t channels, float* destination);
+
+// NONE, RELU, RELU6 or RELU_N1_TO_1: the activations a kernel applies as a clamp.
+bool isClampActivation(int activation);
+
+// A constant float32 or float16 tensor that is not stored sparse (weights
+// and biases once DEQUANTIZE is folded).
+bool isConstantFloat(const Tensor& tensor);
+
+}  // namespace litestudio::cpu
