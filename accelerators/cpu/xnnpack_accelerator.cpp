@@ -3,6 +3,7 @@
 #include "accelerators/cpu/float_batch_matmul.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_gelu.h"
+#include "accelerators/cpu/float_max_pooling_with_argmax.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
 #include "accelerators/cpu/float_stem_convolution.h"
@@ -16,6 +17,7 @@
 #include "accelerators/cpu/quantized_elementwise.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
+#include "accelerators/cpu/xnnpack_transpose_convolution.h"
 #include "tflite_schema_generated.h"
 
 #include <map>
@@ -68,6 +70,8 @@ std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const st
 const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
     const OpCode& code = model.opCode(op);
+    if (const KernelDef* transpose = transposeConvolutionKernel(model, subgraph, op)) return transpose;
+    if (const KernelDef* pooling = floatMaxPoolingWithArgmaxKernel(model, subgraph, op)) return pooling;
     if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;

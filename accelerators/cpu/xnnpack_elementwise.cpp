@@ -1,7 +1,7 @@
 // XNNPACK-backed float32 elementwise and pooling kernels: ADD, SUB, MUL, DIV,
 // MAXIMUM, MINIMUM (broadcasting, up to 6 dimensions), PAD, MAX_POOL_2D,
-// PRELU with per-channel slopes, HARD_SWISH, and RELU/RELU6/RELU_N1_TO_1 as
-// clamps.
+// AVERAGE_POOL_2D, PRELU with per-channel slopes, HARD_SWISH, LOGISTIC, and
+// RELU/RELU6/RELU_N1_TO_1 as clamps.
 
 #include <xnnpack.h>
 
@@ -97,8 +97,11 @@ Status evalPad(KernelContext& context) {
 }
 
 // ---- MAX_POOL_2D ----
-Status prepareMaxPool(KernelContext& context) {
+// MAX_POOL_2D and AVERAGE_POOL_2D (whose average, like TFLite's, leaves the
+// padding out of the count: XNNPACK divides each output by its own window).
+Status preparePool(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    context.scratchBytes = 0;
     const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
@@ -110,25 +113,35 @@ Status prepareMaxPool(KernelContext& context) {
     pad(input.dim(1), out.dim(1), options->filter_height(), options->stride_h(), top, bottom);
     pad(input.dim(2), out.dim(2), options->filter_width(), options->stride_w(), left, right);
     auto [low, high] = activationRange(options->fused_activation_function());
-    size_t channels = static_cast<size_t>(input.dim(3));
+    const size_t channels = static_cast<size_t>(input.dim(3));
+    const auto filterH = static_cast<uint32_t>(options->filter_height()), filterW = static_cast<uint32_t>(options->filter_width());
+    const auto strideH = static_cast<uint32_t>(options->stride_h()), strideW = static_cast<uint32_t>(options->stride_w());
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling create",
-                             xnn_create_max_pooling2d_nhwc_f32(top, right, bottom, left, static_cast<uint32_t>(options->filter_height()),
-                                                               static_cast<uint32_t>(options->filter_width()),
-                                                               static_cast<uint32_t>(options->stride_h()),
-                                                               static_cast<uint32_t>(options->stride_w()), 1, 1, channels,
-                                                               channels, channels, low, high, 0, &op)));
+    if (builtinOf(context) == schema::BuiltinOperator_AVERAGE_POOL_2D)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "average pooling create",
+                                        xnn_create_average_pooling2d_nhwc_f32(top, right, bottom, left, filterH, filterW, strideH, strideW,
+                                                                              channels, channels, channels, low, high, 0, &op)));
+    else
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling create",
+                                        xnn_create_max_pooling2d_nhwc_f32(top, right, bottom, left, filterH, filterW, strideH, strideW, 1,
+                                                                          1, channels, channels, channels, low, high, 0, &op)));
     context.state = ownOperator(op);
     return Status::ok();
 }
 
-Status evalMaxPool(KernelContext& context) {
+Status evalPool(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling setup",
-                             xnn_setup_max_pooling2d_nhwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
-                                                              static_cast<size_t>(input.dim(1)), static_cast<size_t>(input.dim(2)),
-                                                              input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return checkXnnpack(context, "max pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    const auto batch = static_cast<size_t>(input.dim(0)), height = static_cast<size_t>(input.dim(1)),
+               width = static_cast<size_t>(input.dim(2));
+    if (builtinOf(context) == schema::BuiltinOperator_AVERAGE_POOL_2D)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "average pooling setup",
+                                        xnn_setup_average_pooling2d_nhwc_f32(operatorOf(context), batch, height, width, input.as<float>(),
+                                                                             context.output(0).as<float>(), poolOf(context))));
+    else
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling setup",
+                                        xnn_setup_max_pooling2d_nhwc_f32(operatorOf(context), batch, height, width, input.as<float>(),
+                                                                         context.output(0).as<float>(), poolOf(context))));
+    return checkXnnpack(context, "pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
 // ---- PRELU (slopes per channel) and HARD_SWISH: rows of `channels` ----
@@ -228,10 +241,15 @@ Status evalPrelu(KernelContext& context) {
     return checkXnnpack(context, "prelu run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
-Status prepareHardSwish(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_HARD_SWISH)->prepare(context));
+// HARD_SWISH and LOGISTIC: one operator over all elements as one channel.
+Status prepareUnaryOperator(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    context.scratchBytes = 0;
     xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
+    if (builtinOf(context) == schema::BuiltinOperator_LOGISTIC)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "sigmoid create", xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &op)));
+    else
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
     context.state = ownOperator(op);
     return Status::ok();
 }
@@ -248,6 +266,7 @@ Status evalUnaryOperator(KernelContext& context, UnarySetup setup) {
 }
 
 Status evalHardSwish(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_hardswish_nc_f32); }
+Status evalLogistic(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_sigmoid_nc_f32); }
 
 // ---- RELU, RELU6, RELU_N1_TO_1: a clamp ----
 Status prepareClamp(KernelContext& context) {
@@ -269,7 +288,8 @@ Status evalClamp(KernelContext& context) { return evalUnaryOperator(context, xnn
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
     static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
-        maxPool{prepareMaxPool, evalMaxPool}, hardSwish{prepareHardSwish, evalHardSwish};
+        pool{preparePool, evalPool}, hardSwish{prepareUnaryOperator, evalHardSwish},
+        logistic{prepareUnaryOperator, evalLogistic};
     static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
@@ -304,14 +324,15 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         if (!tensor(1) || !tensor(1)->isConstant() || !rankAtMost(kMaxDimensions)) return nullptr;
         if (tensor(0)->type != DataType::Float32 || (tensor(2) && tensor(2)->type != DataType::Float32)) return nullptr;
         return &pad;
-    case schema::BuiltinOperator_MAX_POOL_2D: {
+    case schema::BuiltinOperator_MAX_POOL_2D:
+    case schema::BuiltinOperator_AVERAGE_POOL_2D: {
         const auto* options = op.options->builtin_options_as_Pool2DOptions();
         if (!allFloat() || !options || options->filter_height() <= 0 || options->filter_width() <= 0 ||
             options->stride_h() <= 0 || options->stride_w() <= 0 || tensor(0)->shape.size() != 4)
             return nullptr;
         auto activation = options->fused_activation_function();
         if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
-        return &maxPool;
+        return &pool;
     }
     case schema::BuiltinOperator_PRELU:
         if (!allFloat() || !tensor(1)->isConstant() || tensor(0)->shape.empty() ||
@@ -320,6 +341,8 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         return &prelu;
     case schema::BuiltinOperator_HARD_SWISH:
         return allFloat() ? &hardSwish : nullptr;
+    case schema::BuiltinOperator_LOGISTIC:
+        return allFloat() && op.inputs.size() == 1 ? &logistic : nullptr;
     case schema::BuiltinOperator_RELU:
     case schema::BuiltinOperator_RELU6:
     case schema::BuiltinOperator_RELU_N1_TO_1:

@@ -1,0 +1,155 @@
+// XNNPACK's deconvolution takes the padding cut from the full output
+// ((in - 1) * stride + kernel rows) and an "adjustment" of extra bias-only
+// rows at the bottom; both ops' geometries (the reference kernels') map onto
+// those: half of any surplus cut from the top, the rest from the bottom, and
+// a shortfall (SAME with a kernel smaller than the stride) added below.
+#include "accelerators/cpu/xnnpack_transpose_convolution.h"
+
+#include <xnnpack.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/xnnpack_operator.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "core/kernels/reference/mediapipe_ops.h"
+#include "core/kernels/reference/reference_kernels.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr const char* kMediaPipeName = "Convolution2DTransposeBias";
+
+struct Placement {
+    uint32_t before = 0, after = 0, adjustment = 0;
+};
+
+// Where `out` rows of a transposed convolution sit in its full output.
+Expected<Placement> place(const KernelContext& context, int64_t in, int64_t out, int kernel, int stride, bool same) {
+    const int64_t total = (in - 1) * stride + kernel - out;
+    Placement p;
+    const int64_t before = same ? std::max<int64_t>(0, total / 2) : 0;
+    if (total >= before) {
+        p.before = static_cast<uint32_t>(before);
+        p.after = static_cast<uint32_t>(total - before);
+    } else if (before - total < stride) {
+        p.before = static_cast<uint32_t>(before);
+        p.adjustment = static_cast<uint32_t>(before - total);
+    } else {
+        return context.error("output of " + std::to_string(out) + " exceeds what XNNPACK's deconvolution can place");
+    }
+    return p;
+}
+
+struct TransposeState {
+    std::shared_ptr<void> op;  // the XNNPACK operator
+    Placement rows, columns;
+    int inputIndex = 0;
+};
+
+bool isMediaPipe(const KernelContext& context) { return context.model->opCode(*context.op).isCustom(); }
+
+Status prepareTranspose(KernelContext& context) {
+    const bool mediaPipe = isMediaPipe(context);
+    const KernelDef* reference = mediaPipe ? reference::findReferenceCustomKernel(kMediaPipeName)
+                                           : findReferenceKernel(schema::BuiltinOperator_TRANSPOSE_CONV);
+    LS_RETURN_IF_ERROR(reference->prepare(context));
+    context.scratchBytes = 0;
+    const int inputIndex = mediaPipe ? 0 : 2;
+    const RuntimeTensor& input = context.input(static_cast<size_t>(inputIndex));
+    const RuntimeTensor& weights = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    if (input.rank() != 4 || weights.rank() != 4 || out.rank() != 4 || weights.dim(3) != input.dim(3) ||
+        weights.dim(0) != out.dim(3) || out.dim(0) != input.dim(0))
+        return context.error("needs NHWC input, [out, h, w, in] weights and an NHWC output that agree");
+    int strideH = 0, strideW = 0, activation = schema::ActivationFunctionType_NONE;
+    bool same = false;
+    if (mediaPipe) {
+        auto params = reference::readMediaPipeParams(context, false);
+        if (!params) return params.status();
+        same = params->padding == reference::kMediaPipePaddingSame;
+        strideW = params->strideWidth, strideH = params->strideHeight;
+    } else {
+        const auto* options = context.op->options->builtin_options_as_TransposeConvOptions();
+        if (!options) return context.error("has no TRANSPOSE_CONV options");
+        same = options->padding() == schema::Padding_SAME;
+        strideH = options->stride_h(), strideW = options->stride_w();
+        activation = options->fused_activation_function();
+    }
+    if (strideH <= 0 || strideW <= 0) return context.error("needs positive strides");
+    auto state = std::make_shared<TransposeState>();
+    state->inputIndex = inputIndex;
+    auto rows = place(context, input.dim(1), out.dim(1), weights.dim(1), strideH, same);
+    if (!rows) return rows.status();
+    auto columns = place(context, input.dim(2), out.dim(2), weights.dim(2), strideW, same);
+    if (!columns) return columns.status();
+    state->rows = *rows;
+    state->columns = *columns;
+    std::vector<float> kernel(static_cast<size_t>(weights.elementCount()));
+    reference::toFloats(weights, kernel.data());
+    std::vector<float> bias(static_cast<size_t>(out.dim(3)), 0.0f);
+    const size_t biasIndex = mediaPipe ? 2 : 3;
+    if (context.hasInput(biasIndex)) {
+        if (context.input(biasIndex).elementCount() != out.dim(3)) return context.error("bias must have one value per output channel");
+        reference::toFloats(context.input(biasIndex), bias.data());
+    }
+    auto [low, high] = activationRange(activation);
+    const size_t inputChannels = static_cast<size_t>(input.dim(3)), outputChannels = static_cast<size_t>(out.dim(3));
+    xnn_operator_t op = nullptr;
+    xnn_status status = xnn_create_deconvolution2d_nhwc_f32(
+        rows->before, columns->after, rows->after, columns->before, static_cast<uint32_t>(weights.dim(1)),
+        static_cast<uint32_t>(weights.dim(2)), static_cast<uint32_t>(strideH), static_cast<uint32_t>(strideW), 1, 1, 1,
+        inputChannels, outputChannels, inputChannels, outputChannels, kernel.data(), bias.data(), low, high, 0, &op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution create", status));
+    state->op = ownOperator(op);
+    context.state = state;
+    return Status::ok();
+}
+
+Status evalTranspose(KernelContext& context) {
+    const auto& state = *static_cast<const TransposeState*>(context.state.get());
+    const RuntimeTensor& input = context.input(static_cast<size_t>(state.inputIndex));
+    auto* op = static_cast<xnn_operator_t>(state.op.get());
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution setup",
+                                    xnn_setup_deconvolution2d_nhwc_f32(
+                                        op, static_cast<size_t>(input.dim(0)), static_cast<size_t>(input.dim(1)),
+                                        static_cast<size_t>(input.dim(2)), state.rows.adjustment, state.columns.adjustment,
+                                        input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return checkXnnpack(context, "deconvolution run", xnn_run_operator(op, poolOf(context)));
+}
+
+bool constantFloat(const Subgraph& subgraph, int index) {
+    return index >= 0 && isConstantFloat(subgraph.tensors[static_cast<size_t>(index)]);
+}
+
+bool floatTensor(const Subgraph& subgraph, int index) {
+    return index >= 0 && subgraph.tensors[static_cast<size_t>(index)].type == DataType::Float32;
+}
+
+}  // namespace
+
+const KernelDef* transposeConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{prepareTranspose, evalTranspose};
+    const OpCode& code = model.opCode(op);
+    if (op.outputs.size() != 1 || !floatTensor(subgraph, op.outputs[0])) return nullptr;
+    if (code.isCustom()) {
+        if (code.customName != kMediaPipeName || op.inputs.size() != 3) return nullptr;
+        return floatTensor(subgraph, op.inputs[0]) && constantFloat(subgraph, op.inputs[1]) && constantFloat(subgraph, op.inputs[2])
+                   ? &kernel
+                   : nullptr;
+    }
+    if (code.builtin != schema::BuiltinOperator_TRANSPOSE_CONV || op.inputs.size() < 3) return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_TransposeConvOptions() : nullptr;
+    if (!options) return nullptr;
+    if (!isClampActivation(options->fused_activation_function())) return nullptr;
+    const bool hasBias = op.inputs.size() > 3 && op.inputs[3] >= 0;
+    if (op.inputs[0] < 0 || !subgraph.tensors[static_cast<size_t>(op.inputs[0])].isConstant() || !constantFloat(subgraph, op.inputs[1]) ||
+        !floatTensor(subgraph, op.inputs[2]) || (hasBias && !constantFloat(subgraph, op.inputs[3])))
+        return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu

@@ -1,0 +1,90 @@
+// XNNPACK's AVERAGE_POOL_2D and LOGISTIC against the reference kernels: a
+// SAME-padded 3x3/2 average (the padding is left out of each window's
+// count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
+// (MediaPipe's squeeze-and-excitation blocks); LOGISTIC over large and
+// small inputs (within 1e-6). Each case checks the cpu accelerator took it.
+
+#include <cmath>
+#include <random>
+
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+
+// Runs a one-op model on the reference and on cpu with the same input;
+// returns the largest difference.
+float largestDifference(const litestudio::ModelBuilder& b, int input, int output, const std::vector<float>& x) {
+    auto reference = compileBuilt(b, {"reference"});
+    auto fast = compileBuilt(b, {"cpu", "reference"});
+    EXPECT_TRUE(reference) << reference.errorMessage();
+    EXPECT_TRUE(fast) << fast.errorMessage();
+    if (!reference || !fast) return INFINITY;
+    EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
+    EXPECT_TRUE(testing::setValues<float>(**reference, input, x));
+    EXPECT_TRUE(testing::setValues<float>(**fast, input, x));
+    EXPECT_TRUE((*reference)->run(0));
+    EXPECT_TRUE((*fast)->run(0));
+    std::vector<float> want = testing::tensorValues<float>(**reference, output), got = testing::tensorValues<float>(**fast, output);
+    EXPECT_EQ(got.size(), want.size());
+    float worst = 0.0f;
+    for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+    return worst;
+}
+
+TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
+    struct PoolCase {
+        int height, width, channels, filter, stride;
+        schema::Padding padding;
+        schema::ActivationFunctionType activation;
+    };
+    const std::vector<PoolCase> cases = {
+        {7, 9, 12, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_NONE},
+        {8, 6, 5, 2, 2, schema::Padding_VALID, schema::ActivationFunctionType_RELU6},
+        {16, 16, 40, 16, 16, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+    };
+    std::mt19937 random(31);
+    std::uniform_real_distribution<float> values(-4.0f, 8.0f);
+    for (const PoolCase& c : cases) {
+        litestudio::ModelBuilder b;
+        b.addSubgraph();
+        auto pooled = [&](int in) { return c.padding == schema::Padding_SAME ? (in + c.stride - 1) / c.stride : (in - c.filter) / c.stride + 1; };
+        int input = b.addTensor({"x", DataType::Float32, {1, c.height, c.width, c.channels}});
+        int output = b.addTensor({"y", DataType::Float32, {1, pooled(c.height), pooled(c.width), c.channels}});
+        b.addOp({schema::BuiltinOperator_AVERAGE_POOL_2D, {}, {input}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{
+                         schema::BuiltinOptions_Pool2DOptions,
+                         schema::CreatePool2DOptions(fbb, c.padding, c.stride, c.stride, c.filter, c.filter, c.activation).o};
+                 }});
+        b.setInputs({input});
+        b.setOutputs({output});
+        std::vector<float> x(static_cast<size_t>(c.height * c.width * c.channels));
+        for (float& v : x) v = values(random);
+        float worst = largestDifference(b, input, output, x);
+        std::cout << "  AVERAGE_POOL_2D " << c.filter << "x" << c.filter << "/" << c.stride
+                  << (c.padding == schema::Padding_SAME ? " SAME" : " VALID") << " on " << c.height << "x" << c.width << "x" << c.channels
+                  << ": largest difference " << worst << "\n";
+        EXPECT_LE(worst, 1e-5f);
+    }
+}
+
+TEST(XnnpackElementwise, LogisticMatchesTheReference) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {3, 37}});
+    int output = b.addTensor({"y", DataType::Float32, {3, 37}});
+    b.addOp({schema::BuiltinOperator_LOGISTIC, {}, {input}, {output}});
+    b.setInputs({input});
+    b.setOutputs({output});
+    std::vector<float> x;
+    for (int i = 0; i < 111; ++i) x.push_back(-60.0f + 120.0f * static_cast<float>(i) / 110.0f);
+    float worst = largestDifference(b, input, output, x);
+    std::cout << "  LOGISTIC on [-60, 60]: largest difference " << worst << "\n";
+    EXPECT_LE(worst, 1e-6f);
+}
+
+}  // namespace
+}  // namespace litestudio
