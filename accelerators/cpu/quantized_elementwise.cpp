@@ -203,9 +203,11 @@ const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& 
         return nullptr;
     auto activation = reference::binaryActivation(*op.options);
     if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
-    // Against a small operand (a per-channel constant, a scalar) the reference
-    // looks every output up in a table of all 256 byte values: faster still.
-    if (std::min(a.elementCount(), b.elementCount()) <= 64) return nullptr;
+    // Against a small operand (a per-channel constant, a scalar) where the
+    // other has the output's shape, the reference looks every output up in a
+    // table of all 256 byte values: faster still (its rule, elementwise.cpp).
+    if (out.elementCount() >= 4096 && ((a.elementCount() <= 64 && b.shape == out.shape) || (b.elementCount() <= 64 && a.shape == out.shape)))
+        return nullptr;
     if (builtin != schema::BuiltinOperator_MUL) {
         // Only where the reference adds in fixed point (its other path rounds differently).
         float ratioA = a.quantization.scales[0] / out.quantization.scales[0];

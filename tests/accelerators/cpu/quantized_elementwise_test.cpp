@@ -1,9 +1,10 @@
 // The AVX-512 int8/uint8 ADD, SUB, MUL and float32 QUANTIZE against the
 // reference kernels, bit for bit: same-shape operands whose length is not a
 // multiple of 16, rows broadcast along an axis (a [4, 1, 37] against a
-// [4, 6, 37], and a [70, 1] against a [1, 70]), a fused RELU6, and QUANTIZE of
-// values on half steps, beyond the type's range, infinities and NaN. Each
-// case checks the cpu accelerator took the op; skipped without AVX-512.
+// [4, 6, 37], a [70, 1] against a [1, 70], a [30, 20, 1] against a small
+// [1, 17]), a fused RELU6, and QUANTIZE of values on half steps, beyond the
+// type's range, infinities and NaN. Each case checks the cpu accelerator
+// took the op; skipped without AVX-512.
 
 #include <cmath>
 #include <limits>
@@ -71,6 +72,9 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         {BuiltinOperator_ADD, DataType::Int8, {1, 7, 11, 13}, {1, 7, 11, 13}, {1, 7, 11, 13}, ActivationFunctionType_NONE},
         {BuiltinOperator_ADD, DataType::UInt8, {4, 6, 37}, {4, 1, 37}, {4, 6, 37}, ActivationFunctionType_RELU6},
         {BuiltinOperator_SUB, DataType::Int8, {70, 1}, {1, 70}, {70, 70}, ActivationFunctionType_NONE},
+        // A small operand, but neither input has the output's shape (MoveNet's
+        // [48,48,1] - [1,17]): no lookup table in the reference, so the kernel takes it.
+        {BuiltinOperator_SUB, DataType::Int8, {30, 20, 1}, {1, 17}, {30, 20, 17}, ActivationFunctionType_NONE},
         {BuiltinOperator_SUB, DataType::UInt8, {3, 5, 33}, {3, 5, 33}, {3, 5, 33}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::Int8, {2, 9, 50}, {2, 9, 50}, {2, 9, 50}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::UInt8, {4, 6, 37}, {4, 1, 37}, {4, 6, 37}, ActivationFunctionType_RELU6},
