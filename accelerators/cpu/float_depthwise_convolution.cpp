@@ -75,10 +75,16 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
         _mm512_mask_storeu_ps(outputRow + (ox0 + j) * p.channels + channel, mask, _mm512_min_ps(_mm512_max_ps(sums[j], low), high));
 }
 
+// Channel blocks [first, end) of one group of pixels.
+struct Blocks {
+    int64_t first, end;
+};
+
 template <int K, int Stride, int Pixels, bool Inside>
-__attribute__((target("avx512f"))) void blocksAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy, int64_t ox) {
+__attribute__((target("avx512f"))) void blocksAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy, int64_t ox,
+                                                    Blocks blocks) {
     // Channel blocks innermost: the pixels' channels are read in memory order.
-    for (int64_t block = 0; block < p.blocks; ++block) {
+    for (int64_t block = blocks.first; block < blocks.end; ++block) {
         const int64_t valid = std::min<int64_t>(kLanes, p.channels - block * kLanes);
         const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
         outputsAvx512<K, Stride, Pixels, Inside>(p, image, outputRow, oy, ox, block, mask);
@@ -86,23 +92,23 @@ __attribute__((target("avx512f"))) void blocksAvx512(const PackedDepthwise& p, c
 }
 
 template <int K, int Stride>
-void rowAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy) {
+void rowAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy, Blocks blocks) {
     for (int64_t ox = 0; ox < p.outW; ox += kPixelsTogether) {
         const int64_t pixels = std::min<int64_t>(kPixelsTogether, p.outW - ox);
         // A group whose receptive field lies inside the image needs no edge checks.
         const int64_t left = ox * Stride - p.padLeft, right = (ox + pixels - 1) * Stride - p.padLeft + K - 1;
         const bool inside = left >= 0 && right < p.inW;
         switch (pixels * 2 + (inside ? 1 : 0)) {
-        case 9: blocksAvx512<K, Stride, 4, true>(p, image, outputRow, oy, ox); break;
-        case 8: blocksAvx512<K, Stride, 4, false>(p, image, outputRow, oy, ox); break;
-        case 7: case 6: blocksAvx512<K, Stride, 3, false>(p, image, outputRow, oy, ox); break;
-        case 5: case 4: blocksAvx512<K, Stride, 2, false>(p, image, outputRow, oy, ox); break;
-        default: blocksAvx512<K, Stride, 1, false>(p, image, outputRow, oy, ox); break;
+        case 9: blocksAvx512<K, Stride, 4, true>(p, image, outputRow, oy, ox, blocks); break;
+        case 8: blocksAvx512<K, Stride, 4, false>(p, image, outputRow, oy, ox, blocks); break;
+        case 7: case 6: blocksAvx512<K, Stride, 3, false>(p, image, outputRow, oy, ox, blocks); break;
+        case 5: case 4: blocksAvx512<K, Stride, 2, false>(p, image, outputRow, oy, ox, blocks); break;
+        default: blocksAvx512<K, Stride, 1, false>(p, image, outputRow, oy, ox, blocks); break;
         }
     }
 }
 
-using RowFunction = void (*)(const PackedDepthwise&, const float*, float*, int64_t);
+using RowFunction = void (*)(const PackedDepthwise&, const float*, float*, int64_t, Blocks);
 
 RowFunction rowFunction(int kernelSize, int strideW) {
     switch (kernelSize * 10 + strideW) {
@@ -116,12 +122,13 @@ RowFunction rowFunction(int kernelSize, int strideW) {
     }
 }
 
-void runRow(void* context, size_t row) {
+void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedDepthwise& p = *arguments.p;
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
     rowFunction(p.kernelSize, p.strideW)(p, arguments.input + batch * p.inH * p.inW * p.channels,
-                                         arguments.output + (batch * p.outH + oy) * p.outW * p.channels, oy);
+                                         arguments.output + (batch * p.outH + oy) * p.outW * p.channels, oy,
+                                         Blocks{static_cast<int64_t>(firstBlock), static_cast<int64_t>(firstBlock + blockCount)});
 }
 
 Status prepareDepthwise(KernelContext& context) {
@@ -162,8 +169,14 @@ Status prepareDepthwise(KernelContext& context) {
 Status evalDepthwise(KernelContext& context) {
     const auto& p = *static_cast<const PackedDepthwise*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
-                               static_cast<size_t>(p.batch * p.outH), 0);
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    // Rows, and channel blocks too when a plane has few rows (7x7 layers:
+    // seven rows split 4 + 3 between two threads scaled 1.06x).
+    const int64_t rows = p.batch * p.outH, threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t splits = std::clamp<int64_t>((8 * threads + rows - 1) / rows, 1, p.blocks);
+    const int64_t tile = (p.blocks + splits - 1) / splits;
+    pthreadpool_parallelize_2d_tile_1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(p.blocks),
+                                       static_cast<size_t>(tile), 0);
     return Status::ok();
 }
 
