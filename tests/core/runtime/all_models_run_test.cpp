@@ -1,7 +1,9 @@
 // Every model in ../shared/models that loads either compiles and runs on
 // deterministic inputs, or fails with one clear error: never a crash.
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -11,6 +13,7 @@
 
 #include "core/format/model_file.h"
 #include "core/bench/benchmark.h"
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/runtime/compiled_model.h"
 #include "tests/support/test_paths.h"
 
@@ -33,13 +36,37 @@ void fillInput(RuntimeTensor& tensor, uint32_t& state) {
         std::memset(tensor.data, 0, tensor.bytes);
 }
 
-TEST(AllModels, RunOrFailClearly) {
+// Golden inputs where there are some (loop bounds in them are sane),
+// otherwise the deterministic stream.
+bool setInputs(CompiledModel& compiled, const std::string& name) {
+    uint32_t state = 1;
+    EntryPoint entry = compiled.inSubgraphOrder(0);
+    fs::path golden = testing::sharedDir() / "golden" / name;
+    for (size_t k = 0; k < entry.inputs.size(); ++k) {
+        RuntimeTensor& tensor = compiled.tensor(entry.subgraph, entry.inputs[k].tensor);
+        fs::path file = golden / ("input_" + std::to_string(k) + ".bin");
+        std::vector<uint8_t> bytes = fs::exists(file) ? testing::readFileBytes(file) : std::vector<uint8_t>();
+        if (!bytes.empty() && bytes.size() == tensor.bytes) std::memcpy(tensor.data, bytes.data(), bytes.size());
+        else if (tensor.type == DataType::String) {
+            if (!fillBenchmarkInput(compiled, entry.subgraph, entry.inputs[k].tensor, state)) return false;
+        } else fillInput(tensor, state);
+    }
+    return true;
+}
+
+std::vector<fs::path> modelPaths() {
     fs::path root = testing::sharedDir() / "models";
-    ASSERT_TRUE(fs::exists(root));
     std::vector<fs::path> paths;
     for (const auto& entry : fs::recursive_directory_iterator(root))
         if (entry.is_regular_file()) paths.push_back(entry.path());
     std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
+TEST(AllModels, RunOrFailClearly) {
+    fs::path root = testing::sharedDir() / "models";
+    ASSERT_TRUE(fs::exists(root));
+    std::vector<fs::path> paths = modelPaths();
     int ran = 0, refused = 0, failedRun = 0;
     for (const fs::path& path : paths) {
         std::string name = fs::relative(path, root).string();
@@ -54,20 +81,7 @@ TEST(AllModels, RunOrFailClearly) {
             ++refused;
             continue;
         }
-        uint32_t state = 1;
-        EntryPoint entry = (*compiled)->inSubgraphOrder(0);
-        // Golden inputs where there are some (loop bounds in them are sane),
-        // otherwise the deterministic stream.
-        fs::path golden = testing::sharedDir() / "golden" / name;
-        for (size_t k = 0; k < entry.inputs.size(); ++k) {
-            RuntimeTensor& tensor = (*compiled)->tensor(entry.subgraph, entry.inputs[k].tensor);
-            fs::path file = golden / ("input_" + std::to_string(k) + ".bin");
-            std::vector<uint8_t> bytes = fs::exists(file) ? testing::readFileBytes(file) : std::vector<uint8_t>();
-            if (!bytes.empty() && bytes.size() == tensor.bytes) std::memcpy(tensor.data, bytes.data(), bytes.size());
-            else if (tensor.type == DataType::String)
-                ASSERT_TRUE(fillBenchmarkInput(**compiled, entry.subgraph, entry.inputs[k].tensor, state));
-            else fillInput(tensor, state);
-        }
+        ASSERT_TRUE(setInputs(**compiled, name));
         // A watchdog turns a hang into a failure that names the model.
         std::atomic<bool> done{false};
         std::thread watchdog([&] {
@@ -90,6 +104,74 @@ TEST(AllModels, RunOrFailClearly) {
     std::cout << "  " << ran << " models ran, " << failedRun << " stopped with an error, " << refused
               << " refused with the unsupported-op error\n";
     EXPECT_GE(ran, 130);  // a floor: fewer means a kernel regressed
+}
+
+// The cpu accelerator (XNNPACK and our own kernels, with op fusion) against
+// the reference kernels on every model both run, with the same inputs, at the
+// golden tolerances of shared/README.md: float outputs within 1e-3 of the
+// largest reference value (at least 1), 8-bit outputs within 2 steps with
+// at least 99 % within 1, integers exact. This is what checks the fast
+// kernels on models that have no golden case.
+TEST(AllModels, CpuMatchesTheReference) {
+    static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
+    fs::path root = testing::sharedDir() / "models";
+    int compared = 0, skipped = 0;
+    float worstFloat = 0.0f;
+    int64_t worstSteps = 0;
+    std::string worstFloatModel, worstStepsModel;
+    for (const fs::path& path : modelPaths()) {
+        std::string name = fs::relative(path, root).string();
+        auto file = openModelFile(path.string());
+        if (!file || !file->model) continue;
+        SCOPED_TRACE(name);
+        CompileOptions referenceOptions, cpuOptions;
+        referenceOptions.accelerators = {"reference"};
+        cpuOptions.accelerators = cpu::acceleratorChain("cpu");
+        auto reference = CompiledModel::create(environment, file->model, referenceOptions);
+        auto fast = CompiledModel::create(environment, file->model, cpuOptions);
+        if (!reference || !fast) {
+            ++skipped;
+            continue;
+        }
+        ASSERT_TRUE(setInputs(**reference, name));
+        ASSERT_TRUE(setInputs(**fast, name));
+        if (!(*reference)->run(0) || !(*fast)->run(0)) {
+            ++skipped;  // arbitrary inputs may stop a model; RunOrFailClearly checks how
+            continue;
+        }
+        EntryPoint entry = (*reference)->inSubgraphOrder(0);
+        for (const auto& output : entry.outputs) {
+            const RuntimeTensor& want = (*reference)->tensor(entry.subgraph, output.tensor);
+            const RuntimeTensor& got = (*fast)->tensor(entry.subgraph, output.tensor);
+            ASSERT_EQ(got.bytes, want.bytes) << output.name;
+            if (want.type == DataType::Float32) {
+                float largest = 1.0f, worst = 0.0f;
+                for (int64_t i = 0; i < want.elementCount(); ++i) largest = std::max(largest, std::fabs(want.as<float>()[i]));
+                for (int64_t i = 0; i < want.elementCount(); ++i)
+                    worst = std::max(worst, std::fabs(got.as<float>()[i] - want.as<float>()[i]));
+                EXPECT_LE(worst, 1e-3f * largest) << output.name;
+                if (worst / largest > worstFloat) worstFloat = worst / largest, worstFloatModel = name;
+            } else if (want.type == DataType::Int8 || want.type == DataType::UInt8) {
+                int64_t offByOne = 0, worst = 0;
+                for (int64_t i = 0; i < want.elementCount(); ++i) {
+                    int64_t a = want.type == DataType::Int8 ? want.as<int8_t>()[i] : want.as<uint8_t>()[i];
+                    int64_t b = got.type == DataType::Int8 ? got.as<int8_t>()[i] : got.as<uint8_t>()[i];
+                    worst = std::max(worst, std::abs(a - b));
+                    offByOne += std::abs(a - b) == 1;
+                }
+                EXPECT_LE(worst, 2) << output.name;
+                if (worst > worstSteps) worstSteps = worst, worstStepsModel = name;
+                EXPECT_LE(offByOne * 100, want.elementCount()) << output.name;
+            } else if (want.type != DataType::String && want.type != DataType::Float16) {
+                EXPECT_EQ(std::memcmp(got.data, want.data, want.bytes), 0) << output.name;
+            }
+        }
+        ++compared;
+    }
+    std::cout << "  " << compared << " models compared, " << skipped << " not run by both; largest float difference "
+              << worstFloat << " of the output's range (" << worstFloatModel << "), largest 8-bit difference " << worstSteps
+              << " steps (" << (worstStepsModel.empty() ? "none" : worstStepsModel) << ")\n";
+    EXPECT_GE(compared, 130);
 }
 
 }  // namespace
