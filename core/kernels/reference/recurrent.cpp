@@ -136,6 +136,25 @@ void multiplyAccumulate(const RuntimeTensor& weights, const float* x, int column
         }
         return;
     }
+    const Quantization* q = weights.quantization;
+    if ((weights.type == DataType::Int8 || weights.type == DataType::UInt8) && q && q->scales.size() == 1) {
+        // Per-tensor 8-bit weights: the value view's (raw - zero point) *
+        // scale for each of the 256 bytes, looked up instead of recomputed:
+        // the same doubles summed in the same order (micro_speech_lstm 13 -> 2.6 ms).
+        double values[256];
+        const bool isSigned = weights.type == DataType::Int8;
+        const double zeroPoint = q->zeroPoints.empty() ? 0.0 : static_cast<double>(q->zeroPoints[0]);
+        for (int byte = 0; byte < 256; ++byte)
+            values[byte] = (static_cast<double>(isSigned ? int8_t(uint8_t(byte)) : uint8_t(byte)) - zeroPoint) * q->scales[0];
+        const uint8_t* w = weights.data;
+        for (int r = 0; r < rows; ++r) {
+            double sum = 0;
+            const uint8_t* rowWeights = w + int64_t(r) * columns;
+            for (int c = 0; c < columns; ++c) sum += values[rowWeights[c]] * x[c];
+            y[r] += static_cast<float>(sum);
+        }
+        return;
+    }
     for (int r = 0; r < rows; ++r) {
         double sum = 0;
         for (int c = 0; c < columns; ++c) sum += read(int64_t(r) * columns + c) * x[c];

@@ -1,6 +1,7 @@
 // LSTM and SVDF on one-unit models whose steps can be followed by hand.
 
 #include <cmath>
+#include <iostream>
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -55,6 +56,58 @@ TEST(Recurrent, SequenceLstmCarriesStateAcrossStepsAndRuns) {
     // The states are the model's memory: a second run continues from them.
     ASSERT_TRUE((*model)->run(0));
     EXPECT_GT(tensorValues<float>(**model, out)[0], first[0] + 0.1f);
+}
+
+TEST(Recurrent, PerTensorInt8WeightsGiveTheSameOutputsAsTheGeneralPath) {
+    // A float LSTM (5 features, 6 cells, 4 steps) with int8 weights: once with
+    // one scale per tensor (the 256-entry lookup of dequantized weights), once
+    // with the same scale repeated per row (the value view's general path).
+    // Both sum the same doubles in the same order, so the outputs are equal.
+    std::vector<std::vector<float>> results;
+    for (bool perChannel : {false, true}) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        const int features = 5, cells = 6, steps = 4;
+        int input = builder.addTensor({"input", DataType::Float32, {1, steps, features}});
+        std::vector<int> inputs(24, -1);
+        inputs[0] = input;
+        auto int8Weights = [&](const std::string& name, int rows, int columns, int seed) {
+            TensorSpec spec{name, DataType::Int8, {rows, columns}};
+            for (int i = 0; i < rows * columns; ++i) spec.data.push_back(static_cast<uint8_t>((i * 53 + seed * 31) % 251));
+            spec.scales.assign(perChannel ? size_t(rows) : 1u, 0.013f);
+            spec.zeroPoints.assign(perChannel ? size_t(rows) : 1u, 0);
+            return builder.addTensor(spec);
+        };
+        for (int gate = 0; gate < 4; ++gate) {
+            std::string g = std::to_string(gate);
+            inputs[1 + gate] = int8Weights("input_to_" + g, cells, features, gate);
+            inputs[5 + gate] = int8Weights("recurrent_to_" + g, cells, cells, gate + 4);
+            inputs[12 + gate] = builder.addFloatConstant("bias_" + g, {cells}, std::vector<float>(cells, gate == 1 ? 1.0f : 0.1f));
+        }
+        TensorSpec outputState{"output_state", DataType::Float32, {1, cells}};
+        outputState.isVariable = true;
+        TensorSpec cellState{"cell_state", DataType::Float32, {1, cells}};
+        cellState.isVariable = true;
+        inputs[18] = builder.addTensor(outputState);
+        inputs[19] = builder.addTensor(cellState);
+        int out = builder.addTensor({"output", DataType::Float32, {1, steps, cells}});
+        builder.addOp({schema::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM, {}, inputs, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{
+                schema::BuiltinOptions_UnidirectionalSequenceLSTMOptions,
+                schema::CreateUnidirectionalSequenceLSTMOptions(fbb, schema::ActivationFunctionType_TANH).o};
+        }});
+        builder.setInputs({input});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder);
+        ASSERT_TRUE(model) << model.errorMessage();
+        std::vector<float> x;
+        for (int i = 0; i < steps * features; ++i) x.push_back(std::sin(0.7f * float(i)));
+        ASSERT_TRUE(setValues<float>(**model, input, x));
+        ASSERT_TRUE((*model)->run(0));
+        results.push_back(tensorValues<float>(**model, out));
+    }
+    std::cout << "  " << results[0].size() << " outputs, e.g. " << results[0][0] << " and " << results[1][0] << "\n";
+    EXPECT_EQ(results[0], results[1]);
 }
 
 TEST(Recurrent, SvdfKeepsAWindowOfFeatureActivations) {
