@@ -1,7 +1,9 @@
 // libFuzzer target: any bytes, opened as a model, compiled on the reference
-// kernels and run once on deterministic inputs. Hostile models must give a
-// clear error at open, compile or run: never a crash, hang or sanitizer
-// report. Models too large to run quickly are skipped.
+// kernels (or, built with LITESTUDIO_FUZZ_CPU, on the cpu accelerator: XNNPACK
+// and our own kernels in front of the reference) and run once on
+// deterministic inputs. Hostile models must give a clear error at open,
+// compile or run: never a crash, hang or sanitizer report. Models too large
+// to run quickly are skipped.
 
 #include <cstdint>
 #include <memory>
@@ -10,6 +12,9 @@
 #include "core/bench/benchmark.h"
 #include "core/format/model_file.h"
 #include "core/runtime/compiled_model.h"
+#ifdef LITESTUDIO_FUZZ_CPU
+#include "accelerators/cpu/xnnpack_accelerator.h"
+#endif
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace litestudio;
@@ -21,7 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (tensor.elementCount() < 0 || tensor.elementCount() > (1 << 20)) return 0;
     CompileOptions options;
     options.loopLimit = 10000;  // endless WHILE loops end quickly here; the app stops them at 10^9 or on cancel
+#ifdef LITESTUDIO_FUZZ_CPU
+    static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
+    options.accelerators = cpu::acceleratorChain("cpu");
+    auto compiled = CompiledModel::create(environment, file->model, options);
+#else
     auto compiled = CompiledModel::create(file->model, options);
+#endif
     if (!compiled) return 0;
     CompiledModel& model = **compiled;
     if (model.arenaBytes() > (64u << 20)) return 0;
