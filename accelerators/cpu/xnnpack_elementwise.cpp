@@ -335,7 +335,7 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         return &pool;
     }
     case schema::BuiltinOperator_PRELU:
-        if (!allFloat() || !tensor(1)->isConstant() || tensor(0)->shape.empty() ||
+        if (!allFloat() || !tensor(1) || !tensor(1)->isConstant() || tensor(0)->shape.empty() ||
             tensor(1)->elementCount() != tensor(0)->shape.back())
             return nullptr;
         return &prelu;

@@ -86,5 +86,22 @@ TEST(XnnpackElementwise, LogisticMatchesTheReference) {
     EXPECT_LE(worst, 1e-6f);
 }
 
+TEST(XnnpackElementwise, PreluWithoutSlopesIsRefusedClearly) {
+    // Found by fuzz.model_run_cpu: a PRELU with only its input crashed the
+    // cpu accelerator's kernel choice (it read the absent slopes). Now the
+    // reference kernel refuses it by name.
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {1, 2, 2, 3}});
+    int output = b.addTensor({"y", DataType::Float32, {1, 2, 2, 3}});
+    b.addOp({schema::BuiltinOperator_PRELU, {}, {input}, {output}});
+    b.setInputs({input});
+    b.setOutputs({output});
+    auto compiled = compileBuilt(b, {"cpu", "reference"});
+    ASSERT_FALSE(compiled);
+    std::cout << "  " << compiled.errorMessage() << "\n";
+    EXPECT_NE(compiled.errorMessage().find("PRELU"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace litestudio
