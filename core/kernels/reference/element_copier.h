@@ -19,6 +19,10 @@ struct ElementCopier {
     ValueWriter write;
     bool raw;
     size_t elementBytes;
+    // 8-bit to 8-bit with other per-tensor quantization: every byte's
+    // requantized value, worked out once through the same value view.
+    bool byteTable = false;
+    uint8_t table[256] = {};
     ElementCopier(const RuntimeTensor& input, RuntimeTensor& output)
         : in(input), out(output), read(input), write(output) {
         // TFLite moves raw values unless both sides carry different
@@ -28,14 +32,31 @@ struct ElementCopier {
         raw = input.type == output.type && dataTypeBits(input.type) % 8 == 0 && dataTypeBits(input.type) > 0 &&
               !requantize;
         elementBytes = static_cast<size_t>(dataTypeBits(input.type) / 8);
+        auto eightBitPerTensor = [](const RuntimeTensor& t) {
+            return (t.type == DataType::Int8 || t.type == DataType::UInt8) && t.isQuantized() && t.quantization->scales.size() == 1;
+        };
+        if (!raw && eightBitPerTensor(input) && eightBitPerTensor(output)) {
+            uint8_t bytes[256];
+            for (int b = 0; b < 256; ++b) bytes[b] = static_cast<uint8_t>(b);
+            RuntimeTensor from = input, to = output;
+            from.data = bytes, from.shape = {256}, from.bytes = 256;
+            to.data = table, to.shape = {256}, to.bytes = 256;
+            ValueReader readByte(from);
+            ValueWriter writeByte(to);
+            for (int b = 0; b < 256; ++b) writeByte(b, readByte(b));
+            byteTable = true;
+        }
     }
     void operator()(int64_t from, int64_t to) const {
         if (raw) std::memcpy(out.data + to * elementBytes, in.data + from * elementBytes, elementBytes);
+        else if (byteTable) out.data[to] = table[in.data[from]];
         else write(to, read(from));
     }
     // `count` consecutive elements: one memcpy when values move raw.
     void run(int64_t from, int64_t to, int64_t count) const {
         if (raw) std::memcpy(out.data + to * elementBytes, in.data + from * elementBytes, static_cast<size_t>(count) * elementBytes);
+        else if (byteTable)
+            for (int64_t i = 0; i < count; ++i) out.data[to + i] = table[in.data[from + i]];
         else
             for (int64_t i = 0; i < count; ++i) write(to + i, read(from + i));
     }

@@ -2,6 +2,7 @@
 // rounding differs from "compute in float, round once". The expected values
 // are what LiteRT.js returns; the float-then-round answer is noted beside.
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <iostream>
@@ -213,6 +214,39 @@ TEST(QuantizedArithmetic, Int8MeanOverOneRunOfAxesMatchesTheGeneralPath) {
     std::cout << "  MEAN over {0,1,2} and over {0,2}: " << results[0].size() << " outputs, first " << int(results[0][0]) << " and "
               << int(results[1][0]) << "\n";
     EXPECT_EQ(results[0], results[1]);
+}
+
+TEST(QuantizedArithmetic, ConcatenationRequantizesEveryInt8Value) {
+    // An int8 input whose scale differs from the output's (every one of the
+    // 256 values) beside one that matches it (copied raw). Each requantized
+    // value is the value view's: round(float((q + 3) * 0.1) / 0.07) + 5, saturated.
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int scaled = builder.addTensor(quantized("scaled", DataType::Int8, {1, 256}, 0.1f, -3));
+    int same = builder.addTensor(quantized("same", DataType::Int8, {1, 4}, 0.07f, 5));
+    int out = builder.addTensor(quantized("out", DataType::Int8, {1, 260}, 0.07f, 5));
+    builder.addOp({schema::BuiltinOperator_CONCATENATION, {}, {scaled, same}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ConcatenationOptions, schema::CreateConcatenationOptions(fbb, 1).o};
+    }});
+    builder.setInputs({scaled, same});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    std::vector<int8_t> all(256);
+    for (int i = 0; i < 256; ++i) all[static_cast<size_t>(i)] = static_cast<int8_t>(i - 128);
+    ASSERT_TRUE(setValues<int8_t>(**model, scaled, all));
+    ASSERT_TRUE(setValues<int8_t>(**model, same, {-128, -1, 0, 127}));
+    ASSERT_TRUE((*model)->run(0));
+    std::vector<int8_t> got = tensorValues<int8_t>(**model, out);
+    int wrong = 0;
+    for (int i = 0; i < 256; ++i) {
+        double value = (double(all[static_cast<size_t>(i)]) + 3.0) * double(0.1f);
+        double want = std::clamp(std::nearbyint(static_cast<float>(value) * (1.0f / 0.07f)) + 5.0, -128.0, 127.0);
+        wrong += got[static_cast<size_t>(i)] != static_cast<int8_t>(want);
+    }
+    std::cout << "  256 requantized values, " << wrong << " wrong; e.g. -128 -> " << int(got[0]) << ", 127 -> " << int(got[255]) << "\n";
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(std::vector<int8_t>(got.begin() + 256, got.end()), (std::vector<int8_t>{-128, -1, 0, 127}));
 }
 
 }  // namespace
