@@ -1,6 +1,7 @@
 // AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D and image resizing, NHWC.
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 
 #include "core/kernels/reference/kernel_util.h"
@@ -201,13 +202,35 @@ Status evalResize(KernelContext& context) {
         resizeBilinearQ11<uint8_t>(input, out, alignCorners, halfPixel);
         return Status::ok();
     }
-    ValueReader read(input);
-    ValueWriter write(out);
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
     auto scale = [&](int in, int outSize) {
         return alignCorners && outSize > 1 ? double(in - 1) / (outSize - 1) : double(in) / outSize;
     };
     double scaleY = scale(inH, outH), scaleX = scale(inW, outW);
+    auto nearest = [&](int o, double s, int limit) {
+        double v = (o + (halfPixel ? 0.5 : 0.0)) * s;
+        int i = alignCorners ? static_cast<int>(std::round(v)) : static_cast<int>(std::floor(v));
+        return std::clamp(i, 0, limit - 1);
+    };
+    const bool sameValues = input.type == out.type && dataTypeBits(input.type) % 8 == 0 && dataTypeBits(input.type) > 0 &&
+                            (!input.isQuantized() || sameQuantization) && (input.isQuantized() == out.isQuantized());
+    if (!Bilinear && sameValues) {
+        // Nearest neighbour moves whole pixels: one copy of all channels each
+        // (the value view converted every element twice).
+        const size_t pixelBytes = static_cast<size_t>(channels) * static_cast<size_t>(dataTypeBits(input.type) / 8);
+        std::vector<int> columns(static_cast<size_t>(outW));
+        for (int ox = 0; ox < outW; ++ox) columns[static_cast<size_t>(ox)] = nearest(ox, scaleX, inW);
+        uint8_t* target = out.data;
+        for (int b = 0; b < input.dim(0); ++b)
+            for (int oy = 0; oy < outH; ++oy) {
+                const uint8_t* row = input.data + (int64_t(b) * inH + nearest(oy, scaleY, inH)) * inW * int64_t(pixelBytes);
+                for (int ox = 0; ox < outW; ++ox, target += pixelBytes)
+                    std::memcpy(target, row + int64_t(columns[static_cast<size_t>(ox)]) * int64_t(pixelBytes), pixelBytes);
+            }
+        return Status::ok();
+    }
+    ValueReader read(input);
+    ValueWriter write(out);
     int64_t index = 0;
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy)
@@ -225,12 +248,6 @@ Status evalResize(KernelContext& context) {
                         write(index, at(y0, x0) * (1 - dy) * (1 - dx) + at(y0, x1) * (1 - dy) * dx +
                                          at(y1, x0) * dy * (1 - dx) + at(y1, x1) * dy * dx);
                     } else {
-                        double offset = halfPixel ? 0.5 : 0.0;
-                        auto nearest = [&](int o, double s, int limit) {
-                            double v = (o + offset) * s;
-                            int i = alignCorners ? static_cast<int>(std::round(v)) : static_cast<int>(std::floor(v));
-                            return std::clamp(i, 0, limit - 1);
-                        };
                         write(index, at(nearest(oy, scaleY, inH), nearest(ox, scaleX, inW)));
                     }
                 }
