@@ -1,6 +1,7 @@
 // AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D and image resizing, NHWC.
 
 #include <algorithm>
+#include <type_traits>
 #include <cstring>
 #include <cmath>
 
@@ -86,6 +87,34 @@ Status evalPool(KernelContext& context) {
     const int padTop = std::max(0, ((outH - 1) * sH + fH - inH) / 2);
     const int padLeft = std::max(0, ((outW - 1) * sW + fW - inW) / 2);
     if (Code == schema::BuiltinOperator_AVERAGE_POOL_2D && averageQuantized(context, padTop, padLeft)) return Status::ok();
+    if (Code == schema::BuiltinOperator_MAX_POOL_2D && options->fused_activation_function() == schema::ActivationFunctionType_NONE &&
+        input.type == out.type && (input.type == DataType::Int8 || input.type == DataType::UInt8) && input.isQuantized() &&
+        out.isQuantized() && input.scale() == out.scale() && input.zeroPoint() == out.zeroPoint()) {
+        // The largest stored byte is the largest value, and requantizing it
+        // to the same parameters gives that byte back: no conversions. An
+        // empty window gives the type's minimum, as -inf does below.
+        auto maxBytes = [&](auto* x, auto* y, int lowest) {
+            for (int b = 0; b < input.dim(0); ++b)
+                for (int oy = 0; oy < outH; ++oy)
+                    for (int ox = 0; ox < outW; ++ox) {
+                        auto* target = y + ((int64_t(b) * outH + oy) * outW + ox) * channels;
+                        for (int c = 0; c < channels; ++c) target[c] = static_cast<std::remove_pointer_t<decltype(y)>>(lowest);
+                        for (int ky = 0; ky < fH; ++ky) {
+                            int iy = oy * sH - padTop + ky;
+                            if (iy < 0 || iy >= inH) continue;
+                            for (int kx = 0; kx < fW; ++kx) {
+                                int ix = ox * sW - padLeft + kx;
+                                if (ix < 0 || ix >= inW) continue;
+                                const auto* pixel = x + ((int64_t(b) * inH + iy) * inW + ix) * channels;
+                                for (int c = 0; c < channels; ++c) target[c] = std::max(target[c], pixel[c]);
+                            }
+                        }
+                    }
+        };
+        if (input.type == DataType::Int8) maxBytes(input.as<const int8_t>(), out.as<int8_t>(), -128);
+        else maxBytes(input.as<const uint8_t>(), out.as<uint8_t>(), 0);
+        return Status::ok();
+    }
     int64_t index = 0;
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy)

@@ -1,9 +1,12 @@
-// RESIZE_NEAREST_NEIGHBOR (core/kernels/reference/pooling.cpp), whose
-// same-type path copies whole pixels: a 2x2 image with two channels grown
-// to 3x3 with each sampling rule (TFLite's: floor(o * in / out); with
-// align_corners round(o * (in - 1) / (out - 1)); with half-pixel centres
-// floor((o + 0.5) * in / out)), in float32 and in int8.
+// The fast paths of core/kernels/reference/pooling.cpp, against results
+// worked out here: RESIZE_NEAREST_NEIGHBOR copying whole pixels (a 2x2 image
+// with two channels grown to 3x3 by each sampling rule, TFLite's:
+// floor(o * in / out); with align_corners round(o * (in - 1) / (out - 1));
+// with half-pixel centres floor((o + 0.5) * in / out); float32 and int8) and
+// int8 MAX_POOL_2D on stored bytes. Both tests pass on the general paths too.
 
+#include <algorithm>
+#include <array>
 #include <iostream>
 
 #include "tests/core/kernels/single_op_model.h"
@@ -60,6 +63,45 @@ TEST(Pooling, ResizeNearestNeighborPicksPixelsByEachRule) {
     EXPECT_EQ(resizeNearest<int8_t>(DataType::Int8, bytes, false, false), (picked<int8_t>({0, 0, 1}, {0, 0, 1})));
     EXPECT_EQ(resizeNearest<int8_t>(DataType::Int8, bytes, true, false), (picked<int8_t>({0, 1, 1}, {0, 1, 1})));
     std::cout << "  2x2x2 -> 3x3x2 with floor, align_corners and half-pixel rules, float32 and int8 checked\n";
+}
+
+TEST(Pooling, Int8MaxPoolingKeepsTheLargestStoredValue) {
+    // 3x3 stride-2 SAME over a 5x6x3 int8 tensor (windows at the edges are
+    // cut by the padding: one row above and below, one column on the right):
+    // each output is the largest input byte of its window.
+    const int height = 5, width = 6, channels = 3, outH = 3, outW = 3;
+    ModelBuilder builder;
+    builder.addSubgraph();
+    TensorSpec in{"x", DataType::Int8, {1, height, width, channels}}, out{"y", DataType::Int8, {1, outH, outW, channels}};
+    in.scales = out.scales = {0.25f};
+    in.zeroPoints = out.zeroPoints = {7};
+    int input = builder.addTensor(in);
+    int output = builder.addTensor(out);
+    builder.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions,
+                                                           schema::CreatePool2DOptions(fbb, schema::Padding_SAME, 2, 2, 3, 3).o};
+                   }});
+    builder.setInputs({input});
+    builder.setOutputs({output});
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    std::vector<int8_t> x(height * width * channels);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>((i * 89 + 17) % 256 - 128);
+    ASSERT_TRUE(setValues<int8_t>(**model, input, x));
+    ASSERT_TRUE((*model)->run(0));
+    std::vector<int8_t> got = tensorValues<int8_t>(**model, output);
+    int wrong = 0;
+    for (int oy = 0; oy < outH; ++oy)
+        for (int ox = 0; ox < outW; ++ox)
+            for (int c = 0; c < channels; ++c) {
+                int best = -128;
+                for (int iy = std::max(0, oy * 2 - 1); iy <= std::min(height - 1, oy * 2 + 1); ++iy)
+                    for (int ix = ox * 2; ix <= std::min(width - 1, ox * 2 + 2); ++ix)  // SAME: 1 column of padding, all after
+                        best = std::max(best, int(x[static_cast<size_t>((iy * width + ix) * channels + c)]));
+                wrong += got[static_cast<size_t>((oy * outW + ox) * channels + c)] != best;
+            }
+    std::cout << "  " << got.size() << " maxima checked, " << wrong << " wrong\n";
+    EXPECT_EQ(wrong, 0);
 }
 
 }  // namespace
