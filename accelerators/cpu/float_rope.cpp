@@ -40,9 +40,15 @@ struct State {
 };
 
 // The products are kept apart from the sum: the compiler may not contract
-// them into one fused multiply-add, which rounds differently.
+// them into one fused multiply-add, which rounds differently (GCC by a
+// function attribute, clang by a pragma in the body).
+#if defined(__clang__)
+void portableRow(const float* x, const float* cos, const float* sin, float* y, int64_t half) {
+#pragma clang fp contract(off)
+#else
 __attribute__((optimize("fp-contract=off"))) void portableRow(const float* x, const float* cos, const float* sin, float* y,
                                                              int64_t half) {
+#endif
     for (int64_t i = 0; i < half; ++i) {
         float a = x[i], b = x[i + half];
         y[i] = a * cos[i] - b * sin[i];  // a cos + (-b) sin, exactly

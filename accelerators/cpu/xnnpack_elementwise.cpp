@@ -148,7 +148,9 @@ Status evalPool(KernelContext& context) {
 // y = prelu(a + b) with one slope per channel: max(s, 0) + min(s, 0) * slope.
 // (GCC 12 warns inside its own AVX-512 headers here, bug 105593.)
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 __attribute__((target("avx512f"))) void addPreluAvx512(const float* a, const float* b, const float* slope, float* y,
                                                       int64_t count, int64_t channels) {

@@ -104,7 +104,9 @@ TEST(DisplayGraph, TenThousandOpTransformerLaysOut) {
                 layout->initialCrossings, layout->width, layout->height);
     EXPECT_LE(layout->crossings, layout->initialCrossings);
     for (const LayoutRoute& route : layout->routes) {
-        if (!route.reversed) EXPECT_LT(route.points.front().y, route.points.back().y);
+        if (!route.reversed) {
+            EXPECT_LT(route.points.front().y, route.points.back().y);
+        }
     }
 }
 
