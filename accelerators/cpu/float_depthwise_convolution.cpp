@@ -188,7 +188,7 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
         op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1)
         return nullptr;
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
-    if (!options || options->stride_h() < 1 || options->stride_h() > 2 || !rowFunction(3, options->stride_w()) ||
+    if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1)
         return nullptr;
     if (!isClampActivation(options->fused_activation_function())) return nullptr;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/mediapipe_ops.h"
@@ -84,8 +85,8 @@ Status preparePool(KernelContext& context) {
         return context.error("float indices are exact only below 2^24 pixels");
     auto g = std::make_shared<PoolGeometry>();
     g->params = *params;
-    g->padTop = std::max(0, ((values.dim(1) - 1) * params->strideHeight + params->filterHeight - input.dim(1)) / 2);
-    g->padLeft = std::max(0, ((values.dim(2) - 1) * params->strideWidth + params->filterWidth - input.dim(2)) / 2);
+    g->padTop = paddingBefore(input.dim(1), values.dim(1), params->filterHeight, params->strideHeight);
+    g->padLeft = paddingBefore(input.dim(2), values.dim(2), params->filterWidth, params->strideWidth);
     g->integerIndices = context.output(1).type == DataType::Int32;
     context.state = g;
     return Status::ok();

@@ -82,6 +82,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
 Status prepareBinary(KernelContext& context) {
     const int32_t builtin = context.model->opCode(*context.op).builtin;
     LS_RETURN_IF_ERROR(findReferenceKernel(builtin)->prepare(context));
+    context.scratchBytes = 0;  // the reference's lookup-table room; this kernel needs none
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     const RuntimeTensor& out = context.output(0);
@@ -100,15 +101,10 @@ Status prepareBinary(KernelContext& context) {
         q->lowFloat = static_cast<float>(range.low - q->zeroOut);
         q->highFloat = static_cast<float>(range.high - q->zeroOut);
     } else {
-        // The reference's fixed point: 21-bit multipliers sharing one shift, rounding half up.
-        float ratioA = a.scale() / out.scale(), ratioB = b.scale() / out.scale();
-        int exponent = 0;
-        std::frexp(std::max(ratioA, ratioB), &exponent);
-        q->shift = 20 - (exponent - 1);
-        q->multiplierA = static_cast<int32_t>(std::lrintf(std::ldexp(ratioA, q->shift)));
-        q->multiplierB = static_cast<int32_t>(std::lrintf(std::ldexp(ratioB, q->shift))) *
-                         (builtin == schema::BuiltinOperator_SUB ? -1 : 1);
-        q->bias = (1 << (q->shift - 1)) - q->multiplierA * a.zeroPoint() - q->multiplierB * b.zeroPoint();
+        auto sum = reference::fixedPointSum(a.scale(), a.zeroPoint(), b.scale(), b.zeroPoint(), out.scale(),
+                                            builtin == schema::BuiltinOperator_SUB);
+        if (!sum) return context.error("scales outside the fixed-point range");  // kernel selection checked them
+        q->multiplierA = sum->multiplierA, q->multiplierB = sum->multiplierB, q->bias = sum->bias, q->shift = sum->shift;
     }
     q->broadcast = reference::makeBroadcast(out.shape, {a.shape, b.shape});
     context.state = q;
@@ -158,6 +154,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void quantizeAvx512(const O
 
 Status prepareQuantize(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_QUANTIZE)->prepare(context));
+    context.scratchBytes = 0;
     const RuntimeTensor& out = context.output(0);
     auto q = std::make_shared<OutputQuantization>();
     q->signedValues = out.type == DataType::Int8;
@@ -205,15 +202,14 @@ const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& 
     if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
     // Against a small operand (a per-channel constant, a scalar) where the
     // other has the output's shape, the reference looks every output up in a
-    // table of all 256 byte values: faster still (its rule, elementwise.cpp).
-    if (out.elementCount() >= 4096 && ((a.elementCount() <= 64 && b.shape == out.shape) || (b.elementCount() <= 64 && a.shape == out.shape)))
+    // table of all 256 byte values: faster still.
+    if (reference::smallOperandIndex(a.shape, b.shape, out.shape) >= 0) return nullptr;
+    // ADD/SUB only where the reference adds in fixed point (its other path rounds differently).
+    auto zeroPoint = [](const Tensor& t) { return t.quantization.zeroPoints.empty() ? 0 : static_cast<int32_t>(t.quantization.zeroPoints[0]); };
+    if (builtin != schema::BuiltinOperator_MUL &&
+        !reference::fixedPointSum(a.quantization.scales[0], zeroPoint(a), b.quantization.scales[0], zeroPoint(b),
+                                  out.quantization.scales[0], builtin == schema::BuiltinOperator_SUB))
         return nullptr;
-    if (builtin != schema::BuiltinOperator_MUL) {
-        // Only where the reference adds in fixed point (its other path rounds differently).
-        float ratioA = a.quantization.scales[0] / out.quantization.scales[0];
-        float ratioB = b.quantization.scales[0] / out.quantization.scales[0];
-        if (ratioA < 0x1.0p-10f || ratioB < 0x1.0p-10f || std::max(ratioA, ratioB) >= 0x1.0p+8f) return nullptr;
-    }
     return &binary;
 }
 

@@ -35,7 +35,8 @@ struct ElementCopier {
         auto eightBitPerTensor = [](const RuntimeTensor& t) {
             return (t.type == DataType::Int8 || t.type == DataType::UInt8) && t.isQuantized() && t.quantization->scales.size() == 1;
         };
-        if (!raw && eightBitPerTensor(input) && eightBitPerTensor(output)) {
+        // Worth it only for more elements than the table has entries.
+        if (!raw && eightBitPerTensor(input) && eightBitPerTensor(output) && input.elementCount() >= 256) {
             uint8_t bytes[256];
             for (int b = 0; b < 256; ++b) bytes[b] = static_cast<uint8_t>(b);
             RuntimeTensor from = input, to = output;

@@ -50,33 +50,23 @@ bool sameQuantizedType(const KernelContext& context) {
     return true;
 }
 
-// True for int8 or uint8 tensors with one scale and zero point each: the
-// case XNNPACK (and so LiteRT) adds and subtracts in fixed point.
-bool fixedPointAddSub(const KernelContext& context) {
-    if (!sameQuantizedType(context)) return false;
+// The fixed-point sum of int8 or uint8 tensors with one scale and zero point
+// each, where XNNPACK (and so LiteRT) adds and subtracts in fixed point.
+std::optional<FixedPointSum> fixedPointAddSub(const KernelContext& context, bool subtract) {
+    if (!sameQuantizedType(context)) return std::nullopt;
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
-    const RuntimeTensor& out = context.output(0);
-    float ratioA = a.scale() / out.scale(), ratioB = b.scale() / out.scale();
-    float largest = std::max(ratioA, ratioB);
-    return ratioA >= 0x1.0p-10f && ratioB >= 0x1.0p-10f && largest < 0x1.0p+8f;
+    return fixedPointSum(a.scale(), a.zeroPoint(), b.scale(), b.zeroPoint(), context.output(0).scale(), subtract);
 }
 
-// Both inputs scaled to the output by 21-bit multipliers sharing one shift,
-// summed with the zero points folded into a bias, then shifted with
-// rounding half up: bit for bit what XNNPACK's quantized add computes.
+// Bit for bit what XNNPACK's quantized add computes (kernel_util.h).
 template <typename Stored>
-Status evalFixedPointAddSub(KernelContext& context, bool subtract) {
+Status evalFixedPointAddSub(KernelContext& context, const FixedPointSum& sum) {
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     RuntimeTensor& out = context.output(0);
-    float ratioA = a.scale() / out.scale(), ratioB = b.scale() / out.scale();
-    int exponent = 0;
-    std::frexp(std::max(ratioA, ratioB), &exponent);  // largest ratio in [2^(exponent-1), 2^exponent)
-    const int shift = 20 - (exponent - 1);
-    const int32_t multiplierA = static_cast<int32_t>(std::lrintf(std::ldexp(ratioA, shift)));
-    const int32_t multiplierB = static_cast<int32_t>(std::lrintf(std::ldexp(ratioB, shift))) * (subtract ? -1 : 1);
-    const int32_t bias = (1 << (shift - 1)) - multiplierA * a.zeroPoint() - multiplierB * b.zeroPoint();
+    const int32_t multiplierA = sum.multiplierA, multiplierB = sum.multiplierB, bias = sum.bias;
+    const int shift = sum.shift;
     QuantizedRange range = quantizedActivationRange(out, binaryActivation(*context.op->options));
     const Stored* x = a.as<const Stored>();
     const Stored* y = b.as<const Stored>();
@@ -166,10 +156,9 @@ Status evalArithmetic(KernelContext& context) {
         if (done) return Status::ok();
     }
     if constexpr (Code == schema::BuiltinOperator_ADD || Code == schema::BuiltinOperator_SUB) {
-        if (fixedPointAddSub(context)) {
-            bool subtract = Code == schema::BuiltinOperator_SUB;
-            return context.output(0).type == DataType::Int8 ? evalFixedPointAddSub<int8_t>(context, subtract)
-                                                            : evalFixedPointAddSub<uint8_t>(context, subtract);
+        if (auto sum = fixedPointAddSub(context, Code == schema::BuiltinOperator_SUB)) {
+            return context.output(0).type == DataType::Int8 ? evalFixedPointAddSub<int8_t>(context, *sum)
+                                                            : evalFixedPointAddSub<uint8_t>(context, *sum);
         }
     }
     // Integer tensors without quantization compute as integers (exact, with
@@ -228,8 +217,6 @@ struct SmallOperandPlan {
     int64_t count = 0;   // its elements
 };
 
-constexpr int64_t kSmallOperandLimit = 64;
-
 bool isByteType(DataType type) { return type == DataType::Int8 || type == DataType::UInt8; }
 
 SmallOperandPlan planSmallOperand(const KernelContext& context) {
@@ -237,18 +224,9 @@ SmallOperandPlan planSmallOperand(const KernelContext& context) {
     const RuntimeTensor& b = context.input(1);
     const RuntimeTensor& out = context.output(0);
     SmallOperandPlan plan;
-    if (!isByteType(a.type) || !isByteType(b.type) || (!isByteType(out.type) && out.type != DataType::Bool) ||
-        out.elementCount() < 4096)
-        return plan;
-    for (int small = 0; small < 2; ++small) {
-        const RuntimeTensor& little = context.input(static_cast<size_t>(small));
-        const RuntimeTensor& large = context.input(static_cast<size_t>(1 - small));
-        if (little.elementCount() <= kSmallOperandLimit && large.shape == out.shape) {
-            plan.small = small;
-            plan.count = little.elementCount();
-            return plan;
-        }
-    }
+    if (!isByteType(a.type) || !isByteType(b.type) || (!isByteType(out.type) && out.type != DataType::Bool)) return plan;
+    plan.small = smallOperandIndex(a.shape, b.shape, out.shape);
+    if (plan.small >= 0) plan.count = context.input(static_cast<size_t>(plan.small)).elementCount();
     return plan;
 }
 

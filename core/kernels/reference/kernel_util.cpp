@@ -353,3 +353,33 @@ int convPaddingBefore(int input, int output, int filter, int stride, int dilatio
 }
 
 }  // namespace litestudio::reference
+
+namespace litestudio::reference {
+
+std::optional<FixedPointSum> fixedPointSum(float scaleA, int32_t zeroA, float scaleB, int32_t zeroB, float scaleOut, bool subtract) {
+    float ratioA = scaleA / scaleOut, ratioB = scaleB / scaleOut;
+    if (!(ratioA >= 0x1.0p-10f && ratioB >= 0x1.0p-10f && std::max(ratioA, ratioB) < 0x1.0p+8f)) return std::nullopt;
+    int exponent = 0;
+    std::frexp(std::max(ratioA, ratioB), &exponent);  // largest ratio in [2^(exponent-1), 2^exponent)
+    FixedPointSum sum;
+    sum.shift = 20 - (exponent - 1);
+    sum.multiplierA = static_cast<int32_t>(std::lrintf(std::ldexp(ratioA, sum.shift)));
+    sum.multiplierB = static_cast<int32_t>(std::lrintf(std::ldexp(ratioB, sum.shift))) * (subtract ? -1 : 1);
+    sum.bias = (1 << (sum.shift - 1)) - sum.multiplierA * zeroA - sum.multiplierB * zeroB;
+    return sum;
+}
+
+int smallOperandIndex(const std::vector<int32_t>& a, const std::vector<int32_t>& b, const std::vector<int32_t>& out) {
+    constexpr int64_t kSmallOperandLimit = 64, kSmallestTabledOutput = 4096;
+    auto count = [](const std::vector<int32_t>& shape) {
+        int64_t n = 1;
+        for (int32_t dim : shape) n *= dim;
+        return n;
+    };
+    if (count(out) < kSmallestTabledOutput) return -1;
+    if (count(a) <= kSmallOperandLimit && b == out) return 0;
+    if (count(b) <= kSmallOperandLimit && a == out) return 1;
+    return -1;
+}
+
+}  // namespace litestudio::reference

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "core/kernels/kernel.h"
@@ -127,6 +128,22 @@ struct QuantizedRange {
     int32_t low, high;
 };
 QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::ActivationFunctionType activation);
+
+// Quantized ADD/SUB as XNNPACK (and so LiteRT) computes it: both inputs
+// scaled to the output by 21-bit multipliers sharing one shift, the zero
+// points folded into a bias, rounding half up:
+//   y = ((bias + multiplierA * a + multiplierB * b) >> shift) + output zero point
+// Nothing when the scale ratios lie outside what that arithmetic covers.
+struct FixedPointSum {
+    int32_t multiplierA = 0, multiplierB = 0, bias = 0;
+    int shift = 0;
+};
+std::optional<FixedPointSum> fixedPointSum(float scaleA, int32_t zeroA, float scaleB, int32_t zeroB, float scaleOut, bool subtract);
+
+// Which input (0 or 1) the reference's 8-bit binary ops read through a
+// lookup table of all 256 values of the other (one of at most 64 elements
+// while the other has the output's shape, for outputs of 4096 or more), or -1.
+int smallOperandIndex(const std::vector<int32_t>& a, const std::vector<int32_t>& b, const std::vector<int32_t>& out);
 
 class Requantizer {
 public:
