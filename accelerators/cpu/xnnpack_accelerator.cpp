@@ -7,6 +7,7 @@
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
 #include "accelerators/cpu/float_stem_convolution.h"
+#include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
 
@@ -79,6 +80,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* depthwise = floatDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
+    if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;

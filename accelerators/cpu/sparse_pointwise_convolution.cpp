@@ -1,0 +1,324 @@
+// A tile is 64 consecutive pixels (fewer at the end). Its input is turned
+// channel-major into a scratch in L1 (16x16 register transposes), one chunk
+// of input channels at a time so that the chunk stays in L1 however wide the
+// layer. For each output channel, each nonzero weight is broadcast and
+// multiplied into its input channel's 64 pixels: one weight load, four
+// input loads, four FMAs. Partial sums of all output channels wait in a
+// second channel-major scratch between chunks and are transposed back to
+// NHWC, clamped, at the end. Two sets of accumulators take alternate
+// nonzeros so that eight FMA chains are in flight.
+#include "accelerators/cpu/sparse_pointwise_convolution.h"
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <cstring>
+#include <climits>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int kTilePixels = 64;
+// A chunk of 128 input channels x 64 pixels is 32 KiB of L1 (pose
+// detection: 64-channel chunks 4 % slower, 96 instead of 128 whole 4 %).
+constexpr int64_t kChunkChannels = 128;
+constexpr double kMostNonzeros = 0.4;
+// Nonzeros per pixel over the channels transposed per pixel: below this the
+// two transposes cost more than the zeros skipped (measured on pose
+// detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
+// even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x).
+constexpr double kLeastWorkPerTransposed = 8.0;
+
+struct Nonzero {
+    int32_t offset;  // bytes from the start of the channel-major tile: its input channel's row
+    float value;
+};
+
+struct SparseWeights {
+    int64_t inputChannels = 0, outputChannels = 0, pixels = 0, chunkChannels = 0, chunks = 0;
+    std::vector<int32_t> rowStart;  // [chunk][output channel + 1] into nonzeros
+    std::vector<Nonzero> nonzeros;
+    std::vector<float> bias;
+    float low = 0, high = 0;
+    int64_t channelsPerTask = 0;  // a multiple of 16
+};
+
+struct RunArguments {
+    const SparseWeights* w;
+    const float* input;
+    float* output;
+};
+
+// 16 rows of 16 floats in, their transpose out (unpack pairs, then quads,
+// then 128-bit lanes).
+__attribute__((target("avx512f"), always_inline)) inline void transpose16x16(__m512 rows[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; ++i) {
+        t[2 * i] = _mm512_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        rows[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        rows[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        rows[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        rows[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int j = 0; j < 4; ++j) {
+        const __m512 a = _mm512_shuffle_f32x4(rows[j], rows[4 + j], 0x88), b = _mm512_shuffle_f32x4(rows[j], rows[4 + j], 0xdd);
+        const __m512 c = _mm512_shuffle_f32x4(rows[8 + j], rows[12 + j], 0x88), d = _mm512_shuffle_f32x4(rows[8 + j], rows[12 + j], 0xdd);
+        t[j] = _mm512_shuffle_f32x4(a, c, 0x88);
+        t[8 + j] = _mm512_shuffle_f32x4(a, c, 0xdd);
+        t[4 + j] = _mm512_shuffle_f32x4(b, d, 0x88);
+        t[12 + j] = _mm512_shuffle_f32x4(b, d, 0xdd);
+    }
+    for (int i = 0; i < 16; ++i) rows[i] = t[i];
+}
+
+// Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
+// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros.
+template <int Vectors>
+__attribute__((target("avx512f"))) void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile) {
+    for (int block = 0; block < Vectors; ++block) {
+        for (int64_t c = 0; c < channels; c += kLanes) {
+            const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
+            const auto mask = static_cast<__mmask16>((1u << width) - 1u);
+            __m512 rows[16];
+            for (int i = 0; i < 16; ++i) {
+                const int pixel = block * kLanes + i;
+                rows[i] = pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps();
+            }
+            transpose16x16(rows);
+            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, rows[i]);
+        }
+    }
+}
+
+// Channels [first, end) of tile[channel][pixel], clamped, back to NHWC rows
+// of `outputChannels` for pixels [0, valid).
+template <int Vectors>
+__attribute__((target("avx512f"))) void toPixelMajor(const float* tile, int64_t first, int64_t end, int valid, float low, float high,
+                                                    int64_t outputChannels, float* output) {
+    const __m512 lowest = _mm512_set1_ps(low), highest = _mm512_set1_ps(high);
+    for (int64_t c = first; c < end; c += kLanes) {
+        const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
+        for (int block = 0; block < Vectors; ++block) {
+            __m512 rows[16];
+            for (int i = 0; i < 16; ++i) rows[i] = _mm512_load_ps(tile + (c + i) * kTilePixels + block * kLanes);
+            transpose16x16(rows);
+            const int pixels = std::min(kLanes, valid - block * kLanes);
+            for (int i = 0; i < pixels; ++i)
+                _mm512_mask_storeu_ps(output + (block * kLanes + i) * outputChannels + c, mask,
+                                      _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest));
+        }
+    }
+}
+
+// Output channels [first, end) of one chunk: sums[c] (+)= nonzeros . tile.
+template <int Vectors, int Sets>
+__attribute__((target("avx512f"))) void multiplyChunk(const SparseWeights& w, int64_t chunk, const float* tile, float* sums,
+                                                     int64_t first, int64_t end) {
+    const auto* base = reinterpret_cast<const char*>(tile);
+    const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
+    const Nonzero* nonzeros = w.nonzeros.data();
+    for (int64_t c = first; c < end; ++c) {
+        float* row = sums + c * kTilePixels;
+        __m512 acc[Sets][Vectors];
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) acc[0][v] = chunk == 0 ? _mm512_set1_ps(w.bias[static_cast<size_t>(c)]) : _mm512_load_ps(row + v * kLanes);
+        for (int s = 1; s < Sets; ++s)
+            for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_setzero_ps();
+        int32_t k = rowStart[c];
+        const int32_t stop = rowStart[c + 1];
+        for (; k + Sets <= stop; k += Sets) {
+#pragma GCC unroll 4
+            for (int s = 0; s < Sets; ++s) {
+                const auto* x = reinterpret_cast<const float*>(base + nonzeros[k + s].offset);
+                const __m512 weight = _mm512_set1_ps(nonzeros[k + s].value);
+#pragma GCC unroll 4
+                for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[s][v]);
+            }
+        }
+        for (; k < stop; ++k) {
+            const auto* x = reinterpret_cast<const float*>(base + nonzeros[k].offset);
+            const __m512 weight = _mm512_set1_ps(nonzeros[k].value);
+#pragma GCC unroll 4
+            for (int v = 0; v < Vectors; ++v) acc[0][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[0][v]);
+        }
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) {
+            __m512 total = acc[0][v];
+            for (int s = 1; s < Sets; ++s) total = _mm512_add_ps(total, acc[s][v]);
+            _mm512_store_ps(row + v * kLanes, total);
+        }
+    }
+}
+
+// Per thread: the channel-major input chunk and the partial sums, 64-byte aligned.
+struct TileScratch {
+    std::vector<float> storage;
+    float* input = nullptr;
+    float* sums = nullptr;
+
+    void reserve(int64_t inputChannels, int64_t outputChannels) {
+        const size_t inputFloats = static_cast<size_t>(inputChannels * kTilePixels);
+        // Whole blocks of 16 rows: the transpose back reads rows past the last channel (masked off).
+        const size_t sumFloats = static_cast<size_t>((outputChannels + kLanes - 1) / kLanes * kLanes * kTilePixels);
+        const size_t needed = inputFloats + sumFloats + kLanes;
+        if (storage.size() < needed) storage.assign(needed, 0.0f);
+        auto address = reinterpret_cast<uintptr_t>(storage.data());
+        input = storage.data() + ((64 - address % 64) % 64) / sizeof(float);
+        sums = input + inputFloats;
+    }
+};
+
+template <int Vectors>
+__attribute__((target("avx512f"))) void runTile(const SparseWeights& w, const float* input, float* output, int valid, int64_t first,
+                                               int64_t end, TileScratch& scratch) {
+    constexpr int kSets = Vectors >= 3 ? 2 : 4;
+    for (int64_t chunk = 0; chunk < w.chunks; ++chunk) {
+        const int64_t firstChannel = chunk * w.chunkChannels;
+        toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
+                                scratch.input);
+        multiplyChunk<Vectors, kSets>(w, chunk, scratch.input, scratch.sums, first, end);
+    }
+    toPixelMajor<Vectors>(scratch.sums, first, end, valid, w.low, w.high, w.outputChannels, output);
+}
+
+void runTask(void* context, size_t tile, size_t part) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const SparseWeights& w = *arguments.w;
+    thread_local TileScratch scratch;
+    scratch.reserve(w.chunkChannels, w.outputChannels);
+    const int64_t pixel = static_cast<int64_t>(tile) * kTilePixels;
+    const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, w.pixels - pixel));
+    const int64_t first = static_cast<int64_t>(part) * w.channelsPerTask;
+    const int64_t end = std::min(w.outputChannels, first + w.channelsPerTask);
+    const float* input = arguments.input + pixel * w.inputChannels;
+    float* output = arguments.output + pixel * w.outputChannels;
+    switch ((valid + kLanes - 1) / kLanes) {
+    case 1: return runTile<1>(w, input, output, valid, first, end, scratch);
+    case 2: return runTile<2>(w, input, output, valid, first, end, scratch);
+    case 3: return runTile<3>(w, input, output, valid, first, end, scratch);
+    default: return runTile<4>(w, input, output, valid, first, end, scratch);
+    }
+}
+
+Status prepareSparse(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context));
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& output = context.output(0);
+    if (input.rank() != 4 || filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != input.dim(3) ||
+        output.dim(1) != input.dim(1) || output.dim(2) != input.dim(2))
+        return context.error("expects a 1x1 stride-1 filter [out, 1, 1, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
+                             "] over a 4-D input");
+    auto weights = std::make_shared<SparseWeights>();
+    SparseWeights& w = *weights;
+    w.inputChannels = input.dim(3);
+    w.outputChannels = filter.dim(0);
+    w.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
+    w.chunkChannels = std::min(w.inputChannels, kChunkChannels);
+    w.chunks = (w.inputChannels + w.chunkChannels - 1) / w.chunkChannels;
+    if (filter.elementCount() > INT32_MAX) return context.error("filter over 2^31 weights");
+    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, dense.data());
+    w.rowStart.reserve(static_cast<size_t>(w.chunks * (w.outputChannels + 1)));
+    for (int64_t chunk = 0; chunk < w.chunks; ++chunk) {
+        const int64_t begin = chunk * w.chunkChannels, stop = std::min(w.inputChannels, begin + w.chunkChannels);
+        for (int64_t o = 0; o < w.outputChannels; ++o) {
+            w.rowStart.push_back(static_cast<int32_t>(w.nonzeros.size()));
+            for (int64_t i = begin; i < stop; ++i) {
+                const float value = dense[static_cast<size_t>(o * w.inputChannels + i)];
+                if (value != 0.0f)
+                    w.nonzeros.push_back({static_cast<int32_t>((i - begin) * kTilePixels * int64_t(sizeof(float))), value});
+            }
+        }
+        w.rowStart.push_back(static_cast<int32_t>(w.nonzeros.size()));
+    }
+    w.bias.assign(static_cast<size_t>(w.outputChannels), 0.0f);
+    LS_RETURN_IF_ERROR(readFloatBias(context, w.outputChannels, w.bias.data()));
+    const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
+    const int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
+    std::tie(w.low, w.high) = activationRange(activation);
+    // Enough tasks for every thread: small planes (7x7 is one tile) split their output channels.
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t tiles = (w.pixels + kTilePixels - 1) / kTilePixels;
+    const int64_t blocks = (w.outputChannels + kLanes - 1) / kLanes;
+    const int64_t parts = threads > 1 ? std::clamp<int64_t>((4 * threads + tiles - 1) / tiles, 1, blocks) : 1;
+    w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
+    context.state = weights;
+    return Status::ok();
+}
+
+Status evalSparse(KernelContext& context) {
+    const auto& w = *static_cast<const SparseWeights*>(context.state.get());
+    RunArguments arguments{&w, context.input(0).as<const float>(), context.output(0).as<float>()};
+    const size_t tiles = static_cast<size_t>((w.pixels + kTilePixels - 1) / kTilePixels);
+    const size_t parts = static_cast<size_t>((w.outputChannels + w.channelsPerTask - 1) / w.channelsPerTask);
+    pthreadpool_parallelize_2d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &arguments, tiles, parts, 0);
+    return Status::ok();
+}
+
+// The share of nonzero weights in a constant float32/float16 tensor.
+double nonzeroShare(const Tensor& tensor) {
+    int64_t count = 0, nonzero = 0;
+    if (tensor.type == DataType::Float32) {
+        count = static_cast<int64_t>(tensor.data.size() / sizeof(float));
+        for (int64_t i = 0; i < count; ++i) {
+            float value;
+            std::memcpy(&value, tensor.data.data() + i * int64_t(sizeof(float)), sizeof(float));
+            nonzero += value != 0.0f;
+        }
+    } else {
+        count = static_cast<int64_t>(tensor.data.size() / 2);
+        for (int64_t i = 0; i < count; ++i) {
+            uint16_t bits;
+            std::memcpy(&bits, tensor.data.data() + i * 2, 2);
+            nonzero += (bits & 0x7fffu) != 0;  // +0 and -0
+        }
+    }
+    return count > 0 ? double(nonzero) / double(count) : 1.0;
+}
+
+}  // namespace
+
+const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true};
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs[0] < 0 ||
+        op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedPadding != std::array<int32_t, 4>{})
+        return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_Conv2DOptions() : nullptr;
+    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
+        options->dilation_w_factor() != 1 || !isClampActivation(options->fused_activation_function()))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
+        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
+        filter.shape[0] < 1 || filter.shape[3] < 1)
+        return nullptr;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
+    const double share = nonzeroShare(filter);
+    const double inputs = filter.shape[3], outputs = filter.shape[0];
+    if (share > kMostNonzeros || share * inputs * outputs / (inputs + outputs) < kLeastWorkPerTransposed) return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu

@@ -1,0 +1,21 @@
+#pragma once
+// float32 1x1 CONV_2D whose weights are mostly zeros (pruned models such as
+// MediaPipe's pose detection, whose 1x1 weights are 75 % zeros and stored
+// DENSIFY'd). XNNPACK's dense GEMM multiplies every zero; this kernel only
+// the nonzeros, as sparse-by-dense products over tiles of 64 pixels that it
+// turns channel-major in L1 and back (XNNPACK's sparse inference needs the
+// whole network in NCHW instead). It takes a layer only where that pays:
+// <= 40 % nonzeros and enough work per pixel to repay the two transposes
+// (measured crossover: pose detection's 56x56 24 <-> 144 layers stay dense,
+// its 14x14 and 7x7 ones run about twice as fast). AVX-512.
+
+#include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+
+namespace litestudio::cpu {
+
+// The kernel for this op, or nullptr when it is not one this kernel takes
+// (dense weights, a shape where the dense GEMM is faster, or no AVX-512).
+const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);
+
+}  // namespace litestudio::cpu
