@@ -1,6 +1,6 @@
 // XNNPACK-backed float32 elementwise and pooling kernels: ADD, SUB, MUL, DIV,
 // MAXIMUM, MINIMUM (broadcasting, up to 6 dimensions), PAD, MAX_POOL_2D,
-// AVERAGE_POOL_2D, PRELU with per-channel slopes, HARD_SWISH, LOGISTIC, and
+// AVERAGE_POOL_2D, PRELU with per-channel slopes, HARD_SWISH, LOGISTIC, ELU and
 // RELU/RELU6/RELU_N1_TO_1 as clamps.
 
 #include <xnnpack.h>
@@ -243,13 +243,15 @@ Status evalPrelu(KernelContext& context) {
     return checkXnnpack(context, "prelu run", xnn_run_operator(operatorOf(context), poolOf(context)));
 }
 
-// HARD_SWISH and LOGISTIC: one operator over all elements as one channel.
+// HARD_SWISH, LOGISTIC and ELU: one operator over all elements as one channel.
 Status prepareUnaryOperator(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
     context.scratchBytes = 0;
     xnn_operator_t op = nullptr;
     if (builtinOf(context) == schema::BuiltinOperator_LOGISTIC)
         LS_RETURN_IF_ERROR(checkXnnpack(context, "sigmoid create", xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &op)));
+    else if (builtinOf(context) == schema::BuiltinOperator_ELU)  // TFLite's ELU has alpha 1
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "elu create", xnn_create_elu_nc_f32(1, 1, 1, 1.0f, 0, &op)));
     else
         LS_RETURN_IF_ERROR(checkXnnpack(context, "hardswish create", xnn_create_hardswish_nc_f32(1, 1, 1, 0, &op)));
     context.state = ownOperator(op);
@@ -269,6 +271,7 @@ Status evalUnaryOperator(KernelContext& context, UnarySetup setup) {
 
 Status evalHardSwish(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_hardswish_nc_f32); }
 Status evalLogistic(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_sigmoid_nc_f32); }
+Status evalElu(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_elu_nc_f32); }
 
 // ---- RELU, RELU6, RELU_N1_TO_1: a clamp ----
 Status prepareClamp(KernelContext& context) {
@@ -291,7 +294,7 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
     static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
         pool{preparePool, evalPool}, hardSwish{prepareUnaryOperator, evalHardSwish},
-        logistic{prepareUnaryOperator, evalLogistic};
+        logistic{prepareUnaryOperator, evalLogistic}, elu{prepareUnaryOperator, evalElu};
     static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
@@ -345,6 +348,8 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         return allFloat() ? &hardSwish : nullptr;
     case schema::BuiltinOperator_LOGISTIC:
         return allFloat() && op.inputs.size() == 1 ? &logistic : nullptr;
+    case schema::BuiltinOperator_ELU:
+        return allFloat() && op.inputs.size() == 1 ? &elu : nullptr;
     case schema::BuiltinOperator_RELU:
     case schema::BuiltinOperator_RELU6:
     case schema::BuiltinOperator_RELU_N1_TO_1:

