@@ -82,6 +82,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
+    if (const KernelDef* projection = floatConstantBatchMatmulKernel(model, subgraph, op)) return projection;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;
     if (const KernelDef* projection = int8WeightFullyConnectedKernel(model, subgraph, op)) return projection;

@@ -197,7 +197,59 @@ Status evalFloatFullyConnected(KernelContext& context) {
     return Status::ok();
 }
 
+// ---- BATCH_MATMUL with constant right-hand side: a fully connected layer ----
+// x [..., M, K] · w [K, N] (or [N, K] with adj_y) for every leading index
+// of x: XNNPACK's GEMM over all rows, weights packed once (a JAX feed-
+// forward's [64, 128] x [128, 512]: 0.41 -> ~0.05 ms against our attention
+// kernel, which repacks nothing and streams w per row block).
+Status prepareFloatConstantBatchMatmul(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_BATCH_MATMUL)->prepare(context));
+    context.scratchBytes = 0;
+    const RuntimeTensor& weights = context.input(1);
+    if (weights.rank() < 2 || weights.elementCount() != int64_t(weights.dim(weights.rank() - 2)) * weights.dim(weights.rank() - 1))
+        return context.error("expects constant weights with one matrix, got " + shapeText(weights.shape));
+    const auto* options = context.op->options->builtin_options_as_BatchMatMulOptions();
+    const bool adjoint = options && options->adj_y();
+    const size_t rows = static_cast<size_t>(weights.dim(weights.rank() - 2)), columns = static_cast<size_t>(weights.dim(weights.rank() - 1));
+    const size_t depth = adjoint ? columns : rows, units = adjoint ? rows : columns;
+    std::vector<float> kernel = floats(weights);
+    const float infinity = std::numeric_limits<float>::infinity();
+    xnn_operator_t op = nullptr;
+    xnn_status status = xnn_create_fully_connected_nc_f32(depth, units, depth, units, kernel.data(), nullptr, -infinity, infinity,
+                                                          adjoint ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "batch matmul create", status));
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+Status evalFloatConstantBatchMatmul(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    size_t batch = static_cast<size_t>(input.elementCount() / input.dim(input.rank() - 1));
+    xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
+                                                         context.output(0).as<float>(), pool);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "batch matmul setup", status));
+    return checkXnnpack(context, "batch matmul run", xnn_run_operator(operatorOf(context), pool));
+}
+
 }  // namespace
+
+const KernelDef* floatConstantBatchMatmulKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{prepareFloatConstantBatchMatmul, evalFloatConstantBatchMatmul};
+    if (model.opCode(op).builtin != schema::BuiltinOperator_BATCH_MATMUL || op.inputs.size() != 2 || op.inputs[0] < 0 ||
+        op.inputs[1] < 0 || op.outputs.size() != 1)
+        return nullptr;
+    const Tensor& x = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& w = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& y = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    const auto* options = op.options ? op.options->builtin_options_as_BatchMatMulOptions() : nullptr;
+    if (x.type != DataType::Float32 || y.type != DataType::Float32 || (options && options->adj_x()) || x.shape.size() < 2 ||
+        !w.isConstant() || w.isSparse || (w.type != DataType::Float32 && w.type != DataType::Float16) || w.shape.size() < 2)
+        return nullptr;
+    for (size_t d = 0; d + 2 < w.shape.size(); ++d)
+        if (w.shape[d] != 1) return nullptr;  // one weight matrix for every batch
+    return &kernel;
+}
 
 Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& reference, RuntimeTensor& padded) {
     padded = context.input(0);

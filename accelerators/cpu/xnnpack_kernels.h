@@ -13,6 +13,9 @@ namespace litestudio::cpu {
 const KernelDef& floatConvolutionKernel();
 const KernelDef& quantizedConvolutionKernel();
 const KernelDef& floatFullyConnectedKernel();
+// float32 BATCH_MATMUL whose right-hand side is one constant matrix (a
+// projection written as a matmul) on XNNPACK's fully connected, or nullptr.
+const KernelDef* floatConstantBatchMatmulKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 // ADD/SUB/MUL/DIV/MAXIMUM/MINIMUM, PAD, MAX_POOL_2D, PRELU, HARD_SWISH on
 // float32, or nullptr when this op is not one XNNPACK should take.
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op);

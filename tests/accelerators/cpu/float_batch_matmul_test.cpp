@@ -1,10 +1,14 @@
 // The float32 BATCH_MATMUL the cpu accelerator runs attention with, against
 // the reference kernel (double sums) on shapes that exercise its edges:
 // rows not a multiple of 4, depths and widths not a multiple of 16, adj_y
-// and plain, batch dimensions broadcast from 1.
+// and plain, batch dimensions broadcast from 1. With a constant right-hand
+// side (a projection written as a matmul) XNNPACK's fully connected takes
+// it instead: [K, N] and adj_y [N, K] weights, float32 and float16.
 
 #include <cmath>
 
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -73,6 +77,51 @@ TEST(FloatBatchMatmul, MatchesTheReference) {
         std::printf("%s x %s%s: %zu values, max difference %.2e\n", shapeText(c.a).c_str(), shapeText(c.b).c_str(),
                     c.adjY ? " (adj_y)" : "", x.size(), worst);
         EXPECT_LT(worst, 1e-6 * static_cast<double>(depth));
+    }
+}
+
+TEST(FloatBatchMatmul, ConstantWeightsRunAsAFullyConnectedLayer) {
+    struct ConstantCase {
+        std::vector<int32_t> a, b, out;
+        bool adjY, float16;
+    };
+    const ConstantCase cases[] = {
+        {{1, 64, 128}, {1, 128, 512}, {1, 64, 512}, false, false},  // a JAX feed-forward's up projection
+        {{2, 3, 5, 19}, {37, 19}, {2, 3, 5, 37}, true, false},
+        {{7, 33}, {1, 33, 70}, {1, 7, 70}, false, true},
+    };
+    for (const ConstantCase& c : cases) {
+        ModelBuilder builder;
+        builder.addSubgraph("main");
+        int a = builder.addTensor({"a", DataType::Float32, c.a});
+        std::vector<float> weights = values(static_cast<size_t>(count(c.b)), 11);
+        int b = -1;
+        if (c.float16) {
+            std::vector<uint16_t> halves;
+            for (float w : weights) halves.push_back(reference::floatToHalf(w));
+            b = builder.addConstant("b", DataType::Float16, c.b, testing::bytesOf<uint16_t>(halves));
+        } else {
+            b = builder.addFloatConstant("b", c.b, weights);
+        }
+        int out = builder.addTensor({"out", DataType::Float32, c.out});
+        bool adjY = c.adjY;
+        builder.addOp({schema::BuiltinOperator_BATCH_MATMUL, {}, {a, b}, {out}, [adjY](flatbuffers::FlatBufferBuilder& fbb) {
+                           return std::make_pair(static_cast<uint8_t>(schema::BuiltinOptions_BatchMatMulOptions),
+                                                 schema::CreateBatchMatMulOptions(fbb, false, adjY).o);
+                       }});
+        builder.setInputs({a});
+        builder.setOutputs({out});
+        auto fast = compileBuilt(builder, {"cpu", "reference"});
+        auto reference = compileBuilt(builder, {"reference"});
+        ASSERT_TRUE(fast && reference);
+        const Model& compiled = (*fast)->model();
+        EXPECT_NE(cpu::floatConstantBatchMatmulKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr);
+        EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
+        double worst = testing::largestDifference(**fast, **reference, a, values(static_cast<size_t>(count(c.a)), 7), out, false);
+        std::printf("%s x constant %s%s%s: max difference %.2e\n", shapeText(c.a).c_str(), shapeText(c.b).c_str(),
+                    c.adjY ? " (adj_y)" : "", c.float16 ? " float16" : "", worst);
+        ASSERT_GE(worst, 0.0);
+        EXPECT_LT(worst, 1e-6 * static_cast<double>(c.a.back()));
     }
 }
 
