@@ -7,6 +7,7 @@
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
 #include "accelerators/cpu/float_stem_convolution.h"
+#include "accelerators/cpu/narrow_output_convolution.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
@@ -81,6 +82,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* depthwise = floatDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
+    if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* projection = floatConstantBatchMatmulKernel(model, subgraph, op)) return projection;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
