@@ -1,7 +1,8 @@
 // XNNPACK-backed float32 elementwise and pooling kernels: ADD, SUB, MUL, DIV,
-// MAXIMUM, MINIMUM (broadcasting, up to 6 dimensions), PAD, MAX_POOL_2D,
-// AVERAGE_POOL_2D, PRELU with per-channel slopes, HARD_SWISH, LOGISTIC, ELU and
-// RELU/RELU6/RELU_N1_TO_1 as clamps.
+// MAXIMUM, MINIMUM, SQUARED_DIFFERENCE (broadcasting, up to 6 dimensions),
+// PAD, MAX_POOL_2D, AVERAGE_POOL_2D, PRELU with per-channel slopes,
+// HARD_SWISH, LOGISTIC, ELU, SOFTMAX (beta 1) and RELU/RELU6/RELU_N1_TO_1 as
+// clamps.
 
 #include <xnnpack.h>
 
@@ -38,6 +39,7 @@ Status prepareBinary(KernelContext& context) {
     case schema::BuiltinOperator_DIV: status = xnn_create_divide_nd_f32(low, high, 0, &op); break;
     case schema::BuiltinOperator_MAXIMUM: status = xnn_create_maximum_nd_f32(0, &op); break;
     case schema::BuiltinOperator_MINIMUM: status = xnn_create_minimum_nd_f32(0, &op); break;
+    case schema::BuiltinOperator_SQUARED_DIFFERENCE: status = xnn_create_squared_difference_nd_f32(0, &op); break;
     default: break;
     }
     LS_RETURN_IF_ERROR(checkXnnpack(context, "elementwise create", status));
@@ -64,6 +66,9 @@ Status evalBinary(KernelContext& context) {
     case schema::BuiltinOperator_DIV: status = xnn_setup_divide_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
     case schema::BuiltinOperator_MAXIMUM: status = xnn_setup_maximum_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
     case schema::BuiltinOperator_MINIMUM: status = xnn_setup_minimum_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
+    case schema::BuiltinOperator_SQUARED_DIFFERENCE:
+        status = xnn_setup_squared_difference_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool);
+        break;
     default: break;
     }
     LS_RETURN_IF_ERROR(checkXnnpack(context, "elementwise setup", status));
@@ -273,6 +278,30 @@ Status evalHardSwish(KernelContext& context) { return evalUnaryOperator(context,
 Status evalLogistic(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_sigmoid_nc_f32); }
 Status evalElu(KernelContext& context) { return evalUnaryOperator(context, xnn_setup_elu_nc_f32); }
 
+// ---- SOFTMAX (beta 1) along the last axis ----
+// The reference takes exp in double, 21 ns an element (a conformer's
+// [10, 4, 335, 335] attention softmax: 93 ms); XNNPACK's is within 1e-6.
+Status prepareSoftmax(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
+    context.scratchBytes = 0;
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() < 1 || input.dim(input.rank() - 1) < 1) return context.error("needs a last axis with values");
+    const size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "softmax create", xnn_create_softmax_nc_f32(channels, channels, channels, 0, &op)));
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+Status evalSoftmax(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    const size_t rows = static_cast<size_t>(input.elementCount() / input.dim(input.rank() - 1));
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "softmax setup",
+                                    xnn_setup_softmax_nc_f32(operatorOf(context), rows, input.as<float>(),
+                                                             context.output(0).as<float>(), poolOf(context))));
+    return checkXnnpack(context, "softmax run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
 // ---- RELU, RELU6, RELU_N1_TO_1: a clamp ----
 Status prepareClamp(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
@@ -294,7 +323,7 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
     static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
         pool{preparePool, evalPool}, hardSwish{prepareUnaryOperator, evalHardSwish},
-        logistic{prepareUnaryOperator, evalLogistic}, elu{prepareUnaryOperator, evalElu};
+        logistic{prepareUnaryOperator, evalLogistic}, elu{prepareUnaryOperator, evalElu}, softmax{prepareSoftmax, evalSoftmax};
     static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
@@ -318,7 +347,8 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     case schema::BuiltinOperator_MUL:
     case schema::BuiltinOperator_DIV:
     case schema::BuiltinOperator_MAXIMUM:
-    case schema::BuiltinOperator_MINIMUM: {
+    case schema::BuiltinOperator_MINIMUM:
+    case schema::BuiltinOperator_SQUARED_DIFFERENCE: {
         if (op.inputs.size() != 2 || !allFloat() || !rankAtMost(kMaxDimensions)) return nullptr;
         auto activation = reference::binaryActivation(*op.options);
         if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
@@ -350,6 +380,11 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         return allFloat() && op.inputs.size() == 1 ? &logistic : nullptr;
     case schema::BuiltinOperator_ELU:
         return allFloat() && op.inputs.size() == 1 ? &elu : nullptr;
+    case schema::BuiltinOperator_SOFTMAX: {
+        const auto* options = op.options->builtin_options_as_SoftmaxOptions();
+        if (!allFloat() || op.inputs.size() != 1 || !options || options->beta() != 1.0f || tensor(0)->shape.empty()) return nullptr;
+        return &softmax;
+    }
     case schema::BuiltinOperator_RELU:
     case schema::BuiltinOperator_RELU6:
     case schema::BuiltinOperator_RELU_N1_TO_1:

@@ -50,15 +50,18 @@ Status prepareReduce(KernelContext& context) {
 }
 
 // The reduced axes as one contiguous run: outer x span x inner, or nothing.
+// Axes of length 1 do not break a run, reduced or not ([1, T, C] over axes
+// 0 and 2 is one run of C per row).
 struct ContiguousRun {
     int64_t outer = 1, span = 1, inner = 1;
 };
 std::optional<ContiguousRun> contiguousRun(const RuntimeTensor& input, const std::vector<bool>& reduced) {
     int rank = input.rank(), first = -1, last = -1;
     for (int d = 0; d < rank; ++d)
-        if (reduced[static_cast<size_t>(d)]) {
+        if (reduced[static_cast<size_t>(d)] && input.dim(d) != 1) {
             if (first < 0) first = d;
-            else if (last != d - 1) return std::nullopt;
+            for (int gap = last + 1; last >= 0 && gap < d; ++gap)
+                if (input.dim(gap) != 1) return std::nullopt;
             last = d;
         }
     if (first < 0) return std::nullopt;

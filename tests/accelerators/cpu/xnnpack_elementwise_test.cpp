@@ -3,7 +3,9 @@
 // count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
 // (MediaPipe's squeeze-and-excitation blocks); LOGISTIC over large and
 // small inputs (within 1e-6); ELU over [-20, 20] (within 1e-6: exp(x) - 1
-// near 0 and -1 far below). Each case checks the cpu accelerator took it.
+// near 0 and -1 far below); SOFTMAX over rows of 335 with large and small
+// logits (within 1e-6); SQUARED_DIFFERENCE broadcasting a column (within
+// 1e-6 relative). Each case checks the cpu accelerator took it.
 
 #include <cmath>
 #include <random>
@@ -94,6 +96,39 @@ TEST(XnnpackElementwise, EluMatchesTheReference) {
     double worst = cpuAgainstReference(b, input, output, x);
     std::cout << "  ELU on [-20, 20]: largest difference " << worst << "\n";
     EXPECT_LE(worst, 1e-6f);
+}
+
+TEST(XnnpackElementwise, SoftmaxMatchesTheReference) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {2, 3, 335}});
+    int output = b.addTensor({"y", DataType::Float32, {2, 3, 335}});
+    b.addOp({schema::BuiltinOperator_SOFTMAX, {}, {input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
+             }});
+    b.setInputs({input});
+    b.setOutputs({output});
+    std::vector<float> x(2 * 3 * 335);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f) * (i < 335 ? 80.0f : 3.0f);
+    double worst = cpuAgainstReference(b, input, output, x);
+    std::cout << "  SOFTMAX over rows of 335: largest difference " << worst << "\n";
+    EXPECT_LE(worst, 1e-6f);
+}
+
+TEST(XnnpackElementwise, SquaredDifferenceMatchesTheReference) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {1, 7, 80}});
+    int column = b.addFloatConstant("mean", {1, 7, 1}, {0.5f, -1.0f, 2.0f, 0.0f, 3.5f, -0.25f, 1.0f});
+    int output = b.addTensor({"y", DataType::Float32, {1, 7, 80}});
+    b.addOp({schema::BuiltinOperator_SQUARED_DIFFERENCE, {}, {input, column}, {output}});
+    b.setInputs({input});
+    b.setOutputs({output});
+    std::vector<float> x(7 * 80);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(static_cast<float>(i)) * 4.0f;
+    double worst = cpuAgainstReference(b, input, output, x);
+    std::cout << "  SQUARED_DIFFERENCE against a column: largest difference " << worst << "\n";
+    EXPECT_LE(worst, 1e-6 * 64);
 }
 
 TEST(XnnpackElementwise, PreluWithoutSlopesIsRefusedClearly) {

@@ -2,8 +2,10 @@
 // chains) and over a middle axis (row by row): NaN is skipped as TFLite's
 // std::max/std::min skip it, infinities win, a span that is not a multiple
 // of eight keeps its tail, and a 1000-value sum equals the double sum
-// rounded to float.
+// rounded to float; MEAN over [1, T, C] by axes 0 and 2 (axes of length 1
+// do not break the run) against sums by hand.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -17,13 +19,15 @@ using testing::compileBuilt;
 using testing::setValues;
 using testing::tensorValues;
 
-std::vector<float> reduce(schema::BuiltinOperator code, std::vector<int32_t> shape, int axis, const std::vector<float>& values) {
+std::vector<float> reduce(schema::BuiltinOperator code, std::vector<int32_t> shape, std::vector<int32_t> axisList,
+                          const std::vector<float>& values) {
     ModelBuilder builder;
     builder.addSubgraph();
     int x = builder.addTensor({"x", DataType::Float32, shape});
-    int axes = builder.addConstant("axes", DataType::Int32, {1}, testing::bytesOf<int32_t>({axis}));
-    std::vector<int32_t> outShape = shape;
-    outShape.erase(outShape.begin() + axis);
+    int axes = builder.addConstant("axes", DataType::Int32, {static_cast<int32_t>(axisList.size())}, testing::bytesOf<int32_t>(axisList));
+    std::vector<int32_t> outShape;
+    for (size_t d = 0; d < shape.size(); ++d)
+        if (std::find(axisList.begin(), axisList.end(), static_cast<int32_t>(d)) == axisList.end()) outShape.push_back(shape[d]);
     int out = builder.addTensor({"out", DataType::Float32, outShape});
     builder.addOp({code, {}, {x, axes}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
                        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, false).o};
@@ -36,6 +40,10 @@ std::vector<float> reduce(schema::BuiltinOperator code, std::vector<int32_t> sha
     EXPECT_TRUE(setValues<float>(**model, x, values));
     EXPECT_TRUE((*model)->run(0));
     return tensorValues<float>(**model, out);
+}
+
+std::vector<float> reduce(schema::BuiltinOperator code, std::vector<int32_t> shape, int axis, const std::vector<float>& values) {
+    return reduce(code, std::move(shape), std::vector<int32_t>{axis}, values);
 }
 
 TEST(Reduction, MaxAndMinOverTheLastAxisSkipNaN) {
@@ -66,6 +74,12 @@ TEST(Reduction, SumOverTheLastAxisIsTheDoubleSum) {
     std::cout << "  sums " << out[0] << ", " << out[1] << " (double sums " << expected[0] << ", " << expected[1] << ")\n";
     EXPECT_EQ(out[0], static_cast<float>(expected[0]));
     EXPECT_EQ(out[1], static_cast<float>(expected[1]));
+}
+
+TEST(Reduction, MeanSkipsAxesOfLengthOne) {
+    // [1, 3, 4] over axes 0 and 2: the mean of each row of four.
+    std::vector<float> values = {1, 2, 3, 6, -1, -1, 4, 2, 0.5f, 0.25f, 0.125f, 0.125f};
+    EXPECT_EQ(reduce(schema::BuiltinOperator_MEAN, {1, 3, 4}, {0, 2}, values), (std::vector<float>{3, 1, 0.25f}));
 }
 
 }  // namespace
