@@ -239,7 +239,7 @@ Status evalFloatFullyConnected(KernelContext& context) {
 // ---- BATCH_MATMUL with constant right-hand side: a fully connected layer ----
 // x [..., M, K] · w [K, N] (or [N, K] with adj_y) for every leading index
 // of x: XNNPACK's GEMM over all rows, weights packed once (a JAX feed-
-// forward's [64, 128] x [128, 512]: 0.41 -> ~0.05 ms against our attention
+// forward's [64, 128] x [128, 512]: 0.41 -> 0.07 ms against our attention
 // kernel, which repacks nothing and streams w per row block).
 Status prepareFloatConstantBatchMatmul(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_BATCH_MATMUL)->prepare(context));
