@@ -224,17 +224,18 @@ Status prepareFloatFullyConnected(KernelContext& context) {
     return Status::ok();
 }
 
-Status evalFloatFullyConnected(KernelContext& context) {
+// Runs the fully connected operator over input 0 as rows of `depth` values.
+Status runFullyConnected(KernelContext& context, int64_t depth) {
     const RuntimeTensor& input = context.input(0);
     auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    size_t batch = static_cast<size_t>(input.elementCount() / context.input(1).dim(1));
+    const size_t batch = static_cast<size_t>(input.elementCount() / depth);
     xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
                                                          context.output(0).as<float>(), pool);
     LS_RETURN_IF_ERROR(checkXnnpack(context, "fully connected setup", status));
-    status = xnn_run_operator(operatorOf(context), pool);
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "fully connected run", status));
-    return Status::ok();
+    return checkXnnpack(context, "fully connected run", xnn_run_operator(operatorOf(context), pool));
 }
+
+Status evalFloatFullyConnected(KernelContext& context) { return runFullyConnected(context, context.input(1).dim(1)); }
 
 // ---- BATCH_MATMUL with constant right-hand side: a fully connected layer ----
 // x [..., M, K] · w [K, N] (or [N, K] with adj_y) for every leading index
@@ -263,12 +264,7 @@ Status prepareFloatConstantBatchMatmul(KernelContext& context) {
 
 Status evalFloatConstantBatchMatmul(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    size_t batch = static_cast<size_t>(input.elementCount() / input.dim(input.rank() - 1));
-    xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
-                                                         context.output(0).as<float>(), pool);
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "batch matmul setup", status));
-    return checkXnnpack(context, "batch matmul run", xnn_run_operator(operatorOf(context), pool));
+    return runFullyConnected(context, input.dim(input.rank() - 1));
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 namespace litestudio {
 namespace {
 
-using testing::compileBuilt;
 
 struct DepthwiseCase {
     int batch, height, width, channels, kernel, stride;
@@ -70,25 +69,18 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
                  }});
         b.setInputs({input});
         b.setOutputs({output});
-        auto reference = compileBuilt(b, {"reference"});
-        auto fast = compileBuilt(b, {"cpu", "reference"}, c.threads);
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(fast) << fast.errorMessage();
-        const Model& compiled = (*fast)->model();
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
+        for (float& v : x) v = values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(b, input, x, output, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
         const int convolution = c.padBefore > 0 ? 1 : 0;
         ASSERT_NE(cpu::floatDepthwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[convolution]), nullptr)
             << "the kernel does not take this case";
-        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
-        for (float& v : x) v = values(random);
-        const double worst = testing::largestDifference(**fast, **reference, input, x, output, false);
-        ASSERT_GE(worst, 0.0) << "a run failed or the outputs differ in size";
-        float largest = 1.0f;
-        for (float v : testing::tensorValues<float>(**reference, output)) largest = std::max(largest, std::fabs(v));
         std::cout << "  " << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == schema::Padding_SAME ? " SAME" : " VALID")
                   << (c.padBefore ? " after PAD" : "") << ", " << c.batch << "x" << c.height << "x" << c.width << "x" << c.channels
-                  << ", " << c.threads << " thread(s): largest difference " << worst << " (accelerator "
-                  << (*fast)->acceleratorOf(0, convolution) << ")\n";
-        EXPECT_LE(worst, 1e-5 * largest);
+                  << ", " << c.threads << " thread(s): largest difference " << compared.worst << "\n";
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
     }
 }
 

@@ -3,23 +3,19 @@
 // weights stored float32 and float16; input channels taken whole (80) and in
 // chunks of 128 (200: a partial last chunk; 1152); output channels not a
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3) and a
-// batch of two; RELU6 and no activation; one and two threads (small planes
-// split their output channels between threads). Each case checks the kernel
-// took the op, and that dense weights or a narrow layer are left to XNNPACK.
+// batch of two; RELU6 and no activation; one and two threads (a 7x7 plane
+// splits its output channels between threads, a narrowing 9x20 layer takes
+// tiles of 32 pixels). Each case checks the kernel took the op, and that
+// dense weights or a narrow layer are left to XNNPACK.
 
-#include <cmath>
 #include <random>
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
-#include "core/kernels/reference/kernel_util.h"
-#include "tests/core/kernels/single_op_model.h"
-#include "tflite_schema_generated.h"
+#include "tests/accelerators/cpu/convolution_test_model.h"
 
 namespace litestudio {
 namespace {
-
-using testing::compileBuilt;
 
 struct SparseCase {
     int batch, height, width, inChannels, outChannels;
@@ -46,50 +42,25 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
     std::uniform_real_distribution<double> chance(0.0, 1.0);
     for (const SparseCase& c : cases) {
-        litestudio::ModelBuilder b;
-        b.addSubgraph();
-        int input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.inChannels}});
+        const testing::ConvolutionCase shape{c.batch, c.height, c.width, c.inChannels, c.outChannels, 1, 1, 1, schema::Padding_SAME,
+                                             c.activation, 0, c.threads};
         std::vector<float> weights(static_cast<size_t>(c.outChannels * c.inChannels));
         std::vector<float> bias(static_cast<size_t>(c.outChannels));
         for (float& w : weights) w = chance(random) < c.nonzeros ? values(random) : 0.0f;
         for (float& v : bias) v = values(random);
-        int w = -1;
-        if (c.float16) {
-            std::vector<uint16_t> halves;
-            for (float& v : weights) {
-                halves.push_back(reference::floatToHalf(v));
-                v = reference::halfToFloat(halves.back());
-            }
-            w = b.addConstant("w", DataType::Float16, {c.outChannels, 1, 1, c.inChannels}, testing::bytesOf<uint16_t>(halves));
-        } else {
-            w = b.addFloatConstant("w", {c.outChannels, 1, 1, c.inChannels}, weights);
-        }
-        int biasTensor = b.addFloatConstant("b", {c.outChannels}, bias);
-        int output = b.addTensor({"y", DataType::Float32, {c.batch, c.height, c.width, c.outChannels}});
-        b.addOp({schema::BuiltinOperator_CONV_2D, {}, {input, w, biasTensor}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
-                     return std::pair<uint8_t, uint32_t>{
-                         schema::BuiltinOptions_Conv2DOptions, schema::CreateConv2DOptions(fbb, schema::Padding_SAME, 1, 1, c.activation).o};
-                 }});
-        b.setInputs({input});
-        b.setOutputs({output});
-        auto reference = compileBuilt(b, {"reference"});
-        auto fast = compileBuilt(b, {"cpu", "reference"}, c.threads);
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(fast) << fast.errorMessage();
-        const Model& compiled = (*fast)->model();
-        const bool taken = cpu::sparsePointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) != nullptr;
-        ASSERT_EQ(taken, c.taken) << c.inChannels << " -> " << c.outChannels << " at " << c.nonzeros << " nonzeros";
+        testing::ConvolutionModel m = testing::convolutionModel(shape, weights, bias, c.float16);
         std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
         for (float& v : x) v = values(random);
-        const double worst = testing::largestDifference(**fast, **reference, input, x, output, false);
-        ASSERT_GE(worst, 0.0) << "a run failed or the outputs differ in size";
-        float largest = 1.0f;
-        for (float v : testing::tensorValues<float>(**reference, output)) largest = std::max(largest, std::fabs(v));
+        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
+        const bool taken = cpu::sparsePointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) != nullptr;
+        ASSERT_EQ(taken, c.taken) << c.inChannels << " -> " << c.outChannels << " at " << c.nonzeros << " nonzeros";
         std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.outChannels << ", "
                   << c.nonzeros * 100 << " % nonzero " << (c.float16 ? "float16" : "float32") << ", " << c.threads
-                  << " thread(s), " << (taken ? "sparse" : "dense") << ": largest difference " << worst << " (accelerator "
-                  << (*fast)->acceleratorOf(0, 0) << ")\n";
-        EXPECT_LE(worst, 1e-5 * largest);
+                  << " thread(s), " << (taken ? "sparse" : "dense") << ": largest difference " << compared.worst << " (accelerator "
+                  << compared.cpu->acceleratorOf(0, 0) << ")\n";
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -68,6 +69,33 @@ inline double largestDifference(CompiledModel& first, CompiledModel& second, int
         largest = std::max(largest, relative ? difference / (1e-6 + std::abs(static_cast<double>(b[i]))) : difference);
     }
     return largest;
+}
+
+// A model compiled for the cpu accelerator and for the reference alone, run
+// on the same input: the largest absolute difference of `output` and the
+// largest magnitude among the reference's values (at least 1), which the
+// cpu kernel tests allow 1e-5 of. `error` says what failed, if anything.
+struct CpuComparison {
+    std::unique_ptr<CompiledModel> cpu, reference;
+    double worst = -1, largest = 1;
+    std::string error;
+};
+
+inline CpuComparison compareCpuWithReference(const ModelBuilder& builder, int input, const std::vector<float>& values, int output,
+                                             int threads = 1) {
+    CpuComparison result;
+    auto reference = compileBuilt(builder, {"reference"});
+    auto cpu = compileBuilt(builder, {"cpu", "reference"}, threads);
+    if (!reference || !cpu) {
+        result.error = !reference ? reference.errorMessage() : cpu.errorMessage();
+        return result;
+    }
+    result.cpu = std::move(*cpu);
+    result.reference = std::move(*reference);
+    result.worst = largestDifference(*result.cpu, *result.reference, input, values, output, false);
+    if (result.worst < 0) result.error = "a run failed or the outputs differ in size";
+    for (float v : tensorValues<float>(*result.reference, output)) result.largest = std::max(result.largest, double(std::fabs(v)));
+    return result;
 }
 
 }  // namespace litestudio::testing
