@@ -309,6 +309,11 @@ Status CompiledModel::prepareSubgraph(int index) {
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
             outputsOpen |= hasOpenDimension(output->shape);
+            // Refused here, before the next op's prepare multiplies out an
+            // absurd shape (a PAD by 2^24 on three axes overflows int64).
+            if (!hasOpenDimension(output->shape))
+                LS_RETURN_IF_ERROR(checkFitsInMemory(denseByteSize(output->type, output->shape),
+                                                     step.opLabel + " output '" + output->name + "' " + shapeText(output->shape)));
         }
         if (outputsOpen) {
             runtime.runTimeShapesFrom = o;

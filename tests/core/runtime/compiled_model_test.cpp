@@ -119,6 +119,32 @@ TEST(CompiledModel, UnknownAcceleratorIsAClearError) {
     EXPECT_EQ(compiled.errorMessage(), "accelerator 'npu' is not available (this build has: reference)");
 }
 
+TEST(CompiledModel, AnAbsurdOutputShapeIsRefusedWhereItArises) {
+    // Found by fuzz.model_run_cpu: a PAD by 2^24 on both sides of three axes gave a shape
+    // whose element count overflows int64, and the convolution after it
+    // multiplied it out in its prepare. The PAD is refused by name first.
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 4, 4, 8}});
+    int paddings = builder.addConstant("paddings", DataType::Int32, {4, 2},
+                                       {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0});
+    int padded = builder.addTensor({"padded", DataType::Float32, {1, 4, 4, 8}});
+    int filter = builder.addFloatConstant("w", {2, 1, 1, 8}, std::vector<float>(16, 0.5f));
+    int y = builder.addTensor({"y", DataType::Float32, {1, 4, 4, 2}});
+    builder.addOp({schema::BuiltinOperator_PAD, {}, {x, paddings}, {padded}});
+    builder.addOp({schema::BuiltinOperator_CONV_2D, {}, {padded, filter}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                           schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
+                   }});
+    builder.setInputs({x});
+    builder.setOutputs({y});
+    auto compiled = CompiledModel::create(load(builder), CompileOptions{});
+    ASSERT_FALSE(compiled);
+    std::cout << "  " << compiled.errorMessage() << "\n";
+    EXPECT_NE(compiled.errorMessage().find("op 0 (PAD) output 'padded' [33554433,33554436,33554436,8] needs"), std::string::npos)
+        << compiled.errorMessage();
+}
+
 TEST(CompiledModel, ResizesDynamicInputs) {
     auto compiled = CompiledModel::create(addMulModel());
     ASSERT_TRUE(compiled);
