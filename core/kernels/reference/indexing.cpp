@@ -91,7 +91,9 @@ Status prepareTopK(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     if (input.rank() < 1) return context.error("needs at least one dimension");
     if (!context.knows(context.input(1))) return Status::ok();  // k known only at run time: keep declared shapes
-    int64_t k = readIntegers(context.input(1)).at(0);
+    auto kValue = firstInteger(context, context.input(1));
+    if (!kValue) return kValue.status();
+    const int64_t k = *kValue;
     if (k < 0 || k > input.dim(input.rank() - 1)) return context.error("k = " + std::to_string(k) + " is out of range");
     std::vector<int32_t> shape = input.shape;
     shape.back() = static_cast<int32_t>(k);
@@ -102,7 +104,9 @@ Status prepareTopK(KernelContext& context) {
 
 Status evalTopK(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    int64_t k = readIntegers(context.input(1)).at(0);
+    auto kValue = firstInteger(context, context.input(1));
+    if (!kValue) return kValue.status();
+    const int64_t k = *kValue;
     int64_t depth = input.dim(input.rank() - 1), rows = depth ? input.elementCount() / depth : 0;
     if (k < 0 || k > depth || context.output(0).dim(context.output(0).rank() - 1) != k)
         return context.error("k = " + std::to_string(k) + " does not match the output shape");

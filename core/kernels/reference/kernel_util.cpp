@@ -193,6 +193,12 @@ double applyActivation(double value, schema::ActivationFunctionType activation) 
     }
 }
 
+Expected<int64_t> firstInteger(const KernelContext& context, const RuntimeTensor& tensor) {
+    std::vector<int64_t> values = readIntegers(tensor);
+    if (values.empty()) return context.error("'" + tensor.name + "' " + shapeText(tensor.shape) + " holds no value");
+    return values[0];
+}
+
 std::vector<int64_t> readIntegers(const RuntimeTensor& tensor) {
     // Shape and index operands are int32 or int64; a hostile file may give
     // any type, which is read at its own width (floats truncated), never past

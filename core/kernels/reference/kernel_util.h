@@ -93,6 +93,9 @@ double applyActivation(double value, schema::ActivationFunctionType activation);
 
 // Reads a 1-D int32/int64 tensor (shapes, axes, paddings).
 std::vector<int64_t> readIntegers(const RuntimeTensor& tensor);
+// The first value of an integer operand (an axis, k), or an error naming
+// the operand when it holds none: a hostile file's empty axis tensor.
+Expected<int64_t> firstInteger(const KernelContext& context, const RuntimeTensor& tensor);
 
 std::vector<int64_t> stridesOf(const std::vector<int32_t>& shape);
 

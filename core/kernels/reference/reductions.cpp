@@ -291,7 +291,9 @@ Status prepareArg(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
     if (!context.knows(context.input(1))) return Status::ok();  // axis known at run time
     const RuntimeTensor& input = context.input(0);
-    int axis = normalizeAxis(static_cast<int>(readIntegers(context.input(1)).at(0)), input.rank());
+    auto axisValue = firstInteger(context, context.input(1));
+    if (!axisValue) return axisValue.status();
+    int axis = normalizeAxis(static_cast<int>(*axisValue), input.rank());
     if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
     std::vector<int32_t> shape = input.shape;
     shape.erase(shape.begin() + axis);
@@ -322,7 +324,11 @@ void argOverStored(const RuntimeTensor& input, RuntimeTensor& out, int64_t outer
 template <bool Max>
 Status evalArg(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    int axis = normalizeAxis(static_cast<int>(readIntegers(context.input(1)).at(0)), input.rank());
+    auto axisValue = firstInteger(context, context.input(1));
+    if (!axisValue) return axisValue.status();
+    // The axis may be computed in this run: checked again here.
+    int axis = normalizeAxis(static_cast<int>(*axisValue), input.rank());
+    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
     int64_t outer = 1, inner = 1, size = input.dim(axis);
     for (int d = 0; d < axis; ++d) outer *= input.dim(d);
     for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);

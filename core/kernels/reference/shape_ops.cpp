@@ -73,7 +73,9 @@ Status prepareSqueeze(KernelContext& context) {
 Status prepareExpandDims(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();  // keep the declared shape
-    int axis = static_cast<int>(readIntegers(context.input(1)).at(0));
+    auto axisValue = firstInteger(context, context.input(1));
+    if (!axisValue) return axisValue.status();
+    int axis = static_cast<int>(*axisValue);
     axis = axis < 0 ? axis + input.rank() + 1 : axis;
     if (axis < 0 || axis > input.rank()) return context.error("axis out of range");
     std::vector<int32_t> shape = input.shape;
@@ -211,8 +213,13 @@ Status evalGather(KernelContext& context) {
 }
 
 // ---- split / unpack / pack ----
-int splitAxis(const RuntimeTensor& axisTensor, const RuntimeTensor& input) {
-    return normalizeAxis(static_cast<int>(readIntegers(axisTensor).at(0)), input.rank());
+// The split axis, checked against the input's rank.
+Expected<int> splitAxis(const KernelContext& context, const RuntimeTensor& axisTensor, const RuntimeTensor& input) {
+    auto value = firstInteger(context, axisTensor);
+    if (!value) return value.status();
+    int axis = normalizeAxis(static_cast<int>(*value), input.rank());
+    if (axis < 0 || axis >= input.rank()) return context.error("axis " + std::to_string(*value) + " out of range");
+    return axis;
 }
 
 Status prepareSplit(KernelContext& context) {
@@ -221,8 +228,9 @@ Status prepareSplit(KernelContext& context) {
     const RuntimeTensor& input = context.input(isV ? 0 : 1);
     const RuntimeTensor& axisTensor = context.input(isV ? 2 : 0);
     if (!context.knows(axisTensor)) return Status::ok();
-    int axis = splitAxis(axisTensor, input);
-    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
+    auto axisValue = splitAxis(context, axisTensor, input);
+    if (!axisValue) return axisValue.status();
+    const int axis = *axisValue;
     std::vector<int64_t> sizes;
     if (isV) {
         if (!context.knows(context.input(1))) return Status::ok();
@@ -255,10 +263,11 @@ Status prepareSplit(KernelContext& context) {
 Status evalSplit(KernelContext& context) {
     bool isV = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_SPLIT_V;
     const RuntimeTensor& input = context.input(isV ? 0 : 1);
-    int axis = splitAxis(context.input(isV ? 2 : 0), input);
     // The axis may be a value computed in this run: check the planned
     // outputs still tile the input along it.
-    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");
+    auto axisValue = splitAxis(context, context.input(isV ? 2 : 0), input);
+    if (!axisValue) return axisValue.status();
+    const int axis = *axisValue;
     int64_t covered = 0;
     for (RuntimeTensor* output : context.outputs) {
         bool fits = output->rank() == input.rank();
