@@ -99,7 +99,10 @@ T saturate(double value) {
     double low = static_cast<double>(std::numeric_limits<T>::lowest());
     double high = static_cast<double>(std::numeric_limits<T>::max());
     if (std::isnan(value)) return T(0);
-    return static_cast<T>(std::clamp(value, low, high));
+    // double(INT64_MAX) rounds up to 2^63, which does not convert back.
+    if (value >= high) return std::numeric_limits<T>::max();
+    if (value <= low) return std::numeric_limits<T>::lowest();
+    return static_cast<T>(value);
 }
 }  // namespace
 
