@@ -3,7 +3,8 @@
 // on few channels and 5x5 and 7x7 on channel counts off the 16-lane block,
 // strides 1 and 2, SAME and VALID, widths that leave groups of 1-3 pixels
 // at a row's end, planes narrower than the kernel, a folded PAD, fused
-// RELU6, batches and two threads. Each case checks the kernel took the op.
+// RELU6, batches and two threads; 8 channels at stride 1 (two pixels a
+// vector) with odd widths. Each case checks the kernel took the op.
 
 #include <cmath>
 #include <random>
@@ -40,6 +41,11 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 8, 11, 70, 7, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 15, 15, 33, 7, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 3, 1},
         {1, 3, 2, 48, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // narrower than the kernel
+        // 8 channels at stride 1: two pixels a vector (odd widths end in half a pair)
+        {1, 13, 21, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
+        {2, 9, 16, 8, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 2},
+        {1, 11, 19, 8, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        {1, 4, 3, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
     };
     std::mt19937 random(3);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
