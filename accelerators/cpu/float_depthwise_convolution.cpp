@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
@@ -231,10 +232,7 @@ Status prepareDepthwise(KernelContext& context) {
         for (int t = 0; t < taps; ++t) std::copy_n(p.weights.begin() + t * kLanes, 8, p.weights.begin() + t * kLanes + 8);
         std::copy_n(p.bias.begin(), 8, p.bias.begin() + 8);
     }
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
-    auto [low, high] = activationRange(activation);
-    p.low = low;
-    p.high = high;
+    std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.state = packed;
     return Status::ok();
 }

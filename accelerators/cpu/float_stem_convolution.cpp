@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
@@ -165,10 +166,7 @@ Status prepareStem(KernelContext& context) {
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
-    auto [low, high] = activationRange(activation);
-    p.low = low;
-    p.high = high;
+    std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.state = packed;
     return Status::ok();
 }

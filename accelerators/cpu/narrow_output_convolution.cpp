@@ -189,8 +189,7 @@ Status prepareNarrow(KernelContext& context) {
                         p.weights.begin() + (o * p.kernelH + ky) * p.vectors * kLanes);
     p.bias.assign(static_cast<size_t>(p.outputs), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputs, p.bias.data()));
-    const int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
-    std::tie(p.low, p.high) = activationRange(activation);
+    std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.state = state;
     return Status::ok();
 }

@@ -254,8 +254,7 @@ Status prepareSparse(KernelContext& context) {
     w.bias.assign(static_cast<size_t>(w.outputChannels), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, w.outputChannels, w.bias.data()));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
-    const int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
-    std::tie(w.low, w.high) = activationRange(activation);
+    std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
     // Enough tasks for every thread. A layer that narrows (more input than
     // output channels) takes smaller tiles: splitting its output channels
     // would transpose its wide input once per part (pose detection's 14x14

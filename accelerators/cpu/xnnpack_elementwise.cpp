@@ -27,9 +27,7 @@ int32_t builtinOf(const KernelContext& context) { return context.model->opCode(*
 // ---- binary ----
 Status prepareBinary(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation
-                                                      : reference::binaryActivation(*context.op->options);
-    auto [low, high] = activationRange(activation);
+    auto [low, high] = clampRange(context, reference::binaryActivation(*context.op->options));
     xnn_operator_t op = nullptr;
     xnn_status status = xnn_status_unsupported_parameter;
     switch (builtinOf(context)) {

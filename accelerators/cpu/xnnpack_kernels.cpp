@@ -301,6 +301,10 @@ Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& referen
     return prepared;
 }
 
+std::pair<float, float> clampRange(const KernelContext& context, int ownActivation) {
+    return activationRange(context.op->fusedActivation >= 0 ? context.op->fusedActivation : ownActivation);
+}
+
 std::pair<float, float> activationRange(int activation) {
     const float infinity = std::numeric_limits<float>::infinity();
     switch (activation) {

@@ -25,6 +25,10 @@ const KernelDef* floatLayoutKernel(const Model& model, const Subgraph& subgraph,
 // The output clamp XNNPACK applies for a fused activation (NONE, RELU,
 // RELU6, RELU_N1_TO_1; callers reject the others).
 std::pair<float, float> activationRange(int activation);
+// The output clamp of an op whose own options name `ownActivation`, or of
+// the activation op the fusion pass folded into it (Op::fusedActivation,
+// which comes first).
+std::pair<float, float> clampRange(const KernelContext& context, int ownActivation);
 
 // Runs a convolution's reference prepare (output shape, checks) as if a PAD
 // folded into the op (Op::fusedPadding) were still there: `padded` is

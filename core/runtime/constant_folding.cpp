@@ -59,7 +59,8 @@ void foldConstantWeights(Model& model, std::vector<std::vector<uint8_t>>& folded
                 input.elementCount() < 0 || input.data.size() != static_cast<size_t>(input.elementCount()) * 2)
                 continue;
             std::vector<uint8_t> values(input.data.size() * 2);
-            for (int64_t i = 0; i < input.elementCount(); ++i) {
+            const int64_t count = input.elementCount();  // a product over the shape: not once an element
+            for (int64_t i = 0; i < count; ++i) {
                 uint16_t half;
                 std::memcpy(&half, input.data.data() + i * 2, 2);
                 float value = reference::halfToFloat(half);

@@ -19,12 +19,7 @@ namespace {
 
 using testing::compileBuilt;
 
-TensorSpec quantized(std::string name, DataType type, std::vector<int32_t> shape, float scale, int64_t zeroPoint) {
-    TensorSpec spec{std::move(name), type, std::move(shape)};
-    spec.scales = {scale};
-    spec.zeroPoints = {zeroPoint};
-    return spec;
-}
+using testing::quantized;
 
 int64_t countOf(const std::vector<int32_t>& shape) {
     int64_t count = 1;

@@ -28,6 +28,56 @@ std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
     return bytes;
 }
 
+// Random int8 weights with per-channel scales, or uint8 with one scale and a
+// zero point; dimension 0 is the output channel.
+int addQuantizedWeights(ModelBuilder& b, DataType type, std::vector<int32_t> shape, std::mt19937& random) {
+    const int outputs = shape[0];
+    int64_t count = 1;
+    for (int32_t d : shape) count *= d;
+    TensorSpec filter{"w", type, std::move(shape)};
+    filter.data = randomBytes(static_cast<size_t>(count), random);
+    if (type == DataType::Int8) {
+        for (int n = 0; n < outputs; ++n) filter.scales.push_back(0.002f + 0.0005f * float(n % 7));
+        filter.zeroPoints.assign(static_cast<size_t>(outputs), 0);
+    } else {
+        filter.scales = {0.003f};
+        filter.zeroPoints = {131};
+    }
+    return b.addTensor(filter);
+}
+
+int addBias(ModelBuilder& b, int outputs, std::mt19937& random) {
+    std::vector<int32_t> values;
+    for (int n = 0; n < outputs; ++n) values.push_back(static_cast<int32_t>(random() % 4001) - 2000);
+    TensorSpec bias{"b", DataType::Int32, {outputs}};
+    bias.data = testing::bytesOf(values);
+    return b.addTensor(bias);
+}
+
+// Runs the model on cpu and on the reference with input bytes `x`: the VNNI
+// kernel must take op 0 and every output byte must agree.
+void expectBitForBit(const ModelBuilder& builder, int input, int output, const std::vector<uint8_t>& x, const std::string& label) {
+    auto reference = compileBuilt(builder, {"reference"});
+    auto vnni = compileBuilt(builder, {"cpu", "reference"});
+    ASSERT_TRUE(reference) << reference.errorMessage();
+    ASSERT_TRUE(vnni) << vnni.errorMessage();
+    const Model& compiled = (*vnni)->model();
+    ASSERT_NE(cpu::vnniPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr)
+        << "the VNNI kernel does not take " << label;
+    ASSERT_TRUE((*reference)->setInput(0, input, x));
+    ASSERT_TRUE((*vnni)->setInput(0, input, x));
+    ASSERT_TRUE((*reference)->run(0));
+    ASSERT_TRUE((*vnni)->run(0));
+    const RuntimeTensor& want = (*reference)->tensor(0, output);
+    const RuntimeTensor& got = (*vnni)->tensor(0, output);
+    ASSERT_EQ(got.bytes, want.bytes);
+    int differing = 0;
+    for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
+    std::cout << "  " << label << ": " << got.bytes << " outputs, " << differing << " differ (accelerator "
+              << (*vnni)->acceleratorOf(0, 0) << ")\n";
+    EXPECT_EQ(differing, 0);
+}
+
 void buildConv(ModelBuilder& b, const ConvCase& c, std::mt19937& random, int& input, int& output) {
     b.addSubgraph();
     bool int8 = c.type == DataType::Int8;
@@ -35,21 +85,8 @@ void buildConv(ModelBuilder& b, const ConvCase& c, std::mt19937& random, int& in
     in.scales = {0.05f};
     in.zeroPoints = {int8 ? -3 : 120};
     input = b.addTensor(in);
-    TensorSpec filter{"w", c.type, {c.outChannels, c.kernel, c.kernel, c.inChannels}};
-    filter.data = randomBytes(static_cast<size_t>(c.outChannels * c.kernel * c.kernel * c.inChannels), random);
-    if (int8) {
-        for (int n = 0; n < c.outChannels; ++n) filter.scales.push_back(0.002f + 0.0005f * float(n % 7));
-        filter.zeroPoints.assign(static_cast<size_t>(c.outChannels), 0);
-    } else {
-        filter.scales = {0.003f};
-        filter.zeroPoints = {131};
-    }
-    int w = b.addTensor(filter);
-    std::vector<int32_t> biasValues;
-    for (int n = 0; n < c.outChannels; ++n) biasValues.push_back(static_cast<int32_t>(random() % 4001) - 2000);
-    TensorSpec bias{"b", DataType::Int32, {c.outChannels}};
-    bias.data = testing::bytesOf(biasValues);
-    int biasTensor = b.addTensor(bias);
+    int w = addQuantizedWeights(b, c.type, {c.outChannels, c.kernel, c.kernel, c.inChannels}, random);
+    int biasTensor = addBias(b, c.outChannels, random);
     int outH = c.padding == schema::Padding_SAME ? (c.height + c.stride - 1) / c.stride : (c.height - c.kernel) / c.stride + 1;
     int outW = c.padding == schema::Padding_SAME ? (c.width + c.stride - 1) / c.stride : (c.width - c.kernel) / c.stride + 1;
     TensorSpec out{"y", c.type, {1, outH, outW, c.outChannels}};
@@ -78,27 +115,11 @@ TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
         ModelBuilder builder;
         int input = 0, output = 0;
         buildConv(builder, c, random, input, output);
-        auto reference = compileBuilt(builder, {"reference"});
-        auto vnni = compileBuilt(builder, {"cpu", "reference"});
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(vnni) << vnni.errorMessage();
-        const Model& compiled = (*vnni)->model();
-        ASSERT_NE(cpu::vnniPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr)
-            << "the VNNI kernel does not take this case";
         std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
-        ASSERT_TRUE((*reference)->setInput(0, input, x));
-        ASSERT_TRUE((*vnni)->setInput(0, input, x));
-        ASSERT_TRUE((*reference)->run(0));
-        ASSERT_TRUE((*vnni)->run(0));
-        const RuntimeTensor& want = (*reference)->tensor(0, output);
-        const RuntimeTensor& got = (*vnni)->tensor(0, output);
-        ASSERT_EQ(got.bytes, want.bytes);
-        int differing = 0;
-        for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
-        std::cout << "  " << dataTypeName(c.type) << " " << c.kernel << "x" << c.kernel << "/" << c.stride << " "
-                  << c.inChannels << "->" << c.outChannels << " on " << c.height << "x" << c.width << ": " << got.bytes
-                  << " outputs, " << differing << " differ (accelerator " << (*vnni)->acceleratorOf(0, 0) << ")\n";
-        EXPECT_EQ(differing, 0);
+        expectBitForBit(builder, input, output, x,
+                        std::string(dataTypeName(c.type)) + " " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + "/" +
+                            std::to_string(c.stride) + " " + std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) +
+                            " on " + std::to_string(c.height) + "x" + std::to_string(c.width));
     }
 }
 
@@ -126,21 +147,8 @@ TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
         in.scales = {0.04f};
         in.zeroPoints = {int8 ? 6 : 125};
         int input = b.addTensor(in);
-        TensorSpec filter{"w", c.type, {c.units, c.depth}};
-        filter.data = randomBytes(static_cast<size_t>(c.units * c.depth), random);
-        if (int8) {
-            for (int n = 0; n < c.units; ++n) filter.scales.push_back(0.003f + 0.0004f * float(n % 5));
-            filter.zeroPoints.assign(static_cast<size_t>(c.units), 0);
-        } else {
-            filter.scales = {0.002f};
-            filter.zeroPoints = {129};
-        }
-        int w = b.addTensor(filter);
-        std::vector<int32_t> biasValues;
-        for (int n = 0; n < c.units; ++n) biasValues.push_back(static_cast<int32_t>(random() % 8001) - 4000);
-        TensorSpec bias{"b", DataType::Int32, {c.units}};
-        bias.data = testing::bytesOf(biasValues);
-        int biasTensor = b.addTensor(bias);
+        int w = addQuantizedWeights(b, c.type, {c.units, c.depth}, random);
+        int biasTensor = addBias(b, c.units, random);
         TensorSpec out{"y", c.type, {c.rows, c.units}};
         out.scales = {0.3f};
         out.zeroPoints = {int8 ? -4 : 90};
@@ -151,26 +159,10 @@ TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
                  }});
         b.setInputs({input});
         b.setOutputs({output});
-        auto reference = compileBuilt(b, {"reference"});
-        auto vnni = compileBuilt(b, {"cpu", "reference"});
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(vnni) << vnni.errorMessage();
-        const Model& compiled = (*vnni)->model();
-        ASSERT_NE(cpu::vnniPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]), nullptr)
-            << "the VNNI kernel does not take this case";
         std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.rows * c.depth), random);
-        ASSERT_TRUE((*reference)->setInput(0, input, x));
-        ASSERT_TRUE((*vnni)->setInput(0, input, x));
-        ASSERT_TRUE((*reference)->run(0));
-        ASSERT_TRUE((*vnni)->run(0));
-        const RuntimeTensor& want = (*reference)->tensor(0, output);
-        const RuntimeTensor& got = (*vnni)->tensor(0, output);
-        ASSERT_EQ(got.bytes, want.bytes);
-        int differing = 0;
-        for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
-        std::cout << "  " << dataTypeName(c.type) << " FULLY_CONNECTED " << c.rows << "x" << c.depth << " -> " << c.units << ": "
-                  << got.bytes << " outputs, " << differing << " differ (accelerator " << (*vnni)->acceleratorOf(0, 0) << ")\n";
-        EXPECT_EQ(differing, 0);
+        expectBitForBit(b, input, output, x,
+                        std::string(dataTypeName(c.type)) + " FULLY_CONNECTED " + std::to_string(c.rows) + "x" + std::to_string(c.depth) +
+                            " -> " + std::to_string(c.units));
     }
 }
 

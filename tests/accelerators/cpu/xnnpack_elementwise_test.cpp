@@ -21,14 +21,24 @@ using testing::compileBuilt;
 // Runs a one-op model on cpu and on the reference with the same input;
 // returns the largest difference (after checking cpu took the op).
 double cpuAgainstReference(const litestudio::ModelBuilder& b, int input, int output, const std::vector<float>& x) {
-    auto reference = compileBuilt(b, {"reference"});
-    auto fast = compileBuilt(b, {"cpu", "reference"});
-    EXPECT_TRUE(reference) << reference.errorMessage();
-    EXPECT_TRUE(fast) << fast.errorMessage();
-    if (!reference || !fast) return INFINITY;
-    EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
-    double worst = testing::largestDifference(**fast, **reference, input, x, output, false);
-    return worst < 0 ? INFINITY : worst;
+    testing::CpuComparison compared = testing::compareCpuWithReference(b, input, x, output);
+    EXPECT_TRUE(compared.error.empty()) << compared.error;
+    if (!compared.error.empty()) return INFINITY;
+    EXPECT_EQ(compared.cpu->acceleratorOf(0, 0), "cpu");
+    return compared.worst;
+}
+
+// A float model of one unary op over `shape`, input and output ids set.
+litestudio::ModelBuilder unaryModel(schema::BuiltinOperator code, std::vector<int32_t> shape, int& input, int& output,
+                                    litestudio::OptionsWriter options = nullptr) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    input = b.addTensor({"x", DataType::Float32, shape});
+    output = b.addTensor({"y", DataType::Float32, shape});
+    b.addOp({code, {}, {input}, {output}, std::move(options)});
+    b.setInputs({input});
+    b.setOutputs({output});
+    return b;
 }
 
 TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
@@ -68,13 +78,8 @@ TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
 }
 
 TEST(XnnpackElementwise, LogisticMatchesTheReference) {
-    litestudio::ModelBuilder b;
-    b.addSubgraph();
-    int input = b.addTensor({"x", DataType::Float32, {3, 37}});
-    int output = b.addTensor({"y", DataType::Float32, {3, 37}});
-    b.addOp({schema::BuiltinOperator_LOGISTIC, {}, {input}, {output}});
-    b.setInputs({input});
-    b.setOutputs({output});
+    int input = 0, output = 0;
+    litestudio::ModelBuilder b = unaryModel(schema::BuiltinOperator_LOGISTIC, {3, 37}, input, output);
     std::vector<float> x;
     for (int i = 0; i < 111; ++i) x.push_back(-60.0f + 120.0f * static_cast<float>(i) / 110.0f);
     double worst = cpuAgainstReference(b, input, output, x);
@@ -83,13 +88,8 @@ TEST(XnnpackElementwise, LogisticMatchesTheReference) {
 }
 
 TEST(XnnpackElementwise, EluMatchesTheReference) {
-    litestudio::ModelBuilder b;
-    b.addSubgraph();
-    int input = b.addTensor({"x", DataType::Float32, {1, 5, 41}});
-    int output = b.addTensor({"y", DataType::Float32, {1, 5, 41}});
-    b.addOp({schema::BuiltinOperator_ELU, {}, {input}, {output}});
-    b.setInputs({input});
-    b.setOutputs({output});
+    int input = 0, output = 0;
+    litestudio::ModelBuilder b = unaryModel(schema::BuiltinOperator_ELU, {1, 5, 41}, input, output);
     std::vector<float> x;
     for (int i = 0; i < 205; ++i) x.push_back(-20.0f + 40.0f * static_cast<float>(i) / 204.0f);
     x[102] = 1e-7f;  // expm1, not exp - 1, near zero
@@ -99,15 +99,11 @@ TEST(XnnpackElementwise, EluMatchesTheReference) {
 }
 
 TEST(XnnpackElementwise, SoftmaxMatchesTheReference) {
-    litestudio::ModelBuilder b;
-    b.addSubgraph();
-    int input = b.addTensor({"x", DataType::Float32, {2, 3, 335}});
-    int output = b.addTensor({"y", DataType::Float32, {2, 3, 335}});
-    b.addOp({schema::BuiltinOperator_SOFTMAX, {}, {input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
-             }});
-    b.setInputs({input});
-    b.setOutputs({output});
+    int input = 0, output = 0;
+    litestudio::ModelBuilder b =
+        unaryModel(schema::BuiltinOperator_SOFTMAX, {2, 3, 335}, input, output, [](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
+        });
     std::vector<float> x(2 * 3 * 335);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f) * (i < 335 ? 80.0f : 3.0f);
     double worst = cpuAgainstReference(b, input, output, x);

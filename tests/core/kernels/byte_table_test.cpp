@@ -14,22 +14,17 @@ namespace {
 using testing::bytesOf;
 using testing::compileBuilt;
 
-TensorSpec quantized(std::string name, std::vector<int32_t> shape, float scale, int64_t zeroPoint) {
-    TensorSpec spec{std::move(name), DataType::Int8, std::move(shape)};
-    spec.scales = {scale};
-    spec.zeroPoints = {zeroPoint};
-    return spec;
-}
+using testing::quantized;
 
 // Runs LOGISTIC (or SUB of a per-channel operand when `binary`) on `x`
 // shaped [rows, 3], returning the output bytes.
 std::vector<uint8_t> run(const std::vector<uint8_t>& x, int rows, bool binary) {
     ModelBuilder b;
     b.addSubgraph();
-    int input = b.addTensor(quantized("x", {rows, 3}, 0.1f, 3));
-    int output = b.addTensor(binary ? quantized("y", {rows, 3}, 0.05f, -7) : quantized("y", {rows, 3}, 1.0f / 256, -128));
+    int input = b.addTensor(quantized("x", DataType::Int8, {rows, 3}, 0.1f, 3));
+    int output = b.addTensor(binary ? quantized("y", DataType::Int8, {rows, 3}, 0.05f, -7) : quantized("y", DataType::Int8, {rows, 3}, 1.0f / 256, -128));
     if (binary) {
-        TensorSpec channel = quantized("c", {3}, 0.02f, 1);
+        TensorSpec channel = quantized("c", DataType::Int8, {3}, 0.02f, 1);
         channel.data = {250, 7, 128};  // int8 -6, 7, -128
         int c = b.addTensor(channel);
         b.addOp({schema::BuiltinOperator_SUB, {}, {input, c}, {output}});

@@ -17,12 +17,7 @@ using testing::compileBuilt;
 using testing::setValues;
 using testing::tensorValues;
 
-TensorSpec quantized(std::string name, DataType type, std::vector<int32_t> shape, float scale, int64_t zeroPoint) {
-    TensorSpec spec{std::move(name), type, std::move(shape)};
-    spec.scales = {scale};
-    spec.zeroPoints = {zeroPoint};
-    return spec;
-}
+using testing::quantized;
 
 TEST(QuantizedArithmetic, Int8AddRoundsAsXnnpackFixedPointDoes) {
     // MoveNet's block_5_add: a (0.045552, -14) + b (0.043232, 7) -> (0.068864, 1).

@@ -13,6 +13,27 @@ using testing::compileBuilt;
 using testing::setValues;
 using testing::tensorValues;
 
+// Finishes a one-op UNIDIRECTIONAL_SEQUENCE_LSTM model whose input and
+// weights are already in `inputs` (TFLite's 24 operand slots): adds the
+// output and cell state variables and the [1, steps, cells] output, which
+// it returns; inputs[0] is the model's input.
+int addSequenceLstm(ModelBuilder& builder, std::vector<int>& inputs, int cells, int steps) {
+    TensorSpec outputState{"output_state", DataType::Float32, {1, cells}};
+    outputState.isVariable = true;
+    TensorSpec cellState{"cell_state", DataType::Float32, {1, cells}};
+    cellState.isVariable = true;
+    inputs[18] = builder.addTensor(outputState);
+    inputs[19] = builder.addTensor(cellState);
+    int out = builder.addTensor({"output", DataType::Float32, {1, steps, cells}});
+    builder.addOp({schema::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM, {}, inputs, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_UnidirectionalSequenceLSTMOptions,
+                                            schema::CreateUnidirectionalSequenceLSTMOptions(fbb, schema::ActivationFunctionType_TANH).o};
+    }});
+    builder.setInputs({inputs[0]});
+    builder.setOutputs({out});
+    return out;
+}
+
 TEST(Recurrent, SequenceLstmCarriesStateAcrossStepsAndRuns) {
     // One feature, one cell. Input weights i,f,c,o = 1, 0.5, 1, 1; every
     // recurrent weight 0.5; forget bias 1. With h = c = 0 at first:
@@ -30,20 +51,7 @@ TEST(Recurrent, SequenceLstmCarriesStateAcrossStepsAndRuns) {
         inputs[5 + gate] = builder.addFloatConstant("recurrent_to_" + g, {1, 1}, {0.5f});
         inputs[12 + gate] = builder.addFloatConstant("bias_" + g, {1}, {gate == 1 ? 1.0f : 0.0f});
     }
-    TensorSpec outputState{"output_state", DataType::Float32, {1, 1}};
-    outputState.isVariable = true;
-    TensorSpec cellState{"cell_state", DataType::Float32, {1, 1}};
-    cellState.isVariable = true;
-    inputs[18] = builder.addTensor(outputState);
-    inputs[19] = builder.addTensor(cellState);
-    int out = builder.addTensor({"output", DataType::Float32, {1, 2, 1}});
-    builder.addOp({schema::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM, {}, inputs, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
-        return std::pair<uint8_t, uint32_t>{
-            schema::BuiltinOptions_UnidirectionalSequenceLSTMOptions,
-            schema::CreateUnidirectionalSequenceLSTMOptions(fbb, schema::ActivationFunctionType_TANH).o};
-    }});
-    builder.setInputs({input});
-    builder.setOutputs({out});
+    int out = addSequenceLstm(builder, inputs, 1, 2);
     auto model = compileBuilt(builder);
     ASSERT_TRUE(model) << model.errorMessage();
     ASSERT_TRUE(setValues<float>(**model, input, {1.0f, 2.0f}));
@@ -84,20 +92,7 @@ TEST(Recurrent, PerTensorInt8WeightsGiveTheSameOutputsAsTheGeneralPath) {
             inputs[5 + gate] = int8Weights("recurrent_to_" + g, cells, cells, gate + 4);
             inputs[12 + gate] = builder.addFloatConstant("bias_" + g, {cells}, std::vector<float>(cells, gate == 1 ? 1.0f : 0.1f));
         }
-        TensorSpec outputState{"output_state", DataType::Float32, {1, cells}};
-        outputState.isVariable = true;
-        TensorSpec cellState{"cell_state", DataType::Float32, {1, cells}};
-        cellState.isVariable = true;
-        inputs[18] = builder.addTensor(outputState);
-        inputs[19] = builder.addTensor(cellState);
-        int out = builder.addTensor({"output", DataType::Float32, {1, steps, cells}});
-        builder.addOp({schema::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM, {}, inputs, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
-            return std::pair<uint8_t, uint32_t>{
-                schema::BuiltinOptions_UnidirectionalSequenceLSTMOptions,
-                schema::CreateUnidirectionalSequenceLSTMOptions(fbb, schema::ActivationFunctionType_TANH).o};
-        }});
-        builder.setInputs({input});
-        builder.setOutputs({out});
+        int out = addSequenceLstm(builder, inputs, cells, steps);
         auto model = compileBuilt(builder);
         ASSERT_TRUE(model) << model.errorMessage();
         std::vector<float> x;

@@ -19,6 +19,14 @@
 
 namespace litestudio::testing {
 
+// A tensor with one scale and zero point (per-tensor quantization).
+inline TensorSpec quantized(std::string name, DataType type, std::vector<int32_t> shape, float scale, int64_t zeroPoint) {
+    TensorSpec spec{std::move(name), type, std::move(shape)};
+    spec.scales = {scale};
+    spec.zeroPoints = {zeroPoint};
+    return spec;
+}
+
 template <typename T>
 std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
     std::vector<uint8_t> bytes(values.size() * sizeof(T));
