@@ -171,16 +171,31 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
 
     // Every op without a kernel, listed together: the user learns all of
     // them at once, not one per attempt.
+    // Each op is asked of the accelerators once, here; the choice is kept
+    // for the assignment below (a kernel's choice may scan weights: the
+    // sparse convolution counts zeros).
+    struct Choice {
+        const Accelerator* accelerator = nullptr;
+        const KernelDef* kernel = nullptr;
+    };
+    std::map<int, std::vector<Choice>> choices;
+    auto choose = [&](const Subgraph& subgraph, const Op& op) {
+        Choice choice;
+        if (op.folded) choice.kernel = &kFoldedKernel;
+        for (const Accelerator* accelerator : accelerators) {
+            if (choice.kernel) break;
+            if ((choice.kernel = accelerator->kernelFor(*model, subgraph, op))) choice.accelerator = accelerator;
+        }
+        return choice;
+    };
     std::map<std::string, std::vector<std::string>> unsupported;
     std::set<int> reachable = reachableSubgraphs(*model, compiled->entries_);
     for (int s : reachable) {
         const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
+        std::vector<Choice>& chosen = choices[s];
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
-            bool supported = false;
-            supported = subgraph.ops[o].folded;
-            for (const Accelerator* accelerator : accelerators)
-                supported |= accelerator->kernelFor(*model, subgraph, subgraph.ops[o]) != nullptr;
-            if (!supported)
+            chosen.push_back(choose(subgraph, subgraph.ops[o]));
+            if (!chosen.back().kernel)
                 unsupported[model->opCode(subgraph.ops[o]).displayName()].push_back("subgraph " + std::to_string(s) + " op " +
                                                                                     std::to_string(o));
         }
@@ -213,17 +228,11 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         compiled->subgraphs_[static_cast<size_t>(s)] = std::make_unique<SubgraphRuntime>();
         SubgraphRuntime& runtime = *compiled->subgraphs_[static_cast<size_t>(s)];
         const Subgraph& subgraph = model->subgraphs[static_cast<size_t>(s)];
-        for (const Op& op : subgraph.ops) {
-            const Accelerator* chosen = nullptr;
-            const KernelDef* kernel = op.folded ? &kFoldedKernel : nullptr;
-            for (const Accelerator* accelerator : accelerators)
-                if (!kernel)
-                if ((kernel = accelerator->kernelFor(*model, subgraph, op))) {
-                    chosen = accelerator;
-                    break;
-                }
-            runtime.assignment.push_back(chosen);
-            runtime.kernels.push_back(kernel);
+        auto known = choices.find(s);
+        for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+            const Choice choice = known != choices.end() ? known->second[o] : choose(subgraph, subgraph.ops[o]);
+            runtime.assignment.push_back(choice.accelerator);
+            runtime.kernels.push_back(choice.kernel);
         }
         Subgraph& ownSubgraph = rewritable.subgraphs[static_cast<size_t>(s)];
         int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
