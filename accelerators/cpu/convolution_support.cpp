@@ -12,9 +12,9 @@ int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation)
     return static_cast<int>(std::max<int64_t>(0, (out - 1) * stride + int64_t(kernel - 1) * dilation + 1 - in) / 2);
 }
 
-Status readFloatBias(const KernelContext& context, int64_t channels, float* destination) {
-    if (!context.hasInput(2)) return Status::ok();
-    const RuntimeTensor& bias = context.input(2);
+Status readFloatBias(const KernelContext& context, int64_t channels, float* destination, size_t index) {
+    if (!context.hasInput(index)) return Status::ok();
+    const RuntimeTensor& bias = context.input(index);
     if (bias.elementCount() != channels)
         return context.error("bias has " + std::to_string(bias.elementCount()) + " values, expected " + std::to_string(channels));
     reference::toFloats(bias, destination);

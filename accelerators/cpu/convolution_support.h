@@ -14,9 +14,10 @@ namespace litestudio::cpu {
 // XNNPACK and TFLite do (0 for VALID). Add Op::fusedPadding on top.
 int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation = 1);
 
-// Reads input 2 (the bias, float32 or float16) into `destination`, which
-// holds `channels` values; leaves it alone when the op has no bias.
-Status readFloatBias(const KernelContext& context, int64_t channels, float* destination);
+// Reads input `index` (the bias, float32 or float16; input 2 of a
+// convolution) into `destination`, which holds `channels` values; leaves it
+// alone when the op has no bias.
+Status readFloatBias(const KernelContext& context, int64_t channels, float* destination, size_t index = 2);
 
 // NONE, RELU, RELU6 or RELU_N1_TO_1: the activations a kernel applies as a clamp.
 bool isClampActivation(int activation);

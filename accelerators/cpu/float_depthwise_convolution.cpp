@@ -28,14 +28,7 @@ namespace {
 constexpr int kLanes = 16;
 constexpr int kPixelsTogether = 4;
 
-struct PackedDepthwise {
-    int kernelSize = 3, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
-    int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0, blocks = 0;
-    std::vector<float> weights;  // [block][ky][kx][16], zeros past the last channel
-    std::vector<float> bias;     // [block][16]
-    float low = 0, high = 0;
-    bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
-};
+using PackedDepthwise = DepthwisePlan;
 
 struct RunArguments {
     const PackedDepthwise* p;
@@ -182,22 +175,24 @@ RowFunction rowFunction(int kernelSize, int strideW) {
     }
 }
 
-void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
-    const auto& arguments = *static_cast<const RunArguments*>(context);
-    const PackedDepthwise& p = *arguments.p;
-    const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
+// All of row `oy`, or channel blocks [first, end) of it, of one image.
+void rowBlocks(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy, Blocks blocks) {
     if (p.paired) {
-        const float* image = arguments.input + batch * p.inH * p.inW * p.channels;
-        float* outputRow = arguments.output + (batch * p.outH + oy) * p.outW * p.channels;
         switch (p.kernelSize) {
         case 3: return rowPairsAvx512<3>(p, image, outputRow, oy);
         case 5: return rowPairsAvx512<5>(p, image, outputRow, oy);
         default: return rowPairsAvx512<7>(p, image, outputRow, oy);
         }
     }
-    rowFunction(p.kernelSize, p.strideW)(p, arguments.input + batch * p.inH * p.inW * p.channels,
-                                         arguments.output + (batch * p.outH + oy) * p.outW * p.channels, oy,
-                                         Blocks{static_cast<int64_t>(firstBlock), static_cast<int64_t>(firstBlock + blockCount)});
+    rowFunction(p.kernelSize, p.strideW)(p, image, outputRow, oy, blocks);
+}
+
+void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedDepthwise& p = *arguments.p;
+    const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
+    rowBlocks(p, arguments.input + batch * p.inH * p.inW * p.channels, arguments.output + (batch * p.outH + oy) * p.outW * p.channels, oy,
+              Blocks{static_cast<int64_t>(firstBlock), static_cast<int64_t>(firstBlock + blockCount)});
 }
 
 Status prepareDepthwise(KernelContext& context) {
@@ -215,24 +210,10 @@ Status prepareDepthwise(KernelContext& context) {
     p.strideH = options->stride_h(), p.strideW = options->stride_w();
     p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2), p.channels = input.dim(3);
     p.outH = out.dim(1), p.outW = out.dim(2);
-    p.blocks = (p.channels + kLanes - 1) / kLanes;
     p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelSize, p.strideH) + context.op->fusedPadding[0];
     p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
-    const int taps = p.kernelSize * p.kernelSize;
-    std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
-    reference::toFloats(filter, filterValues.data());
-    p.weights.assign(static_cast<size_t>(p.blocks * taps * kLanes), 0.0f);
-    for (int64_t c = 0; c < p.channels; ++c)
-        for (int t = 0; t < taps; ++t)
-            p.weights[static_cast<size_t>(((c / kLanes) * taps + t) * kLanes + c % kLanes)] = filterValues[static_cast<size_t>(t * p.channels + c)];
-    p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
-    LS_RETURN_IF_ERROR(readFloatBias(context, p.channels, p.bias.data()));
-    p.paired = p.channels == 8 && p.strideH == 1 && p.strideW == 1;
-    if (p.paired) {
-        for (int t = 0; t < taps; ++t) std::copy_n(p.weights.begin() + t * kLanes, 8, p.weights.begin() + t * kLanes + 8);
-        std::copy_n(p.bias.begin(), 8, p.bias.begin() + 8);
-    }
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
+    LS_RETURN_IF_ERROR(packDepthwise(context, p));
     context.state = packed;
     return Status::ok();
 }
@@ -252,6 +233,36 @@ Status evalDepthwise(KernelContext& context) {
 }
 
 }  // namespace
+
+Status packDepthwise(const KernelContext& context, DepthwisePlan& p) {
+    const RuntimeTensor& filter = context.input(1);
+    if (filter.rank() != 4 || filter.dim(0) != 1 || filter.dim(1) != filter.dim(2) || filter.dim(3) != p.channels ||
+        !depthwiseRowsRun(filter.dim(1), p.strideW))
+        return context.error("expects a square 3x3, 5x5 or 7x7 depthwise filter [1, k, k, " + std::to_string(p.channels) + "]");
+    p.kernelSize = filter.dim(1);
+    p.blocks = (p.channels + kLanes - 1) / kLanes;
+    const int taps = p.kernelSize * p.kernelSize;
+    std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, filterValues.data());
+    p.weights.assign(static_cast<size_t>(p.blocks * taps * kLanes), 0.0f);
+    for (int64_t c = 0; c < p.channels; ++c)
+        for (int t = 0; t < taps; ++t)
+            p.weights[static_cast<size_t>(((c / kLanes) * taps + t) * kLanes + c % kLanes)] = filterValues[static_cast<size_t>(t * p.channels + c)];
+    p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
+    LS_RETURN_IF_ERROR(readFloatBias(context, p.channels, p.bias.data()));
+    p.paired = p.channels == 8 && p.strideH == 1 && p.strideW == 1;
+    if (p.paired) {
+        for (int t = 0; t < taps; ++t) std::copy_n(p.weights.begin() + t * kLanes, 8, p.weights.begin() + t * kLanes + 8);
+        std::copy_n(p.bias.begin(), 8, p.bias.begin() + 8);
+    }
+    return Status::ok();
+}
+
+void depthwiseRow(const DepthwisePlan& plan, const float* image, float* outputRow, int64_t oy) {
+    rowBlocks(plan, image, outputRow, oy, Blocks{0, plan.blocks});
+}
+
+bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSize, stride) != nullptr; }
 
 const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareDepthwise, .eval = evalDepthwise, .fusesInputPadding = true, .fusesActivation = true};

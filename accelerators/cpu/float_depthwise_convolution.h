@@ -5,10 +5,36 @@
 // 5x5 layers at ~18 GMAC/s here; this kernel slides along a row instead, so
 // each input vector is loaded once per kernel row for four outputs.
 
+#include <cstdint>
+#include <vector>
+
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
 
 namespace litestudio::cpu {
+
+// A packed filter and the geometry it runs over, one output row at a time
+// (the separable block kernel runs rows into a buffer of its own).
+struct DepthwisePlan {
+    int kernelSize = 3, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+    int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0, blocks = 0;
+    std::vector<float> weights;  // [block][ky][kx][16], zeros past the last channel
+    std::vector<float> bias;     // [block][16]
+    float low = 0, high = 0;
+    bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
+};
+
+// Fills `plan`'s weights, bias and pairing from input 1 (the [1, k, k, C]
+// filter) and input 2 (the bias) of `context`; the geometry, low and high
+// are the caller's. An error when the filter is not one this kernel runs.
+Status packDepthwise(const KernelContext& context, DepthwisePlan& plan);
+
+// Output row `oy` of one image (NHWC, plan.channels) into `outputRow`
+// (plan.outW x plan.channels floats), every channel block.
+void depthwiseRow(const DepthwisePlan& plan, const float* image, float* outputRow, int64_t oy);
+
+// Kernel sizes and strides the rows run: 3, 5 or 7, stride 1 or 2.
+bool depthwiseRowsRun(int kernelSize, int stride);
 
 // The kernel for this op, or nullptr when it is not one this kernel takes
 // (or the CPU lacks AVX-512).

@@ -330,10 +330,14 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
         filter.shape[0] < 1 || filter.shape[3] < 1)
         return nullptr;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
+    return sparsePointwisePays(filter) ? &kernel : nullptr;
+}
+
+bool sparsePointwisePays(const Tensor& filter) {
+    if (filter.shape.size() != 4 || filter.shape[0] < 1 || filter.shape[3] < 1) return false;
     const double share = nonzeroShare(filter);
     const double inputs = filter.shape[3], outputs = filter.shape[0];
-    if (share > kMostNonzeros || share * inputs * outputs / (inputs + outputs) < kLeastWorkPerTransposed) return nullptr;
-    return &kernel;
+    return share <= kMostNonzeros && share * inputs * outputs / (inputs + outputs) >= kLeastWorkPerTransposed;
 }
 
 }  // namespace litestudio::cpu

@@ -18,4 +18,8 @@ namespace litestudio::cpu {
 // (dense weights, a shape where the dense GEMM is faster, or no AVX-512).
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
+// Whether 1x1 weights [out, 1, 1, in] have few enough nonzeros, and enough
+// of them per pixel, for this kernel to beat the dense GEMM.
+bool sparsePointwisePays(const Tensor& filter);
+
 }  // namespace litestudio::cpu

@@ -6,6 +6,7 @@
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
+#include "accelerators/cpu/float_separable_block.h"
 #include "accelerators/cpu/float_stem_convolution.h"
 #include "accelerators/cpu/narrow_output_convolution.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
@@ -119,6 +120,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
+    if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     return floatRopeKernel(model, subgraph, op);
 }
 

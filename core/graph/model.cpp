@@ -37,6 +37,8 @@ std::string Model::runtimeOpName(const Op& op) const {
     if (op.fusedRmsNorm) return "RMS_NORM (fused)";
     if (op.fusedAttention) return "ATTENTION (fused)";
     if (op.fusedRope) return "ROPE (fused)";
+    if (op.fusedSeparableBlock)
+        return op.fusedResidual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)";
     return opCode(op).displayName();
 }
 

@@ -1,0 +1,88 @@
+#include "core/runtime/separable_block_fusion.h"
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/runtime/fusion_matching.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+namespace {
+
+// An op no earlier pass folded, fused or rewrote.
+bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && model.opCode(op).builtin == builtin &&
+           op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
+}
+
+// The activation applied after `op`: a folded RELU's, else its own.
+int activationAfter(const Op& op, int own) { return op.fusedActivation >= 0 ? op.fusedActivation : own; }
+
+const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor) {
+    return subgraph.tensors[static_cast<size_t>(tensor)].shape;
+}
+
+}  // namespace
+
+int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
+                        std::vector<const Accelerator*>& assignment) {
+    using namespace schema;
+    TensorUse use = tensorUse(subgraph);
+    int folded = 0;
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        Op& depthwise = subgraph.ops[o];
+        if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
+        const auto* depthwiseOptions = depthwise.options->builtin_options_as_DepthwiseConv2DOptions();
+        int x = depthwise.inputs[0], d = depthwise.outputs[0];
+        if (!depthwiseOptions || depthwiseOptions->stride_h() != 1 || depthwiseOptions->stride_w() != 1 ||
+            !isStaticFloat(subgraph, x) || !isStaticFloat(subgraph, d) || shapeOf(subgraph, x) != shapeOf(subgraph, d) ||
+            shapeOf(subgraph, x).size() != 4)
+            continue;
+
+        int c = use.reader[static_cast<size_t>(d)];
+        if (c < 0) continue;
+        const Op& pointwise = subgraph.ops[static_cast<size_t>(c)];
+        if (!isUntouched(model, pointwise, BuiltinOperator_CONV_2D) || pointwise.inputs.size() < 2 || pointwise.inputs[0] != d ||
+            pointwise.fusedPadding != std::array<int32_t, 4>{})
+            continue;
+        const auto* pointwiseOptions = pointwise.options->builtin_options_as_Conv2DOptions();
+        int filter = pointwise.inputs[1], p = pointwise.outputs[0];
+        if (!pointwiseOptions || pointwiseOptions->stride_h() != 1 || pointwiseOptions->stride_w() != 1 || filter < 0 ||
+            shapeOf(subgraph, filter).size() != 4 || shapeOf(subgraph, filter)[1] != 1 || shapeOf(subgraph, filter)[2] != 1 ||
+            !isStaticFloat(subgraph, p))
+            continue;
+
+        Op fusedOp = depthwise;
+        fusedOp.inputs = {x, depthwise.inputs[1], depthwise.inputs.size() > 2 ? depthwise.inputs[2] : -1, filter,
+                          pointwise.inputs.size() > 2 ? pointwise.inputs[2] : -1};
+        fusedOp.outputs = {p};
+        fusedOp.fusedSeparableBlock = true;
+        fusedOp.pointwiseActivation = activationAfter(pointwise, pointwiseOptions->fused_activation_function());
+
+        // ADD(x, p) of one shape: the residual.
+        int a = use.reader[static_cast<size_t>(p)];
+        if (a >= 0) {
+            const Op& add = subgraph.ops[static_cast<size_t>(a)];
+            if (isUntouched(model, add, BuiltinOperator_ADD) && add.inputs.size() == 2 &&
+                ((add.inputs[0] == x && add.inputs[1] == p) || (add.inputs[0] == p && add.inputs[1] == x)) &&
+                shapeOf(subgraph, p) == shapeOf(subgraph, x) && isStaticFloat(subgraph, add.outputs[0]) &&
+                shapeOf(subgraph, add.outputs[0]) == shapeOf(subgraph, x)) {
+                fusedOp.fusedResidual = true;
+                fusedOp.residualActivation = activationAfter(add, reference::binaryActivation(*add.options));
+                fusedOp.outputs = {add.outputs[0]};
+            } else {
+                a = -1;
+            }
+        }
+        const Accelerator* chosen = nullptr;
+        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
+        if (!kernel) continue;
+        depthwise = std::move(fusedOp);
+        kernels[o] = kernel;
+        assignment[o] = chosen;
+        folded += absorbOps(subgraph, {c, a});
+        use.producer[static_cast<size_t>(depthwise.outputs[0])] = static_cast<int>(o);
+    }
+    return folded;
+}
+
+}  // namespace litestudio

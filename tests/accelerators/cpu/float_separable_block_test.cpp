@@ -1,0 +1,167 @@
+// Depthwise-separable blocks written op by op (DEPTHWISE_CONV_2D at stride
+// 1 -> 1x1 CONV_2D -> ADD of the block's input) on the cpu accelerator: the
+// chain becomes one op (the profile calls it DEPTHWISE_CONV_2D+CONV_2D+ADD,
+// the others report "fused") and matches the reference, which runs every op,
+// within 1e-5 of the largest output (float sums in another order). Cases:
+// 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
+// activation placement, a folded PAD, batches and two threads, output
+// channels past one 64-channel chunk and off the 16-lane block, no ADD,
+// and an ADD of something else. Blocks it must leave alone: stride 2, a
+// depthwise result read twice, channels past what the kernel takes, and
+// pruned 1x1 weights (the sparse kernel's).
+
+#include <cmath>
+#include <random>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using schema::ActivationFunctionType;
+using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
+
+enum class Ending { Residual, ResidualSwapped, NoAdd, AddOfAnother, DepthwiseReadTwice };
+
+struct BlockCase {
+    int batch, height, width, channels, outChannels, kernel, stride, padBefore;
+    ActivationFunctionType depthwiseActivation, pointwiseActivation, sumActivation;
+    Ending ending;
+    int threads;
+    bool fuses;
+    bool pruned = false;  // three in four 1x1 weights zero, as pose detection's
+};
+
+struct BlockModel {
+    ModelBuilder builder;
+    int input = -1, output = -1;
+    int depthwise = 0;  // the DEPTHWISE_CONV_2D's op index
+};
+
+BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    auto randomValues = [&](size_t count) {
+        std::vector<float> v(count);
+        for (float& x : v) x = values(random);
+        return v;
+    };
+    BlockModel m;
+    ModelBuilder& b = m.builder;
+    b.addSubgraph();
+    m.input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.channels}});
+    int convolved = m.input;
+    if (c.padBefore > 0) {
+        const int p = c.padBefore;
+        int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
+        convolved = b.addTensor({"padded", DataType::Float32, {c.batch, c.height + 2 * p, c.width + 2 * p, c.channels}});
+        b.addOp({schema::BuiltinOperator_PAD, {}, {m.input, paddings}, {convolved}});
+        m.depthwise = 1;
+    }
+    const int outH = (c.height + c.stride - 1) / c.stride, outW = (c.width + c.stride - 1) / c.stride;
+    const auto padding = c.padBefore > 0 ? schema::Padding_VALID : schema::Padding_SAME;
+    int depthwiseFilter = b.addFloatConstant("dw", {1, c.kernel, c.kernel, c.channels},
+                                             randomValues(static_cast<size_t>(c.kernel * c.kernel * c.channels)));
+    int depthwiseBias = b.addFloatConstant("dw_bias", {c.channels}, randomValues(static_cast<size_t>(c.channels)));
+    int d = b.addTensor({"d", DataType::Float32, {c.batch, outH, outW, c.channels}});
+    b.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {convolved, depthwiseFilter, depthwiseBias}, {d},
+             [c, padding](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{
+                     schema::BuiltinOptions_DepthwiseConv2DOptions,
+                     schema::CreateDepthwiseConv2DOptions(fbb, padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
+             }});
+    std::vector<float> pointwiseWeights = randomValues(static_cast<size_t>(c.outChannels * c.channels));
+    for (size_t i = 0; c.pruned && i < pointwiseWeights.size(); ++i)
+        if (i % 4 != 0) pointwiseWeights[i] = 0.0f;
+    int pointwiseFilter = b.addFloatConstant("pw", {c.outChannels, 1, 1, c.channels}, pointwiseWeights);
+    int pointwiseBias = b.addFloatConstant("pw_bias", {c.outChannels}, randomValues(static_cast<size_t>(c.outChannels)));
+    int p = b.addTensor({"p", DataType::Float32, {c.batch, outH, outW, c.outChannels}});
+    b.addOp({schema::BuiltinOperator_CONV_2D, {}, {d, pointwiseFilter, pointwiseBias}, {p}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                     schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1, c.pointwiseActivation).o};
+             }});
+    auto add = [&](int left, int right, int out) {
+        b.addOp({schema::BuiltinOperator_ADD, {}, {left, right}, {out}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, c.sumActivation).o};
+                 }});
+    };
+    m.output = p;
+    const std::vector<int32_t> outShape{c.batch, outH, outW, c.outChannels};
+    switch (c.ending) {
+    case Ending::Residual:
+    case Ending::ResidualSwapped:
+        m.output = b.addTensor({"y", DataType::Float32, outShape});
+        c.ending == Ending::Residual ? add(m.input, p, m.output) : add(p, m.input, m.output);
+        break;
+    case Ending::AddOfAnother: {
+        int other = b.addFloatConstant("other", outShape, randomValues(static_cast<size_t>(c.batch * outH * outW * c.outChannels)));
+        m.output = b.addTensor({"y", DataType::Float32, outShape});
+        add(other, p, m.output);
+        break;
+    }
+    case Ending::DepthwiseReadTwice:
+        m.output = b.addTensor({"y", DataType::Float32, outShape});
+        add(d, p, m.output);
+        break;
+    case Ending::NoAdd: break;
+    }
+    b.setInputs({m.input});
+    b.setOutputs({m.output});
+    return m;
+}
+
+const char* endingName(Ending ending) {
+    switch (ending) {
+    case Ending::Residual: return "ADD(x, 1x1)";
+    case Ending::ResidualSwapped: return "ADD(1x1, x)";
+    case Ending::NoAdd: return "no ADD";
+    case Ending::AddOfAnother: return "ADD(other, 1x1)";
+    case Ending::DepthwiseReadTwice: return "ADD(depthwise, 1x1)";
+    }
+    return "";
+}
+
+TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const auto None = ActivationFunctionType_NONE, Relu = ActivationFunctionType_RELU, Relu6 = ActivationFunctionType_RELU6;
+    const std::vector<BlockCase> cases = {
+        {1, 13, 21, 8, 8, 3, 1, 0, Relu6, None, Relu6, Ending::Residual, 1, true},  // pose landmark's 8-channel blocks
+        {1, 9, 19, 8, 8, 5, 1, 0, None, Relu, None, Ending::ResidualSwapped, 2, true},
+        {2, 10, 11, 32, 32, 5, 1, 0, Relu, None, Relu6, Ending::Residual, 2, true},  // palm detection's
+        {1, 7, 9, 24, 24, 3, 1, 1, None, None, Relu, Ending::Residual, 1, true},     // a folded PAD
+        {1, 6, 13, 24, 40, 3, 1, 0, Relu6, Relu, None, Ending::NoAdd, 1, true},       // 2.5 output vectors
+        {1, 5, 7, 20, 100, 7, 1, 0, None, None, None, Ending::NoAdd, 2, true},        // two chunks of outputs
+        {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfAnother, 1, true}, // the 1x1 fused, the ADD not
+        {1, 4, 3, 128, 128, 5, 1, 0, Relu6, None, None, Ending::Residual, 1, true},   // narrower than the kernel
+        {1, 9, 9, 16, 16, 3, 2, 0, None, None, None, Ending::NoAdd, 1, false},
+        {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
+        {1, 6, 6, 144, 144, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
+        {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
+    };
+    std::mt19937 random(11);
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (const BlockCase& c : cases) {
+        BlockModel m = blockModel(c, random);
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
+        for (float& v : x) v = values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
+        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)]);
+        std::cout << "  " << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padBefore ? " after PAD" : "") << ", " << c.batch << "x"
+                  << c.height << "x" << c.width << "x" << c.channels << " -> " << c.outChannels << ", " << endingName(c.ending) << ", "
+                  << c.threads << " thread(s): ran as " << name << ", largest difference " << compared.worst << " (largest output "
+                  << compared.largest << ")\n";
+        const bool fused = name.find("(fused)") != std::string::npos;
+        EXPECT_EQ(fused, c.fuses) << name;
+        if (fused) {
+            const bool residual = c.ending == Ending::Residual || c.ending == Ending::ResidualSwapped;
+            EXPECT_EQ(name, residual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)");
+        }
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
