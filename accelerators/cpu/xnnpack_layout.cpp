@@ -4,6 +4,9 @@
 
 #include <xnnpack.h>
 
+#include <algorithm>
+
+#include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "tflite_schema_generated.h"
 
@@ -37,7 +40,15 @@ Status evalResizeBilinear(KernelContext& context) {
                              xnn_setup_resize_bilinear2d_nhwc_f32(operatorOf(context), dim(input, 0), dim(input, 1), dim(input, 2),
                                                                   dim(out, 1), dim(out, 2), input.as<float>(), out.as<float>(),
                                                                   poolOf(context))));
-    return checkXnnpack(context, "resize run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "resize run", xnn_run_operator(operatorOf(context), poolOf(context))));
+    // A folded RELU, or the activation of a 1x1 convolution that now runs
+    // before the resize (core/runtime/resize_convolution_swap.h).
+    if (context.op->fusedActivation > schema::ActivationFunctionType_NONE) {
+        const auto [low, high] = activationRange(context.op->fusedActivation);
+        float* values = out.as<float>();
+        for (int64_t i = 0, count = out.elementCount(); i < count; ++i) values[i] = std::min(std::max(values[i], low), high);
+    }
+    return Status::ok();
 }
 
 // ---- DEPTH_TO_SPACE ----
@@ -64,7 +75,8 @@ Status evalDepthToSpace(KernelContext& context) {
 }  // namespace
 
 const KernelDef* floatLayoutKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef resize{prepareResizeBilinear, evalResizeBilinear}, depthToSpace{prepareDepthToSpace, evalDepthToSpace};
+    static const KernelDef resize{.prepare = prepareResizeBilinear, .eval = evalResizeBilinear, .fusesActivation = true};
+    static const KernelDef depthToSpace{prepareDepthToSpace, evalDepthToSpace};
     if (op.inputs.empty() || op.inputs[0] < 0 || op.outputs.size() != 1) return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];

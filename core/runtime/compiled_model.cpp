@@ -15,6 +15,7 @@
 #include "core/runtime/constant_folding.h"
 #include "core/runtime/attention_fusion.h"
 #include "core/runtime/rms_norm_fusion.h"
+#include "core/runtime/resize_convolution_swap.h"
 #include "core/runtime/rope_fusion.h"
 #include "core/runtime/separable_block_fusion.h"
 #include "core/runtime/op_fusion.h"
@@ -238,6 +239,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         Subgraph& ownSubgraph = rewritable.subgraphs[static_cast<size_t>(s)];
         int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseSeparableBlocks(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseRope(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
