@@ -45,6 +45,28 @@ Status prepareBinary(KernelContext& context) {
     return Status::ok();
 }
 
+// The elements XNNPACK gives a thread at a time: the trailing dimensions
+// it merges into one, where the operands broadcast alike (or not at all).
+int64_t innermostRun(const RuntimeTensor& a, const RuntimeTensor& b, const RuntimeTensor& out) {
+    auto dimOf = [](const RuntimeTensor& t, int fromLast) { return fromLast < t.rank() ? t.dim(t.rank() - 1 - fromLast) : 1; };
+    auto pattern = [&](int fromLast) { return (dimOf(a, fromLast) == 1 ? 1 : 0) + (dimOf(b, fromLast) == 1 ? 2 : 0); };
+    int64_t run = 1;
+    int kind = -1;
+    for (int fromLast = 0; fromLast < out.rank(); ++fromLast) {
+        const int64_t extent = dimOf(out, fromLast);
+        if (extent == 1) continue;
+        if (kind >= 0 && pattern(fromLast) != kind) break;
+        kind = pattern(fromLast);
+        run *= extent;
+    }
+    return run;
+}
+
+// Below this many elements a task, handing tasks out costs more than a
+// second thread gains: selfie segmentation's [1, 72, 128, 16] x [16] MUL ran
+// 0.048 ms on one thread and 0.116 ms on two (9,216 tasks of 16 floats).
+constexpr int64_t kLeastRunPerTask = 256;
+
 Status evalBinary(KernelContext& context) {
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
@@ -55,7 +77,7 @@ Status evalBinary(KernelContext& context) {
     const float *x = a.as<float>(), *y = b.as<float>();
     float* out = context.output(0).as<float>();
     xnn_operator_t op = operatorOf(context);
-    pthreadpool_t pool = poolOf(context);
+    pthreadpool_t pool = innermostRun(a, b, context.output(0)) < kLeastRunPerTask ? nullptr : poolOf(context);
     xnn_status status = xnn_status_unsupported_parameter;
     switch (builtinOf(context)) {
     case schema::BuiltinOperator_ADD: status = xnn_setup_add_nd_f32(op, rankA, shapeA, rankB, shapeB, x, y, out, pool); break;
