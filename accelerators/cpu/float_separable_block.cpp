@@ -152,13 +152,20 @@ Status prepareBlock(KernelContext& context) {
     const RuntimeTensor& filter = context.input(1);
     d.kernelSize = filter.rank() == 4 ? filter.dim(1) : 0;
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = channels;
-    d.outH = d.inH, d.outW = d.inW;
+    // The plane's size comes from the filter, not from the declared shapes,
+    // which a model may get wrong (the runtime works shapes out afresh).
     const std::array<int32_t, 4>& folded = op.fusedPadding;
-    d.padTop = paddingBefore(d.inH + folded[0] + folded[1], d.outH, d.kernelSize, 1) + folded[0];
-    d.padLeft = paddingBefore(d.inW + folded[2] + folded[3], d.outW, d.kernelSize, 1) + folded[2];
-    const int64_t spanH = d.inH + folded[0] + folded[1] - d.kernelSize + 1, spanW = d.inW + folded[2] + folded[3] - d.kernelSize + 1;
-    if (options->padding() == schema::Padding_VALID && (spanH != d.outH || spanW != d.outW))
-        return context.error("expects the depthwise convolution to keep the plane's size");
+    const int64_t spanH = d.inH + folded[0] + folded[1], spanW = d.inW + folded[2] + folded[3];
+    const bool same = options->padding() == schema::Padding_SAME;
+    d.outH = same ? spanH : spanH - d.kernelSize + 1;
+    d.outW = same ? spanW : spanW - d.kernelSize + 1;
+    if (d.outH <= 0 || d.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
+    if (op.fusedResidual && (d.outH != d.inH || d.outW != d.inW))
+        return context.error("adds the input to a depthwise result of another size (" + std::to_string(d.outH) + "x" +
+                             std::to_string(d.outW) + ")");
+    if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");
+    d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, 1) + folded[0];
+    d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, 1) + folded[2];
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
     LS_RETURN_IF_ERROR(packDepthwise(context, d));
 
@@ -180,7 +187,7 @@ Status prepareBlock(KernelContext& context) {
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
     s.residual = op.fusedResidual;
 
-    context.output(0).shape = {input.dim(0), input.dim(1), input.dim(2), static_cast<int32_t>(outputChannels)};
+    context.output(0).shape = {input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW), static_cast<int32_t>(outputChannels)};
     context.state = block;
     return Status::ok();
 }

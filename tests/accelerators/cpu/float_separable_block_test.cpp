@@ -6,7 +6,8 @@
 // 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
 // activation placement, a folded PAD, batches and two threads, output
 // channels past one 64-channel chunk and off the 16-lane block, no ADD,
-// and an ADD of something else. Blocks it must leave alone: stride 2, a
+// and an ADD of something else, and a model whose declared shapes miss the
+// plane shrinking (found by the fuzz seed). Blocks it must leave alone: stride 2, a
 // depthwise result read twice, channels past what the kernel takes, and
 // pruned 1x1 weights (the sparse kernel's).
 
@@ -32,6 +33,7 @@ struct BlockCase {
     int threads;
     bool fuses;
     bool pruned = false;  // three in four 1x1 weights zero, as pose detection's
+    bool declaresInputSize = false;  // the model declares the block's tensors the input's size, though the filter shrinks them
 };
 
 struct BlockModel {
@@ -59,8 +61,12 @@ BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
         b.addOp({schema::BuiltinOperator_PAD, {}, {m.input, paddings}, {convolved}});
         m.depthwise = 1;
     }
-    const int outH = (c.height + c.stride - 1) / c.stride, outW = (c.width + c.stride - 1) / c.stride;
     const auto padding = c.padBefore > 0 ? schema::Padding_VALID : schema::Padding_SAME;
+    auto outSize = [&](int in) {
+        if (c.declaresInputSize || padding == schema::Padding_SAME) return (in + c.stride - 1) / c.stride;
+        return (in + 2 * c.padBefore - c.kernel) / c.stride + 1;
+    };
+    const int outH = outSize(c.height), outW = outSize(c.width);
     int depthwiseFilter = b.addFloatConstant("dw", {1, c.kernel, c.kernel, c.channels},
                                              randomValues(static_cast<size_t>(c.kernel * c.kernel * c.channels)));
     int depthwiseBias = b.addFloatConstant("dw_bias", {c.channels}, randomValues(static_cast<size_t>(c.channels)));
@@ -138,6 +144,9 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
         {1, 6, 6, 144, 144, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
+        // 5x5 after a PAD of 1: the plane shrinks by 2 though the model says
+        // it keeps its size; the runtime's shapes are the filter's
+        {1, 5, 6, 12, 20, 5, 1, 1, None, Relu6, None, Ending::NoAdd, 1, true, false, true},
     };
     std::mt19937 random(11);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
