@@ -52,7 +52,7 @@ void summariseOps(const CompiledModel& compiled, int subgraph, const std::vector
     for (size_t o = 0; o < graph.ops.size(); ++o) {
         const Op& op = graph.ops[o];
         OpTiming timing;
-        timing.index = static_cast<int>(o);
+        timing.index = op.sourceIndex >= 0 ? op.sourceIndex : static_cast<int>(o);
         timing.type = model.runtimeOpName(op);
         if (!op.outputs.empty() && op.outputs[0] >= 0) timing.name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
         timing.accelerator = std::string(compiled.acceleratorOf(subgraph, static_cast<int>(o)));

@@ -90,6 +90,10 @@ struct Op {
     bool fusedResidual = false;
     int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;
+    // The op's index in the file when a runtime pass moved it to another
+    // place in the order (core/runtime/resize_convolution_swap.h), else -1:
+    // the op profile reports ops by their index in the file.
+    int sourceIndex = -1;
 };
 
 struct Subgraph {

@@ -52,6 +52,8 @@ int swapResizeAndConvolution(const Model& model, Subgraph& subgraph, std::vector
         late.inputs[0] = narrowedIndex;
         late.outputs = {convolution.outputs[0]};
         late.fusedActivation = convolution.fusedActivation >= 0 ? convolution.fusedActivation : options->fused_activation_function();
+        early.sourceIndex = c;
+        late.sourceIndex = static_cast<int>(r);
         subgraph.ops[r] = std::move(early);
         subgraph.ops[static_cast<size_t>(c)] = std::move(late);
         std::swap(kernels[r], kernels[static_cast<size_t>(c)]);

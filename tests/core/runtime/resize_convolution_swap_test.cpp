@@ -1,6 +1,7 @@
 // RESIZE_BILINEAR -> 1x1 CONV_2D that narrows the channels: on the cpu
 // accelerator the convolution runs first, on the smaller plane (op 0 then
-// reports CONV_2D, op 1 RESIZE_BILINEAR), with its activation applied after
+// runs CONV_2D, op 1 RESIZE_BILINEAR, each keeping its index in the file
+// for the op profile), with its activation applied after
 // the resize; the output matches the reference, which runs the ops as
 // written, within 1e-5 of the largest output (a blend of convolutions and a
 // convolution of blends differ in rounding). Each of TFLite's coordinate
@@ -93,6 +94,9 @@ TEST(ResizeConvolutionSwap, NarrowingConvolutionRunsBeforeTheResize) {
                   << c.outChannels << " channels" << (c.resizedReadTwice ? ", resized read twice" : "") << ": op 0 runs " << first
                   << ", largest difference " << compared.worst << " (largest output " << compared.largest << ")\n";
         EXPECT_EQ(first, c.swaps ? "CONV_2D" : "RESIZE_BILINEAR");
+        // The op profile names each by its place in the file.
+        EXPECT_EQ(compiled.subgraphs[0].ops[0].sourceIndex, c.swaps ? 1 : -1);
+        EXPECT_EQ(compiled.subgraphs[0].ops[1].sourceIndex, c.swaps ? 0 : -1);
         EXPECT_LE(compared.worst, 1e-5 * compared.largest);
     }
 }
