@@ -43,6 +43,7 @@ struct SeparableBlock {
 struct RunArguments {
     const SeparableBlock* block;
     const float* input;
+    const float* residual;  // shaped as the output, or null
     float* output;
 };
 
@@ -110,7 +111,7 @@ void runRow(void* context, size_t row) {
     const float* image = arguments.input + batch * d.inH * d.inW * d.channels;
     depthwiseRow(d, image, buffer, oy);
     float* out = arguments.output + (batch * d.outH + oy) * d.outW * s.outputChannels;
-    const float* residual = s.residual ? image + oy * d.inW * d.channels : nullptr;
+    const float* residual = arguments.residual ? arguments.residual + (batch * d.outH + oy) * d.outW * s.outputChannels : nullptr;
     for (int64_t chunk = 0; chunk < s.chunks; ++chunk) {
         const int64_t first = chunk * kChunkChannels, channels = std::min(kChunkChannels, s.outputChannels - first);
         const int blocks = static_cast<int>((channels + kLanes - 1) / kLanes);
@@ -139,9 +140,6 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(channels) + "], got " + pointwise.name);
     const int64_t outputChannels = pointwise.dim(0);
     const Op& op = *context.op;
-    if (op.fusedResidual && outputChannels != channels)
-        return context.error("adds the input to a 1x1 result of " + std::to_string(outputChannels) + " channels, expected " +
-                             std::to_string(channels));
     if (input.dim(2) * channels > kMaxRowFloats) return context.error("rows of " + input.name + " exceed the row buffer");
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() != 1 || options->stride_w() != 1) return context.error("expects a stride-1 depthwise convolution");
@@ -160,9 +158,10 @@ Status prepareBlock(KernelContext& context) {
     d.outH = same ? spanH : spanH - d.kernelSize + 1;
     d.outW = same ? spanW : spanW - d.kernelSize + 1;
     if (d.outH <= 0 || d.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
-    if (op.fusedResidual && (d.outH != d.inH || d.outW != d.inW))
-        return context.error("adds the input to a depthwise result of another size (" + std::to_string(d.outH) + "x" +
-                             std::to_string(d.outW) + ")");
+    const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
+                                        static_cast<int32_t>(outputChannels)};
+    if (op.fusedResidual && (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32))
+        return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
     if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");
     d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, 1) + folded[0];
     d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, 1) + folded[2];
@@ -187,14 +186,15 @@ Status prepareBlock(KernelContext& context) {
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
     s.residual = op.fusedResidual;
 
-    context.output(0).shape = {input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW), static_cast<int32_t>(outputChannels)};
+    context.output(0).shape = outShape;
     context.state = block;
     return Status::ok();
 }
 
 Status evalBlock(KernelContext& context) {
     const auto& s = *static_cast<const SeparableBlock*>(context.state.get());
-    RunArguments arguments{&s, context.input(0).as<const float>(), context.output(0).as<float>()};
+    RunArguments arguments{&s, context.input(0).as<const float>(), s.residual ? context.input(5).as<const float>() : nullptr,
+                           context.output(0).as<float>()};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
                                static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);
     return Status::ok();
@@ -209,7 +209,7 @@ bool isFloatConstant(const Subgraph& subgraph, int tensor) {
 const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != 5 || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
+        op.inputs.size() != (op.fusedResidual ? 6u : 5u) || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

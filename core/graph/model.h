@@ -81,10 +81,10 @@ struct Op {
     // inputs x, cos, sin (both broadcast to x), output the rotated x.
     bool fusedRope = false;
     // A stride-1 DEPTHWISE_CONV_2D with the 1x1 CONV_2D that reads its
-    // output and, where fusedResidual, the ADD of that and the depthwise's
-    // input (core/runtime/separable_block_fusion.h): inputs x, depthwise
-    // filter, depthwise bias, 1x1 filter, 1x1 bias (a bias may be -1), output
-    // the last op's. The depthwise keeps its own activation (or
+    // output and, where fusedResidual, the ADD of that and input 5
+    // (core/runtime/separable_block_fusion.h): inputs x, depthwise filter,
+    // depthwise bias, 1x1 filter, 1x1 bias (a bias may be -1) [, the tensor
+    // added], output the last op's. The depthwise keeps its own activation (or
     // fusedActivation); the other two are applied after the 1x1 and the ADD.
     bool fusedSeparableBlock = false;
     bool fusedResidual = false;

@@ -58,16 +58,22 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         fusedOp.fusedSeparableBlock = true;
         fusedOp.pointwiseActivation = activationAfter(pointwise, pointwiseOptions->fused_activation_function());
 
-        // ADD(x, p) of one shape: the residual.
+        // ADD(r, p) of one shape: the residual, input 5. r is x or any tensor
+        // ready before the depthwise runs (BlazeFace's blocks add the input
+        // of the separable convolution before this one).
         int a = use.reader[static_cast<size_t>(p)];
         if (a >= 0) {
             const Op& add = subgraph.ops[static_cast<size_t>(a)];
-            if (isUntouched(model, add, BuiltinOperator_ADD) && add.inputs.size() == 2 &&
-                ((add.inputs[0] == x && add.inputs[1] == p) || (add.inputs[0] == p && add.inputs[1] == x)) &&
-                shapeOf(subgraph, p) == shapeOf(subgraph, x) && isStaticFloat(subgraph, add.outputs[0]) &&
-                shapeOf(subgraph, add.outputs[0]) == shapeOf(subgraph, x)) {
+            const int r = !isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2 ? -1
+                          : add.inputs[1] == p                                                    ? add.inputs[0]
+                          : add.inputs[0] == p                                                    ? add.inputs[1]
+                                                                                                  : -1;
+            const bool ready = r >= 0 && (r == x || use.producer[static_cast<size_t>(r)] < static_cast<int>(o));
+            if (ready && r != p && isStaticFloat(subgraph, r) && shapeOf(subgraph, r) == shapeOf(subgraph, p) &&
+                isStaticFloat(subgraph, add.outputs[0]) && shapeOf(subgraph, add.outputs[0]) == shapeOf(subgraph, p)) {
                 fusedOp.fusedResidual = true;
                 fusedOp.residualActivation = activationAfter(add, reference::binaryActivation(*add.options));
+                fusedOp.inputs.push_back(r);
                 fusedOp.outputs = {add.outputs[0]};
             } else {
                 a = -1;

@@ -2,7 +2,8 @@
 // Finds depthwise-separable blocks, as MobileNet-style exports write them:
 //   d = DEPTHWISE_CONV_2D(x) at stride 1, the plane's size kept
 //   p = CONV_2D(d) with a 1x1 filter at stride 1
-//   [y = ADD(x, p), the residual, when p has x's shape]
+//   [y = ADD(r, p), the residual: r is x, or another tensor of p's shape
+//    computed before the depthwise]
 // and turns the depthwise into one op that does it all
 // (Op::fusedSeparableBlock) when the accelerator that ran it has a kernel
 // for the fused form; the 1x1 and the ADD are folded. Run row by row, d

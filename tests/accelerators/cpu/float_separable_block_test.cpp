@@ -5,8 +5,9 @@
 // within 1e-5 of the largest output (float sums in another order). Cases:
 // 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
 // activation placement, a folded PAD, batches and two threads, output
-// channels past one 64-channel chunk and off the 16-lane block, no ADD,
-// and an ADD of something else, and a model whose declared shapes miss the
+// channels past one 64-channel chunk and off the 16-lane block, no ADD, an
+// ADD of another tensor ready before the block (fused) and of one computed
+// after it (the ADD stays), and a model whose declared shapes miss the
 // plane shrinking (found by the fuzz seed). Blocks it must leave alone: stride 2, a
 // depthwise result read twice, channels past what the kernel takes, and
 // pruned 1x1 weights (the sparse kernel's).
@@ -24,7 +25,7 @@ namespace {
 using schema::ActivationFunctionType;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
-enum class Ending { Residual, ResidualSwapped, NoAdd, AddOfAnother, DepthwiseReadTwice };
+enum class Ending { Residual, ResidualSwapped, NoAdd, AddOfAnother, AddOfLater, DepthwiseReadTwice };
 
 struct BlockCase {
     int batch, height, width, channels, outChannels, kernel, stride, padBefore;
@@ -106,6 +107,14 @@ BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
         add(other, p, m.output);
         break;
     }
+    case Ending::AddOfLater: {
+        // RELU(x), computed after the 1x1: not ready when the fused op runs.
+        int later = b.addTensor({"later", DataType::Float32, outShape});
+        b.addOp({schema::BuiltinOperator_RELU, {}, {m.input}, {later}});
+        m.output = b.addTensor({"y", DataType::Float32, outShape});
+        add(later, p, m.output);
+        break;
+    }
     case Ending::DepthwiseReadTwice:
         m.output = b.addTensor({"y", DataType::Float32, outShape});
         add(d, p, m.output);
@@ -123,6 +132,7 @@ const char* endingName(Ending ending) {
     case Ending::ResidualSwapped: return "ADD(1x1, x)";
     case Ending::NoAdd: return "no ADD";
     case Ending::AddOfAnother: return "ADD(other, 1x1)";
+    case Ending::AddOfLater: return "ADD(RELU(x) computed after, 1x1)";
     case Ending::DepthwiseReadTwice: return "ADD(depthwise, 1x1)";
     }
     return "";
@@ -138,7 +148,8 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 7, 9, 24, 24, 3, 1, 1, None, None, Relu, Ending::Residual, 1, true},     // a folded PAD
         {1, 6, 13, 24, 40, 3, 1, 0, Relu6, Relu, None, Ending::NoAdd, 1, true},       // 2.5 output vectors
         {1, 5, 7, 20, 100, 7, 1, 0, None, None, None, Ending::NoAdd, 2, true},        // two chunks of outputs
-        {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfAnother, 1, true}, // the 1x1 fused, the ADD not
+        {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfAnother, 1, true},  // BlazeFace adds an earlier tensor
+        {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfLater, 2, true},    // the 1x1 fused, the ADD not
         {1, 4, 3, 128, 128, 5, 1, 0, Relu6, None, None, Ending::Residual, 1, true},   // narrower than the kernel
         {1, 9, 9, 16, 16, 3, 2, 0, None, None, None, Ending::NoAdd, 1, false},
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
@@ -165,7 +176,7 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         const bool fused = name.find("(fused)") != std::string::npos;
         EXPECT_EQ(fused, c.fuses) << name;
         if (fused) {
-            const bool residual = c.ending == Ending::Residual || c.ending == Ending::ResidualSwapped;
+            const bool residual = c.ending == Ending::Residual || c.ending == Ending::ResidualSwapped || c.ending == Ending::AddOfAnother;
             EXPECT_EQ(name, residual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)");
         }
         EXPECT_LE(compared.worst, 1e-5 * compared.largest);
