@@ -6,6 +6,7 @@
 
 #include <xnnpack.h>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "accelerators/cpu/avx512_intrinsics.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_operator.h"
+#include "core/runtime/fusion_matching.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -119,6 +121,45 @@ Status evalPad(KernelContext& context) {
                              xnn_setup_constant_pad_nd_x32(operatorOf(context), static_cast<size_t>(input.rank()), shape, before,
                                                            after, input.data, context.output(0).data, poolOf(context))));
     return checkXnnpack(context, "pad run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+// ---- MEAN over height and width: global average pooling ----
+// Squeeze-and-excitation blocks (selfie segmentation, MobileNetV3) average
+// each channel over the plane. The reference sums a channel at a time, a
+// strided pass over the whole tensor per channel; XNNPACK makes one pass.
+Status prepareSpatialMean(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_MEAN)->prepare(context));
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() != 4 || input.dim(1) * input.dim(2) <= 0 || input.dim(3) <= 0)
+        return context.error("averages an empty plane or no channels of " + input.name + " " + shapeText(input.shape));
+    const auto channels = static_cast<size_t>(input.dim(3));
+    const float infinity = std::numeric_limits<float>::infinity();
+    xnn_operator_t op = nullptr;
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "global average pooling create",
+                                    xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -infinity, infinity, 0, &op)));
+    context.state = ownOperator(op);
+    return Status::ok();
+}
+
+Status evalSpatialMean(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    LS_RETURN_IF_ERROR(checkXnnpack(context, "global average pooling setup",
+                                    xnn_setup_global_average_pooling_nwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                                                             static_cast<size_t>(input.dim(1)) * static_cast<size_t>(input.dim(2)),
+                                                                             input.as<float>(), context.output(0).as<float>(), poolOf(context))));
+    return checkXnnpack(context, "global average pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
+}
+
+// A MEAN of a 4-D float tensor over axes 1 and 2 (constant, any order or sign).
+bool averagesThePlane(const Subgraph& subgraph, const Op& op) {
+    if (op.inputs.size() != 2 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1) return false;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4) return false;
+    std::vector<int64_t> axes = constantIntegers(subgraph, op.inputs[1]);
+    for (int64_t& axis : axes) axis = axis < 0 ? axis + 4 : axis;
+    std::sort(axes.begin(), axes.end());
+    return axes == std::vector<int64_t>{1, 2};
 }
 
 // ---- MAX_POOL_2D ----
@@ -342,7 +383,7 @@ Status evalClamp(KernelContext& context) { return evalUnaryOperator(context, xnn
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
     static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
-        pool{preparePool, evalPool}, hardSwish{prepareUnaryOperator, evalHardSwish},
+        pool{preparePool, evalPool}, spatialMean{prepareSpatialMean, evalSpatialMean}, hardSwish{prepareUnaryOperator, evalHardSwish},
         logistic{prepareUnaryOperator, evalLogistic}, elu{prepareUnaryOperator, evalElu}, softmax{prepareSoftmax, evalSoftmax};
     static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
     auto tensor = [&](size_t i) -> const Tensor* {
@@ -389,6 +430,8 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
         if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
         return &pool;
     }
+    case schema::BuiltinOperator_MEAN:
+        return averagesThePlane(subgraph, op) ? &spatialMean : nullptr;
     case schema::BuiltinOperator_PRELU:
         if (!allFloat() || !tensor(1) || !tensor(1)->isConstant() || tensor(0)->shape.empty() ||
             tensor(1)->elementCount() != tensor(0)->shape.back())

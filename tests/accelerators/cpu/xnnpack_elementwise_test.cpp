@@ -1,12 +1,15 @@
 // XNNPACK's AVERAGE_POOL_2D and LOGISTIC against the reference kernels: a
 // SAME-padded 3x3/2 average (the padding is left out of each window's
 // count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
-// (MediaPipe's squeeze-and-excitation blocks); LOGISTIC over large and
+// (MediaPipe's squeeze-and-excitation blocks); MEAN over height and width
+// as XNNPACK's global average pooling (other axes stay on the reference);
+// LOGISTIC over large and
 // small inputs (within 1e-6); ELU over [-20, 20] (within 1e-6: exp(x) - 1
 // near 0 and -1 far below); SOFTMAX over rows of 335 with large and small
 // logits (within 1e-6); SQUARED_DIFFERENCE broadcasting a column (within
 // 1e-6 relative). Each case checks the cpu accelerator took it.
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -74,6 +77,48 @@ TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
                   << (c.padding == schema::Padding_SAME ? " SAME" : " VALID") << " on " << c.height << "x" << c.width << "x" << c.channels
                   << ": largest difference " << worst << "\n";
         EXPECT_LE(worst, 1e-5f);
+    }
+}
+
+TEST(XnnpackElementwise, MeanOverThePlaneRunsAsGlobalAveragePooling) {
+    struct MeanCase {
+        int batch, height, width, channels;
+        std::vector<int32_t> axes;
+        bool keepDims;
+        bool onCpu;  // axes 1 and 2 only
+    };
+    const std::vector<MeanCase> cases = {
+        {1, 72, 128, 16, {1, 2}, true, true},  // selfie segmentation's squeeze-and-excitation
+        {2, 5, 7, 33, {-2, 1}, false, true},
+        {1, 6, 4, 8, {2}, true, false},
+        {1, 6, 4, 8, {1, 2, 3}, true, false},
+    };
+    std::mt19937 random(37);
+    std::uniform_real_distribution<float> values(-4.0f, 8.0f);
+    for (const MeanCase& c : cases) {
+        litestudio::ModelBuilder b;
+        b.addSubgraph();
+        int input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.channels}});
+        int axes = b.addConstant("axes", DataType::Int32, {static_cast<int32_t>(c.axes.size())}, testing::bytesOf<int32_t>(c.axes));
+        std::vector<int32_t> outShape{c.batch, c.height, c.width, c.channels};
+        for (int32_t axis : c.axes) outShape[static_cast<size_t>(axis < 0 ? axis + 4 : axis)] = 1;
+        if (!c.keepDims) outShape.erase(std::remove(outShape.begin() + 1, outShape.end(), 1), outShape.end());
+        int output = b.addTensor({"y", DataType::Float32, outShape});
+        b.addOp({schema::BuiltinOperator_MEAN, {}, {input, axes}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions,
+                                                         schema::CreateReducerOptions(fbb, c.keepDims).o};
+                 }});
+        b.setInputs({input});
+        b.setOutputs({output});
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
+        for (float& v : x) v = values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(b, input, x, output);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const std::string accelerator(compared.cpu->acceleratorOf(0, 0));
+        std::cout << "  MEAN over " << c.axes.size() << " axes of " << c.batch << "x" << c.height << "x" << c.width << "x" << c.channels
+                  << (c.keepDims ? ", keep dims" : "") << ": ran on " << accelerator << ", largest difference " << compared.worst << "\n";
+        EXPECT_EQ(accelerator, c.onCpu ? "cpu" : "reference");
+        EXPECT_LE(compared.worst, 1e-5);
     }
 }
 
