@@ -2,10 +2,11 @@
 // The depthwise-separable block the runtime's fusion makes
 // (core/runtime/separable_block_fusion.h), float32 on AVX-512: a stride-1
 // depthwise convolution, a 1x1 convolution of its result and, where the
-// block has one, the residual ADD of its input. One output row at a time:
-// the depthwise row goes into a buffer that stays in L1, the 1x1 reads it
-// from there and the residual row is added as the block's output row is
-// written, so of the three ops' tensors only x and y touch memory.
+// block has one, the residual ADD (of the block's input or of an earlier
+// tensor of the result's shape, input 5). One output row at a time: the
+// depthwise row goes into a buffer that stays in L1, the 1x1 reads it from
+// there and the residual row is added as the block's output row is
+// written, so the two inner tensors never touch memory.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
