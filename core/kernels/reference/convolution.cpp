@@ -44,6 +44,9 @@ Status prepareConv(KernelContext& context) {
     for (int d = 0; d < 4; ++d)
         if (filter.dim(d) <= 0) return context.error("filter '" + filter.name + "' has an empty dimension " + shapeText(filter.shape));
     if (input.dim(3) <= 0) return context.error("input '" + input.name + "' has no channels");
+    if (!dilatedFilterFits(filter.dim(1), params->dilationH) || !dilatedFilterFits(filter.dim(2), params->dilationW))
+        return context.error("dilation " + std::to_string(params->dilationH) + "x" + std::to_string(params->dilationW) + " spreads the " +
+                             std::to_string(filter.dim(1)) + "x" + std::to_string(filter.dim(2)) + " filter over more than 2^24 pixels");
     int channelsOut = params->depthwise ? filter.dim(3) : filter.dim(0);
     if (!params->depthwise && input.dim(3) % filter.dim(3) == 0 && channelsOut % (input.dim(3) / filter.dim(3)) != 0)
         return context.error(std::to_string(channelsOut) + " output channels do not split into " +

@@ -35,6 +35,8 @@ Status prepareConv3d(KernelContext& context) {
     std::vector<int32_t> shape = {input.dim(0)};
     for (int axis = 0; axis < 3; ++axis) {
         if (strides[axis] <= 0 || dilations[axis] <= 0) return context.error("strides and dilations must be positive");
+        if (!dilatedFilterFits(filter.dim(axis), dilations[axis]))
+            return context.error("dilation " + std::to_string(dilations[axis]) + " spreads the filter over more than 2^24 pixels");
         shape.push_back(convOutputSize(options->padding(), input.dim(axis + 1), filter.dim(axis), strides[axis], dilations[axis]));
     }
     shape.push_back(filter.dim(4));

@@ -350,15 +350,22 @@ bool useIntegerPath(const KernelContext& context) {
 
 namespace litestudio::reference {
 
+bool dilatedFilterFits(int filter, int dilation) {
+    return filter >= 1 && dilation >= 1 && (int64_t(filter) - 1) * dilation + 1 <= kLargestDilatedFilter;
+}
+
+// In 64 bits: strides and dilations come from the file.
 int convOutputSize(schema::Padding padding, int input, int filter, int stride, int dilation) {
-    int effective = (filter - 1) * dilation + 1;
-    return padding == schema::Padding_SAME ? (input + stride - 1) / stride
-                                           : std::max(0, (input - effective + stride) / stride);
+    const int64_t effective = (int64_t(filter) - 1) * dilation + 1;
+    const int64_t size = padding == schema::Padding_SAME ? (int64_t(input) + stride - 1) / stride
+                                                         : std::max<int64_t>(0, (int64_t(input) - effective + stride) / stride);
+    return static_cast<int>(std::min<int64_t>(size, std::numeric_limits<int>::max()));
 }
 
 int convPaddingBefore(int input, int output, int filter, int stride, int dilation) {
-    int effective = (filter - 1) * dilation + 1;
-    return std::max(0, ((output - 1) * stride + effective - input) / 2);
+    const int64_t effective = (int64_t(filter) - 1) * dilation + 1;
+    const int64_t before = std::max<int64_t>(0, ((int64_t(output) - 1) * stride + effective - input) / 2);
+    return static_cast<int>(std::min<int64_t>(before, std::numeric_limits<int>::max()));
 }
 
 }  // namespace litestudio::reference
