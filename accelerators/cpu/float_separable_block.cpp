@@ -37,7 +37,6 @@ struct SeparableBlock {
     std::vector<float> weights;  // chunk k at k * inputChannels * 64: [input channel][its blocks x 16], zeros past the last output
     std::vector<float> bias;     // [chunks x 64]
     float pointwiseLow = 0, pointwiseHigh = 0, sumLow = 0, sumHigh = 0;
-    bool residual = false;
 };
 
 struct RunArguments {
@@ -140,16 +139,14 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(channels) + "], got " + pointwise.name);
     const int64_t outputChannels = pointwise.dim(0);
     const Op& op = *context.op;
-    if (input.dim(2) * channels > kMaxRowFloats) return context.error("rows of " + input.name + " exceed the row buffer");
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() != 1 || options->stride_w() != 1) return context.error("expects a stride-1 depthwise convolution");
 
     auto block = std::make_shared<SeparableBlock>();
     SeparableBlock& s = *block;
     DepthwisePlan& d = s.depthwise;
-    const RuntimeTensor& filter = context.input(1);
-    d.kernelSize = filter.rank() == 4 ? filter.dim(1) : 0;
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = channels;
+    LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
     // The plane's size comes from the filter, not from the declared shapes,
     // which a model may get wrong (the runtime works shapes out afresh).
     const std::array<int32_t, 4>& folded = op.fusedPadding;
@@ -166,7 +163,6 @@ Status prepareBlock(KernelContext& context) {
     d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, 1) + folded[0];
     d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, 1) + folded[2];
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
-    LS_RETURN_IF_ERROR(packDepthwise(context, d));
 
     s.inputChannels = channels, s.outputChannels = outputChannels;
     s.chunks = (outputChannels + kChunkChannels - 1) / kChunkChannels;
@@ -184,7 +180,6 @@ Status prepareBlock(KernelContext& context) {
     LS_RETURN_IF_ERROR(readFloatBias(context, outputChannels, s.bias.data(), 4));
     std::tie(s.pointwiseLow, s.pointwiseHigh) = activationRange(op.pointwiseActivation);
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
-    s.residual = op.fusedResidual;
 
     context.output(0).shape = outShape;
     context.state = block;
@@ -193,7 +188,7 @@ Status prepareBlock(KernelContext& context) {
 
 Status evalBlock(KernelContext& context) {
     const auto& s = *static_cast<const SeparableBlock*>(context.state.get());
-    RunArguments arguments{&s, context.input(0).as<const float>(), s.residual ? context.input(5).as<const float>() : nullptr,
+    RunArguments arguments{&s, context.input(0).as<const float>(), context.op->fusedResidual ? context.input(5).as<const float>() : nullptr,
                            context.output(0).as<float>()};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
                                static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);

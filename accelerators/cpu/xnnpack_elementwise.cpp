@@ -130,7 +130,7 @@ Status evalPad(KernelContext& context) {
 Status prepareSpatialMean(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_MEAN)->prepare(context));
     const RuntimeTensor& input = context.input(0);
-    if (input.rank() != 4 || input.dim(1) * input.dim(2) <= 0 || input.dim(3) <= 0)
+    if (input.rank() != 4 || input.dim(1) <= 0 || input.dim(2) <= 0 || input.dim(3) <= 0)
         return context.error("averages an empty plane or no channels of " + input.name + " " + shapeText(input.shape));
     const auto channels = static_cast<size_t>(input.dim(3));
     const float infinity = std::numeric_limits<float>::infinity();

@@ -172,23 +172,19 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
     }
 
     // Every op without a kernel, listed together: the user learns all of
-    // them at once, not one per attempt.
-    // Each op is asked of the accelerators once, here; the choice is kept
-    // for the assignment below (a kernel's choice may scan weights: the
-    // sparse convolution counts zeros).
+    // them at once, not one per attempt. Each op is asked of the
+    // accelerators once, here, and the choice kept for the assignment below
+    // (a kernel's choice may scan weights: the sparse convolution counts zeros).
     struct Choice {
         const Accelerator* accelerator = nullptr;
         const KernelDef* kernel = nullptr;
     };
     std::map<int, std::vector<Choice>> choices;
-    auto choose = [&](const Subgraph& subgraph, const Op& op) {
-        Choice choice;
-        if (op.folded) choice.kernel = &kFoldedKernel;
-        for (const Accelerator* accelerator : accelerators) {
-            if (choice.kernel) break;
-            if ((choice.kernel = accelerator->kernelFor(*model, subgraph, op))) choice.accelerator = accelerator;
-        }
-        return choice;
+    auto choose = [&](const Subgraph& subgraph, const Op& op) -> Choice {
+        if (op.folded) return {nullptr, &kFoldedKernel};
+        for (const Accelerator* accelerator : accelerators)
+            if (const KernelDef* kernel = accelerator->kernelFor(*model, subgraph, op)) return {accelerator, kernel};
+        return {};
     };
     std::map<std::string, std::vector<std::string>> unsupported;
     std::set<int> reachable = reachableSubgraphs(*model, compiled->entries_);

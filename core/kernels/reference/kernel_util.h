@@ -217,13 +217,14 @@ bool useIntegerPath(const KernelContext& context);
 
 namespace litestudio::reference {
 
-// TFLite's output size and leading padding along one spatial axis (SAME
-// puts the odd padding element after).
 // Whether a filter of `filter` taps at `dilation` spans at most
 // kLargestDilatedFilter pixels; a hostile dilation would overflow the index
 // arithmetic of every convolution kernel.
 constexpr int64_t kLargestDilatedFilter = int64_t(1) << 24;
 bool dilatedFilterFits(int filter, int dilation);
+
+// TFLite's output size and leading padding along one spatial axis (SAME
+// puts the odd padding element after).
 int convOutputSize(schema::Padding padding, int input, int filter, int stride, int dilation);
 int convPaddingBefore(int input, int output, int filter, int stride, int dilation);
 
