@@ -16,8 +16,10 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "accelerators/cpu/quantized_arg_max.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
 #include "accelerators/cpu/quantized_elementwise.h"
+#include "accelerators/cpu/quantized_resize_bilinear.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
@@ -85,6 +87,8 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
+    if (const KernelDef* resize = quantizedResizeBilinearKernel(model, subgraph, op)) return resize;
+    if (const KernelDef* arg = quantizedArgMaxKernel(model, subgraph, op)) return arg;
     if (const KernelDef* projection = floatConstantBatchMatmulKernel(model, subgraph, op)) return projection;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;

@@ -2,14 +2,20 @@
 
 #include <cstdio>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace litestudio {
 
 Status writeFileAtomically(const std::string& path, const void* data, size_t size) {
-    std::string temporary = path + ".partial";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A name of its own for each write: two writers of one path (two
+    // windows saving one report, tests run in parallel) must not truncate
+    // or rename each other's temporary file. The last rename wins whole.
+    std::string temporary = path + ".partial-XXXXXX";
+    int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
     if (fd < 0) return Status::error(path + ": cannot write (the folder is missing or not writable)");
+    ::fchmod(fd, 0644);  // mkstemp makes it private; the file the user keeps is not
     const auto* bytes = static_cast<const char*>(data);
     size_t written = 0;
     while (written < size) {

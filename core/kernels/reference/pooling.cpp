@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cmath>
 
+#include "core/kernels/reference/bilinear_sampling.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
 
@@ -159,37 +160,15 @@ Status prepareResize(KernelContext& context) {
 }
 
 // Quantized bilinear resizing with equal input and output quantization, as
-// XNNPACK (and so LiteRT) computes it: sample positions in float32, the two
-// interpolation weights rounded to 11 fractional bits, then exact integer
-// blending of the stored values with one final rounding shift.
+// XNNPACK (and so LiteRT) computes it (bilinear_sampling.h), then exact
+// integer blending of the stored values with one final rounding shift.
 template <typename Stored>
 void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alignCorners, bool halfPixel) {
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
-    auto scale = [&](int in, int outSize) {
-        int adjustment = alignCorners && outSize != 1 ? 1 : 0;
-        return static_cast<float>(in - adjustment) / static_cast<float>(outSize - adjustment);
-    };
-    const float scaleY = scale(inH, outH), scaleX = scale(inW, outW);
-    struct Sample {
-        int low, high;
-        int32_t weight;  // of `high`, in 1/2048
-    };
-    auto sample = [&](int o, float s, int size) {
-        float position = static_cast<float>(o) * s;
-        if (!(alignCorners || !halfPixel)) {
-            position += 0.5f * s - 0.5f;
-            position = std::min(std::max(position, 0.0f), static_cast<float>(size - 1));
-        }
-        int low = std::min(static_cast<int>(position), size - 1);
-        Sample result{low, std::min(low + 1, size - 1), 0};
-        result.weight = static_cast<int32_t>(std::lrintf((position - static_cast<float>(low)) * 2048.0f));
-        return result;
-    };
+    const std::vector<BilinearSample> rowSamples = bilinearSamplesQ11(inH, outH, alignCorners, halfPixel);
+    const std::vector<BilinearSample> columns = bilinearSamplesQ11(inW, outW, alignCorners, halfPixel);
     const Stored* x = input.as<const Stored>();
     Stored* y = out.as<Stored>();
-    std::vector<Sample> columns;  // the same for every row
-    columns.reserve(static_cast<size_t>(outW));
-    for (int ox = 0; ox < outW; ++ox) columns.push_back(sample(ox, scaleX, inW));
     // The blend is one exact integer polynomial in the four corners, so the
     // two input rows are blended first (once per output row, inW pixels) and
     // each output takes one horizontal step: the same sums, a third of the
@@ -197,14 +176,14 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
     std::vector<int32_t> rows(static_cast<size_t>(inW) * static_cast<size_t>(channels));
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy) {
-            Sample v = sample(oy, scaleY, inH);
+            const BilinearSample& v = rowSamples[static_cast<size_t>(oy)];
             const Stored* top = x + (int64_t(b) * inH + v.low) * inW * channels;
             const Stored* bottom = x + (int64_t(b) * inH + v.high) * inW * channels;
             for (size_t i = 0; i < rows.size(); ++i)
                 rows[i] = static_cast<int32_t>(static_cast<uint32_t>(int32_t(top[i])) << 11) + (bottom[i] - top[i]) * v.weight;
             Stored* target = y + (int64_t(b) * outH + oy) * outW * channels;
             for (int ox = 0; ox < outW; ++ox, target += channels) {
-                const Sample& h = columns[static_cast<size_t>(ox)];
+                const BilinearSample& h = columns[static_cast<size_t>(ox)];
                 const int32_t* left = rows.data() + int64_t(h.low) * channels;
                 const int32_t* right = rows.data() + int64_t(h.high) * channels;
                 for (int c = 0; c < channels; ++c) {

@@ -1,0 +1,16 @@
+#pragma once
+// int8/uint8 RESIZE_BILINEAR with the same quantization in and out, on
+// AVX-512 and the thread pool, bit for bit the reference's Q11 arithmetic
+// (XNNPACK's). DeepLab upsamples its 65x65x21 logits to 513x513 with it:
+// 3.1 ms of its 19 on the scalar reference.
+
+#include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+
+namespace litestudio::cpu {
+
+// The kernel for this op, or nullptr when it is not such a resize with a
+// constant size (or the CPU lacks AVX-512).
+const KernelDef* quantizedResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op);
+
+}  // namespace litestudio::cpu

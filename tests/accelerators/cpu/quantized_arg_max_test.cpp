@@ -1,0 +1,135 @@
+// The AVX-512 int8/uint8 ARG_MAX and ARG_MIN over the innermost axis
+// against the reference kernel: axes of 1, 7, 21 (DeepLab's classes), 32,
+// 33 and 64 values, int32 and int64 indices, two threads, and ties (values
+// drawn from four, so most pixels have several winners: the first one
+// counts). An axis that grows past 64 at run time takes the element-wise
+// path. Skipped without AVX-512.
+
+#include <iostream>
+#include <random>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using testing::compileBuilt;
+using testing::quantized;
+
+struct ArgCase {
+    schema::BuiltinOperator op;
+    DataType type, indexType;
+    std::vector<int32_t> shape;
+    int axis;  // as written in the model: -1 or the last dimension
+    int threads;
+};
+
+ModelBuilder argModel(const ArgCase& c, int& input, int& out, std::vector<int32_t> signature = {}) {
+    ModelBuilder builder;
+    builder.addSubgraph();
+    TensorSpec spec = quantized("input", c.type, c.shape, 0.2f, c.type == DataType::Int8 ? 3 : 128);
+    spec.shapeSignature = std::move(signature);
+    input = builder.addTensor(spec);
+    int axis = builder.addConstant("axis", DataType::Int32, {1}, testing::bytesOf<int32_t>({c.axis}));
+    std::vector<int32_t> outShape(c.shape.begin(), c.shape.end() - 1);
+    out = builder.addTensor({"out", c.indexType, outShape});
+    const schema::TensorType indexType = c.indexType == DataType::Int64 ? schema::TensorType_INT64 : schema::TensorType_INT32;
+    if (c.op == schema::BuiltinOperator_ARG_MAX)
+        builder.addOp({c.op, {}, {input, axis}, {out}, [=](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ArgMaxOptions, schema::CreateArgMaxOptions(fbb, indexType).o};
+        }});
+    else
+        builder.addOp({c.op, {}, {input, axis}, {out}, [=](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ArgMinOptions, schema::CreateArgMinOptions(fbb, indexType).o};
+        }});
+    builder.setInputs({input});
+    builder.setOutputs({out});
+    return builder;
+}
+
+// Runs both on the same bytes (drawn from four values near both ends of
+// the type, so ties and extremes are common); returns how many indices differ.
+int compare(CompiledModel& reference, CompiledModel& fast, int input, int out, size_t count, std::mt19937& random) {
+    const uint8_t choices[4] = {0x00, 0x7f, 0x80, 0xff};
+    std::vector<uint8_t> bytes(count);
+    for (uint8_t& byte : bytes) byte = random() % 3 == 0 ? static_cast<uint8_t>(random()) : choices[random() % 4];
+    EXPECT_TRUE(reference.setInput(0, input, bytes));
+    EXPECT_TRUE(fast.setInput(0, input, bytes));
+    EXPECT_TRUE(reference.run(0));
+    EXPECT_TRUE(fast.run(0));
+    const RuntimeTensor& want = reference.tensor(0, out);
+    const RuntimeTensor& got = fast.tensor(0, out);
+    EXPECT_EQ(got.bytes, want.bytes);
+    if (got.bytes != want.bytes) return -1;
+    int differing = 0;
+    const size_t width = got.type == DataType::Int64 ? 8 : 4;
+    for (size_t i = 0; i < got.bytes; i += width) differing += std::memcmp(got.data + i, want.data + i, width) != 0;
+    return differing;
+}
+
+TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    using schema::BuiltinOperator_ARG_MAX, schema::BuiltinOperator_ARG_MIN;
+    const std::vector<ArgCase> cases = {
+        {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int64, {1, 33, 31, 21}, 3, 1},
+        {BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {1, 33, 31, 21}, -1, 2},
+        {BuiltinOperator_ARG_MIN, DataType::UInt8, DataType::Int32, {5, 200, 7}, 2, 1},
+        {BuiltinOperator_ARG_MIN, DataType::Int8, DataType::Int64, {3000, 32}, 1, 2},
+        {BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {2, 500, 33}, -1, 1},
+        {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {1100, 64}, 1, 1},
+        {BuiltinOperator_ARG_MIN, DataType::Int8, DataType::Int32, {40, 64}, -1, 1},
+        {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {17, 1}, -1, 1},
+    };
+    std::mt19937 random(3);
+    for (const ArgCase& c : cases) {
+        int input = 0, out = 0;
+        ModelBuilder builder = argModel(c, input, out);
+        auto reference = compileBuilt(builder, {"reference"});
+        auto fast = compileBuilt(builder, {"cpu", "reference"}, c.threads);
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(fast) << fast.errorMessage();
+        EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
+        size_t count = 1;
+        for (int32_t dim : c.shape) count *= static_cast<size_t>(dim);
+        int differing = compare(**reference, **fast, input, out, count, random);
+        std::cout << "  " << schema::EnumNameBuiltinOperator(c.op) << " " << dataTypeName(c.type) << " " << shapeText(c.shape) << " -> "
+                  << dataTypeName(c.indexType) << ", " << c.threads << " thread(s): " << count / static_cast<size_t>(c.shape.back())
+                  << " indices, " << differing << " differ\n";
+        EXPECT_EQ(differing, 0);
+    }
+}
+
+TEST(QuantizedArgMax, LeavesOtherAxesAndWideAxesToTheReference) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    for (const ArgCase& c : {ArgCase{schema::BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 21, 9}, 1, 1},
+                             ArgCase{schema::BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 65}, 1, 1}}) {
+        int input = 0, out = 0;
+        auto fast = compileBuilt(argModel(c, input, out), {"cpu", "reference"});
+        ASSERT_TRUE(fast) << fast.errorMessage();
+        std::cout << "  " << shapeText(c.shape) << " over axis " << c.axis << ": " << (*fast)->acceleratorOf(0, 0) << "\n";
+        EXPECT_EQ((*fast)->acceleratorOf(0, 0), "reference");
+    }
+}
+
+TEST(QuantizedArgMax, AnAxisGrownPast64AtRunTimeStillMatches) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const ArgCase c{schema::BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {6, 21}, -1, 1};
+    int input = 0, out = 0;
+    ModelBuilder builder = argModel(c, input, out, {6, -1});
+    auto reference = compileBuilt(builder, {"reference"});
+    auto fast = compileBuilt(builder, {"cpu", "reference"});
+    ASSERT_TRUE(reference) << reference.errorMessage();
+    ASSERT_TRUE(fast) << fast.errorMessage();
+    EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
+    ASSERT_TRUE((*reference)->resizeInput(0, input, {6, 100}));
+    ASSERT_TRUE((*fast)->resizeInput(0, input, {6, 100}));
+    std::mt19937 random(8);
+    int differing = compare(**reference, **fast, input, out, 600, random);
+    std::cout << "  [6, 21] resized to [6, 100]: 6 indices, " << differing << " differ\n";
+    EXPECT_EQ(differing, 0);
+}
+
+}  // namespace
+}  // namespace litestudio
