@@ -33,6 +33,7 @@ struct QuantizedBinary {
     float scale = 0, lowFloat = 0, highFloat = 0;
     int32_t low = 0, high = 0, zeroOut = 0;
     reference::Broadcast broadcast;
+    bool sameShapes = false;  // one flat row: a residual ADD of 12 channels is not 12-element rows
 
     int32_t scalar(int32_t x, int32_t y) const {
         if (arithmetic == Arithmetic::FixedPointSum)
@@ -107,6 +108,7 @@ Status prepareBinary(KernelContext& context) {
         q->multiplierA = sum->multiplierA, q->multiplierB = sum->multiplierB, q->bias = sum->bias, q->shift = sum->shift;
     }
     q->broadcast = reference::makeBroadcast(out.shape, {a.shape, b.shape});
+    q->sameShapes = a.shape == out.shape && b.shape == out.shape;
     context.state = q;
     return Status::ok();
 }
@@ -117,6 +119,13 @@ Status evalBinary(KernelContext& context) {
     const uint8_t* y = context.input(1).data;
     uint8_t* target = context.output(0).data;
     const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
+    if (q.sameShapes && context.output(0).elementCount() > 0) {
+        // DeepLab's [1,129,129,12] residual ADD: 0.51 ms element by element in rows of 12.
+        const int64_t count = context.output(0).elementCount();
+        if (q.signedValues) binaryRow<true>(q, x, 1, y, 1, target, count);
+        else binaryRow<false>(q, x, 1, y, 1, target, count);
+        return Status::ok();
+    }
     q.broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
         // Short rows (a [1,192,192,3] minus a [3]) cost more to set up than to compute element by element.
         if (length >= kLanes && (step[0] == 0 || step[0] == 1) && (step[1] == 0 || step[1] == 1)) {

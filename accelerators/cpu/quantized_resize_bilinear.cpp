@@ -31,7 +31,7 @@ constexpr int kLanes = 16;
 struct ResizePlan {
     int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
     bool signedValues = false;
-    std::vector<reference::BilinearSample> rows, columns;
+    reference::BilinearSampler rows, columns;
 };
 
 struct RunArguments {
@@ -57,7 +57,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void blendColumns(const Res
                                                                       int32_t* row) {
     const uint8_t* source = input + (image * p.inH + y) * int64_t(p.inW) * p.channels;
     for (int ox = 0; ox < p.outW; ++ox, row += p.channels) {
-        const reference::BilinearSample& h = p.columns[static_cast<size_t>(ox)];
+        const reference::BilinearSample h = p.columns.at(ox);
         const uint8_t* left = source + int64_t(h.low) * p.channels;
         const uint8_t* right = source + int64_t(h.high) * p.channels;
         const __m512i weight = _mm512_set1_epi32(h.weight);
@@ -96,7 +96,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const Resiz
     const __m512i half = _mm512_set1_epi32(1 << 21);
     for (int64_t row = first; row < first + count; ++row) {
         const int64_t image = row / p.outH, oy = row % p.outH;
-        const reference::BilinearSample& v = p.rows[static_cast<size_t>(oy)];
+        const reference::BilinearSample v = p.rows.at(static_cast<int>(oy));
         const int32_t* top = cache.get<Signed>(p, input, image, v.low, -1);
         const int32_t* bottom = cache.get<Signed>(p, input, image, v.high, image * p.inH + v.low);
         const __m512i weight = _mm512_set1_epi32(v.weight);
@@ -130,8 +130,8 @@ Status prepareResize(KernelContext& context) {
     plan->outH = out.dim(1), plan->outW = out.dim(2);
     plan->signedValues = input.type == DataType::Int8;
     const bool alignCorners = options && options->align_corners(), halfPixel = options && options->half_pixel_centers();
-    plan->rows = reference::bilinearSamplesQ11(plan->inH, plan->outH, alignCorners, halfPixel);
-    plan->columns = reference::bilinearSamplesQ11(plan->inW, plan->outW, alignCorners, halfPixel);
+    plan->rows = reference::BilinearSampler(plan->inH, plan->outH, alignCorners, halfPixel);
+    plan->columns = reference::BilinearSampler(plan->inW, plan->outW, alignCorners, halfPixel);
     context.state = plan;
     return Status::ok();
 }

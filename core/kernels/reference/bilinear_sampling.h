@@ -3,10 +3,11 @@
 // reads, as XNNPACK (and so LiteRT) computes it: positions in float32, the
 // weight of the farther neighbour rounded to 11 fractional bits. The
 // reference RESIZE_BILINEAR and the cpu accelerator's share it so that
-// their outputs stay bit for bit the same.
+// their outputs stay bit for bit the same. Samples are worked out per
+// output row or column when needed, not stored: a hostile size of 2^31
+// columns over an empty tensor must not allocate for each of them.
 
 #include <cstdint>
-#include <vector>
 
 namespace litestudio::reference {
 
@@ -15,7 +16,17 @@ struct BilinearSample {
     int32_t weight = 0;     // of `high`, in 1/2048
 };
 
-// One sample per output row (or column): outSize of them over an input of inSize.
-std::vector<BilinearSample> bilinearSamplesQ11(int inSize, int outSize, bool alignCorners, bool halfPixel);
+class BilinearSampler {
+public:
+    BilinearSampler() = default;
+    BilinearSampler(int inSize, int outSize, bool alignCorners, bool halfPixel);
+    // Output row (or column) `o`'s sample.
+    BilinearSample at(int o) const;
+
+private:
+    int inSize_ = 1;
+    float scale_ = 0;
+    bool halfPixel_ = false;  // and corners not aligned: centres shifted by half a pixel
+};
 
 }  // namespace litestudio::reference

@@ -165,8 +165,7 @@ Status prepareResize(KernelContext& context) {
 template <typename Stored>
 void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alignCorners, bool halfPixel) {
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
-    const std::vector<BilinearSample> rowSamples = bilinearSamplesQ11(inH, outH, alignCorners, halfPixel);
-    const std::vector<BilinearSample> columns = bilinearSamplesQ11(inW, outW, alignCorners, halfPixel);
+    const BilinearSampler rowSamples(inH, outH, alignCorners, halfPixel), columns(inW, outW, alignCorners, halfPixel);
     const Stored* x = input.as<const Stored>();
     Stored* y = out.as<Stored>();
     // The blend is one exact integer polynomial in the four corners, so the
@@ -176,14 +175,14 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
     std::vector<int32_t> rows(static_cast<size_t>(inW) * static_cast<size_t>(channels));
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy) {
-            const BilinearSample& v = rowSamples[static_cast<size_t>(oy)];
+            const BilinearSample v = rowSamples.at(oy);
             const Stored* top = x + (int64_t(b) * inH + v.low) * inW * channels;
             const Stored* bottom = x + (int64_t(b) * inH + v.high) * inW * channels;
             for (size_t i = 0; i < rows.size(); ++i)
                 rows[i] = static_cast<int32_t>(static_cast<uint32_t>(int32_t(top[i])) << 11) + (bottom[i] - top[i]) * v.weight;
             Stored* target = y + (int64_t(b) * outH + oy) * outW * channels;
             for (int ox = 0; ox < outW; ++ox, target += channels) {
-                const BilinearSample& h = columns[static_cast<size_t>(ox)];
+                const BilinearSample h = columns.at(ox);
                 const int32_t* left = rows.data() + int64_t(h.low) * channels;
                 const int32_t* right = rows.data() + int64_t(h.high) * channels;
                 for (int c = 0; c < channels; ++c) {

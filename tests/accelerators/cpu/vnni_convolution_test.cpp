@@ -109,6 +109,11 @@ TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
         {DataType::Int8, 9, 9, 12, 70, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_RELU},
         {DataType::UInt8, 8, 6, 10, 33, 3, 1, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
         {DataType::Int8, 6, 6, 9, 16, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},  // depth 9: patch path
+        // RGB stems (depth 27): rows of taps inside the image copied whole, edge taps one by one,
+        // uint8 row sums of 27 and 70 bytes (a masked tail after 64).
+        {DataType::UInt8, 17, 15, 3, 24, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},
+        {DataType::Int8, 12, 13, 3, 16, 3, 2, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::UInt8, 5, 5, 70, 20, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},
     };
     std::mt19937 random(7);
     for (const ConvCase& c : cases) {
