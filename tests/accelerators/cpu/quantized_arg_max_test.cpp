@@ -49,24 +49,13 @@ ModelBuilder argModel(const ArgCase& c, int& input, int& out, std::vector<int32_
     return builder;
 }
 
-// Runs both on the same bytes (drawn from four values near both ends of
-// the type, so ties and extremes are common); returns how many indices differ.
-int compare(CompiledModel& reference, CompiledModel& fast, int input, int out, size_t count, std::mt19937& random) {
+// Bytes drawn from four values near both ends of the type (and some at
+// random), so ties and extremes are common.
+std::vector<uint8_t> tieProneBytes(size_t count, std::mt19937& random) {
     const uint8_t choices[4] = {0x00, 0x7f, 0x80, 0xff};
     std::vector<uint8_t> bytes(count);
     for (uint8_t& byte : bytes) byte = random() % 3 == 0 ? static_cast<uint8_t>(random()) : choices[random() % 4];
-    EXPECT_TRUE(reference.setInput(0, input, bytes));
-    EXPECT_TRUE(fast.setInput(0, input, bytes));
-    EXPECT_TRUE(reference.run(0));
-    EXPECT_TRUE(fast.run(0));
-    const RuntimeTensor& want = reference.tensor(0, out);
-    const RuntimeTensor& got = fast.tensor(0, out);
-    EXPECT_EQ(got.bytes, want.bytes);
-    if (got.bytes != want.bytes) return -1;
-    int differing = 0;
-    const size_t width = got.type == DataType::Int64 ? 8 : 4;
-    for (size_t i = 0; i < got.bytes; i += width) differing += std::memcmp(got.data + i, want.data + i, width) != 0;
-    return differing;
+    return bytes;
 }
 
 TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
@@ -86,14 +75,13 @@ TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
     for (const ArgCase& c : cases) {
         int input = 0, out = 0;
         ModelBuilder builder = argModel(c, input, out);
-        auto reference = compileBuilt(builder, {"reference"});
-        auto fast = compileBuilt(builder, {"cpu", "reference"}, c.threads);
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(fast) << fast.errorMessage();
-        EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
         size_t count = 1;
         for (int32_t dim : c.shape) count *= static_cast<size_t>(dim);
-        int differing = compare(**reference, **fast, input, out, count, random);
+        testing::CpuByteComparison result =
+            testing::compareCpuBytesWithReference(builder, input, tieProneBytes(count, random), out, c.threads);
+        ASSERT_TRUE(result.error.empty()) << result.error;
+        EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
+        const int differing = result.differing;
         std::cout << "  " << schema::EnumNameBuiltinOperator(c.op) << " " << dataTypeName(c.type) << " " << shapeText(c.shape) << " -> "
                   << dataTypeName(c.indexType) << ", " << c.threads << " thread(s): " << count / static_cast<size_t>(c.shape.back())
                   << " indices, " << differing << " differ\n";
@@ -126,7 +114,15 @@ TEST(QuantizedArgMax, AnAxisGrownPast64AtRunTimeStillMatches) {
     ASSERT_TRUE((*reference)->resizeInput(0, input, {6, 100}));
     ASSERT_TRUE((*fast)->resizeInput(0, input, {6, 100}));
     std::mt19937 random(8);
-    int differing = compare(**reference, **fast, input, out, 600, random);
+    const std::vector<uint8_t> bytes = tieProneBytes(600, random);
+    for (CompiledModel* model : {fast->get(), reference->get()}) {
+        ASSERT_TRUE(model->setInput(0, input, bytes));
+        ASSERT_TRUE(model->run(0));
+    }
+    const std::vector<int32_t> got = testing::tensorValues<int32_t>(**fast, out), want = testing::tensorValues<int32_t>(**reference, out);
+    int differing = 0;
+    for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) differing += got[i] != want[i];
+    EXPECT_EQ(got.size(), 6u);
     std::cout << "  [6, 21] resized to [6, 100]: 6 indices, " << differing << " differ\n";
     EXPECT_EQ(differing, 0);
 }

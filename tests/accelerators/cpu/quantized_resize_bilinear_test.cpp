@@ -57,26 +57,15 @@ TEST(QuantizedResizeBilinear, MatchesTheReferenceBitForBit) {
     for (const ResizeCase& c : cases) {
         int input = 0, out = 0;
         ModelBuilder builder = resizeModel(c, input, out);
-        auto reference = compileBuilt(builder, {"reference"});
-        auto fast = compileBuilt(builder, {"cpu", "reference"}, c.threads);
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(fast) << fast.errorMessage();
-        EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
         std::vector<uint8_t> bytes(static_cast<size_t>(c.input[0] * c.input[1] * c.input[2] * c.input[3]));
         for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
-        ASSERT_TRUE((*reference)->setInput(0, input, bytes));
-        ASSERT_TRUE((*fast)->setInput(0, input, bytes));
-        ASSERT_TRUE((*reference)->run(0));
-        ASSERT_TRUE((*fast)->run(0));
-        const RuntimeTensor& want = (*reference)->tensor(0, out);
-        const RuntimeTensor& got = (*fast)->tensor(0, out);
-        ASSERT_EQ(got.bytes, want.bytes);
-        int differing = 0;
-        for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
+        testing::CpuByteComparison result = testing::compareCpuBytesWithReference(builder, input, bytes, out, c.threads);
+        ASSERT_TRUE(result.error.empty()) << result.error;
+        EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
         std::cout << "  " << dataTypeName(c.type) << " " << shapeText(c.input) << " -> " << c.outH << "x" << c.outW
                   << (c.alignCorners ? " aligned corners" : c.halfPixel ? " half-pixel" : "") << ", " << c.threads << " thread(s): "
-                  << got.bytes << " outputs, " << differing << " differ\n";
-        EXPECT_EQ(differing, 0);
+                  << result.elements << " outputs, " << result.differing << " differ\n";
+        EXPECT_EQ(result.differing, 0);
     }
 }
 

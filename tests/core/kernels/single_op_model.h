@@ -79,6 +79,22 @@ inline double largestDifference(CompiledModel& first, CompiledModel& second, int
     return largest;
 }
 
+// `builder` compiled for the reference alone into result.reference and
+// for cpu (then the reference) into result.cpu; false, with result.error
+// saying why, when either fails.
+template <typename Comparison>
+bool compileBoth(const ModelBuilder& builder, int threads, Comparison& result) {
+    auto reference = compileBuilt(builder, {"reference"});
+    auto cpu = compileBuilt(builder, {"cpu", "reference"}, threads);
+    if (!reference || !cpu) {
+        result.error = !reference ? reference.errorMessage() : cpu.errorMessage();
+        return false;
+    }
+    result.cpu = std::move(*cpu);
+    result.reference = std::move(*reference);
+    return true;
+}
+
 // A model compiled for the cpu accelerator and for the reference alone, run
 // on the same input: the largest absolute difference of `output` and the
 // largest magnitude among the reference's values (at least 1), which the
@@ -92,17 +108,45 @@ struct CpuComparison {
 inline CpuComparison compareCpuWithReference(const ModelBuilder& builder, int input, const std::vector<float>& values, int output,
                                              int threads = 1) {
     CpuComparison result;
-    auto reference = compileBuilt(builder, {"reference"});
-    auto cpu = compileBuilt(builder, {"cpu", "reference"}, threads);
-    if (!reference || !cpu) {
-        result.error = !reference ? reference.errorMessage() : cpu.errorMessage();
-        return result;
-    }
-    result.cpu = std::move(*cpu);
-    result.reference = std::move(*reference);
+    if (!compileBoth(builder, threads, result)) return result;
     result.worst = largestDifference(*result.cpu, *result.reference, input, values, output, false);
     if (result.worst < 0) result.error = "a run failed or the outputs differ in size";
     for (float v : tensorValues<float>(*result.reference, output)) result.largest = std::max(result.largest, double(std::fabs(v)));
+    return result;
+}
+
+// The same for kernels that must match bit for bit: `bytes` into `input`
+// of both, then how many elements of `output` differ (-1 when a run fails
+// or the outputs differ in size).
+struct CpuByteComparison {
+    std::unique_ptr<CompiledModel> cpu, reference;
+    int differing = -1;
+    size_t elements = 0;
+    std::string error;
+};
+
+inline CpuByteComparison compareCpuBytesWithReference(const ModelBuilder& builder, int input, const std::vector<uint8_t>& bytes,
+                                                      int output, int threads = 1) {
+    CpuByteComparison result;
+    if (!compileBoth(builder, threads, result)) return result;
+    for (CompiledModel* model : {result.cpu.get(), result.reference.get()}) {
+        Status status = model->setInput(0, input, bytes);
+        if (status) status = model->run(0);
+        if (!status) {
+            result.error = status.message();
+            return result;
+        }
+    }
+    const RuntimeTensor& got = result.cpu->tensor(0, output);
+    const RuntimeTensor& want = result.reference->tensor(0, output);
+    const size_t width = static_cast<size_t>(std::max(1, dataTypeBits(got.type) / 8));
+    if (got.bytes != want.bytes) {
+        result.error = "the outputs differ in size";
+        return result;
+    }
+    result.elements = got.bytes / width;
+    result.differing = 0;
+    for (size_t i = 0; i < got.bytes; i += width) result.differing += std::memcmp(got.data + i, want.data + i, width) != 0;
     return result;
 }
 
