@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 
 #include "accelerators/cpu/cpu_features.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -34,6 +35,7 @@ struct QuantizedBinary {
     int32_t low = 0, high = 0, zeroOut = 0;
     reference::Broadcast broadcast;
     bool sameShapes = false;  // one flat row: a residual ADD of 12 channels is not 12-element rows
+    int channelOperand = -1;  // 0 or 1: that input is one value per innermost channel (or one value), the other the output's shape
 
     int32_t scalar(int32_t x, int32_t y) const {
         if (arithmetic == Arithmetic::FixedPointSum)
@@ -50,8 +52,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i loadLanes(co
 }
 
 template <bool Signed>
+// stepX/stepY: 0, one value for the whole row; 1, consecutive values. A
+// period (a multiple of 16, or 0 for none) wraps the operand back to its
+// start every `period` elements: a per-channel operand laid out once.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const QuantizedBinary& q, const uint8_t* x, int64_t stepX,
-                                                                   const uint8_t* y, int64_t stepY, uint8_t* out, int64_t length) {
+                                                                   const uint8_t* y, int64_t stepY, uint8_t* out, int64_t length,
+                                                                   int64_t periodX = 0, int64_t periodY = 0) {
     const __m512i multiplierA = _mm512_set1_epi32(q.multiplierA), multiplierB = _mm512_set1_epi32(q.multiplierB);
     const __m512i bias = _mm512_set1_epi32(q.bias), zeroOut = _mm512_set1_epi32(q.zeroOut);
     const __m512i zeroA = _mm512_set1_epi32(q.zeroA), zeroB = _mm512_set1_epi32(q.zeroB);
@@ -60,10 +66,13 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
     const __m128i shift = _mm_cvtsi32_si128(q.shift);
     const auto value = [](const uint8_t* at) { return Signed ? int32_t(int8_t(*at)) : int32_t(*at); };
     const __m512i fixedX = _mm512_set1_epi32(value(x)), fixedY = _mm512_set1_epi32(value(y));
-    for (int64_t i = 0; i < length; i += kLanes) {
+    int64_t atX = 0, atY = 0;
+    for (int64_t i = 0; i < length; i += kLanes, atX += kLanes, atY += kLanes) {
+        if (atX == periodX) atX = 0;
+        if (atY == periodY) atY = 0;
         const __mmask16 mask = length - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (length - i)) - 1u);
-        __m512i a = stepX ? loadLanes<Signed>(x + i, mask) : fixedX;
-        __m512i b = stepY ? loadLanes<Signed>(y + i, mask) : fixedY;
+        __m512i a = stepX ? loadLanes<Signed>(x + atX, mask) : fixedX;
+        __m512i b = stepY ? loadLanes<Signed>(y + atY, mask) : fixedY;
         __m512i result;
         if (q.arithmetic == Arithmetic::FixedPointSum) {
             __m512i sum = _mm512_add_epi32(bias, _mm512_mullo_epi32(multiplierA, a));
@@ -78,6 +87,21 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
         }
         _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(result));
     }
+}
+
+// Per-channel operands this kernel lays out as a repeating row: up to 64
+// values (the reference tables operands of up to 64 too).
+constexpr int64_t kMostChannels = 64;
+
+// True when `shape`, broadcast to `out`, varies along the innermost axis
+// alone (or not at all): [C], [1,1,1,C], [] or [1].
+bool perInnermostChannel(const std::vector<int32_t>& shape, const std::vector<int32_t>& out) {
+    int64_t count = 1;
+    for (int32_t dim : shape) count *= dim;
+    if (count < 1 || count > kMostChannels) return false;
+    if (count == 1) return true;
+    if (out.empty() || shape.back() != out.back()) return false;
+    return count == shape.back();
 }
 
 Status prepareBinary(KernelContext& context) {
@@ -109,6 +133,9 @@ Status prepareBinary(KernelContext& context) {
     }
     q->broadcast = reference::makeBroadcast(out.shape, {a.shape, b.shape});
     q->sameShapes = a.shape == out.shape && b.shape == out.shape;
+    if (!q->sameShapes)
+        for (int i = 0; i < 2; ++i)
+            if (perInnermostChannel(context.input(i).shape, out.shape) && context.input(1 - i).shape == out.shape) q->channelOperand = i;
     context.state = q;
     return Status::ok();
 }
@@ -124,6 +151,22 @@ Status evalBinary(KernelContext& context) {
         const int64_t count = context.output(0).elementCount();
         if (q.signedValues) binaryRow<true>(q, x, 1, y, 1, target, count);
         else binaryRow<false>(q, x, 1, y, 1, target, count);
+        return Status::ok();
+    }
+    if (q.channelOperand >= 0 && context.output(0).elementCount() > 0) {
+        // MoveNet's [1,192,192,3] - [1,1,1,3] normalisation: rows of 3 went
+        // element by element (0.063 ms); the 3 values laid out over
+        // lcm(3, 16) = 48 lanes make it one flat row.
+        const RuntimeTensor& small = context.input(q.channelOperand);
+        const int64_t channels = small.elementCount(), period = std::lcm(channels, int64_t(kLanes));
+        uint8_t pattern[kLanes * kMostChannels];
+        for (int64_t k = 0; k < period; ++k) pattern[k] = small.data[k % channels];
+        const int64_t count = context.output(0).elementCount();
+        const uint8_t* a = q.channelOperand == 0 ? pattern : x;
+        const uint8_t* b = q.channelOperand == 1 ? pattern : y;
+        const int64_t periodA = q.channelOperand == 0 ? period : 0, periodB = q.channelOperand == 1 ? period : 0;
+        if (q.signedValues) binaryRow<true>(q, a, 1, b, 1, target, count, periodA, periodB);
+        else binaryRow<false>(q, a, 1, b, 1, target, count, periodA, periodB);
         return Status::ok();
     }
     q.broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
@@ -209,10 +252,12 @@ const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& 
         return nullptr;
     auto activation = reference::binaryActivation(*op.options);
     if (activation == schema::ActivationFunctionType_TANH || activation == schema::ActivationFunctionType_SIGN_BIT) return nullptr;
-    // Against a small operand (a per-channel constant, a scalar) where the
-    // other has the output's shape, the reference looks every output up in a
-    // table of all 256 byte values: faster still.
-    if (reference::smallOperandIndex(a.shape, b.shape, out.shape) >= 0) return nullptr;
+    // Against another small operand where the other has the output's shape
+    // (a [1,5,1] against a [2,5,7]), the reference looks every output up in
+    // a table of all 256 byte values: faster than rows of a few elements.
+    // Per-channel and single values run here as one repeating row.
+    const int small = reference::smallOperandIndex(a.shape, b.shape, out.shape);
+    if (small >= 0 && !perInnermostChannel(small == 0 ? a.shape : b.shape, out.shape)) return nullptr;
     // ADD/SUB only where the reference adds in fixed point (its other path rounds differently).
     auto zeroPoint = [](const Tensor& t) { return t.quantization.zeroPoints.empty() ? 0 : static_cast<int32_t>(t.quantization.zeroPoints[0]); };
     if (builtin != schema::BuiltinOperator_MUL &&

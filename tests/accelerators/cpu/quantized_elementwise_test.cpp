@@ -73,6 +73,13 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         {BuiltinOperator_SUB, DataType::UInt8, {3, 5, 33}, {3, 5, 33}, {3, 5, 33}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::Int8, {2, 9, 50}, {2, 9, 50}, {2, 9, 50}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::UInt8, {4, 6, 37}, {4, 1, 37}, {4, 6, 37}, ActivationFunctionType_RELU6},
+        // One value per innermost channel (or one value) against a tensor of
+        // the output's shape, over 4096 outputs (where the reference tables
+        // them): laid out as a repeating row of lcm(channels, 16).
+        {BuiltinOperator_SUB, DataType::Int8, {1, 40, 40, 3}, {1, 1, 1, 3}, {1, 40, 40, 3}, ActivationFunctionType_NONE},
+        {BuiltinOperator_MUL, DataType::UInt8, {2, 30, 30, 5}, {}, {2, 30, 30, 5}, ActivationFunctionType_NONE},
+        {BuiltinOperator_ADD, DataType::UInt8, {1, 1, 1, 20}, {1, 16, 16, 20}, {1, 16, 16, 20}, ActivationFunctionType_RELU6},
+        {BuiltinOperator_SUB, DataType::Int8, {17}, {16, 16, 17}, {16, 16, 17}, ActivationFunctionType_NONE},
     };
     std::mt19937 random(5);
     for (const BinaryCase& c : cases) {

@@ -4,7 +4,8 @@
 // (MediaPipe's squeeze-and-excitation blocks); MEAN over height and width
 // as XNNPACK's global average pooling (other axes stay on the reference);
 // LOGISTIC over large and
-// small inputs (within 1e-6); ELU over [-20, 20] (within 1e-6: exp(x) - 1
+// small inputs (within 1e-6); SQRT, ABS, NEG, FLOOR, CEIL and SQUARE with
+// no difference at all; ELU over [-20, 20] (within 1e-6: exp(x) - 1
 // near 0 and -1 far below); SOFTMAX over rows of 335 with large and small
 // logits (within 1e-6); SQUARED_DIFFERENCE broadcasting a column (within
 // 1e-6 relative). Each case checks the cpu accelerator took it.
@@ -130,6 +131,49 @@ TEST(XnnpackElementwise, LogisticMatchesTheReference) {
     double worst = cpuAgainstReference(b, input, output, x);
     std::cout << "  LOGISTIC on [-60, 60]: largest difference " << worst << "\n";
     EXPECT_LE(worst, 1e-6f);
+}
+
+TEST(XnnpackElementwise, ExactUnaryOpsMatchTheReferenceExactly) {
+    // SQRT, ABS, NEG, FLOOR, CEIL and SQUARE are exact both ways (the
+    // reference in double, rounded once): no difference at all is allowed,
+    // on halves (FLOOR/CEIL of -2.5, -0.5, 0.5), 0, -0, the smallest normal
+    // floats and values near float's range.
+    std::vector<float> signedValues = {-2.5f, -0.5f, -0.0f, 0.0f, 0.5f, 2.5f, -1e30f, 1e30f, 1.2e-38f, -1.2e-38f, 3.0f, -7.25f, 1.8e19f};
+    std::mt19937 random(17);
+    std::uniform_real_distribution<float> spread(-1000.0f, 1000.0f);
+    while (signedValues.size() < 150) signedValues.push_back(spread(random));
+    std::vector<float> nonnegative;
+    for (float v : signedValues) nonnegative.push_back(std::fabs(v));
+    nonnegative.push_back(3.4e38f);
+    for (auto code : {schema::BuiltinOperator_SQRT, schema::BuiltinOperator_ABS, schema::BuiltinOperator_NEG, schema::BuiltinOperator_FLOOR,
+                      schema::BuiltinOperator_CEIL, schema::BuiltinOperator_SQUARE}) {
+        const std::vector<float>& x = code == schema::BuiltinOperator_SQRT ? nonnegative : signedValues;
+        int input = 0, output = 0;
+        litestudio::ModelBuilder b = unaryModel(code, {1, static_cast<int32_t>(x.size())}, input, output);
+        double worst = cpuAgainstReference(b, input, output, x);
+        std::cout << "  " << schema::EnumNameBuiltinOperator(code) << " on " << x.size() << " values: largest difference " << worst << "\n";
+        EXPECT_EQ(worst, 0.0);
+    }
+    // The square root of a negative number is NaN. Denormal inputs are
+    // flushed to zero, as XNNPACK runs its operators (and so LiteRT's CPU
+    // path) with denormals disabled: FLOOR(-1e-40) is -0 here, -1 on the
+    // reference.
+    int input = 0, output = 0;
+    litestudio::ModelBuilder sqrtModel = unaryModel(schema::BuiltinOperator_SQRT, {2}, input, output);
+    auto cpu = testing::compileBuilt(sqrtModel, {"cpu", "reference"});
+    ASSERT_TRUE(cpu) << cpu.errorMessage();
+    ASSERT_TRUE(testing::setValues<float>(**cpu, input, {-4.0f, 4.0f}));
+    ASSERT_TRUE((*cpu)->run(0));
+    std::vector<float> y = testing::tensorValues<float>(**cpu, output);
+    EXPECT_TRUE(std::isnan(y[0]));
+    EXPECT_EQ(y[1], 2.0f);
+    litestudio::ModelBuilder floorModel = unaryModel(schema::BuiltinOperator_FLOOR, {1}, input, output);
+    auto floorCpu = testing::compileBuilt(floorModel, {"cpu", "reference"});
+    ASSERT_TRUE(floorCpu) << floorCpu.errorMessage();
+    ASSERT_TRUE(testing::setValues<float>(**floorCpu, input, {-1e-40f}));
+    ASSERT_TRUE((*floorCpu)->run(0));
+    std::cout << "  FLOOR(-1e-40) on cpu: " << testing::tensorValues<float>(**floorCpu, output)[0] << "\n";
+    EXPECT_EQ(testing::tensorValues<float>(**floorCpu, output)[0], 0.0f);
 }
 
 TEST(XnnpackElementwise, EluMatchesTheReference) {
