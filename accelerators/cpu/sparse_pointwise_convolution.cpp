@@ -53,6 +53,8 @@ struct SparseWeights {
     std::vector<Nonzero> nonzeros;
     std::vector<float> bias;
     float low = 0, high = 0;
+    bool residual = false;        // Op::fusedResidual: input 3 added after the clamp, then clamped again
+    float residualLow = 0, residualHigh = 0;
     int64_t tilePixels = 0;       // 64, or 32/16 to give threads more tiles
     int64_t channelsPerTask = 0;  // a multiple of 16
 };
@@ -60,6 +62,7 @@ struct SparseWeights {
 struct RunArguments {
     const SparseWeights* w;
     const float* input;
+    const float* residual;  // null unless fused
     float* output;
 };
 
@@ -110,11 +113,14 @@ __attribute__((target("avx512f"))) void toChannelMajor(const float* input, int64
 }
 
 // Channels [first, end) of tile[channel][pixel], clamped, back to NHWC rows
-// of `outputChannels` for pixels [0, valid).
+// of `outputChannels` for pixels [0, valid); with a residual (rows like the
+// output's), each value plus the residual's, clamped again.
 template <int Vectors>
-__attribute__((target("avx512f"))) void toPixelMajor(const float* tile, int64_t first, int64_t end, int valid, float low, float high,
-                                                    int64_t outputChannels, float* output) {
-    const __m512 lowest = _mm512_set1_ps(low), highest = _mm512_set1_ps(high);
+__attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, const float* tile, int64_t first, int64_t end, int valid,
+                                                    const float* residual, float* output) {
+    const int64_t outputChannels = w.outputChannels;
+    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
+    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
     for (int64_t c = first; c < end; c += kLanes) {
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
         for (int block = 0; block < Vectors; ++block) {
@@ -122,9 +128,15 @@ __attribute__((target("avx512f"))) void toPixelMajor(const float* tile, int64_t 
             for (int i = 0; i < 16; ++i) rows[i] = _mm512_load_ps(tile + (c + i) * kTilePixels + block * kLanes);
             transpose16x16(rows);
             const int pixels = std::min(kLanes, valid - block * kLanes);
-            for (int i = 0; i < pixels; ++i)
-                _mm512_mask_storeu_ps(output + (block * kLanes + i) * outputChannels + c, mask,
-                                      _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest));
+            for (int i = 0; i < pixels; ++i) {
+                const int64_t at = (block * kLanes + i) * outputChannels + c;
+                __m512 value = _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest);
+                if (residual) {
+                    value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
+                    value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
+                }
+                _mm512_mask_storeu_ps(output + at, mask, value);
+            }
         }
     }
 }
@@ -188,8 +200,8 @@ struct TileScratch {
 };
 
 template <int Vectors>
-__attribute__((target("avx512f"))) void runTile(const SparseWeights& w, const float* input, float* output, int valid, int64_t first,
-                                               int64_t end, TileScratch& scratch) {
+__attribute__((target("avx512f"))) void runTile(const SparseWeights& w, const float* input, const float* residual, float* output, int valid,
+                                               int64_t first, int64_t end, TileScratch& scratch) {
     constexpr int kSets = Vectors >= 3 ? 2 : 4;
     for (int64_t chunk = 0; chunk < w.chunks; ++chunk) {
         const int64_t firstChannel = chunk * w.chunkChannels;
@@ -197,7 +209,7 @@ __attribute__((target("avx512f"))) void runTile(const SparseWeights& w, const fl
                                 scratch.input);
         multiplyChunk<Vectors, kSets>(w, chunk, scratch.input, scratch.sums, first, end);
     }
-    toPixelMajor<Vectors>(scratch.sums, first, end, valid, w.low, w.high, w.outputChannels, output);
+    toPixelMajor<Vectors>(w, scratch.sums, first, end, valid, residual, output);
 }
 
 void runTask(void* context, size_t tile, size_t part) {
@@ -210,17 +222,25 @@ void runTask(void* context, size_t tile, size_t part) {
     const int64_t first = static_cast<int64_t>(part) * w.channelsPerTask;
     const int64_t end = std::min(w.outputChannels, first + w.channelsPerTask);
     const float* input = arguments.input + pixel * w.inputChannels;
+    const float* residual = arguments.residual ? arguments.residual + pixel * w.outputChannels : nullptr;
     float* output = arguments.output + pixel * w.outputChannels;
     switch ((valid + kLanes - 1) / kLanes) {
-    case 1: return runTile<1>(w, input, output, valid, first, end, scratch);
-    case 2: return runTile<2>(w, input, output, valid, first, end, scratch);
-    case 3: return runTile<3>(w, input, output, valid, first, end, scratch);
-    default: return runTile<4>(w, input, output, valid, first, end, scratch);
+    case 1: return runTile<1>(w, input, residual, output, valid, first, end, scratch);
+    case 2: return runTile<2>(w, input, residual, output, valid, first, end, scratch);
+    case 3: return runTile<3>(w, input, residual, output, valid, first, end, scratch);
+    default: return runTile<4>(w, input, residual, output, valid, first, end, scratch);
     }
 }
 
 Status prepareSparse(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context));
+    // The convolution's own checks and output shape, without the residual
+    // (the reference CONV_2D takes three inputs).
+    RuntimeTensor* residualInput = context.op->fusedResidual && context.inputs.size() == 4 ? context.inputs[3] : nullptr;
+    if (context.op->fusedResidual && !residualInput) return context.error("a fused residual ADD needs its tensor as input 3");
+    if (residualInput) context.inputs.pop_back();
+    Status prepared = findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context);
+    if (residualInput) context.inputs.push_back(residualInput);
+    LS_RETURN_IF_ERROR(prepared);
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& output = context.output(0);
@@ -255,6 +275,15 @@ Status prepareSparse(KernelContext& context) {
     LS_RETURN_IF_ERROR(readFloatBias(context, w.outputChannels, w.bias.data()));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
+    if (residualInput) {
+        if (residualInput->shape != output.shape || residualInput->type != DataType::Float32)
+            return context.error("adds " + residualInput->name + " " + shapeText(residualInput->shape) + ", expected a float32 " +
+                                 shapeText(output.shape) + " like the output");
+        const int activation = context.op->residualActivation;
+        if (activation >= 0 && !isClampActivation(activation)) return context.error("cannot apply the ADD's activation");
+        w.residual = true;
+        std::tie(w.residualLow, w.residualHigh) = activationRange(activation < 0 ? schema::ActivationFunctionType_NONE : activation);
+    }
     // Enough tasks for every thread. A layer that narrows (more input than
     // output channels) takes smaller tiles: splitting its output channels
     // would transpose its wide input once per part (pose detection's 14x14
@@ -283,7 +312,8 @@ Status prepareSparse(KernelContext& context) {
 
 Status evalSparse(KernelContext& context) {
     const auto& w = *static_cast<const SparseWeights*>(context.state.get());
-    RunArguments arguments{&w, context.input(0).as<const float>(), context.output(0).as<float>()};
+    RunArguments arguments{&w, context.input(0).as<const float>(), w.residual ? context.input(3).as<const float>() : nullptr,
+                           context.output(0).as<float>()};
     const size_t tiles = static_cast<size_t>((w.pixels + w.tilePixels - 1) / w.tilePixels);
     const size_t parts = static_cast<size_t>((w.outputChannels + w.channelsPerTask - 1) / w.channelsPerTask);
     pthreadpool_parallelize_2d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &arguments, tiles, parts, 0);
@@ -314,7 +344,8 @@ double nonzeroShare(const Tensor& tensor) {
 }  // namespace
 
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{.prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true};
+    static const KernelDef kernel{
+        .prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
     if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs[0] < 0 ||
         op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedPadding != std::array<int32_t, 4>{})
         return nullptr;
@@ -330,6 +361,15 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
         filter.shape[0] < 1 || filter.shape[3] < 1)
         return nullptr;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
+    if (op.fusedResidual) {
+        if (op.inputs.size() != 4 || op.inputs[3] < 0) return nullptr;
+        const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
+        if (residual.type != DataType::Float32 || residual.shape != output.shape ||
+            (op.residualActivation >= 0 && !isClampActivation(op.residualActivation)))
+            return nullptr;
+    } else if (op.inputs.size() > 3) {
+        return nullptr;
+    }
     return sparsePointwisePays(filter) ? &kernel : nullptr;
 }
 

@@ -125,6 +125,8 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
     if (!available_) return nullptr;
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
+    if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D)
+        return sparsePointwiseConvolutionKernel(model, subgraph, op);
     return floatRopeKernel(model, subgraph, op);
 }
 

@@ -87,6 +87,10 @@ struct Op {
     // added], output the last op's. The depthwise keeps its own activation (or
     // fusedActivation); the other two are applied after the 1x1 and the ADD.
     bool fusedSeparableBlock = false;
+    // On a fused separable block, the ADD of input 5; on a CONV_2D
+    // (core/runtime/residual_add_fusion.h), the ADD of input 3 (inputs x,
+    // filter, bias or -1, the tensor added): after the op's own activation,
+    // then residualActivation.
     bool fusedResidual = false;
     int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;

@@ -120,6 +120,9 @@ struct KernelDef {
     bool fusesAddend = false;
     // Whether it honours Op::fusedAttention (a BATCH_MATMUL kernel).
     bool fusesAttention = false;
+    // Whether it honours Op::fusedResidual on a CONV_2D (its input 3 added
+    // to the result), so the ADD after it may fold in.
+    bool fusesResidual = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

@@ -17,6 +17,7 @@
 #include "core/runtime/rms_norm_fusion.h"
 #include "core/runtime/resize_convolution_swap.h"
 #include "core/runtime/rope_fusion.h"
+#include "core/runtime/residual_add_fusion.h"
 #include "core/runtime/separable_block_fusion.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
@@ -236,6 +237,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseSeparableBlocks(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseRope(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);

@@ -1,0 +1,64 @@
+#include "core/runtime/residual_add_fusion.h"
+
+#include "core/kernels/reference/kernel_util.h"
+#include "core/runtime/fusion_matching.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+namespace {
+
+// An op no earlier pass folded, fused or rewrote.
+bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && !op.fusedResidual &&
+           model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
+}
+
+}  // namespace
+
+int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
+                     std::vector<const Accelerator*>& assignment) {
+    using namespace schema;
+    TensorUse use = tensorUse(subgraph);
+    int folded = 0;
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        Op& conv = subgraph.ops[o];
+        if (!isUntouched(model, conv, BuiltinOperator_CONV_2D) || conv.inputs.size() < 2 || conv.inputs.size() > 3 || !kernels[o])
+            continue;
+        const int p = conv.outputs[0];
+        const int a = use.reader[static_cast<size_t>(p)];
+        if (a < 0 || !isStaticFloat(subgraph, p)) continue;
+        const Op& add = subgraph.ops[static_cast<size_t>(a)];
+        if (!isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2) continue;
+        const int r = add.inputs[0] == p ? add.inputs[1] : add.inputs[1] == p ? add.inputs[0] : -1;
+        // r must be ready when the convolution runs: a subgraph input or a
+        // tensor an earlier op wrote (a constant's data would do too, but the
+        // kernels take activations).
+        if (r < 0 || r == p || subgraph.tensors[static_cast<size_t>(r)].isConstant() ||
+            use.producer[static_cast<size_t>(r)] >= static_cast<int>(o) || !isStaticFloat(subgraph, r) ||
+            subgraph.tensors[static_cast<size_t>(r)].shape != subgraph.tensors[static_cast<size_t>(p)].shape ||
+            !isStaticFloat(subgraph, add.outputs[0]) ||
+            subgraph.tensors[static_cast<size_t>(add.outputs[0])].shape != subgraph.tensors[static_cast<size_t>(p)].shape)
+            continue;
+        Op fusedOp = conv;
+        fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, r};
+        fusedOp.outputs = {add.outputs[0]};
+        fusedOp.fusedResidual = true;
+        fusedOp.residualActivation =
+            add.fusedActivation >= 0 ? add.fusedActivation : reference::binaryActivation(*add.options);
+        const Accelerator* chosen = nullptr;
+        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o]}, chosen);
+        // Only a kernel that says it adds: the others would read the
+        // convolution's first three inputs and drop the fourth.
+        if (!kernel || !kernel->fusesResidual) continue;
+        conv = std::move(fusedOp);
+        kernels[o] = kernel;
+        assignment[o] = chosen;
+        folded += absorbOps(subgraph, {a});
+        use.producer[static_cast<size_t>(conv.outputs[0])] = static_cast<int>(o);
+        use.reader[static_cast<size_t>(p)] = -1;
+    }
+    return folded;
+}
+
+}  // namespace litestudio
