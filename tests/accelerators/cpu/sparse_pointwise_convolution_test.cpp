@@ -5,7 +5,8 @@
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3) and a
 // batch of two; RELU6 and no activation; one and two threads (a 7x7 plane
 // splits its output channels between threads, a narrowing 9x20 layer takes
-// tiles of 32 pixels). Each case checks the kernel took the op, and that
+// tiles of 32 pixels, and one tile narrowing 700 or 300 channels splits its
+// input chunks, the threads' partial sums added after). Each case checks the kernel took the op, and that
 // dense weights or a narrow layer are left to XNNPACK.
 
 #include <random>
@@ -35,6 +36,10 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {2, 5, 3, 200, 72, 0.3, false, ActivationFunctionType_NONE, 1, true},
         {1, 9, 20, 112, 40, 0.35, true, ActivationFunctionType_RELU6, 2, true},
+        // One tile narrowing on two threads: input chunks split between the
+        // threads, partial sums added up (6 chunks -> 3 + 3; 3 -> 2 + 1).
+        {1, 5, 5, 700, 90, 0.25, false, ActivationFunctionType_RELU6, 2, true},
+        {2, 4, 4, 300, 40, 0.3, false, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
         {1, 28, 28, 24, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
     };

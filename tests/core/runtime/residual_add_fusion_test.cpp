@@ -6,7 +6,9 @@
 // RELU6 applies before the sum and the ADD's RELU after it (values either
 // side of 0 and 6, so dropping either clamp shows); the residual is the
 // convolution's own input, a second subgraph input (first or second ADD
-// operand), on one and two threads. Left as written: a residual computed
+// operand), on one and two threads (a 7x7 plane narrowing 600 channels
+// splits its input between them and adds the residual after summing the
+// parts). Left as written: a residual computed
 // after the convolution, a convolution whose result is read twice, and a
 // dense convolution (XNNPACK's kernel cannot add).
 
@@ -23,6 +25,7 @@ enum class Residual { ConvolutionInput, SecondInput, ComputedAfter };
 
 struct ResidualCase {
     int height, width, channels;
+    int inChannels;  // 0: as many as it outputs (then the residual may be the input)
     double nonzeros;
     Residual residual;
     bool residualFirst;  // ADD(r, p) rather than ADD(p, r)
@@ -43,11 +46,12 @@ ResidualModel residualModel(const ResidualCase& c, std::mt19937& random) {
     ModelBuilder& b = m.builder;
     b.addSubgraph();
     const std::vector<int32_t> shape{1, c.height, c.width, c.channels};
-    m.input = b.addTensor({"x", DataType::Float32, shape});
-    std::vector<float> weights(static_cast<size_t>(c.channels * c.channels)), bias(static_cast<size_t>(c.channels));
+    const int inChannels = c.inChannels > 0 ? c.inChannels : c.channels;
+    m.input = b.addTensor({"x", DataType::Float32, {1, c.height, c.width, inChannels}});
+    std::vector<float> weights(static_cast<size_t>(c.channels * inChannels)), bias(static_cast<size_t>(c.channels));
     for (float& w : weights) w = chance(random) < c.nonzeros ? 6.0f * values(random) : 0.0f;  // sums beyond 6 and below 0
     for (float& v : bias) v = values(random);
-    int filter = b.addFloatConstant("w", {c.channels, 1, 1, c.channels}, weights);
+    int filter = b.addFloatConstant("w", {c.channels, 1, 1, inChannels}, weights);
     int biasTensor = b.addFloatConstant("b", {c.channels}, bias);
     int convolved = b.addTensor({"p", DataType::Float32, shape});
     b.addOp({schema::BuiltinOperator_CONV_2D, {}, {m.input, filter, biasTensor}, {convolved}, [](flatbuffers::FlatBufferBuilder& fbb) {
@@ -90,12 +94,13 @@ ResidualModel residualModel(const ResidualCase& c, std::mt19937& random) {
 TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
     if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the sparse kernel is not used here";
     const std::vector<ResidualCase> cases = {
-        {14, 14, 96, 0.25, Residual::ConvolutionInput, false, false, 1, true},
-        {7, 7, 96, 0.25, Residual::SecondInput, true, false, 1, true},
-        {9, 11, 80, 0.3, Residual::SecondInput, false, false, 2, true},
-        {14, 14, 96, 0.25, Residual::ComputedAfter, false, false, 1, false},
-        {14, 14, 96, 0.25, Residual::ConvolutionInput, false, true, 1, false},
-        {14, 14, 64, 0.9, Residual::ConvolutionInput, false, false, 1, false},  // dense: XNNPACK
+        {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, false, 1, true},
+        {7, 7, 96, 0, 0.25, Residual::SecondInput, true, false, 1, true},
+        {9, 11, 80, 0, 0.3, Residual::SecondInput, false, false, 2, true},
+        {7, 7, 64, 600, 0.25, Residual::SecondInput, false, false, 2, true},  // input chunks split between threads
+        {14, 14, 96, 0, 0.25, Residual::ComputedAfter, false, false, 1, false},
+        {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, true, 1, false},
+        {14, 14, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, false},  // dense: XNNPACK
     };
     std::mt19937 random(29);
     std::uniform_real_distribution<float> values(-3.0f, 3.0f);
@@ -106,7 +111,7 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
         ASSERT_TRUE(reference) << reference.errorMessage();
         ASSERT_TRUE(cpu) << cpu.errorMessage();
         const size_t count = static_cast<size_t>(c.height * c.width * c.channels);
-        std::vector<float> x(count), s(count);
+        std::vector<float> x(static_cast<size_t>(c.height * c.width * (c.inChannels > 0 ? c.inChannels : c.channels))), s(count);
         for (float& v : x) v = values(random);
         for (float& v : s) v = values(random);
         if (m.second >= 0) {
@@ -119,7 +124,7 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
         const Model& compiled = (*cpu)->model();
         const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[0]);
         const bool fused = name == "CONV_2D+ADD (fused)";
-        std::cout << "  " << c.height << "x" << c.width << "x" << c.channels << " at " << c.nonzeros * 100 << " % nonzero, residual "
+        std::cout << "  " << c.height << "x" << c.width << "x" << (c.inChannels > 0 ? c.inChannels : c.channels) << " -> " << c.channels << " at " << c.nonzeros * 100 << " % nonzero, residual "
                   << (c.residual == Residual::ConvolutionInput ? "the input" : c.residual == Residual::SecondInput ? "a second input"
                                                                                                                  : "computed after")
                   << (c.residualFirst ? " (first operand)" : "") << (c.convolutionReadTwice ? ", result read twice" : "") << ", "
