@@ -6,12 +6,15 @@
 
 #include "accelerators/cpu/avx512_intrinsics.h"
 
+#include <pthreadpool.h>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numeric>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -140,6 +143,37 @@ Status prepareBinary(KernelContext& context) {
     return Status::ok();
 }
 
+// Flat rows of many elements go to the thread pool in tiles; a tile is a
+// whole number of the repeating operand's periods, so that each starts at
+// the pattern's start. (A quantized model's normalising SUB or MUL on the
+// input image ran on one thread while the other waited.)
+constexpr int64_t kFlatTile = 16384;
+
+struct FlatRun {
+    const QuantizedBinary* q;
+    const uint8_t* a;
+    const uint8_t* b;
+    uint8_t* out;
+    int64_t count, periodA, periodB;
+};
+
+void flatTile(void* context, size_t first, size_t count) {
+    const auto& run = *static_cast<const FlatRun*>(context);
+    const auto start = static_cast<int64_t>(first);
+    const uint8_t* a = run.a + (run.periodA ? 0 : start);
+    const uint8_t* b = run.b + (run.periodB ? 0 : start);
+    if (run.q->signedValues) binaryRow<true>(*run.q, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
+    else binaryRow<false>(*run.q, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
+}
+
+void runFlat(const KernelContext& context, const FlatRun& run) {
+    const int64_t period = std::max<int64_t>({run.periodA, run.periodB, kLanes});
+    const int64_t tile = (kFlatTile + period - 1) / period * period;
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    if (run.count < 2 * tile) pool = nullptr;
+    pthreadpool_parallelize_1d_tile_1d(pool, flatTile, const_cast<FlatRun*>(&run), static_cast<size_t>(run.count), static_cast<size_t>(tile), 0);
+}
+
 Status evalBinary(KernelContext& context) {
     const auto& q = *static_cast<const QuantizedBinary*>(context.state.get());
     const uint8_t* x = context.input(0).data;
@@ -148,9 +182,7 @@ Status evalBinary(KernelContext& context) {
     const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
     if (q.sameShapes && context.output(0).elementCount() > 0) {
         // DeepLab's [1,129,129,12] residual ADD: 0.51 ms element by element in rows of 12.
-        const int64_t count = context.output(0).elementCount();
-        if (q.signedValues) binaryRow<true>(q, x, 1, y, 1, target, count);
-        else binaryRow<false>(q, x, 1, y, 1, target, count);
+        runFlat(context, FlatRun{&q, x, y, target, context.output(0).elementCount(), 0, 0});
         return Status::ok();
     }
     if (q.channelOperand >= 0 && context.output(0).elementCount() > 0) {
@@ -161,12 +193,10 @@ Status evalBinary(KernelContext& context) {
         const int64_t channels = small.elementCount(), period = std::lcm(channels, int64_t(kLanes));
         uint8_t pattern[kLanes * kMostChannels];
         for (int64_t k = 0; k < period; ++k) pattern[k] = small.data[k % channels];
-        const int64_t count = context.output(0).elementCount();
         const uint8_t* a = q.channelOperand == 0 ? pattern : x;
         const uint8_t* b = q.channelOperand == 1 ? pattern : y;
         const int64_t periodA = q.channelOperand == 0 ? period : 0, periodB = q.channelOperand == 1 ? period : 0;
-        if (q.signedValues) binaryRow<true>(q, a, 1, b, 1, target, count, periodA, periodB);
-        else binaryRow<false>(q, a, 1, b, 1, target, count, periodA, periodB);
+        runFlat(context, FlatRun{&q, a, b, target, context.output(0).elementCount(), periodA, periodB});
         return Status::ok();
     }
     q.broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
@@ -218,9 +248,23 @@ Status prepareQuantize(KernelContext& context) {
     return Status::ok();
 }
 
+struct QuantizeRun {
+    const OutputQuantization* q;
+    const float* x;
+    uint8_t* out;
+};
+
+void quantizeTile(void* context, size_t first, size_t count) {
+    const auto& run = *static_cast<const QuantizeRun*>(context);
+    quantizeAvx512(*run.q, run.x + first, run.out + first, static_cast<int64_t>(count));
+}
+
 Status evalQuantize(KernelContext& context) {
     const auto& q = *static_cast<const OutputQuantization*>(context.state.get());
-    quantizeAvx512(q, context.input(0).as<const float>(), context.output(0).data, context.output(0).elementCount());
+    QuantizeRun run{&q, context.input(0).as<const float>(), context.output(0).data};
+    const auto count = static_cast<size_t>(context.output(0).elementCount());
+    auto* pool = count >= 2 * kFlatTile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
+    pthreadpool_parallelize_1d_tile_1d(pool, quantizeTile, &run, count, kFlatTile, 0);
     return Status::ok();
 }
 

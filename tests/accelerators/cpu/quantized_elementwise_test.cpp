@@ -2,9 +2,10 @@
 // reference kernels, bit for bit: same-shape operands whose length is not a
 // multiple of 16, rows broadcast along an axis (a [4, 1, 37] against a
 // [4, 6, 37], a [70, 1] against a [1, 70], a [30, 20, 1] against a small
-// [1, 17]), a fused RELU6, and QUANTIZE of values on half steps, beyond the
-// type's range, infinities and NaN. Each case checks the cpu accelerator
-// took the op; skipped without AVX-512.
+// [1, 17]), a fused RELU6, one value per channel repeated, outputs over
+// two tiles on two threads, and QUANTIZE of values on half steps, beyond
+// the type's range, infinities and NaN (40,001 of them, on two threads).
+// Each case checks the cpu accelerator took the op; skipped without AVX-512.
 
 #include <cmath>
 #include <limits>
@@ -32,14 +33,15 @@ struct BinaryCase {
     DataType type;
     std::vector<int32_t> a, b, out;
     schema::ActivationFunctionType activation;
+    int threads = 1;
 };
 
 // Runs `builder` on the reference and on cpu with the same random bytes in
 // every input; returns how many output bytes differ.
 int compareWithReference(const litestudio::ModelBuilder& builder, const std::vector<int>& inputs, const std::vector<int64_t>& counts, int output,
-                         std::mt19937& random) {
+                         std::mt19937& random, int threads = 1) {
     auto reference = compileBuilt(builder, {"reference"});
-    auto fast = compileBuilt(builder, {"cpu", "reference"});
+    auto fast = compileBuilt(builder, {"cpu", "reference"}, threads);
     EXPECT_TRUE(reference) << reference.errorMessage();
     EXPECT_TRUE(fast) << fast.errorMessage();
     if (!reference || !fast) return -1;
@@ -80,6 +82,11 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         {BuiltinOperator_MUL, DataType::UInt8, {2, 30, 30, 5}, {}, {2, 30, 30, 5}, ActivationFunctionType_NONE},
         {BuiltinOperator_ADD, DataType::UInt8, {1, 1, 1, 20}, {1, 16, 16, 20}, {1, 16, 16, 20}, ActivationFunctionType_RELU6},
         {BuiltinOperator_SUB, DataType::Int8, {17}, {16, 16, 17}, {16, 16, 17}, ActivationFunctionType_NONE},
+        // Over 32,768 outputs on two threads: tiles of 16,384, or of 16,416
+        // (342 periods of 48) for a repeating 3-channel operand.
+        {BuiltinOperator_SUB, DataType::Int8, {1, 120, 120, 3}, {1, 1, 1, 3}, {1, 120, 120, 3}, ActivationFunctionType_NONE, 2},
+        {BuiltinOperator_ADD, DataType::UInt8, {1, 64, 64, 12}, {1, 64, 64, 12}, {1, 64, 64, 12}, ActivationFunctionType_RELU6, 2},
+        {BuiltinOperator_MUL, DataType::Int8, {1, 100, 100, 5}, {5}, {1, 100, 100, 5}, ActivationFunctionType_NONE, 2},
     };
     std::mt19937 random(5);
     for (const BinaryCase& c : cases) {
@@ -102,9 +109,9 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         builder.addOp(op);
         builder.setInputs({a, b});
         builder.setOutputs({out});
-        int differing = compareWithReference(builder, {a, b}, {countOf(c.a), countOf(c.b)}, out, random);
+        int differing = compareWithReference(builder, {a, b}, {countOf(c.a), countOf(c.b)}, out, random, c.threads);
         std::cout << "  " << EnumNameBuiltinOperator(c.op) << " " << dataTypeName(c.type) << " " << shapeText(c.a) << " with "
-                  << shapeText(c.b) << ": " << countOf(c.out) << " outputs, " << differing << " differ\n";
+                  << shapeText(c.b) << ", " << c.threads << " thread(s): " << countOf(c.out) << " outputs, " << differing << " differ\n";
         EXPECT_EQ(differing, 0);
     }
 }
@@ -116,7 +123,7 @@ TEST(QuantizedElementwise, QuantizeMatchesTheReferenceOnEdges) {
                                  std::numeric_limits<float>::quiet_NaN(), 31.75f, -32.25f, 3e38f};
     std::mt19937 random(9);
     std::uniform_real_distribution<float> spread(-40.0f, 40.0f);
-    while (values.size() < 1001) values.push_back(spread(random));
+    while (values.size() < 40001) values.push_back(spread(random));  // over two tiles: split between two threads
     for (DataType type : {DataType::Int8, DataType::UInt8}) {
         litestudio::ModelBuilder builder;
         builder.addSubgraph();
@@ -126,7 +133,7 @@ TEST(QuantizedElementwise, QuantizeMatchesTheReferenceOnEdges) {
         builder.setInputs({x});
         builder.setOutputs({y});
         auto reference = compileBuilt(builder, {"reference"});
-        auto fast = compileBuilt(builder, {"cpu", "reference"});
+        auto fast = compileBuilt(builder, {"cpu", "reference"}, 2);
         ASSERT_TRUE(reference) << reference.errorMessage();
         ASSERT_TRUE(fast) << fast.errorMessage();
         EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
@@ -138,7 +145,7 @@ TEST(QuantizedElementwise, QuantizeMatchesTheReferenceOnEdges) {
         const RuntimeTensor& got = (*fast)->tensor(0, y);
         int differing = 0;
         for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
-        std::cout << "  QUANTIZE to " << dataTypeName(type) << ": " << got.bytes << " outputs, " << differing << " differ\n";
+        std::cout << "  QUANTIZE to " << dataTypeName(type) << ", 2 threads: " << got.bytes << " outputs, " << differing << " differ\n";
         EXPECT_EQ(differing, 0);
     }
 }
