@@ -268,6 +268,56 @@ Status evalQuantize(KernelContext& context) {
     return Status::ok();
 }
 
+// int8/uint8 -> float32 (DEQUANTIZE, and CAST, which reads through the
+// same value view): (q - zp) * scale. q - zp is exact in float and the
+// product of two floats rounds once, as the reference's product in double
+// rounds once to float: the same bits.
+struct InputDequantization {
+    float scale = 1, zeroPoint = 0;
+    bool signedValues = false;
+};
+
+struct DequantizeRun {
+    const InputDequantization* q;
+    const uint8_t* x;
+    float* out;
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void dequantizeTile(void* context, size_t first, size_t count) {
+    const auto& run = *static_cast<const DequantizeRun*>(context);
+    const __m512 scale = _mm512_set1_ps(run.q->scale), zeroPoint = _mm512_set1_ps(run.q->zeroPoint);
+    const size_t end = first + count;
+    for (size_t i = first; i < end; i += kLanes) {
+        const __mmask16 mask = end - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (end - i)) - 1u);
+        const __m512i values = run.q->signedValues ? loadLanes<true>(run.x + i, mask) : loadLanes<false>(run.x + i, mask);
+        _mm512_mask_storeu_ps(run.out + i, mask, _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(values), zeroPoint), scale));
+    }
+}
+
+Status prepareDequantize(KernelContext& context) {
+    const int32_t builtin = context.model->opCode(*context.op).builtin;
+    LS_RETURN_IF_ERROR(findReferenceKernel(builtin)->prepare(context));
+    context.scratchBytes = 0;
+    const RuntimeTensor& input = context.input(0);
+    auto q = std::make_shared<InputDequantization>();
+    q->signedValues = input.type == DataType::Int8;
+    if (input.isQuantized()) {
+        q->scale = input.scale();
+        q->zeroPoint = static_cast<float>(input.zeroPoint());
+    }
+    context.state = q;  // in place of the reference's table
+    return Status::ok();
+}
+
+Status evalDequantize(KernelContext& context) {
+    const auto& q = *static_cast<const InputDequantization*>(context.state.get());
+    DequantizeRun run{&q, context.input(0).data, context.output(0).as<float>()};
+    const auto count = static_cast<size_t>(context.output(0).elementCount());
+    auto* pool = count >= 2 * kFlatTile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
+    pthreadpool_parallelize_1d_tile_1d(pool, dequantizeTile, &run, count, kFlatTile, 0);
+    return Status::ok();
+}
+
 bool perTensor(const Tensor& tensor) {
     return (tensor.type == DataType::Int8 || tensor.type == DataType::UInt8) && tensor.quantization.scales.size() == 1 &&
            tensor.quantization.zeroPoints.size() <= 1 && tensor.quantization.scales[0] > 0;
@@ -276,11 +326,20 @@ bool perTensor(const Tensor& tensor) {
 }  // namespace
 
 const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef binary{prepareBinary, evalBinary}, quantize{prepareQuantize, evalQuantize};
+    static const KernelDef binary{prepareBinary, evalBinary}, quantize{prepareQuantize, evalQuantize},
+        dequantize{prepareDequantize, evalDequantize};
     if (!cpuHasAvx512() || op.outputs.size() != 1 || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     const int32_t builtin = model.opCode(op).builtin;
     const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
     const Tensor& a = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    if (builtin == schema::BuiltinOperator_DEQUANTIZE || builtin == schema::BuiltinOperator_CAST) {
+        // One scale (or none, for a plain CAST); per-channel inputs stay on the reference.
+        if (op.inputs.size() != 1 || (a.type != DataType::Int8 && a.type != DataType::UInt8) || out.type != DataType::Float32 ||
+            a.quantization.scales.size() > 1 || a.quantization.zeroPoints.size() > 1 || a.shape != out.shape ||
+            (!a.quantization.zeroPoints.empty() && std::abs(a.quantization.zeroPoints[0]) > 65536))  // exact in float
+            return nullptr;
+        return &dequantize;
+    }
     if (builtin == schema::BuiltinOperator_QUANTIZE) {
         if (op.inputs.size() != 1 || a.type != DataType::Float32 || !perTensor(out) ||
             out.quantization.scheme != Quantization::Scheme::PerTensor)

@@ -150,5 +150,52 @@ TEST(QuantizedElementwise, QuantizeMatchesTheReferenceOnEdges) {
     }
 }
 
+TEST(QuantizedElementwise, DequantizeAndCastMatchTheReferenceBitForBit) {
+    // int8/uint8 -> float32: every byte value, with awkward scales (not
+    // powers of two, tiny, huge), a zero point at either end, a CAST of
+    // plain bytes, and 40,000 elements on two threads.
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernels are not used here";
+    struct Case {
+        schema::BuiltinOperator op;
+        DataType type;
+        float scale;  // 0: no quantization
+        int64_t zeroPoint;
+        int32_t count;
+        int threads;
+    };
+    const std::vector<Case> cases = {
+        {schema::BuiltinOperator_DEQUANTIZE, DataType::Int8, 0.0078125f * 1.37f, -128, 256, 1},
+        {schema::BuiltinOperator_DEQUANTIZE, DataType::UInt8, 3.3e-9f, 255, 1001, 1},
+        {schema::BuiltinOperator_DEQUANTIZE, DataType::UInt8, 7.1e30f, 3, 40000, 2},
+        {schema::BuiltinOperator_CAST, DataType::UInt8, 0.0f, 0, 40000, 2},
+        {schema::BuiltinOperator_CAST, DataType::Int8, 0.0f, 0, 300, 1},
+    };
+    std::mt19937 random(13);
+    for (const Case& c : cases) {
+        litestudio::ModelBuilder builder;
+        builder.addSubgraph();
+        int x = builder.addTensor(c.scale > 0 ? quantized("x", c.type, {c.count}, c.scale, c.zeroPoint) : TensorSpec{"x", c.type, {c.count}});
+        int y = builder.addTensor({"y", DataType::Float32, {c.count}});
+        if (c.op == schema::BuiltinOperator_CAST)
+            builder.addOp({c.op, {}, {x}, {y}, [type = c.type](flatbuffers::FlatBufferBuilder& fbb) {
+                               auto in = type == DataType::Int8 ? schema::TensorType_INT8 : schema::TensorType_UINT8;
+                               return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_CastOptions,
+                                                                   schema::CreateCastOptions(fbb, in, schema::TensorType_FLOAT32).o};
+                           }});
+        else
+            builder.addOp({c.op, {}, {x}, {y}});
+        builder.setInputs({x});
+        builder.setOutputs({y});
+        std::vector<uint8_t> bytes(static_cast<size_t>(c.count));
+        for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = i < 256 ? static_cast<uint8_t>(i) : static_cast<uint8_t>(random());
+        testing::CpuByteComparison result = testing::compareCpuBytesWithReference(builder, x, bytes, y, c.threads);
+        ASSERT_TRUE(result.error.empty()) << result.error;
+        EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu");
+        std::cout << "  " << schema::EnumNameBuiltinOperator(c.op) << " " << dataTypeName(c.type) << " scale " << c.scale << " zero point "
+                  << c.zeroPoint << ", " << c.threads << " thread(s): " << result.elements << " values, " << result.differing << " differ\n";
+        EXPECT_EQ(result.differing, 0);
+    }
+}
+
 }  // namespace
 }  // namespace litestudio
