@@ -84,6 +84,11 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
     return absorbed;
 }
 
+bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && !op.fusedResidual &&
+           model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
+}
+
 const KernelDef* fusedKernelOf(const Model& model, const Subgraph& subgraph, const Op& fusedOp,
                                std::initializer_list<const Accelerator*> candidates, const Accelerator*& chosen) {
     for (const Accelerator* candidate : candidates) {

@@ -27,6 +27,10 @@ bool isStaticFloat(const Subgraph& subgraph, int tensor);
 // fused, and with no activation of its own applied.
 bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs);
 
+// `op` is `builtin` with one output, and no earlier pass folded, fused or
+// rewrote it (separable block, folded ADD, residual ADD).
+bool isUntouched(const Model& model, const Op& op, int32_t builtin);
+
 // The single op reading `tensor` if it is a plain `builtin`, else -1.
 int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
                     size_t inputs);

@@ -6,16 +6,6 @@
 
 namespace litestudio {
 
-namespace {
-
-// An op no earlier pass folded, fused or rewrote.
-bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && !op.fusedResidual &&
-           model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
-}
-
-}  // namespace
-
 int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
                      std::vector<const Accelerator*>& assignment) {
     using namespace schema;

@@ -8,12 +8,6 @@ namespace litestudio {
 
 namespace {
 
-// An op no earlier pass folded, fused or rewrote.
-bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && model.opCode(op).builtin == builtin &&
-           op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
-}
-
 // The activation applied after `op`: a folded RELU's, else its own.
 int activationAfter(const Op& op, int own) { return op.fusedActivation >= 0 ? op.fusedActivation : own; }
 
