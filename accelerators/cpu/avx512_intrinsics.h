@@ -9,3 +9,22 @@
 #endif
 
 #include <immintrin.h>
+
+#include <cstdint>
+
+namespace litestudio::cpu {
+
+// The first `count` of 16 lanes; all 16 from 16 up (a row's last vector).
+inline __mmask16 firstLanes(int64_t count) {
+    return count >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
+}
+
+// Up to 16 int8 (Signed) or uint8 values at `at`, one int32 lane each;
+// lanes outside `mask` read nothing and hold 0.
+template <bool Signed>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i loadBytesAsInt32(const uint8_t* at, __mmask16 mask) {
+    const __m128i bytes = _mm_maskz_loadu_epi8(mask, at);
+    return Signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
+}
+
+}  // namespace litestudio::cpu

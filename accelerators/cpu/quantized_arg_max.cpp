@@ -10,11 +10,12 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/runtime/fusion_matching.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -148,22 +149,13 @@ const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgr
         op.inputs.size() != 2 || op.outputs.size() != 1 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs[0] < 0)
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    const Tensor& axis = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
     // Stored values order as the real ones only with one positive scale (or none: plain integers).
     const bool ordered = (input.type == DataType::Int8 || input.type == DataType::UInt8) &&
                          (input.quantization.scales.empty() || (input.quantization.scales.size() == 1 && input.quantization.scales[0] > 0));
-    if (!ordered || input.shape.empty() || (out.type != DataType::Int32 && out.type != DataType::Int64) || !axis.isConstant() ||
-        (axis.type != DataType::Int32 && axis.type != DataType::Int64) || axis.data.size() < static_cast<size_t>(dataTypeBits(axis.type) / 8))
-        return nullptr;
-    int64_t axisValue = 0;
-    if (axis.type == DataType::Int32) {
-        int32_t value;
-        std::memcpy(&value, axis.data.data(), sizeof value);
-        axisValue = value;
-    } else {
-        std::memcpy(&axisValue, axis.data.data(), sizeof axisValue);
-    }
+    const std::vector<int64_t> axisValues = constantIntegers(subgraph, op.inputs[1]);
+    if (!ordered || input.shape.empty() || (out.type != DataType::Int32 && out.type != DataType::Int64) || axisValues.empty()) return nullptr;
+    const int64_t axisValue = axisValues[0];
     const int64_t rank = static_cast<int64_t>(input.shape.size());
     if (axisValue != -1 && axisValue != rank - 1) return nullptr;
     const int32_t size = input.shape.back();

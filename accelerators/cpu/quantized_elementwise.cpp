@@ -6,8 +6,6 @@
 
 #include "accelerators/cpu/avx512_intrinsics.h"
 
-#include <pthreadpool.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -37,7 +35,7 @@ struct QuantizedBinary {
     float scale = 0, lowFloat = 0, highFloat = 0;
     int32_t low = 0, high = 0, zeroOut = 0;
     reference::Broadcast broadcast;
-    bool sameShapes = false;  // one flat row: a residual ADD of 12 channels is not 12-element rows
+    bool sameShapes = false;  // one flat row, split into tiles for the pool
     int channelOperand = -1;  // 0 or 1: that input is one value per innermost channel (or one value), the other the output's shape
 
     int32_t scalar(int32_t x, int32_t y) const {
@@ -47,12 +45,6 @@ struct QuantizedBinary {
         return static_cast<int32_t>(std::nearbyint(value)) + zeroOut;
     }
 };
-
-template <bool Signed>
-__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i loadLanes(const uint8_t* at, __mmask16 mask) {
-    __m128i bytes = _mm_maskz_loadu_epi8(mask, at);
-    return Signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
-}
 
 template <bool Signed>
 // stepX/stepY: 0, one value for the whole row; 1, consecutive values. A
@@ -73,9 +65,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
     for (int64_t i = 0; i < length; i += kLanes, atX += kLanes, atY += kLanes) {
         if (atX == periodX) atX = 0;
         if (atY == periodY) atY = 0;
-        const __mmask16 mask = length - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (length - i)) - 1u);
-        __m512i a = stepX ? loadLanes<Signed>(x + atX, mask) : fixedX;
-        __m512i b = stepY ? loadLanes<Signed>(y + atY, mask) : fixedY;
+        const __mmask16 mask = firstLanes(length - i);
+        __m512i a = stepX ? loadBytesAsInt32<Signed>(x + atX, mask) : fixedX;
+        __m512i b = stepY ? loadBytesAsInt32<Signed>(y + atY, mask) : fixedY;
         __m512i result;
         if (q.arithmetic == Arithmetic::FixedPointSum) {
             __m512i sum = _mm512_add_epi32(bias, _mm512_mullo_epi32(multiplierA, a));
@@ -147,7 +139,7 @@ Status prepareBinary(KernelContext& context) {
 // whole number of the repeating operand's periods, so that each starts at
 // the pattern's start. (A quantized model's normalising SUB or MUL on the
 // input image ran on one thread while the other waited.)
-constexpr int64_t kFlatTile = 16384;
+constexpr size_t kFlatTile = 16384;
 
 struct FlatRun {
     const QuantizedBinary* q;
@@ -166,12 +158,10 @@ void flatTile(void* context, size_t first, size_t count) {
     else binaryRow<false>(*run.q, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
 }
 
-void runFlat(const KernelContext& context, const FlatRun& run) {
+void runFlat(const KernelContext& context, FlatRun run) {
     const int64_t period = std::max<int64_t>({run.periodA, run.periodB, kLanes});
-    const int64_t tile = (kFlatTile + period - 1) / period * period;
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    if (run.count < 2 * tile) pool = nullptr;
-    pthreadpool_parallelize_1d_tile_1d(pool, flatTile, const_cast<FlatRun*>(&run), static_cast<size_t>(run.count), static_cast<size_t>(tile), 0);
+    const int64_t tile = (static_cast<int64_t>(kFlatTile) + period - 1) / period * period;
+    parallelizeTiles(context, flatTile, &run, static_cast<size_t>(run.count), static_cast<size_t>(tile));
 }
 
 Status evalBinary(KernelContext& context) {
@@ -181,7 +171,7 @@ Status evalBinary(KernelContext& context) {
     uint8_t* target = context.output(0).data;
     const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
     if (q.sameShapes && context.output(0).elementCount() > 0) {
-        // DeepLab's [1,129,129,12] residual ADD: 0.51 ms element by element in rows of 12.
+        // One row, as the broadcast would give, but in tiles on the pool.
         runFlat(context, FlatRun{&q, x, y, target, context.output(0).elementCount(), 0, 0});
         return Status::ok();
     }
@@ -223,7 +213,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void quantizeAvx512(const O
     const __m512 inverse = _mm512_set1_ps(q.inverse), zeroPoint = _mm512_set1_ps(q.zeroPoint);
     const __m512 low = _mm512_set1_ps(q.low), high = _mm512_set1_ps(q.high);
     for (int64_t i = 0; i < count; i += kLanes) {
-        const __mmask16 mask = count - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (count - i)) - 1u);
+        const __mmask16 mask = firstLanes(count - i);
         __m512 scaled = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), inverse);
         __mmask16 numbers = _mm512_cmp_ps_mask(scaled, scaled, _CMP_ORD_Q);
         // Integers up to 2^24 are exact in float32; beyond, the clamp decides alone.
@@ -262,9 +252,7 @@ void quantizeTile(void* context, size_t first, size_t count) {
 Status evalQuantize(KernelContext& context) {
     const auto& q = *static_cast<const OutputQuantization*>(context.state.get());
     QuantizeRun run{&q, context.input(0).as<const float>(), context.output(0).data};
-    const auto count = static_cast<size_t>(context.output(0).elementCount());
-    auto* pool = count >= 2 * kFlatTile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
-    pthreadpool_parallelize_1d_tile_1d(pool, quantizeTile, &run, count, kFlatTile, 0);
+    parallelizeTiles(context, quantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile);
     return Status::ok();
 }
 
@@ -288,8 +276,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void dequantizeTile(void* c
     const __m512 scale = _mm512_set1_ps(run.q->scale), zeroPoint = _mm512_set1_ps(run.q->zeroPoint);
     const size_t end = first + count;
     for (size_t i = first; i < end; i += kLanes) {
-        const __mmask16 mask = end - i >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (end - i)) - 1u);
-        const __m512i values = run.q->signedValues ? loadLanes<true>(run.x + i, mask) : loadLanes<false>(run.x + i, mask);
+        const __mmask16 mask = firstLanes(static_cast<int64_t>(end - i));
+        const __m512i values = run.q->signedValues ? loadBytesAsInt32<true>(run.x + i, mask) : loadBytesAsInt32<false>(run.x + i, mask);
         _mm512_mask_storeu_ps(run.out + i, mask, _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(values), zeroPoint), scale));
     }
 }
@@ -312,9 +300,7 @@ Status prepareDequantize(KernelContext& context) {
 Status evalDequantize(KernelContext& context) {
     const auto& q = *static_cast<const InputDequantization*>(context.state.get());
     DequantizeRun run{&q, context.input(0).data, context.output(0).as<float>()};
-    const auto count = static_cast<size_t>(context.output(0).elementCount());
-    auto* pool = count >= 2 * kFlatTile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
-    pthreadpool_parallelize_1d_tile_1d(pool, dequantizeTile, &run, count, kFlatTile, 0);
+    parallelizeTiles(context, dequantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile);
     return Status::ok();
 }
 

@@ -40,16 +40,6 @@ struct RunArguments {
     uint8_t* output;
 };
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __mmask16 firstLanes(int64_t count) {
-    return count >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
-}
-
-template <bool Signed>
-__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i loadBytes(const uint8_t* at, __mmask16 mask) {
-    const __m128i bytes = _mm_maskz_loadu_epi8(mask, at);
-    return Signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
-}
-
 // Input row `y` of `image` resampled to the output's width, unrounded:
 // (left << 11) + (right - left) * wx per channel.
 template <bool Signed>
@@ -63,7 +53,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void blendColumns(const Res
         const __m512i weight = _mm512_set1_epi32(h.weight);
         for (int c = 0; c < p.channels; c += kLanes) {
             const __mmask16 mask = firstLanes(p.channels - c);
-            const __m512i l = loadBytes<Signed>(left + c, mask), r = loadBytes<Signed>(right + c, mask);
+            const __m512i l = loadBytesAsInt32<Signed>(left + c, mask), r = loadBytesAsInt32<Signed>(right + c, mask);
             _mm512_mask_storeu_epi32(row + c, mask, _mm512_add_epi32(_mm512_slli_epi32(l, 11), _mm512_mullo_epi32(_mm512_sub_epi32(r, l), weight)));
         }
     }

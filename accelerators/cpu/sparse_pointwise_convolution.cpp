@@ -18,6 +18,7 @@
 #include <climits>
 #include <memory>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
@@ -208,17 +209,31 @@ struct TileScratch {
     }
 };
 
+// Input chunks [firstChunk, endChunk) of one tile into sums[first, end):
+// each turned channel-major, then multiplied.
 template <int Vectors>
-__attribute__((target("avx512f"))) void runTile(const SparseWeights& w, const float* input, const float* residual, float* output, int valid,
-                                               int64_t first, int64_t end, TileScratch& scratch) {
+__attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const float* input, int valid, int64_t firstChunk,
+                                                 int64_t endChunk, bool withBias, float* sums, int64_t first, int64_t end,
+                                                 TileScratch& scratch) {
     constexpr int kSets = Vectors >= 3 ? 2 : 4;
-    for (int64_t chunk = 0; chunk < w.chunks; ++chunk) {
+    for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input);
-        multiplyChunk<Vectors, kSets>(w, chunk, chunk == 0, true, scratch.input, scratch.sums, first, end);
+        multiplyChunk<Vectors, kSets>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, first, end);
     }
-    toPixelMajor<Vectors>(w, scratch.sums, first, end, valid, residual, output);
+}
+
+// Calls run(std::integral_constant<int, V>) for the V vectors of 16 that
+// `valid` pixels take (1 to 4): the kernels are instantiated per count.
+template <typename Run>
+void withVectors(int valid, Run run) {
+    switch ((valid + kLanes - 1) / kLanes) {
+    case 1: return run(std::integral_constant<int, 1>{});
+    case 2: return run(std::integral_constant<int, 2>{});
+    case 3: return run(std::integral_constant<int, 3>{});
+    default: return run(std::integral_constant<int, 4>{});
+    }
 }
 
 void runTask(void* context, size_t tile, size_t part) {
@@ -233,27 +248,25 @@ void runTask(void* context, size_t tile, size_t part) {
     const float* input = arguments.input + pixel * w.inputChannels;
     const float* residual = arguments.residual ? arguments.residual + pixel * w.outputChannels : nullptr;
     float* output = arguments.output + pixel * w.outputChannels;
-    switch ((valid + kLanes - 1) / kLanes) {
-    case 1: return runTile<1>(w, input, residual, output, valid, first, end, scratch);
-    case 2: return runTile<2>(w, input, residual, output, valid, first, end, scratch);
-    case 3: return runTile<3>(w, input, residual, output, valid, first, end, scratch);
-    default: return runTile<4>(w, input, residual, output, valid, first, end, scratch);
-    }
+    withVectors(valid, [&](auto vectors) {
+        sumChunks<vectors()>(w, input, valid, 0, w.chunks, true, scratch.sums, first, end, scratch);
+        toPixelMajor<vectors()>(w, scratch.sums, first, end, valid, residual, output);
+    });
 }
 
-// Input part `part` of the single tile: its chunks for every output channel.
-template <int Vectors>
-__attribute__((target("avx512f"))) void inputPart(const RunArguments& arguments, int64_t part, int valid, TileScratch& scratch) {
-    constexpr int kSets = Vectors >= 3 ? 2 : 4;
+// Input part `part` of the single tile: its chunks for every output channel
+// into its own partial sums (the first part's start from the bias).
+void runInputPart(void* context, size_t part) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
     const SparseWeights& w = *arguments.w;
-    float* sums = arguments.partials + static_cast<size_t>(part) * w.partialFloats;
-    const int64_t firstChunk = part * w.chunksPerPart, endChunk = std::min(w.chunks, firstChunk + w.chunksPerPart);
-    for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
-        const int64_t firstChannel = chunk * w.chunkChannels;
-        toChannelMajor<Vectors>(arguments.input + firstChannel, w.inputChannels, valid,
-                                std::min(w.chunkChannels, w.inputChannels - firstChannel), scratch.input);
-        multiplyChunk<Vectors, kSets>(w, chunk, chunk == firstChunk, part == 0, scratch.input, sums, 0, w.outputChannels);
-    }
+    thread_local TileScratch scratch;
+    scratch.reserve(w.chunkChannels, w.outputChannels);
+    const int valid = static_cast<int>(w.pixels);
+    const int64_t firstChunk = static_cast<int64_t>(part) * w.chunksPerPart, endChunk = std::min(w.chunks, firstChunk + w.chunksPerPart);
+    float* sums = arguments.partials + part * w.partialFloats;
+    withVectors(valid, [&](auto vectors) {
+        sumChunks<vectors()>(w, arguments.input, valid, firstChunk, endChunk, part == 0, sums, 0, w.outputChannels, scratch);
+    });
 }
 
 // Output channels of block `block` (16): the parts' sums added into the
@@ -274,29 +287,10 @@ __attribute__((target("avx512f"))) void finishBlock(const RunArguments& argument
     toPixelMajor<Vectors>(w, total, first, end, valid, arguments.residual, arguments.output);
 }
 
-void runInputPart(void* context, size_t part) {
-    const auto& arguments = *static_cast<const RunArguments*>(context);
-    const SparseWeights& w = *arguments.w;
-    thread_local TileScratch scratch;
-    scratch.reserve(w.chunkChannels, w.outputChannels);
-    const int valid = static_cast<int>(w.pixels);
-    switch ((valid + kLanes - 1) / kLanes) {
-    case 1: return inputPart<1>(arguments, static_cast<int64_t>(part), valid, scratch);
-    case 2: return inputPart<2>(arguments, static_cast<int64_t>(part), valid, scratch);
-    case 3: return inputPart<3>(arguments, static_cast<int64_t>(part), valid, scratch);
-    default: return inputPart<4>(arguments, static_cast<int64_t>(part), valid, scratch);
-    }
-}
-
 void runFinishBlock(void* context, size_t block) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const int valid = static_cast<int>(arguments.w->pixels);
-    switch ((valid + kLanes - 1) / kLanes) {
-    case 1: return finishBlock<1>(arguments, static_cast<int64_t>(block), valid);
-    case 2: return finishBlock<2>(arguments, static_cast<int64_t>(block), valid);
-    case 3: return finishBlock<3>(arguments, static_cast<int64_t>(block), valid);
-    default: return finishBlock<4>(arguments, static_cast<int64_t>(block), valid);
-    }
+    withVectors(valid, [&](auto vectors) { finishBlock<vectors()>(arguments, static_cast<int64_t>(block), valid); });
 }
 
 Status prepareSparse(KernelContext& context) {
@@ -375,10 +369,10 @@ Status prepareSparse(KernelContext& context) {
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     if (threads > 1 && tiles == 1 && w.inputChannels > w.outputChannels && w.chunks >= 2) {
-        // A 7x7 plane narrowing 1152 channels to 192: split by output
-        // channels, each thread turned the whole input channel-major (pose
-        // detection's four such layers ran 1.24-1.31x faster on two threads
-        // than on one).
+        // A 7x7 plane narrowing 1152 channels to 192. Split by output
+        // channels instead, each thread turned the whole input
+        // channel-major: pose detection's four such layers ran only
+        // 1.24-1.31x faster on two threads than on one.
         w.inputParts = std::min(threads, w.chunks);
         w.chunksPerPart = (w.chunks + w.inputParts - 1) / w.inputParts;
         w.inputParts = (w.chunks + w.chunksPerPart - 1) / w.chunksPerPart;

@@ -62,6 +62,11 @@ void* threadPoolOf(const KernelContext& context) {
     return state ? state->pool : nullptr;
 }
 
+void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile) {
+    auto* pool = count >= 2 * tile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
+    pthreadpool_parallelize_1d_tile_1d(pool, task, argument, count, tile, 0);
+}
+
 std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const std::vector<uintptr_t>& identity,
                                           const std::function<std::shared_ptr<void>()>& make) {
     auto* state = static_cast<CompileState*>(context.acceleratorState);

@@ -91,7 +91,7 @@ __attribute__((target("avx512f"))) void sameShapeTile(void* context, size_t firs
     const auto& run = *static_cast<const SameShapeRun*>(context);
     const __m512 low = _mm512_set1_ps(run.low), high = _mm512_set1_ps(run.high);
     for (size_t i = first; i < first + count; i += 16) {
-        const __mmask16 mask = first + count - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (first + count - i)) - 1u);
+        const __mmask16 mask = firstLanes(static_cast<int64_t>(first + count - i));
         const __m512 x = _mm512_maskz_loadu_ps(mask, run.a + i), y = _mm512_maskz_loadu_ps(mask, run.b + i);
         __m512 value = run.builtin == schema::BuiltinOperator_ADD   ? _mm512_add_ps(x, y)
                        : run.builtin == schema::BuiltinOperator_SUB ? _mm512_sub_ps(x, y)
@@ -105,15 +105,15 @@ bool runsSameShapeOnThreads(KernelContext& context) {
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     const int32_t builtin = builtinOf(context);
-    pthreadpool_t pool = poolOf(context);
     const auto count = static_cast<size_t>(context.output(0).elementCount());
-    if (!cpuHasAvx512() || !pool || pthreadpool_get_threads_count(pool) < 2 || count < 2 * kSameShapeTile ||
+    // One thread (no pool) or under two tiles: XNNPACK's own loop is as good.
+    if (!cpuHasAvx512() || !poolOf(context) || count < 2 * kSameShapeTile ||
         a.shape != b.shape || a.shape != context.output(0).shape ||
         (builtin != schema::BuiltinOperator_ADD && builtin != schema::BuiltinOperator_SUB && builtin != schema::BuiltinOperator_MUL))
         return false;
     auto [low, high] = clampRange(context, reference::binaryActivation(*context.op->options));
     SameShapeRun run{a.as<float>(), b.as<float>(), context.output(0).as<float>(), low, high, builtin};
-    pthreadpool_parallelize_1d_tile_1d(pool, sameShapeTile, &run, count, kSameShapeTile, 0);
+    parallelizeTiles(context, sameShapeTile, &run, count, kSameShapeTile);
     return true;
 }
 

@@ -38,6 +38,10 @@ Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& referen
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);
 
+// task(argument, first, count) over elements [0, count) in tiles of `tile`
+// on that pool, or all on the calling thread below two tiles.
+void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile);
+
 // Packed weights shared by every op of one compiled model that packs the
 // same constant data the same way (an LLM's prefill and decode signatures
 // read the same projections): `make` runs for the first op with this

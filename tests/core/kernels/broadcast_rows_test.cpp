@@ -1,0 +1,57 @@
+// Broadcast::forEachRow hands kernels rows as long as every input allows:
+// a same-shape operation is one row, a scalar against anything is one row,
+// a per-channel operand keeps rows of the channel count, and an operand
+// broadcast along a middle axis splits rows there. Every element's offsets
+// are checked against Broadcast::offsets, which works each out alone.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/kernels/reference/kernel_util.h"
+
+namespace litestudio {
+namespace {
+
+struct RowsCase {
+    std::vector<int32_t> out, a, b;
+    int64_t rows, length;  // expected
+};
+
+TEST(BroadcastRows, RowsRunAsFarAsEveryInputContinues) {
+    const std::vector<RowsCase> cases = {
+        {{1, 129, 129, 12}, {1, 129, 129, 12}, {1, 129, 129, 12}, 1, 129 * 129 * 12},  // DeepLab's residual ADD
+        {{2, 3, 4}, {2, 3, 4}, {1}, 1, 24},                                           // a scalar
+        {{2, 5, 7}, {2, 5, 7}, {7}, 10, 7},                                           // one value per channel
+        {{4, 6, 37}, {4, 6, 37}, {4, 1, 37}, 24, 37},                                 // broadcast along the middle
+        {{3, 4, 5}, {3, 1, 1}, {3, 4, 5}, 3, 20},                                     // the inner two together
+        {{30, 20, 17}, {30, 20, 1}, {1, 17}, 600, 17},                                // an outer product
+    };
+    for (const RowsCase& c : cases) {
+        reference::Broadcast broadcast = reference::makeBroadcast(c.out, {c.a, c.b});
+        int64_t rows = 0, length = -1, mismatches = 0, covered = 0;
+        broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t rowLength, const int64_t* step) {
+            ++rows;
+            length = rowLength;
+            for (int64_t i = 0; i < rowLength; ++i) {
+                int64_t expected[2];
+                broadcast.offsets(start + i, expected);
+                mismatches += expected[0] != from[0] + i * step[0] || expected[1] != from[1] + i * step[1];
+                ++covered;
+            }
+        });
+        int64_t total = 1;
+        for (int32_t dim : c.out) total *= dim;
+        std::cout << "  " << shapeText(c.a) << " with " << shapeText(c.b) << " -> " << shapeText(c.out) << ": " << rows << " rows of " << length
+                  << ", " << mismatches << " offsets differ\n";
+        EXPECT_EQ(rows, c.rows);
+        EXPECT_EQ(length, c.length);
+        EXPECT_EQ(covered, total);
+        EXPECT_EQ(mismatches, 0);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
