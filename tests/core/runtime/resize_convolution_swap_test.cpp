@@ -6,7 +6,8 @@
 // written, within 1e-5 of the largest output (a blend of convolutions and a
 // convolution of blends differ in rounding). Each of TFLite's coordinate
 // conventions, an activation a blend would break (RELU6, values either
-// side of 0 and 6), batches. Left as written: a 1x1 that widens the
+// side of 0 and 6), batches, and a plane large enough that two threads
+// share the activation's pass. Left as written: a 1x1 that widens the
 // channels, and a resize whose result something else reads too.
 
 #include <random>
@@ -25,6 +26,7 @@ struct SwapCase {
     schema::ActivationFunctionType activation;
     bool resizedReadTwice;
     bool swaps;
+    int threads = 1;
 };
 
 struct SwapModel {
@@ -79,6 +81,7 @@ TEST(ResizeConvolutionSwap, NarrowingConvolutionRunsBeforeTheResize) {
         {1, 4, 9, 33, 5, 3, Convention::Legacy, ActivationFunctionType_NONE, false, true},
         {1, 6, 6, 8, 24, 2, Convention::HalfPixel, ActivationFunctionType_RELU6, false, false},  // widens: stays
         {1, 6, 6, 32, 8, 2, Convention::HalfPixel, ActivationFunctionType_NONE, true, false},    // resized read twice: stays
+        {1, 14, 14, 96, 48, 2, Convention::HalfPixel, ActivationFunctionType_RELU6, false, true, 2},  // 37,632 outputs clamped in tiles
     };
     std::mt19937 random(5);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
@@ -86,12 +89,13 @@ TEST(ResizeConvolutionSwap, NarrowingConvolutionRunsBeforeTheResize) {
         SwapModel m = swapModel(c, random);
         std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
         for (float& v : x) v = values(random);
-        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output);
+        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
         ASSERT_TRUE(compared.error.empty()) << compared.error;
         const Model& compiled = compared.cpu->model();
         const std::string first = compiled.runtimeOpName(compiled.subgraphs[0].ops[0]);
         std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " x" << c.scale << " -> "
-                  << c.outChannels << " channels" << (c.resizedReadTwice ? ", resized read twice" : "") << ": op 0 runs " << first
+                  << c.outChannels << " channels" << (c.resizedReadTwice ? ", resized read twice" : "") << " on " << c.threads
+                  << " thread(s): op 0 runs " << first
                   << ", largest difference " << compared.worst << " (largest output " << compared.largest << ")\n";
         EXPECT_EQ(first, c.swaps ? "CONV_2D" : "RESIZE_BILINEAR");
         // The op profile names each by its place in the file.
