@@ -1,7 +1,9 @@
 #include "core/runtime/op_fusion.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -102,23 +104,30 @@ int fuseIntoConvolutions(const Model& model, Subgraph& subgraph, const std::vect
         Op& op = subgraph.ops[o];
         if (op.folded || op.fused || !kernels[o]) continue;
         int32_t builtin = model.opCode(op).builtin;
-        // PAD -> convolution: the convolution reads the unpadded tensor.
+        // PAD -> convolutions: each reads the unpadded tensor. All of them
+        // or none (pose detection pads once for two heads' depthwise
+        // convolutions: a padding pass of 0.043 ms, on one thread).
         if ((builtin == schema::BuiltinOperator_PAD || builtin == schema::BuiltinOperator_PADV2)) {
             auto padding = spatialPadding(subgraph, op);
             int padded = op.outputs.empty() ? -1 : op.outputs[0];
-            if (!padding || padded < 0 || readers[static_cast<size_t>(padded)] != 1) continue;
+            if (!padding || padded < 0 || readers[static_cast<size_t>(padded)] < 1) continue;
+            std::vector<size_t> convolutions;
             for (size_t c = o + 1; c < subgraph.ops.size(); ++c) {
-                Op& conv = subgraph.ops[c];
-                if (conv.inputs.empty() || conv.inputs[0] != padded) continue;
-                if (isConvolution(model.opCode(conv).builtin) && kernels[c] && kernels[c]->fusesInputPadding &&
-                    conv.fusedPadding == std::array<int32_t, 4>{}) {
-                    conv.inputs[0] = op.inputs[0];
-                    conv.fusedPadding = *padding;
-                    fold(op);
-                    ++fused;
-                }
-                break;
+                const Op& conv = subgraph.ops[c];
+                const auto reads = std::count(conv.inputs.begin(), conv.inputs.end(), padded);
+                if (reads == 0) continue;
+                if (reads != 1 || conv.inputs[0] != padded || !isConvolution(model.opCode(conv).builtin) || !kernels[c] ||
+                    !kernels[c]->fusesInputPadding || conv.fusedPadding != std::array<int32_t, 4>{})
+                    break;
+                convolutions.push_back(c);
             }
+            if (static_cast<int>(convolutions.size()) != readers[static_cast<size_t>(padded)]) continue;
+            for (size_t c : convolutions) {
+                subgraph.ops[c].inputs[0] = op.inputs[0];
+                subgraph.ops[c].fusedPadding = *padding;
+            }
+            fold(op);
+            ++fused;
             continue;
         }
         // ADD -> PRELU of the same shape: the PRELU adds first, in one pass

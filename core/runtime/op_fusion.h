@@ -1,12 +1,12 @@
 #pragma once
 // Folds standalone ops into the convolution beside them, as XNNPACK's
 // subgraph optimizer does inside LiteRT: a zero PAD of the height and width
-// before a convolution becomes the convolution's own padding, and a RELU,
-// RELU6 or RELU_N1_TO_1 after a convolution or an ADD/SUB/MUL/DIV becomes its
-// output clamp, and a float ADD before a PRELU of the same shape is added
-// inside the PRELU's one pass. Only where that op's kernel says it can take the work, the
-// intermediate tensor
-// has no other reader, and quantization parameters pass through unchanged.
+// becomes the own padding of the convolutions that read it (every reader
+// must be one), a RELU, RELU6 or RELU_N1_TO_1 after a convolution or an
+// ADD/SUB/MUL/DIV becomes its output clamp, and a float ADD before a PRELU
+// of the same shape is added inside the PRELU's one pass. Only where the
+// receiving kernel says it can take the work, the intermediate tensor has no
+// other reader, and quantization parameters pass through unchanged.
 
 #include <vector>
 

@@ -135,3 +135,78 @@ TEST(OpFusion, AddFoldsIntoTheFollowingPrelu) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+// x [1,6,6,8] -PAD 1 all round-> p [1,8,8,8], read by a 3x3 stride-2
+// depthwise (-> a [1,3,3,8]) and a 3x3 stride-1 one (-> b [1,6,6,8]), and
+// with `alsoAdded`, by an ADD p + p (-> c) as well.
+struct SharedPadModel {
+    ModelBuilder builder;
+    int input = 0;
+    std::vector<int> outputs;
+};
+
+SharedPadModel sharedPadModel(bool alsoAdded) {
+    SharedPadModel m;
+    ModelBuilder& b = m.builder;
+    b.addSubgraph();
+    m.input = b.addTensor({"x", DataType::Float32, {1, 6, 6, 8}});
+    int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, bytesOf<int32_t>({0, 0, 1, 1, 1, 1, 0, 0}));
+    int padded = b.addTensor({"p", DataType::Float32, {1, 8, 8, 8}});
+    b.addOp({schema::BuiltinOperator_PAD, {}, {m.input, paddings}, {padded}});
+    for (int stride : {2, 1}) {
+        std::vector<float> weights;
+        for (int i = 0; i < 72; ++i) weights.push_back(float((i * 7 + stride) % 11) * 0.1f - 0.5f);
+        int filter = b.addFloatConstant(stride == 2 ? "w2" : "w1", {1, 3, 3, 8}, weights);
+        int bias = b.addFloatConstant(stride == 2 ? "b2" : "b1", {8}, std::vector<float>(8, 0.25f));
+        const int side = stride == 2 ? 3 : 6;
+        int out = b.addTensor({stride == 2 ? "a" : "b", DataType::Float32, {1, side, side, 8}});
+        b.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {padded, filter, bias}, {out}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{
+                         schema::BuiltinOptions_DepthwiseConv2DOptions,
+                         schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_VALID, stride, stride, 1).o};
+                 }});
+        m.outputs.push_back(out);
+    }
+    if (alsoAdded) {
+        int sum = b.addTensor({"c", DataType::Float32, {1, 8, 8, 8}});
+        b.addOp({schema::BuiltinOperator_ADD, {}, {padded, padded}, {sum}});
+        m.outputs.push_back(sum);
+    }
+    b.setInputs({m.input});
+    b.setOutputs(m.outputs);
+    return m;
+}
+
+TEST(OpFusion, APadReadByTwoConvolutionsFoldsIntoBoth) {
+    for (bool alsoAdded : {false, true}) {
+        SharedPadModel m = sharedPadModel(alsoAdded);
+        std::vector<float> x(6 * 6 * 8);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = float(i % 13) - 6.0f;
+        auto reference = compileBuilt(m.builder, {"reference"});
+        auto cpu = compileBuilt(m.builder, {"cpu", "reference"});
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(cpu) << cpu.errorMessage();
+        ASSERT_TRUE(setValues<float>(**reference, m.input, x));
+        ASSERT_TRUE(setValues<float>(**cpu, m.input, x));
+        ASSERT_TRUE((*reference)->run(0));
+        ASSERT_TRUE((*cpu)->run(0));
+        // Fused only when every reader is a convolution that pads as it reads.
+        const std::string pad((*cpu)->acceleratorOf(0, 0));
+        std::cout << "  read by two depthwise convolutions" << (alsoAdded ? " and an ADD" : "") << ": PAD runs on " << pad << "\n";
+        EXPECT_EQ(pad, alsoAdded ? "cpu" : "fused");
+        for (int output : m.outputs) {
+            std::vector<float> want = tensorValues<float>(**reference, output), got = tensorValues<float>(**cpu, output);
+            ASSERT_EQ(got.size(), want.size());
+            float worst = 0;
+            for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+            std::cout << "    output " << output << ": " << got.size() << " values, largest difference " << worst << "\n";
+            EXPECT_LE(worst, 1e-5f);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
