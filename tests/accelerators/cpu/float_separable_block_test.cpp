@@ -5,7 +5,8 @@
 // within 1e-5 of the largest output (float sums in another order). Cases:
 // 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
 // activation placement, a folded PAD, batches and two threads, output
-// channels past one 64-channel chunk and off the 16-lane block, no ADD, an
+// channels past one 64-channel chunk and off the 16-lane block, 144 channels
+// narrowed to 24 (pose detection's), no ADD, an
 // ADD of another tensor ready before the block (fused) and of one computed
 // after it (the ADD stays), and a model whose declared shapes miss the
 // plane shrinking (found by the fuzz seed). Blocks it must leave alone: stride 2, a
@@ -153,7 +154,8 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 4, 3, 128, 128, 5, 1, 0, Relu6, None, None, Ending::Residual, 1, true},   // narrower than the kernel
         {1, 9, 9, 16, 16, 3, 2, 0, None, None, None, Ending::NoAdd, 1, false},
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
-        {1, 6, 6, 144, 144, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
+        {1, 7, 9, 144, 24, 3, 1, 0, Relu6, None, None, Ending::AddOfAnother, 2, true},  // pose detection's 56x56 144 -> 24
+        {1, 6, 6, 272, 272, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
         // 5x5 after a PAD of 1: the plane shrinks by 2 though the model says
         // it keeps its size; the runtime's shapes are the filter's
