@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/bilinear_resize_support.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/bilinear_sampling.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -31,7 +32,8 @@ constexpr int kLanes = 16;
 struct ResizePlan {
     int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
     bool signedValues = false;
-    reference::BilinearSampler rows, columns;
+    reference::BilinearSampler rows;
+    std::vector<reference::BilinearSample> columns;  // columnSamples
 };
 
 struct RunArguments {
@@ -47,7 +49,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void blendColumns(const Res
                                                                       int32_t* row) {
     const uint8_t* source = input + (image * p.inH + y) * int64_t(p.inW) * p.channels;
     for (int ox = 0; ox < p.outW; ++ox, row += p.channels) {
-        const reference::BilinearSample h = p.columns.at(ox);
+        const reference::BilinearSample& h = p.columns[static_cast<size_t>(ox)];
         const uint8_t* left = source + int64_t(h.low) * p.channels;
         const uint8_t* right = source + int64_t(h.high) * p.channels;
         const __m512i weight = _mm512_set1_epi32(h.weight);
@@ -59,36 +61,20 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void blendColumns(const Res
     }
 }
 
-// The last two input rows resampled by one thread, kept while the output
-// rows it works through (in order) read them again.
-struct ResampledRows {
-    std::vector<int32_t> rows[2];
-    int64_t source[2] = {-1, -1};  // image * inH + y of each, -1: none
-
-    template <bool Signed>
-    const int32_t* get(const ResizePlan& p, const uint8_t* input, int64_t image, int y, int keep) {
-        const int64_t key = image * p.inH + y;
-        for (int i = 0; i < 2; ++i)
-            if (source[i] == key) return rows[i].data();
-        const int slot = source[0] == keep ? 1 : 0;
-        const size_t length = static_cast<size_t>(p.outW) * static_cast<size_t>(p.channels);
-        if (rows[slot].size() < length) rows[slot].resize(length);
-        blendColumns<Signed>(p, input, image, y, rows[slot].data());
-        source[slot] = key;
-        return rows[slot].data();
-    }
-};
-
 template <bool Signed>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const ResizePlan& p, const uint8_t* input, uint8_t* output,
-                                                                    int64_t first, int64_t count, ResampledRows& cache) {
+                                                                    int64_t first, int64_t count, ResampledRows<int32_t>& cache) {
     const int64_t rowLength = int64_t(p.outW) * p.channels;
+    auto resampled = [&](int64_t image, int y, int64_t keep) {
+        return cache.get(image * p.inH + y, keep, static_cast<size_t>(rowLength),
+                         [&](int32_t* row) { blendColumns<Signed>(p, input, image, y, row); });
+    };
     const __m512i half = _mm512_set1_epi32(1 << 21);
     for (int64_t row = first; row < first + count; ++row) {
         const int64_t image = row / p.outH, oy = row % p.outH;
         const reference::BilinearSample v = p.rows.at(static_cast<int>(oy));
-        const int32_t* top = cache.get<Signed>(p, input, image, v.low, -1);
-        const int32_t* bottom = cache.get<Signed>(p, input, image, v.high, image * p.inH + v.low);
+        const int32_t* top = resampled(image, v.low, -1);
+        const int32_t* bottom = resampled(image, v.high, image * p.inH + v.low);
         const __m512i weight = _mm512_set1_epi32(v.weight);
         uint8_t* target = output + row * rowLength;
         for (int64_t i = 0; i < rowLength; i += kLanes) {
@@ -104,8 +90,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const Resiz
 void runRows(void* context, size_t first, size_t count) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const ResizePlan& p = *arguments.plan;
-    thread_local ResampledRows cache;
-    cache.source[0] = cache.source[1] = -1;  // another op, or another run: other data
+    thread_local ResampledRows<int32_t> cache;
+    cache.forget();
     if (p.signedValues) resizeRows<true>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
     else resizeRows<false>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
 }
@@ -121,13 +107,14 @@ Status prepareResize(KernelContext& context) {
     plan->signedValues = input.type == DataType::Int8;
     const bool alignCorners = options && options->align_corners(), halfPixel = options && options->half_pixel_centers();
     plan->rows = reference::BilinearSampler(plan->inH, plan->outH, alignCorners, halfPixel);
-    plan->columns = reference::BilinearSampler(plan->inW, plan->outW, alignCorners, halfPixel);
+    plan->columns = columnSamples(out, reference::BilinearSampler(plan->inW, plan->outW, alignCorners, halfPixel));
     context.state = plan;
     return Status::ok();
 }
 
 Status evalResize(KernelContext& context) {
     const auto& plan = *static_cast<const ResizePlan*>(context.state.get());
+    if (plan.columns.size() != static_cast<size_t>(plan.outW)) return context.error("has no column samples for its output");
     RunArguments arguments{&plan, context.input(0).data, context.output(0).data};
     const size_t rows = static_cast<size_t>(context.output(0).dim(0)) * static_cast<size_t>(plan.outH);
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));

@@ -4,6 +4,7 @@
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_gelu.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
+#include "accelerators/cpu/float_resize_bilinear.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
 #include "accelerators/cpu/float_separable_block.h"
@@ -84,6 +85,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* pooling = floatMaxPoolingWithArgmaxKernel(model, subgraph, op)) return pooling;
     if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
+    if (const KernelDef* resize = floatResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;

@@ -101,20 +101,6 @@ __attribute__((target("avx512f"))) void sameShapeTile(void* context, size_t firs
     }
 }
 
-struct ClampRun {
-    float* values;
-    float low, high;
-};
-
-__attribute__((target("avx512f"))) void clampTile(void* context, size_t first, size_t count) {
-    const auto& run = *static_cast<const ClampRun*>(context);
-    const __m512 low = _mm512_set1_ps(run.low), high = _mm512_set1_ps(run.high);
-    for (size_t i = first; i < first + count; i += 16) {
-        const __mmask16 mask = firstLanes(static_cast<int64_t>(first + count - i));
-        _mm512_mask_storeu_ps(run.values + i, mask, _mm512_min_ps(_mm512_max_ps(_mm512_maskz_loadu_ps(mask, run.values + i), low), high));
-    }
-}
-
 bool runsSameShapeOnThreads(KernelContext& context) {
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
@@ -130,19 +116,6 @@ bool runsSameShapeOnThreads(KernelContext& context) {
     parallelizeTiles(context, sameShapeTile, &run, count, kSameShapeTile);
     return true;
 }
-
-}  // namespace
-
-void clampOnThreads(const KernelContext& context, float* values, size_t count, float low, float high) {
-    if (!cpuHasAvx512()) {
-        for (size_t i = 0; i < count; ++i) values[i] = std::min(std::max(values[i], low), high);
-        return;
-    }
-    ClampRun run{values, low, high};
-    parallelizeTiles(context, clampTile, &run, count, kSameShapeTile);
-}
-
-namespace {
 
 Status evalBinary(KernelContext& context) {
     if (runsSameShapeOnThreads(context)) return Status::ok();

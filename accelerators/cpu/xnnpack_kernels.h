@@ -42,11 +42,6 @@ void* threadPoolOf(const KernelContext& context);
 // on that pool, or all on the calling thread below two tiles.
 void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile);
 
-// values[0, count) clamped to [low, high] in place, in tiles on the pool
-// (AVX-512 where the CPU has it): an activation applied after an XNNPACK
-// operator that cannot fuse it.
-void clampOnThreads(const KernelContext& context, float* values, size_t count, float low, float high);
-
 // Packed weights shared by every op of one compiled model that packs the
 // same constant data the same way (an LLM's prefill and decode signatures
 // read the same projections): `make` runs for the first op with this

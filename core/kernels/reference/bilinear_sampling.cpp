@@ -18,7 +18,8 @@ BilinearSample BilinearSampler::at(int o) const {
         position = std::min(std::max(position, 0.0f), static_cast<float>(inSize_ - 1));
     }
     const int low = std::min(static_cast<int>(position), inSize_ - 1);
-    return {low, std::min(low + 1, inSize_ - 1), static_cast<int32_t>(std::lrintf((position - static_cast<float>(low)) * 2048.0f))};
+    const float fraction = position - static_cast<float>(low);
+    return {low, std::min(low + 1, inSize_ - 1), static_cast<int32_t>(std::lrintf(fraction * 2048.0f)), fraction};
 }
 
 }  // namespace litestudio::reference

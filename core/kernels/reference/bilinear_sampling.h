@@ -1,7 +1,8 @@
 #pragma once
-// Where quantized bilinear resizing (equal input and output quantization)
-// reads, as XNNPACK (and so LiteRT) computes it: positions in float32, the
-// weight of the farther neighbour rounded to 11 fractional bits. The
+// Where bilinear resizing reads, as XNNPACK (and so LiteRT) computes it:
+// positions in float32, the weight of the farther neighbour as a float and,
+// for quantized values (equal input and output quantization), rounded to 11
+// fractional bits. The
 // reference RESIZE_BILINEAR and the cpu accelerator's share it so that
 // their outputs stay bit for bit the same. Samples are worked out per
 // output row or column when needed, not stored: a hostile size of 2^31
@@ -14,6 +15,7 @@ namespace litestudio::reference {
 struct BilinearSample {
     int low = 0, high = 0;  // the two input rows (or columns) blended
     int32_t weight = 0;     // of `high`, in 1/2048
+    float fraction = 0;     // of `high`, unrounded: XNNPACK's float alpha
 };
 
 class BilinearSampler {

@@ -6,8 +6,8 @@
 // written, within 1e-5 of the largest output (a blend of convolutions and a
 // convolution of blends differ in rounding). Each of TFLite's coordinate
 // conventions, an activation a blend would break (RELU6, values either
-// side of 0 and 6), batches, and a plane large enough that two threads
-// share the activation's pass. Left as written: a 1x1 that widens the
+// side of 0 and 6), batches, and a plane whose rows two threads share.
+// Left as written: a 1x1 that widens the
 // channels, and a resize whose result something else reads too.
 
 #include <random>
@@ -81,7 +81,7 @@ TEST(ResizeConvolutionSwap, NarrowingConvolutionRunsBeforeTheResize) {
         {1, 4, 9, 33, 5, 3, Convention::Legacy, ActivationFunctionType_NONE, false, true},
         {1, 6, 6, 8, 24, 2, Convention::HalfPixel, ActivationFunctionType_RELU6, false, false},  // widens: stays
         {1, 6, 6, 32, 8, 2, Convention::HalfPixel, ActivationFunctionType_NONE, true, false},    // resized read twice: stays
-        {1, 14, 14, 96, 48, 2, Convention::HalfPixel, ActivationFunctionType_RELU6, false, true, 2},  // 37,632 outputs clamped in tiles
+        {1, 14, 14, 96, 48, 2, Convention::HalfPixel, ActivationFunctionType_RELU6, false, true, 2},
     };
     std::mt19937 random(5);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);

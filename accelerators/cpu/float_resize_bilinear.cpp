@@ -1,0 +1,129 @@
+#include "accelerators/cpu/float_resize_bilinear.h"
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/bilinear_resize_support.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/bilinear_sampling.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;
+
+struct ResizePlan {
+    int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
+    float low = 0, high = 0;  // the folded activation's clamp
+    reference::BilinearSampler rows;
+    std::vector<reference::BilinearSample> columns;  // columnSamples
+};
+
+struct RunArguments {
+    const ResizePlan* plan;
+    const float* input;
+    float* output;
+};
+
+// Input row `y` of `image` blended to the output's width.
+__attribute__((target("avx512f"))) void blendColumns(const ResizePlan& p, const float* input, int64_t image, int y, float* row) {
+    const float* source = input + (image * p.inH + y) * int64_t(p.inW) * p.channels;
+    for (int ox = 0; ox < p.outW; ++ox, row += p.channels) {
+        const reference::BilinearSample& h = p.columns[static_cast<size_t>(ox)];
+        const float* left = source + int64_t(h.low) * p.channels;
+        const float* right = source + int64_t(h.high) * p.channels;
+        const __m512 alpha = _mm512_set1_ps(h.fraction);
+        for (int c = 0; c < p.channels; c += kLanes) {
+            const __mmask16 mask = firstLanes(p.channels - c);
+            const __m512 l = _mm512_maskz_loadu_ps(mask, left + c), r = _mm512_maskz_loadu_ps(mask, right + c);
+            _mm512_mask_storeu_ps(row + c, mask, _mm512_fmadd_ps(_mm512_sub_ps(r, l), alpha, l));
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) void resizeRows(const ResizePlan& p, const float* input, float* output, int64_t first, int64_t count,
+                                                  ResampledRows<float>& cache) {
+    const int64_t rowLength = int64_t(p.outW) * p.channels;
+    auto blended = [&](int64_t image, int y, int64_t keep) {
+        return cache.get(image * p.inH + y, keep, static_cast<size_t>(rowLength),
+                         [&](float* row) { blendColumns(p, input, image, y, row); });
+    };
+    const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
+    for (int64_t row = first; row < first + count; ++row) {
+        const int64_t image = row / p.outH, oy = row % p.outH;
+        const reference::BilinearSample v = p.rows.at(static_cast<int>(oy));
+        const float* top = blended(image, v.low, -1);
+        const float* bottom = blended(image, v.high, image * p.inH + v.low);
+        const __m512 alpha = _mm512_set1_ps(v.fraction);
+        float* target = output + row * rowLength;
+        for (int64_t i = 0; i < rowLength; i += kLanes) {
+            const __mmask16 mask = firstLanes(rowLength - i);
+            const __m512 t = _mm512_maskz_loadu_ps(mask, top + i), b = _mm512_maskz_loadu_ps(mask, bottom + i);
+            const __m512 value = _mm512_fmadd_ps(_mm512_sub_ps(b, t), alpha, t);
+            // low and high first: a NaN comes through (max and min return their second operand then).
+            _mm512_mask_storeu_ps(target + i, mask, _mm512_min_ps(high, _mm512_max_ps(low, value)));
+        }
+    }
+}
+
+void runRows(void* context, size_t first, size_t count) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    thread_local ResampledRows<float> cache;
+    cache.forget();
+    resizeRows(*arguments.plan, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
+}
+
+Status prepareResize(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context));
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& out = context.output(0);
+    const auto* options = context.op->options->builtin_options_as_ResizeBilinearOptions();
+    auto plan = std::make_shared<ResizePlan>();
+    plan->inH = input.dim(1), plan->inW = input.dim(2), plan->channels = input.dim(3);
+    plan->outH = out.dim(1), plan->outW = out.dim(2);
+    std::tie(plan->low, plan->high) = clampRange(context, schema::ActivationFunctionType_NONE);
+    const bool alignCorners = options && options->align_corners(), halfPixel = options && options->half_pixel_centers();
+    plan->rows = reference::BilinearSampler(plan->inH, plan->outH, alignCorners, halfPixel);
+    plan->columns = columnSamples(out, reference::BilinearSampler(plan->inW, plan->outW, alignCorners, halfPixel));
+    context.state = plan;
+    return Status::ok();
+}
+
+Status evalResize(KernelContext& context) {
+    const auto& plan = *static_cast<const ResizePlan*>(context.state.get());
+    if (plan.columns.size() != static_cast<size_t>(plan.outW)) return context.error("has no column samples for its output");
+    RunArguments arguments{&plan, context.input(0).as<const float>(), context.output(0).as<float>()};
+    const size_t rows = static_cast<size_t>(context.output(0).dim(0)) * static_cast<size_t>(plan.outH);
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const size_t threads = pool ? pthreadpool_get_threads_count(pool) : 1;
+    // A few runs of consecutive rows a thread: each blends its input rows once.
+    const size_t tile = std::max<size_t>(1, (rows + 4 * threads - 1) / (4 * threads));
+    pthreadpool_parallelize_1d_tile_1d(pool, runRows, &arguments, rows, tile, 0);
+    return Status::ok();
+}
+
+}  // namespace
+
+const KernelDef* floatResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = prepareResize, .eval = evalResize, .fusesActivation = true};
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_RESIZE_BILINEAR || op.inputs.size() != 2 ||
+        op.outputs.size() != 1 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs[0] < 0 || !op.options)
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& size = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (input.shape.size() != 4 || !size.isConstant() || input.type != DataType::Float32 || out.type != DataType::Float32) return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu
