@@ -193,8 +193,25 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
         }
 }
 
+// A size read only at run time leaves the output as the model declared it:
+// checked here against the input and the size, as prepare checks otherwise.
+Status checkResizeAtRunTime(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& out = context.output(0);
+    if (out.rank() != 4 || out.dim(0) != input.dim(0) || out.dim(3) != input.dim(3))
+        return context.error("output " + out.name + " " + shapeText(out.shape) + " does not keep the batch and channels of " + input.name +
+                             " " + shapeText(input.shape));
+    std::vector<int64_t> size = readIntegers(context.input(1));
+    if (size.size() != 2 || size[0] != out.dim(1) || size[1] != out.dim(2))
+        return context.error("size does not match output " + out.name + " " + shapeText(out.shape));
+    if ((input.dim(1) <= 0 || input.dim(2) <= 0) && out.elementCount() > 0)
+        return context.error("cannot resize the empty image " + input.name + " " + shapeText(input.shape));
+    return Status::ok();
+}
+
 template <bool Bilinear>
 Status evalResize(KernelContext& context) {
+    LS_RETURN_IF_ERROR(checkResizeAtRunTime(context));
     bool alignCorners = false, halfPixel = false;
     if (const auto* o = context.op->options->builtin_options_as_ResizeBilinearOptions())
         alignCorners = o->align_corners(), halfPixel = o->half_pixel_centers();

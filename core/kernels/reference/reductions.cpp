@@ -289,6 +289,7 @@ Status evalLastAxis(KernelContext& context) {
 
 Status prepareArg(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
+    LS_RETURN_IF_ERROR(expectType(context, context.output(0), {DataType::Int32, DataType::Int64}));
     if (!context.knows(context.input(1))) return Status::ok();  // axis known at run time
     const RuntimeTensor& input = context.input(0);
     auto axisValue = firstInteger(context, context.input(1));
@@ -334,6 +335,11 @@ Status evalArg(KernelContext& context) {
     for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);
     RuntimeTensor& out = context.output(0);
     if (size == 0 && outer * inner > 0) return context.error("takes the arg of an empty axis in " + shapeText(input.shape));
+    // An axis read only now leaves the output as the model declared it.
+    if (out.elementCount() != outer * inner)
+        return context.error("output " + out.name + " " + shapeText(out.shape) + " holds " + std::to_string(out.elementCount()) +
+                             " values; the arg over axis " + std::to_string(axis) + " of " + shapeText(input.shape) + " has " +
+                             std::to_string(outer * inner));
     if (!input.isQuantized() || input.scale() > 0.0f) {
         switch (input.type) {
         case DataType::Float32: argOverStored<Max, float>(input, out, outer, size, inner); return Status::ok();
