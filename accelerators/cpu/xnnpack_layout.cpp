@@ -8,6 +8,7 @@
 
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_operator.h"
+#include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
@@ -34,6 +35,7 @@ Status prepareResizeBilinear(KernelContext& context) {
 }
 
 Status evalResizeBilinear(KernelContext& context) {
+    LS_RETURN_IF_ERROR(reference::checkResizeAtRunTime(context));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
     LS_RETURN_IF_ERROR(checkXnnpack(context, "resize setup",

@@ -236,4 +236,10 @@ bool dilatedFilterFits(int filter, int dilation);
 int convOutputSize(schema::Padding padding, int input, int filter, int stride, int dilation);
 int convPaddingBefore(int input, int output, int filter, int stride, int dilation);
 
+// RESIZE_BILINEAR/NEAREST_NEIGHBOR whose size is read only at run time keep
+// the output the model declared: checked when they run (by every kernel
+// that takes such a size) against the input and the size, as prepare
+// checks otherwise.
+Status checkResizeAtRunTime(KernelContext& context);
+
 }  // namespace litestudio::reference

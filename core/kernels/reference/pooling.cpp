@@ -193,22 +193,6 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
         }
 }
 
-// A size read only at run time leaves the output as the model declared it:
-// checked here against the input and the size, as prepare checks otherwise.
-Status checkResizeAtRunTime(KernelContext& context) {
-    const RuntimeTensor& input = context.input(0);
-    const RuntimeTensor& out = context.output(0);
-    if (out.rank() != 4 || out.dim(0) != input.dim(0) || out.dim(3) != input.dim(3))
-        return context.error("output " + out.name + " " + shapeText(out.shape) + " does not keep the batch and channels of " + input.name +
-                             " " + shapeText(input.shape));
-    std::vector<int64_t> size = readIntegers(context.input(1));
-    if (size.size() != 2 || size[0] != out.dim(1) || size[1] != out.dim(2))
-        return context.error("size does not match output " + out.name + " " + shapeText(out.shape));
-    if ((input.dim(1) <= 0 || input.dim(2) <= 0) && out.elementCount() > 0)
-        return context.error("cannot resize the empty image " + input.name + " " + shapeText(input.shape));
-    return Status::ok();
-}
-
 template <bool Bilinear>
 Status evalResize(KernelContext& context) {
     LS_RETURN_IF_ERROR(checkResizeAtRunTime(context));
@@ -282,6 +266,20 @@ Status evalResize(KernelContext& context) {
 }
 
 }  // namespace
+
+Status checkResizeAtRunTime(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& out = context.output(0);
+    if (out.rank() != 4 || out.dim(0) != input.dim(0) || out.dim(3) != input.dim(3))
+        return context.error("output " + out.name + " " + shapeText(out.shape) + " does not keep the batch and channels of " + input.name +
+                             " " + shapeText(input.shape));
+    std::vector<int64_t> size = readIntegers(context.input(1));
+    if (size.size() != 2 || size[0] != out.dim(1) || size[1] != out.dim(2))
+        return context.error("size does not match output " + out.name + " " + shapeText(out.shape));
+    if ((input.dim(1) <= 0 || input.dim(2) <= 0) && out.elementCount() > 0)
+        return context.error("cannot resize the empty image " + input.name + " " + shapeText(input.shape));
+    return Status::ok();
+}
 
 void addPoolingKernels(KernelTable& table) {
     table[schema::BuiltinOperator_AVERAGE_POOL_2D] = {preparePool, evalPool<schema::BuiltinOperator_AVERAGE_POOL_2D>};
