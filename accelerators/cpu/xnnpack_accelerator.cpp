@@ -4,6 +4,7 @@
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_gelu.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
+#include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/float_resize_bilinear.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
@@ -93,6 +94,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
+    if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* resize = quantizedResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* arg = quantizedArgMaxKernel(model, subgraph, op)) return arg;

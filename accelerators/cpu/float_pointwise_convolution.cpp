@@ -1,0 +1,192 @@
+#include "accelerators/cpu/float_pointwise_convolution.h"
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int kBlockVectors = 4;                      // output channels of a block: 64
+constexpr int64_t kBlockChannels = kBlockVectors * kLanes;
+constexpr int kRows = 6;                              // pixels a step broadcasts
+constexpr int64_t kTileRows = 16 * kRows;             // pixels of one task
+constexpr size_t kWeightsInL1 = 32 * 1024;
+
+struct PackedPointwise {
+    int64_t pixels = 0, inputChannels = 0, outputChannels = 0, blocks = 0, tiles = 0;
+    bool blocksOuter = false;  // tasks in block order (weights past L1) or pixel order
+    std::vector<float> weights;  // [block][input channel][64], zeros past the last output channel
+    std::vector<float> bias;     // [block][64]
+    float low = 0, high = 0;
+};
+
+struct RunArguments {
+    const PackedPointwise* p;
+    const float* input;
+    float* output;
+};
+
+// Rows pixels from `input` (rows of K floats) times the Vectors x 16 output
+// channels of `weights` ([K][64]), plus bias, clamped, into `output` (rows
+// of N floats); the last vector writes `lastLanes` channels.
+template <int Rows, int Vectors>
+__attribute__((target("avx512f"))) void multiplyRows(const PackedPointwise& p, const float* input, const float* weights, const float* bias,
+                                                    float* output, __mmask16 lastLanes) {
+    // Every loop over rows and vectors unrolled: an array indexed by a loop
+    // variable would live on the stack, each FMA a load and a store.
+    __m512 sums[Rows][Vectors];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+        const __m512 b = _mm512_loadu_ps(bias + v * kLanes);
+#pragma GCC unroll 6
+        for (int r = 0; r < Rows; ++r) sums[r][v] = b;
+    }
+    const int64_t k = p.inputChannels;
+    for (int64_t c = 0; c < k; ++c) {
+        __m512 w[Vectors];
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) w[v] = _mm512_loadu_ps(weights + c * kBlockChannels + v * kLanes);
+#pragma GCC unroll 6
+        for (int r = 0; r < Rows; ++r) {
+            const __m512 x = _mm512_set1_ps(input[r * k + c]);
+#pragma GCC unroll 4
+            for (int v = 0; v < Vectors; ++v) sums[r][v] = _mm512_fmadd_ps(x, w[v], sums[r][v]);
+        }
+    }
+    const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
+#pragma GCC unroll 6
+    for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) {
+            // low and high first: a NaN comes through.
+            const __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v]));
+            _mm512_mask_storeu_ps(output + r * p.outputChannels + v * kLanes, v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF), value);
+        }
+}
+
+template <int Vectors>
+void multiplyTile(const PackedPointwise& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
+                  __mmask16 lastLanes) {
+    int64_t r = 0;
+    for (; r + kRows <= rows; r += kRows)
+        multiplyRows<kRows, Vectors>(p, input + r * p.inputChannels, weights, bias, output + r * p.outputChannels, lastLanes);
+    const float* in = input + r * p.inputChannels;
+    float* out = output + r * p.outputChannels;
+    switch (rows - r) {
+    case 5: return multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes);
+    case 4: return multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes);
+    case 3: return multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes);
+    case 2: return multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes);
+    case 1: return multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes);
+    default: return;
+    }
+}
+
+// One block of 64 output channels over one tile of pixels.
+void runTask(void* context, size_t block, size_t tile) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedPointwise& p = *arguments.p;
+    const int64_t first = static_cast<int64_t>(tile) * kTileRows, rows = std::min(kTileRows, p.pixels - first);
+    const int64_t channel = static_cast<int64_t>(block) * kBlockChannels, channels = std::min(kBlockChannels, p.outputChannels - channel);
+    const int vectors = static_cast<int>((channels + kLanes - 1) / kLanes);
+    const __mmask16 lastLanes = firstLanes(channels - (vectors - 1) * kLanes);
+    const float* input = arguments.input + first * p.inputChannels;
+    const float* weights = p.weights.data() + static_cast<int64_t>(block) * p.inputChannels * kBlockChannels;
+    const float* bias = p.bias.data() + channel;
+    float* output = arguments.output + first * p.outputChannels + channel;
+    switch (vectors) {
+    case 1: return multiplyTile<1>(p, input, weights, bias, output, rows, lastLanes);
+    case 2: return multiplyTile<2>(p, input, weights, bias, output, rows, lastLanes);
+    case 3: return multiplyTile<3>(p, input, weights, bias, output, rows, lastLanes);
+    default: return multiplyTile<4>(p, input, weights, bias, output, rows, lastLanes);
+    }
+}
+
+void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
+
+Status preparePointwise(KernelContext& context) {
+    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context));
+    context.scratchBytes = 0;  // the reference convolution's own scratch is not used
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& output = context.output(0);
+    if (input.rank() != 4 || filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != input.dim(3) ||
+        output.rank() != 4 || output.dim(1) != input.dim(1) || output.dim(2) != input.dim(2))
+        return context.error("expects a 1x1 stride-1 filter [out, 1, 1, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
+                             "] over a 4-D input");
+    auto packed = std::make_shared<PackedPointwise>();
+    PackedPointwise& p = *packed;
+    p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
+    p.inputChannels = input.dim(3);
+    p.outputChannels = filter.dim(0);
+    p.blocks = (p.outputChannels + kBlockChannels - 1) / kBlockChannels;
+    p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
+    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, dense.data());
+    p.weights.assign(static_cast<size_t>(p.blocks * p.inputChannels * kBlockChannels), 0.0f);
+    for (int64_t o = 0; o < p.outputChannels; ++o)
+        for (int64_t c = 0; c < p.inputChannels; ++c)
+            p.weights[static_cast<size_t>(((o / kBlockChannels) * p.inputChannels + c) * kBlockChannels + o % kBlockChannels)] =
+                dense[static_cast<size_t>(o * p.inputChannels + c)];
+    p.blocksOuter = p.weights.size() * sizeof(float) > kWeightsInL1;
+    p.bias.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
+    LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
+    const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
+    std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
+    context.state = packed;
+    return Status::ok();
+}
+
+Status evalPointwise(KernelContext& context) {
+    const auto& p = *static_cast<const PackedPointwise*>(context.state.get());
+    RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
+    // Weights past L1: block by block, a thread's next task reusing the
+    // block from L2. Otherwise tile by tile: the input tile stays in L1
+    // while every block reads it, and the output is written in order.
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    if (p.blocksOuter)
+        pthreadpool_parallelize_2d(pool, runTask, &arguments, static_cast<size_t>(p.blocks), static_cast<size_t>(p.tiles), 0);
+    else
+        pthreadpool_parallelize_2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks), 0);
+    return Status::ok();
+}
+
+}  // namespace
+
+const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true};
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs.size() > 3 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedPadding != std::array<int32_t, 4>{} || op.fusedResidual)
+        return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_Conv2DOptions() : nullptr;
+    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
+        options->dilation_w_factor() != 1 || !isClampActivation(options->fused_activation_function()))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
+        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
+        filter.shape[0] < 1 || filter.shape[3] < 1)
+        return nullptr;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
+    // Planes under 64 pixels stream the whole weights for a few pixels: XNNPACK's slices do that better.
+    if (int64_t(input.shape[0]) * input.shape[1] * input.shape[2] < 64) return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu

@@ -1,0 +1,69 @@
+// The dense float32 1x1 convolution against the reference kernel (float
+// sums in another order: within 1e-5 of the largest output): pixel counts
+// that end in a partial group of six and a partial tile of 96, output
+// channels that end a block of 64 part-way (39, 195) or fill one vector
+// less than a block (48), 5 output channels, few and many input channels
+// (weights inside L1, tasks tile by tile, and past it, block by block),
+// float16 weights, a batch of two, RELU6 and none, one and two threads.
+// Each case checks which kernel took the op: planes under 64 pixels and
+// pruned weights are left to XNNPACK and the sparse kernel.
+
+#include <random>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_pointwise_convolution.h"
+#include "tests/accelerators/cpu/convolution_test_model.h"
+
+namespace litestudio {
+namespace {
+
+struct PointwiseCase {
+    int batch, height, width, inChannels, outChannels;
+    bool float16;
+    schema::ActivationFunctionType activation;
+    int threads;
+    double nonzeros;
+    bool taken;
+};
+
+TEST(FloatPointwiseConvolution, MatchesTheReference) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU6;
+    const std::vector<PointwiseCase> cases = {
+        {1, 16, 16, 24, 96, false, ActivationFunctionType_RELU6, 1, 1.0, true},   // pose landmark's first, smaller
+        {1, 13, 11, 48, 39, true, ActivationFunctionType_NONE, 2, 1.0, true},     // 143 pixels, 39 outputs
+        {1, 8, 8, 272, 195, false, ActivationFunctionType_RELU6, 2, 1.0, true},   // weights past L1, block by block
+        {2, 9, 7, 160, 48, false, ActivationFunctionType_NONE, 1, 1.0, true},     // two images, three vectors a block
+        {1, 10, 10, 40, 5, false, ActivationFunctionType_RELU6, 1, 1.0, true},    // one vector, 5 lanes of it
+        {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
+        {1, 14, 14, 480, 80, false, ActivationFunctionType_NONE, 1, 0.25, false}, // pruned: the sparse kernel's
+    };
+    std::mt19937 random(29);
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    std::uniform_real_distribution<double> chance(0.0, 1.0);
+    for (const PointwiseCase& c : cases) {
+        const testing::ConvolutionCase shape{c.batch, c.height, c.width, c.inChannels, c.outChannels, 1, 1, 1, schema::Padding_SAME,
+                                             c.activation, 0, c.threads};
+        std::vector<float> weights(static_cast<size_t>(c.outChannels * c.inChannels));
+        std::vector<float> bias(static_cast<size_t>(c.outChannels));
+        for (float& w : weights) w = chance(random) < c.nonzeros ? values(random) : 0.0f;
+        for (float& v : bias) v = values(random);
+        testing::ConvolutionModel m = testing::convolutionModel(shape, weights, bias, c.float16);
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
+        for (float& v : x) v = 3.0f * values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
+        const bool taken = cpu::floatPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) != nullptr &&
+                           c.nonzeros == 1.0;
+        std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.outChannels << ", "
+                  << (c.float16 ? "float16" : "float32") << " weights, " << c.threads << " thread(s), " << (taken ? "this kernel" : "left")
+                  << ": largest difference " << compared.worst << " (largest output " << compared.largest << ")\n";
+        EXPECT_EQ(taken, c.taken);
+        EXPECT_EQ(compared.cpu->acceleratorOf(0, 0), "cpu");
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
