@@ -12,12 +12,26 @@
 
 namespace litestudio::cpu {
 
-// Output column o's sample at [o], worked out once: every input row a
-// thread resamples reads them all (the sampler's float steps and rounding
-// cost more than blending a pixel of 8 channels). Empty for an empty output,
-// or one too large for memory, which never runs: a hostile size of 2^30
+// What both kernels work out in prepare. The column samples are tabled
+// once (columns[o] for output column o): every input row a thread resamples
+// reads them all, and the sampler's float steps and rounding cost more than
+// blending a pixel of 8 channels. The table is empty for an empty output, or
+// one too large for memory, which never runs: a hostile size of 2^30
 // columns must not allocate a table for them.
-std::vector<reference::BilinearSample> columnSamples(const RuntimeTensor& output, const reference::BilinearSampler& sampler);
+struct BilinearResizeGeometry {
+    int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
+    reference::BilinearSampler rows;
+    std::vector<reference::BilinearSample> columns;
+};
+
+// The reference prepare (output shape, checks), then `geometry` from the
+// op's tensors and sampling convention.
+Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& geometry);
+
+// task(argument, first, count) over every output row of every image, in a
+// few runs of consecutive rows a thread (each resamples its input rows
+// once), on the pool.
+Status runResizeRows(KernelContext& context, const BilinearResizeGeometry& geometry, void (*task)(void*, size_t, size_t), void* argument);
 
 // The last two input rows one thread resampled, kept while the output rows
 // it works through (in order) read them again.

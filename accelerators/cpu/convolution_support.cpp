@@ -1,6 +1,7 @@
 #include "accelerators/cpu/convolution_support.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "core/kernels/reference/kernel_util.h"
@@ -28,6 +29,29 @@ bool isClampActivation(int activation) {
 
 bool isConstantFloat(const Tensor& tensor) {
     return tensor.isConstant() && !tensor.isSparse && (tensor.type == DataType::Float32 || tensor.type == DataType::Float16);
+}
+
+bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, const Op& op) {
+    if (model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs[0] < 0 || op.inputs[1] < 0 ||
+        op.outputs.size() != 1 || op.outputs[0] < 0 || op.fusedPadding != std::array<int32_t, 4>{})
+        return false;
+    const auto* options = op.options ? op.options->builtin_options_as_Conv2DOptions() : nullptr;
+    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
+        options->dilation_w_factor() != 1 || !isClampActivation(options->fused_activation_function()))
+        return false;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
+        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
+        filter.shape[0] < 1 || filter.shape[3] < 1)
+        return false;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
+    if (!op.fusedResidual) return op.inputs.size() <= 3;
+    if (op.inputs.size() != 4 || op.inputs[3] < 0) return false;
+    const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
+    return residual.type == DataType::Float32 && residual.shape == output.shape &&
+           (op.residualActivation < 0 || isClampActivation(op.residualActivation));
 }
 
 }  // namespace litestudio::cpu

@@ -26,4 +26,11 @@ bool isClampActivation(int activation);
 // and biases once DEQUANTIZE is folded).
 bool isConstantFloat(const Tensor& tensor);
 
+// A float32 1x1 CONV_2D at stride 1 with constant float weights [out, 1, 1,
+// in] (and bias), a clamp for its activation and no folded PAD; where
+// Op::fusedResidual, input 3 a float32 tensor of the output's shape and a
+// clamp for the ADD's activation. What the dense and the sparse 1x1 kernels
+// both take (CPU features aside).
+bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, const Op& op);
+
 }  // namespace litestudio::cpu

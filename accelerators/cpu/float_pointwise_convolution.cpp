@@ -169,24 +169,10 @@ Status evalPointwise(KernelContext& context) {
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs.size() > 3 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedPadding != std::array<int32_t, 4>{} || op.fusedResidual)
-        return nullptr;
-    const auto* options = op.options ? op.options->builtin_options_as_Conv2DOptions() : nullptr;
-    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
-        options->dilation_w_factor() != 1 || !isClampActivation(options->fused_activation_function()))
-        return nullptr;
-    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
-    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
-        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
-        filter.shape[0] < 1 || filter.shape[3] < 1)
-        return nullptr;
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
+    if (!cpuHasAvx512() || op.fusedResidual || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     // Planes under 64 pixels stream the whole weights for a few pixels: XNNPACK's slices do that better.
-    if (int64_t(input.shape[0]) * input.shape[1] * input.shape[2] < 64) return nullptr;
-    return &kernel;
+    const std::vector<int32_t>& shape = subgraph.tensors[static_cast<size_t>(op.inputs[0])].shape;
+    return int64_t(shape[0]) * shape[1] * shape[2] >= 64 ? &kernel : nullptr;
 }
 
 }  // namespace litestudio::cpu

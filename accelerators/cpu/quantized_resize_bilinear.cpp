@@ -10,9 +10,6 @@
 
 #include "accelerators/cpu/avx512_intrinsics.h"
 
-#include <pthreadpool.h>
-
-#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -29,11 +26,8 @@ namespace {
 
 constexpr int kLanes = 16;
 
-struct ResizePlan {
-    int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
+struct ResizePlan : BilinearResizeGeometry {
     bool signedValues = false;
-    reference::BilinearSampler rows;
-    std::vector<reference::BilinearSample> columns;  // columnSamples
 };
 
 struct RunArguments {
@@ -97,32 +91,17 @@ void runRows(void* context, size_t first, size_t count) {
 }
 
 Status prepareResize(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context));
-    const RuntimeTensor& input = context.input(0);
-    const RuntimeTensor& out = context.output(0);
-    const auto* options = context.op->options->builtin_options_as_ResizeBilinearOptions();
     auto plan = std::make_shared<ResizePlan>();
-    plan->inH = input.dim(1), plan->inW = input.dim(2), plan->channels = input.dim(3);
-    plan->outH = out.dim(1), plan->outW = out.dim(2);
-    plan->signedValues = input.type == DataType::Int8;
-    const bool alignCorners = options && options->align_corners(), halfPixel = options && options->half_pixel_centers();
-    plan->rows = reference::BilinearSampler(plan->inH, plan->outH, alignCorners, halfPixel);
-    plan->columns = columnSamples(out, reference::BilinearSampler(plan->inW, plan->outW, alignCorners, halfPixel));
+    LS_RETURN_IF_ERROR(prepareBilinearResize(context, *plan));
+    plan->signedValues = context.input(0).type == DataType::Int8;
     context.state = plan;
     return Status::ok();
 }
 
 Status evalResize(KernelContext& context) {
     const auto& plan = *static_cast<const ResizePlan*>(context.state.get());
-    if (plan.columns.size() != static_cast<size_t>(plan.outW)) return context.error("has no column samples for its output");
     RunArguments arguments{&plan, context.input(0).data, context.output(0).data};
-    const size_t rows = static_cast<size_t>(context.output(0).dim(0)) * static_cast<size_t>(plan.outH);
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    const size_t threads = pool ? pthreadpool_get_threads_count(pool) : 1;
-    // A few runs of consecutive rows a thread: each resamples its input rows once.
-    const size_t tile = std::max<size_t>(1, (rows + 4 * threads - 1) / (4 * threads));
-    pthreadpool_parallelize_1d_tile_1d(pool, runRows, &arguments, rows, tile, 0);
-    return Status::ok();
+    return runResizeRows(context, plan, runRows, &arguments);
 }
 
 bool sameQuantization(const Tensor& a, const Tensor& b) {

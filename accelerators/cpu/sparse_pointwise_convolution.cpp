@@ -427,31 +427,8 @@ double nonzeroShare(const Tensor& tensor) {
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{
         .prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs[0] < 0 ||
-        op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedPadding != std::array<int32_t, 4>{})
-        return nullptr;
-    const auto* options = op.options ? op.options->builtin_options_as_Conv2DOptions() : nullptr;
-    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
-        options->dilation_w_factor() != 1 || !isClampActivation(options->fused_activation_function()))
-        return nullptr;
-    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
-    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
-        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
-        filter.shape[0] < 1 || filter.shape[3] < 1)
-        return nullptr;
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
-    if (op.fusedResidual) {
-        if (op.inputs.size() != 4 || op.inputs[3] < 0) return nullptr;
-        const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
-        if (residual.type != DataType::Float32 || residual.shape != output.shape ||
-            (op.residualActivation >= 0 && !isClampActivation(op.residualActivation)))
-            return nullptr;
-    } else if (op.inputs.size() > 3) {
-        return nullptr;
-    }
-    return sparsePointwisePays(filter) ? &kernel : nullptr;
+    if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
+    return sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[1])]) ? &kernel : nullptr;
 }
 
 bool sparsePointwisePays(const Tensor& filter) {
