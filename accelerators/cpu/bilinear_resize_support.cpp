@@ -10,6 +10,14 @@
 
 namespace litestudio::cpu {
 
+bool isConstantSizeResize(const Model& model, const Subgraph& subgraph, const Op& op) {
+    if (model.opCode(op).builtin != schema::BuiltinOperator_RESIZE_BILINEAR || op.inputs.size() != 2 || op.outputs.size() != 1 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs[0] < 0 || !op.options)
+        return false;
+    return subgraph.tensors[static_cast<size_t>(op.inputs[0])].shape.size() == 4 &&
+           subgraph.tensors[static_cast<size_t>(op.inputs[1])].isConstant();
+}
+
 Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context));
     const RuntimeTensor& input = context.input(0);
@@ -20,16 +28,18 @@ Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) 
     const bool alignCorners = options && options->align_corners(), halfPixel = options && options->half_pixel_centers();
     g.rows = reference::BilinearSampler(g.inH, g.outH, alignCorners, halfPixel);
     g.columns.clear();
+    // An empty output never runs; one that cannot fit is refused (as the
+    // runtime would right after) before a table sized by it.
     const size_t bytes = denseByteSize(out.type, out.shape);
-    if (bytes == 0 || !checkFitsInMemory(bytes, out.name)) return Status::ok();
-    const reference::BilinearSampler columns(g.inW, g.outW, alignCorners, halfPixel);
-    g.columns.reserve(static_cast<size_t>(g.outW));
-    for (int o = 0; o < g.outW; ++o) g.columns.push_back(columns.at(o));
+    if (bytes == 0) return Status::ok();
+    LS_RETURN_IF_ERROR(checkFitsInMemory(bytes, context.opLabel + " output '" + out.name + "' " + shapeText(out.shape)));
+    auto columns = reference::BilinearSampler(g.inW, g.outW, alignCorners, halfPixel).table(g.outW, context.opLabel);
+    if (!columns) return columns.status();
+    g.columns = std::move(*columns);
     return Status::ok();
 }
 
 Status runResizeRows(KernelContext& context, const BilinearResizeGeometry& g, void (*task)(void*, size_t, size_t), void* argument) {
-    if (g.columns.size() != static_cast<size_t>(g.outW)) return context.error("has no column samples for its output");
     const size_t rows = static_cast<size_t>(context.output(0).dim(0)) * static_cast<size_t>(g.outH);
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const size_t threads = pool ? pthreadpool_get_threads_count(pool) : 1;

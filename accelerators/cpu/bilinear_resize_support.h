@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/graph/model.h"
 #include "core/kernels/kernel.h"
 #include "core/kernels/reference/bilinear_sampling.h"
 
@@ -15,14 +16,18 @@ namespace litestudio::cpu {
 // What both kernels work out in prepare. The column samples are tabled
 // once (columns[o] for output column o): every input row a thread resamples
 // reads them all, and the sampler's float steps and rounding cost more than
-// blending a pixel of 8 channels. The table is empty for an empty output, or
-// one too large for memory, which never runs: a hostile size of 2^30
-// columns must not allocate a table for them.
+// blending a pixel of 8 channels. The table is empty for an empty output,
+// which never runs; an output or a table too large for memory is an error
+// in prepare: a hostile size of 2^30 columns must not allocate a table.
 struct BilinearResizeGeometry {
     int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
     reference::BilinearSampler rows;
     std::vector<reference::BilinearSample> columns;
 };
+
+// A RESIZE_BILINEAR of a 4-D input to a constant size (one output), the op
+// both kernels take before looking at the types.
+bool isConstantSizeResize(const Model& model, const Subgraph& subgraph, const Op& op);
 
 // The reference prepare (output shape, checks), then `geometry` from the
 // op's tensors and sampling convention.

@@ -114,14 +114,10 @@ bool sameQuantization(const Tensor& a, const Tensor& b) {
 
 const KernelDef* quantizedResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{prepareResize, evalResize};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_RESIZE_BILINEAR || op.inputs.size() != 2 ||
-        op.outputs.size() != 1 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs[0] < 0 || !op.options)
-        return nullptr;
-    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    const Tensor& size = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
-    const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (input.shape.size() != 4 || !size.isConstant() || !sameQuantization(input, out)) return nullptr;
-    return &kernel;
+    if (!cpuHasAvx512() || !isConstantSizeResize(model, subgraph, op)) return nullptr;
+    return sameQuantization(subgraph.tensors[static_cast<size_t>(op.inputs[0])], subgraph.tensors[static_cast<size_t>(op.outputs[0])])
+               ? &kernel
+               : nullptr;
 }
 
 }  // namespace litestudio::cpu

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/support/memory_limit.h"
+
 namespace litestudio::reference {
 
 BilinearSampler::BilinearSampler(int inSize, int outSize, bool alignCorners, bool halfPixel)
@@ -20,6 +22,15 @@ BilinearSample BilinearSampler::at(int o) const {
     const int low = std::min(static_cast<int>(position), inSize_ - 1);
     const float fraction = position - static_cast<float>(low);
     return {low, std::min(low + 1, inSize_ - 1), static_cast<int32_t>(std::lrintf(fraction * 2048.0f)), fraction};
+}
+
+Expected<std::vector<BilinearSample>> BilinearSampler::table(int count, const std::string& what) const {
+    const size_t entries = static_cast<size_t>(std::max(count, 0));
+    LS_RETURN_IF_ERROR(checkFitsInMemory(entries * sizeof(BilinearSample), what + " table of bilinear samples"));
+    std::vector<BilinearSample> samples;
+    samples.reserve(entries);
+    for (int o = 0; o < count; ++o) samples.push_back(at(o));
+    return samples;
 }
 
 }  // namespace litestudio::reference

@@ -163,9 +163,11 @@ Status prepareResize(KernelContext& context) {
 // XNNPACK (and so LiteRT) computes it (bilinear_sampling.h), then exact
 // integer blending of the stored values with one final rounding shift.
 template <typename Stored>
-void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alignCorners, bool halfPixel) {
+Status resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alignCorners, bool halfPixel) {
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
-    const BilinearSampler rowSamples(inH, outH, alignCorners, halfPixel), columns(inW, outW, alignCorners, halfPixel);
+    const BilinearSampler rowSamples(inH, outH, alignCorners, halfPixel);
+    auto columns = BilinearSampler(inW, outW, alignCorners, halfPixel).table(outW, out.name);
+    if (!columns) return columns.status();
     const Stored* x = input.as<const Stored>();
     Stored* y = out.as<Stored>();
     // The blend is one exact integer polynomial in the four corners, so the
@@ -182,7 +184,7 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
                 rows[i] = static_cast<int32_t>(static_cast<uint32_t>(int32_t(top[i])) << 11) + (bottom[i] - top[i]) * v.weight;
             Stored* target = y + (int64_t(b) * outH + oy) * outW * channels;
             for (int ox = 0; ox < outW; ++ox, target += channels) {
-                const BilinearSample h = columns.at(ox);
+                const BilinearSample& h = (*columns)[static_cast<size_t>(ox)];
                 const int32_t* left = rows.data() + int64_t(h.low) * channels;
                 const int32_t* right = rows.data() + int64_t(h.high) * channels;
                 for (int c = 0; c < channels; ++c) {
@@ -191,6 +193,7 @@ void resizeBilinearQ11(const RuntimeTensor& input, RuntimeTensor& out, bool alig
                 }
             }
         }
+    return Status::ok();
 }
 
 template <bool Bilinear>
@@ -206,12 +209,10 @@ Status evalResize(KernelContext& context) {
     bool sameQuantization = input.type == out.type && input.isQuantized() && out.isQuantized() &&
                             input.scale() == out.scale() && input.zeroPoint() == out.zeroPoint();
     if (Bilinear && sameQuantization && input.type == DataType::Int8) {
-        resizeBilinearQ11<int8_t>(input, out, alignCorners, halfPixel);
-        return Status::ok();
+        return resizeBilinearQ11<int8_t>(input, out, alignCorners, halfPixel);
     }
     if (Bilinear && sameQuantization && input.type == DataType::UInt8) {
-        resizeBilinearQ11<uint8_t>(input, out, alignCorners, halfPixel);
-        return Status::ok();
+        return resizeBilinearQ11<uint8_t>(input, out, alignCorners, halfPixel);
     }
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
     auto scale = [&](int in, int outSize) {

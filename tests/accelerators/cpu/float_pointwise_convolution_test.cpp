@@ -12,6 +12,7 @@
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/xnnpack_accelerator.h"
 #include "tests/accelerators/cpu/convolution_test_model.h"
 
 namespace litestudio {
@@ -38,6 +39,7 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
         {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
         {1, 14, 14, 480, 80, false, ActivationFunctionType_NONE, 1, 0.25, false}, // pruned: the sparse kernel's
     };
+    const cpu::XnnpackAccelerator accelerator;
     std::mt19937 random(29);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
     std::uniform_real_distribution<double> chance(0.0, 1.0);
@@ -54,8 +56,10 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
         testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
         ASSERT_TRUE(compared.error.empty()) << compared.error;
         const Model& compiled = compared.cpu->model();
-        const bool taken = cpu::floatPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) != nullptr &&
-                           c.nonzeros == 1.0;
+        // The kernel the accelerator picks for the op, ahead of this one
+        // where another takes it (the sparse kernel, XNNPACK's slices).
+        const KernelDef* mine = cpu::floatPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]);
+        const bool taken = mine && accelerator.kernelFor(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) == mine;
         std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.outChannels << ", "
                   << (c.float16 ? "float16" : "float32") << " weights, " << c.threads << " thread(s), " << (taken ? "this kernel" : "left")
                   << ": largest difference " << compared.worst << " (largest output " << compared.largest << ")\n";

@@ -3,15 +3,20 @@
 // and fractional factors, downsampling, the three sampling conventions,
 // channel counts 1 to 48 (8 as pose landmark's decoder), two images, two
 // threads. Then XNNPACK's arithmetic on a stated case, a NaN carried through
-// like the reference does, and hostile sizes. Each case checks the cpu
+// like the reference does, and hostile sizes: outputs too large or empty,
+// and a table of column samples too large for memory. Each case checks the cpu
 // accelerator took the op; skipped without AVX-512.
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <iostream>
 #include <limits>
 #include <random>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "core/kernels/reference/bilinear_sampling.h"
+#include "core/support/memory_limit.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -133,6 +138,22 @@ TEST(FloatResizeBilinear, HugeSizesAllocateNoColumnTable) {
             EXPECT_FALSE(model);
         }
     }
+}
+
+TEST(FloatResizeBilinear, AColumnTableTooLargeForMemoryIsAClearError) {
+    // [1,1,W,1] with W near 2^31: the output (4 bytes a column) fits in
+    // memory, the table of column samples (16 bytes each) does not. It was
+    // reserved anyway, and the allocation threw out of prepare.
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const size_t memory = physicalMemoryBytes();
+    const int64_t width = std::min<int64_t>(INT32_MAX, static_cast<int64_t>(memory / 8));
+    if (static_cast<size_t>(width) * sizeof(reference::BilinearSample) <= memory) GTEST_SKIP() << "this machine could hold the table";
+    int input = 0, out = 0;
+    ModelBuilder builder = resizeModel({{1, 1, 3, 1}, 1, static_cast<int32_t>(width), false, true, 1}, input, out);
+    auto model = compileBuilt(builder, {"cpu", "reference"});
+    ASSERT_FALSE(model);
+    std::cout << "  [1,1,3,1] -> 1x" << width << ": " << model.errorMessage() << "\n";
+    EXPECT_NE(model.errorMessage().find("bilinear samples"), std::string::npos);
 }
 
 }  // namespace
