@@ -1,5 +1,5 @@
 // A tile is 64 consecutive pixels (fewer at the end). Its input is turned
-// channel-major into a scratch in L1 (16x16 register transposes), one chunk
+// channel-major into a scratch in L1 (16x16 transposes gathered by inserting loads), one chunk
 // of input channels at a time so that the chunk stays in L1 however wide the
 // layer. For each output channel, each nonzero weight is broadcast and
 // multiplied into its input channel's 64 pixels: one weight load, four
@@ -73,31 +73,28 @@ struct RunArguments {
     float* partials = nullptr;  // inputParts x partialFloats, 64-byte aligned
 };
 
-// 16 rows of 16 floats in, their transpose out (unpack pairs, then quads,
-// then 128-bit lanes).
-__attribute__((target("avx512f"), always_inline)) inline void transpose16x16(__m512 rows[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; ++i) {
-        t[2 * i] = _mm512_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
+// The transpose of 16 rows of 16 floats in memory, `stride` floats apart:
+// columns[j][i] = rows[i][j]. Each vector is gathered from four rows'
+// 128-bit quarters by loads that insert them (load ports and port 0), so
+// that only the in-lane 4x4 transposes take the shuffle port: 32 shuffles
+// instead of transpose16x16's 64 (a 16x16 block 47 -> 32 ns alone).
+__attribute__((target("avx512f"), always_inline)) inline void transpose16x16From(const float* rows, int64_t stride, __m512 columns[16]) {
+    for (int quarter = 0; quarter < 4; ++quarter) {
+        __m512 a[4];
+        for (int t = 0; t < 4; ++t) {
+            const float* at = rows + t * stride + 4 * quarter;
+            __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(at));
+            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 4 * stride), 1);
+            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
+            a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
+        }
+        const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
+        const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
+        columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
+        columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
+        columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
+        columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
     }
-    for (int i = 0; i < 4; ++i) {
-        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-        const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
-        rows[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        rows[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        rows[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        rows[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    for (int j = 0; j < 4; ++j) {
-        const __m512 a = _mm512_shuffle_f32x4(rows[j], rows[4 + j], 0x88), b = _mm512_shuffle_f32x4(rows[j], rows[4 + j], 0xdd);
-        const __m512 c = _mm512_shuffle_f32x4(rows[8 + j], rows[12 + j], 0x88), d = _mm512_shuffle_f32x4(rows[8 + j], rows[12 + j], 0xdd);
-        t[j] = _mm512_shuffle_f32x4(a, c, 0x88);
-        t[8 + j] = _mm512_shuffle_f32x4(a, c, 0xdd);
-        t[4 + j] = _mm512_shuffle_f32x4(b, d, 0x88);
-        t[12 + j] = _mm512_shuffle_f32x4(b, d, 0xdd);
-    }
-    for (int i = 0; i < 16; ++i) rows[i] = t[i];
 }
 
 // Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
@@ -107,14 +104,23 @@ __attribute__((target("avx512f"))) void toChannelMajor(const float* input, int64
     for (int block = 0; block < Vectors; ++block) {
         for (int64_t c = 0; c < channels; c += kLanes) {
             const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
-            const auto mask = static_cast<__mmask16>((1u << width) - 1u);
-            __m512 rows[16];
-            for (int i = 0; i < 16; ++i) {
-                const int pixel = block * kLanes + i;
-                rows[i] = pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps();
+            const float* rows = input + block * kLanes * stride + c;
+            int64_t rowStride = stride;
+            alignas(64) float padded[kLanes * kLanes];
+            if (width < kLanes || (block + 1) * kLanes > valid) {
+                // A partial block: its pixels and channels, zeros around them.
+                const auto mask = static_cast<__mmask16>((1u << width) - 1u);
+                for (int i = 0; i < kLanes; ++i) {
+                    const int pixel = block * kLanes + i;
+                    _mm512_store_ps(padded + i * kLanes,
+                                    pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps());
+                }
+                rows = padded;
+                rowStride = kLanes;
             }
-            transpose16x16(rows);
-            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, rows[i]);
+            __m512 columns[16];
+            transpose16x16From(rows, rowStride, columns);
+            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, columns[i]);
         }
     }
 }
@@ -132,8 +138,7 @@ __attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, con
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
         for (int block = 0; block < Vectors; ++block) {
             __m512 rows[16];
-            for (int i = 0; i < 16; ++i) rows[i] = _mm512_load_ps(tile + (c + i) * kTilePixels + block * kLanes);
-            transpose16x16(rows);
+            transpose16x16From(tile + c * kTilePixels + block * kLanes, kTilePixels, rows);
             const int pixels = std::min(kLanes, valid - block * kLanes);
             for (int i = 0; i < pixels; ++i) {
                 const int64_t at = (block * kLanes + i) * outputChannels + c;
