@@ -36,10 +36,10 @@ struct RunArguments {
     float* output;
 };
 
-// Outputs ox0 .. ox0 + Pixels - 1 of row oy, channel block `block`.
+// Outputs ox0 .. ox0 + Pixels - 1 of one output row, channel block `block`.
 template <int K, int Stride, int Pixels, bool Inside>
-__attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(const PackedDepthwise& p, const float* image, float* outputRow,
-                                                     int64_t oy, int64_t ox0, int64_t block, __mmask16 mask) {
+__attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(const PackedDepthwise& p, const InputRows& rows,
+                                                                            float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
     constexpr int kColumns = (Pixels - 1) * Stride + K;
     const int64_t channel = block * kLanes;
     __m512 sums[Pixels];
@@ -48,9 +48,8 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
     const int64_t left = ox0 * Stride - p.padLeft;
     const float* weights = p.weights.data() + block * K * K * kLanes;
     for (int ky = 0; ky < K; ++ky) {
-        const int64_t iy = oy * p.strideH - p.padTop + ky;
-        if (iy < 0 || iy >= p.inH) continue;
-        const float* row = image + (iy * p.inW) * p.channels + channel;
+        if (!rows[ky]) continue;
+        const float* row = rows[ky] + channel;
         __m512 columns[kColumns];
 #pragma GCC unroll 16
         for (int c = 0; c < kColumns; ++c) {
@@ -76,8 +75,7 @@ struct Blocks {
 };
 
 template <int K, int Stride>
-__attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy,
-                                                 Blocks blocks) {
+__attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
     // One channel block across the whole row before the next: the K input
     // rows of one block (K x width x 64 bytes) stay in L1, where all blocks
     // of K rows would not (14x14x672 5x5: 188 KB). Hand landmark full's
@@ -92,11 +90,11 @@ __attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, cons
             const int64_t left = ox * Stride - p.padLeft, right = (ox + pixels - 1) * Stride - p.padLeft + K - 1;
             const bool inside = left >= 0 && right < p.inW;
             switch (pixels * 2 + (inside ? 1 : 0)) {
-            case 9: outputsAvx512<K, Stride, 4, true>(p, image, outputRow, oy, ox, block, mask); break;
-            case 8: outputsAvx512<K, Stride, 4, false>(p, image, outputRow, oy, ox, block, mask); break;
-            case 7: case 6: outputsAvx512<K, Stride, 3, false>(p, image, outputRow, oy, ox, block, mask); break;
-            case 5: case 4: outputsAvx512<K, Stride, 2, false>(p, image, outputRow, oy, ox, block, mask); break;
-            default: outputsAvx512<K, Stride, 1, false>(p, image, outputRow, oy, ox, block, mask); break;
+            case 9: outputsAvx512<K, Stride, 4, true>(p, rows, outputRow, ox, block, mask); break;
+            case 8: outputsAvx512<K, Stride, 4, false>(p, rows, outputRow, ox, block, mask); break;
+            case 7: case 6: outputsAvx512<K, Stride, 3, false>(p, rows, outputRow, ox, block, mask); break;
+            case 5: case 4: outputsAvx512<K, Stride, 2, false>(p, rows, outputRow, ox, block, mask); break;
+            default: outputsAvx512<K, Stride, 1, false>(p, rows, outputRow, ox, block, mask); break;
             }
         }
     }
@@ -117,19 +115,18 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 pairAt(const flo
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(first)), _mm256_castps_pd(second), 1));
 }
 
-// Outputs ox0 .. ox0 + 2 * Pairs - 1 of row oy, of which the first `pixels` exist.
+// Outputs ox0 .. ox0 + 2 * Pairs - 1 of one output row, of which the first `pixels` exist.
 template <int K, int Pairs, bool Inside>
-__attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const PackedDepthwise& p, const float* image, float* outputRow,
-                                                                          int64_t oy, int64_t ox0, int64_t pixels) {
+__attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow,
+                                                                          int64_t ox0, int64_t pixels) {
     constexpr int kColumns = 2 * (Pairs - 1) + K;
     __m512 sums[Pairs];
     const __m512 bias = _mm512_loadu_ps(p.bias.data());
     for (int j = 0; j < Pairs; ++j) sums[j] = bias;
     const int64_t left = ox0 - p.padLeft;
     for (int ky = 0; ky < K; ++ky) {
-        const int64_t iy = oy - p.padTop + ky;
-        if (iy < 0 || iy >= p.inH) continue;
-        const float* row = image + iy * p.inW * 8;
+        if (!rows[ky]) continue;
+        const float* row = rows[ky];
         __m512 columns[kColumns];
 #pragma GCC unroll 16
         for (int c = 0; c < kColumns; ++c) columns[c] = pairAt(row, left + c, p.inW, Inside);
@@ -148,20 +145,20 @@ __attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const 
 }
 
 template <int K>
-__attribute__((target("avx512f"))) void rowPairsAvx512(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy) {
+__attribute__((target("avx512f"))) void rowPairsAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow) {
     for (int64_t ox = 0; ox < p.outW; ox += 2 * kPairsTogether) {
         const int64_t pixels = std::min<int64_t>(2 * kPairsTogether, p.outW - ox);
         // The group reads input pixels left .. left + 2 * pairs + K - 2.
         const int64_t left = ox - p.padLeft, right = left + 2 * kPairsTogether + K - 2;
         if (pixels == 2 * kPairsTogether && left >= 0 && right < p.inW) {
-            pairsAvx512<K, kPairsTogether, true>(p, image, outputRow, oy, ox, pixels);
+            pairsAvx512<K, kPairsTogether, true>(p, rows, outputRow, ox, pixels);
         } else {
-            for (int64_t j = 0; j < pixels; j += 2) pairsAvx512<K, 1, false>(p, image, outputRow, oy, ox + j, pixels - j);
+            for (int64_t j = 0; j < pixels; j += 2) pairsAvx512<K, 1, false>(p, rows, outputRow, ox + j, pixels - j);
         }
     }
 }
 
-using RowFunction = void (*)(const PackedDepthwise&, const float*, float*, int64_t, Blocks);
+using RowFunction = void (*)(const PackedDepthwise&, const InputRows&, float*, Blocks);
 
 RowFunction rowFunction(int kernelSize, int strideW) {
     switch (kernelSize * 10 + strideW) {
@@ -175,23 +172,24 @@ RowFunction rowFunction(int kernelSize, int strideW) {
     }
 }
 
-// All of row `oy`, or channel blocks [first, end) of it, of one image.
-void rowBlocks(const PackedDepthwise& p, const float* image, float* outputRow, int64_t oy, Blocks blocks) {
+// An output row, or channel blocks [first, end) of it, from its input rows.
+void rowBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
     if (p.paired) {
         switch (p.kernelSize) {
-        case 3: return rowPairsAvx512<3>(p, image, outputRow, oy);
-        case 5: return rowPairsAvx512<5>(p, image, outputRow, oy);
-        default: return rowPairsAvx512<7>(p, image, outputRow, oy);
+        case 3: return rowPairsAvx512<3>(p, rows, outputRow);
+        case 5: return rowPairsAvx512<5>(p, rows, outputRow);
+        default: return rowPairsAvx512<7>(p, rows, outputRow);
         }
     }
-    rowFunction(p.kernelSize, p.strideW)(p, image, outputRow, oy, blocks);
+    rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
 }
 
 void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedDepthwise& p = *arguments.p;
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
-    rowBlocks(p, arguments.input + batch * p.inH * p.inW * p.channels, arguments.output + (batch * p.outH + oy) * p.outW * p.channels, oy,
+    rowBlocks(p, inputRowsOf(p, arguments.input + batch * p.inH * p.inW * p.channels, oy),
+              arguments.output + (batch * p.outH + oy) * p.outW * p.channels,
               Blocks{static_cast<int64_t>(firstBlock), static_cast<int64_t>(firstBlock + blockCount)});
 }
 
@@ -258,9 +256,16 @@ Status packDepthwise(const KernelContext& context, DepthwisePlan& p) {
     return Status::ok();
 }
 
-void depthwiseRow(const DepthwisePlan& plan, const float* image, float* outputRow, int64_t oy) {
-    rowBlocks(plan, image, outputRow, oy, Blocks{0, plan.blocks});
+InputRows inputRowsOf(const DepthwisePlan& plan, const float* image, int64_t oy) {
+    InputRows rows{};
+    for (int ky = 0; ky < plan.kernelSize; ++ky) {
+        const int64_t iy = oy * plan.strideH - plan.padTop + ky;
+        rows[static_cast<size_t>(ky)] = iy >= 0 && iy < plan.inH ? image + iy * plan.inW * plan.channels : nullptr;
+    }
+    return rows;
 }
+
+void depthwiseRow(const DepthwisePlan& plan, const InputRows& rows, float* outputRow) { rowBlocks(plan, rows, outputRow, Blocks{0, plan.blocks}); }
 
 bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSize, stride) != nullptr; }
 

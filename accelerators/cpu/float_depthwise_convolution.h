@@ -5,6 +5,7 @@
 // 5x5 layers at ~18 GMAC/s here; this kernel slides along a row instead, so
 // each input vector is loaded once per kernel row for four outputs.
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -29,9 +30,17 @@ struct DepthwisePlan {
 // are the caller's. An error when the filter is not one this kernel runs.
 Status packDepthwise(const KernelContext& context, DepthwisePlan& plan);
 
-// Output row `oy` of one image (NHWC, plan.channels) into `outputRow`
-// (plan.outW x plan.channels floats), every channel block.
-void depthwiseRow(const DepthwisePlan& plan, const float* image, float* outputRow, int64_t oy);
+// The input rows an output row reads, one per kernel row (plan.inW x
+// plan.channels floats each), null where the row lies in the padding.
+using InputRows = std::array<const float*, 7>;
+
+// The rows of one NHWC image that output row `oy` reads.
+InputRows inputRowsOf(const DepthwisePlan& plan, const float* image, int64_t oy);
+
+// One output row (plan.outW x plan.channels floats), every channel block,
+// from its input rows: an image's (inputRowsOf) or rows made on the fly
+// (float_expanded_depthwise).
+void depthwiseRow(const DepthwisePlan& plan, const InputRows& rows, float* outputRow);
 
 // Kernel sizes and strides the rows run: 3, 5 or 7, stride 1 or 2.
 bool depthwiseRowsRun(int kernelSize, int stride);

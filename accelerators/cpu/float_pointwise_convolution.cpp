@@ -26,12 +26,9 @@ constexpr int kRows = 6;                              // pixels a step broadcast
 constexpr int64_t kTileRows = 16 * kRows;             // pixels of one task
 constexpr size_t kWeightsInL1 = 32 * 1024;
 
-struct PackedPointwise {
-    int64_t pixels = 0, inputChannels = 0, outputChannels = 0, blocks = 0, tiles = 0;
+struct PackedPointwise : PointwiseWeights {
+    int64_t pixels = 0, tiles = 0;
     bool blocksOuter = false;  // tasks in block order (weights past L1) or pixel order
-    std::vector<float> weights;  // [block][input channel][64], zeros past the last output channel
-    std::vector<float> bias;     // [block][64]
-    float low = 0, high = 0;
 };
 
 struct RunArguments {
@@ -44,7 +41,7 @@ struct RunArguments {
 // channels of `weights` ([K][64]), plus bias, clamped, into `output` (rows
 // of N floats); the last vector writes `lastLanes` channels.
 template <int Rows, int Vectors>
-__attribute__((target("avx512f"))) void multiplyRows(const PackedPointwise& p, const float* input, const float* weights, const float* bias,
+__attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, const float* input, const float* weights, const float* bias,
                                                     float* output, __mmask16 lastLanes) {
     // Every loop over rows and vectors unrolled: an array indexed by a loop
     // variable would live on the stack, each FMA a load and a store.
@@ -79,7 +76,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PackedPointwise& p, c
 }
 
 template <int Vectors>
-void multiplyTile(const PackedPointwise& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
+void multiplyTile(const PointwiseWeights& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
                   __mmask16 lastLanes) {
     int64_t r = 0;
     for (; r + kRows <= rows; r += kRows)
@@ -96,24 +93,28 @@ void multiplyTile(const PackedPointwise& p, const float* input, const float* wei
     }
 }
 
-// One block of 64 output channels over one tile of pixels.
-void runTask(void* context, size_t block, size_t tile) {
-    const auto& arguments = *static_cast<const RunArguments*>(context);
-    const PackedPointwise& p = *arguments.p;
-    const int64_t first = static_cast<int64_t>(tile) * kTileRows, rows = std::min(kTileRows, p.pixels - first);
-    const int64_t channel = static_cast<int64_t>(block) * kBlockChannels, channels = std::min(kBlockChannels, p.outputChannels - channel);
+// One block of 64 output channels over `rows` pixels.
+void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input, int64_t rows, float* output) {
+    const int64_t channel = block * kBlockChannels, channels = std::min(kBlockChannels, p.outputChannels - channel);
     const int vectors = static_cast<int>((channels + kLanes - 1) / kLanes);
     const __mmask16 lastLanes = firstLanes(channels - (vectors - 1) * kLanes);
-    const float* input = arguments.input + first * p.inputChannels;
-    const float* weights = p.weights.data() + static_cast<int64_t>(block) * p.inputChannels * kBlockChannels;
+    const float* weights = p.weights.data() + block * p.inputChannels * kBlockChannels;
     const float* bias = p.bias.data() + channel;
-    float* output = arguments.output + first * p.outputChannels + channel;
+    output += channel;
     switch (vectors) {
     case 1: return multiplyTile<1>(p, input, weights, bias, output, rows, lastLanes);
     case 2: return multiplyTile<2>(p, input, weights, bias, output, rows, lastLanes);
     case 3: return multiplyTile<3>(p, input, weights, bias, output, rows, lastLanes);
     default: return multiplyTile<4>(p, input, weights, bias, output, rows, lastLanes);
     }
+}
+
+// One block of 64 output channels over one tile of pixels.
+void runTask(void* context, size_t block, size_t tile) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedPointwise& p = *arguments.p;
+    const int64_t first = static_cast<int64_t>(tile) * kTileRows, rows = std::min(kTileRows, p.pixels - first);
+    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows, arguments.output + first * p.outputChannels);
 }
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
@@ -130,21 +131,10 @@ Status preparePointwise(KernelContext& context) {
                              "] over a 4-D input");
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
+    LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
     p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
-    p.inputChannels = input.dim(3);
-    p.outputChannels = filter.dim(0);
-    p.blocks = (p.outputChannels + kBlockChannels - 1) / kBlockChannels;
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
-    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
-    reference::toFloats(filter, dense.data());
-    p.weights.assign(static_cast<size_t>(p.blocks * p.inputChannels * kBlockChannels), 0.0f);
-    for (int64_t o = 0; o < p.outputChannels; ++o)
-        for (int64_t c = 0; c < p.inputChannels; ++c)
-            p.weights[static_cast<size_t>(((o / kBlockChannels) * p.inputChannels + c) * kBlockChannels + o % kBlockChannels)] =
-                dense[static_cast<size_t>(o * p.inputChannels + c)];
     p.blocksOuter = p.weights.size() * sizeof(float) > kWeightsInL1;
-    p.bias.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
-    LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.state = packed;
@@ -166,6 +156,27 @@ Status evalPointwise(KernelContext& context) {
 }
 
 }  // namespace
+
+Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& p) {
+    if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1)
+        return context.error("expects a 1x1 filter [out, 1, 1, in], got " + filter.name + " " + shapeText(filter.shape));
+    p.inputChannels = filter.dim(3);
+    p.outputChannels = filter.dim(0);
+    p.blocks = (p.outputChannels + kBlockChannels - 1) / kBlockChannels;
+    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, dense.data());
+    p.weights.assign(static_cast<size_t>(p.blocks * p.inputChannels * kBlockChannels), 0.0f);
+    for (int64_t o = 0; o < p.outputChannels; ++o)
+        for (int64_t c = 0; c < p.inputChannels; ++c)
+            p.weights[static_cast<size_t>(((o / kBlockChannels) * p.inputChannels + c) * kBlockChannels + o % kBlockChannels)] =
+                dense[static_cast<size_t>(o * p.inputChannels + c)];
+    p.bias.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
+    return readFloatBias(context, p.outputChannels, p.bias.data(), biasInput);
+}
+
+void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output) {
+    for (int64_t block = 0; block < weights.blocks; ++block) multiplyBlock(weights, block, input, pixels, output);
+}
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true};

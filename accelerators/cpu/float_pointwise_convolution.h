@@ -9,10 +9,32 @@
 // of K values contiguous, and a thread runs all pixel tiles of one block in
 // turn so that the block stays in L2.
 
+#include <cstdint>
+#include <vector>
+
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
 
 namespace litestudio::cpu {
+
+// Dense float32 1x1 weights packed for the GEMM, with their bias and the
+// clamp applied to the result (low/high: the caller's).
+struct PointwiseWeights {
+    int64_t inputChannels = 0, outputChannels = 0, blocks = 0;
+    std::vector<float> weights;  // [block][input channel][64], zeros past the last output channel
+    std::vector<float> bias;     // [block][64]
+    float low = 0, high = 0;
+};
+
+// Packs `filter` ([out, 1, 1, in]) and the bias at input `biasInput` of
+// `context` (zeros when it has none).
+Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
+
+// `pixels` NHWC pixels of `input` (rows of inputChannels floats) through
+// every output channel into `output` (rows of outputChannels floats),
+// clamped, on the calling thread (float_expanded_depthwise makes its input
+// rows so).
+void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output);
 
 // The kernel for this op, or nullptr when it is not one this kernel takes
 // (or the CPU lacks AVX-512).

@@ -108,7 +108,7 @@ void runRow(void* context, size_t row) {
     const int64_t batch = static_cast<int64_t>(row) / d.outH, oy = static_cast<int64_t>(row) % d.outH;
     alignas(64) float buffer[kMaxRowFloats];
     const float* image = arguments.input + batch * d.inH * d.inW * d.channels;
-    depthwiseRow(d, image, buffer, oy);
+    depthwiseRow(d, inputRowsOf(d, image, oy), buffer);
     float* out = arguments.output + (batch * d.outH + oy) * d.outW * s.outputChannels;
     const float* residual = arguments.residual ? arguments.residual + (batch * d.outH + oy) * d.outW * s.outputChannels : nullptr;
     for (int64_t chunk = 0; chunk < s.chunks; ++chunk) {

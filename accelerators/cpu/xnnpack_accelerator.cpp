@@ -2,6 +2,7 @@
 
 #include "accelerators/cpu/float_batch_matmul.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_expanded_depthwise.h"
 #include "accelerators/cpu/float_gelu.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
@@ -134,6 +135,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
     if (!available_) return nullptr;
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
+    if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;
     if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D)
         return sparsePointwiseConvolutionKernel(model, subgraph, op);
     return floatRopeKernel(model, subgraph, op);

@@ -39,6 +39,7 @@ std::string Model::runtimeOpName(const Op& op) const {
     if (op.fusedRope) return "ROPE (fused)";
     if (op.fusedSeparableBlock)
         return op.fusedResidual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)";
+    if (op.fusedExpansion) return "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";
     return opCode(op).displayName();
 }

@@ -29,6 +29,10 @@ bool isStaticFloat(const Subgraph& subgraph, int tensor) {
     return t.type == DataType::Float32 && !t.hasDynamicShape() && t.elementCount() >= 0;
 }
 
+const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor) { return subgraph.tensors[static_cast<size_t>(tensor)].shape; }
+
+int activationAfter(const Op& op, int own) { return op.fusedActivation >= 0 ? op.fusedActivation : own; }
+
 bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs) {
     return !op.fused && !op.folded && model.opCode(op).builtin == builtin && op.inputs.size() == inputs &&
            op.outputs.size() == 1 && op.outputs[0] >= 0 && op.fusedActivation < 0;
@@ -85,7 +89,7 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 }
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedAddend && !op.fusedResidual &&
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 

@@ -23,6 +23,13 @@ TensorUse tensorUse(const Subgraph& subgraph);
 // A float32 tensor of static shape.
 bool isStaticFloat(const Subgraph& subgraph, int tensor);
 
+// The declared shape of `tensor`.
+const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor);
+
+// The activation applied after `op`: a folded RELU's, else `own` (the op's
+// options').
+int activationAfter(const Op& op, int own);
+
 // `op` is `builtin` with `inputs` inputs and one output, not yet folded or
 // fused, and with no activation of its own applied.
 bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs);

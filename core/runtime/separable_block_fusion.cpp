@@ -6,17 +6,6 @@
 
 namespace litestudio {
 
-namespace {
-
-// The activation applied after `op`: a folded RELU's, else its own.
-int activationAfter(const Op& op, int own) { return op.fusedActivation >= 0 ? op.fusedActivation : own; }
-
-const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor) {
-    return subgraph.tensors[static_cast<size_t>(tensor)].shape;
-}
-
-}  // namespace
-
 int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
                         std::vector<const Accelerator*>& assignment) {
     using namespace schema;

@@ -1,0 +1,172 @@
+#include "accelerators/cpu/float_expanded_depthwise.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <tuple>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/sparse_pointwise_convolution.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/support/memory_limit.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr size_t kAlignFloats = 16;
+constexpr double kLeastExpandedBytes = 1024 * 1024;
+
+struct ExpandedDepthwise {
+    PointwiseWeights expansion;
+    DepthwisePlan depthwise;  // over the 1x1's result: depthwise.inH x inW x channels
+    int64_t bands = 1, rowsPerBand = 0;
+    size_t ringFloats = 0;  // one band's ring: kernelSize rows, whole vectors
+};
+
+struct RunArguments {
+    const ExpandedDepthwise* e;
+    const float* input;
+    float* output;
+    float* rings;  // bands x ringFloats, 64-byte aligned
+};
+
+// Output rows [band * rowsPerBand, ...) in order. Row iy of the 1x1's
+// result lives in ring slot iy % kernelSize: the kernelSize consecutive
+// rows an output row reads take distinct slots.
+void runBand(void* context, size_t band) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const ExpandedDepthwise& e = *arguments.e;
+    const DepthwisePlan& d = e.depthwise;
+    const int64_t rowFloats = d.inW * d.channels;
+    float* ring = arguments.rings + band * e.ringFloats;
+    std::array<int64_t, 7> slotHolds;
+    const int64_t first = static_cast<int64_t>(band) * e.rowsPerBand, end = std::min(d.batch * d.outH, first + e.rowsPerBand);
+    int64_t ringBatch = -1;
+    for (int64_t row = first; row < end; ++row) {
+        const int64_t batch = row / d.outH, oy = row % d.outH;
+        if (batch != ringBatch) {
+            slotHolds.fill(-1);
+            ringBatch = batch;
+        }
+        const float* image = arguments.input + batch * d.inH * d.inW * e.expansion.inputChannels;
+        InputRows rows{};
+        for (int ky = 0; ky < d.kernelSize; ++ky) {
+            const int64_t iy = oy * d.strideH - d.padTop + ky;
+            if (iy < 0 || iy >= d.inH) continue;
+            const size_t slot = static_cast<size_t>(iy % d.kernelSize);
+            float* made = ring + static_cast<int64_t>(slot) * rowFloats;
+            if (slotHolds[slot] != iy) {
+                multiplyPixels(e.expansion, image + iy * d.inW * e.expansion.inputChannels, d.inW, made);
+                slotHolds[slot] = iy;
+            }
+            rows[static_cast<size_t>(ky)] = made;
+        }
+        depthwiseRow(d, rows, arguments.output + row * d.outW * d.channels);
+    }
+}
+
+Status prepareExpanded(KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() != 4 || input.type != DataType::Float32)
+        return context.error("expects a float32 [batch, height, width, channels] input, got " + input.name);
+    if (!context.hasInput(3)) return context.error("has no 1x1 filter (input 3)");
+    const RuntimeTensor& pointwise = context.input(3);
+    if (pointwise.rank() != 4 || pointwise.dim(1) != 1 || pointwise.dim(2) != 1 || pointwise.dim(3) != input.dim(3))
+        return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(input.dim(3)) + "], got " + pointwise.name + " " +
+                             shapeText(pointwise.shape));
+    const Op& op = *context.op;
+    const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
+    if (!options) return context.error("has no depthwise options");
+
+    auto expanded = std::make_shared<ExpandedDepthwise>();
+    ExpandedDepthwise& e = *expanded;
+    LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, e.expansion));
+    std::tie(e.expansion.low, e.expansion.high) = activationRange(op.pointwiseActivation);
+    DepthwisePlan& d = e.depthwise;
+    d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = pointwise.dim(0);
+    d.strideH = options->stride_h(), d.strideW = options->stride_w();
+    LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
+    const std::array<int32_t, 4>& folded = op.fusedPadding;
+    const int64_t spanH = d.inH + folded[0] + folded[1], spanW = d.inW + folded[2] + folded[3];
+    const bool same = options->padding() == schema::Padding_SAME;
+    d.outH = same ? (spanH + d.strideH - 1) / d.strideH : (spanH - d.kernelSize) / d.strideH + 1;
+    d.outW = same ? (spanW + d.strideW - 1) / d.strideW : (spanW - d.kernelSize) / d.strideW + 1;
+    if (spanH < (same ? 1 : d.kernelSize) || spanW < (same ? 1 : d.kernelSize) || d.outH <= 0 || d.outW <= 0)
+        return context.error("the depthwise filter is larger than the padded input " + input.name);
+    d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, d.strideH) + folded[0];
+    d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, d.strideW) + folded[2];
+    std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
+
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t rows = d.batch * d.outH;
+    e.bands = std::clamp<int64_t>(threads, 1, rows);
+    e.rowsPerBand = (rows + e.bands - 1) / e.bands;
+    e.bands = (rows + e.rowsPerBand - 1) / e.rowsPerBand;
+    // The 1x1's result is never allocated whole, so nothing checked its row's size yet.
+    const double ringBytes = double(e.bands) * d.kernelSize * double(d.inW) * double(d.channels) * sizeof(float);
+    if (ringBytes > double(SIZE_MAX / 2)) return context.error("rows of the 1x1's result exceed memory");
+    LS_RETURN_IF_ERROR(checkFitsInMemory(static_cast<size_t>(ringBytes), context.opLabel + " rows of the 1x1's result"));
+    const int64_t ringFloats = d.kernelSize * d.inW * d.channels;
+    e.ringFloats = (static_cast<size_t>(ringFloats) + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+    context.scratchBytes = (static_cast<size_t>(e.bands) * e.ringFloats + kAlignFloats) * sizeof(float);
+    context.output(0).shape = {input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW), static_cast<int32_t>(d.channels)};
+    context.state = expanded;
+    return Status::ok();
+}
+
+Status evalExpanded(KernelContext& context) {
+    const auto& e = *static_cast<const ExpandedDepthwise*>(context.state.get());
+    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
+    RunArguments arguments{&e, context.input(0).as<const float>(), context.output(0).as<float>(),
+                           reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands), 0);
+    return Status::ok();
+}
+
+bool isFloatConstantOrAbsent(const Subgraph& subgraph, int tensor) {
+    return tensor < 0 || isConstantFloat(subgraph.tensors[static_cast<size_t>(tensor)]);
+}
+
+}  // namespace
+
+const KernelDef* floatExpandedDepthwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = prepareExpanded, .eval = evalExpanded};
+    if (!cpuHasAvx512() || !op.fusedExpansion || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+        op.inputs.size() != 5 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.inputs[3] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
+        return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
+    if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||
+        options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 ||
+        !isClampActivation(options->fused_activation_function()) || !isClampActivation(std::max(op.pointwiseActivation, 0)))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& pointwise = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
+    if (input.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(depthwise) || !isConstantFloat(pointwise) ||
+        !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || !isFloatConstantOrAbsent(subgraph, op.inputs[4]))
+        return nullptr;
+    if (depthwise.shape.size() != 4 || depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] ||
+        !depthwiseRowsRun(depthwise.shape[1], options->stride_w()) || pointwise.shape.size() != 4 || pointwise.shape[1] != 1 ||
+        pointwise.shape[2] != 1 || pointwise.shape[3] != input.shape[3] || pointwise.shape[0] != depthwise.shape[3])
+        return nullptr;
+    // Pruned weights: the sparse kernel multiplies only the nonzeros, faster than this GEMM makes all of them.
+    if (sparsePointwisePays(pointwise)) return nullptr;
+    // A 1x1 result that stays in L2 anyway costs less made whole, by the
+    // GEMM's larger tiles: pose landmark full's 32x32 to 8x8 expansions
+    // (0.09-0.17 ms a pair) ran 0.01-0.04 ms slower fused, its 128x128x64
+    // and 64x64x144 ones (4 and 2.3 MiB) 0.04-0.07 ms faster.
+    const double expandedBytes = double(input.shape[0]) * input.shape[1] * input.shape[2] * pointwise.shape[0] * sizeof(float);
+    if (expandedBytes < kLeastExpandedBytes) return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu

@@ -1,0 +1,49 @@
+#include "core/runtime/expansion_fusion.h"
+
+#include "core/runtime/fusion_matching.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
+                   std::vector<const Accelerator*>& assignment) {
+    using namespace schema;
+    TensorUse use = tensorUse(subgraph);
+    int folded = 0;
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        Op& depthwise = subgraph.ops[o];
+        if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
+        const int e = depthwise.inputs[0];
+        if (e < 0 || use.reader[static_cast<size_t>(e)] != static_cast<int>(o) || !isStaticFloat(subgraph, e) ||
+            !isStaticFloat(subgraph, depthwise.outputs[0]))
+            continue;
+        const int c = use.producer[static_cast<size_t>(e)];
+        if (c < 0) continue;
+        const Op& expansion = subgraph.ops[static_cast<size_t>(c)];
+        if (!isUntouched(model, expansion, BuiltinOperator_CONV_2D) || expansion.inputs.size() < 2 || expansion.outputs[0] != e ||
+            expansion.fusedPadding != std::array<int32_t, 4>{})
+            continue;
+        const auto* options = expansion.options->builtin_options_as_Conv2DOptions();
+        const int x = expansion.inputs[0], filter = expansion.inputs[1];
+        if (!options || options->stride_h() != 1 || options->stride_w() != 1 || x < 0 || filter < 0 || !isStaticFloat(subgraph, x) ||
+            shapeOf(subgraph, x).size() != 4 || shapeOf(subgraph, filter).size() != 4 || shapeOf(subgraph, filter)[1] != 1 ||
+            shapeOf(subgraph, filter)[2] != 1)
+            continue;
+
+        Op fusedOp = depthwise;
+        fusedOp.inputs = {x, depthwise.inputs[1], depthwise.inputs.size() > 2 ? depthwise.inputs[2] : -1, filter,
+                          expansion.inputs.size() > 2 ? expansion.inputs[2] : -1};
+        fusedOp.fusedExpansion = true;
+        fusedOp.pointwiseActivation = activationAfter(expansion, options->fused_activation_function());
+        const Accelerator* chosen = nullptr;
+        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
+        if (!kernel) continue;
+        depthwise = std::move(fusedOp);
+        kernels[o] = kernel;
+        assignment[o] = chosen;
+        folded += absorbOps(subgraph, {c});
+    }
+    return folded;
+}
+
+}  // namespace litestudio

@@ -1,0 +1,26 @@
+#pragma once
+// Finds the expansion that opens a MobileNetV2-style inverted residual
+// block:
+//   e = CONV_2D(x) with a 1x1 filter at stride 1, read only by
+//   d = DEPTHWISE_CONV_2D(e) (any stride; a PAD before it already folded)
+// and turns the depthwise into one op that makes the rows of e it reads as
+// it goes (Op::fusedExpansion), when the accelerator that ran it has a
+// kernel for the fused form; the 1x1 is folded. e is the widest tensor of
+// the block (pose landmark's 128x128x64, 4 MiB): written and read back it
+// does not stay in L2, made a few rows at a time it never leaves it.
+// Depthwise convolutions a separable block took (separable_block_fusion.h)
+// are left as they are.
+
+#include <vector>
+
+#include "core/graph/model.h"
+#include "core/runtime/accelerator.h"
+
+namespace litestudio {
+
+// Rewrites `subgraph` (the runtime's own copy) and the kernels of the ops it
+// fuses; returns how many ops were folded.
+int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
+                   std::vector<const Accelerator*>& assignment);
+
+}  // namespace litestudio

@@ -1,0 +1,148 @@
+// A 1x1 CONV_2D whose result only a DEPTHWISE_CONV_2D reads, written op by
+// op, on the cpu accelerator: where the 1x1's result is 1 MiB or more the
+// pair becomes one op (the profile calls it CONV_2D+DEPTHWISE_CONV_2D) and
+// matches the reference, which runs both, within 1e-5 of the largest output
+// (float sums in another order). Cases: pose landmark's 128x128 16 -> 64
+// then 3x3 stride 2 (here 64x64), pose detection's 56x56 24 -> 144 then a
+// PAD and 5x5 stride 2, stride 1 on odd sizes, a 7x7 VALID filter, three
+// images split between two threads mid-image, two images no taller than the
+// filter (rows made for one are not the next's), 8 expanded channels (the
+// depthwise's two-pixels-a-vector rows), and a RELU op after the 1x1
+// (folded into it first). Pairs it must leave alone: a 1x1 result read by
+// another op too, one under 1 MiB, and pruned 1x1 weights (the sparse
+// kernel's).
+
+#include <random>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "tests/core/kernels/single_op_model.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+namespace {
+
+using schema::ActivationFunctionType;
+using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
+
+enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned };
+
+struct ExpansionCase {
+    int batch, height, width, inChannels, expanded, kernel, stride;
+    schema::Padding padding;
+    ActivationFunctionType expandActivation, depthwiseActivation;
+    Variant variant;
+    int threads;
+    bool fuses;
+};
+
+struct ExpansionModel {
+    ModelBuilder builder;
+    int input = -1, output = -1;
+    int depthwise = 1;  // the DEPTHWISE_CONV_2D's op index
+};
+
+ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    auto randomValues = [&](size_t count) {
+        std::vector<float> v(count);
+        for (float& x : v) x = values(random);
+        return v;
+    };
+    ExpansionModel m;
+    ModelBuilder& b = m.builder;
+    b.addSubgraph();
+    m.input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.inChannels}});
+    std::vector<float> weights = randomValues(static_cast<size_t>(c.expanded * c.inChannels));
+    for (size_t i = 0; c.variant == Variant::Pruned && i < weights.size(); ++i)
+        if (i % 4 != 0) weights[i] = 0.0f;
+    int filter = b.addFloatConstant("expand", {c.expanded, 1, 1, c.inChannels}, weights);
+    int bias = b.addFloatConstant("expand_bias", {c.expanded}, randomValues(static_cast<size_t>(c.expanded)));
+    const std::vector<int32_t> expandedShape{c.batch, c.height, c.width, c.expanded};
+    int e = b.addTensor({"e", DataType::Float32, expandedShape});
+    b.addOp({schema::BuiltinOperator_CONV_2D, {}, {m.input, filter, bias}, {e}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                     schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1, c.expandActivation).o};
+             }});
+    int depthwiseInput = e;
+    int padBefore = 0;
+    if (c.variant == Variant::ReluOp) {
+        depthwiseInput = b.addTensor({"relu", DataType::Float32, expandedShape});
+        b.addOp({schema::BuiltinOperator_RELU, {}, {e}, {depthwiseInput}});
+        m.depthwise = 2;
+    }
+    if (c.variant == Variant::PadBefore) {
+        padBefore = c.kernel / 2;
+        const int p = padBefore;
+        int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
+        depthwiseInput = b.addTensor({"padded", DataType::Float32, {c.batch, c.height + 2 * p, c.width + 2 * p, c.expanded}});
+        b.addOp({schema::BuiltinOperator_PAD, {}, {e, paddings}, {depthwiseInput}});
+        m.depthwise = 2;
+    }
+    auto outSize = [&](int in) {
+        if (c.padding == schema::Padding_SAME) return (in + 2 * padBefore + c.stride - 1) / c.stride;
+        return (in + 2 * padBefore - c.kernel) / c.stride + 1;
+    };
+    const std::vector<int32_t> outShape{c.batch, outSize(c.height), outSize(c.width), c.expanded};
+    int depthwiseFilter =
+        b.addFloatConstant("dw", {1, c.kernel, c.kernel, c.expanded}, randomValues(static_cast<size_t>(c.kernel * c.kernel * c.expanded)));
+    int depthwiseBias = b.addFloatConstant("dw_bias", {c.expanded}, randomValues(static_cast<size_t>(c.expanded)));
+    int d = b.addTensor({"d", DataType::Float32, outShape});
+    b.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {depthwiseInput, depthwiseFilter, depthwiseBias}, {d},
+             [c](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{
+                     schema::BuiltinOptions_DepthwiseConv2DOptions,
+                     schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
+             }});
+    m.output = d;
+    if (c.variant == Variant::ExpandedReadTwice) {
+        // e is a second output of the model: it has to be written whole.
+        b.setInputs({m.input});
+        b.setOutputs({m.output, e});
+        return m;
+    }
+    b.setInputs({m.input});
+    b.setOutputs({m.output});
+    return m;
+}
+
+TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const auto None = ActivationFunctionType_NONE, Relu = ActivationFunctionType_RELU, Relu6 = ActivationFunctionType_RELU6;
+    const auto Same = schema::Padding_SAME, Valid = schema::Padding_VALID;
+    const std::vector<ExpansionCase> cases = {
+        {1, 64, 64, 16, 64, 3, 2, Same, Relu6, Relu6, Variant::Plain, 1, true},        // pose landmark's first expansion, smaller
+        {1, 56, 56, 24, 144, 5, 2, Valid, Relu6, Relu6, Variant::PadBefore, 2, true},  // pose detection's, after its PAD
+        {1, 37, 45, 20, 160, 3, 1, Same, None, Relu, Variant::Plain, 2, true},          // odd sizes, 2.5 blocks of 64
+        {1, 40, 50, 12, 136, 7, 1, Valid, Relu, None, Variant::Plain, 1, true},         // 7x7 VALID
+        {3, 20, 41, 8, 112, 5, 2, Same, Relu6, None, Variant::Plain, 2, true},          // bands split an image
+        {1, 130, 260, 4, 8, 3, 1, Same, None, Relu6, Variant::Plain, 2, true},          // 8 channels: pairs of pixels
+        {2, 3, 300, 16, 224, 3, 1, Same, None, None, Variant::Plain, 1, true},          // images of 3 rows: the ring starts afresh
+        {1, 64, 64, 16, 64, 3, 1, Same, None, None, Variant::ReluOp, 1, true},          // RELU op folded into the 1x1
+        {1, 64, 64, 16, 64, 3, 2, Same, None, None, Variant::ExpandedReadTwice, 1, false},
+        {1, 16, 16, 32, 96, 3, 2, Same, Relu6, Relu6, Variant::Plain, 1, false},         // 96 KiB: stays in L2 anyway
+        {1, 32, 32, 64, 384, 3, 1, Same, Relu6, Relu6, Variant::Pruned, 1, false},       // the sparse kernel's
+    };
+    std::mt19937 random(17);
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (const ExpansionCase& c : cases) {
+        ExpansionModel m = expansionModel(c, random);
+        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
+        for (float& v : x) v = values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
+        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)]);
+        std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.expanded << ", then "
+                  << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == Same ? " SAME" : " VALID") << ", " << c.threads
+                  << " thread(s): ran as " << name << " on " << compared.cpu->acceleratorOf(0, m.depthwise) << ", largest difference "
+                  << compared.worst << " (largest output " << compared.largest << ")\n";
+        EXPECT_EQ(name == "CONV_2D+DEPTHWISE_CONV_2D (fused)", c.fuses) << name;
+        if (c.fuses) {
+            EXPECT_TRUE(compiled.subgraphs[0].ops[0].fused) << "the 1x1 still runs on its own";
+        }
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
+    }
+}
+
+}  // namespace
+}  // namespace litestudio
