@@ -10,9 +10,9 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
-#include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/support/memory_limit.h"
 #include "tflite_schema_generated.h"
@@ -22,13 +22,12 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr size_t kAlignFloats = 16;
-constexpr double kLeastExpandedBytes = 1024 * 1024;
 
 struct ExpandedDepthwise {
     PointwiseWeights expansion;
     DepthwisePlan depthwise;  // over the 1x1's result: depthwise.inH x inW x channels
     int64_t bands = 1, rowsPerBand = 0;
-    size_t ringFloats = 0;  // one band's ring: kernelSize rows, whole vectors
+    size_t ringFloats = 0;  // one band's ring
 };
 
 struct RunArguments {
@@ -38,39 +37,13 @@ struct RunArguments {
     float* rings;  // bands x ringFloats, 64-byte aligned
 };
 
-// Output rows [band * rowsPerBand, ...) in order. Row iy of the 1x1's
-// result lives in ring slot iy % kernelSize: the kernelSize consecutive
-// rows an output row reads take distinct slots.
+// Output rows [band * rowsPerBand, ...) in order, with the band's own ring.
 void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const ExpandedDepthwise& e = *arguments.e;
     const DepthwisePlan& d = e.depthwise;
-    const int64_t rowFloats = d.inW * d.channels;
-    float* ring = arguments.rings + band * e.ringFloats;
-    std::array<int64_t, 7> slotHolds;
-    const int64_t first = static_cast<int64_t>(band) * e.rowsPerBand, end = std::min(d.batch * d.outH, first + e.rowsPerBand);
-    int64_t ringBatch = -1;
-    for (int64_t row = first; row < end; ++row) {
-        const int64_t batch = row / d.outH, oy = row % d.outH;
-        if (batch != ringBatch) {
-            slotHolds.fill(-1);
-            ringBatch = batch;
-        }
-        const float* image = arguments.input + batch * d.inH * d.inW * e.expansion.inputChannels;
-        InputRows rows{};
-        for (int ky = 0; ky < d.kernelSize; ++ky) {
-            const int64_t iy = oy * d.strideH - d.padTop + ky;
-            if (iy < 0 || iy >= d.inH) continue;
-            const size_t slot = static_cast<size_t>(iy % d.kernelSize);
-            float* made = ring + static_cast<int64_t>(slot) * rowFloats;
-            if (slotHolds[slot] != iy) {
-                multiplyPixels(e.expansion, image + iy * d.inW * e.expansion.inputChannels, d.inW, made);
-                slotHolds[slot] = iy;
-            }
-            rows[static_cast<size_t>(ky)] = made;
-        }
-        depthwiseRow(d, rows, arguments.output + row * d.outW * d.channels);
-    }
+    runBandRows(e.expansion, d, arguments.input, static_cast<int64_t>(band), e.rowsPerBand, arguments.rings + band * e.ringFloats,
+                [&](const InputRows& rows, int64_t row) { depthwiseRow(d, rows, arguments.output + row * d.outW * d.channels); });
 }
 
 Status prepareExpanded(KernelContext& context) {
@@ -89,7 +62,7 @@ Status prepareExpanded(KernelContext& context) {
     auto expanded = std::make_shared<ExpandedDepthwise>();
     ExpandedDepthwise& e = *expanded;
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, e.expansion));
-    std::tie(e.expansion.low, e.expansion.high) = activationRange(op.pointwiseActivation);
+    std::tie(e.expansion.low, e.expansion.high) = activationRange(op.expansionActivation);
     DepthwisePlan& d = e.depthwise;
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = pointwise.dim(0);
     d.strideH = options->stride_h(), d.strideW = options->stride_w();
@@ -108,15 +81,13 @@ Status prepareExpanded(KernelContext& context) {
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t rows = d.batch * d.outH;
-    e.bands = std::clamp<int64_t>(threads, 1, rows);
-    e.rowsPerBand = (rows + e.bands - 1) / e.bands;
+    e.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
     e.bands = (rows + e.rowsPerBand - 1) / e.rowsPerBand;
     // The 1x1's result is never allocated whole, so nothing checked its row's size yet.
     const double ringBytes = double(e.bands) * d.kernelSize * double(d.inW) * double(d.channels) * sizeof(float);
     if (ringBytes > double(SIZE_MAX / 2)) return context.error("rows of the 1x1's result exceed memory");
     LS_RETURN_IF_ERROR(checkFitsInMemory(static_cast<size_t>(ringBytes), context.opLabel + " rows of the 1x1's result"));
-    const int64_t ringFloats = d.kernelSize * d.inW * d.channels;
-    e.ringFloats = (static_cast<size_t>(ringFloats) + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+    e.ringFloats = ExpansionRing::floatsFor(d);
     context.scratchBytes = (static_cast<size_t>(e.bands) * e.ringFloats + kAlignFloats) * sizeof(float);
     context.output(0).shape = {input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW), static_cast<int32_t>(d.channels)};
     context.state = expanded;
@@ -132,40 +103,24 @@ Status evalExpanded(KernelContext& context) {
     return Status::ok();
 }
 
-bool isFloatConstantOrAbsent(const Subgraph& subgraph, int tensor) {
-    return tensor < 0 || isConstantFloat(subgraph.tensors[static_cast<size_t>(tensor)]);
-}
-
 }  // namespace
 
 const KernelDef* floatExpandedDepthwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareExpanded, .eval = evalExpanded};
-    if (!cpuHasAvx512() || !op.fusedExpansion || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != 5 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.inputs[3] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
+    if (!cpuHasAvx512() || !op.fusedExpansion || op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+        op.inputs.size() != 5 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 ||
-        !isClampActivation(options->fused_activation_function()) || !isClampActivation(std::max(op.pointwiseActivation, 0)))
+        !isClampActivation(options->fused_activation_function()))
         return nullptr;
-    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const int64_t channels = expansionChannels(subgraph, op, 3);
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
-    const Tensor& pointwise = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
-    if (input.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(depthwise) || !isConstantFloat(pointwise) ||
-        !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || !isFloatConstantOrAbsent(subgraph, op.inputs[4]))
+    if (channels < 0 || !isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||
+        depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] || !depthwiseRowsRun(depthwise.shape[1], options->stride_w()) ||
+        depthwise.shape[3] != channels)
         return nullptr;
-    if (depthwise.shape.size() != 4 || depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] ||
-        !depthwiseRowsRun(depthwise.shape[1], options->stride_w()) || pointwise.shape.size() != 4 || pointwise.shape[1] != 1 ||
-        pointwise.shape[2] != 1 || pointwise.shape[3] != input.shape[3] || pointwise.shape[0] != depthwise.shape[3])
-        return nullptr;
-    // Pruned weights: the sparse kernel multiplies only the nonzeros, faster than this GEMM makes all of them.
-    if (sparsePointwisePays(pointwise)) return nullptr;
-    // A 1x1 result that stays in L2 anyway costs less made whole, by the
-    // GEMM's larger tiles: pose landmark full's 32x32 to 8x8 expansions
-    // (0.09-0.17 ms a pair) ran 0.01-0.04 ms slower fused, its 128x128x64
-    // and 64x64x144 ones (4 and 2.3 MiB) 0.04-0.07 ms faster.
-    const double expandedBytes = double(input.shape[0]) * input.shape[1] * input.shape[2] * pointwise.shape[0] * sizeof(float);
-    if (expandedBytes < kLeastExpandedBytes) return nullptr;
     return &kernel;
 }
 

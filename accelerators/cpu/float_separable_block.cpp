@@ -15,7 +15,9 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -33,6 +35,12 @@ constexpr int64_t kMaxChannels = 256;
 
 struct SeparableBlock {
     DepthwisePlan depthwise;
+    // Op::fusedExpansion: the depthwise's input rows made from input 0 by
+    // this 1x1, a ring a band of output rows (one per thread).
+    bool expanded = false;
+    PointwiseWeights expansion;
+    int64_t rowsPerBand = 0, bands = 0;
+    size_t ringFloats = 0;
     int64_t inputChannels = 0, outputChannels = 0, chunks = 0;
     std::vector<float> weights;  // chunk k at k * inputChannels * 64: [input channel][its blocks x 16], zeros past the last output
     std::vector<float> bias;     // [chunks x 64]
@@ -44,6 +52,7 @@ struct RunArguments {
     const float* input;
     const float* residual;  // shaped as the output, or null
     float* output;
+    float* rings = nullptr;  // bands x ringFloats, 64-byte aligned, when expanded
 };
 
 // Pixels neighbouring pixels, Blocks output vectors of one chunk.
@@ -101,16 +110,14 @@ __attribute__((target("avx512f"))) void pointwiseRow(const SeparableBlock& s, co
                                    out + x * outputChannels, lastMask);
 }
 
-void runRow(void* context, size_t row) {
-    const auto& arguments = *static_cast<const RunArguments*>(context);
+// Output row `row` (over every image) from the depthwise's input rows.
+void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row) {
     const SeparableBlock& s = *arguments.block;
     const DepthwisePlan& d = s.depthwise;
-    const int64_t batch = static_cast<int64_t>(row) / d.outH, oy = static_cast<int64_t>(row) % d.outH;
     alignas(64) float buffer[kMaxRowFloats];
-    const float* image = arguments.input + batch * d.inH * d.inW * d.channels;
-    depthwiseRow(d, inputRowsOf(d, image, oy), buffer);
-    float* out = arguments.output + (batch * d.outH + oy) * d.outW * s.outputChannels;
-    const float* residual = arguments.residual ? arguments.residual + (batch * d.outH + oy) * d.outW * s.outputChannels : nullptr;
+    depthwiseRow(d, rows, buffer);
+    float* out = arguments.output + row * d.outW * s.outputChannels;
+    const float* residual = arguments.residual ? arguments.residual + row * d.outW * s.outputChannels : nullptr;
     for (int64_t chunk = 0; chunk < s.chunks; ++chunk) {
         const int64_t first = chunk * kChunkChannels, channels = std::min(kChunkChannels, s.outputChannels - first);
         const int blocks = static_cast<int>((channels + kLanes - 1) / kLanes);
@@ -128,13 +135,30 @@ void runRow(void* context, size_t row) {
     }
 }
 
+void runRow(void* context, size_t row) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const DepthwisePlan& d = arguments.block->depthwise;
+    const int64_t batch = static_cast<int64_t>(row) / d.outH, oy = static_cast<int64_t>(row) % d.outH;
+    blockRow(arguments, inputRowsOf(d, arguments.input + batch * d.inH * d.inW * d.channels, oy), static_cast<int64_t>(row));
+}
+
+// Expanded: output rows [band * rowsPerBand, ...) in order, with the band's own ring.
+void runBand(void* context, size_t band) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const SeparableBlock& s = *arguments.block;
+    runBandRows(s.expansion, s.depthwise, arguments.input, static_cast<int64_t>(band), s.rowsPerBand, arguments.rings + band * s.ringFloats,
+                [&](const InputRows& rows, int64_t row) { blockRow(arguments, rows, row); });
+}
+
 Status prepareBlock(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     if (!context.hasInput(3)) return context.error("has no 1x1 filter (input 3)");
     const RuntimeTensor& pointwise = context.input(3);
     if (input.rank() != 4 || input.type != DataType::Float32)
         return context.error("expects a float32 [batch, height, width, channels] input, got " + input.name);
-    const int64_t channels = input.dim(3);
+    const bool expanded = context.op->fusedExpansion;
+    if (expanded && !context.hasInput(6)) return context.error("has no expanding 1x1 filter (input 6)");
+    const int64_t channels = expanded ? context.input(6).dim(0) : input.dim(3);
     if (pointwise.rank() != 4 || pointwise.dim(1) != 1 || pointwise.dim(2) != 1 || pointwise.dim(3) != channels)
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(channels) + "], got " + pointwise.name);
     const int64_t outputChannels = pointwise.dim(0);
@@ -144,6 +168,14 @@ Status prepareBlock(KernelContext& context) {
 
     auto block = std::make_shared<SeparableBlock>();
     SeparableBlock& s = *block;
+    if (expanded) {
+        s.expanded = true;
+        LS_RETURN_IF_ERROR(packPointwiseWeights(context, context.input(6), 7, s.expansion));
+        if (s.expansion.inputChannels != input.dim(3))
+            return context.error("expects an expanding 1x1 filter over " + std::to_string(input.dim(3)) + " channels, got " +
+                                 context.input(6).name + " " + shapeText(context.input(6).shape));
+        std::tie(s.expansion.low, s.expansion.high) = activationRange(op.expansionActivation);
+    }
     DepthwisePlan& d = s.depthwise;
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = channels;
     LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
@@ -182,6 +214,17 @@ Status prepareBlock(KernelContext& context) {
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
 
     context.output(0).shape = outShape;
+    context.scratchBytes = 0;
+    if (s.expanded) {
+        auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+        const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+        const int64_t rows = d.batch * d.outH;
+        s.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
+        s.bands = (rows + s.rowsPerBand - 1) / s.rowsPerBand;
+        if (d.inW * channels > kMaxRowFloats) return context.error("input rows exceed the row buffer");
+        s.ringFloats = ExpansionRing::floatsFor(d);
+        context.scratchBytes = (static_cast<size_t>(s.bands) * s.ringFloats + kLanes) * sizeof(float);
+    }
     context.state = block;
     return Status::ok();
 }
@@ -190,8 +233,14 @@ Status evalBlock(KernelContext& context) {
     const auto& s = *static_cast<const SeparableBlock*>(context.state.get());
     RunArguments arguments{&s, context.input(0).as<const float>(), context.op->fusedResidual ? context.input(5).as<const float>() : nullptr,
                            context.output(0).as<float>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
-                               static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    if (s.expanded) {
+        const auto address = reinterpret_cast<uintptr_t>(context.scratch);
+        arguments.rings = reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
+        pthreadpool_parallelize_1d(pool, runBand, &arguments, static_cast<size_t>(s.bands), 0);
+        return Status::ok();
+    }
+    pthreadpool_parallelize_1d(pool, runRow, &arguments, static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);
     return Status::ok();
 }
 
@@ -203,8 +252,9 @@ bool isFloatConstant(const Subgraph& subgraph, int tensor) {
 
 const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
+    const size_t inputs = op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u;
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != (op.fusedResidual ? 6u : 5u) || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
+        op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 || (op.fusedResidual && op.inputs[5] < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
@@ -218,7 +268,8 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
         return nullptr;
     const std::vector<int32_t>& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])].shape;
     const std::vector<int32_t>& pointwise = subgraph.tensors[static_cast<size_t>(op.inputs[3])].shape;
-    const int64_t channels = input.shape[3];
+    const int64_t channels = op.fusedExpansion ? expansionChannels(subgraph, op, 6) : input.shape[3];
+    if (channels < 0) return nullptr;
     if (depthwise.size() != 4 || depthwise[0] != 1 || depthwise[1] != depthwise[2] || depthwise[3] != channels ||
         !depthwiseRowsRun(depthwise[1], 1) || pointwise.size() != 4 || pointwise[3] != channels)
         return nullptr;

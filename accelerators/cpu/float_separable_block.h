@@ -6,7 +6,11 @@
 // tensor of the result's shape, input 5). One output row at a time: the
 // depthwise row goes into a buffer that stays in L1, the 1x1 reads it from
 // there and the residual row is added as the block's output row is
-// written, so the two inner tensors never touch memory.
+// written, so the two inner tensors never touch memory. Where the runtime
+// fused the 1x1 that makes the block's input too (Op::fusedExpansion: a
+// whole inverted residual block), the depthwise's input rows are made as
+// the rows need them (expansion_ring.h), a band of rows per thread: pose
+// landmark full's 64x64 24 -> 144 -> 24 block 0.615 -> 0.565 ms.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"

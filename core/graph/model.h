@@ -87,19 +87,22 @@ struct Op {
     // added], output the last op's. The depthwise keeps its own activation (or
     // fusedActivation); the other two are applied after the 1x1 and the ADD.
     bool fusedSeparableBlock = false;
-    // A DEPTHWISE_CONV_2D that makes its input as it goes from the 1x1
-    // CONV_2D producing it (core/runtime/expansion_fusion.h): inputs x (the
-    // 1x1's input), depthwise filter, depthwise bias, 1x1 filter, 1x1 bias
-    // (a bias may be -1), output the depthwise's. The 1x1's activation is
-    // pointwiseActivation; the depthwise keeps its own (or fusedActivation)
-    // and fusedPadding, zeros around the 1x1's result.
+    // A DEPTHWISE_CONV_2D, or a fused separable block, that makes its input
+    // as it goes from the 1x1 CONV_2D producing it
+    // (core/runtime/expansion_fusion.h). Input 0 is the 1x1's input. On a
+    // plain depthwise, inputs 3 and 4 are the 1x1's filter and bias (or
+    // -1); on a separable block, inputs 6 and 7, input 5 then the tensor
+    // added or -1. The 1x1's activation is expansionActivation; the
+    // depthwise keeps its own (or fusedActivation) and fusedPadding, zeros
+    // around the 1x1's result.
     bool fusedExpansion = false;
+    int expansionActivation = -1;
     // On a fused separable block, the ADD of input 5; on a CONV_2D
     // (core/runtime/residual_add_fusion.h), the ADD of input 3 (inputs x,
     // filter, bias or -1, the tensor added): after the op's own activation,
     // then residualActivation.
     bool fusedResidual = false;
-    int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none (separable block, expansion)
+    int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:

@@ -12,7 +12,10 @@ int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const Ker
     int folded = 0;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
         Op& depthwise = subgraph.ops[o];
-        if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
+        // A plain depthwise, or one a separable block fusion took.
+        const bool block = depthwise.fusedSeparableBlock && !depthwise.fusedExpansion && !depthwise.fused &&
+                           model.opCode(depthwise).builtin == BuiltinOperator_DEPTHWISE_CONV_2D && depthwise.inputs.size() >= 5;
+        if ((!block && !isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D)) || depthwise.inputs.size() < 2) continue;
         const int e = depthwise.inputs[0];
         if (e < 0 || use.reader[static_cast<size_t>(e)] != static_cast<int>(o) || !isStaticFloat(subgraph, e) ||
             !isStaticFloat(subgraph, depthwise.outputs[0]))
@@ -31,10 +34,17 @@ int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const Ker
             continue;
 
         Op fusedOp = depthwise;
-        fusedOp.inputs = {x, depthwise.inputs[1], depthwise.inputs.size() > 2 ? depthwise.inputs[2] : -1, filter,
-                          expansion.inputs.size() > 2 ? expansion.inputs[2] : -1};
+        const int expansionBias = expansion.inputs.size() > 2 ? expansion.inputs[2] : -1;
+        if (block) {
+            fusedOp.inputs[0] = x;
+            fusedOp.inputs.resize(6, -1);  // input 5: the tensor added, or -1
+            fusedOp.inputs.push_back(filter);
+            fusedOp.inputs.push_back(expansionBias);
+        } else {
+            fusedOp.inputs = {x, depthwise.inputs[1], depthwise.inputs.size() > 2 ? depthwise.inputs[2] : -1, filter, expansionBias};
+        }
         fusedOp.fusedExpansion = true;
-        fusedOp.pointwiseActivation = activationAfter(expansion, options->fused_activation_function());
+        fusedOp.expansionActivation = activationAfter(expansion, options->fused_activation_function());
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;

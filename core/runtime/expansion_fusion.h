@@ -2,14 +2,14 @@
 // Finds the expansion that opens a MobileNetV2-style inverted residual
 // block:
 //   e = CONV_2D(x) with a 1x1 filter at stride 1, read only by
-//   d = DEPTHWISE_CONV_2D(e) (any stride; a PAD before it already folded)
+//   d = DEPTHWISE_CONV_2D(e) (any stride; a PAD before it already folded),
+//       or a separable block (separable_block_fusion.h) that begins with one
 // and turns the depthwise into one op that makes the rows of e it reads as
 // it goes (Op::fusedExpansion), when the accelerator that ran it has a
 // kernel for the fused form; the 1x1 is folded. e is the widest tensor of
 // the block (pose landmark's 128x128x64, 4 MiB): written and read back it
-// does not stay in L2, made a few rows at a time it never leaves it.
-// Depthwise convolutions a separable block took (separable_block_fusion.h)
-// are left as they are.
+// does not stay in L2, made a few rows at a time it never leaves it. With
+// a separable block, the whole inverted residual block runs as one op.
 
 #include <vector>
 

@@ -8,7 +8,10 @@
 // images split between two threads mid-image, two images no taller than the
 // filter (rows made for one are not the next's), 8 expanded channels (the
 // depthwise's two-pixels-a-vector rows), and a RELU op after the 1x1
-// (folded into it first). Pairs it must leave alone: a 1x1 result read by
+// (folded into it first). With a 1x1 after the depthwise (and an ADD of
+// the block's input) the separable block takes the expansion too: the
+// whole inverted residual block is one op, CONV_2D+DEPTHWISE_CONV_2D+
+// CONV_2D+ADD. Pairs it must leave alone: a 1x1 result read by
 // another op too, one under 1 MiB, and pruned 1x1 weights (the sparse
 // kernel's).
 
@@ -24,7 +27,7 @@ namespace {
 using schema::ActivationFunctionType;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
-enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned };
+enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual };
 
 struct ExpansionCase {
     int batch, height, width, inChannels, expanded, kernel, stride;
@@ -94,6 +97,26 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
                      schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
              }});
     m.output = d;
+    if (c.variant == Variant::Projected || c.variant == Variant::InvertedResidual) {
+        // A 1x1 back to the input's channels (a separable block with the
+        // depthwise) and, for the whole inverted residual block, ADD(x, that).
+        int projection = b.addFloatConstant("project", {c.inChannels, 1, 1, c.expanded},
+                                            randomValues(static_cast<size_t>(c.inChannels * c.expanded)));
+        int projectionBias = b.addFloatConstant("project_bias", {c.inChannels}, randomValues(static_cast<size_t>(c.inChannels)));
+        const std::vector<int32_t> projectedShape{outShape[0], outShape[1], outShape[2], c.inChannels};
+        int p = b.addTensor({"p", DataType::Float32, projectedShape});
+        b.addOp({schema::BuiltinOperator_CONV_2D, {}, {d, projection, projectionBias}, {p}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                         schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
+                 }});
+        m.output = p;
+        if (c.variant == Variant::InvertedResidual) {
+            m.output = b.addTensor({"y", DataType::Float32, projectedShape});
+            b.addOp({schema::BuiltinOperator_ADD, {}, {m.input, p}, {m.output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                         return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb).o};
+                     }});
+        }
+    }
     if (c.variant == Variant::ExpandedReadTwice) {
         // e is a second output of the model: it has to be written whole.
         b.setInputs({m.input});
@@ -118,6 +141,9 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 130, 260, 4, 8, 3, 1, Same, None, Relu6, Variant::Plain, 2, true},          // 8 channels: pairs of pixels
         {2, 3, 300, 16, 224, 3, 1, Same, None, None, Variant::Plain, 1, true},          // images of 3 rows: the ring starts afresh
         {1, 64, 64, 16, 64, 3, 1, Same, None, None, Variant::ReluOp, 1, true},          // RELU op folded into the 1x1
+        {1, 64, 64, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::InvertedResidual, 1, true},  // pose landmark's 64x64 block
+        {2, 29, 31, 16, 160, 5, 1, Same, Relu, None, Variant::InvertedResidual, 2, true},    // bands split an image
+        {1, 40, 44, 24, 160, 3, 1, Same, Relu6, Relu6, Variant::Projected, 2, true},         // no ADD
         {1, 64, 64, 16, 64, 3, 2, Same, None, None, Variant::ExpandedReadTwice, 1, false},
         {1, 16, 16, 32, 96, 3, 2, Same, Relu6, Relu6, Variant::Plain, 1, false},         // 96 KiB: stays in L2 anyway
         {1, 32, 32, 64, 384, 3, 1, Same, Relu6, Relu6, Variant::Pruned, 1, false},       // the sparse kernel's
@@ -136,7 +162,10 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
                   << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == Same ? " SAME" : " VALID") << ", " << c.threads
                   << " thread(s): ran as " << name << " on " << compared.cpu->acceleratorOf(0, m.depthwise) << ", largest difference "
                   << compared.worst << " (largest output " << compared.largest << ")\n";
-        EXPECT_EQ(name == "CONV_2D+DEPTHWISE_CONV_2D (fused)", c.fuses) << name;
+        const std::string fusedName = c.variant == Variant::InvertedResidual ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)"
+                                      : c.variant == Variant::Projected      ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D (fused)"
+                                                                             : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
+        EXPECT_EQ(name == fusedName, c.fuses) << name;
         if (c.fuses) {
             EXPECT_TRUE(compiled.subgraphs[0].ops[0].fused) << "the 1x1 still runs on its own";
         }

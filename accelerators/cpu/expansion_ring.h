@@ -1,0 +1,68 @@
+#pragma once
+// The rows of a 1x1 convolution's result that a depthwise convolution reads,
+// made only when an output row first needs them (float_pointwise_convolution's
+// GEMM) into a ring of kernel-size rows: row iy lives in slot iy % k, so the
+// k consecutive rows one output row reads never share a slot. Output rows
+// taken in order within an image make each row of the result once; a
+// thread taking a band of rows keeps a ring of its own. Used where the
+// runtime fused the 1x1 into the depthwise (Op::fusedExpansion):
+// float_expanded_depthwise and float_separable_block.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_pointwise_convolution.h"
+#include "core/graph/model.h"
+
+namespace litestudio::cpu {
+
+// The channels of the 1x1's result when `op` (an Op::fusedExpansion) has
+// one a ring pays for: float32 input 0, a dense constant float32 1x1
+// filter at input `filterInput` ([C, 1, 1, input channels]) and a constant
+// bias or none after it, a clamp activation, and a result of 1 MiB or
+// more. Otherwise -1.
+int64_t expansionChannels(const Subgraph& subgraph, const Op& op, size_t filterInput);
+
+// A constant float32 (or float16) tensor, or -1 for an omitted input.
+bool isFloatConstantOrAbsent(const Subgraph& subgraph, int tensor);
+
+class ExpansionRing {
+public:
+    // Floats one ring takes (whole 64-byte lines) for `plan`, whose inW and
+    // channels are the 1x1 result's.
+    static size_t floatsFor(const DepthwisePlan& plan);
+
+    // Output rows a band takes: one band a thread (each band makes the
+    // rows it shares with the next again; finer bands would make more).
+    static int64_t rowsPerBand(int64_t rows, int64_t threads);
+
+    // `storage`: floatsFor(plan) floats, 64-byte aligned, the ring's own.
+    ExpansionRing(const PointwiseWeights& expansion, const DepthwisePlan& plan, float* storage);
+
+    // The rows output row `oy` of image `batch` reads; `input` is the 1x1's
+    // NHWC input, every image.
+    InputRows rowsFor(const float* input, int64_t batch, int64_t oy);
+
+private:
+    const PointwiseWeights& expansion_;
+    const DepthwisePlan& plan_;
+    float* storage_;
+    int64_t image_ = -1;
+    std::array<int64_t, 7> slotHolds_{};  // the row of the result each slot holds, -1 for none
+};
+
+// Output rows [band * rowsPerBand, ...) of `plan` (over every image) in
+// order: rowDone(rows, row) for each, with the rows it reads made in a ring
+// of the band's own at `storage`. `input` is the 1x1's input.
+template <typename RowDone>
+void runBandRows(const PointwiseWeights& expansion, const DepthwisePlan& plan, const float* input, int64_t band, int64_t rowsPerBand,
+                 float* storage, RowDone rowDone) {
+    ExpansionRing ring(expansion, plan, storage);
+    const int64_t first = band * rowsPerBand, end = std::min(plan.batch * plan.outH, first + rowsPerBand);
+    for (int64_t row = first; row < end; ++row) rowDone(ring.rowsFor(input, row / plan.outH, row % plan.outH), row);
+}
+
+}  // namespace litestudio::cpu
