@@ -318,17 +318,6 @@ Status CompiledModel::prepareSubgraph(int index) {
         if (!step.missingOperand.empty()) return step.error("the model gives it no " + step.missingOperand);
         LS_RETURN_IF_ERROR(prepared);
         if (step.op->folded || step.op->fused) continue;
-        if (getenv("LS_DUMP")) {
-            auto sh=[](const std::vector<int32_t>& v){std::string s="[";for(auto d:v)s+=std::to_string(d)+",";return s+"]";};
-            std::string line = std::to_string(o) + " " + model.runtimeOpName(*step.op);
-            for (auto* in : step.inputs) if (in) {
-                line += " " + sh(in->shape);
-                if (in->isConstant && in->type==DataType::Float32 && in->data && in->elementCount()>16) { int64_t nz=0; for (int64_t i=0;i<in->elementCount();++i) nz += in->as<float>()[i]!=0; line += "nz=" + std::to_string(nz); }
-            }
-            line += " ->";
-            for (auto* out : step.outputs) line += " " + sh(out->shape);
-            fprintf(stderr, "DUMP %s\n", line.c_str());
-        }
         bool outputsOpen = false;
         for (RuntimeTensor* output : step.outputs) {
             if (output->isConstant) return step.error("writes constant tensor '" + output->name + "'");
