@@ -25,6 +25,8 @@ constexpr int64_t kBlockChannels = kBlockVectors * kLanes;
 constexpr int kRows = 6;                              // pixels a step broadcasts
 constexpr int64_t kTileRows = 16 * kRows;             // pixels of one task
 constexpr size_t kWeightsInL1 = 32 * 1024;
+constexpr int64_t kWeightsInL1Range = 40 * 1024;  // a block's weights past this are taken in ranges
+constexpr int64_t kRangeChannels = 128;           // at most: 32 KiB of weights
 
 struct PackedPointwise : PointwiseWeights {
     int64_t pixels = 0, tiles = 0;
@@ -37,23 +39,38 @@ struct RunArguments {
     float* output;
 };
 
+// Input channels [begin, end) of a step; the first starts from the bias,
+// the others from the sums the output holds, and the last clamps.
+struct ChannelRange {
+    int64_t begin, end;
+    bool first, last;
+};
+
 // Rows pixels from `input` (rows of K floats) times the Vectors x 16 output
 // channels of `weights` ([K][64]), plus bias, clamped, into `output` (rows
 // of N floats); the last vector writes `lastLanes` channels.
 template <int Rows, int Vectors>
 __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, const float* input, const float* weights, const float* bias,
-                                                    float* output, __mmask16 lastLanes) {
+                                                    float* output, __mmask16 lastLanes, ChannelRange range) {
     // Every loop over rows and vectors unrolled: an array indexed by a loop
     // variable would live on the stack, each FMA a load and a store.
     __m512 sums[Rows][Vectors];
+    if (range.first) {
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v) {
-        const __m512 b = _mm512_loadu_ps(bias + v * kLanes);
+        for (int v = 0; v < Vectors; ++v) {
+            const __m512 b = _mm512_loadu_ps(bias + v * kLanes);
 #pragma GCC unroll 6
-        for (int r = 0; r < Rows; ++r) sums[r][v] = b;
+            for (int r = 0; r < Rows; ++r) sums[r][v] = b;
+        }
+    } else {
+#pragma GCC unroll 6
+        for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+            for (int v = 0; v < Vectors; ++v)
+                sums[r][v] = _mm512_maskz_loadu_ps(v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF), output + r * p.outputChannels + v * kLanes);
     }
     const int64_t k = p.inputChannels;
-    for (int64_t c = 0; c < k; ++c) {
+    for (int64_t c = range.begin; c < range.end; ++c) {
         __m512 w[Vectors];
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) w[v] = _mm512_loadu_ps(weights + c * kBlockChannels + v * kLanes);
@@ -70,7 +87,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) {
             // low and high first: a NaN comes through.
-            const __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v]));
+            const __m512 value = range.last ? _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v])) : sums[r][v];
             _mm512_mask_storeu_ps(output + r * p.outputChannels + v * kLanes, v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF), value);
         }
 }
@@ -78,18 +95,27 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
 template <int Vectors>
 void multiplyTile(const PointwiseWeights& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
                   __mmask16 lastLanes) {
-    int64_t r = 0;
-    for (; r + kRows <= rows; r += kRows)
-        multiplyRows<kRows, Vectors>(p, input + r * p.inputChannels, weights, bias, output + r * p.outputChannels, lastLanes);
-    const float* in = input + r * p.inputChannels;
-    float* out = output + r * p.outputChannels;
-    switch (rows - r) {
-    case 5: return multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes);
-    case 4: return multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes);
-    case 3: return multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes);
-    case 2: return multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes);
-    case 1: return multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes);
-    default: return;
+    // Weights past L1 are taken a range of input channels at a time over
+    // every row of the tile, sums kept in the output between ranges: each
+    // weight then comes from L1 for every step of six pixels, not from L2.
+    const int64_t k = p.inputChannels;
+    const int64_t ranges = k * kBlockChannels * int64_t(sizeof(float)) > kWeightsInL1Range ? (k + kRangeChannels - 1) / kRangeChannels : 1;
+    const int64_t perRange = (k + ranges - 1) / ranges;
+    for (int64_t begin = 0; begin < k; begin += perRange) {
+        const ChannelRange range{begin, std::min(k, begin + perRange), begin == 0, begin + perRange >= k};
+        int64_t r = 0;
+        for (; r + kRows <= rows; r += kRows)
+            multiplyRows<kRows, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range);
+        const float* in = input + r * k;
+        float* out = output + r * p.outputChannels;
+        switch (rows - r) {
+        case 5: multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        case 4: multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        case 3: multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        case 2: multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        case 1: multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        default: break;
+        }
     }
 }
 
