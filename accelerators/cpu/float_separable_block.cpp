@@ -9,6 +9,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -45,6 +46,10 @@ struct SeparableBlock {
     std::vector<float> weights;  // chunk k at k * inputChannels * 64: [input channel][its blocks x 16], zeros past the last output
     std::vector<float> bias;     // [chunks x 64]
     float pointwiseLow = 0, pointwiseHigh = 0, sumLow = 0, sumHigh = 0;
+    // At most 8 outputs from at most 64 channels: two pixels a vector.
+    bool paired = false;
+    std::vector<float> pairWeights;  // [input channel][16]: output o at lanes 2o and 2o + 1
+    std::vector<float> pairBias;     // [16], likewise
 };
 
 struct RunArguments {
@@ -110,6 +115,93 @@ __attribute__((target("avx512f"))) void pointwiseRow(const SeparableBlock& s, co
                                    out + x * outputChannels, lastMask);
 }
 
+// ---- At most 8 outputs: two pixels a vector ----
+// With 8 or fewer outputs the 1x1 above fills half of each vector (full-
+// range face detection's 96x96 32 -> 8 blocks, pose landmark's 256x256
+// 8 -> 8 ones). Pixels p and p + 1 share one instead, output o at lanes 2o
+// (p) and 2o + 1 (p + 1): the pair's channels are interleaved,
+// (x_p[c], x_p+1[c]), so that one 64-bit broadcast load feeds a whole
+// vector, and each weight sits in both lanes of its output.
+constexpr int kPairsTogether = 8;
+constexpr int64_t kMostPairedChannels = 64;
+
+// Pixels 2q and 2q + 1 of `in` (rows of `channels`), q < pairs, into
+// `interleaved` ([q][channel][2]).
+__attribute__((target("avx512f,avx512vl"))) void interleavePairs(const float* in, int64_t channels, int pairs, float* interleaved) {
+    const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    for (int q = 0; q < pairs; ++q) {
+        const float* first = in + 2 * q * channels;
+        float* out = interleaved + 2 * q * channels;
+        for (int64_t c = 0; c < channels; c += kLanes) {
+            const int64_t width = std::min<int64_t>(kLanes, channels - c);
+            const __mmask16 mask = firstLanes(width);
+            const __m512 a = _mm512_maskz_loadu_ps(mask, first + c), b = _mm512_maskz_loadu_ps(mask, first + channels + c);
+            _mm512_mask_storeu_ps(out + 2 * c, firstLanes(2 * width), _mm512_permutex2var_ps(a, low, b));
+            if (width > 8) _mm512_mask_storeu_ps(out + 2 * c + kLanes, firstLanes(2 * (width - 8)), _mm512_permutex2var_ps(a, high, b));
+        }
+    }
+}
+
+// Pairs pixel pairs (interleaved) through the 1x1, clamped, with the
+// residual's rows added, into `out` (rows of outputChannels).
+template <int Pairs>
+__attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwisePairs(const SeparableBlock& s, const float* interleaved,
+                                                                                      const float* residual, float* out) {
+    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
+    __m512 sums[Pairs];
+    const __m512 bias = _mm512_loadu_ps(s.pairBias.data());
+#pragma GCC unroll 8
+    for (int j = 0; j < Pairs; ++j) sums[j] = bias;
+    for (int64_t c = 0; c < inputChannels; ++c) {
+        const __m512 w = _mm512_loadu_ps(s.pairWeights.data() + c * kLanes);
+#pragma GCC unroll 8
+        for (int j = 0; j < Pairs; ++j) {
+            double pair;
+            std::memcpy(&pair, interleaved + (j * inputChannels + c) * 2, sizeof pair);
+            sums[j] = _mm512_fmadd_ps(_mm512_castpd_ps(_mm512_set1_pd(pair)), w, sums[j]);
+        }
+    }
+    const __m512i split = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m512 pointwiseLow = _mm512_set1_ps(s.pointwiseLow), pointwiseHigh = _mm512_set1_ps(s.pointwiseHigh);
+    const __m512 sumLow = _mm512_set1_ps(s.sumLow), sumHigh = _mm512_set1_ps(s.sumHigh);
+    const auto mask = static_cast<__mmask8>((1u << outputChannels) - 1u);
+#pragma GCC unroll 8
+    for (int j = 0; j < Pairs; ++j) {
+        // Lanes 0-7: pixel 2j's outputs, 8-15: pixel 2j + 1's.
+        __m512 result = _mm512_min_ps(_mm512_max_ps(_mm512_permutexvar_ps(split, sums[j]), pointwiseLow), pointwiseHigh);
+        float* first = out + 2 * j * outputChannels;
+        if (residual) {
+            const float* added = residual + 2 * j * outputChannels;
+            const __m256d low = _mm256_castps_pd(_mm256_maskz_loadu_ps(mask, added));
+            const __m256d high = _mm256_castps_pd(_mm256_maskz_loadu_ps(mask, added + outputChannels));
+            result = _mm512_add_ps(result, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(low), high, 1)));
+            result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
+        }
+        _mm256_mask_storeu_ps(first, mask, _mm512_castps512_ps256(result));
+        _mm256_mask_storeu_ps(first + outputChannels, mask, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(result), 1)));
+    }
+}
+
+// A row of `width` pixels of the depthwise's result through the 1x1 in pairs (an odd last pixel alone).
+__attribute__((target("avx512f,avx512vl"))) void pointwiseRowInPairs(const SeparableBlock& s, const float* in, const float* residual,
+                                                                    float* out, int64_t width) {
+    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
+    alignas(64) float interleaved[kPairsTogether * 2 * kMostPairedChannels];
+    int64_t x = 0;
+    for (; x + 2 * kPairsTogether <= width; x += 2 * kPairsTogether) {
+        interleavePairs(in + x * inputChannels, inputChannels, kPairsTogether, interleaved);
+        pointwisePairs<kPairsTogether>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
+    }
+    for (; x + 2 <= width; x += 2) {
+        interleavePairs(in + x * inputChannels, inputChannels, 1, interleaved);
+        pointwisePairs<1>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
+    }
+    if (x < width)
+        pointwisePixels<1, 1>(s, in + x * inputChannels, s.weights.data(), s.bias.data(), residual ? residual + x * outputChannels : nullptr,
+                              out + x * outputChannels, firstLanes(outputChannels));
+}
+
 // Output row `row` (over every image) from the depthwise's input rows.
 void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row) {
     const SeparableBlock& s = *arguments.block;
@@ -118,6 +210,7 @@ void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row)
     depthwiseRow(d, rows, buffer);
     float* out = arguments.output + row * d.outW * s.outputChannels;
     const float* residual = arguments.residual ? arguments.residual + row * d.outW * s.outputChannels : nullptr;
+    if (s.paired) return pointwiseRowInPairs(s, buffer, residual, out, d.outW);
     for (int64_t chunk = 0; chunk < s.chunks; ++chunk) {
         const int64_t first = chunk * kChunkChannels, channels = std::min(kChunkChannels, s.outputChannels - first);
         const int blocks = static_cast<int>((channels + kLanes - 1) / kLanes);
@@ -210,6 +303,16 @@ Status prepareBlock(KernelContext& context) {
     }
     s.bias.assign(static_cast<size_t>(s.chunks * kChunkChannels), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, outputChannels, s.bias.data(), 4));
+    s.paired = outputChannels <= 8 && channels <= kMostPairedChannels;
+    if (s.paired) {
+        s.pairWeights.assign(static_cast<size_t>(channels * kLanes), 0.0f);
+        s.pairBias.assign(kLanes, 0.0f);
+        for (int64_t o = 0; o < outputChannels; ++o) {
+            for (int64_t c = 0; c < channels; ++c)
+                for (int64_t lane : {2 * o, 2 * o + 1}) s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = filterValues[static_cast<size_t>(o * channels + c)];
+            s.pairBias[static_cast<size_t>(2 * o)] = s.pairBias[static_cast<size_t>(2 * o + 1)] = s.bias[static_cast<size_t>(o)];
+        }
+    }
     std::tie(s.pointwiseLow, s.pointwiseHigh) = activationRange(op.pointwiseActivation);
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
 

@@ -9,7 +9,8 @@
 // narrowed to 24 (pose detection's), no ADD, an
 // ADD of another tensor ready before the block (fused) and of one computed
 // after it (the ADD stays), and a model whose declared shapes miss the
-// plane shrinking (found by the fuzz seed). Blocks it must leave alone: stride 2, a
+// plane shrinking (found by the fuzz seed), and 1x1s to at most 8 outputs
+// (two pixels a vector) on odd widths. Blocks it must leave alone: stride 2, a
 // depthwise result read twice, channels past what the kernel takes, and
 // pruned 1x1 weights (the sparse kernel's).
 
@@ -155,6 +156,14 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 9, 9, 16, 16, 3, 2, 0, None, None, None, Ending::NoAdd, 1, false},
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
         {1, 7, 9, 144, 24, 3, 1, 0, Relu6, None, None, Ending::AddOfAnother, 2, true},  // pose detection's 56x56 144 -> 24
+        // At most 8 outputs, two pixels a vector: full-range face
+        // detection's 32 -> 8, 5 outputs on an odd width, 64 channels (the
+        // most it pairs) and 65 (not paired), each past a group of 8 pairs.
+        {1, 11, 23, 32, 8, 3, 1, 0, Relu6, None, None, Ending::NoAdd, 2, true},
+        {1, 7, 37, 24, 5, 5, 1, 0, None, Relu, Relu6, Ending::AddOfAnother, 1, true},
+        {1, 5, 20, 64, 8, 3, 1, 0, None, Relu6, None, Ending::AddOfAnother, 1, true},
+        {1, 5, 19, 65, 7, 3, 1, 0, None, None, None, Ending::NoAdd, 1, true},
+        {1, 6, 21, 45, 6, 3, 1, 0, Relu, None, None, Ending::NoAdd, 2, true},  // 45 = 16 + 16 + 13 channels interleaved
         {1, 6, 6, 272, 272, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
         // 5x5 after a PAD of 1: the plane shrinks by 2 though the model says
