@@ -30,18 +30,23 @@ bool keepDims(const KernelContext& context) {
     return options && options->keep_dims();
 }
 
+// The input's shape with the reduced axes dropped, or kept as 1.
+std::vector<int32_t> reducedShape(const KernelContext& context, const std::vector<bool>& reduced) {
+    std::vector<int32_t> shape;
+    for (size_t d = 0; d < reduced.size(); ++d) {
+        if (!reduced[d]) shape.push_back(context.input(0).shape[d]);
+        else if (keepDims(context)) shape.push_back(1);
+    }
+    return shape;
+}
+
 Status prepareReduce(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 2, 2, 1));
     if (!context.knows(context.input(1))) return Status::ok();  // axes known at run time
     if (context.input(0).rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
     auto reduced = reducedAxes(context);
     if (!reduced) return reduced.status();
-    std::vector<int32_t> shape;
-    for (size_t d = 0; d < reduced->size(); ++d) {
-        if (!(*reduced)[d]) shape.push_back(context.input(0).shape[d]);
-        else if (keepDims(context)) shape.push_back(1);
-    }
-    context.output(0).shape = shape;
+    context.output(0).shape = reducedShape(context, *reduced);
     // Room for one row of double sums: the fast path of evalReduce.
     int64_t inner = 1;
     for (int d = context.input(0).rank() - 1; d >= 0 && !(*reduced)[static_cast<size_t>(d)]; --d) inner *= context.input(0).dim(d);
@@ -202,6 +207,14 @@ Status evalReduce(KernelContext& context) {
     auto reduced = reducedAxes(context);
     if (!reduced) return reduced.status();
     if (input.rank() > kMaxRank) return context.error("supports up to " + std::to_string(kMaxRank) + " dimensions");
+    // Axes given at run time leave the output as the model declares it,
+    // which may hold another number of values than the reduction makes.
+    const std::vector<int32_t> shape = reducedShape(context, *reduced);
+    int64_t values = 1;
+    for (int32_t dim : shape) values *= dim;
+    if (values != out.elementCount())
+        return context.error("output '" + out.name + "' " + shapeText(out.shape) + " holds " + std::to_string(out.elementCount()) +
+                             " values; the reduction of " + shapeText(input.shape) + " makes " + std::to_string(values));
     if (reduceContiguousFloat<Code>(context, *reduced)) return Status::ok();
     if (reduceContiguousQuantized<Code>(context, *reduced)) return Status::ok();
     ValueReader read(input);

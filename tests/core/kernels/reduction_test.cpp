@@ -3,7 +3,11 @@
 // std::max/std::min skip it, infinities win, a span that is not a multiple
 // of eight keeps its tail, and a 1000-value sum equals the double sum
 // rounded to float; MEAN over [1, T, C] by axes 0 and 2 (axes of length 1
-// do not break the run) against sums by hand.
+// do not break the run) against sums by hand. Axes given only at run time
+// leave the output as declared: one holding another number of values than
+// the reduction makes is an error naming it (fuzz.model_run_cpu: REDUCE_ANY
+// over an input with empty kept axes into a declared [1,17,17,21] divided
+// by zero).
 
 #include <algorithm>
 #include <cmath>
@@ -80,6 +84,42 @@ TEST(Reduction, MeanSkipsAxesOfLengthOne) {
     // [1, 3, 4] over axes 0 and 2: the mean of each row of four.
     std::vector<float> values = {1, 2, 3, 6, -1, -1, 4, 2, 0.5f, 0.25f, 0.125f, 0.125f};
     EXPECT_EQ(reduce(schema::BuiltinOperator_MEAN, {1, 3, 4}, {0, 2}, values), (std::vector<float>{3, 1, 0.25f}));
+}
+
+TEST(Reduction, AxesGivenAtRunTimeAreCheckedAgainstTheDeclaredOutput) {
+    auto runWithAxes = [](std::vector<int32_t> shape, std::vector<int32_t> declared, int32_t axis) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int x = builder.addTensor({"x", DataType::Float32, shape});
+        int axes = builder.addTensor({"axes", DataType::Int32, {1}});
+        int out = builder.addTensor({"out", DataType::Float32, declared});
+        builder.addOp({schema::BuiltinOperator_SUM, {}, {x, axes}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                           return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions,
+                                                               schema::CreateReducerOptions(fbb, false).o};
+                       }});
+        builder.setInputs({x, axes});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder, {"reference"});
+        EXPECT_TRUE(model) << model.errorMessage();
+        if (!model) return std::pair<Status, std::vector<float>>{Status::ok(), {}};
+        int64_t count = 1;
+        for (int32_t dim : shape) count *= dim;
+        EXPECT_TRUE(setValues<float>(**model, x, std::vector<float>(static_cast<size_t>(count), 1.5f)));
+        EXPECT_TRUE(setValues<int32_t>(**model, axes, {axis}));
+        Status status = (*model)->run(0);
+        return std::pair<Status, std::vector<float>>{status, status ? tensorValues<float>(**model, out) : std::vector<float>{}};
+    };
+    auto [fits, values] = runWithAxes({2, 3}, {2}, 1);
+    ASSERT_TRUE(fits) << fits.message();
+    EXPECT_EQ(values, (std::vector<float>{4.5f, 4.5f}));
+    auto [wrong, none] = runWithAxes({2, 3}, {3}, 1);
+    std::cout << "  [2,3] over axis 1 into a declared [3]: " << wrong.message() << "\n";
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.message().find("output 'out' [3] holds 3 values; the reduction of [2,3] makes 2"), std::string::npos);
+    auto [empty, nothing] = runWithAxes({4, 0}, {2}, 0);
+    std::cout << "  [4,0] over axis 0 into a declared [2]: " << empty.message() << "\n";
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.message().find("makes 0"), std::string::npos);
 }
 
 }  // namespace
