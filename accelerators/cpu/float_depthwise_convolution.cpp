@@ -265,7 +265,9 @@ InputRows inputRowsOf(const DepthwisePlan& plan, const float* image, int64_t oy)
     return rows;
 }
 
-void depthwiseRow(const DepthwisePlan& plan, const InputRows& rows, float* outputRow) { rowBlocks(plan, rows, outputRow, Blocks{0, plan.blocks}); }
+void depthwiseRow(const DepthwisePlan& plan, const InputRows& rows, float* outputRow) {
+    rowBlocks(plan, rows, outputRow, Blocks{0, plan.blocks});
+}
 
 bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSize, stride) != nullptr; }
 

@@ -3,6 +3,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <climits>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -74,6 +75,8 @@ Status prepareExpanded(KernelContext& context) {
     d.outW = same ? (spanW + d.strideW - 1) / d.strideW : (spanW - d.kernelSize) / d.strideW + 1;
     if (spanH < (same ? 1 : d.kernelSize) || spanW < (same ? 1 : d.kernelSize) || d.outH <= 0 || d.outW <= 0)
         return context.error("the depthwise filter is larger than the padded input " + input.name);
+    if (d.outH > INT32_MAX || d.outW > INT32_MAX)
+        return context.error("a padded plane of " + std::to_string(spanH) + "x" + std::to_string(spanW) + " is past int32");
     d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, d.strideH) + folded[0];
     d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, d.strideW) + folded[2];
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
@@ -107,8 +110,8 @@ Status evalExpanded(KernelContext& context) {
 
 const KernelDef* floatExpandedDepthwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareExpanded, .eval = evalExpanded};
-    if (!cpuHasAvx512() || !op.fusedExpansion || op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != 5 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
+    if (!cpuHasAvx512() || !op.fusedExpansion || op.fusedSeparableBlock ||
+        model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || op.inputs.size() != 5 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0)
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

@@ -67,8 +67,10 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
 #pragma GCC unroll 6
         for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
-            for (int v = 0; v < Vectors; ++v)
-                sums[r][v] = _mm512_maskz_loadu_ps(v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF), output + r * p.outputChannels + v * kLanes);
+            for (int v = 0; v < Vectors; ++v) {
+                const __mmask16 lanes = v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF);
+                sums[r][v] = _mm512_maskz_loadu_ps(lanes, output + r * p.outputChannels + v * kLanes);
+            }
     }
     const int64_t k = p.inputChannels;
     for (int64_t c = range.begin; c < range.end; ++c) {
@@ -141,7 +143,8 @@ void runTask(void* context, size_t block, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedPointwise& p = *arguments.p;
     const int64_t first = static_cast<int64_t>(tile) * p.tileRows, rows = std::min(p.tileRows, p.pixels - first);
-    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows, arguments.output + first * p.outputChannels);
+    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows,
+                  arguments.output + first * p.outputChannels);
 }
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }

@@ -9,6 +9,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <tuple>
@@ -198,8 +199,8 @@ __attribute__((target("avx512f,avx512vl"))) void pointwiseRowInPairs(const Separ
         pointwisePairs<1>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
     }
     if (x < width)
-        pointwisePixels<1, 1>(s, in + x * inputChannels, s.weights.data(), s.bias.data(), residual ? residual + x * outputChannels : nullptr,
-                              out + x * outputChannels, firstLanes(outputChannels));
+        pointwisePixels<1, 1>(s, in + x * inputChannels, s.weights.data(), s.bias.data(),
+                              residual ? residual + x * outputChannels : nullptr, out + x * outputChannels, firstLanes(outputChannels));
 }
 
 // Output row `row` (over every image) from the depthwise's input rows.
@@ -280,6 +281,8 @@ Status prepareBlock(KernelContext& context) {
     d.outH = same ? spanH : spanH - d.kernelSize + 1;
     d.outW = same ? spanW : spanW - d.kernelSize + 1;
     if (d.outH <= 0 || d.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
+    if (d.outH > INT32_MAX || d.outW > INT32_MAX)
+        return context.error("a padded plane of " + std::to_string(spanH) + "x" + std::to_string(spanW) + " is past int32");
     const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
                                         static_cast<int32_t>(outputChannels)};
     if (op.fusedResidual && (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32))
@@ -309,7 +312,8 @@ Status prepareBlock(KernelContext& context) {
         s.pairBias.assign(kLanes, 0.0f);
         for (int64_t o = 0; o < outputChannels; ++o) {
             for (int64_t c = 0; c < channels; ++c)
-                for (int64_t lane : {2 * o, 2 * o + 1}) s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = filterValues[static_cast<size_t>(o * channels + c)];
+                for (int64_t lane : {2 * o, 2 * o + 1})
+                    s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = filterValues[static_cast<size_t>(o * channels + c)];
             s.pairBias[static_cast<size_t>(2 * o)] = s.pairBias[static_cast<size_t>(2 * o + 1)] = s.bias[static_cast<size_t>(o)];
         }
     }
@@ -357,7 +361,8 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
     const size_t inputs = op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u;
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 || (op.fusedResidual && op.inputs[5] < 0))
+        op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
+        (op.fusedResidual && op.inputs[5] < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

@@ -48,10 +48,7 @@ int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const Ker
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;
-        depthwise = std::move(fusedOp);
-        kernels[o] = kernel;
-        assignment[o] = chosen;
-        folded += absorbOps(subgraph, {c});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c});
     }
     return folded;
 }

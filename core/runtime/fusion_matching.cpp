@@ -93,6 +93,14 @@ bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 
+int placeFusedOp(Subgraph& subgraph, size_t o, Op fusedOp, const KernelDef* kernel, const Accelerator* chosen,
+                 std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment, std::initializer_list<int> absorbed) {
+    subgraph.ops[o] = std::move(fusedOp);
+    kernels[o] = kernel;
+    assignment[o] = chosen;
+    return absorbOps(subgraph, absorbed);
+}
+
 const KernelDef* fusedKernelOf(const Model& model, const Subgraph& subgraph, const Op& fusedOp,
                                std::initializer_list<const Accelerator*> candidates, const Accelerator*& chosen) {
     for (const Accelerator* candidate : candidates) {

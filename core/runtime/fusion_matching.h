@@ -56,6 +56,11 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
 // Returns how many were marked.
 int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops);
 
+// Puts `fusedOp` in the place of op `o`, run by `kernel` on `chosen`, and
+// marks `absorbed` (-1 skipped) as done by it. Returns how many it marked.
+int placeFusedOp(Subgraph& subgraph, size_t o, Op fusedOp, const KernelDef* kernel, const Accelerator* chosen,
+                 std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment, std::initializer_list<int> absorbed);
+
 // The first of `candidates` (null ones skipped) with a kernel for the
 // rewritten `fusedOp`; sets `chosen` to it. Null when none has one.
 const KernelDef* fusedKernelOf(const Model& model, const Subgraph& subgraph, const Op& fusedOp,

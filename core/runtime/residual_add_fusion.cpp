@@ -41,10 +41,7 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
         // Only a kernel that says it adds: the others would read the
         // convolution's first three inputs and drop the fourth.
         if (!kernel || !kernel->fusesResidual) continue;
-        conv = std::move(fusedOp);
-        kernels[o] = kernel;
-        assignment[o] = chosen;
-        folded += absorbOps(subgraph, {a});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {a});
         use.producer[static_cast<size_t>(conv.outputs[0])] = static_cast<int>(o);
         use.reader[static_cast<size_t>(p)] = -1;
     }

@@ -95,10 +95,8 @@ int fuseRmsNorm(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         const KernelDef* kernel =
             fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(normalizeOp)]}, chosen);
         if (!kernel) continue;
-        assignment[o] = chosen;
-        squareOp = std::move(fusedOp);
-        kernels[o] = kernel;
-        folded += absorbOps(subgraph, {meanOp, addOp, rsqrtOp, normalizeOp, scaleOp});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment,
+                               {meanOp, addOp, rsqrtOp, normalizeOp, scaleOp});
         use.producer[static_cast<size_t>(result)] = static_cast<int>(o);
     }
     return folded;

@@ -98,10 +98,8 @@ int fuseRope(const Model& model, Subgraph& subgraph, std::vector<const KernelDef
             const KernelDef* kernel =
                 fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(cosMul)]}, chosen);
             if (!kernel) continue;
-            addOp = std::move(fusedOp);
-            kernels[o] = kernel;
-            assignment[o] = chosen;
-            folded += absorbOps(subgraph, {firstSlice, secondSlice, neg, concat, cosMul, sinMul});
+            folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment,
+                                   {firstSlice, secondSlice, neg, concat, cosMul, sinMul});
             break;
         }
     }

@@ -65,10 +65,7 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;
-        depthwise = std::move(fusedOp);
-        kernels[o] = kernel;
-        assignment[o] = chosen;
-        folded += absorbOps(subgraph, {c, a});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c, a});
         use.producer[static_cast<size_t>(depthwise.outputs[0])] = static_cast<int>(o);
     }
     return folded;

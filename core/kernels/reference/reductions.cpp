@@ -211,8 +211,9 @@ Status evalReduce(KernelContext& context) {
     // which may hold another number of values than the reduction makes.
     const std::vector<int32_t> shape = reducedShape(context, *reduced);
     int64_t values = 1;
-    for (int32_t dim : shape) values *= dim;
-    if (values != out.elementCount())
+    bool overflows = false;
+    for (int32_t dim : shape) overflows |= __builtin_mul_overflow(values, int64_t(dim), &values);
+    if (overflows || values != out.elementCount())
         return context.error("output '" + out.name + "' " + shapeText(out.shape) + " holds " + std::to_string(out.elementCount()) +
                              " values; the reduction of " + shapeText(input.shape) + " makes " + std::to_string(values));
     if (reduceContiguousFloat<Code>(context, *reduced)) return Status::ok();
