@@ -20,8 +20,8 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kBlockVectors = 4;                      // output channels of a block: 64
-constexpr int64_t kBlockChannels = kBlockVectors * kLanes;
+constexpr int kBlockVectors = kPointwiseBlockChannels / kLanes;
+constexpr int64_t kBlockChannels = kPointwiseBlockChannels;
 constexpr int kRows = 6;                              // pixels a step broadcasts
 constexpr int64_t kTileRows = 16 * kRows;             // pixels of one task
 constexpr int64_t kTasksPerThread = 3;
@@ -48,11 +48,12 @@ struct ChannelRange {
 };
 
 // Rows pixels from `input` (rows of K floats) times the Vectors x 16 output
-// channels of `weights` ([K][64]), plus bias, clamped, into `output` (rows
-// of N floats); the last vector writes `lastLanes` channels.
+// channels of `weights` ([K][64]), plus bias, clamped (and with `added`'s
+// rows added and clamped again), into `output` (rows of N floats); the
+// last vector writes `lastLanes` channels.
 template <int Rows, int Vectors>
 __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, const float* input, const float* weights, const float* bias,
-                                                    float* output, __mmask16 lastLanes, ChannelRange range) {
+                                                    float* output, __mmask16 lastLanes, ChannelRange range, AddedRows added) {
     // Every loop over rows and vectors unrolled: an array indexed by a loop
     // variable would live on the stack, each FMA a load and a store.
     __m512 sums[Rows][Vectors];
@@ -60,11 +61,11 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) {
             const __m512 b = _mm512_loadu_ps(bias + v * kLanes);
-#pragma GCC unroll 6
+#pragma GCC unroll 8
             for (int r = 0; r < Rows; ++r) sums[r][v] = b;
         }
     } else {
-#pragma GCC unroll 6
+#pragma GCC unroll 8
         for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
             for (int v = 0; v < Vectors; ++v) {
@@ -77,7 +78,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
         __m512 w[Vectors];
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) w[v] = _mm512_loadu_ps(weights + c * kBlockChannels + v * kLanes);
-#pragma GCC unroll 6
+#pragma GCC unroll 8
         for (int r = 0; r < Rows; ++r) {
             const __m512 x = _mm512_set1_ps(input[r * k + c]);
 #pragma GCC unroll 4
@@ -85,19 +86,26 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
         }
     }
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
-#pragma GCC unroll 6
+    const __m512 addedLow = _mm512_set1_ps(added.low), addedHigh = _mm512_set1_ps(added.high);
+#pragma GCC unroll 8
     for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) {
+            const __mmask16 lanes = v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF);
+            const int64_t at = r * p.outputChannels + v * kLanes;
             // low and high first: a NaN comes through.
-            const __m512 value = range.last ? _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v])) : sums[r][v];
-            _mm512_mask_storeu_ps(output + r * p.outputChannels + v * kLanes, v == Vectors - 1 ? lastLanes : __mmask16(0xFFFF), value);
+            __m512 value = range.last ? _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v])) : sums[r][v];
+            if (range.last && added.rows) {
+                value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes, added.rows + at));
+                value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
+            }
+            _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }
 
 template <int Vectors>
 void multiplyTile(const PointwiseWeights& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
-                  __mmask16 lastLanes) {
+                  __mmask16 lastLanes, AddedRows added) {
     // Weights past L1 are taken a range of input channels at a time over
     // every row of the tile, sums kept in the output between ranges: each
     // weight then comes from L1 for every step of six pixels, not from L2.
@@ -107,34 +115,42 @@ void multiplyTile(const PointwiseWeights& p, const float* input, const float* we
     for (int64_t begin = 0; begin < k; begin += perRange) {
         const ChannelRange range{begin, std::min(k, begin + perRange), begin == 0, begin + perRange >= k};
         int64_t r = 0;
+        // Fewer vectors leave room for more pixels a step: 8 x 1-3 vectors, 8-24 accumulators.
+        if constexpr (Vectors < 4)
+            for (; r + 8 <= rows; r += 8)
+                multiplyRows<8, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range,
+                                         added.from(r * p.outputChannels));
         for (; r + kRows <= rows; r += kRows)
-            multiplyRows<kRows, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range);
+            multiplyRows<kRows, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range,
+                                         added.from(r * p.outputChannels));
         const float* in = input + r * k;
         float* out = output + r * p.outputChannels;
+        const AddedRows tail = added.from(r * p.outputChannels);
         switch (rows - r) {
-        case 5: multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
-        case 4: multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
-        case 3: multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
-        case 2: multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
-        case 1: multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes, range); break;
+        case 5: multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
+        case 4: multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
+        case 3: multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
+        case 2: multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
+        case 1: multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
         default: break;
         }
     }
 }
 
 // One block of 64 output channels over `rows` pixels.
-void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input, int64_t rows, float* output) {
+void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input, int64_t rows, float* output, AddedRows added = {}) {
     const int64_t channel = block * kBlockChannels, channels = std::min(kBlockChannels, p.outputChannels - channel);
     const int vectors = static_cast<int>((channels + kLanes - 1) / kLanes);
     const __mmask16 lastLanes = firstLanes(channels - (vectors - 1) * kLanes);
     const float* weights = p.weights.data() + block * p.inputChannels * kBlockChannels;
     const float* bias = p.bias.data() + channel;
     output += channel;
+    added = added.from(channel);
     switch (vectors) {
-    case 1: return multiplyTile<1>(p, input, weights, bias, output, rows, lastLanes);
-    case 2: return multiplyTile<2>(p, input, weights, bias, output, rows, lastLanes);
-    case 3: return multiplyTile<3>(p, input, weights, bias, output, rows, lastLanes);
-    default: return multiplyTile<4>(p, input, weights, bias, output, rows, lastLanes);
+    case 1: return multiplyTile<1>(p, input, weights, bias, output, rows, lastLanes, added);
+    case 2: return multiplyTile<2>(p, input, weights, bias, output, rows, lastLanes, added);
+    case 3: return multiplyTile<3>(p, input, weights, bias, output, rows, lastLanes, added);
+    default: return multiplyTile<4>(p, input, weights, bias, output, rows, lastLanes, added);
     }
 }
 
@@ -215,8 +231,8 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
     return readFloatBias(context, p.outputChannels, p.bias.data(), biasInput);
 }
 
-void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output) {
-    for (int64_t block = 0; block < weights.blocks; ++block) multiplyBlock(weights, block, input, pixels, output);
+void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added) {
+    for (int64_t block = 0; block < weights.blocks; ++block) multiplyBlock(weights, block, input, pixels, output, added);
 }
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {

@@ -17,6 +17,9 @@
 
 namespace litestudio::cpu {
 
+// Output channels of one block of packed weights.
+constexpr int64_t kPointwiseBlockChannels = 64;
+
 // Dense float32 1x1 weights packed for the GEMM, with their bias and the
 // clamp applied to the result (low/high: the caller's).
 struct PointwiseWeights {
@@ -30,11 +33,19 @@ struct PointwiseWeights {
 // `context` (zeros when it has none).
 Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
 
+// Rows added to a 1x1's result as it is written (a fused residual ADD),
+// shaped like the output: after the 1x1's clamp, then clamped to [low, high].
+struct AddedRows {
+    const float* rows = nullptr;  // null: nothing added
+    float low = 0, high = 0;
+    AddedRows from(int64_t offset) const { return {rows ? rows + offset : nullptr, low, high}; }
+};
+
 // `pixels` NHWC pixels of `input` (rows of inputChannels floats) through
 // every output channel into `output` (rows of outputChannels floats),
-// clamped, on the calling thread (float_expanded_depthwise makes its input
-// rows so).
-void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output);
+// clamped, on the calling thread (the expansion ring makes its rows so, the
+// separable block its outputs).
+void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added = {});
 
 // The kernel for this op, or nullptr when it is not one this kernel takes
 // (or the CPU lacks AVX-512).

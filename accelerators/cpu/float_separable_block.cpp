@@ -1,7 +1,6 @@
-// The 1x1 convolution works on up to 64 output channels (four vectors) at
-// a time for six or eight pixels of the row buffer: per input channel, one
-// load of each weight vector and one broadcast of each pixel's value feed
-// Pixels x Blocks FMAs. Output channels past a multiple of 16 are masked.
+// The 1x1 convolution runs on the dense 1x1 GEMM (float_pointwise_convolution:
+// 64 output channels x 6 pixels of the row buffer a step), the residual
+// row added as it writes; at most 8 outputs take two pixels a vector here.
 #include "accelerators/cpu/float_separable_block.h"
 
 #include "accelerators/cpu/avx512_intrinsics.h"
@@ -30,8 +29,6 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kChunkBlocks = 4;                  // output vectors per pass over the row buffer
-constexpr int64_t kChunkChannels = kChunkBlocks * kLanes;
 constexpr int64_t kMaxRowFloats = 16 * 1024;     // the row buffer, on the stack: 64 KiB
 constexpr int64_t kMaxChannels = 256;
 
@@ -43,10 +40,8 @@ struct SeparableBlock {
     PointwiseWeights expansion;
     int64_t rowsPerBand = 0, bands = 0;
     size_t ringFloats = 0;
-    int64_t inputChannels = 0, outputChannels = 0, chunks = 0;
-    std::vector<float> weights;  // chunk k at k * inputChannels * 64: [input channel][its blocks x 16], zeros past the last output
-    std::vector<float> bias;     // [chunks x 64]
-    float pointwiseLow = 0, pointwiseHigh = 0, sumLow = 0, sumHigh = 0;
+    PointwiseWeights pointwise;  // the 1x1 after the depthwise, clamped by its activation
+    float sumLow = 0, sumHigh = 0;  // the residual ADD's clamp
     // At most 8 outputs from at most 64 channels: two pixels a vector.
     bool paired = false;
     std::vector<float> pairWeights;  // [input channel][16]: output o at lanes 2o and 2o + 1
@@ -61,63 +56,8 @@ struct RunArguments {
     float* rings = nullptr;  // bands x ringFloats, 64-byte aligned, when expanded
 };
 
-// Pixels neighbouring pixels, Blocks output vectors of one chunk.
-template <int Blocks, int Pixels>
-__attribute__((target("avx512f"), always_inline)) inline void pointwisePixels(const SeparableBlock& s, const float* in, const float* weights,
-                                                                              const float* bias, const float* residual, float* out,
-                                                                              __mmask16 lastMask) {
-    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
-    __m512 sums[Pixels][Blocks];
-#pragma GCC unroll 4
-    for (int b = 0; b < Blocks; ++b) {
-        const __m512 start = _mm512_loadu_ps(bias + b * kLanes);
-#pragma GCC unroll 8
-        for (int p = 0; p < Pixels; ++p) sums[p][b] = start;
-    }
-    for (int64_t c = 0; c < inputChannels; ++c) {
-        __m512 w[Blocks];
-#pragma GCC unroll 4
-        for (int b = 0; b < Blocks; ++b) w[b] = _mm512_loadu_ps(weights + (c * Blocks + b) * kLanes);
-#pragma GCC unroll 8
-        for (int p = 0; p < Pixels; ++p) {
-            const __m512 value = _mm512_set1_ps(in[p * inputChannels + c]);
-#pragma GCC unroll 4
-            for (int b = 0; b < Blocks; ++b) sums[p][b] = _mm512_fmadd_ps(value, w[b], sums[p][b]);
-        }
-    }
-    const __m512 pointwiseLow = _mm512_set1_ps(s.pointwiseLow), pointwiseHigh = _mm512_set1_ps(s.pointwiseHigh);
-    const __m512 sumLow = _mm512_set1_ps(s.sumLow), sumHigh = _mm512_set1_ps(s.sumHigh);
-#pragma GCC unroll 8
-    for (int p = 0; p < Pixels; ++p)
-#pragma GCC unroll 4
-        for (int b = 0; b < Blocks; ++b) {
-            const __mmask16 mask = b == Blocks - 1 ? lastMask : __mmask16(0xFFFF);
-            __m512 result = _mm512_min_ps(_mm512_max_ps(sums[p][b], pointwiseLow), pointwiseHigh);
-            if (residual) {
-                result = _mm512_add_ps(result, _mm512_maskz_loadu_ps(mask, residual + p * outputChannels + b * kLanes));
-                result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
-            }
-            _mm512_mask_storeu_ps(out + p * outputChannels + b * kLanes, mask, result);
-        }
-}
-
-// One chunk of output channels across a row of `width` pixels.
-template <int Blocks>
-__attribute__((target("avx512f"))) void pointwiseRow(const SeparableBlock& s, const float* in, const float* weights, const float* bias,
-                                                    const float* residual, float* out, int64_t width, __mmask16 lastMask) {
-    constexpr int kPixels = Blocks == 4 ? 6 : 8;  // 24 or fewer accumulators
-    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
-    int64_t x = 0;
-    for (; x + kPixels <= width; x += kPixels)
-        pointwisePixels<Blocks, kPixels>(s, in + x * inputChannels, weights, bias, residual ? residual + x * outputChannels : nullptr,
-                                         out + x * outputChannels, lastMask);
-    for (; x < width; ++x)
-        pointwisePixels<Blocks, 1>(s, in + x * inputChannels, weights, bias, residual ? residual + x * outputChannels : nullptr,
-                                   out + x * outputChannels, lastMask);
-}
-
 // ---- At most 8 outputs: two pixels a vector ----
-// With 8 or fewer outputs the 1x1 above fills half of each vector (full-
+// With 8 or fewer outputs the GEMM fills half of each vector (full-
 // range face detection's 96x96 32 -> 8 blocks, pose landmark's 256x256
 // 8 -> 8 ones). Pixels p and p + 1 share one instead, output o at lanes 2o
 // (p) and 2o + 1 (p + 1): the pair's channels are interleaved,
@@ -149,7 +89,7 @@ __attribute__((target("avx512f,avx512vl"))) void interleavePairs(const float* in
 template <int Pairs>
 __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwisePairs(const SeparableBlock& s, const float* interleaved,
                                                                                       const float* residual, float* out) {
-    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
+    const int64_t inputChannels = s.pointwise.inputChannels, outputChannels = s.pointwise.outputChannels;
     __m512 sums[Pairs];
     const __m512 bias = _mm512_loadu_ps(s.pairBias.data());
 #pragma GCC unroll 8
@@ -164,7 +104,7 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
         }
     }
     const __m512i split = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    const __m512 pointwiseLow = _mm512_set1_ps(s.pointwiseLow), pointwiseHigh = _mm512_set1_ps(s.pointwiseHigh);
+    const __m512 pointwiseLow = _mm512_set1_ps(s.pointwise.low), pointwiseHigh = _mm512_set1_ps(s.pointwise.high);
     const __m512 sumLow = _mm512_set1_ps(s.sumLow), sumHigh = _mm512_set1_ps(s.sumHigh);
     const auto mask = static_cast<__mmask8>((1u << outputChannels) - 1u);
 #pragma GCC unroll 8
@@ -187,7 +127,7 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
 // A row of `width` pixels of the depthwise's result through the 1x1 in pairs (an odd last pixel alone).
 __attribute__((target("avx512f,avx512vl"))) void pointwiseRowInPairs(const SeparableBlock& s, const float* in, const float* residual,
                                                                     float* out, int64_t width) {
-    const int64_t inputChannels = s.inputChannels, outputChannels = s.outputChannels;
+    const int64_t inputChannels = s.pointwise.inputChannels, outputChannels = s.pointwise.outputChannels;
     alignas(64) float interleaved[kPairsTogether * 2 * kMostPairedChannels];
     int64_t x = 0;
     for (; x + 2 * kPairsTogether <= width; x += 2 * kPairsTogether) {
@@ -199,8 +139,8 @@ __attribute__((target("avx512f,avx512vl"))) void pointwiseRowInPairs(const Separ
         pointwisePairs<1>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
     }
     if (x < width)
-        pointwisePixels<1, 1>(s, in + x * inputChannels, s.weights.data(), s.bias.data(),
-                              residual ? residual + x * outputChannels : nullptr, out + x * outputChannels, firstLanes(outputChannels));
+        multiplyPixels(s.pointwise, in + x * inputChannels, 1, out + x * outputChannels,
+                       AddedRows{residual, s.sumLow, s.sumHigh}.from(x * outputChannels));
 }
 
 // Output row `row` (over every image) from the depthwise's input rows.
@@ -209,24 +149,11 @@ void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row)
     const DepthwisePlan& d = s.depthwise;
     alignas(64) float buffer[kMaxRowFloats];
     depthwiseRow(d, rows, buffer);
-    float* out = arguments.output + row * d.outW * s.outputChannels;
-    const float* residual = arguments.residual ? arguments.residual + row * d.outW * s.outputChannels : nullptr;
+    const int64_t outputChannels = s.pointwise.outputChannels;
+    float* out = arguments.output + row * d.outW * outputChannels;
+    const float* residual = arguments.residual ? arguments.residual + row * d.outW * outputChannels : nullptr;
     if (s.paired) return pointwiseRowInPairs(s, buffer, residual, out, d.outW);
-    for (int64_t chunk = 0; chunk < s.chunks; ++chunk) {
-        const int64_t first = chunk * kChunkChannels, channels = std::min(kChunkChannels, s.outputChannels - first);
-        const int blocks = static_cast<int>((channels + kLanes - 1) / kLanes);
-        const int64_t lastValid = channels - (blocks - 1) * kLanes;
-        const __mmask16 lastMask = static_cast<__mmask16>((1u << lastValid) - 1u);
-        const float* weights = s.weights.data() + chunk * s.inputChannels * kChunkChannels;
-        const float* bias = s.bias.data() + first;
-        const float* residualChunk = residual ? residual + first : nullptr;
-        switch (blocks) {
-        case 1: pointwiseRow<1>(s, buffer, weights, bias, residualChunk, out + first, d.outW, lastMask); break;
-        case 2: pointwiseRow<2>(s, buffer, weights, bias, residualChunk, out + first, d.outW, lastMask); break;
-        case 3: pointwiseRow<3>(s, buffer, weights, bias, residualChunk, out + first, d.outW, lastMask); break;
-        default: pointwiseRow<4>(s, buffer, weights, bias, residualChunk, out + first, d.outW, lastMask); break;
-        }
-    }
+    multiplyPixels(s.pointwise, buffer, d.outW, out, AddedRows{residual, s.sumLow, s.sumHigh});
 }
 
 void runRow(void* context, size_t row) {
@@ -292,33 +219,21 @@ Status prepareBlock(KernelContext& context) {
     d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, 1) + folded[2];
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
-    s.inputChannels = channels, s.outputChannels = outputChannels;
-    s.chunks = (outputChannels + kChunkChannels - 1) / kChunkChannels;
-    std::vector<float> filterValues(static_cast<size_t>(pointwise.elementCount()));
-    reference::toFloats(pointwise, filterValues.data());
-    s.weights.assign(static_cast<size_t>(s.chunks * channels * kChunkChannels), 0.0f);
-    for (int64_t o = 0; o < outputChannels; ++o) {
-        const int64_t chunk = o / kChunkChannels, within = o % kChunkChannels;
-        const int64_t blocks = (std::min(kChunkChannels, outputChannels - chunk * kChunkChannels) + kLanes - 1) / kLanes;
-        for (int64_t c = 0; c < channels; ++c)
-            s.weights[static_cast<size_t>(chunk * channels * kChunkChannels + c * blocks * kLanes + within)] =
-                filterValues[static_cast<size_t>(o * channels + c)];
-    }
-    s.bias.assign(static_cast<size_t>(s.chunks * kChunkChannels), 0.0f);
-    LS_RETURN_IF_ERROR(readFloatBias(context, outputChannels, s.bias.data(), 4));
+    LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, s.pointwise));
+    std::tie(s.pointwise.low, s.pointwise.high) = activationRange(op.pointwiseActivation);
+    std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
     s.paired = outputChannels <= 8 && channels <= kMostPairedChannels;
     if (s.paired) {
+        // Output o's weight for channel c is at [c][o] of the GEMM's first block.
         s.pairWeights.assign(static_cast<size_t>(channels * kLanes), 0.0f);
         s.pairBias.assign(kLanes, 0.0f);
         for (int64_t o = 0; o < outputChannels; ++o) {
             for (int64_t c = 0; c < channels; ++c)
                 for (int64_t lane : {2 * o, 2 * o + 1})
-                    s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = filterValues[static_cast<size_t>(o * channels + c)];
-            s.pairBias[static_cast<size_t>(2 * o)] = s.pairBias[static_cast<size_t>(2 * o + 1)] = s.bias[static_cast<size_t>(o)];
+                    s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = s.pointwise.weights[static_cast<size_t>(c * kPointwiseBlockChannels + o)];
+            s.pairBias[static_cast<size_t>(2 * o)] = s.pairBias[static_cast<size_t>(2 * o + 1)] = s.pointwise.bias[static_cast<size_t>(o)];
         }
     }
-    std::tie(s.pointwiseLow, s.pointwiseHigh) = activationRange(op.pointwiseActivation);
-    std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
 
     context.output(0).shape = outShape;
     context.scratchBytes = 0;
@@ -351,10 +266,6 @@ Status evalBlock(KernelContext& context) {
     return Status::ok();
 }
 
-bool isFloatConstant(const Subgraph& subgraph, int tensor) {
-    return tensor >= 0 && isConstantFloat(subgraph.tensors[static_cast<size_t>(tensor)]);
-}
-
 }  // namespace
 
 const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
@@ -370,9 +281,9 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
         !isClampActivation(std::max(op.pointwiseActivation, 0)) || !isClampActivation(std::max(op.residualActivation, 0)))
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    if (input.type != DataType::Float32 || input.shape.size() != 4 || !isFloatConstant(subgraph, op.inputs[1]) ||
-        !isFloatConstant(subgraph, op.inputs[3]) || (op.inputs[2] >= 0 && !isFloatConstant(subgraph, op.inputs[2])) ||
-        (op.inputs[4] >= 0 && !isFloatConstant(subgraph, op.inputs[4])))
+    if (input.type != DataType::Float32 || input.shape.size() != 4 || op.inputs[1] < 0 || op.inputs[3] < 0 ||
+        !isFloatConstantOrAbsent(subgraph, op.inputs[1]) || !isFloatConstantOrAbsent(subgraph, op.inputs[3]) ||
+        !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || !isFloatConstantOrAbsent(subgraph, op.inputs[4]))
         return nullptr;
     const std::vector<int32_t>& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])].shape;
     const std::vector<int32_t>& pointwise = subgraph.tensors[static_cast<size_t>(op.inputs[3])].shape;
@@ -381,11 +292,11 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
     if (depthwise.size() != 4 || depthwise[0] != 1 || depthwise[1] != depthwise[2] || depthwise[3] != channels ||
         !depthwiseRowsRun(depthwise[1], 1) || pointwise.size() != 4 || pointwise[3] != channels)
         return nullptr;
-    // Where the fusion pays: the 1x1 here is a plain register-blocked loop,
-    // fine for the narrow blocks whose tensors are what costs, behind
-    // XNNPACK's GEMM on wide ones. Up to 256 channels: the eight blocks of
-    // palm detection this takes beyond 128 ran 0.061-0.198 -> 0.053-0.177 ms
-    // each, pose detection's 56x56 144 -> 24 one 0.49 -> 0.43 ms.
+    // Up to 256 channels, where the fusion was measured to pay (palm
+    // detection's eight blocks beyond 128: 0.061-0.198 -> 0.053-0.177 ms
+    // each, pose detection's 56x56 144 -> 24 one 0.49 -> 0.43 ms) when the
+    // 1x1 here was a loop of its own behind XNNPACK's GEMM. It now runs on
+    // the dense 1x1 GEMM; wider blocks have not been measured since.
     if (channels > kMaxChannels || pointwise[0] > kMaxChannels || input.shape[2] * channels > kMaxRowFloats) return nullptr;
     // Pruned 1x1 weights run faster nonzero by nonzero than densely here
     // (pose detection's 28x28x96 blocks: 0.09 ms unfused, 0.11 fused).

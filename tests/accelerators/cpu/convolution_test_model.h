@@ -69,6 +69,24 @@ inline ConvolutionModel convolutionModel(const ConvolutionCase& c, const std::ve
     return m;
 }
 
+// A 1x1 convolution of `c`'s shape, each weight nonzero with odds
+// `nonzeros` (pruned models keep a quarter), weights, bias and input drawn
+// from [-1, 1) (the input times `inputScale`), run on the cpu accelerator
+// and on the reference.
+inline CpuComparison comparePointwiseWithReference(const ConvolutionCase& c, double nonzeros, bool float16, float inputScale,
+                                                   std::mt19937& random) {
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    std::uniform_real_distribution<double> chance(0.0, 1.0);
+    std::vector<float> weights(static_cast<size_t>(c.outChannels * c.inChannels));
+    std::vector<float> bias(static_cast<size_t>(c.outChannels));
+    for (float& w : weights) w = chance(random) < nonzeros ? values(random) : 0.0f;
+    for (float& v : bias) v = values(random);
+    ConvolutionModel m = convolutionModel(c, weights, bias, float16);
+    std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
+    for (float& v : x) v = inputScale * values(random);
+    return compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+}
+
 using KernelChoice = const KernelDef* (*)(const Model&, const Subgraph&, const Op&);
 
 // Each case with random weights, bias and input from `seed`: `kernel` must

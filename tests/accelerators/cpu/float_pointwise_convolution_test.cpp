@@ -44,19 +44,10 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
     };
     const cpu::XnnpackAccelerator accelerator;
     std::mt19937 random(29);
-    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
-    std::uniform_real_distribution<double> chance(0.0, 1.0);
     for (const PointwiseCase& c : cases) {
         const testing::ConvolutionCase shape{c.batch, c.height, c.width, c.inChannels, c.outChannels, 1, 1, 1, schema::Padding_SAME,
                                              c.activation, 0, c.threads};
-        std::vector<float> weights(static_cast<size_t>(c.outChannels * c.inChannels));
-        std::vector<float> bias(static_cast<size_t>(c.outChannels));
-        for (float& w : weights) w = chance(random) < c.nonzeros ? values(random) : 0.0f;
-        for (float& v : bias) v = values(random);
-        testing::ConvolutionModel m = testing::convolutionModel(shape, weights, bias, c.float16);
-        std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels));
-        for (float& v : x) v = 3.0f * values(random);
-        testing::CpuComparison compared = testing::compareCpuWithReference(m.builder, m.input, x, m.output, c.threads);
+        testing::CpuComparison compared = testing::comparePointwiseWithReference(shape, c.nonzeros, c.float16, 3.0f, random);
         ASSERT_TRUE(compared.error.empty()) << compared.error;
         const Model& compiled = compared.cpu->model();
         // The kernel the accelerator picks for the op, ahead of this one

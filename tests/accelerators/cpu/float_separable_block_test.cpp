@@ -5,7 +5,8 @@
 // within 1e-5 of the largest output (float sums in another order). Cases:
 // 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
 // activation placement, a folded PAD, batches and two threads, output
-// channels past one 64-channel chunk and off the 16-lane block, 144 channels
+// channels past one 64-channel chunk and off the 16-lane block, 200 channels
+// (the 1x1 GEMM takes its inputs in two ranges, the ADD after the last), 144 channels
 // narrowed to 24 (pose detection's), no ADD, an
 // ADD of another tensor ready before the block (fused) and of one computed
 // after it (the ADD stays), and a model whose declared shapes miss the
@@ -153,6 +154,7 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfAnother, 1, true},  // BlazeFace adds an earlier tensor
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, Relu6, Ending::AddOfLater, 2, true},    // the 1x1 fused, the ADD not
         {1, 4, 3, 128, 128, 5, 1, 0, Relu6, None, None, Ending::Residual, 1, true},   // narrower than the kernel
+        {1, 6, 9, 200, 200, 3, 1, 0, None, Relu, Relu6, Ending::Residual, 2, true},   // the 1x1's inputs in two ranges, ADD after the last
         {1, 9, 9, 16, 16, 3, 2, 0, None, None, None, Ending::NoAdd, 1, false},
         {1, 8, 8, 16, 16, 3, 1, 0, None, None, None, Ending::DepthwiseReadTwice, 1, false},
         {1, 7, 9, 144, 24, 3, 1, 0, Relu6, None, None, Ending::AddOfAnother, 2, true},  // pose detection's 56x56 144 -> 24
