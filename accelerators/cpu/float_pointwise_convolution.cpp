@@ -20,7 +20,6 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kBlockVectors = kPointwiseBlockChannels / kLanes;
 constexpr int64_t kBlockChannels = kPointwiseBlockChannels;
 constexpr int kRows = 6;                              // pixels a step broadcasts
 constexpr int64_t kTileRows = 16 * kRows;             // pixels of one task
