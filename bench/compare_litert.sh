@@ -2,7 +2,7 @@
 # Side by side: LiteRT.js (Google's LiteRT + XNNPACK in WebAssembly, through
 # ../shared/tools/litert-oracle) against litestudio-cli bench, on the same
 # machine in the same run. Prints a Markdown table of single-thread ratios
-# and our 1 -> 2 thread speed-up. LiteRT.js: median of 3 processes' `ms`.
+# and our 1 -> 2 thread speed-up, each the median of three alternating rounds.
 #
 #   bench/compare_litert.sh [BUILD_DIR] [MODEL ...]
 #
@@ -34,30 +34,40 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo
-echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio | LiteStudio 2 threads (ms) | 1→2 speed-up |"
+echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio (range of 3 rounds) | LiteStudio 2 threads (ms) | 1→2 speed-up |"
 echo "|---|---:|---:|---:|---:|---:|"
 for model in "${models[@]}"; do
   path="$shared/models/$model"
   [ -f "$path" ] || path="$model"
   name="$(basename "$path")"
   # LiteRT.js fails on some models (int64 outputs, ...): the row then says so.
-  # Its `ms` is the mean of 10 runs of one process and moves by up to 2x
-  # between processes, so the median of three processes is taken.
-  samples=()
-  for attempt in 1 2 3; do
+  # Both sides move by up to 2x from one process to the next on a shared
+  # machine, so three rounds alternate them (LiteRT.js's `ms` is the mean of
+  # 10 runs of one process, ours the mean of 30 runs after 3 warm-ups) and
+  # each column is the median of its rounds; the ratio is the median of the
+  # three rounds' ratios, each taken between runs seconds apart.
+  rounds=()
+  for round in 1 2 3; do
     sample=$( (node "$oracle/oracle.mjs" "$path" "$work/$name" || true) | sed -n 's/.*"ms":"\([0-9.]*\)".*/\1/p')
-    [ -n "$sample" ] && samples+=("$sample")
+    for threads in 1 2; do
+      "$cli" bench "$path" --threads $threads --runs 30 --warmup 3 --json "$work/$name.$threads.$round.json" >/dev/null 2>&1
+    done
+    rounds+=("${sample:-none}" "$work/$name.1.$round.json" "$work/$name.2.$round.json")
   done
-  litert=""
-  [ ${#samples[@]} -gt 0 ] && litert=$(printf '%s\n' "${samples[@]}" | sort -g | sed -n "$(( (${#samples[@]} + 1) / 2 ))p")
-  "$cli" bench "$path" --threads 1 --runs 30 --warmup 3 --json "$work/$name.1.json" >/dev/null 2>&1
-  "$cli" bench "$path" --threads 2 --runs 30 --warmup 3 --json "$work/$name.2.json" >/dev/null 2>&1
-  python3 - "$name" "${litert:-}" "$work/$name.1.json" "$work/$name.2.json" <<'PY'
-import json, sys
-name, litert, one, two = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-a = json.load(open(one))["steady_state"]["avg_ms"]
-b = json.load(open(two))["steady_state"]["avg_ms"]
-ratio = f"{a / float(litert):.2f}×" if litert else "n/a"
-print(f"| {name} | {litert or 'failed'} | {a:.2f} | {ratio} | {b:.2f} | {a / b:.2f}× |")
+  python3 - "$name" "${rounds[@]}" <<'PY'
+import json, statistics, sys
+name, rest = sys.argv[1], sys.argv[2:]
+def mean_ms(path):
+    return json.load(open(path))["steady_state"]["avg_ms"]
+litert, one, two, ratios, speedups = [], [], [], [], []
+for r in range(0, len(rest), 3):
+    a, b = mean_ms(rest[r + 1]), mean_ms(rest[r + 2])
+    one.append(a); two.append(b); speedups.append(a / b)
+    if rest[r] != "none":
+        litert.append(float(rest[r])); ratios.append(a / float(rest[r]))
+median = statistics.median
+litert_text = f"{median(litert):.2f}" if litert else "failed"
+ratio_text = f"{median(ratios):.2f}× ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "n/a"
+print(f"| {name} | {litert_text} | {median(one):.2f} | {ratio_text} | {median(two):.2f} | {median(speedups):.2f}× |")
 PY
 done

@@ -1,8 +1,8 @@
-// Four neighbouring outputs of one row and one block of 16 channels are
+// Four neighbouring outputs of one row and two blocks of 16 channels are
 // computed together. For each kernel row, the input pixels they share are
-// loaded once into registers (4 + K - 1 of them at stride 1, 2 * 3 + K at
-// stride 2) and each weight vector once, so the loop does K * 4 FMAs for
-// about 2K loads. Padding is zeros: rows outside the image are skipped and
+// loaded once into registers (4 + K - 1 of them a block at stride 1,
+// 2 * 3 + K at stride 2) and each weight vector once, so the loop does
+// K * 4 FMAs a block for about 2K loads. Padding is zeros: rows outside the image are skipped and
 // columns outside it read as zero vectors.
 #include "accelerators/cpu/float_depthwise_convolution.h"
 
@@ -36,37 +36,54 @@ struct RunArguments {
     float* output;
 };
 
-// Outputs ox0 .. ox0 + Pixels - 1 of one output row, channel block `block`.
-template <int K, int Stride, int Pixels, bool Inside>
+// Outputs ox0 .. ox0 + Pixels - 1 of one output row, channel blocks
+// `block` .. `block` + Count - 1; `mask` is the last block's channels (the
+// others are whole). Two blocks give eight independent sums: one block's
+// four leave the FMA units waiting on their latency (pose detection's 5x5
+// layers 0.16-0.19 faster, its 7x7-plane ones 0.06-0.12).
+template <int K, int Stride, int Pixels, bool Inside, int Count>
 __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(const PackedDepthwise& p, const InputRows& rows,
                                                                             float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
     constexpr int kColumns = (Pixels - 1) * Stride + K;
     const int64_t channel = block * kLanes;
-    __m512 sums[Pixels];
-    const __m512 bias = _mm512_loadu_ps(p.bias.data() + channel);
-    for (int j = 0; j < Pixels; ++j) sums[j] = bias;
+    __m512 sums[Count][Pixels];
+    for (int b = 0; b < Count; ++b) {
+        const __m512 bias = _mm512_loadu_ps(p.bias.data() + channel + b * kLanes);
+        for (int j = 0; j < Pixels; ++j) sums[b][j] = bias;
+    }
     const int64_t left = ox0 * Stride - p.padLeft;
     const float* weights = p.weights.data() + block * K * K * kLanes;
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
         const float* row = rows[ky] + channel;
-        __m512 columns[kColumns];
+        __m512 columns[Count][kColumns];
 #pragma GCC unroll 16
         for (int c = 0; c < kColumns; ++c) {
             const int64_t ix = left + c;
-            if (Inside || (ix >= 0 && ix < p.inW)) columns[c] = _mm512_maskz_loadu_ps(mask, row + ix * p.channels);
-            else columns[c] = _mm512_setzero_ps();
+            const bool present = Inside || (ix >= 0 && ix < p.inW);
+            for (int b = 0; b < Count; ++b) {
+                const float* at = row + ix * p.channels + b * kLanes;
+                columns[b][c] = !present ? _mm512_setzero_ps() : b + 1 < Count ? _mm512_loadu_ps(at) : _mm512_maskz_loadu_ps(mask, at);
+            }
         }
 #pragma GCC unroll 8
         for (int kx = 0; kx < K; ++kx) {
-            const __m512 w = _mm512_loadu_ps(weights + (ky * K + kx) * kLanes);
+#pragma GCC unroll 2
+            for (int b = 0; b < Count; ++b) {
+                const __m512 w = _mm512_loadu_ps(weights + (b * K * K + ky * K + kx) * kLanes);
 #pragma GCC unroll 4
-            for (int j = 0; j < Pixels; ++j) sums[j] = _mm512_fmadd_ps(w, columns[j * Stride + kx], sums[j]);
+                for (int j = 0; j < Pixels; ++j) sums[b][j] = _mm512_fmadd_ps(w, columns[b][j * Stride + kx], sums[b][j]);
+            }
         }
     }
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
-    for (int j = 0; j < Pixels; ++j)
-        _mm512_mask_storeu_ps(outputRow + (ox0 + j) * p.channels + channel, mask, _mm512_min_ps(_mm512_max_ps(sums[j], low), high));
+    for (int b = 0; b < Count; ++b)
+        for (int j = 0; j < Pixels; ++j) {
+            float* at = outputRow + (ox0 + j) * p.channels + channel + b * kLanes;
+            const __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
+            if (b + 1 < Count) _mm512_storeu_ps(at, value);
+            else _mm512_mask_storeu_ps(at, mask, value);
+        }
 }
 
 // Channel blocks [first, end) of one group of pixels.
@@ -74,30 +91,36 @@ struct Blocks {
     int64_t first, end;
 };
 
-template <int K, int Stride>
-__attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
-    // One channel block across the whole row before the next: the K input
-    // rows of one block (K x width x 64 bytes) stay in L1, where all blocks
-    // of K rows would not (14x14x672 5x5: 188 KB). Hand landmark full's
-    // depthwise layers 1.51-1.56 -> 1.44-1.47 ms, pose detection's 1.63-1.68
-    // -> 1.61; palm detection's alike either way.
-    for (int64_t block = blocks.first; block < blocks.end; ++block) {
-        const int64_t valid = std::min<int64_t>(kLanes, p.channels - block * kLanes);
-        const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-        for (int64_t ox = 0; ox < p.outW; ox += kPixelsTogether) {
-            const int64_t pixels = std::min<int64_t>(kPixelsTogether, p.outW - ox);
-            // A group whose receptive field lies inside the image needs no edge checks.
-            const int64_t left = ox * Stride - p.padLeft, right = (ox + pixels - 1) * Stride - p.padLeft + K - 1;
-            const bool inside = left >= 0 && right < p.inW;
-            switch (pixels * 2 + (inside ? 1 : 0)) {
-            case 9: outputsAvx512<K, Stride, 4, true>(p, rows, outputRow, ox, block, mask); break;
-            case 8: outputsAvx512<K, Stride, 4, false>(p, rows, outputRow, ox, block, mask); break;
-            case 7: case 6: outputsAvx512<K, Stride, 3, false>(p, rows, outputRow, ox, block, mask); break;
-            case 5: case 4: outputsAvx512<K, Stride, 2, false>(p, rows, outputRow, ox, block, mask); break;
-            default: outputsAvx512<K, Stride, 1, false>(p, rows, outputRow, ox, block, mask); break;
-            }
+// Blocks `block` .. `block` + Count - 1 across the whole output row.
+template <int K, int Stride, int Count>
+__attribute__((target("avx512f"))) void blocksAcrossRow(const PackedDepthwise& p, const InputRows& rows, float* outputRow, int64_t block) {
+    const int64_t valid = std::min<int64_t>(kLanes, p.channels - (block + Count - 1) * kLanes);
+    const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
+    for (int64_t ox = 0; ox < p.outW; ox += kPixelsTogether) {
+        const int64_t pixels = std::min<int64_t>(kPixelsTogether, p.outW - ox);
+        // A group whose receptive field lies inside the image needs no edge checks.
+        const int64_t left = ox * Stride - p.padLeft, right = (ox + pixels - 1) * Stride - p.padLeft + K - 1;
+        const bool inside = left >= 0 && right < p.inW;
+        switch (pixels * 2 + (inside ? 1 : 0)) {
+        case 9: outputsAvx512<K, Stride, 4, true, Count>(p, rows, outputRow, ox, block, mask); break;
+        case 8: outputsAvx512<K, Stride, 4, false, Count>(p, rows, outputRow, ox, block, mask); break;
+        case 7: case 6: outputsAvx512<K, Stride, 3, false, Count>(p, rows, outputRow, ox, block, mask); break;
+        case 5: case 4: outputsAvx512<K, Stride, 2, false, Count>(p, rows, outputRow, ox, block, mask); break;
+        default: outputsAvx512<K, Stride, 1, false, Count>(p, rows, outputRow, ox, block, mask); break;
         }
     }
+}
+
+template <int K, int Stride>
+__attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
+    // Channel blocks (two at a time) across the whole row before the next:
+    // the K input rows of a block (K x width x 64 bytes) stay in L1, where
+    // all blocks of K rows would not (14x14x672 5x5: 188 KB). Hand landmark
+    // full's depthwise layers 1.51-1.56 -> 1.44-1.47 ms, pose detection's
+    // 1.63-1.68 -> 1.61; palm detection's alike either way.
+    int64_t block = blocks.first;
+    for (; block + 1 < blocks.end; block += 2) blocksAcrossRow<K, Stride, 2>(p, rows, outputRow, block);
+    if (block < blocks.end) blocksAcrossRow<K, Stride, 1>(p, rows, outputRow, block);
 }
 
 // ---- 8 channels at stride 1: two pixels a vector ----

@@ -41,6 +41,10 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 8, 11, 70, 7, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 15, 15, 33, 7, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 3, 1},
         {1, 3, 2, 48, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // narrower than the kernel
+        // Whole blocks two at a time (edges included), a single one after an odd count
+        {1, 14, 14, 96, 5, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
+        {1, 7, 7, 112, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // tasks of 3 blocks: pairs start at odd blocks
+        {1, 9, 10, 64, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
         // 8 channels at stride 1: two pixels a vector (odd widths end in half a pair)
         {1, 13, 21, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
         {2, 9, 16, 8, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 2},
