@@ -5,7 +5,8 @@
 // multiplied into its input channel's 64 pixels: one weight load, four
 // input loads, four FMAs. Partial sums of all output channels wait in a
 // second channel-major scratch between chunks and are transposed back to
-// NHWC, clamped, at the end. Two sets of accumulators take alternate
+// NHWC, clamped, at the end; with one chunk, 16 output channels are
+// transposed back as soon as they are made, while still in L1. Two sets of accumulators take alternate
 // nonzeros so that eight FMA chains are in flight.
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 
@@ -125,12 +126,12 @@ __attribute__((target("avx512f"))) void toChannelMajor(const float* input, int64
     }
 }
 
-// Channels [first, end) of tile[channel][pixel], clamped, back to NHWC rows
-// of `outputChannels` for pixels [0, valid); with a residual (rows like the
-// output's), each value plus the residual's, clamped again.
+// Channels [first, end) of tile[channel - firstRow][pixel], clamped, back
+// to NHWC rows of `outputChannels` for pixels [0, valid); with a residual
+// (rows like the output's), each value plus the residual's, clamped again.
 template <int Vectors>
-__attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, const float* tile, int64_t first, int64_t end, int valid,
-                                                    const float* residual, float* output) {
+__attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, const float* tile, int64_t firstRow, int64_t first, int64_t end,
+                                                    int valid, const float* residual, float* output) {
     const int64_t outputChannels = w.outputChannels;
     const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
     const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
@@ -138,7 +139,7 @@ __attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, con
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
         for (int block = 0; block < Vectors; ++block) {
             __m512 rows[16];
-            transpose16x16From(tile + c * kTilePixels + block * kLanes, kTilePixels, rows);
+            transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
             const int pixels = std::min(kLanes, valid - block * kLanes);
             for (int i = 0; i < pixels; ++i) {
                 const int64_t at = (block * kLanes + i) * outputChannels + c;
@@ -153,17 +154,17 @@ __attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, con
     }
 }
 
-// Output channels [first, end) of one chunk: sums[c] (+)= nonzeros . tile.
-// The first chunk summed into `sums` starts from the bias (or from zero,
-// for an input part after the first).
+// Output channels [first, end) of one chunk: sums[c - firstRow] (+)=
+// nonzeros . tile. The first chunk summed into `sums` starts from the bias
+// (or from zero, for an input part after the first).
 template <int Vectors, int Sets>
 __attribute__((target("avx512f"))) void multiplyChunk(const SparseWeights& w, int64_t chunk, bool starts, bool withBias, const float* tile,
-                                                     float* sums, int64_t first, int64_t end) {
+                                                     float* sums, int64_t firstRow, int64_t first, int64_t end) {
     const auto* base = reinterpret_cast<const char*>(tile);
     const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
     const Nonzero* nonzeros = w.nonzeros.data();
     for (int64_t c = first; c < end; ++c) {
-        float* row = sums + c * kTilePixels;
+        float* row = sums + (c - firstRow) * kTilePixels;
         __m512 acc[Sets][Vectors];
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v)
@@ -172,6 +173,8 @@ __attribute__((target("avx512f"))) void multiplyChunk(const SparseWeights& w, in
             for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_setzero_ps();
         int32_t k = rowStart[c];
         const int32_t stop = rowStart[c + 1];
+        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 256, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 320, _MM_HINT_T0);
         for (; k + Sets <= stop; k += Sets) {
 #pragma GCC unroll 4
             for (int s = 0; s < Sets; ++s) {
@@ -225,7 +228,7 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input);
-        multiplyChunk<Vectors, kSets>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, first, end);
+        multiplyChunk<Vectors, kSets>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
     }
 }
 
@@ -254,8 +257,20 @@ void runTask(void* context, size_t tile, size_t part) {
     const float* residual = arguments.residual ? arguments.residual + pixel * w.outputChannels : nullptr;
     float* output = arguments.output + pixel * w.outputChannels;
     withVectors(valid, [&](auto vectors) {
+        if (w.chunks == 1) {
+            // Sixteen output channels at a time go back to NHWC while their
+            // sums are still in L1, instead of all of them through L2.
+            constexpr int kSets = vectors() >= 3 ? 2 : 4;
+            toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input);
+            for (int64_t block = first; block < end; block += kLanes) {
+                const int64_t blockEnd = std::min(end, block + kLanes);
+                multiplyChunk<vectors(), kSets>(w, 0, true, true, scratch.input, scratch.sums, block, block, blockEnd);
+                toPixelMajor<vectors()>(w, scratch.sums, block, block, blockEnd, valid, residual, output);
+            }
+            return;
+        }
         sumChunks<vectors()>(w, input, valid, 0, w.chunks, true, scratch.sums, first, end, scratch);
-        toPixelMajor<vectors()>(w, scratch.sums, first, end, valid, residual, output);
+        toPixelMajor<vectors()>(w, scratch.sums, 0, first, end, valid, residual, output);
     });
 }
 
@@ -289,7 +304,7 @@ __attribute__((target("avx512f"))) void finishBlock(const RunArguments& argument
                 _mm512_store_ps(at, _mm512_add_ps(_mm512_load_ps(at), _mm512_load_ps(sums + c * kTilePixels + v * kLanes)));
             }
     }
-    toPixelMajor<Vectors>(w, total, first, end, valid, arguments.residual, arguments.output);
+    toPixelMajor<Vectors>(w, total, 0, first, end, valid, arguments.residual, arguments.output);
 }
 
 void runFinishBlock(void* context, size_t block) {

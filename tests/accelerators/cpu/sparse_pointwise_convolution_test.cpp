@@ -34,6 +34,7 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 192, 1152, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 7, 7, 1152, 200, 0.25, true, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
+        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: 16 outputs at a time, the last 8; a 4-pixel tile
         {2, 5, 3, 200, 72, 0.3, false, ActivationFunctionType_NONE, 1, true},
         {1, 9, 20, 112, 40, 0.35, true, ActivationFunctionType_RELU6, 2, true},
         // One tile narrowing on two threads: input chunks split between the
