@@ -40,7 +40,7 @@ struct RunArguments {
 // `block` .. `block` + Count - 1; `mask` is the last block's channels (the
 // others are whole). Two blocks give eight independent sums: one block's
 // four leave the FMA units waiting on their latency (pose detection's 5x5
-// layers 0.16-0.19 faster, its 7x7-plane ones 0.06-0.12).
+// layers 16-19 % faster, its 7x7-plane ones 6-12 %).
 template <int K, int Stride, int Pixels, bool Inside, int Count>
 __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(const PackedDepthwise& p, const InputRows& rows,
                                                                             float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
@@ -312,11 +312,13 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
         !rowFunction(filter.shape[1], options->stride_w()) || filter.shape[3] != input.shape[3] || output.shape[3] != input.shape[3])
         return nullptr;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
-    // XNNPACK's own 3x3 kernel keeps up once a pixel has a few blocks of
-    // channels (hand landmark's 3x3 layers of 64-288 channels: 0.012-0.18 ms
-    // there against 0.014-0.19 here); with 5x5 and 7x7, or few channels, it
-    // falls behind (5x5 on 384 channels: 0.11 -> 0.07 ms; 3x3 on 24: 0.27 -> 0.19).
-    if (filter.shape[1] == 3 && input.shape[3] > 32) return nullptr;
+    // XNNPACK's own 3x3 kernel keeps up at stride 2 once a pixel has a few
+    // blocks of channels (pose detection's 14x14x288 ones: 0.009 ms there
+    // against 0.012 here); with 5x5 and 7x7, few channels, or stride 1 since
+    // this kernel takes two blocks a step, it falls behind (5x5 on 384
+    // channels: 0.11 -> 0.07 ms; 3x3 on 24: 0.27 -> 0.19; 3x3 stride 1 on
+    // 7x7x1152: 0.036 -> 0.024, on 28x28x96 0.029 -> 0.020).
+    if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2) return nullptr;
     return &kernel;
 }
 

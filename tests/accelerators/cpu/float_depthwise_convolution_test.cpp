@@ -45,6 +45,7 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 96, 5, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
         {1, 7, 7, 112, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // tasks of 3 blocks: pairs start at odd blocks
         {1, 9, 10, 64, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        {1, 9, 12, 96, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},  // 3x3 over 32 channels: ours at stride 1
         // 8 channels at stride 1: two pixels a vector (odd widths end in half a pair)
         {1, 13, 21, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
         {2, 9, 16, 8, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 2},
