@@ -143,21 +143,39 @@ Status evalBatchMatmul(KernelContext& context) {
     int64_t batches = 1;
     for (int32_t dim : outBatch) batches *= dim;
     ValueWriter write(out);
+    // Rows of A are laid out contiguously and B in panels of eight columns
+    // ([panel][p][column]) once per batch, so that eight outputs of a row
+    // are summed side by side from contiguous values: the column walk of B
+    // (n floats apart) with one dependent double add per product made
+    // 512x256x1280 take 0.3 s in release and 22 s under ASan. Each sum still
+    // adds its products in order p = 0 .. k - 1.
+    constexpr int64_t kPanel = 8;
+    const int64_t panels = (n + kPanel - 1) / kPanel;
+    std::vector<float> rowsA(static_cast<size_t>(adjA ? m * k : 0)), panelsB(static_cast<size_t>(panels * k * kPanel));
     int64_t offsets[2];
     for (int64_t batch = 0; batch < batches; ++batch) {
         broadcast.offsets(batch, offsets);
         const float* matrixA = a + offsets[0] * m * k;
         const float* matrixB = b + offsets[1] * k * n;
-        for (int64_t i = 0; i < m; ++i)
-            for (int64_t j = 0; j < n; ++j) {
-                double sum = 0;
-                for (int64_t p = 0; p < k; ++p) {
-                    double x = adjA ? matrixA[p * m + i] : matrixA[i * k + p];
-                    double y = adjB ? matrixB[j * k + p] : matrixB[p * n + j];
-                    sum += x * y;
-                }
-                write((batch * m + i) * n + j, sum);
+        if (adjA) {
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t p = 0; p < k; ++p) rowsA[static_cast<size_t>(i * k + p)] = matrixA[p * m + i];
+            matrixA = rowsA.data();
+        }
+        for (int64_t j = 0; j < panels * kPanel; ++j)
+            for (int64_t p = 0; p < k; ++p)
+                panelsB[static_cast<size_t>(((j / kPanel) * k + p) * kPanel + j % kPanel)] =
+                    j >= n ? 0.0f : adjB ? matrixB[j * k + p] : matrixB[p * n + j];
+        for (int64_t i = 0; i < m; ++i) {
+            const float* row = matrixA + i * k;
+            for (int64_t panel = 0; panel < panels; ++panel) {
+                const float* columns = panelsB.data() + panel * k * kPanel;
+                double sums[kPanel] = {};
+                for (int64_t p = 0; p < k; ++p)
+                    for (int64_t c = 0; c < kPanel; ++c) sums[c] += double(row[p]) * double(columns[p * kPanel + c]);
+                for (int64_t c = 0; c < kPanel && panel * kPanel + c < n; ++c) write((batch * m + i) * n + panel * kPanel + c, sums[c]);
             }
+        }
     }
     return Status::ok();
 }
