@@ -587,6 +587,9 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
             return step.error("cannot work out the shape of output '" + tensor.name + "' (" + shapeText(tensor.shape) + ")");
         tensor.bytes = denseByteSize(tensor.type, tensor.shape);
         LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, step.opLabel + " output '" + tensor.name + "'"));
+        if (tensor.bytes > options_.runTimeTensorLimit)
+            return step.error("output '" + tensor.name + "' " + shapeText(tensor.shape) + " would take " + std::to_string(tensor.bytes) +
+                              " bytes, over the limit of " + std::to_string(options_.runTimeTensorLimit) + " set for this run");
         tensor.data = runtime.runTimeTensors[output].reserve(tensor.bytes);
         if (!tensor.data) return step.error("cannot allocate " + std::to_string(tensor.bytes) + " bytes for '" + tensor.name + "'");
     }

@@ -7,6 +7,7 @@
 // in buffers that grow and are reused.
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,6 +37,12 @@ struct CompileOptions {
     // A WHILE whose condition stays true this long is stopped with an error
     // (a hostile model must not hang the app; cancel() stops sooner ones).
     int64_t loopLimit = 1'000'000'000;
+    // An output whose shape is only known at run time and would take more
+    // bytes than this is refused with an error before any work (besides the
+    // physical-memory check every tensor gets). The fuzz harness keeps it
+    // to its arena limit, so that a resize to a billion values is an error,
+    // not minutes of legitimate work.
+    size_t runTimeTensorLimit = SIZE_MAX;
 };
 
 // What a caller runs: a signature, or subgraph 0 of a model without any.

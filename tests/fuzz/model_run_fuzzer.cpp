@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (tensor.elementCount() < 0 || tensor.elementCount() > (1 << 20)) return 0;
     CompileOptions options;
     options.loopLimit = 10000;  // endless WHILE loops end quickly here; the app stops them at 10^9 or on cancel
+    options.runTimeTensorLimit = 64u << 20;  // as the arena below: shapes made at run time stay as small
 #ifdef LITESTUDIO_FUZZ_CPU
     static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     options.accelerators = cpu::acceleratorChain("cpu");

@@ -244,25 +244,49 @@ Status evalResize(KernelContext& context) {
     ValueReader read(input);
     ValueWriter write(out);
     int64_t index = 0;
+    if constexpr (Bilinear) {
+        // Each output row reads two input rows: they are read once into
+        // doubles, and the columns' corners and fractions are worked out
+        // once, instead of four reads and the coordinates per value (a
+        // 2560-image uint8 batch to float took 0.8 s in release, 30 s under
+        // ASan). The blend is the same expression on the same values.
+        struct Column {
+            int64_t left, right;
+            double fraction;
+        };
+        std::vector<Column> columns(static_cast<size_t>(outW));
+        for (int ox = 0; ox < outW; ++ox) {
+            double x = halfPixel ? (ox + 0.5) * scaleX - 0.5 : ox * scaleX;
+            int x0 = std::max(0, static_cast<int>(std::floor(x)));
+            columns[static_cast<size_t>(ox)] = {int64_t(x0) * channels, int64_t(std::min(x0 + 1, inW - 1)) * channels,
+                                                x < 0 ? 0.0 : x - std::floor(x)};
+        }
+        std::vector<double> top(static_cast<size_t>(inW) * static_cast<size_t>(channels)), bottom(top.size());
+        for (int b = 0; b < input.dim(0); ++b)
+            for (int oy = 0; oy < outH; ++oy) {
+                double y = halfPixel ? (oy + 0.5) * scaleY - 0.5 : oy * scaleY;
+                int y0 = std::max(0, static_cast<int>(std::floor(y)));
+                int y1 = std::min(y0 + 1, inH - 1);
+                const double dy = y < 0 ? 0.0 : y - std::floor(y);
+                for (size_t i = 0; i < top.size(); ++i) {
+                    top[i] = read((int64_t(b) * inH + y0) * inW * channels + int64_t(i));
+                    bottom[i] = read((int64_t(b) * inH + y1) * inW * channels + int64_t(i));
+                }
+                for (int ox = 0; ox < outW; ++ox) {
+                    const Column& column = columns[static_cast<size_t>(ox)];
+                    const double dx = column.fraction;
+                    for (int c = 0; c < channels; ++c, ++index)
+                        write(index, top[size_t(column.left + c)] * (1 - dy) * (1 - dx) + top[size_t(column.right + c)] * (1 - dy) * dx +
+                                         bottom[size_t(column.left + c)] * dy * (1 - dx) + bottom[size_t(column.right + c)] * dy * dx);
+                }
+            }
+        return Status::ok();
+    }
     for (int b = 0; b < input.dim(0); ++b)
         for (int oy = 0; oy < outH; ++oy)
             for (int ox = 0; ox < outW; ++ox)
-                for (int c = 0; c < channels; ++c, ++index) {
-                    auto at = [&](int y, int x) { return read(((int64_t(b) * inH + y) * inW + x) * channels + c); };
-                    if constexpr (Bilinear) {
-                        double y = halfPixel ? (oy + 0.5) * scaleY - 0.5 : oy * scaleY;
-                        double x = halfPixel ? (ox + 0.5) * scaleX - 0.5 : ox * scaleX;
-                        int y0 = std::max(0, static_cast<int>(std::floor(y))), x0 = std::max(0, static_cast<int>(std::floor(x)));
-                        int y1 = std::min(y0 + 1, inH - 1), x1 = std::min(x0 + 1, inW - 1);
-                        double dy = y - std::floor(y), dx = x - std::floor(x);
-                        if (y < 0) dy = 0;
-                        if (x < 0) dx = 0;
-                        write(index, at(y0, x0) * (1 - dy) * (1 - dx) + at(y0, x1) * (1 - dy) * dx +
-                                         at(y1, x0) * dy * (1 - dx) + at(y1, x1) * dy * dx);
-                    } else {
-                        write(index, at(nearest(oy, scaleY, inH), nearest(ox, scaleX, inW)));
-                    }
-                }
+                for (int c = 0; c < channels; ++c, ++index)
+                    write(index, read(((int64_t(b) * inH + nearest(oy, scaleY, inH)) * inW + nearest(ox, scaleX, inW)) * channels + c));
     return Status::ok();
 }
 

@@ -145,6 +145,41 @@ TEST(CompiledModel, AnAbsurdOutputShapeIsRefusedWhereItArises) {
         << compiled.errorMessage();
 }
 
+TEST(CompiledModel, AnOutputMadeAtRunTimePastTheLimitIsRefused) {
+    // A resize whose size is an input: its output's shape exists only at run
+    // time. With runTimeTensorLimit (the fuzz harness's 64 MiB) a large size
+    // is an error naming the output instead of the work.
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
+    int size = builder.addTensor({"size", DataType::Int32, {2}});
+    TensorSpec resized{"y", DataType::Float32, {1, 2, 2, 1}};
+    resized.shapeSignature = {1, -1, -1, 1};
+    int y = builder.addTensor(resized);
+    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {y}});
+    builder.setInputs({x, size});
+    builder.setOutputs({y});
+    CompileOptions options;
+    options.runTimeTensorLimit = 4096;
+    auto compiled = CompiledModel::create(load(builder), options);
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    CompiledModel& model = **compiled;
+    std::vector<float> values{1, 2, 3, 4};
+    ASSERT_TRUE(model.setInput(0, x, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), 16)));
+    auto runAt = [&](std::vector<int32_t> dimensions) {
+        EXPECT_TRUE(model.setInput(0, size, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(dimensions.data()), 8)));
+        return model.run(0);
+    };
+    Status small = runAt({16, 16});  // 1 KiB
+    EXPECT_TRUE(small) << small.message();
+    EXPECT_EQ(model.tensor(0, y).elementCount(), 256);
+    Status large = runAt({64, 64});  // 16 KiB
+    ASSERT_FALSE(large);
+    std::cout << "  " << large.message() << "\n";
+    EXPECT_NE(large.message().find("output 'y' [1,64,64,1] would take 16384 bytes, over the limit of 4096"), std::string::npos)
+        << large.message();
+}
+
 TEST(CompiledModel, ResizesDynamicInputs) {
     auto compiled = CompiledModel::create(addMulModel());
     ASSERT_TRUE(compiled);
