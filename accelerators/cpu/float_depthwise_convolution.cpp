@@ -2,8 +2,8 @@
 // computed together. For each kernel row, the input pixels they share are
 // loaded once into registers (4 + K - 1 of them a block at stride 1,
 // 2 * 3 + K at stride 2) and each weight vector once, so the loop does
-// K * 4 FMAs a block for about 2K loads. Padding is zeros: rows outside the image are skipped and
-// columns outside it read as zero vectors.
+// K * 4 FMAs a block for about 2K loads. Padding is zeros: rows outside
+// the image are skipped and columns outside it read as zero vectors.
 #include "accelerators/cpu/float_depthwise_convolution.h"
 
 #include "accelerators/cpu/avx512_intrinsics.h"

@@ -6,8 +6,9 @@
 // input loads, four FMAs. Partial sums of all output channels wait in a
 // second channel-major scratch between chunks and are transposed back to
 // NHWC, clamped, at the end; with one chunk, 16 output channels are
-// transposed back as soon as they are made, while still in L1. Two sets of accumulators take alternate
-// nonzeros so that eight FMA chains are in flight.
+// transposed back as soon as they are made, while still in L1. Two sets of
+// accumulators take alternate nonzeros so that eight FMA chains are in
+// flight (four sets when a tile has fewer than three vectors).
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 
 #include "accelerators/cpu/avx512_intrinsics.h"
@@ -43,6 +44,11 @@ constexpr double kMostNonzeros = 0.4;
 // detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
 // even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x).
 constexpr double kLeastWorkPerTransposed = 8.0;
+
+// Accumulator sets that take alternate nonzeros in multiplyChunk: enough
+// for eight FMA chains in flight.
+template <int Vectors>
+constexpr int kAccumulatorSets = Vectors >= 3 ? 2 : 4;
 
 struct Nonzero {
     int32_t offset;  // bytes from the start of the channel-major tile: its input channel's row
@@ -223,12 +229,11 @@ template <int Vectors>
 __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const float* input, int valid, int64_t firstChunk,
                                                  int64_t endChunk, bool withBias, float* sums, int64_t first, int64_t end,
                                                  TileScratch& scratch) {
-    constexpr int kSets = Vectors >= 3 ? 2 : 4;
     for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input);
-        multiplyChunk<Vectors, kSets>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
+        multiplyChunk<Vectors, kAccumulatorSets<Vectors>>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
     }
 }
 
@@ -260,11 +265,10 @@ void runTask(void* context, size_t tile, size_t part) {
         if (w.chunks == 1) {
             // Sixteen output channels at a time go back to NHWC while their
             // sums are still in L1, instead of all of them through L2.
-            constexpr int kSets = vectors() >= 3 ? 2 : 4;
             toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input);
             for (int64_t block = first; block < end; block += kLanes) {
                 const int64_t blockEnd = std::min(end, block + kLanes);
-                multiplyChunk<vectors(), kSets>(w, 0, true, true, scratch.input, scratch.sums, block, block, blockEnd);
+                multiplyChunk<vectors(), kAccumulatorSets<vectors()>>(w, 0, true, true, scratch.input, scratch.sums, block, block, blockEnd);
                 toPixelMajor<vectors()>(w, scratch.sums, block, block, blockEnd, valid, residual, output);
             }
             return;

@@ -1,7 +1,7 @@
 // The reference BATCH_MATMUL on matrices small enough to check by hand: the
 // same product with either operand given transposed (adj_x, adj_y), five
-// output columns (a panel of eight only partly filled), and a batch of A
-// against one B.
+// output columns (a panel of eight only partly filled), a batch of A
+// against one B, and a batch of both.
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -57,6 +57,16 @@ TEST(BatchMatmul, BroadcastsOneMatrixOverABatch) {
     std::vector<float> expected = kProduct;
     expected.insert(expected.end(), {1, -1, -2, 2, -2, 6, 0, 6, 4, 4});
     EXPECT_EQ(multiply({2, 2, 3}, a, {3, 5}, kB, {2, 2, 5}, false, false), expected);
+}
+
+TEST(BatchMatmul, MultipliesEachMatrixOfABatchByItsOwn) {
+    // The second B is the first negated: its product is the second A's by B, negated.
+    std::vector<float> a = kA, b = kB;
+    a.insert(a.end(), {-1, 0, 1, 2, 2, 2});
+    for (float value : kB) b.push_back(-value);
+    std::vector<float> expected = kProduct;
+    expected.insert(expected.end(), {-1, 1, 2, -2, 2, -6, 0, -6, -4, -4});
+    EXPECT_EQ(multiply({2, 2, 3}, a, {2, 3, 5}, b, {2, 2, 5}, false, false), expected);
 }
 
 }  // namespace
