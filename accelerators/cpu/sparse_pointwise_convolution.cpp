@@ -11,7 +11,7 @@
 // flight (four sets when a tile has fewer than three vectors).
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 
-#include "accelerators/cpu/avx512_intrinsics.h"
+#include "accelerators/cpu/channel_major_tiles.h"
 
 #include <pthreadpool.h>
 
@@ -33,36 +33,19 @@ namespace litestudio::cpu {
 
 namespace {
 
-constexpr int kLanes = 16;
-constexpr int kTilePixels = 64;
+using namespace channel_major;
+
 // A chunk of 128 input channels x 64 pixels is 32 KiB of L1 (pose
 // detection: 64-channel chunks 4 % slower, 96 instead of 128 whole 4 %).
 constexpr int64_t kChunkChannels = 128;
-constexpr double kMostNonzeros = 0.4;
 // Nonzeros per pixel over the channels transposed per pixel: below this the
 // two transposes cost more than the zeros skipped (measured on pose
 // detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
 // even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x).
 constexpr double kLeastWorkPerTransposed = 8.0;
 
-// Accumulator sets that take alternate nonzeros in multiplyChunk: enough
-// for eight FMA chains in flight.
-template <int Vectors>
-constexpr int kAccumulatorSets = Vectors >= 3 ? 2 : 4;
-
-struct Nonzero {
-    int32_t offset;  // bytes from the start of the channel-major tile: its input channel's row
-    float value;
-};
-
-struct SparseWeights {
-    int64_t inputChannels = 0, outputChannels = 0, pixels = 0, chunkChannels = 0, chunks = 0;
-    std::vector<int32_t> rowStart;  // [chunk][output channel + 1] into nonzeros
-    std::vector<Nonzero> nonzeros;
-    std::vector<float> bias;
-    float low = 0, high = 0;
-    bool residual = false;        // Op::fusedResidual: input 3 added after the clamp, then clamped again
-    float residualLow = 0, residualHigh = 0;
+struct SparseWeights : SparseMatrix, TileWrite {
+    int64_t pixels = 0;
     int64_t tilePixels = 0;       // 64, or 32/16 to give threads more tiles
     int64_t channelsPerTask = 0;  // a multiple of 16
     // One tile narrowing many channels on several threads: each part takes
@@ -79,131 +62,6 @@ struct RunArguments {
     float* output;
     float* partials = nullptr;  // inputParts x partialFloats, 64-byte aligned
 };
-
-// The transpose of 16 rows of 16 floats in memory, `stride` floats apart:
-// columns[j][i] = rows[i][j]. Each vector is gathered from four rows'
-// 128-bit quarters by loads that insert them (load ports and port 0), so
-// that only the in-lane 4x4 transposes take the shuffle port: 32 shuffles
-// instead of transpose16x16's 64 (a 16x16 block 47 -> 32 ns alone).
-__attribute__((target("avx512f"), always_inline)) inline void transpose16x16From(const float* rows, int64_t stride, __m512 columns[16]) {
-    for (int quarter = 0; quarter < 4; ++quarter) {
-        __m512 a[4];
-        for (int t = 0; t < 4; ++t) {
-            const float* at = rows + t * stride + 4 * quarter;
-            __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(at));
-            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 4 * stride), 1);
-            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
-            a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
-        }
-        const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
-        const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
-        columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
-        columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
-        columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
-        columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
-    }
-}
-
-// Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
-// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros.
-template <int Vectors>
-__attribute__((target("avx512f"))) void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile) {
-    for (int block = 0; block < Vectors; ++block) {
-        for (int64_t c = 0; c < channels; c += kLanes) {
-            const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
-            const float* rows = input + block * kLanes * stride + c;
-            int64_t rowStride = stride;
-            alignas(64) float padded[kLanes * kLanes];
-            if (width < kLanes || (block + 1) * kLanes > valid) {
-                // A partial block: its pixels and channels, zeros around them.
-                const auto mask = static_cast<__mmask16>((1u << width) - 1u);
-                for (int i = 0; i < kLanes; ++i) {
-                    const int pixel = block * kLanes + i;
-                    _mm512_store_ps(padded + i * kLanes,
-                                    pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps());
-                }
-                rows = padded;
-                rowStride = kLanes;
-            }
-            __m512 columns[16];
-            transpose16x16From(rows, rowStride, columns);
-            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, columns[i]);
-        }
-    }
-}
-
-// Channels [first, end) of tile[channel - firstRow][pixel], clamped, back
-// to NHWC rows of `outputChannels` for pixels [0, valid); with a residual
-// (rows like the output's), each value plus the residual's, clamped again.
-template <int Vectors>
-__attribute__((target("avx512f"))) void toPixelMajor(const SparseWeights& w, const float* tile, int64_t firstRow, int64_t first, int64_t end,
-                                                    int valid, const float* residual, float* output) {
-    const int64_t outputChannels = w.outputChannels;
-    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
-    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
-    for (int64_t c = first; c < end; c += kLanes) {
-        const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
-        for (int block = 0; block < Vectors; ++block) {
-            __m512 rows[16];
-            transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
-            const int pixels = std::min(kLanes, valid - block * kLanes);
-            for (int i = 0; i < pixels; ++i) {
-                const int64_t at = (block * kLanes + i) * outputChannels + c;
-                __m512 value = _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest);
-                if (residual) {
-                    value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
-                    value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
-                }
-                _mm512_mask_storeu_ps(output + at, mask, value);
-            }
-        }
-    }
-}
-
-// Output channels [first, end) of one chunk: sums[c - firstRow] (+)=
-// nonzeros . tile. The first chunk summed into `sums` starts from the bias
-// (or from zero, for an input part after the first).
-template <int Vectors, int Sets>
-__attribute__((target("avx512f"))) void multiplyChunk(const SparseWeights& w, int64_t chunk, bool starts, bool withBias, const float* tile,
-                                                     float* sums, int64_t firstRow, int64_t first, int64_t end) {
-    const auto* base = reinterpret_cast<const char*>(tile);
-    const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
-    const Nonzero* nonzeros = w.nonzeros.data();
-    for (int64_t c = first; c < end; ++c) {
-        float* row = sums + (c - firstRow) * kTilePixels;
-        __m512 acc[Sets][Vectors];
-#pragma GCC unroll 4
-        for (int v = 0; v < Vectors; ++v)
-            acc[0][v] = !starts ? _mm512_load_ps(row + v * kLanes) : withBias ? _mm512_set1_ps(w.bias[static_cast<size_t>(c)]) : _mm512_setzero_ps();
-        for (int s = 1; s < Sets; ++s)
-            for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_setzero_ps();
-        int32_t k = rowStart[c];
-        const int32_t stop = rowStart[c + 1];
-        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 256, _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 320, _MM_HINT_T0);
-        for (; k + Sets <= stop; k += Sets) {
-#pragma GCC unroll 4
-            for (int s = 0; s < Sets; ++s) {
-                const auto* x = reinterpret_cast<const float*>(base + nonzeros[k + s].offset);
-                const __m512 weight = _mm512_set1_ps(nonzeros[k + s].value);
-#pragma GCC unroll 4
-                for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[s][v]);
-            }
-        }
-        for (; k < stop; ++k) {
-            const auto* x = reinterpret_cast<const float*>(base + nonzeros[k].offset);
-            const __m512 weight = _mm512_set1_ps(nonzeros[k].value);
-#pragma GCC unroll 4
-            for (int v = 0; v < Vectors; ++v) acc[0][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[0][v]);
-        }
-#pragma GCC unroll 4
-        for (int v = 0; v < Vectors; ++v) {
-            __m512 total = acc[0][v];
-            for (int s = 1; s < Sets; ++s) total = _mm512_add_ps(total, acc[s][v]);
-            _mm512_store_ps(row + v * kLanes, total);
-        }
-    }
-}
 
 // Per thread: the channel-major input chunk and the partial sums, 64-byte aligned.
 struct TileScratch {
@@ -234,18 +92,6 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input);
         multiplyChunk<Vectors, kAccumulatorSets<Vectors>>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
-    }
-}
-
-// Calls run(std::integral_constant<int, V>) for the V vectors of 16 that
-// `valid` pixels take (1 to 4): the kernels are instantiated per count.
-template <typename Run>
-void withVectors(int valid, Run run) {
-    switch ((valid + kLanes - 1) / kLanes) {
-    case 1: return run(std::integral_constant<int, 1>{});
-    case 2: return run(std::integral_constant<int, 2>{});
-    case 3: return run(std::integral_constant<int, 3>{});
-    default: return run(std::integral_constant<int, 4>{});
     }
 }
 
@@ -339,27 +185,15 @@ Status prepareSparse(KernelContext& context) {
     w.outputChannels = filter.dim(0);
     w.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     w.chunkChannels = std::min(w.inputChannels, kChunkChannels);
-    w.chunks = (w.inputChannels + w.chunkChannels - 1) / w.chunkChannels;
     if (filter.elementCount() > INT32_MAX) return context.error("filter over 2^31 weights");
     std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, dense.data());
-    w.rowStart.reserve(static_cast<size_t>(w.chunks * (w.outputChannels + 1)));
-    for (int64_t chunk = 0; chunk < w.chunks; ++chunk) {
-        const int64_t begin = chunk * w.chunkChannels, stop = std::min(w.inputChannels, begin + w.chunkChannels);
-        for (int64_t o = 0; o < w.outputChannels; ++o) {
-            w.rowStart.push_back(static_cast<int32_t>(w.nonzeros.size()));
-            for (int64_t i = begin; i < stop; ++i) {
-                const float value = dense[static_cast<size_t>(o * w.inputChannels + i)];
-                if (value != 0.0f)
-                    w.nonzeros.push_back({static_cast<int32_t>((i - begin) * kTilePixels * int64_t(sizeof(float))), value});
-            }
-        }
-        w.rowStart.push_back(static_cast<int32_t>(w.nonzeros.size()));
-    }
+    gatherNonzeros(dense.data(), w);
     w.bias.assign(static_cast<size_t>(w.outputChannels), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, w.outputChannels, w.bias.data()));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
+    w.rowChannels = w.outputChannels;
     if (residualInput) {
         if (residualInput->shape != output.shape || residualInput->type != DataType::Float32)
             return context.error("adds " + residualInput->name + " " + shapeText(residualInput->shape) + ", expected a float32 " +
@@ -454,6 +288,8 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
     if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     return sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[1])]) ? &kernel : nullptr;
 }
+
+bool mostlyZeros(const Tensor& filter) { return nonzeroShare(filter) <= kMostNonzeros; }
 
 bool sparsePointwisePays(const Tensor& filter) {
     if (filter.shape.size() != 4 || filter.shape[0] < 1 || filter.shape[3] < 1) return false;

@@ -22,4 +22,8 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
 // of them per pixel, for this kernel to beat the dense GEMM.
 bool sparsePointwisePays(const Tensor& filter);
 
+// Whether a constant float32/float16 filter is pruned: at most 40 % of its
+// weights nonzero.
+bool mostlyZeros(const Tensor& filter);
+
 }  // namespace litestudio::cpu

@@ -12,6 +12,7 @@
 #include "accelerators/cpu/float_separable_block.h"
 #include "accelerators/cpu/float_stem_convolution.h"
 #include "accelerators/cpu/narrow_output_convolution.h"
+#include "accelerators/cpu/sparse_inverted_residual.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
@@ -134,6 +135,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
+    if (const KernelDef* block = sparseInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;
     if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D)

@@ -18,6 +18,7 @@
 #include <random>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/sparse_inverted_residual.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -27,7 +28,7 @@ namespace {
 using schema::ActivationFunctionType;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
-enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual };
+enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual, PrunedPadBefore, PrunedProjected, PrunedBlock };
 
 struct ExpansionCase {
     int batch, height, width, inChannels, expanded, kernel, stride;
@@ -36,7 +37,19 @@ struct ExpansionCase {
     Variant variant;
     int threads;
     bool fuses;
+    bool channelMajor = false;  // sparseInvertedResidualKernel takes the fused op
 };
+
+bool pruned(Variant v) {
+    return v == Variant::Pruned || v == Variant::PrunedPadBefore || v == Variant::PrunedProjected || v == Variant::PrunedBlock;
+}
+bool projected(Variant v) { return v == Variant::Projected || v == Variant::PrunedProjected || v == Variant::InvertedResidual || v == Variant::PrunedBlock; }
+bool addsInput(Variant v) { return v == Variant::InvertedResidual || v == Variant::PrunedBlock; }
+// Three of every four weights zero, as pruning leaves them.
+void prune(std::vector<float>& weights) {
+    for (size_t i = 0; i < weights.size(); ++i)
+        if (i % 4 != 0) weights[i] = 0.0f;
+}
 
 struct ExpansionModel {
     ModelBuilder builder;
@@ -56,8 +69,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
     b.addSubgraph();
     m.input = b.addTensor({"x", DataType::Float32, {c.batch, c.height, c.width, c.inChannels}});
     std::vector<float> weights = randomValues(static_cast<size_t>(c.expanded * c.inChannels));
-    for (size_t i = 0; c.variant == Variant::Pruned && i < weights.size(); ++i)
-        if (i % 4 != 0) weights[i] = 0.0f;
+    if (pruned(c.variant)) prune(weights);
     int filter = b.addFloatConstant("expand", {c.expanded, 1, 1, c.inChannels}, weights);
     int bias = b.addFloatConstant("expand_bias", {c.expanded}, randomValues(static_cast<size_t>(c.expanded)));
     const std::vector<int32_t> expandedShape{c.batch, c.height, c.width, c.expanded};
@@ -73,7 +85,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
         b.addOp({schema::BuiltinOperator_RELU, {}, {e}, {depthwiseInput}});
         m.depthwise = 2;
     }
-    if (c.variant == Variant::PadBefore) {
+    if (c.variant == Variant::PadBefore || c.variant == Variant::PrunedPadBefore) {
         padBefore = c.kernel / 2;
         const int p = padBefore;
         int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
@@ -97,11 +109,12 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
                      schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
              }});
     m.output = d;
-    if (c.variant == Variant::Projected || c.variant == Variant::InvertedResidual) {
+    if (projected(c.variant)) {
         // A 1x1 back to the input's channels (a separable block with the
         // depthwise) and, for the whole inverted residual block, ADD(x, that).
-        int projection = b.addFloatConstant("project", {c.inChannels, 1, 1, c.expanded},
-                                            randomValues(static_cast<size_t>(c.inChannels * c.expanded)));
+        std::vector<float> projectionWeights = randomValues(static_cast<size_t>(c.inChannels * c.expanded));
+        if (pruned(c.variant)) prune(projectionWeights);
+        int projection = b.addFloatConstant("project", {c.inChannels, 1, 1, c.expanded}, projectionWeights);
         int projectionBias = b.addFloatConstant("project_bias", {c.inChannels}, randomValues(static_cast<size_t>(c.inChannels)));
         const std::vector<int32_t> projectedShape{outShape[0], outShape[1], outShape[2], c.inChannels};
         int p = b.addTensor({"p", DataType::Float32, projectedShape});
@@ -110,7 +123,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
                                                          schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
                  }});
         m.output = p;
-        if (c.variant == Variant::InvertedResidual) {
+        if (addsInput(c.variant)) {
             m.output = b.addTensor({"y", DataType::Float32, projectedShape});
             b.addOp({schema::BuiltinOperator_ADD, {}, {m.input, p}, {m.output}, [](flatbuffers::FlatBufferBuilder& fbb) {
                          return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb).o};
@@ -147,6 +160,15 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 64, 64, 16, 64, 3, 2, Same, None, None, Variant::ExpandedReadTwice, 1, false},
         {1, 16, 16, 32, 96, 3, 2, Same, Relu6, Relu6, Variant::Plain, 1, false},         // 96 KiB: stays in L2 anyway
         {1, 32, 32, 64, 384, 3, 1, Same, Relu6, Relu6, Variant::Pruned, 1, false},       // the sparse kernel's
+        // Pruned 1x1s too narrow for the sparse kernel's transposes: the
+        // block runs channel-major, nonzero by nonzero.
+        {1, 56, 56, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, true, true},  // pose detection's 56x56 block
+        {2, 23, 45, 24, 144, 5, 1, Same, Relu, None, Variant::PrunedBlock, 2, true, true},    // a partial vector, bands split images
+        {1, 41, 44, 24, 160, 3, 1, Same, Relu6, None, Variant::PrunedProjected, 2, true, true},  // no ADD; a band starts mid-pair
+        {1, 9, 70, 16, 120, 3, 1, Valid, None, Relu6, Variant::Pruned, 2, true, true},           // no 1x1 after; two column tiles
+        {1, 20, 48, 24, 144, 5, 1, Valid, Relu6, Relu6, Variant::PrunedPadBefore, 1, true, true},  // a PAD folded in
+        {1, 56, 56, 24, 144, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},  // stride 2: the GEMM's
+        {1, 28, 28, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, false, false},      // rows of 28 (and under 1 MiB)
     };
     std::mt19937 random(17);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
@@ -162,10 +184,15 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
                   << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == Same ? " SAME" : " VALID") << ", " << c.threads
                   << " thread(s): ran as " << name << " on " << compared.cpu->acceleratorOf(0, m.depthwise) << ", largest difference "
                   << compared.worst << " (largest output " << compared.largest << ")\n";
-        const std::string fusedName = c.variant == Variant::InvertedResidual ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)"
-                                      : c.variant == Variant::Projected      ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D (fused)"
-                                                                             : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
+        const std::string fusedName = addsInput(c.variant)    ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)"
+                                      : projected(c.variant) ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D (fused)"
+                                                             : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
         EXPECT_EQ(name == fusedName, c.fuses) << name;
+        // It comes first among the fused kernels: taking the op means running it.
+        const Op& fusedOp = compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)];
+        const bool channelMajor = cpu::sparseInvertedResidualKernel(compiled, compiled.subgraphs[0], fusedOp) != nullptr;
+        std::cout << "    channel-major pruned block: " << (channelMajor ? "yes" : "no") << "\n";
+        EXPECT_EQ(channelMajor, c.channelMajor);
         if (c.fuses) {
             EXPECT_TRUE(compiled.subgraphs[0].ops[0].fused) << "the 1x1 still runs on its own";
         }

@@ -1,0 +1,44 @@
+#include "accelerators/cpu/channel_major_tiles.h"
+
+#include <climits>
+#include <string>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "core/kernels/reference/kernel_util.h"
+
+namespace litestudio::cpu::channel_major {
+
+void gatherNonzeros(const float* dense, SparseMatrix& m) {
+    m.chunks = (m.inputChannels + m.chunkChannels - 1) / m.chunkChannels;
+    m.rowStart.clear();
+    m.nonzeros.clear();
+    m.rowStart.reserve(static_cast<size_t>(m.chunks * (m.outputChannels + 1)));
+    for (int64_t chunk = 0; chunk < m.chunks; ++chunk) {
+        const int64_t begin = chunk * m.chunkChannels, stop = std::min(m.inputChannels, begin + m.chunkChannels);
+        for (int64_t o = 0; o < m.outputChannels; ++o) {
+            m.rowStart.push_back(static_cast<int32_t>(m.nonzeros.size()));
+            for (int64_t i = begin; i < stop; ++i) {
+                const float value = dense[static_cast<size_t>(o * m.inputChannels + i)];
+                if (value != 0.0f) m.nonzeros.push_back({static_cast<int32_t>((i - begin) * kTilePixels * int64_t(sizeof(float))), value});
+            }
+        }
+        m.rowStart.push_back(static_cast<int32_t>(m.nonzeros.size()));
+    }
+}
+
+Status packOneChunk(const KernelContext& context, size_t index, int64_t inputChannels, SparseMatrix& m) {
+    const RuntimeTensor& filter = context.input(index);
+    if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != inputChannels)
+        return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(inputChannels) + "], got " + filter.name + " " +
+                             shapeText(filter.shape));
+    if (int64_t(filter.dim(3)) * kTilePixels * int64_t(sizeof(float)) > INT32_MAX) return context.error("1x1 filter too wide");
+    m.inputChannels = m.chunkChannels = inputChannels;
+    m.outputChannels = filter.dim(0);
+    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, dense.data());
+    gatherNonzeros(dense.data(), m);
+    m.bias.assign(static_cast<size_t>(m.outputChannels), 0.0f);
+    return readFloatBias(context, m.outputChannels, m.bias.data(), index + 1);
+}
+
+}  // namespace litestudio::cpu::channel_major

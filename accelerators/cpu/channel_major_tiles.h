@@ -1,0 +1,212 @@
+#pragma once
+// Tiles of up to 64 pixels turned channel-major, multiplied by pruned 1x1
+// weights nonzero by nonzero, and turned back to NHWC: the pieces the sparse
+// 1x1 kernel (sparse_pointwise_convolution.cpp) and the channel-major
+// inverted residual block (sparse_inverted_residual.cpp) share. AVX-512.
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "core/kernels/kernel.h"
+
+namespace litestudio::cpu::channel_major {
+
+constexpr int kLanes = 16;
+constexpr int kTilePixels = 64;
+// Pruned: at most this share of a 1x1's weights nonzero.
+constexpr double kMostNonzeros = 0.4;
+
+// Accumulator sets that take alternate nonzeros in multiplyChunk: enough
+// for eight FMA chains in flight.
+template <int Vectors>
+constexpr int kAccumulatorSets = Vectors >= 3 ? 2 : 4;
+
+struct Nonzero {
+    int32_t offset;  // bytes from the start of the channel-major tile: its input channel's row
+    float value;
+};
+
+// 1x1 weights [out][in] as nonzeros, in chunks of input channels (each
+// chunk's tile rows of 64 pixels stay in L1).
+struct SparseMatrix {
+    int64_t inputChannels = 0, outputChannels = 0, chunkChannels = 0, chunks = 0;
+    std::vector<int32_t> rowStart;  // [chunk][output channel + 1] into nonzeros
+    std::vector<Nonzero> nonzeros;
+    std::vector<float> bias;
+};
+
+// Fills `matrix`'s chunks, row starts and nonzeros from dense weights
+// [outputChannels][inputChannels] (its counts and chunkChannels set).
+void gatherNonzeros(const float* dense, SparseMatrix& matrix);
+
+// The 1x1 filter at input `index` of `context` ([out, 1, 1, inputChannels])
+// as one chunk of nonzeros, with its bias (input index + 1).
+Status packOneChunk(const KernelContext& context, size_t index, int64_t inputChannels, SparseMatrix& matrix);
+
+// How channel-major results go back to NHWC rows of `rowChannels`: clamped
+// to [low, high]; with a residual, plus the residual's value, clamped again.
+struct TileWrite {
+    int64_t rowChannels = 0;
+    float low = 0, high = 0;
+    bool residual = false;
+    float residualLow = 0, residualHigh = 0;
+};
+
+// The transpose of 16 rows of 16 floats in memory, `stride` floats apart:
+// columns[j][i] = rows[i][j]. Each vector is gathered from four rows'
+// 128-bit quarters by loads that insert them (load ports and port 0), so
+// that only the in-lane 4x4 transposes take the shuffle port: 32 shuffles
+// instead of transpose16x16's 64 (a 16x16 block 47 -> 32 ns alone).
+__attribute__((target("avx512f"), always_inline)) inline void transpose16x16From(const float* rows, int64_t stride, __m512 columns[16]) {
+    for (int quarter = 0; quarter < 4; ++quarter) {
+        __m512 a[4];
+        for (int t = 0; t < 4; ++t) {
+            const float* at = rows + t * stride + 4 * quarter;
+            __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(at));
+            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 4 * stride), 1);
+            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
+            a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
+        }
+        const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
+        const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
+        columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
+        columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
+        columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
+        columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
+    }
+}
+
+// Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
+// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros.
+template <int Vectors>
+__attribute__((target("avx512f"))) inline void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile) {
+    for (int block = 0; block < Vectors; ++block) {
+        for (int64_t c = 0; c < channels; c += kLanes) {
+            const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
+            const float* rows = input + block * kLanes * stride + c;
+            int64_t rowStride = stride;
+            alignas(64) float padded[kLanes * kLanes];
+            if (width < kLanes || (block + 1) * kLanes > valid) {
+                // A partial block: its pixels and channels, zeros around them.
+                const auto mask = static_cast<__mmask16>((1u << width) - 1u);
+                for (int i = 0; i < kLanes; ++i) {
+                    const int pixel = block * kLanes + i;
+                    _mm512_store_ps(padded + i * kLanes,
+                                    pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps());
+                }
+                rows = padded;
+                rowStride = kLanes;
+            }
+            __m512 columns[16];
+            transpose16x16From(rows, rowStride, columns);
+            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, columns[i]);
+        }
+    }
+}
+
+// Channels [first, end) of tile[channel - firstRow][pixel], clamped, back
+// to NHWC rows of `outputChannels` for pixels [0, valid); with a residual
+// (rows like the output's), each value plus the residual's, clamped again.
+template <int Vectors>
+__attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, const float* tile, int64_t firstRow, int64_t first, int64_t end,
+                                                    int valid, const float* residual, float* output) {
+    const int64_t outputChannels = w.rowChannels;
+    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
+    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
+    for (int64_t c = first; c < end; c += kLanes) {
+        const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
+        for (int block = 0; block < Vectors; ++block) {
+            __m512 rows[16];
+            transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
+            const int pixels = std::min(kLanes, valid - block * kLanes);
+            for (int i = 0; i < pixels; ++i) {
+                const int64_t at = (block * kLanes + i) * outputChannels + c;
+                __m512 value = _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest);
+                if (residual) {
+                    value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
+                    value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
+                }
+                _mm512_mask_storeu_ps(output + at, mask, value);
+            }
+        }
+    }
+}
+
+// Finished sums stored straight into rows of their own, `rowFloats` apart:
+// clamped, and the last vector only in `lastVectorLanes` (zeros past).
+struct ClampedRows {
+    int64_t rowFloats = kTilePixels;
+    float low = 0, high = 0;
+    __mmask16 lastVectorLanes = 0xffff;
+};
+
+// Output channels [first, end) of one chunk: sums[c - firstRow] (+)=
+// nonzeros . tile. The first chunk summed into `sums` starts from the bias
+// (or from zero, for an input part after the first). Clamped: each row is
+// final, written as `clamped` says.
+template <int Vectors, int Sets, bool Clamped = false>
+__attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix& w, int64_t chunk, bool starts, bool withBias, const float* tile,
+                                                     float* sums, int64_t firstRow, int64_t first, int64_t end,
+                                                     const ClampedRows* clamped = nullptr) {
+    const int64_t rowFloats = Clamped ? clamped->rowFloats : kTilePixels;
+    const auto* base = reinterpret_cast<const char*>(tile);
+    const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
+    const Nonzero* nonzeros = w.nonzeros.data();
+    for (int64_t c = first; c < end; ++c) {
+        float* row = sums + (c - firstRow) * rowFloats;
+        __m512 acc[Sets][Vectors];
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v)
+            acc[0][v] = !starts ? _mm512_load_ps(row + v * kLanes) : withBias ? _mm512_set1_ps(w.bias[static_cast<size_t>(c)]) : _mm512_setzero_ps();
+        for (int s = 1; s < Sets; ++s)
+            for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_setzero_ps();
+        int32_t k = rowStart[c];
+        const int32_t stop = rowStart[c + 1];
+        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 256, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 320, _MM_HINT_T0);
+        for (; k + Sets <= stop; k += Sets) {
+#pragma GCC unroll 4
+            for (int s = 0; s < Sets; ++s) {
+                const auto* x = reinterpret_cast<const float*>(base + nonzeros[k + s].offset);
+                const __m512 weight = _mm512_set1_ps(nonzeros[k + s].value);
+#pragma GCC unroll 4
+                for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[s][v]);
+            }
+        }
+        for (; k < stop; ++k) {
+            const auto* x = reinterpret_cast<const float*>(base + nonzeros[k].offset);
+            const __m512 weight = _mm512_set1_ps(nonzeros[k].value);
+#pragma GCC unroll 4
+            for (int v = 0; v < Vectors; ++v) acc[0][v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[0][v]);
+        }
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) {
+            __m512 total = acc[0][v];
+            for (int s = 1; s < Sets; ++s) total = _mm512_add_ps(total, acc[s][v]);
+            if constexpr (Clamped) {
+                total = _mm512_min_ps(_mm512_max_ps(total, _mm512_set1_ps(clamped->low)), _mm512_set1_ps(clamped->high));
+                if (v == Vectors - 1) total = _mm512_maskz_mov_ps(clamped->lastVectorLanes, total);
+            }
+            _mm512_store_ps(row + v * kLanes, total);
+        }
+    }
+}
+
+
+// Calls run(std::integral_constant<int, V>) for the V vectors of 16 that
+// `valid` pixels take (1 to 4): the kernels are instantiated per count.
+template <typename Run>
+void withVectors(int valid, Run run) {
+    switch ((valid + kLanes - 1) / kLanes) {
+    case 1: return run(std::integral_constant<int, 1>{});
+    case 2: return run(std::integral_constant<int, 2>{});
+    case 3: return run(std::integral_constant<int, 3>{});
+    default: return run(std::integral_constant<int, 4>{});
+    }
+}
+
+}  // namespace litestudio::cpu::channel_major

@@ -1,0 +1,366 @@
+// Each thread takes a band of output rows and keeps a ring of expanded
+// rows. A ring row holds, for every expanded channel, the row's pixels with
+// zeros around them (the padding the depthwise reads). Output rows are
+// made two at a time, in tiles of up to 64 pixels: the depthwise sums its
+// taps from the ring rows into a channel-major tile per output row, which
+// the projecting 1x1 multiplies nonzero by nonzero and turns back to NHWC
+// (or which is turned back as it is).
+#include "accelerators/cpu/sparse_inverted_residual.h"
+
+#include "accelerators/cpu/channel_major_tiles.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/expansion_ring.h"
+#include "accelerators/cpu/sparse_pointwise_convolution.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "core/support/memory_limit.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+using namespace channel_major;
+
+// Narrower rows leave most lanes of a tile empty; the separate sparse 1x1
+// kernel's tiles of 64 pixels across rows win there.
+constexpr int64_t kLeastRowPixels = 32;
+constexpr int kMaxKernel = 5;
+// Zeros before a channel's pixels in a ring row: more than a tap reaches left.
+constexpr int64_t kMargin = kLanes;
+// Ring rows: a pair of output rows reads kernel + 1 input rows.
+constexpr int kMaxRingRows = kMaxKernel + 1;
+
+struct Block {
+    SparseMatrix expansion;  // input channels -> channels, one chunk
+    float expansionLow = 0, expansionHigh = 0;
+    int kernelSize = 3, padTop = 0, padLeft = 0;
+    int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, inputChannels = 0, channels = 0, outputChannels = 0;
+    std::vector<float> depthwiseWeights;  // [channel][ky][kx]
+    std::vector<float> depthwiseBias;
+    float low = 0, high = 0;
+    bool projected = false;
+    SparseMatrix projection;  // channels -> outputChannels, one chunk
+    TileWrite write;          // the projection's result, or the depthwise's own
+    // A ring row: per channel kMargin zeros, the row's pixels, zeros to channelFloats.
+    int64_t channelFloats = 0, zerosFrom = 0;
+    std::array<int64_t, kMaxKernel> tapOffset{};  // column kx: floats from a channel's start to output column 0's input
+    int64_t bands = 1, rowsPerBand = 0;
+    size_t ringRowFloats = 0, bandFloats = 0;
+};
+
+struct RunArguments {
+    const Block* block;
+    const float* input;
+    const float* residual;  // null unless the block adds one
+    float* output;
+    float* scratch;  // bands x bandFloats, 64-byte aligned
+};
+
+struct BandScratch {
+    float* ring;    // kMaxRingRows ring rows, of which kernelSize + 1 are used
+    float* tile;    // the input tile, channel-major
+    float* sums;    // the projection's results, channel-major
+    float* middle;  // the depthwise's tiles of two output rows, channel-major
+};
+
+size_t wholeBlockRows(int64_t channels) { return static_cast<size_t>((channels + kLanes - 1) / kLanes * kLanes * kTilePixels); }
+
+BandScratch bandScratchOf(const Block& b, float* base) {
+    BandScratch s;
+    s.ring = base;
+    s.tile = s.ring + static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats;
+    s.sums = s.tile + wholeBlockRows(b.inputChannels);
+    s.middle = s.sums + wholeBlockRows(b.outputChannels);
+    return s;
+}
+
+size_t bandFloatsOf(const Block& b) {
+    return static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats + wholeBlockRows(b.inputChannels) + wholeBlockRows(b.outputChannels) +
+           2 * wholeBlockRows(b.channels);
+}
+
+// The 1x1's result for input row `row` of image `image` into a ring row:
+// tiles of 64 pixels turned channel-major, multiplied, stored clamped.
+__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
+                                                 float* ringRow) {
+    const float* rowStart = input + (image * b.inH + row) * b.inW * b.inputChannels;
+    for (int64_t c = 0; c < b.channels; ++c) {
+        float* channelRow = ringRow + c * b.channelFloats;
+        _mm512_store_ps(channelRow, _mm512_setzero_ps());
+        for (int64_t at = kMargin + b.zerosFrom; at < b.channelFloats; at += kLanes) _mm512_store_ps(channelRow + at, _mm512_setzero_ps());
+    }
+    for (int64_t start = 0; start < b.inW; start += kTilePixels) {
+        const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, b.inW - start));
+        const int lastLanes = valid - (valid - 1) / kLanes * kLanes;
+        const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh,
+                                static_cast<__mmask16>(lastLanes == kLanes ? 0xffffu : (1u << lastLanes) - 1u)};
+        withVectors(valid, [&](auto vectors) {
+            toChannelMajor<vectors()>(rowStart + start * b.inputChannels, b.inputChannels, valid, b.inputChannels, s.tile);
+            // One accumulator set: a row has few nonzeros (an expansion's
+            // inputs are few), and combining sets cost more (pose
+            // detection's 56x56 block 0.44 -> 0.40 ms).
+            multiplyChunk<vectors(), 1, true>(b.expansion, 0, true, true, s.tile, ringRow + kMargin + start, 0, 0, b.channels, &store);
+        });
+    }
+}
+
+// Input rows a pair of output rows reads: kernel + 1 of them, null in the
+// padding.
+using Window = std::array<const float*, kMaxRingRows>;
+
+// The depthwise's output columns [column, column + 16 x Vectors) of two
+// consecutive output rows (the second's sums are wasted where it has none),
+// clamped, into middle[row][channel][pixel]. Each input vector loaded
+// serves both rows where their kernels overlap, about halving the loads
+// (pose detection's 56x56 block 0.50 -> 0.44 ms); channels are taken
+// kGroup at a time for eight FMA chains.
+template <int Kernel, int Vectors>
+__attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Window& window, int64_t column, float* middle) {
+    constexpr int kGroup = Vectors >= 3 ? 1 : Vectors == 2 ? 2 : 4;
+    const __m512 lowest = _mm512_set1_ps(b.low), highest = _mm512_set1_ps(b.high);
+    float* middleSecond = middle + wholeBlockRows(b.channels);
+    for (int64_t c = 0; c < b.channels; c += kGroup) {
+        int64_t channel[kGroup];  // past the last channel, the last again
+        __m512 acc[2][kGroup][Vectors];
+        for (int g = 0; g < kGroup; ++g) {
+            channel[g] = std::min(c + g, b.channels - 1);
+            const __m512 bias = _mm512_set1_ps(b.depthwiseBias[static_cast<size_t>(channel[g])]);
+            for (int v = 0; v < Vectors; ++v) acc[0][g][v] = acc[1][g][v] = bias;
+        }
+#pragma GCC unroll 8
+        for (int i = 0; i <= Kernel; ++i) {
+            if (!window[static_cast<size_t>(i)]) continue;
+#pragma GCC unroll 8
+            for (int kx = 0; kx < Kernel; ++kx) {
+                const float* at = window[static_cast<size_t>(i)] + column + b.tapOffset[static_cast<size_t>(kx)];
+#pragma GCC unroll 8
+                for (int g = 0; g < kGroup; ++g) {
+                    const float* weights = b.depthwiseWeights.data() + channel[g] * Kernel * Kernel + kx;
+                    __m512 x[Vectors];
+#pragma GCC unroll 4
+                    for (int v = 0; v < Vectors; ++v) x[v] = _mm512_loadu_ps(at + channel[g] * b.channelFloats + v * kLanes);
+                    if (i < Kernel) {  // row i is the first output row's kernel row i
+                        const __m512 weight = _mm512_set1_ps(weights[i * Kernel]);
+#pragma GCC unroll 4
+                        for (int v = 0; v < Vectors; ++v) acc[0][g][v] = _mm512_fmadd_ps(weight, x[v], acc[0][g][v]);
+                    }
+                    if (i >= 1) {  // and the second's kernel row i - 1
+                        const __m512 weight = _mm512_set1_ps(weights[(i - 1) * Kernel]);
+#pragma GCC unroll 4
+                        for (int v = 0; v < Vectors; ++v) acc[1][g][v] = _mm512_fmadd_ps(weight, x[v], acc[1][g][v]);
+                    }
+                }
+            }
+        }
+        for (int g = 0; g < kGroup; ++g)
+            for (int v = 0; v < Vectors; ++v) {
+                _mm512_store_ps(middle + channel[g] * kTilePixels + v * kLanes, _mm512_min_ps(_mm512_max_ps(acc[0][g][v], lowest), highest));
+                _mm512_store_ps(middleSecond + channel[g] * kTilePixels + v * kLanes,
+                                _mm512_min_ps(_mm512_max_ps(acc[1][g][v], lowest), highest));
+            }
+    }
+}
+
+// One output row's tile from its depthwise sums: through the projection
+// and residual, or as it is, to NHWC at `at`.
+template <int Vectors>
+__attribute__((target("avx512f"))) void finishTile(const Block& b, const BandScratch& s, const float* middle, int valid,
+                                                  const RunArguments& arguments, int64_t at) {
+    if (!b.projected) {
+        toPixelMajor<Vectors>(b.write, middle, 0, 0, b.channels, valid, nullptr, arguments.output + at);
+        return;
+    }
+    multiplyChunk<Vectors, kAccumulatorSets<Vectors>>(b.projection, 0, true, true, middle, s.sums, 0, 0, b.outputChannels);
+    toPixelMajor<Vectors>(b.write, s.sums, 0, 0, b.outputChannels, valid, arguments.residual ? arguments.residual + at : nullptr,
+                          arguments.output + at);
+}
+
+void runBand(void* context, size_t band) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const Block& b = *arguments.block;
+    const BandScratch s = bandScratchOf(b, arguments.scratch + band * b.bandFloats);
+    const int slots = b.kernelSize + 1;  // the kernel + 1 consecutive rows of a pair never share a slot
+    std::array<int64_t, kMaxRingRows> held;  // image * inH + row in each ring slot, -1 for none
+    held.fill(-1);
+    const int64_t rows = b.batch * b.outH;
+    const int64_t first = static_cast<int64_t>(band) * b.rowsPerBand, end = std::min(rows, first + b.rowsPerBand);
+    for (int64_t r = first; r < end;) {
+        const int64_t image = r / b.outH, oy = r % b.outH;
+        const bool second = r + 1 < end && oy + 1 < b.outH;
+        Window window{};
+        for (int i = 0; i < (second ? slots : b.kernelSize); ++i) {
+            const int64_t iy = oy - b.padTop + i;
+            if (iy < 0 || iy >= b.inH) continue;
+            const auto slot = static_cast<size_t>(iy % slots);
+            float* ringRow = s.ring + slot * b.ringRowFloats;
+            if (held[slot] != image * b.inH + iy) {
+                expandRow(b, arguments.input, image, iy, s, ringRow);
+                held[slot] = image * b.inH + iy;
+            }
+            window[static_cast<size_t>(i)] = ringRow;
+        }
+        for (int64_t column = 0; column < b.outW; column += kTilePixels) {
+            const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, b.outW - column));
+            withVectors(valid, [&](auto vectors) {
+                if (b.kernelSize == 3) depthwisePair<3, vectors()>(b, window, column, s.middle);
+                else depthwisePair<5, vectors()>(b, window, column, s.middle);
+                for (int row = 0; row < (second ? 2 : 1); ++row)
+                    finishTile<vectors()>(b, s, s.middle + row * wholeBlockRows(b.channels), valid, arguments,
+                                          ((r + row) * b.outW + column) * b.write.rowChannels);
+            });
+        }
+        r += second ? 2 : 1;
+    }
+}
+
+Status prepareBlock(KernelContext& context) {
+    const Op& op = *context.op;
+    const RuntimeTensor& input = context.input(0);
+    if (input.rank() != 4 || input.type != DataType::Float32)
+        return context.error("expects a float32 [batch, height, width, channels] input, got " + input.name);
+    const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
+    if (!options) return context.error("has no depthwise options");
+    const size_t expansionInput = op.fusedSeparableBlock ? 6 : 3;
+    if (!context.hasInput(expansionInput)) return context.error("has no expanding 1x1 filter (input " + std::to_string(expansionInput) + ")");
+
+    auto state = std::make_shared<Block>();
+    Block& b = *state;
+    b.batch = input.dim(0), b.inH = input.dim(1), b.inW = input.dim(2), b.inputChannels = input.dim(3);
+    LS_RETURN_IF_ERROR(packOneChunk(context, expansionInput, b.inputChannels, b.expansion));
+    b.channels = b.expansion.outputChannels;
+    std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
+
+    const RuntimeTensor& filter = context.input(1);
+    if (filter.rank() != 4 || filter.dim(0) != 1 || filter.dim(1) != filter.dim(2) || filter.dim(3) != b.channels ||
+        (filter.dim(1) != 3 && filter.dim(1) != 5))
+        return context.error("expects a 3x3 or 5x5 depthwise filter [1, k, k, " + std::to_string(b.channels) + "], got " + filter.name +
+                             " " + shapeText(filter.shape));
+    b.kernelSize = filter.dim(1);
+    if (options->stride_h() != 1 || options->stride_w() != 1) return context.error("expects a stride-1 depthwise convolution");
+    // [1][ky][kx][channel] -> [channel][ky][kx]
+    std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, filterValues.data());
+    const int taps = b.kernelSize * b.kernelSize;
+    b.depthwiseWeights.resize(static_cast<size_t>(b.channels * taps));
+    for (int64_t c = 0; c < b.channels; ++c)
+        for (int t = 0; t < taps; ++t)
+            b.depthwiseWeights[static_cast<size_t>(c * taps + t)] = filterValues[static_cast<size_t>(t * b.channels + c)];
+    b.depthwiseBias.assign(static_cast<size_t>(b.channels), 0.0f);
+    LS_RETURN_IF_ERROR(readFloatBias(context, b.channels, b.depthwiseBias.data()));
+    std::tie(b.low, b.high) = clampRange(context, options->fused_activation_function());
+
+    const std::array<int32_t, 4>& folded = op.fusedPadding;
+    const int64_t spanH = b.inH + folded[0] + folded[1], spanW = b.inW + folded[2] + folded[3];
+    const bool same = options->padding() == schema::Padding_SAME;
+    b.outH = same ? spanH : spanH - b.kernelSize + 1;
+    b.outW = same ? spanW : spanW - b.kernelSize + 1;
+    if (b.outH <= 0 || b.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
+    if (b.outH > INT32_MAX || b.outW > INT32_MAX) return context.error("a padded plane past int32");
+    b.padTop = paddingBefore(spanH, b.outH, b.kernelSize, 1) + folded[0];
+    b.padLeft = paddingBefore(spanW, b.outW, b.kernelSize, 1) + folded[2];
+    if (b.padLeft > kMargin) return context.error("padding wider than a ring row's margin");
+
+    // A ring row's channel: the margin, the pixels, then zeros as far as an
+    // output tile's last vector reads.
+    const auto roundUp = [](int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; };
+    b.zerosFrom = roundUp(b.inW);
+    b.channelFloats = kMargin + roundUp(std::max(b.zerosFrom, roundUp(b.outW) + b.kernelSize - 1 - b.padLeft)) + kMargin;
+    for (int kx = 0; kx < b.kernelSize; ++kx) b.tapOffset[static_cast<size_t>(kx)] = kMargin + kx - b.padLeft;
+    b.ringRowFloats = static_cast<size_t>(b.channels * b.channelFloats);
+
+    b.projected = op.fusedSeparableBlock;
+    b.outputChannels = b.channels;
+    b.write = TileWrite{b.channels, b.low, b.high};
+    if (b.projected) {
+        if (!context.hasInput(3)) return context.error("has no projecting 1x1 filter (input 3)");
+        LS_RETURN_IF_ERROR(packOneChunk(context, 3, b.channels, b.projection));
+        b.outputChannels = b.projection.outputChannels;
+        b.write = TileWrite{b.outputChannels};
+        std::tie(b.write.low, b.write.high) = activationRange(op.pointwiseActivation);
+        if (op.fusedResidual) {
+            const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(b.outH), static_cast<int32_t>(b.outW),
+                                                static_cast<int32_t>(b.outputChannels)};
+            if (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32)
+                return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
+            b.write.residual = true;
+            std::tie(b.write.residualLow, b.write.residualHigh) = activationRange(op.residualActivation);
+        }
+    }
+
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t rows = b.batch * b.outH;
+    b.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
+    b.bands = (rows + b.rowsPerBand - 1) / b.rowsPerBand;
+    const double bytes = double(b.bands) * double(bandFloatsOf(b)) * sizeof(float);
+    if (bytes > double(SIZE_MAX / 4)) return context.error("rows of the 1x1's result exceed memory");
+    LS_RETURN_IF_ERROR(checkFitsInMemory(static_cast<size_t>(bytes), context.opLabel + " rows of the 1x1's result"));
+    b.bandFloats = bandFloatsOf(b);
+    context.scratchBytes = (static_cast<size_t>(b.bands) * b.bandFloats + kLanes) * sizeof(float);
+    context.output(0).shape = {input.dim(0), static_cast<int32_t>(b.outH), static_cast<int32_t>(b.outW), static_cast<int32_t>(b.outputChannels)};
+    context.state = state;
+    return Status::ok();
+}
+
+Status evalBlock(KernelContext& context) {
+    const auto& b = *static_cast<const Block*>(context.state.get());
+    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
+    RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(5).as<const float>() : nullptr,
+                           context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands), 0);
+    return Status::ok();
+}
+
+bool prunedFilter(const Subgraph& subgraph, int tensor, int64_t inputChannels) {
+    if (tensor < 0) return false;
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(tensor)];
+    return isConstantFloat(filter) && filter.shape.size() == 4 && filter.shape[1] == 1 && filter.shape[2] == 1 &&
+           filter.shape[3] == inputChannels && mostlyZeros(filter);
+}
+
+}  // namespace
+
+const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
+    const size_t inputs = op.fusedSeparableBlock ? 8u : 5u;
+    if (!cpuHasAvx512() || !op.fusedExpansion || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+        op.inputs.size() != inputs || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
+        (op.fusedResidual && op.inputs[5] < 0))
+        return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
+    if (!options || options->stride_h() != options->stride_w() || options->stride_w() != 1 ||
+        options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 ||
+        !isClampActivation(options->fused_activation_function()) || !isClampActivation(std::max(op.expansionActivation, 0)) ||
+        !isClampActivation(std::max(op.pointwiseActivation, 0)) || !isClampActivation(std::max(op.residualActivation, 0)))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    if (input.type != DataType::Float32 || input.shape.size() != 4 || input.shape[2] < kLeastRowPixels) return nullptr;
+    const size_t expansion = op.fusedSeparableBlock ? 6 : 3;
+    // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
+    if (!prunedFilter(subgraph, op.inputs[expansion], input.shape[3]) || !isFloatConstantOrAbsent(subgraph, op.inputs[expansion + 1]) ||
+        sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[expansion])]))
+        return nullptr;
+    const int64_t channels = subgraph.tensors[static_cast<size_t>(op.inputs[expansion])].shape[0];
+    const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    if (!isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||
+        depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] || (depthwise.shape[1] != 3 && depthwise.shape[1] != 5) ||
+        depthwise.shape[3] != channels)
+        return nullptr;
+    if (op.fusedSeparableBlock && (!prunedFilter(subgraph, op.inputs[3], channels) || !isFloatConstantOrAbsent(subgraph, op.inputs[4])))
+        return nullptr;
+    return &kernel;
+}
+
+}  // namespace litestudio::cpu
