@@ -91,7 +91,7 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input);
-        multiplyChunk<Vectors, kAccumulatorSets<Vectors>>(w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
+        multiplyTile<Vectors, kAccumulatorSets<Vectors>>(valid, w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end);
     }
 }
 
@@ -114,7 +114,8 @@ void runTask(void* context, size_t tile, size_t part) {
             toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input);
             for (int64_t block = first; block < end; block += kLanes) {
                 const int64_t blockEnd = std::min(end, block + kLanes);
-                multiplyChunk<vectors(), kAccumulatorSets<vectors()>>(w, 0, true, true, scratch.input, scratch.sums, block, block, blockEnd);
+                multiplyTile<vectors(), kAccumulatorSets<vectors()>>(valid, w, 0, true, true, scratch.input, scratch.sums, block, block,
+                                                                     blockEnd);
                 toPixelMajor<vectors()>(w, scratch.sums, block, block, blockEnd, valid, residual, output);
             }
             return;
