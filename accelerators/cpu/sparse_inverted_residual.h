@@ -3,14 +3,14 @@
 // detection: 75 % zeros), run channel-major row by row: the expanding 1x1
 // makes each input row's channels as rows of pixels (nonzero by nonzero,
 // from one transpose of the narrow input row), the depthwise convolution
-// slides along those rows, and the projecting 1x1, where the block has one,
-// multiplies the depthwise's row nonzero by nonzero and turns it back to
-// NHWC with the residual ADD. Only the narrow ends are transposed, so the
-// dense GEMM's zeros and the wide middle's transposes are both skipped
-// (LiteRT's XNNPACK gets the same from running the whole network NCHW).
-// Takes the fused ops of core/runtime/expansion_fusion.h: a depthwise (3x3
-// or 5x5, stride 1 or 2) over a pruned 1x1's result, optionally closing
-// with a pruned 1x1 and ADD. AVX-512.
+// slides along those rows, and the projecting 1x1 multiplies the
+// depthwise's row nonzero by nonzero and turns it back to NHWC with the
+// residual ADD. Only the narrow ends are transposed, so the dense GEMM's
+// zeros and the wide middle's transposes are both skipped (LiteRT's XNNPACK
+// gets the same from running the whole network NCHW). Takes the fused ops
+// of core/runtime/expansion_fusion.h that close a separable block: a 3x3 or
+// 5x5 stride-1 depthwise between two pruned 1x1s, the ADD optional, where
+// the nonzeros repay the two narrow transposes. AVX-512.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
@@ -18,7 +18,7 @@
 namespace litestudio::cpu {
 
 // The kernel for this fused op, or nullptr when it is not one this kernel
-// takes (dense weights, rows too narrow, or no AVX-512).
+// takes (dense weights, too few nonzeros, rows too narrow, or no AVX-512).
 const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
 }  // namespace litestudio::cpu

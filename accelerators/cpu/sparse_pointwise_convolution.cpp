@@ -260,7 +260,8 @@ Status evalSparse(KernelContext& context) {
     return Status::ok();
 }
 
-// The share of nonzero weights in a constant float32/float16 tensor.
+}  // namespace
+
 double nonzeroShare(const Tensor& tensor) {
     int64_t count = 0, nonzero = 0;
     if (tensor.type == DataType::Float32) {
@@ -281,16 +282,12 @@ double nonzeroShare(const Tensor& tensor) {
     return count > 0 ? double(nonzero) / double(count) : 1.0;
 }
 
-}  // namespace
-
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{
         .prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
     if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     return sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[1])]) ? &kernel : nullptr;
 }
-
-bool mostlyZeros(const Tensor& filter) { return nonzeroShare(filter) <= kMostNonzeros; }
 
 bool sparsePointwisePays(const Tensor& filter) {
     if (filter.shape.size() != 4 || filter.shape[0] < 1 || filter.shape[3] < 1) return false;

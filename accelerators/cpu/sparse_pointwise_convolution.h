@@ -22,8 +22,7 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
 // of them per pixel, for this kernel to beat the dense GEMM.
 bool sparsePointwisePays(const Tensor& filter);
 
-// Whether a constant float32/float16 filter is pruned: at most 40 % of its
-// weights nonzero.
-bool mostlyZeros(const Tensor& filter);
+// The share of nonzero weights in a constant float32/float16 tensor.
+double nonzeroShare(const Tensor& tensor);
 
 }  // namespace litestudio::cpu

@@ -28,7 +28,9 @@ namespace {
 using schema::ActivationFunctionType;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
-enum class Variant { Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual, PrunedPadBefore, PrunedProjected, PrunedBlock };
+enum class Variant {
+    Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual, PrunedProjected, PrunedBlock, PrunedBlockAfterPad
+};
 
 struct ExpansionCase {
     int batch, height, width, inChannels, expanded, kernel, stride;
@@ -41,10 +43,13 @@ struct ExpansionCase {
 };
 
 bool pruned(Variant v) {
-    return v == Variant::Pruned || v == Variant::PrunedPadBefore || v == Variant::PrunedProjected || v == Variant::PrunedBlock;
+    return v == Variant::Pruned || v == Variant::PrunedProjected || v == Variant::PrunedBlock || v == Variant::PrunedBlockAfterPad;
 }
-bool projected(Variant v) { return v == Variant::Projected || v == Variant::PrunedProjected || v == Variant::InvertedResidual || v == Variant::PrunedBlock; }
-bool addsInput(Variant v) { return v == Variant::InvertedResidual || v == Variant::PrunedBlock; }
+bool projected(Variant v) {
+    return v == Variant::Projected || v == Variant::PrunedProjected || v == Variant::InvertedResidual || v == Variant::PrunedBlock ||
+           v == Variant::PrunedBlockAfterPad;
+}
+bool addsInput(Variant v) { return v == Variant::InvertedResidual || v == Variant::PrunedBlock || v == Variant::PrunedBlockAfterPad; }
 // Three of every four weights zero, as pruning leaves them.
 void prune(std::vector<float>& weights) {
     for (size_t i = 0; i < weights.size(); ++i)
@@ -85,7 +90,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
         b.addOp({schema::BuiltinOperator_RELU, {}, {e}, {depthwiseInput}});
         m.depthwise = 2;
     }
-    if (c.variant == Variant::PadBefore || c.variant == Variant::PrunedPadBefore) {
+    if (c.variant == Variant::PadBefore || c.variant == Variant::PrunedBlockAfterPad) {
         padBefore = c.kernel / 2;
         const int p = padBefore;
         int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
@@ -161,12 +166,15 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 16, 16, 32, 96, 3, 2, Same, Relu6, Relu6, Variant::Plain, 1, false},         // 96 KiB: stays in L2 anyway
         {1, 32, 32, 64, 384, 3, 1, Same, Relu6, Relu6, Variant::Pruned, 1, false},       // the sparse kernel's
         // Pruned 1x1s too narrow for the sparse kernel's transposes: the
-        // block runs channel-major, nonzero by nonzero.
-        {1, 56, 56, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, true, true},  // pose detection's 56x56 block
+        // block runs channel-major, nonzero by nonzero, where its nonzeros
+        // a pixel are at least 16 times the channels it transposes a pixel.
+        {1, 56, 56, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, true, true},  // pose detection's 56x56 block (36)
         {2, 23, 45, 24, 144, 5, 1, Same, Relu, None, Variant::PrunedBlock, 2, true, true},    // a partial vector, bands split images
         {1, 41, 44, 24, 160, 3, 1, Same, Relu6, None, Variant::PrunedProjected, 2, true, true},  // no ADD; a band starts mid-pair
-        {1, 9, 70, 16, 120, 3, 1, Valid, None, Relu6, Variant::Pruned, 2, true, true},           // no 1x1 after; two column tiles
-        {1, 20, 48, 24, 144, 5, 1, Valid, Relu6, Relu6, Variant::PrunedPadBefore, 1, true, true},  // a PAD folded in
+        {1, 9, 70, 16, 120, 3, 1, Same, None, Relu6, Variant::PrunedBlock, 1, true, true},     // two column tiles
+        {1, 20, 48, 24, 144, 5, 1, Valid, Relu6, Relu6, Variant::PrunedBlockAfterPad, 1, true, true},  // a PAD folded in
+        {1, 48, 48, 32, 16, 3, 1, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},  // 32 -> 16 -> 32: 4 a channel
+        {1, 24, 40, 16, 120, 3, 1, Same, None, Relu6, Variant::Pruned, 1, false, false},        // no projection: 120 transposed
         {1, 56, 56, 24, 144, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},  // stride 2: the GEMM's
         {1, 28, 28, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, false, false},      // rows of 28 (and under 1 MiB)
     };
