@@ -1,6 +1,7 @@
 #include "accelerators/cpu/convolution_support.h"
 
 #include <algorithm>
+#include <climits>
 #include <array>
 #include <string>
 
@@ -11,6 +12,21 @@ namespace litestudio::cpu {
 
 int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation) {
     return static_cast<int>(std::max<int64_t>(0, (out - 1) * stride + int64_t(kernel - 1) * dilation + 1 - in) / 2);
+}
+
+Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
+                   PaddedPlane& plane) {
+    const std::array<int32_t, 4>& folded = context.op->fusedPadding;
+    const int64_t spanH = inH + folded[0] + folded[1], spanW = inW + folded[2] + folded[3];
+    plane.outH = same ? (spanH + strideH - 1) / strideH : (spanH - kernel) / strideH + 1;
+    plane.outW = same ? (spanW + strideW - 1) / strideW : (spanW - kernel) / strideW + 1;
+    if (spanH < (same ? 1 : kernel) || spanW < (same ? 1 : kernel) || plane.outH <= 0 || plane.outW <= 0)
+        return context.error("the filter is larger than the padded input " + context.input(0).name);
+    if (plane.outH > INT32_MAX || plane.outW > INT32_MAX)
+        return context.error("a padded plane of " + std::to_string(spanH) + "x" + std::to_string(spanW) + " is past int32");
+    plane.padTop = paddingBefore(spanH, plane.outH, kernel, strideH) + folded[0];
+    plane.padLeft = paddingBefore(spanW, plane.outW, kernel, strideW) + folded[2];
+    return Status::ok();
 }
 
 Status readFloatBias(const KernelContext& context, int64_t channels, float* destination, size_t index) {

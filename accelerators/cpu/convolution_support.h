@@ -14,6 +14,17 @@ namespace litestudio::cpu {
 // XNNPACK and TFLite do (0 for VALID). Add Op::fusedPadding on top.
 int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation = 1);
 
+// The output plane of a convolution with a square `kernel` over input 0's
+// inH x inW, SAME or VALID, with the op's folded PAD (Op::fusedPadding),
+// and where its padding starts. An error naming input 0 when the filter is
+// larger than the padded plane or the plane is past int32.
+struct PaddedPlane {
+    int64_t outH = 0, outW = 0;
+    int padTop = 0, padLeft = 0;
+};
+Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
+                   PaddedPlane& plane);
+
 // Reads input `index` (the bias, float32 or float16; input 2 of a
 // convolution) into `destination`, which holds `channels` values; leaves it
 // alone when the op has no bias.

@@ -68,17 +68,10 @@ Status prepareExpanded(KernelContext& context) {
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = pointwise.dim(0);
     d.strideH = options->stride_h(), d.strideW = options->stride_w();
     LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
-    const std::array<int32_t, 4>& folded = op.fusedPadding;
-    const int64_t spanH = d.inH + folded[0] + folded[1], spanW = d.inW + folded[2] + folded[3];
-    const bool same = options->padding() == schema::Padding_SAME;
-    d.outH = same ? (spanH + d.strideH - 1) / d.strideH : (spanH - d.kernelSize) / d.strideH + 1;
-    d.outW = same ? (spanW + d.strideW - 1) / d.strideW : (spanW - d.kernelSize) / d.strideW + 1;
-    if (spanH < (same ? 1 : d.kernelSize) || spanW < (same ? 1 : d.kernelSize) || d.outH <= 0 || d.outW <= 0)
-        return context.error("the depthwise filter is larger than the padded input " + input.name);
-    if (d.outH > INT32_MAX || d.outW > INT32_MAX)
-        return context.error("a padded plane of " + std::to_string(spanH) + "x" + std::to_string(spanW) + " is past int32");
-    d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, d.strideH) + folded[0];
-    d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, d.strideW) + folded[2];
+    PaddedPlane plane;
+    LS_RETURN_IF_ERROR(
+        paddedPlane(context, d.inH, d.inW, d.kernelSize, d.strideH, d.strideW, options->padding() == schema::Padding_SAME, plane));
+    d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));

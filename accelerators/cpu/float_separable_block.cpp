@@ -202,21 +202,14 @@ Status prepareBlock(KernelContext& context) {
     LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
     // The plane's size comes from the filter, not from the declared shapes,
     // which a model may get wrong (the runtime works shapes out afresh).
-    const std::array<int32_t, 4>& folded = op.fusedPadding;
-    const int64_t spanH = d.inH + folded[0] + folded[1], spanW = d.inW + folded[2] + folded[3];
-    const bool same = options->padding() == schema::Padding_SAME;
-    d.outH = same ? spanH : spanH - d.kernelSize + 1;
-    d.outW = same ? spanW : spanW - d.kernelSize + 1;
-    if (d.outH <= 0 || d.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
-    if (d.outH > INT32_MAX || d.outW > INT32_MAX)
-        return context.error("a padded plane of " + std::to_string(spanH) + "x" + std::to_string(spanW) + " is past int32");
+    PaddedPlane plane;
+    LS_RETURN_IF_ERROR(paddedPlane(context, d.inH, d.inW, d.kernelSize, 1, 1, options->padding() == schema::Padding_SAME, plane));
+    d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
                                         static_cast<int32_t>(outputChannels)};
     if (op.fusedResidual && (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32))
         return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
     if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");
-    d.padTop = paddingBefore(spanH, d.outH, d.kernelSize, 1) + folded[0];
-    d.padLeft = paddingBefore(spanW, d.outW, d.kernelSize, 1) + folded[2];
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, s.pointwise));

@@ -257,15 +257,9 @@ Status prepareBlock(KernelContext& context) {
     LS_RETURN_IF_ERROR(readFloatBias(context, b.channels, b.depthwiseBias.data()));
     std::tie(b.low, b.high) = clampRange(context, options->fused_activation_function());
 
-    const std::array<int32_t, 4>& folded = op.fusedPadding;
-    const int64_t spanH = b.inH + folded[0] + folded[1], spanW = b.inW + folded[2] + folded[3];
-    const bool same = options->padding() == schema::Padding_SAME;
-    b.outH = same ? spanH : spanH - b.kernelSize + 1;
-    b.outW = same ? spanW : spanW - b.kernelSize + 1;
-    if (b.outH <= 0 || b.outW <= 0) return context.error("the depthwise filter is larger than the padded input " + input.name);
-    if (b.outH > INT32_MAX || b.outW > INT32_MAX) return context.error("a padded plane past int32");
-    b.padTop = paddingBefore(spanH, b.outH, b.kernelSize, 1) + folded[0];
-    b.padLeft = paddingBefore(spanW, b.outW, b.kernelSize, 1) + folded[2];
+    PaddedPlane plane;
+    LS_RETURN_IF_ERROR(paddedPlane(context, b.inH, b.inW, b.kernelSize, 1, 1, options->padding() == schema::Padding_SAME, plane));
+    b.outH = plane.outH, b.outW = plane.outW, b.padTop = plane.padTop, b.padLeft = plane.padLeft;
     if (b.padLeft > kMargin) return context.error("padding wider than a ring row's margin");
 
     // A ring row's channel: the margin, the pixels, then zeros as far as an
