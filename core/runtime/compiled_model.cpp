@@ -491,6 +491,8 @@ RuntimeTensor& CompiledModel::tensor(int subgraph, int index) {
     return subgraphs_.at(static_cast<size_t>(subgraph))->tensors.at(static_cast<size_t>(index));
 }
 
+bool CompiledModel::isCompiled(int subgraph) const { return subgraphs_.at(static_cast<size_t>(subgraph)) != nullptr; }
+
 Status CompiledModel::setInput(int subgraph, int tensorIndex, std::span<const uint8_t> bytes) {
     RuntimeTensor& target = tensor(subgraph, tensorIndex);
     if (target.growable) {

@@ -71,7 +71,11 @@ public:
     // golden-case order), named by the signature where it names them.
     EntryPoint inSubgraphOrder(int entry) const;
 
+    // A tensor of a subgraph this model compiled (isCompiled).
     RuntimeTensor& tensor(int subgraph, int index);
+    // Whether `subgraph` was compiled: the entry points' and those they
+    // call; others are never run and have no tensors here.
+    bool isCompiled(int subgraph) const;
     // Which accelerator runs an op ("" for subgraphs that are never run).
     std::string_view acceleratorOf(int subgraph, int op) const;
     // Copies `bytes` into an input tensor; the size must match its shape.

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "core/format/model_builder.h"
 #include "core/format/model_file.h"
 #include "core/kernels/string_tensor.h"
@@ -109,6 +111,31 @@ TEST(CompiledModel, InputsSetOnceStaySetForTheNextRun) {
     EXPECT_EQ(std::vector<float>(out.as<float>(), out.as<float>() + 64), std::vector<float>(64, 8.0f));
     const RuntimeTensor& input = (*model)->tensor(0, x);
     EXPECT_EQ(input.as<float>()[0], 5.0f);
+}
+
+// A subgraph nothing calls is never compiled, and says so, instead of
+// handing out tensors it does not have (the fuzz harness asked for them).
+TEST(CompiledModel, SaysWhichSubgraphsItCompiled) {
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 3}});
+    int one = builder.addFloatConstant("one", {1}, {1.0f});
+    int y = builder.addTensor({"y", DataType::Float32, {1, 3}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {x, one}, {y}});
+    builder.setInputs({x});
+    builder.setOutputs({y});
+    builder.addSubgraph("unused");
+    int a = builder.addTensor({"a", DataType::Float32, {2}});
+    int b = builder.addTensor({"b", DataType::Float32, {2}});
+    builder.addOp({schema::BuiltinOperator_NEG, {}, {a}, {b}});
+    builder.setInputs({a});
+    builder.setOutputs({b});
+    auto model = CompiledModel::create(load(builder));
+    ASSERT_TRUE(model) << model.errorMessage();
+    std::cout << "  main compiled: " << (*model)->isCompiled(0) << ", unused compiled: " << (*model)->isCompiled(1) << "\n";
+    EXPECT_TRUE((*model)->isCompiled(0));
+    EXPECT_FALSE((*model)->isCompiled(1));
+    EXPECT_EQ((*model)->tensor(0, y).elementCount(), 3);
 }
 
 TEST(CompiledModel, UnknownAcceleratorIsAClearError) {
