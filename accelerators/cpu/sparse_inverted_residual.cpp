@@ -42,6 +42,10 @@ constexpr int kMaxKernel = 5;
 constexpr int64_t kMargin = kLanes;
 // Ring rows: a pair of output rows reads kernel + 1 input rows.
 constexpr int kMaxRingRows = kMaxKernel + 1;
+// The fused op's inputs (core/graph/model.h, Op::fusedExpansion on a
+// separable block): x, depthwise filter and bias, the projecting 1x1 and
+// its bias, the tensor added, the expanding 1x1 and its bias.
+constexpr size_t kProjection = 3, kResidual = 5, kExpansion = 6;
 
 struct Block {
     SparseMatrix expansion;  // input channels -> channels, one chunk
@@ -52,7 +56,7 @@ struct Block {
     std::vector<float> depthwiseBias;
     float low = 0, high = 0;
     SparseMatrix projection;  // channels -> outputChannels, one chunk
-    TileWrite write;          // the projection's result, or the depthwise's own
+    TileWrite write;          // the projection's result, with the residual
     // A ring row: per channel kMargin zeros, the row's pixels, zeros to channelFloats.
     int64_t channelFloats = 0, zerosFrom = 0;
     std::array<int64_t, kMaxKernel> tapOffset{};  // column kx: floats from a channel's start to output column 0's input
@@ -69,7 +73,7 @@ struct RunArguments {
 };
 
 struct BandScratch {
-    float* ring;    // kMaxRingRows ring rows, of which kernelSize + 1 are used
+    float* ring;    // kernelSize + 1 ring rows
     float* tile;    // the input tile, channel-major
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
@@ -228,13 +232,13 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a float32 [batch, height, width, channels] input, got " + input.name);
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options) return context.error("has no depthwise options");
-    if (!context.hasInput(6)) return context.error("has no expanding 1x1 filter (input 6)");
-    if (!context.hasInput(3)) return context.error("has no projecting 1x1 filter (input 3)");
+    if (!context.hasInput(kExpansion)) return context.error("has no expanding 1x1 filter (input 6)");
+    if (!context.hasInput(kProjection)) return context.error("has no projecting 1x1 filter (input 3)");
 
     auto state = std::make_shared<Block>();
     Block& b = *state;
     b.batch = input.dim(0), b.inH = input.dim(1), b.inW = input.dim(2), b.inputChannels = input.dim(3);
-    LS_RETURN_IF_ERROR(packOneChunk(context, 6, b.inputChannels, b.expansion));
+    LS_RETURN_IF_ERROR(packOneChunk(context, kExpansion, b.inputChannels, b.expansion));
     b.channels = b.expansion.outputChannels;
     std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
 
@@ -270,14 +274,14 @@ Status prepareBlock(KernelContext& context) {
     for (int kx = 0; kx < b.kernelSize; ++kx) b.tapOffset[static_cast<size_t>(kx)] = kMargin + kx - b.padLeft;
     b.ringRowFloats = static_cast<size_t>(b.channels * b.channelFloats);
 
-    LS_RETURN_IF_ERROR(packOneChunk(context, 3, b.channels, b.projection));
+    LS_RETURN_IF_ERROR(packOneChunk(context, kProjection, b.channels, b.projection));
     b.outputChannels = b.projection.outputChannels;
     b.write = TileWrite{b.outputChannels};
     std::tie(b.write.low, b.write.high) = activationRange(op.pointwiseActivation);
     if (op.fusedResidual) {
         const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(b.outH), static_cast<int32_t>(b.outW),
                                             static_cast<int32_t>(b.outputChannels)};
-        if (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32)
+        if (!context.hasInput(kResidual) || context.input(kResidual).shape != outShape || context.input(kResidual).type != DataType::Float32)
             return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
         b.write.residual = true;
         std::tie(b.write.residualLow, b.write.residualHigh) = activationRange(op.residualActivation);
@@ -301,7 +305,7 @@ Status prepareBlock(KernelContext& context) {
 Status evalBlock(KernelContext& context) {
     const auto& b = *static_cast<const Block*>(context.state.get());
     const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-    RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(5).as<const float>() : nullptr,
+    RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(kResidual).as<const float>() : nullptr,
                            context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands), 0);
     return Status::ok();
@@ -320,7 +324,7 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
     if (!cpuHasAvx512() || !op.fusedExpansion || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
         op.inputs.size() != 8 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
-        (op.fusedResidual && op.inputs[5] < 0))
+        (op.fusedResidual && op.inputs[kResidual] < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != options->stride_w() || options->stride_w() != 1 ||
@@ -330,18 +334,17 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     if (input.type != DataType::Float32 || input.shape.size() != 4 || input.shape[2] < kLeastRowPixels) return nullptr;
-    const size_t expansion = 6;
     // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
-    if (!prunedFilter(subgraph, op.inputs[expansion], input.shape[3]) || !isFloatConstantOrAbsent(subgraph, op.inputs[expansion + 1]) ||
-        sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[expansion])]))
+    if (!prunedFilter(subgraph, op.inputs[kExpansion], input.shape[3]) || !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
+        sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])]))
         return nullptr;
-    const int64_t channels = subgraph.tensors[static_cast<size_t>(op.inputs[expansion])].shape[0];
+    const int64_t channels = subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0];
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     if (!isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||
         depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] || (depthwise.shape[1] != 3 && depthwise.shape[1] != 5) ||
         depthwise.shape[3] != channels)
         return nullptr;
-    if (!prunedFilter(subgraph, op.inputs[3], channels) || !isFloatConstantOrAbsent(subgraph, op.inputs[4])) return nullptr;
+    if (!prunedFilter(subgraph, op.inputs[kProjection], channels) || !isFloatConstantOrAbsent(subgraph, op.inputs[kProjection + 1])) return nullptr;
     // Nonzeros a pixel over the channels a pixel transposes (the block's
     // input and output). Pose detection's 56x56 24 -> 144 -> 24 block
     // (36) ran 0.73x the dense block's time; face detection full range
@@ -350,8 +353,8 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
         const Tensor& filter = subgraph.tensors[static_cast<size_t>(tensor)];
         return nonzeroShare(filter) * double(filter.shape[0]) * double(filter.shape[3]);
     };
-    const double nonzeros = nonzerosOf(op.inputs[expansion]) + nonzerosOf(op.inputs[3]);
-    const double transposed = double(input.shape[3]) + double(subgraph.tensors[static_cast<size_t>(op.inputs[3])].shape[0]);
+    const double nonzeros = nonzerosOf(op.inputs[kExpansion]) + nonzerosOf(op.inputs[kProjection]);
+    const double transposed = double(input.shape[3]) + double(subgraph.tensors[static_cast<size_t>(op.inputs[kProjection])].shape[0]);
     if (nonzeros < kLeastWorkPerTransposed * transposed) return nullptr;
     return &kernel;
 }
