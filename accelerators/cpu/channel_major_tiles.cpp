@@ -8,6 +8,10 @@
 
 namespace litestudio::cpu::channel_major {
 
+namespace {
+
+// m's chunks, row starts and nonzeros from dense weights [out][in] (its
+// channel counts and chunkChannels set).
 void gatherNonzeros(const float* dense, SparseMatrix& m) {
     m.chunks = (m.inputChannels + m.chunkChannels - 1) / m.chunkChannels;
     m.rowStart.clear();
@@ -26,13 +30,17 @@ void gatherNonzeros(const float* dense, SparseMatrix& m) {
     }
 }
 
-Status packOneChunk(const KernelContext& context, size_t index, int64_t inputChannels, SparseMatrix& m) {
+}  // namespace
+
+Status packNonzeros(const KernelContext& context, size_t index, int64_t inputChannels, int64_t chunkChannels, SparseMatrix& m) {
     const RuntimeTensor& filter = context.input(index);
     if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != inputChannels)
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(inputChannels) + "], got " + filter.name + " " +
                              shapeText(filter.shape));
-    if (int64_t(filter.dim(3)) * kTilePixels * int64_t(sizeof(float)) > INT32_MAX) return context.error("1x1 filter too wide");
-    m.inputChannels = m.chunkChannels = inputChannels;
+    if (filter.elementCount() > INT32_MAX) return context.error("filter over 2^31 weights");
+    if (chunkChannels * kTilePixels * int64_t(sizeof(float)) > INT32_MAX) return context.error("1x1 filter too wide");
+    m.inputChannels = inputChannels;
+    m.chunkChannels = chunkChannels;
     m.outputChannels = filter.dim(0);
     std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, dense.data());

@@ -39,13 +39,11 @@ struct SparseMatrix {
     std::vector<float> bias;
 };
 
-// Fills `matrix`'s chunks, row starts and nonzeros from dense weights
-// [outputChannels][inputChannels] (its counts and chunkChannels set).
-void gatherNonzeros(const float* dense, SparseMatrix& matrix);
-
 // The 1x1 filter at input `index` of `context` ([out, 1, 1, inputChannels])
-// as one chunk of nonzeros, with its bias (input index + 1).
-Status packOneChunk(const KernelContext& context, size_t index, int64_t inputChannels, SparseMatrix& matrix);
+// as nonzeros in chunks of `chunkChannels` input channels, with its bias
+// (input index + 1). An error for a filter of another shape, or one whose
+// nonzeros or tile offsets would not fit int32.
+Status packNonzeros(const KernelContext& context, size_t index, int64_t inputChannels, int64_t chunkChannels, SparseMatrix& matrix);
 
 // How channel-major results go back to NHWC rows of `rowChannels`: clamped
 // to [low, high]; with a residual, plus the residual's value, clamped again.

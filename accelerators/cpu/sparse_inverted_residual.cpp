@@ -238,7 +238,7 @@ Status prepareBlock(KernelContext& context) {
     auto state = std::make_shared<Block>();
     Block& b = *state;
     b.batch = input.dim(0), b.inH = input.dim(1), b.inW = input.dim(2), b.inputChannels = input.dim(3);
-    LS_RETURN_IF_ERROR(packOneChunk(context, kExpansion, b.inputChannels, b.expansion));
+    LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, b.expansion));
     b.channels = b.expansion.outputChannels;
     std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
 
@@ -274,7 +274,7 @@ Status prepareBlock(KernelContext& context) {
     for (int kx = 0; kx < b.kernelSize; ++kx) b.tapOffset[static_cast<size_t>(kx)] = kMargin + kx - b.padLeft;
     b.ringRowFloats = static_cast<size_t>(b.channels * b.channelFloats);
 
-    LS_RETURN_IF_ERROR(packOneChunk(context, kProjection, b.channels, b.projection));
+    LS_RETURN_IF_ERROR(packNonzeros(context, kProjection, b.channels, b.channels, b.projection));
     b.outputChannels = b.projection.outputChannels;
     b.write = TileWrite{b.outputChannels};
     std::tie(b.write.low, b.write.high) = activationRange(op.pointwiseActivation);

@@ -182,16 +182,8 @@ Status prepareSparse(KernelContext& context) {
                              "] over a 4-D input");
     auto weights = std::make_shared<SparseWeights>();
     SparseWeights& w = *weights;
-    w.inputChannels = input.dim(3);
-    w.outputChannels = filter.dim(0);
+    LS_RETURN_IF_ERROR(packNonzeros(context, 1, input.dim(3), std::min<int64_t>(input.dim(3), kChunkChannels), w));
     w.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
-    w.chunkChannels = std::min(w.inputChannels, kChunkChannels);
-    if (filter.elementCount() > INT32_MAX) return context.error("filter over 2^31 weights");
-    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
-    reference::toFloats(filter, dense.data());
-    gatherNonzeros(dense.data(), w);
-    w.bias.assign(static_cast<size_t>(w.outputChannels), 0.0f);
-    LS_RETURN_IF_ERROR(readFloatBias(context, w.outputChannels, w.bias.data()));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
     w.rowChannels = w.outputChannels;

@@ -40,9 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Shapes worked out at compile time too (a PAD by constants can make a
     // plane of 10^4 x 57 from a small one, then convolved by a 20x53
     // filter: 5 billion multiplies, legitimate work but minutes under ASan).
-    for (size_t s = 0; s < model.model().subgraphs.size(); ++s)
-        for (size_t t = 0; model.isCompiled(static_cast<int>(s)) && t < model.model().subgraphs[s].tensors.size(); ++t)
-            if (model.tensor(static_cast<int>(s), static_cast<int>(t)).elementCount() > (1 << 20)) return 0;
+    for (int s = 0; s < static_cast<int>(model.model().subgraphs.size()); ++s) {
+        if (!model.isCompiled(s)) continue;
+        for (int t = 0; t < static_cast<int>(model.model().subgraphs[static_cast<size_t>(s)].tensors.size()); ++t)
+            if (model.tensor(s, t).elementCount() > (1 << 20)) return 0;
+    }
     const EntryPoint& entry = model.entryPoints()[0];
     uint32_t state = 1;
     for (const SignatureTensor& input : entry.inputs)
