@@ -1,9 +1,14 @@
 #include "accelerators/cpu/expansion_ring.h"
 
 #include <algorithm>
+#include <climits>
+
+#include <pthreadpool.h>
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/support/memory_limit.h"
 
 namespace litestudio::cpu {
 
@@ -43,9 +48,18 @@ size_t ExpansionRing::floatsFor(const DepthwisePlan& plan) {
     return (floats + kLineFloats - 1) / kLineFloats * kLineFloats;
 }
 
-int64_t ExpansionRing::rowsPerBand(int64_t rows, int64_t threads) {
+Status splitIntoBands(KernelContext& context, int64_t rows, size_t floatsPerBand, RowBands& split) {
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t bands = std::clamp<int64_t>(threads, 1, std::max<int64_t>(rows, 1));
-    return std::max<int64_t>((rows + bands - 1) / bands, 1);
+    split.rowsPerBand = std::max<int64_t>((rows + bands - 1) / bands, 1);
+    split.bands = (rows + split.rowsPerBand - 1) / split.rowsPerBand;
+    const double floats = double(split.bands) * double(floatsPerBand) + double(kLineFloats);
+    if (floats * sizeof(float) > double(SIZE_MAX / 2)) return context.error("rows of the 1x1's result exceed memory");
+    const size_t bytes = static_cast<size_t>(floats) * sizeof(float);
+    LS_RETURN_IF_ERROR(checkFitsInMemory(bytes, context.opLabel + " rows of the 1x1's result"));
+    context.scratchBytes = bytes;
+    return Status::ok();
 }
 
 ExpansionRing::ExpansionRing(const PointwiseWeights& expansion, const DepthwisePlan& plan, float* storage)

@@ -16,6 +16,8 @@
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "core/graph/model.h"
+#include "core/kernels/kernel.h"
+#include "core/support/status.h"
 
 namespace litestudio::cpu {
 
@@ -29,15 +31,24 @@ int64_t expansionChannels(const Subgraph& subgraph, const Op& op, size_t filterI
 // A constant float32 (or float16) tensor, or -1 for an omitted input.
 bool isFloatConstantOrAbsent(const Subgraph& subgraph, int tensor);
 
+// Output rows split into bands, one a thread (each band makes the rows it
+// shares with the next again; finer bands would make more), each band with
+// its own scratch of `floatsPerBand` floats.
+struct RowBands {
+    int64_t rowsPerBand = 0, bands = 0;
+};
+
+// The bands for `rows` output rows on the context's threads. Sets the
+// context's scratch to bands x floatsPerBand floats and 16 more (to align
+// the first band to 64 bytes), or says what the rings would exceed: they
+// are never allocated whole anywhere else, so nothing checked their size.
+Status splitIntoBands(KernelContext& context, int64_t rows, size_t floatsPerBand, RowBands& split);
+
 class ExpansionRing {
 public:
     // Floats one ring takes (whole 64-byte lines) for `plan`, whose inW and
     // channels are the 1x1 result's.
     static size_t floatsFor(const DepthwisePlan& plan);
-
-    // Output rows a band takes: one band a thread (each band makes the
-    // rows it shares with the next again; finer bands would make more).
-    static int64_t rowsPerBand(int64_t rows, int64_t threads);
 
     // `storage`: floatsFor(plan) floats, 64-byte aligned, the ring's own.
     ExpansionRing(const PointwiseWeights& expansion, const DepthwisePlan& plan, float* storage);

@@ -15,19 +15,16 @@
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
-#include "core/support/memory_limit.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
 
 namespace {
 
-constexpr size_t kAlignFloats = 16;
-
 struct ExpandedDepthwise {
     PointwiseWeights expansion;
     DepthwisePlan depthwise;  // over the 1x1's result: depthwise.inH x inW x channels
-    int64_t bands = 1, rowsPerBand = 0;
+    RowBands bands;
     size_t ringFloats = 0;  // one band's ring
 };
 
@@ -43,7 +40,7 @@ void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const ExpandedDepthwise& e = *arguments.e;
     const DepthwisePlan& d = e.depthwise;
-    runBandRows(e.expansion, d, arguments.input, static_cast<int64_t>(band), e.rowsPerBand, arguments.rings + band * e.ringFloats,
+    runBandRows(e.expansion, d, arguments.input, static_cast<int64_t>(band), e.bands.rowsPerBand, arguments.rings + band * e.ringFloats,
                 [&](const InputRows& rows, int64_t row) { depthwiseRow(d, rows, arguments.output + row * d.outW * d.channels); });
 }
 
@@ -74,17 +71,10 @@ Status prepareExpanded(KernelContext& context) {
     d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    const int64_t rows = d.batch * d.outH;
-    e.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
-    e.bands = (rows + e.rowsPerBand - 1) / e.rowsPerBand;
-    // The 1x1's result is never allocated whole, so nothing checked its row's size yet.
-    const double ringBytes = double(e.bands) * d.kernelSize * double(d.inW) * double(d.channels) * sizeof(float);
-    if (ringBytes > double(SIZE_MAX / 2)) return context.error("rows of the 1x1's result exceed memory");
-    LS_RETURN_IF_ERROR(checkFitsInMemory(static_cast<size_t>(ringBytes), context.opLabel + " rows of the 1x1's result"));
+    if (double(d.kernelSize) * double(d.inW) * double(d.channels) > double(SIZE_MAX / 8))
+        return context.error("rows of the 1x1's result exceed memory");
     e.ringFloats = ExpansionRing::floatsFor(d);
-    context.scratchBytes = (static_cast<size_t>(e.bands) * e.ringFloats + kAlignFloats) * sizeof(float);
+    LS_RETURN_IF_ERROR(splitIntoBands(context, d.batch * d.outH, e.ringFloats, e.bands));
     context.output(0).shape = {input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW), static_cast<int32_t>(d.channels)};
     context.state = expanded;
     return Status::ok();
@@ -95,7 +85,7 @@ Status evalExpanded(KernelContext& context) {
     const auto address = reinterpret_cast<uintptr_t>(context.scratch);
     RunArguments arguments{&e, context.input(0).as<const float>(), context.output(0).as<float>(),
                            reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands), 0);
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands.bands), 0);
     return Status::ok();
 }
 

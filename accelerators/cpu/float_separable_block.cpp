@@ -8,7 +8,6 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <memory>
 #include <tuple>
@@ -38,7 +37,7 @@ struct SeparableBlock {
     // this 1x1, a ring a band of output rows (one per thread).
     bool expanded = false;
     PointwiseWeights expansion;
-    int64_t rowsPerBand = 0, bands = 0;
+    RowBands bands;
     size_t ringFloats = 0;
     PointwiseWeights pointwise;  // the 1x1 after the depthwise, clamped by its activation
     float sumLow = 0, sumHigh = 0;  // the residual ADD's clamp
@@ -167,7 +166,7 @@ void runRow(void* context, size_t row) {
 void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const SeparableBlock& s = *arguments.block;
-    runBandRows(s.expansion, s.depthwise, arguments.input, static_cast<int64_t>(band), s.rowsPerBand, arguments.rings + band * s.ringFloats,
+    runBandRows(s.expansion, s.depthwise, arguments.input, static_cast<int64_t>(band), s.bands.rowsPerBand, arguments.rings + band * s.ringFloats,
                 [&](const InputRows& rows, int64_t row) { blockRow(arguments, rows, row); });
 }
 
@@ -231,14 +230,9 @@ Status prepareBlock(KernelContext& context) {
     context.output(0).shape = outShape;
     context.scratchBytes = 0;
     if (s.expanded) {
-        auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-        const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-        const int64_t rows = d.batch * d.outH;
-        s.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
-        s.bands = (rows + s.rowsPerBand - 1) / s.rowsPerBand;
         if (d.inW * channels > kMaxRowFloats) return context.error("input rows exceed the row buffer");
         s.ringFloats = ExpansionRing::floatsFor(d);
-        context.scratchBytes = (static_cast<size_t>(s.bands) * s.ringFloats + kLanes) * sizeof(float);
+        LS_RETURN_IF_ERROR(splitIntoBands(context, d.batch * d.outH, s.ringFloats, s.bands));
     }
     context.state = block;
     return Status::ok();
@@ -252,7 +246,7 @@ Status evalBlock(KernelContext& context) {
     if (s.expanded) {
         const auto address = reinterpret_cast<uintptr_t>(context.scratch);
         arguments.rings = reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
-        pthreadpool_parallelize_1d(pool, runBand, &arguments, static_cast<size_t>(s.bands), 0);
+        pthreadpool_parallelize_1d(pool, runBand, &arguments, static_cast<size_t>(s.bands.bands), 0);
         return Status::ok();
     }
     pthreadpool_parallelize_1d(pool, runRow, &arguments, static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -23,7 +22,6 @@
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
-#include "core/support/memory_limit.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
@@ -60,7 +58,7 @@ struct Block {
     // A ring row: per channel kMargin zeros, the row's pixels, zeros to channelFloats.
     int64_t channelFloats = 0, zerosFrom = 0;
     std::array<int64_t, kMaxKernel> tapOffset{};  // column kx: floats from a channel's start to output column 0's input
-    int64_t bands = 1, rowsPerBand = 0;
+    RowBands bands;
     size_t ringRowFloats = 0, bandFloats = 0;
 };
 
@@ -81,18 +79,23 @@ struct BandScratch {
 
 size_t wholeBlockRows(int64_t channels) { return static_cast<size_t>((channels + kLanes - 1) / kLanes * kLanes * kTilePixels); }
 
-BandScratch bandScratchOf(const Block& b, float* base) {
-    BandScratch s;
-    s.ring = base;
-    s.tile = s.ring + static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats;
-    s.sums = s.tile + wholeBlockRows(b.inputChannels);
-    s.middle = s.sums + wholeBlockRows(b.outputChannels);
-    return s;
+// Where each part of a band's scratch starts, in floats, and its size.
+struct BandLayout {
+    size_t tile, sums, middle, floats;
+};
+
+BandLayout bandLayoutOf(const Block& b) {
+    BandLayout layout;
+    layout.tile = static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats;
+    layout.sums = layout.tile + wholeBlockRows(b.inputChannels);
+    layout.middle = layout.sums + wholeBlockRows(b.outputChannels);
+    layout.floats = layout.middle + 2 * wholeBlockRows(b.channels);
+    return layout;
 }
 
-size_t bandFloatsOf(const Block& b) {
-    return static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats + wholeBlockRows(b.inputChannels) + wholeBlockRows(b.outputChannels) +
-           2 * wholeBlockRows(b.channels);
+BandScratch bandScratchOf(const Block& b, float* base) {
+    const BandLayout layout = bandLayoutOf(b);
+    return {base, base + layout.tile, base + layout.sums, base + layout.middle};
 }
 
 // The 1x1's result for input row `row` of image `image` into a ring row:
@@ -195,7 +198,7 @@ void runBand(void* context, size_t band) {
     std::array<int64_t, kMaxRingRows> held;  // image * inH + row in each ring slot, -1 for none
     held.fill(-1);
     const int64_t rows = b.batch * b.outH;
-    const int64_t first = static_cast<int64_t>(band) * b.rowsPerBand, end = std::min(rows, first + b.rowsPerBand);
+    const int64_t first = static_cast<int64_t>(band) * b.bands.rowsPerBand, end = std::min(rows, first + b.bands.rowsPerBand);
     for (int64_t r = first; r < end;) {
         const int64_t image = r / b.outH, oy = r % b.outH;
         const bool second = r + 1 < end && oy + 1 < b.outH;
@@ -287,16 +290,8 @@ Status prepareBlock(KernelContext& context) {
         std::tie(b.write.residualLow, b.write.residualHigh) = activationRange(op.residualActivation);
     }
 
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    const int64_t rows = b.batch * b.outH;
-    b.rowsPerBand = ExpansionRing::rowsPerBand(rows, threads);
-    b.bands = (rows + b.rowsPerBand - 1) / b.rowsPerBand;
-    const double bytes = double(b.bands) * double(bandFloatsOf(b)) * sizeof(float);
-    if (bytes > double(SIZE_MAX / 4)) return context.error("rows of the 1x1's result exceed memory");
-    LS_RETURN_IF_ERROR(checkFitsInMemory(static_cast<size_t>(bytes), context.opLabel + " rows of the 1x1's result"));
-    b.bandFloats = bandFloatsOf(b);
-    context.scratchBytes = (static_cast<size_t>(b.bands) * b.bandFloats + kLanes) * sizeof(float);
+    b.bandFloats = bandLayoutOf(b).floats;
+    LS_RETURN_IF_ERROR(splitIntoBands(context, b.batch * b.outH, b.bandFloats, b.bands));
     context.output(0).shape = {input.dim(0), static_cast<int32_t>(b.outH), static_cast<int32_t>(b.outW), static_cast<int32_t>(b.outputChannels)};
     context.state = state;
     return Status::ok();
@@ -307,7 +302,7 @@ Status evalBlock(KernelContext& context) {
     const auto address = reinterpret_cast<uintptr_t>(context.scratch);
     RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(kResidual).as<const float>() : nullptr,
                            context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands), 0);
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands), 0);
     return Status::ok();
 }
 

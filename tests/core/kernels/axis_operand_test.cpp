@@ -22,7 +22,7 @@ std::string runWithEmptyOperand(schema::BuiltinOperator code, bool operandFirst,
     int axis = builder.addTensor({"axis", DataType::Int32, {0}});
     std::vector<int> results;
     for (int i = 0; i < outputs; ++i)
-        results.push_back(builder.addTensor({"y" + std::to_string(i),
+        results.push_back(builder.addTensor({std::string("y").append(std::to_string(i)),
                                              i == 1 || code == schema::BuiltinOperator_ARG_MAX ? DataType::Int32 : DataType::Float32,
                                              outputShape}));
     std::vector<int> inputs = operandFirst ? std::vector<int>{axis, x} : std::vector<int>{x, axis};
