@@ -23,7 +23,7 @@ void gatherNonzeros(const float* dense, SparseMatrix& m) {
             m.rowStart.push_back(static_cast<int32_t>(m.nonzeros.size()));
             for (int64_t i = begin; i < stop; ++i) {
                 const float value = dense[static_cast<size_t>(o * m.inputChannels + i)];
-                if (value != 0.0f) m.nonzeros.push_back({static_cast<int32_t>((i - begin) * kTilePixels * int64_t(sizeof(float))), value});
+                if (value != 0.0f) m.nonzeros.push_back({static_cast<int32_t>((i - begin) * kTailFloats * int64_t(sizeof(float))), value});
             }
         }
         m.rowStart.push_back(static_cast<int32_t>(m.nonzeros.size()));
@@ -38,7 +38,7 @@ Status packNonzeros(const KernelContext& context, size_t index, int64_t inputCha
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(inputChannels) + "], got " + filter.name + " " +
                              shapeText(filter.shape));
     if (filter.elementCount() > INT32_MAX) return context.error("filter over 2^31 weights");
-    if (chunkChannels * kTilePixels * int64_t(sizeof(float)) > INT32_MAX) return context.error("1x1 filter too wide");
+    if (chunkChannels * kTailFloats * int64_t(sizeof(float)) > INT32_MAX) return context.error("1x1 filter too wide");
     m.inputChannels = inputChannels;
     m.chunkChannels = chunkChannels;
     m.outputChannels = filter.dim(0);

@@ -17,6 +17,18 @@ namespace litestudio::cpu::channel_major {
 
 constexpr int kLanes = 16;
 constexpr int kTilePixels = 64;
+// A tile of 64 pixels can take up to 4 more (a 14x14 plane: 64 + 64 + 68)
+// in a tail of its own, 8 floats a channel, so that those pixels do not
+// cost a pass of their own: a pass over all nonzeros for one vector costs
+// about 0.4 of one for four (pose detection's 14x14 layers 15-20 % of
+// their time).
+constexpr int kTailPixels = 4;
+constexpr int kTailFloats = 8;
+// Nonzero::offset x this = bytes to the channel's tile row; x 1 = bytes to
+// its tail. Both are addressing-mode scales, so a nonzero costs no
+// arithmetic to find either.
+constexpr int kOffsetScale = kTilePixels * int(sizeof(float)) / (kTailFloats * int(sizeof(float)));
+static_assert(kOffsetScale == 8, "an x86 address scales an index by at most 8");
 // Pruned: at most this share of a 1x1's weights nonzero.
 constexpr double kMostNonzeros = 0.4;
 
@@ -26,7 +38,7 @@ template <int Vectors>
 constexpr int kAccumulatorSets = Vectors >= 3 ? 2 : 4;
 
 struct Nonzero {
-    int32_t offset;  // bytes from the start of the channel-major tile: its input channel's row
+    int32_t offset;  // its input channel x kTailFloats x 4 bytes (see kOffsetScale)
     float value;
 };
 
@@ -78,10 +90,30 @@ __attribute__((target("avx512f"), always_inline)) inline void transpose16x16From
     }
 }
 
+// Pixels [64, valid) (at most kTailPixels) x channels [0, channels) of NHWC
+// rows `stride` apart into tail[channel][0, 4), rows of kTailFloats.
+__attribute__((target("avx512f"))) inline void toChannelMajorTail(const float* input, int64_t stride, int valid, int64_t channels,
+                                                                  float* tail) {
+    for (int64_t c = 0; c < channels; c += kLanes) {
+        const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
+        const auto mask = static_cast<__mmask16>((1u << width) - 1u);
+        alignas(64) float padded[kLanes * kLanes];
+        for (int i = 0; i < kLanes; ++i)
+            _mm512_store_ps(padded + i * kLanes, kTilePixels + i < valid ? _mm512_maskz_loadu_ps(mask, input + (kTilePixels + i) * stride + c)
+                                                                       : _mm512_setzero_ps());
+        __m512 columns[16];
+        transpose16x16From(padded, kLanes, columns);
+        for (int i = 0; i < width; ++i) _mm_store_ps(tail + (c + i) * kTailFloats, _mm512_castps512_ps128(columns[i]));
+    }
+}
+
 // Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
-// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros.
+// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros. A
+// tile of more than 64 pixels (Vectors 4) puts the rest in `tail`.
 template <int Vectors>
-__attribute__((target("avx512f"))) inline void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile) {
+__attribute__((target("avx512f"))) inline void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile,
+                                                              float* tail = nullptr) {
+    if (Vectors == 4 && valid > kTilePixels) toChannelMajorTail(input, stride, valid, channels, tail);
     for (int block = 0; block < Vectors; ++block) {
         for (int64_t c = 0; c < channels; c += kLanes) {
             const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
@@ -109,17 +141,21 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
 // Channels [first, end) of tile[channel - firstRow][pixel], clamped, back
 // to NHWC rows of `outputChannels` for pixels [0, valid); with a residual
 // (rows like the output's), each value plus the residual's, clamped again.
+// A tile of more than 64 pixels takes the rest from `tail` (rows of
+// kTailFloats, like the tile's, with 8 readable floats past the last).
 template <int Vectors>
 __attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, const float* tile, int64_t firstRow, int64_t first, int64_t end,
-                                                    int valid, const float* residual, float* output) {
+                                                    int valid, const float* residual, float* output, const float* tail = nullptr) {
     const int64_t outputChannels = w.rowChannels;
     const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
     const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
+    const int blocks = Vectors == 4 && valid > kTilePixels ? Vectors + 1 : Vectors;
     for (int64_t c = first; c < end; c += kLanes) {
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
-        for (int block = 0; block < Vectors; ++block) {
+        for (int block = 0; block < blocks; ++block) {
             __m512 rows[16];
-            transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
+            if (block < Vectors) transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
+            else transpose16x16From(tail + (c - firstRow) * kTailFloats, kTailFloats, rows);
             const int pixels = std::min(kLanes, valid - block * kLanes);
             for (int i = 0; i < pixels; ++i) {
                 const int64_t at = (block * kLanes + i) * outputChannels + c;
@@ -142,43 +178,59 @@ struct ClampedRows {
     __mmask16 lastVectorLanes = 0xffff;
 };
 
+// Where a tile's last (up to 4) pixels are: none, the 16 bytes after its
+// Vectors in the row, or the tile's tail.
+enum class Quarter { None, InRow, Tail };
+
 // acc (+ quarter) += nonzero's weight x its input channel's row of the tile.
-template <int Vectors, bool Quarter>
-__attribute__((target("avx512f"), always_inline)) inline void multiplyNonzero(const char* tile, const Nonzero& nonzero, __m512* acc,
-                                                                             __m512& quarter) {
-    const auto* x = reinterpret_cast<const float*>(tile + nonzero.offset);
+template <int Vectors, Quarter Last>
+__attribute__((target("avx512f"), always_inline)) inline void multiplyNonzero(const char* tile, const char* tail, const Nonzero& nonzero,
+                                                                             __m512* acc, __m512& quarter) {
+    const int64_t offset = nonzero.offset;
+    const auto* x = reinterpret_cast<const float*>(tile + offset * kOffsetScale);
     const __m512 weight = _mm512_set1_ps(nonzero.value);
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) acc[v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[v]);
     // 16 bytes a nonzero instead of 64: the loads from L1 are what limits this loop.
-    if constexpr (Quarter) quarter = _mm512_fmadd_ps(weight, _mm512_zextps128_ps512(_mm_load_ps(x + Vectors * kLanes)), quarter);
+    if constexpr (Last == Quarter::InRow) quarter = _mm512_fmadd_ps(weight, _mm512_zextps128_ps512(_mm_load_ps(x + Vectors * kLanes)), quarter);
+    if constexpr (Last == Quarter::Tail)
+        quarter = _mm512_fmadd_ps(weight, _mm512_zextps128_ps512(_mm_load_ps(reinterpret_cast<const float*>(tail + offset))), quarter);
 }
 
+// A tile's tail and its sums' tail (rows of kTailFloats), for Quarter::Tail.
+struct TileTail {
+    const float* input = nullptr;
+    float* sums = nullptr;
+};
+
 // Output channels [first, end) of one chunk: sums[c - firstRow] (+)=
-// nonzeros . tile, over Vectors vectors of 16 pixels and, with Quarter, the
-// first 4 pixels of the next. The first chunk summed into `sums` starts
-// from the bias (or from zero, for an input part after the first).
-// Clamped: each row is final, written as `clamped` says.
-template <int Vectors, int Sets, bool Clamped = false, bool Quarter = false>
+// nonzeros . tile, over Vectors vectors of 16 pixels and the up to 4 pixels
+// `Last` says (the sums of a Quarter::Tail in tail->sums). The first chunk
+// summed into `sums` starts from the bias (or from zero, for an input part
+// after the first). Clamped: each row is final, written as `clamped` says.
+template <int Vectors, int Sets, bool Clamped = false, Quarter Last = Quarter::None>
 __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix& w, int64_t chunk, bool starts, bool withBias, const float* tile,
                                                      float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                     const ClampedRows* clamped = nullptr) {
-    static_assert(!(Clamped && Quarter), "a clamped row has whole vectors");
+                                                     const ClampedRows* clamped = nullptr, const TileTail* tail = nullptr) {
+    static_assert(!(Clamped && Last != Quarter::None), "a clamped row has whole vectors");
+    constexpr bool kQuarter = Last != Quarter::None;
     const int64_t rowFloats = Clamped ? clamped->rowFloats : kTilePixels;
     const auto* base = reinterpret_cast<const char*>(tile);
+    const auto* tailBase = Last == Quarter::Tail ? reinterpret_cast<const char*>(tail->input) : nullptr;
     const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
     const Nonzero* nonzeros = w.nonzeros.data();
     for (int64_t c = first; c < end; ++c) {
         float* row = sums + (c - firstRow) * rowFloats;
+        float* quarterSums = Last == Quarter::Tail ? tail->sums + (c - firstRow) * kTailFloats : row + Vectors * kLanes;
         __m512 acc[Sets][Vectors];
         __m512 quarter[Sets];  // lanes 0-3 only; the rest stay zero
         const float start = withBias ? w.bias[static_cast<size_t>(c)] : 0.0f;
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) acc[0][v] = !starts ? _mm512_load_ps(row + v * kLanes) : _mm512_set1_ps(start);
-        if constexpr (Quarter) quarter[0] = _mm512_zextps128_ps512(!starts ? _mm_load_ps(row + Vectors * kLanes) : _mm_set1_ps(start));
+        if constexpr (kQuarter) quarter[0] = _mm512_zextps128_ps512(!starts ? _mm_load_ps(quarterSums) : _mm_set1_ps(start));
         for (int s = 1; s < Sets; ++s) {
             for (int v = 0; v < Vectors; ++v) acc[s][v] = _mm512_setzero_ps();
-            if constexpr (Quarter) quarter[s] = _mm512_setzero_ps();
+            if constexpr (kQuarter) quarter[s] = _mm512_setzero_ps();
         }
         int32_t k = rowStart[c];
         const int32_t stop = rowStart[c + 1];
@@ -186,9 +238,9 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
         _mm_prefetch(reinterpret_cast<const char*>(nonzeros + stop) + 320, _MM_HINT_T0);
         for (; k + Sets <= stop; k += Sets) {
 #pragma GCC unroll 4
-            for (int s = 0; s < Sets; ++s) multiplyNonzero<Vectors, Quarter>(base, nonzeros[k + s], acc[s], quarter[s]);
+            for (int s = 0; s < Sets; ++s) multiplyNonzero<Vectors, Last>(base, tailBase, nonzeros[k + s], acc[s], quarter[s]);
         }
-        for (; k < stop; ++k) multiplyNonzero<Vectors, Quarter>(base, nonzeros[k], acc[0], quarter[0]);
+        for (; k < stop; ++k) multiplyNonzero<Vectors, Last>(base, tailBase, nonzeros[k], acc[0], quarter[0]);
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) {
             __m512 total = acc[0][v];
@@ -199,28 +251,34 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
             }
             _mm512_store_ps(row + v * kLanes, total);
         }
-        if constexpr (Quarter) {
+        if constexpr (kQuarter) {
             __m512 total = quarter[0];
             for (int s = 1; s < Sets; ++s) total = _mm512_add_ps(total, quarter[s]);
-            _mm_store_ps(row + Vectors * kLanes, _mm512_castps512_ps128(total));
+            _mm_store_ps(quarterSums, _mm512_castps512_ps128(total));
         }
     }
 }
 
 // multiplyChunk over a tile of `valid` pixels in Vectors vectors, where a
 // last vector of at most 4 pixels takes only its quarter (a 7x7 plane's
-// 49th pixel: 12 % less time a nonzero in a micro-benchmark).
+// 49th pixel: 12 % less time a nonzero in a micro-benchmark), and the
+// pixels of a tile past 64 come from its tail.
 template <int Vectors, int Sets>
 __attribute__((target("avx512f"))) inline void multiplyTile(int valid, const SparseMatrix& w, int64_t chunk, bool starts, bool withBias,
-                                                           const float* tile, float* sums, int64_t firstRow, int64_t first, int64_t end) {
+                                                           const float* tile, float* sums, int64_t firstRow, int64_t first, int64_t end,
+                                                           const TileTail* tail = nullptr) {
+    if constexpr (Vectors == 4)
+        if (valid > kTilePixels)
+            return multiplyChunk<4, Sets, false, Quarter::Tail>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail);
     if constexpr (Vectors >= 2)
         if (valid - (Vectors - 1) * kLanes <= 4)
-            return multiplyChunk<Vectors - 1, Sets, false, true>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
+            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
     multiplyChunk<Vectors, Sets>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
 }
 
 // Calls run(std::integral_constant<int, V>) for the V vectors of 16 that
-// `valid` pixels take (1 to 4): the kernels are instantiated per count.
+// `valid` pixels take (1 to 4; a tile of more than 64 takes 4 and its
+// tail): the kernels are instantiated per count.
 template <typename Run>
 void withVectors(int valid, Run run) {
     switch ((valid + kLanes - 1) / kLanes) {

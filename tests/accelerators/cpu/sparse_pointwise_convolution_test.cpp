@@ -3,7 +3,7 @@
 // weights stored float32 and float16; input channels taken whole (80) and in
 // chunks of 128 (200: a partial last chunk; 1152); output channels not a
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3) and a
-// batch of two; RELU6 and no activation; one and two threads (a 7x7 plane
+// batch of two; a last tile of up to 68 pixels, its last 4 in a tail; RELU6 and no activation; one and two threads (a 7x7 plane
 // splits its output channels between threads, a narrowing 9x20 layer takes
 // tiles of 32 pixels, and one tile narrowing 700 or 300 channels splits its
 // input chunks, the threads' partial sums added after). Each case checks the kernel took the op, and that
@@ -34,7 +34,18 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 192, 1152, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 7, 7, 1152, 200, 0.25, true, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
-        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: 16 outputs at a time, the last 8; a 4-pixel tile
+        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: 16 outputs at a time, the last 8; 64 + 64 + 68 pixels
+        // The last tile's pixels past 64 in its tail: in chunks (196 = 64 + 64
+        // + 68, 130 = 64 + 66); on two threads where each still has two
+        // tiles (260 = 3 x 64 + 68; 164 narrowing: 4 x 32 + 36, a quarter
+        // vector); 68 pixels stay two tiles (one goes another path), and
+        // so do 196 on two threads (three tiles would leave one short).
+        {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_RELU6, 1, true},
+        {1, 10, 13, 200, 40, 0.3, true, ActivationFunctionType_NONE, 1, true},
+        {1, 10, 26, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
+        {1, 4, 41, 300, 40, 0.25, false, ActivationFunctionType_NONE, 2, true},
+        {1, 2, 34, 112, 48, 0.3, false, ActivationFunctionType_RELU6, 1, true},
+        {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_NONE, 2, true},
         {2, 5, 3, 200, 72, 0.3, false, ActivationFunctionType_NONE, 1, true},
         {1, 9, 20, 112, 40, 0.35, true, ActivationFunctionType_RELU6, 2, true},
         // One tile narrowing on two threads: input chunks split between the
