@@ -2,14 +2,16 @@
 # Side by side: LiteRT.js (Google's LiteRT + XNNPACK in WebAssembly, through
 # ../shared/tools/litert-oracle) against litestudio-cli bench, on the same
 # machine in the same run. Prints a Markdown table of single-thread ratios
-# and our 1 -> 2 thread speed-up, each the median of three alternating rounds.
+# and our 1 -> 2 thread speed-up, each the median of alternating rounds
+# (five; ROUNDS=N for another count).
 #
-#   bench/compare_litert.sh [BUILD_DIR] [MODEL ...]
+#   [ROUNDS=N] bench/compare_litert.sh [BUILD_DIR] [MODEL ...]
 #
 # The oracle needs node and its npm package; the first run copies the
 # oracle into BUILD_DIR/litert-oracle and runs `npm install` there (the npm
 # registry must be reachable). Nothing of it enters the repository.
 set -euo pipefail
+rounds_per_model="${ROUNDS:-5}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build/release}"
 shift || true
@@ -34,7 +36,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo
-echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio (range of 3 rounds) | LiteStudio 2 threads (ms) | 1→2 speed-up |"
+echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio (range of $rounds_per_model rounds) | LiteStudio 2 threads (ms) | 1→2 speed-up |"
 echo "|---|---:|---:|---:|---:|---:|"
 for model in "${models[@]}"; do
   path="$shared/models/$model"
@@ -42,12 +44,12 @@ for model in "${models[@]}"; do
   name="$(basename "$path")"
   # LiteRT.js fails on some models (int64 outputs, ...): the row then says so.
   # Both sides move by up to 2x from one process to the next on a shared
-  # machine, so three rounds alternate them (LiteRT.js's `ms` is the mean of
-  # 10 runs of one process, ours the mean of 30 runs after 3 warm-ups) and
-  # each column is the median of its rounds; the ratio is the median of the
-  # three rounds' ratios, each taken between runs seconds apart.
+  # machine, so rounds alternate them (LiteRT.js's `ms` is the mean of 10
+  # runs of one process, ours the mean of 30 runs after 3 warm-ups) and each
+  # column is the median of its rounds; the ratio is the median of the
+  # rounds' own ratios, each taken between runs seconds apart.
   rounds=()
-  for round in 1 2 3; do
+  for round in $(seq "$rounds_per_model"); do
     sample=$( (node "$oracle/oracle.mjs" "$path" "$work/$name" || true) | sed -n 's/.*"ms":"\([0-9.]*\)".*/\1/p')
     for threads in 1 2; do
       "$cli" bench "$path" --threads $threads --runs 30 --warmup 3 --json "$work/$name.$threads.$round.json" >/dev/null 2>&1
