@@ -17,4 +17,10 @@ inline bool cpuHasAvx512Vnni() {
     return available;
 }
 
+// AVX-512 with VBMI (permutex2var_epi8: a 128-byte table looked up 64 bytes at a time).
+inline bool cpuHasAvx512Vbmi() {
+    static const bool available = cpuHasAvx512() && __builtin_cpu_supports("avx512vbmi");
+    return available;
+}
+
 }  // namespace litestudio::cpu

@@ -1,5 +1,6 @@
 #include "accelerators/cpu/xnnpack_accelerator.h"
 
+#include "accelerators/cpu/byte_table_lookup.h"
 #include "accelerators/cpu/float_batch_matmul.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_expanded_depthwise.h"
@@ -97,6 +98,8 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
     if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
+    // Before the fixed-point elementwise kernel: against a constant, a table is faster (MoveNet's 192x192x3 SUB 0.032 -> 0.017 ms).
+    if (const KernelDef* table = byteTableLookupKernel(model, subgraph, op)) return table;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* resize = quantizedResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* arg = quantizedArgMaxKernel(model, subgraph, op)) return arg;
