@@ -1,7 +1,7 @@
 // 8-bit ops looked up in tables the reference kernel made, against the
 // reference running the op itself: every byte must be the same. Unary ops
 // (LOGISTIC, TANH, a requantizing QUANTIZE from int8 and from uint8,
-// HARD_SWISH, LEAKY_RELU, RELU6, ABS) and binary ones against a constant
+// HARD_SWISH, LEAKY_RELU, RELU6, ABS, NEG, ELU, RELU, RELU_N1_TO_1) and binary ones against a constant
 // (MoveNet's SUB of a [1,1,1,3] constant at a 1e-6 scale, a scalar first
 // operand, 5 and 8 values per channel, whose lanes fall differently in
 // each 64-byte vector), on odd sizes (a partial last vector) and on two
@@ -45,7 +45,8 @@ size_t elementsOf(const std::vector<int32_t>& shape) {
 TEST(ByteTableLookup, UnaryOpsMatchTheReferenceByteForByte) {
     if (!cpu::cpuHasAvx512Vbmi()) GTEST_SKIP() << "this CPU has no AVX-512 VBMI; the kernel is not used here";
     using schema::BuiltinOperator_LOGISTIC, schema::BuiltinOperator_TANH, schema::BuiltinOperator_QUANTIZE,
-        schema::BuiltinOperator_HARD_SWISH, schema::BuiltinOperator_LEAKY_RELU, schema::BuiltinOperator_RELU6, schema::BuiltinOperator_ABS;
+        schema::BuiltinOperator_HARD_SWISH, schema::BuiltinOperator_LEAKY_RELU, schema::BuiltinOperator_RELU6, schema::BuiltinOperator_ABS,
+        schema::BuiltinOperator_NEG, schema::BuiltinOperator_ELU, schema::BuiltinOperator_RELU, schema::BuiltinOperator_RELU_N1_TO_1;
     const std::vector<UnaryCase> cases = {
         {BuiltinOperator_LOGISTIC, DataType::Int8, DataType::Int8, 0.28f, 1.0f / 256, 114, -128, {1, 48, 48, 17}, 1},  // MoveNet's
         {BuiltinOperator_TANH, DataType::UInt8, DataType::UInt8, 0.05f, 1.0f / 128, 120, 128, {3, 7, 11}, 1},
@@ -55,6 +56,10 @@ TEST(ByteTableLookup, UnaryOpsMatchTheReferenceByteForByte) {
         {BuiltinOperator_LEAKY_RELU, DataType::UInt8, DataType::UInt8, 0.04f, 0.03f, 100, 90, {65}, 1},
         {BuiltinOperator_RELU6, DataType::Int8, DataType::Int8, 0.05f, 6.0f / 255, 3, -128, {63}, 1},
         {BuiltinOperator_ABS, DataType::Int8, DataType::Int8, 0.02f, 0.01f, -4, -128, {2, 130}, 1},
+        {BuiltinOperator_NEG, DataType::Int8, DataType::Int8, 0.02f, 0.03f, 7, -3, {129}, 1},
+        {BuiltinOperator_ELU, DataType::Int8, DataType::Int8, 0.04f, 0.03f, 0, 20, {3, 50}, 1},
+        {BuiltinOperator_RELU, DataType::UInt8, DataType::UInt8, 0.04f, 0.02f, 128, 0, {200}, 1},
+        {BuiltinOperator_RELU_N1_TO_1, DataType::Int8, DataType::Int8, 0.02f, 2.0f / 255, 5, 0, {100}, 1},
     };
     std::mt19937 random(11);
     for (const UnaryCase& c : cases) {
