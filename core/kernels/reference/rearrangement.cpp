@@ -3,6 +3,7 @@
 // SPACE_TO_DEPTH/DEPTH_TO_SPACE, all in NHWC where layout matters.
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "core/kernels/reference/element_copier.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -142,7 +143,32 @@ Status evalTranspose(KernelContext& context) {
         }
     };
     const int64_t count = out.elementCount();
-    if (copy.raw && run == 1 && copy.elementBytes == 1) {
+    if (copy.raw && run == 1 && kept >= 2 && (copy.elementBytes == 1 || copy.elementBytes == 4)) {
+        // The last two output axes as plain loops, the odometer only above
+        // them (an NCHW -> NHWC image: 2.2 -> 0.4 ns an element).
+        const int64_t rows = out.dim(kept - 2), columns = out.dim(kept - 1);
+        const int64_t rowStep = step[static_cast<size_t>(kept - 2)], columnStep = step[static_cast<size_t>(kept - 1)];
+        coordinate.resize(static_cast<size_t>(kept - 2));
+        step.resize(static_cast<size_t>(kept - 2));
+        kept -= 2;
+        // The inner loop walks whichever way the input is contiguous (an
+        // image's 3 channels outside, its 224 columns inside).
+        const bool columnsInside = std::abs(columnStep) <= std::abs(rowStep) || columns >= rows;
+        const int64_t outer = columnsInside ? rows : columns, inner = columnsInside ? columns : rows;
+        const int64_t outerStep = columnsInside ? rowStep : columnStep, innerStep = columnsInside ? columnStep : rowStep;
+        const int64_t outerStride = columnsInside ? columns : 1, innerStride = columnsInside ? 1 : columns;
+        for (int64_t o = 0; o < count; o += rows * columns, advance()) {
+            for (int64_t i = 0; i < outer; ++i) {
+                const int64_t source = from + i * outerStep, target = o + i * outerStride;
+                if (copy.elementBytes == 1) {
+                    for (int64_t j = 0; j < inner; ++j) out.data[target + j * innerStride] = input.data[source + j * innerStep];
+                } else {
+                    for (int64_t j = 0; j < inner; ++j)
+                        std::memcpy(out.data + 4 * (target + j * innerStride), input.data + 4 * (source + j * innerStep), 4);
+                }
+            }
+        }
+    } else if (copy.raw && run == 1 && copy.elementBytes == 1) {
         for (int64_t o = 0; o < count; ++o, advance()) out.data[o] = input.data[from];
     } else if (copy.raw && run == 1 && copy.elementBytes == 4) {
         for (int64_t o = 0; o < count; ++o, advance()) std::memcpy(out.data + 4 * o, input.data + 4 * from, 4);
