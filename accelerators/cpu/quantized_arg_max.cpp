@@ -28,7 +28,14 @@ constexpr int64_t kPixelsPerTask = 1024;
 struct ArgPlan {
     int64_t pixels = 0, size = 0;
     bool signedValues = false, maximum = true, wideOutput = false;
+    // An axis before the innermost: `pixels` slices of size x inner values,
+    // the inner ones side by side in lanes (MoveNet's [1, 2304, 17] heatmap).
+    int64_t inner = 1;
 };
+
+// Lanes for an axis before the innermost: 16-bit indices, 32 of them a vector.
+constexpr int64_t kMostInner = 32;
+constexpr int64_t kMostAcross = 32767;
 
 struct RunArguments {
     const ArgPlan* plan;
@@ -83,8 +90,55 @@ void argRangeScalar(const ArgPlan& p, const uint8_t* input, Index* output, int64
     }
 }
 
+// Slices [first, end) of an axis before the innermost: each inner lane
+// keeps its best value and the first index that had it.
+template <bool Signed, bool Maximum, typename Index>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void argAcross(const ArgPlan& p, const uint8_t* input, Index* output,
+                                                                   int64_t first, int64_t end) {
+    const auto valid = static_cast<__mmask32>(p.inner >= 32 ? 0xffffffffu : (1u << p.inner) - 1u);
+    for (int64_t slice = first; slice < end; ++slice) {
+        const uint8_t* at = input + slice * p.size * p.inner;
+        __m256i winner = _mm256_maskz_loadu_epi8(valid, at);
+        __m512i index = _mm512_setzero_si512();
+        for (int64_t k = 1; k < p.size; ++k) {
+            const __m256i values = _mm256_maskz_loadu_epi8(valid, at + k * p.inner);
+            __mmask32 better;
+            if constexpr (Signed) better = Maximum ? _mm256_cmpgt_epi8_mask(values, winner) : _mm256_cmplt_epi8_mask(values, winner);
+            else better = Maximum ? _mm256_cmpgt_epu8_mask(values, winner) : _mm256_cmplt_epu8_mask(values, winner);
+            winner = _mm256_mask_mov_epi8(winner, better, values);
+            index = _mm512_mask_mov_epi16(index, better, _mm512_set1_epi16(static_cast<int16_t>(k)));
+        }
+        alignas(64) uint16_t indices[32];
+        _mm512_store_si512(indices, index);
+        for (int64_t lane = 0; lane < p.inner; ++lane) output[slice * p.inner + lane] = static_cast<Index>(indices[lane]);
+    }
+}
+
+// Past those limits (a shape that grew at run time): element by element.
+template <bool Signed, bool Maximum, typename Index>
+void argAcrossScalar(const ArgPlan& p, const uint8_t* input, Index* output, int64_t first, int64_t end) {
+    for (int64_t slice = first; slice < end; ++slice)
+        for (int64_t lane = 0; lane < p.inner; ++lane) {
+            const uint8_t* at = input + slice * p.size * p.inner + lane;
+            auto value = [&](int64_t k) { return Signed ? int32_t(int8_t(at[k * p.inner])) : int32_t(at[k * p.inner]); };
+            int64_t winner = 0;
+            for (int64_t k = 1; k < p.size; ++k)
+                if (Maximum ? value(k) > value(winner) : value(k) < value(winner)) winner = k;
+            output[slice * p.inner + lane] = static_cast<Index>(winner);
+        }
+}
+
 template <int Width, bool Signed, bool Maximum>
 void argTyped(const ArgPlan& p, const uint8_t* input, void* output, int64_t first, int64_t end) {
+    if (p.inner > 1) {
+        const bool lanes = p.inner <= kMostInner && p.size <= kMostAcross;
+        if (p.wideOutput) {
+            auto* indices = static_cast<int64_t*>(output);
+            return lanes ? argAcross<Signed, Maximum>(p, input, indices, first, end) : argAcrossScalar<Signed, Maximum>(p, input, indices, first, end);
+        }
+        auto* indices = static_cast<int32_t*>(output);
+        return lanes ? argAcross<Signed, Maximum>(p, input, indices, first, end) : argAcrossScalar<Signed, Maximum>(p, input, indices, first, end);
+    }
     if constexpr (Width > 64) {
         if (p.wideOutput) argRangeScalar<Signed, Maximum>(p, input, static_cast<int64_t*>(output), first, end);
         else argRangeScalar<Signed, Maximum>(p, input, static_cast<int32_t*>(output), first, end);
@@ -121,8 +175,13 @@ Status prepareArg(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtin)->prepare(context));
     const RuntimeTensor& input = context.input(0);
     auto plan = std::make_shared<ArgPlan>();
-    plan->size = input.dim(input.rank() - 1);
-    plan->pixels = plan->size > 0 ? input.elementCount() / plan->size : 0;
+    const std::vector<int64_t> axisValues = reference::readIntegers(context.input(1));
+    int64_t axis = axisValues.empty() ? input.rank() - 1 : axisValues[0];
+    if (axis < 0) axis += input.rank();
+    if (axis < 0 || axis >= input.rank()) return context.error("axis out of range");  // the reference's prepare said so already
+    plan->size = input.dim(static_cast<int>(axis));
+    for (int d = static_cast<int>(axis) + 1; d < input.rank(); ++d) plan->inner *= input.dim(d);
+    plan->pixels = plan->size > 0 && plan->inner > 0 ? input.elementCount() / (plan->size * plan->inner) : 0;
     plan->signedValues = input.type == DataType::Int8;
     plan->maximum = builtin == schema::BuiltinOperator_ARG_MAX;
     plan->wideOutput = context.output(0).type == DataType::Int64;
@@ -155,11 +214,14 @@ const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgr
                          (input.quantization.scales.empty() || (input.quantization.scales.size() == 1 && input.quantization.scales[0] > 0));
     const std::vector<int64_t> axisValues = constantIntegers(subgraph, op.inputs[1]);
     if (!ordered || input.shape.empty() || (out.type != DataType::Int32 && out.type != DataType::Int64) || axisValues.empty()) return nullptr;
-    const int64_t axisValue = axisValues[0];
     const int64_t rank = static_cast<int64_t>(input.shape.size());
-    if (axisValue != -1 && axisValue != rank - 1) return nullptr;
-    const int32_t size = input.shape.back();
-    return size >= 1 && size <= 64 ? &kernel : nullptr;
+    const int64_t axis = axisValues[0] < 0 ? axisValues[0] + rank : axisValues[0];
+    if (axis < 0 || axis >= rank) return nullptr;
+    const int32_t size = input.shape[static_cast<size_t>(axis)];
+    if (axis == rank - 1) return size >= 1 && size <= 64 ? &kernel : nullptr;
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= input.shape[static_cast<size_t>(d)];
+    return size >= 1 && size <= kMostAcross && inner >= 1 && inner <= kMostInner ? &kernel : nullptr;
 }
 
 }  // namespace litestudio::cpu

@@ -1,9 +1,11 @@
-// The AVX-512 int8/uint8 ARG_MAX and ARG_MIN over the innermost axis
-// against the reference kernel: axes of 1, 7, 21 (DeepLab's classes), 32,
-// 33 and 64 values, int32 and int64 indices, two threads, and ties (values
-// drawn from four, so most pixels have several winners: the first one
-// counts). An axis that grows past 64 at run time takes the element-wise
-// path. Skipped without AVX-512.
+// The AVX-512 int8/uint8 ARG_MAX and ARG_MIN against the reference kernel:
+// over the innermost axis, axes of 1, 7, 21 (DeepLab's classes), 32, 33 and
+// 64 values; over an axis before it with up to 32 values inside (MoveNet's
+// [1, 2304, 17] heatmap, 32, 9, two axes of 6, the first axis); int32 and
+// int64 indices, two threads, and ties (values drawn from four, so most
+// pixels have several winners: the first one counts). An axis that grows
+// past 64 at run time, or an inside past 32, takes the element-wise path;
+// 33 values inside stay on the reference. Skipped without AVX-512.
 
 #include <iostream>
 #include <random>
@@ -33,7 +35,8 @@ ModelBuilder argModel(const ArgCase& c, int& input, int& out, std::vector<int32_
     spec.shapeSignature = std::move(signature);
     input = builder.addTensor(spec);
     int axis = builder.addConstant("axis", DataType::Int32, {1}, testing::bytesOf<int32_t>({c.axis}));
-    std::vector<int32_t> outShape(c.shape.begin(), c.shape.end() - 1);
+    std::vector<int32_t> outShape = c.shape;
+    outShape.erase(outShape.begin() + (c.axis < 0 ? c.axis + static_cast<int>(c.shape.size()) : c.axis));
     out = builder.addTensor({"out", c.indexType, outShape});
     const schema::TensorType indexType = c.indexType == DataType::Int64 ? schema::TensorType_INT64 : schema::TensorType_INT32;
     if (c.op == schema::BuiltinOperator_ARG_MAX)
@@ -70,6 +73,12 @@ TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
         {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {1100, 64}, 1, 1},
         {BuiltinOperator_ARG_MIN, DataType::Int8, DataType::Int32, {40, 64}, -1, 1},
         {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {17, 1}, -1, 1},
+        // An axis before the innermost: inner values side by side in lanes.
+        {BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {1, 2304, 17}, 1, 1},  // MoveNet's heatmap
+        {BuiltinOperator_ARG_MIN, DataType::UInt8, DataType::Int64, {3, 50, 32}, 1, 2},
+        {BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 21, 9}, 1, 1},
+        {BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {5, 7, 2, 3}, 1, 1},   // inner of two axes
+        {BuiltinOperator_ARG_MIN, DataType::Int8, DataType::Int32, {300, 4, 5}, 0, 2},
     };
     std::mt19937 random(3);
     for (const ArgCase& c : cases) {
@@ -83,7 +92,8 @@ TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
         EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu") << "the AVX-512 kernel did not take the op";
         const int differing = result.differing;
         std::cout << "  " << schema::EnumNameBuiltinOperator(c.op) << " " << dataTypeName(c.type) << " " << shapeText(c.shape) << " -> "
-                  << dataTypeName(c.indexType) << ", " << c.threads << " thread(s): " << count / static_cast<size_t>(c.shape.back())
+                  << dataTypeName(c.indexType) << " over axis " << c.axis << ", " << c.threads << " thread(s): "
+                  << count / static_cast<size_t>(c.shape[static_cast<size_t>(c.axis < 0 ? c.axis + static_cast<int>(c.shape.size()) : c.axis)])
                   << " indices, " << differing << " differ\n";
         EXPECT_EQ(differing, 0);
     }
@@ -91,7 +101,7 @@ TEST(QuantizedArgMax, MatchesTheReferenceIncludingTies) {
 
 TEST(QuantizedArgMax, LeavesOtherAxesAndWideAxesToTheReference) {
     if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
-    for (const ArgCase& c : {ArgCase{schema::BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 21, 9}, 1, 1},
+    for (const ArgCase& c : {ArgCase{schema::BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 21, 33}, 1, 1},
                              ArgCase{schema::BuiltinOperator_ARG_MAX, DataType::UInt8, DataType::Int32, {4, 65}, 1, 1}}) {
         int input = 0, out = 0;
         auto fast = compileBuilt(argModel(c, input, out), {"cpu", "reference"});
@@ -125,6 +135,30 @@ TEST(QuantizedArgMax, AnAxisGrownPast64AtRunTimeStillMatches) {
     EXPECT_EQ(got.size(), 6u);
     std::cout << "  [6, 21] resized to [6, 100]: 6 indices, " << differing << " differ\n";
     EXPECT_EQ(differing, 0);
+}
+
+TEST(QuantizedArgMax, AnInsideGrownPast32AtRunTimeStillMatches) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const ArgCase c{schema::BuiltinOperator_ARG_MIN, DataType::UInt8, DataType::Int32, {6, 10, 8}, 1, 1};
+    int input = 0, out = 0;
+    ModelBuilder builder = argModel(c, input, out, {6, 10, -1});
+    auto reference = compileBuilt(builder, {"reference"});
+    auto fast = compileBuilt(builder, {"cpu", "reference"});
+    ASSERT_TRUE(reference) << reference.errorMessage();
+    ASSERT_TRUE(fast) << fast.errorMessage();
+    EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
+    ASSERT_TRUE((*reference)->resizeInput(0, input, {6, 10, 40}));
+    ASSERT_TRUE((*fast)->resizeInput(0, input, {6, 10, 40}));
+    std::mt19937 random(9);
+    const std::vector<uint8_t> bytes = tieProneBytes(2400, random);
+    for (CompiledModel* model : {fast->get(), reference->get()}) {
+        ASSERT_TRUE(model->setInput(0, input, bytes));
+        ASSERT_TRUE(model->run(0));
+    }
+    const std::vector<int32_t> got = testing::tensorValues<int32_t>(**fast, out), want = testing::tensorValues<int32_t>(**reference, out);
+    EXPECT_EQ(got.size(), 240u);
+    EXPECT_EQ(got, want);
+    std::cout << "  [6, 10, 8] over axis 1, resized to [6, 10, 40]: " << got.size() << " indices compared\n";
 }
 
 }  // namespace
