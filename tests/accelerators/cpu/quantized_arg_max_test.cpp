@@ -111,54 +111,44 @@ TEST(QuantizedArgMax, LeavesOtherAxesAndWideAxesToTheReference) {
     }
 }
 
-TEST(QuantizedArgMax, AnAxisGrownPast64AtRunTimeStillMatches) {
-    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
-    const ArgCase c{schema::BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {6, 21}, -1, 1};
+// A shape that grows at run time past what the lanes hold: compiled on the
+// cpu accelerator for `c`'s shape, resized to `grown`, compared with the
+// reference index by index.
+void expectGrownShapeMatches(const ArgCase& c, std::vector<int32_t> signature, const std::vector<int32_t>& grown, unsigned seed) {
     int input = 0, out = 0;
-    ModelBuilder builder = argModel(c, input, out, {6, -1});
+    ModelBuilder builder = argModel(c, input, out, std::move(signature));
     auto reference = compileBuilt(builder, {"reference"});
     auto fast = compileBuilt(builder, {"cpu", "reference"});
     ASSERT_TRUE(reference) << reference.errorMessage();
     ASSERT_TRUE(fast) << fast.errorMessage();
     EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
-    ASSERT_TRUE((*reference)->resizeInput(0, input, {6, 100}));
-    ASSERT_TRUE((*fast)->resizeInput(0, input, {6, 100}));
-    std::mt19937 random(8);
-    const std::vector<uint8_t> bytes = tieProneBytes(600, random);
+    ASSERT_TRUE((*reference)->resizeInput(0, input, grown));
+    ASSERT_TRUE((*fast)->resizeInput(0, input, grown));
+    size_t count = 1;
+    for (int32_t dim : grown) count *= static_cast<size_t>(dim);
+    std::mt19937 random(seed);
+    const std::vector<uint8_t> bytes = tieProneBytes(count, random);
     for (CompiledModel* model : {fast->get(), reference->get()}) {
         ASSERT_TRUE(model->setInput(0, input, bytes));
         ASSERT_TRUE(model->run(0));
     }
     const std::vector<int32_t> got = testing::tensorValues<int32_t>(**fast, out), want = testing::tensorValues<int32_t>(**reference, out);
-    int differing = 0;
-    for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) differing += got[i] != want[i];
-    EXPECT_EQ(got.size(), 6u);
-    std::cout << "  [6, 21] resized to [6, 100]: 6 indices, " << differing << " differ\n";
-    EXPECT_EQ(differing, 0);
+    const size_t axis = static_cast<size_t>(c.axis < 0 ? c.axis + static_cast<int>(grown.size()) : c.axis);
+    EXPECT_EQ(got.size(), count / static_cast<size_t>(grown[axis]));
+    EXPECT_EQ(got, want);
+    std::cout << "  " << shapeText(c.shape) << " over axis " << c.axis << " resized to " << shapeText(grown) << ": " << got.size()
+              << " indices compared\n";
+}
+
+TEST(QuantizedArgMax, AnAxisGrownPast64AtRunTimeStillMatches) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    expectGrownShapeMatches({schema::BuiltinOperator_ARG_MAX, DataType::Int8, DataType::Int32, {6, 21}, -1, 1}, {6, -1}, {6, 100}, 8);
 }
 
 TEST(QuantizedArgMax, AnInsideGrownPast32AtRunTimeStillMatches) {
     if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
-    const ArgCase c{schema::BuiltinOperator_ARG_MIN, DataType::UInt8, DataType::Int32, {6, 10, 8}, 1, 1};
-    int input = 0, out = 0;
-    ModelBuilder builder = argModel(c, input, out, {6, 10, -1});
-    auto reference = compileBuilt(builder, {"reference"});
-    auto fast = compileBuilt(builder, {"cpu", "reference"});
-    ASSERT_TRUE(reference) << reference.errorMessage();
-    ASSERT_TRUE(fast) << fast.errorMessage();
-    EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
-    ASSERT_TRUE((*reference)->resizeInput(0, input, {6, 10, 40}));
-    ASSERT_TRUE((*fast)->resizeInput(0, input, {6, 10, 40}));
-    std::mt19937 random(9);
-    const std::vector<uint8_t> bytes = tieProneBytes(2400, random);
-    for (CompiledModel* model : {fast->get(), reference->get()}) {
-        ASSERT_TRUE(model->setInput(0, input, bytes));
-        ASSERT_TRUE(model->run(0));
-    }
-    const std::vector<int32_t> got = testing::tensorValues<int32_t>(**fast, out), want = testing::tensorValues<int32_t>(**reference, out);
-    EXPECT_EQ(got.size(), 240u);
-    EXPECT_EQ(got, want);
-    std::cout << "  [6, 10, 8] over axis 1, resized to [6, 10, 40]: " << got.size() << " indices compared\n";
+    expectGrownShapeMatches({schema::BuiltinOperator_ARG_MIN, DataType::UInt8, DataType::Int32, {6, 10, 8}, 1, 1}, {6, 10, -1},
+                            {6, 10, 40}, 9);
 }
 
 }  // namespace
