@@ -2,6 +2,7 @@
 // normalisations along the last axis (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION).
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 
@@ -280,6 +281,14 @@ Status evalLastAxis(KernelContext& context) {
     int64_t depth = input.dim(input.rank() - 1), rows = depth ? input.elementCount() / depth : 0;
     float beta = 1.0f;
     if (const auto* options = context.op->options->builtin_options_as_SoftmaxOptions()) beta = options->beta();
+    // Values that are a function of the stored byte alone: 8-bit, one scale.
+    const bool byteKeys = (input.type == DataType::UInt8 || input.type == DataType::Int8) &&
+                          (!input.quantization || input.quantization->scales.size() <= 1);
+    std::array<double, 256> exponentials{};
+    std::array<bool, 256> known{};
+    RuntimeTensor& output = context.output(0);
+    const bool byteOutput = byteKeys && (output.type == DataType::UInt8 || output.type == DataType::Int8);
+    std::array<int64_t, 256> writtenAt{};
     for (int64_t r = 0; r < rows; ++r) {
         int64_t base = r * depth;
         if (Code == schema::BuiltinOperator_L2_NORMALIZATION) {
@@ -291,11 +300,31 @@ Status evalLastAxis(KernelContext& context) {
         }
         double maximum = -INFINITY;
         for (int64_t i = 0; i < depth; ++i) maximum = std::max(maximum, read(base + i));
+        // An 8-bit row holds at most 256 values: each one's exponential is
+        // worked out once and summed in the same order, so the same sum (a
+        // quantized classifier's 1001 classes: 2002 exponentials -> at most 256).
+        std::fill(known.begin(), known.end(), false);
+        auto exponential = [&](int64_t i) {
+            if (!byteKeys) return std::exp((read(base + i) - maximum) * beta);
+            const uint8_t key = input.data[base + i];
+            if (!known[key]) exponentials[key] = std::exp((read(base + i) - maximum) * beta), known[key] = true;
+            return exponentials[key];
+        };
         double sum = 0;
-        for (int64_t i = 0; i < depth; ++i) sum += std::exp((read(base + i) - maximum) * beta);
+        for (int64_t i = 0; i < depth; ++i) sum += exponential(i);
+        std::fill(writtenAt.begin(), writtenAt.end(), -1);
         for (int64_t i = 0; i < depth; ++i) {
-            double shifted = (read(base + i) - maximum) * beta;
-            write(base + i, Code == schema::BuiltinOperator_LOG_SOFTMAX ? shifted - std::log(sum) : std::exp(shifted) / sum);
+            if (byteOutput) {
+                // Into 8 bits as well: the same byte in gives the same byte out.
+                int64_t& first = writtenAt[input.data[base + i]];
+                if (first >= 0) {
+                    output.data[base + i] = output.data[first];
+                    continue;
+                }
+                first = base + i;
+            }
+            if (Code == schema::BuiltinOperator_LOG_SOFTMAX) write(base + i, (read(base + i) - maximum) * beta - std::log(sum));
+            else write(base + i, exponential(i) / sum);
         }
     }
     return Status::ok();
