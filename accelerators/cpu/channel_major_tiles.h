@@ -90,17 +90,26 @@ __attribute__((target("avx512f"), always_inline)) inline void transpose16x16From
     }
 }
 
+// Pixels [firstPixel, firstPixel + 16) x channels [c, c + width) of NHWC
+// rows `stride` apart into padded[16][16], zeros for pixels from `valid` on
+// and channels past `width`: a partial block, ready to transpose.
+__attribute__((target("avx512f"), always_inline)) inline void padBlock(const float* input, int64_t stride, int firstPixel, int valid,
+                                                                      int64_t c, int width, float* padded) {
+    const auto mask = static_cast<__mmask16>((1u << width) - 1u);
+    for (int i = 0; i < kLanes; ++i) {
+        const int pixel = firstPixel + i;
+        _mm512_store_ps(padded + i * kLanes, pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps());
+    }
+}
+
 // Pixels [64, valid) (at most kTailPixels) x channels [0, channels) of NHWC
 // rows `stride` apart into tail[channel][0, 4), rows of kTailFloats.
 __attribute__((target("avx512f"))) inline void toChannelMajorTail(const float* input, int64_t stride, int valid, int64_t channels,
                                                                   float* tail) {
     for (int64_t c = 0; c < channels; c += kLanes) {
         const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
-        const auto mask = static_cast<__mmask16>((1u << width) - 1u);
         alignas(64) float padded[kLanes * kLanes];
-        for (int i = 0; i < kLanes; ++i)
-            _mm512_store_ps(padded + i * kLanes, kTilePixels + i < valid ? _mm512_maskz_loadu_ps(mask, input + (kTilePixels + i) * stride + c)
-                                                                       : _mm512_setzero_ps());
+        padBlock(input, stride, kTilePixels, valid, c, width, padded);
         __m512 columns[16];
         transpose16x16From(padded, kLanes, columns);
         for (int i = 0; i < width; ++i) _mm_store_ps(tail + (c + i) * kTailFloats, _mm512_castps512_ps128(columns[i]));
@@ -121,13 +130,7 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
             int64_t rowStride = stride;
             alignas(64) float padded[kLanes * kLanes];
             if (width < kLanes || (block + 1) * kLanes > valid) {
-                // A partial block: its pixels and channels, zeros around them.
-                const auto mask = static_cast<__mmask16>((1u << width) - 1u);
-                for (int i = 0; i < kLanes; ++i) {
-                    const int pixel = block * kLanes + i;
-                    _mm512_store_ps(padded + i * kLanes,
-                                    pixel < valid ? _mm512_maskz_loadu_ps(mask, input + pixel * stride + c) : _mm512_setzero_ps());
-                }
+                padBlock(input, stride, block * kLanes, valid, c, width, padded);
                 rows = padded;
                 rowStride = kLanes;
             }
@@ -199,7 +202,7 @@ __attribute__((target("avx512f"), always_inline)) inline void multiplyNonzero(co
 
 // A tile's tail and its sums' tail (rows of kTailFloats), for Quarter::Tail.
 struct TileTail {
-    const float* input = nullptr;
+    float* input = nullptr;
     float* sums = nullptr;
 };
 
@@ -271,7 +274,7 @@ __attribute__((target("avx512f"))) inline void multiplyTile(int valid, const Spa
         if (valid > kTilePixels)
             return multiplyChunk<4, Sets, false, Quarter::Tail>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail);
     if constexpr (Vectors >= 2)
-        if (valid - (Vectors - 1) * kLanes <= 4)
+        if (valid - (Vectors - 1) * kLanes <= kTailPixels)
             return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
     multiplyChunk<Vectors, Sets>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
 }

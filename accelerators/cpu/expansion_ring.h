@@ -44,6 +44,10 @@ struct RowBands {
 // are never allocated whole anywhere else, so nothing checked their size.
 Status splitIntoBands(KernelContext& context, int64_t rows, size_t floatsPerBand, RowBands& split);
 
+// At eval, the first band's scratch that splitIntoBands asked for, 64-byte
+// aligned; band b's is floatsPerBand x b floats on.
+float* bandScratch(const KernelContext& context);
+
 class ExpansionRing {
 public:
     // Floats one ring takes (whole 64-byte lines) for `plan`, whose inW and

@@ -82,9 +82,7 @@ Status prepareExpanded(KernelContext& context) {
 
 Status evalExpanded(KernelContext& context) {
     const auto& e = *static_cast<const ExpandedDepthwise*>(context.state.get());
-    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-    RunArguments arguments{&e, context.input(0).as<const float>(), context.output(0).as<float>(),
-                           reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
+    RunArguments arguments{&e, context.input(0).as<const float>(), context.output(0).as<float>(), bandScratch(context)};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands.bands), 0);
     return Status::ok();
 }

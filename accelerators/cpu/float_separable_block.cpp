@@ -244,8 +244,7 @@ Status evalBlock(KernelContext& context) {
                            context.output(0).as<float>()};
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     if (s.expanded) {
-        const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-        arguments.rings = reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
+        arguments.rings = bandScratch(context);
         pthreadpool_parallelize_1d(pool, runBand, &arguments, static_cast<size_t>(s.bands.bands), 0);
         return Status::ok();
     }

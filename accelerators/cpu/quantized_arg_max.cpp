@@ -77,19 +77,6 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void argRange(const ArgPlan
     }
 }
 
-// Past 64 values (a shape that grew at run time): element by element.
-template <bool Signed, bool Maximum, typename Index>
-void argRangeScalar(const ArgPlan& p, const uint8_t* input, Index* output, int64_t first, int64_t end) {
-    for (int64_t pixel = first; pixel < end; ++pixel) {
-        const uint8_t* at = input + pixel * p.size;
-        auto value = [&](int64_t k) { return Signed ? int32_t(int8_t(at[k])) : int32_t(at[k]); };
-        int64_t winner = 0;
-        for (int64_t k = 1; k < p.size; ++k)
-            if (Maximum ? value(k) > value(winner) : value(k) < value(winner)) winner = k;
-        output[pixel] = static_cast<Index>(winner);
-    }
-}
-
 // Slices [first, end) of an axis before the innermost: each inner lane
 // keeps its best value and the first index that had it.
 template <bool Signed, bool Maximum, typename Index>
@@ -114,9 +101,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void argAcross(const ArgPla
     }
 }
 
-// Past those limits (a shape that grew at run time): element by element.
+// Past what the vectors hold (a shape that grew at run time): value by
+// value, `inner` apart (1 for the innermost axis).
 template <bool Signed, bool Maximum, typename Index>
-void argAcrossScalar(const ArgPlan& p, const uint8_t* input, Index* output, int64_t first, int64_t end) {
+void argOneByOne(const ArgPlan& p, const uint8_t* input, Index* output, int64_t first, int64_t end) {
     for (int64_t slice = first; slice < end; ++slice)
         for (int64_t lane = 0; lane < p.inner; ++lane) {
             const uint8_t* at = input + slice * p.size * p.inner + lane;
@@ -128,24 +116,20 @@ void argAcrossScalar(const ArgPlan& p, const uint8_t* input, Index* output, int6
         }
 }
 
+// How a task's slices are taken: Width values of the innermost axis a
+// vector (16, 32 or 64), the inner values side by side in lanes, or one
+// value at a time.
+constexpr int kInLanes = 0, kOneByOne = -1;
+
 template <int Width, bool Signed, bool Maximum>
 void argTyped(const ArgPlan& p, const uint8_t* input, void* output, int64_t first, int64_t end) {
-    if (p.inner > 1) {
-        const bool lanes = p.inner <= kMostInner && p.size <= kMostAcross;
-        if (p.wideOutput) {
-            auto* indices = static_cast<int64_t*>(output);
-            return lanes ? argAcross<Signed, Maximum>(p, input, indices, first, end) : argAcrossScalar<Signed, Maximum>(p, input, indices, first, end);
-        }
-        auto* indices = static_cast<int32_t*>(output);
-        return lanes ? argAcross<Signed, Maximum>(p, input, indices, first, end) : argAcrossScalar<Signed, Maximum>(p, input, indices, first, end);
-    }
-    if constexpr (Width > 64) {
-        if (p.wideOutput) argRangeScalar<Signed, Maximum>(p, input, static_cast<int64_t*>(output), first, end);
-        else argRangeScalar<Signed, Maximum>(p, input, static_cast<int32_t*>(output), first, end);
-    } else {
-        if (p.wideOutput) argRange<Width, Signed, Maximum>(p, input, static_cast<int64_t*>(output), first, end);
-        else argRange<Width, Signed, Maximum>(p, input, static_cast<int32_t*>(output), first, end);
-    }
+    auto run = [&](auto* indices) {
+        if constexpr (Width == kInLanes) argAcross<Signed, Maximum>(p, input, indices, first, end);
+        else if constexpr (Width == kOneByOne) argOneByOne<Signed, Maximum>(p, input, indices, first, end);
+        else argRange<Width, Signed, Maximum>(p, input, indices, first, end);
+    };
+    if (p.wideOutput) run(static_cast<int64_t*>(output));
+    else run(static_cast<int32_t*>(output));
 }
 
 template <int Width>
@@ -164,10 +148,11 @@ void runTask(void* context, size_t task) {
     const ArgPlan& p = *arguments.plan;
     const int64_t first = static_cast<int64_t>(task) * kPixelsPerTask;
     const int64_t end = std::min(p.pixels, first + kPixelsPerTask);
-    if (p.size <= 16) argWidth<16>(p, arguments.input, arguments.output, first, end);
-    else if (p.size <= 32) argWidth<32>(p, arguments.input, arguments.output, first, end);
-    else if (p.size <= 64) argWidth<64>(p, arguments.input, arguments.output, first, end);
-    else argWidth<65>(p, arguments.input, arguments.output, first, end);
+    if (p.inner == 1 && p.size <= 16) argWidth<16>(p, arguments.input, arguments.output, first, end);
+    else if (p.inner == 1 && p.size <= 32) argWidth<32>(p, arguments.input, arguments.output, first, end);
+    else if (p.inner == 1 && p.size <= 64) argWidth<64>(p, arguments.input, arguments.output, first, end);
+    else if (p.inner > 1 && p.inner <= kMostInner && p.size <= kMostAcross) argWidth<kInLanes>(p, arguments.input, arguments.output, first, end);
+    else argWidth<kOneByOne>(p, arguments.input, arguments.output, first, end);
 }
 
 Status prepareArg(KernelContext& context) {

@@ -299,9 +299,8 @@ Status prepareBlock(KernelContext& context) {
 
 Status evalBlock(KernelContext& context) {
     const auto& b = *static_cast<const Block*>(context.state.get());
-    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
     RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(kResidual).as<const float>() : nullptr,
-                           context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64)};
+                           context.output(0).as<float>(), bandScratch(context)};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands), 0);
     return Status::ok();
 }

@@ -70,8 +70,7 @@ struct TileScratch {
     std::vector<float> storage;
     float* input = nullptr;
     float* sums = nullptr;
-    float* inputTail = nullptr;
-    TileTail tail;  // inputTail and the sums' tail
+    TileTail tail;
 
     void reserve(int64_t inputChannels, int64_t outputChannels) {
         const size_t inputFloats = static_cast<size_t>(inputChannels * kTilePixels);
@@ -86,8 +85,8 @@ struct TileScratch {
         auto address = reinterpret_cast<uintptr_t>(storage.data());
         input = storage.data() + ((64 - address % 64) % 64) / sizeof(float);
         sums = input + inputFloats;
-        inputTail = sums + sumFloats;
-        tail = TileTail{inputTail, inputTail + inputTailFloats};
+        tail.input = sums + sumFloats;
+        tail.sums = tail.input + inputTailFloats;
     }
 };
 
@@ -100,7 +99,7 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
     for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
-                                scratch.input, scratch.inputTail);
+                                scratch.input, scratch.tail.input);
         multiplyTile<Vectors, kAccumulatorSets<Vectors>>(valid, w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end,
                                                          &scratch.tail);
     }
@@ -122,7 +121,7 @@ void runTask(void* context, size_t tile, size_t part) {
         if (w.chunks == 1) {
             // Sixteen output channels at a time go back to NHWC while their
             // sums are still in L1, instead of all of them through L2.
-            toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input, scratch.inputTail);
+            toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input, scratch.tail.input);
             for (int64_t block = first; block < end; block += kLanes) {
                 const int64_t blockEnd = std::min(end, block + kLanes);
                 multiplyTile<vectors(), kAccumulatorSets<vectors()>>(valid, w, 0, true, true, scratch.input, scratch.sums, block, block,

@@ -3,7 +3,6 @@
 // SPACE_TO_DEPTH/DEPTH_TO_SPACE, all in NHWC where layout matters.
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "core/kernels/reference/element_copier.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -143,6 +142,7 @@ Status evalTranspose(KernelContext& context) {
         }
     };
     const int64_t count = out.elementCount();
+    // A run of 1 moves the last axis, so at least two axes are left to walk.
     if (copy.raw && run == 1 && kept >= 2 && (copy.elementBytes == 1 || copy.elementBytes == 4)) {
         // The last two output axes as plain loops, the odometer only above
         // them (an NCHW -> NHWC image: 2.2 -> 0.4 ns an element).
@@ -153,7 +153,7 @@ Status evalTranspose(KernelContext& context) {
         kept -= 2;
         // The inner loop walks whichever way the input is contiguous (an
         // image's 3 channels outside, its 224 columns inside).
-        const bool columnsInside = std::abs(columnStep) <= std::abs(rowStep) || columns >= rows;
+        const bool columnsInside = columnStep <= rowStep || columns >= rows;
         const int64_t outer = columnsInside ? rows : columns, inner = columnsInside ? columns : rows;
         const int64_t outerStep = columnsInside ? rowStep : columnStep, innerStep = columnsInside ? columnStep : rowStep;
         const int64_t outerStride = columnsInside ? columns : 1, innerStride = columnsInside ? 1 : columns;
@@ -168,10 +168,6 @@ Status evalTranspose(KernelContext& context) {
                 }
             }
         }
-    } else if (copy.raw && run == 1 && copy.elementBytes == 1) {
-        for (int64_t o = 0; o < count; ++o, advance()) out.data[o] = input.data[from];
-    } else if (copy.raw && run == 1 && copy.elementBytes == 4) {
-        for (int64_t o = 0; o < count; ++o, advance()) std::memcpy(out.data + 4 * o, input.data + 4 * from, 4);
     } else {
         for (int64_t o = 0; o < count; o += run, advance()) copy.run(from, o, run);
     }
