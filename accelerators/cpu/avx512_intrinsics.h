@@ -19,6 +19,12 @@ inline __mmask16 firstLanes(int64_t count) {
     return count >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
 }
 
+// PRELU lane by lane: `value` where it is positive, `value` x `slopes` where negative.
+__attribute__((target("avx512f"), always_inline)) inline __m512 preluAvx512(__m512 value, __m512 slopes) {
+    const __m512 zero = _mm512_setzero_ps();
+    return _mm512_fmadd_ps(_mm512_min_ps(value, zero), slopes, _mm512_max_ps(value, zero));
+}
+
 // Up to 16 int8 (Signed) or uint8 values at `at`, one int32 lane each;
 // lanes outside `mask` read nothing and hold 0.
 template <bool Signed>

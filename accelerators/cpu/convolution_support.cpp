@@ -38,6 +38,28 @@ Status readFloatBias(const KernelContext& context, int64_t channels, float* dest
     return Status::ok();
 }
 
+Status prepareReferenceConvolution(KernelContext& context) {
+    return withOwnInputs(context, [&] { return findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context); });
+}
+
+bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& outputShape) {
+    if (residual.type != DataType::Float32 || residual.rank() != 4 || outputShape.size() != 4) return false;
+    for (size_t d = 0; d < 3; ++d)
+        if (residual.shape[d] != outputShape[d]) return false;
+    return residual.shape[3] >= 1 && residual.shape[3] <= outputShape[3];
+}
+
+Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination) {
+    if (!context.op->fusedPrelu) return Status::ok();
+    if (context.inputs.empty() || !context.inputs.back()) return context.error("a fused PRELU needs its slopes as the last input");
+    const RuntimeTensor& slopes = *context.inputs.back();
+    if (slopes.elementCount() != channels || (slopes.rank() > 0 && slopes.dim(slopes.rank() - 1) != channels))
+        return context.error("PRELU slopes " + slopes.name + " " + shapeText(slopes.shape) + " are not one per channel of " +
+                             std::to_string(channels));
+    reference::toFloats(slopes, destination);
+    return Status::ok();
+}
+
 bool isClampActivation(int activation) {
     return activation == schema::ActivationFunctionType_NONE || activation == schema::ActivationFunctionType_RELU ||
            activation == schema::ActivationFunctionType_RELU6 || activation == schema::ActivationFunctionType_RELU_N1_TO_1;
@@ -63,10 +85,16 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
         filter.shape[0] < 1 || filter.shape[3] < 1)
         return false;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
-    if (!op.fusedResidual) return op.inputs.size() <= 3;
-    if (op.inputs.size() != 4 || op.inputs[3] < 0) return false;
+    // A fused PRELU's slopes come last (Op::fusedPrelu), after the bias (or -1).
+    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
+    if (op.fusedPrelu && (operands < 3 || op.inputs.back() < 0)) return false;
+    if (!op.fusedResidual) return operands <= 3;
+    if (operands != 4 || op.inputs[3] < 0) return false;
     const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
-    return residual.type == DataType::Float32 && residual.shape == output.shape &&
+    const bool narrower = residual.shape.size() == 4 && output.shape.size() == 4 &&
+                          std::equal(residual.shape.begin(), residual.shape.begin() + 3, output.shape.begin()) &&
+                          residual.shape[3] >= 1 && residual.shape[3] < output.shape[3];
+    return residual.type == DataType::Float32 && (residual.shape == output.shape || narrower) &&
            (op.residualActivation < 0 || isClampActivation(op.residualActivation));
 }
 

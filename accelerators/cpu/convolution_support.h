@@ -3,6 +3,7 @@
 // float bias, and the checks they make before taking an op.
 
 #include <cstdint>
+#include <vector>
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
@@ -30,6 +31,33 @@ Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int k
 // alone when the op has no bias.
 Status readFloatBias(const KernelContext& context, int64_t channels, float* destination, size_t index = 2);
 
+// Runs `prepare` (a reference kernel's checks and output shape) with the
+// op's own inputs only, x, filter and bias: those past them are fused
+// operands (a residual, PRELU slopes) that the reference takes no part in.
+template <typename Prepare>
+Status withOwnInputs(KernelContext& context, Prepare prepare) {
+    constexpr size_t kOwnInputs = 3;
+    if (context.inputs.size() <= kOwnInputs) return prepare();
+    const std::vector<RuntimeTensor*> fusedInputs(context.inputs.begin() + kOwnInputs, context.inputs.end());
+    context.inputs.resize(kOwnInputs);
+    Status prepared = prepare();
+    context.inputs.insert(context.inputs.end(), fusedInputs.begin(), fusedInputs.end());
+    return prepared;
+}
+
+// The reference CONV_2D's checks and output shape, with withOwnInputs.
+Status prepareReferenceConvolution(KernelContext& context);
+
+// A float32 tensor a fused residual ADD may add to a result of
+// `outputShape` [batch, height, width, channels]: the same shape, or fewer
+// channels, zeros taken past them (a channel PAD folded in).
+bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& outputShape);
+
+// Where the op has a fused PRELU (Op::fusedPrelu), reads its slopes (the
+// last input, one per channel) into `destination`, which holds `channels`
+// values; an error naming the tensor when they are not one per channel.
+Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination);
+
 // NONE, RELU, RELU6 or RELU_N1_TO_1: the activations a kernel applies as a clamp.
 bool isClampActivation(int activation);
 
@@ -39,9 +67,11 @@ bool isConstantFloat(const Tensor& tensor);
 
 // A float32 1x1 CONV_2D at stride 1 with constant float weights [out, 1, 1,
 // in] (and bias), a clamp for its activation and no folded PAD; where
-// Op::fusedResidual, input 3 a float32 tensor of the output's shape and a
-// clamp for the ADD's activation. What the dense and the sparse 1x1 kernels
-// both take (CPU features aside).
+// Op::fusedResidual, input 3 a float32 tensor of the output's shape (or
+// fewer channels: a channel PAD folded in) and a clamp for the ADD's
+// activation; where Op::fusedPrelu, the slopes last,
+// after the bias (or -1). What the dense and the sparse 1x1 kernels both
+// take (CPU features aside; the sparse one takes no PRELU).
 bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, const Op& op);
 
 }  // namespace litestudio::cpu

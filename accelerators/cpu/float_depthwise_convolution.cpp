@@ -80,7 +80,8 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
     for (int b = 0; b < Count; ++b)
         for (int j = 0; j < Pixels; ++j) {
             float* at = outputRow + (ox0 + j) * p.channels + channel + b * kLanes;
-            const __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
+            __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
+            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + channel + b * kLanes));
             if (b + 1 < Count) _mm512_storeu_ps(at, value);
             else _mm512_mask_storeu_ps(at, mask, value);
         }
@@ -163,7 +164,9 @@ __attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const 
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     for (int j = 0; j < Pairs && 2 * j < pixels; ++j) {
         const __mmask16 mask = 2 * j + 1 < pixels ? 0xFFFF : 0x00FF;
-        _mm512_mask_storeu_ps(outputRow + (ox0 + 2 * j) * 8, mask, _mm512_min_ps(_mm512_max_ps(sums[j], low), high));
+        __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j], low), high);
+        if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data()));
+        _mm512_mask_storeu_ps(outputRow + (ox0 + 2 * j) * 8, mask, value);
     }
 }
 
@@ -218,7 +221,8 @@ void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
 
 Status prepareDepthwise(KernelContext& context) {
     RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_DEPTHWISE_CONV_2D), padded));
+    LS_RETURN_IF_ERROR(withOwnInputs(
+        context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_DEPTHWISE_CONV_2D), padded); }));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
@@ -235,6 +239,11 @@ Status prepareDepthwise(KernelContext& context) {
     p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     LS_RETURN_IF_ERROR(packDepthwise(context, p));
+    if (context.op->fusedPrelu) {
+        p.slopes.assign(p.bias.size(), 0.0f);
+        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.slopes.data()));
+        if (p.paired) std::copy_n(p.slopes.begin(), 8, p.slopes.begin() + 8);
+    }
     context.state = packed;
     return Status::ok();
 }
@@ -296,8 +305,11 @@ bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSiz
 
 const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareDepthwise, .eval = evalDepthwise, .fusesInputPadding = true, .fusesActivation = true};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || op.inputs.size() < 2 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1)
+    // A fused PRELU's slopes come last, after the bias (or -1).
+    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || operands < 2 || operands > 3 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedSeparableBlock || op.fusedExpansion ||
+        (op.fusedPrelu && (operands != 3 || op.inputs.back() < 0)))
         return nullptr;
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

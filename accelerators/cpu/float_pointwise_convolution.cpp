@@ -31,11 +31,14 @@ constexpr int64_t kRangeChannels = 128;           // at most: 32 KiB of weights
 struct PackedPointwise : PointwiseWeights {
     int64_t pixels = 0, tiles = 0, tileRows = kTileRows;
     bool blocksOuter = false;  // tasks in block order (weights past L1) or pixel order
+    float residualLow = 0, residualHigh = 0;  // a fused residual ADD's clamp
+    int64_t residualChannels = 0;             // its tensor's, up to the output's (zeros past them)
 };
 
 struct RunArguments {
     const PackedPointwise* p;
     const float* input;
+    const float* residual;  // a fused residual ADD's tensor, shaped as the output, or null
     float* output;
 };
 
@@ -48,11 +51,13 @@ struct ChannelRange {
 
 // Rows pixels from `input` (rows of K floats) times the Vectors x 16 output
 // channels of `weights` ([K][64]), plus bias, clamped (and with `added`'s
-// rows added and clamped again), into `output` (rows of N floats); the
-// last vector writes `lastLanes` channels.
+// rows added and clamped again, then through PRELU where `slopes` is not
+// null), into `output` (rows of N floats); the last vector writes
+// `lastLanes` channels.
 template <int Rows, int Vectors>
 __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, const float* input, const float* weights, const float* bias,
-                                                    float* output, __mmask16 lastLanes, ChannelRange range, AddedRows added) {
+                                                    const float* slopes, float* output, __mmask16 lastLanes, ChannelRange range,
+                                                    AddedRows added) {
     // Every loop over rows and vectors unrolled: an array indexed by a loop
     // variable would live on the stack, each FMA a load and a store.
     __m512 sums[Rows][Vectors];
@@ -86,6 +91,12 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
     }
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     const __m512 addedLow = _mm512_set1_ps(added.low), addedHigh = _mm512_set1_ps(added.high);
+    __mmask16 addedLanes[Vectors];  // channels past the added rows' add zero
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+        const int64_t held = added.channels - added.firstChannel - v * kLanes;
+        addedLanes[v] = held <= 0 ? __mmask16(0) : firstLanes(held);
+    }
 #pragma GCC unroll 8
     for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
@@ -95,16 +106,18 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
             // low and high first: a NaN comes through.
             __m512 value = range.last ? _mm512_min_ps(high, _mm512_max_ps(low, sums[r][v])) : sums[r][v];
             if (range.last && added.rows) {
-                value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes, added.rows + at));
+                const float* addend = added.rows + r * added.channels + added.firstChannel + v * kLanes;
+                value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes & addedLanes[v], addend));
                 value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
             }
+            if (range.last && slopes) value = preluAvx512(value, _mm512_loadu_ps(slopes + v * kLanes));
             _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }
 
 template <int Vectors>
-void multiplyTile(const PointwiseWeights& p, const float* input, const float* weights, const float* bias, float* output, int64_t rows,
-                  __mmask16 lastLanes, AddedRows added) {
+void multiplyTile(const PointwiseWeights& p, const float* input, const float* weights, const float* bias, const float* slopes, float* output,
+                  int64_t rows, __mmask16 lastLanes, AddedRows added) {
     // Weights past L1 are taken a range of input channels at a time over
     // every row of the tile, sums kept in the output between ranges: each
     // weight then comes from L1 for every step of six pixels, not from L2.
@@ -117,20 +130,20 @@ void multiplyTile(const PointwiseWeights& p, const float* input, const float* we
         // Fewer vectors leave room for more pixels a step: 8 x 1-3 vectors, 8-24 accumulators.
         if constexpr (Vectors < 4)
             for (; r + 8 <= rows; r += 8)
-                multiplyRows<8, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range,
-                                         added.from(r * p.outputChannels));
+                multiplyRows<8, Vectors>(p, input + r * k, weights, bias, slopes, output + r * p.outputChannels, lastLanes, range,
+                                         added.atPixel(r));
         for (; r + kRows <= rows; r += kRows)
-            multiplyRows<kRows, Vectors>(p, input + r * k, weights, bias, output + r * p.outputChannels, lastLanes, range,
-                                         added.from(r * p.outputChannels));
+            multiplyRows<kRows, Vectors>(p, input + r * k, weights, bias, slopes, output + r * p.outputChannels, lastLanes, range,
+                                         added.atPixel(r));
         const float* in = input + r * k;
         float* out = output + r * p.outputChannels;
-        const AddedRows tail = added.from(r * p.outputChannels);
+        const AddedRows tail = added.atPixel(r);
         switch (rows - r) {
-        case 5: multiplyRows<5, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
-        case 4: multiplyRows<4, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
-        case 3: multiplyRows<3, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
-        case 2: multiplyRows<2, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
-        case 1: multiplyRows<1, Vectors>(p, in, weights, bias, out, lastLanes, range, tail); break;
+        case 5: multiplyRows<5, Vectors>(p, in, weights, bias, slopes, out, lastLanes, range, tail); break;
+        case 4: multiplyRows<4, Vectors>(p, in, weights, bias, slopes, out, lastLanes, range, tail); break;
+        case 3: multiplyRows<3, Vectors>(p, in, weights, bias, slopes, out, lastLanes, range, tail); break;
+        case 2: multiplyRows<2, Vectors>(p, in, weights, bias, slopes, out, lastLanes, range, tail); break;
+        case 1: multiplyRows<1, Vectors>(p, in, weights, bias, slopes, out, lastLanes, range, tail); break;
         default: break;
         }
     }
@@ -143,13 +156,14 @@ void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input,
     const __mmask16 lastLanes = firstLanes(channels - (vectors - 1) * kLanes);
     const float* weights = p.weights.data() + block * p.inputChannels * kBlockChannels;
     const float* bias = p.bias.data() + channel;
+    const float* slopes = p.slopes.empty() ? nullptr : p.slopes.data() + channel;
     output += channel;
-    added = added.from(channel);
+    added = added.atChannel(channel);
     switch (vectors) {
-    case 1: return multiplyTile<1>(p, input, weights, bias, output, rows, lastLanes, added);
-    case 2: return multiplyTile<2>(p, input, weights, bias, output, rows, lastLanes, added);
-    case 3: return multiplyTile<3>(p, input, weights, bias, output, rows, lastLanes, added);
-    default: return multiplyTile<4>(p, input, weights, bias, output, rows, lastLanes, added);
+    case 1: return multiplyTile<1>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    case 2: return multiplyTile<2>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    case 3: return multiplyTile<3>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    default: return multiplyTile<4>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
     }
 }
 
@@ -158,14 +172,14 @@ void runTask(void* context, size_t block, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedPointwise& p = *arguments.p;
     const int64_t first = static_cast<int64_t>(tile) * p.tileRows, rows = std::min(p.tileRows, p.pixels - first);
-    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows,
-                  arguments.output + first * p.outputChannels);
+    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows, arguments.output + first * p.outputChannels,
+                  AddedRows{arguments.residual, p.residualChannels, p.residualLow, p.residualHigh}.atPixel(first));
 }
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
 
 Status preparePointwise(KernelContext& context) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context));
+    LS_RETURN_IF_ERROR(prepareReferenceConvolution(context));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
@@ -177,6 +191,7 @@ Status preparePointwise(KernelContext& context) {
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
+    LS_RETURN_IF_ERROR(packPreluSlopes(context, p));
     p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
     // Few blocks over one small plane leave a thread idle: pose landmark
@@ -193,13 +208,20 @@ Status preparePointwise(KernelContext& context) {
     p.blocksOuter = p.weights.size() * sizeof(float) > kWeightsInL1;
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
+    if (context.op->fusedResidual) {
+        if (context.inputs.size() < 4 || !context.inputs[3] || !addsAsResidual(*context.inputs[3], output.shape))
+            return context.error("adds a tensor of another shape than its result " + shapeText(output.shape) + " (input 3)");
+        std::tie(p.residualLow, p.residualHigh) = activationRange(context.op->residualActivation);
+        p.residualChannels = context.inputs[3]->dim(3);
+    }
     context.state = packed;
     return Status::ok();
 }
 
 Status evalPointwise(KernelContext& context) {
     const auto& p = *static_cast<const PackedPointwise*>(context.state.get());
-    RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
+    RunArguments arguments{&p, context.input(0).as<const float>(), context.op->fusedResidual ? context.input(3).as<const float>() : nullptr,
+                           context.output(0).as<float>()};
     // Weights past L1: block by block, a thread's next task reusing the
     // block from L2. Otherwise tile by tile: the input tile stays in L1
     // while every block reads it, and the output is written in order.
@@ -230,13 +252,21 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
     return readFloatBias(context, p.outputChannels, p.bias.data(), biasInput);
 }
 
+Status packPreluSlopes(const KernelContext& context, PointwiseWeights& p) {
+    p.slopes.clear();
+    if (!context.op->fusedPrelu) return Status::ok();
+    p.slopes.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
+    return readPreluSlopes(context, p.outputChannels, p.slopes.data());
+}
+
 void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added) {
     for (int64_t block = 0; block < weights.blocks; ++block) multiplyBlock(weights, block, input, pixels, output, added);
 }
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true};
-    if (!cpuHasAvx512() || op.fusedResidual || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
+    static const KernelDef kernel{
+        .prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
+    if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     // Planes under 64 pixels stream the whole weights for a few pixels: XNNPACK's slices do that better.
     const std::vector<int32_t>& shape = subgraph.tensors[static_cast<size_t>(op.inputs[0])].shape;
     return int64_t(shape[0]) * shape[1] * shape[2] >= 64 ? &kernel : nullptr;

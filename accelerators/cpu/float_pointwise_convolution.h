@@ -27,18 +27,30 @@ struct PointwiseWeights {
     std::vector<float> weights;  // [block][input channel][64], zeros past the last output channel
     std::vector<float> bias;     // [block][64]
     float low = 0, high = 0;
+    // A fused PRELU's slopes, [block][64] like the bias, applied last (after
+    // the clamp and any added rows); empty for none.
+    std::vector<float> slopes;
 };
 
 // Packs `filter` ([out, 1, 1, in]) and the bias at input `biasInput` of
 // `context` (zeros when it has none).
 Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
 
-// Rows added to a 1x1's result as it is written (a fused residual ADD),
-// shaped like the output: after the 1x1's clamp, then clamped to [low, high].
+// The op's fused PRELU slopes (Op::fusedPrelu, its last input) into
+// `packed`, which then applies them last; none when it has no PRELU.
+Status packPreluSlopes(const KernelContext& context, PointwiseWeights& packed);
+
+// Rows added to a 1x1's result as it is written (a fused residual ADD):
+// after the 1x1's clamp, then clamped to [low, high]. A pixel's row holds
+// `channels` values, zeros taken past them (a channel PAD folded in: the
+// residual then has fewer channels than the output).
 struct AddedRows {
-    const float* rows = nullptr;  // null: nothing added
+    const float* rows = nullptr;  // pixel 0's row, from channel 0; null: nothing added
+    int64_t channels = 0;         // floats a pixel's row holds
     float low = 0, high = 0;
-    AddedRows from(int64_t offset) const { return {rows ? rows + offset : nullptr, low, high}; }
+    int64_t firstChannel = 0;     // the output channel a block's first vector starts at
+    AddedRows atPixel(int64_t pixel) const { return {rows ? rows + pixel * channels : nullptr, channels, low, high, firstChannel}; }
+    AddedRows atChannel(int64_t channel) const { return {rows, channels, low, high, channel}; }
 };
 
 // `pixels` NHWC pixels of `input` (rows of inputChannels floats) through

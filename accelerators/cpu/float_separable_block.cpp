@@ -41,16 +41,18 @@ struct SeparableBlock {
     size_t ringFloats = 0;
     PointwiseWeights pointwise;  // the 1x1 after the depthwise, clamped by its activation
     float sumLow = 0, sumHigh = 0;  // the residual ADD's clamp
+    int64_t residualChannels = 0;   // its tensor's, up to the output's: zeros past them (a channel PAD folded in)
     // At most 8 outputs from at most 64 channels: two pixels a vector.
     bool paired = false;
     std::vector<float> pairWeights;  // [input channel][16]: output o at lanes 2o and 2o + 1
     std::vector<float> pairBias;     // [16], likewise
+    std::vector<float> pairSlopes;   // [16] as the results' lanes (o and 8 + o), a fused PRELU's; empty for none
 };
 
 struct RunArguments {
     const SeparableBlock* block;
     const float* input;
-    const float* residual;  // shaped as the output, or null
+    const float* residual;  // shaped as the output, or with fewer channels (residualChannels), or null
     float* output;
     float* rings = nullptr;  // bands x ringFloats, 64-byte aligned, when expanded
 };
@@ -106,18 +108,21 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
     const __m512 pointwiseLow = _mm512_set1_ps(s.pointwise.low), pointwiseHigh = _mm512_set1_ps(s.pointwise.high);
     const __m512 sumLow = _mm512_set1_ps(s.sumLow), sumHigh = _mm512_set1_ps(s.sumHigh);
     const auto mask = static_cast<__mmask8>((1u << outputChannels) - 1u);
+    const int64_t addedChannels = s.residualChannels;
+    const auto addedMask = static_cast<__mmask8>((1u << std::min(addedChannels, outputChannels)) - 1u);
 #pragma GCC unroll 8
     for (int j = 0; j < Pairs; ++j) {
         // Lanes 0-7: pixel 2j's outputs, 8-15: pixel 2j + 1's.
         __m512 result = _mm512_min_ps(_mm512_max_ps(_mm512_permutexvar_ps(split, sums[j]), pointwiseLow), pointwiseHigh);
         float* first = out + 2 * j * outputChannels;
         if (residual) {
-            const float* added = residual + 2 * j * outputChannels;
-            const __m256d low = _mm256_castps_pd(_mm256_maskz_loadu_ps(mask, added));
-            const __m256d high = _mm256_castps_pd(_mm256_maskz_loadu_ps(mask, added + outputChannels));
+            const float* added = residual + 2 * j * addedChannels;
+            const __m256d low = _mm256_castps_pd(_mm256_maskz_loadu_ps(addedMask, added));
+            const __m256d high = _mm256_castps_pd(_mm256_maskz_loadu_ps(addedMask, added + addedChannels));
             result = _mm512_add_ps(result, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(low), high, 1)));
             result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
         }
+        if (!s.pairSlopes.empty()) result = preluAvx512(result, _mm512_loadu_ps(s.pairSlopes.data()));
         _mm256_mask_storeu_ps(first, mask, _mm512_castps512_ps256(result));
         _mm256_mask_storeu_ps(first + outputChannels, mask, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(result), 1)));
     }
@@ -131,15 +136,15 @@ __attribute__((target("avx512f,avx512vl"))) void pointwiseRowInPairs(const Separ
     int64_t x = 0;
     for (; x + 2 * kPairsTogether <= width; x += 2 * kPairsTogether) {
         interleavePairs(in + x * inputChannels, inputChannels, kPairsTogether, interleaved);
-        pointwisePairs<kPairsTogether>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
+        pointwisePairs<kPairsTogether>(s, interleaved, residual ? residual + x * s.residualChannels : nullptr, out + x * outputChannels);
     }
     for (; x + 2 <= width; x += 2) {
         interleavePairs(in + x * inputChannels, inputChannels, 1, interleaved);
-        pointwisePairs<1>(s, interleaved, residual ? residual + x * outputChannels : nullptr, out + x * outputChannels);
+        pointwisePairs<1>(s, interleaved, residual ? residual + x * s.residualChannels : nullptr, out + x * outputChannels);
     }
     if (x < width)
         multiplyPixels(s.pointwise, in + x * inputChannels, 1, out + x * outputChannels,
-                       AddedRows{residual, s.sumLow, s.sumHigh}.from(x * outputChannels));
+                       AddedRows{residual, s.residualChannels, s.sumLow, s.sumHigh}.atPixel(x));
 }
 
 // Output row `row` (over every image) from the depthwise's input rows.
@@ -150,9 +155,9 @@ void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row)
     depthwiseRow(d, rows, buffer);
     const int64_t outputChannels = s.pointwise.outputChannels;
     float* out = arguments.output + row * d.outW * outputChannels;
-    const float* residual = arguments.residual ? arguments.residual + row * d.outW * outputChannels : nullptr;
+    const float* residual = arguments.residual ? arguments.residual + row * d.outW * s.residualChannels : nullptr;
     if (s.paired) return pointwiseRowInPairs(s, buffer, residual, out, d.outW);
-    multiplyPixels(s.pointwise, buffer, d.outW, out, AddedRows{residual, s.sumLow, s.sumHigh});
+    multiplyPixels(s.pointwise, buffer, d.outW, out, AddedRows{residual, s.residualChannels, s.sumLow, s.sumHigh});
 }
 
 void runRow(void* context, size_t row) {
@@ -206,12 +211,14 @@ Status prepareBlock(KernelContext& context) {
     d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
                                         static_cast<int32_t>(outputChannels)};
-    if (op.fusedResidual && (!context.hasInput(5) || context.input(5).shape != outShape || context.input(5).type != DataType::Float32))
+    if (op.fusedResidual && (!context.hasInput(5) || !addsAsResidual(context.input(5), outShape)))
         return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
+    s.residualChannels = op.fusedResidual ? context.input(5).dim(3) : 0;
     if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, s.pointwise));
+    LS_RETURN_IF_ERROR(packPreluSlopes(context, s.pointwise));
     std::tie(s.pointwise.low, s.pointwise.high) = activationRange(op.pointwiseActivation);
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
     s.paired = outputChannels <= 8 && channels <= kMostPairedChannels;
@@ -224,6 +231,11 @@ Status prepareBlock(KernelContext& context) {
                 for (int64_t lane : {2 * o, 2 * o + 1})
                     s.pairWeights[static_cast<size_t>(c * kLanes + lane)] = s.pointwise.weights[static_cast<size_t>(c * kPointwiseBlockChannels + o)];
             s.pairBias[static_cast<size_t>(2 * o)] = s.pairBias[static_cast<size_t>(2 * o + 1)] = s.pointwise.bias[static_cast<size_t>(o)];
+        }
+        if (!s.pointwise.slopes.empty()) {
+            s.pairSlopes.assign(kLanes, 0.0f);
+            for (int64_t o = 0; o < outputChannels; ++o)
+                s.pairSlopes[static_cast<size_t>(o)] = s.pairSlopes[static_cast<size_t>(8 + o)] = s.pointwise.slopes[static_cast<size_t>(o)];
         }
     }
 
@@ -256,10 +268,11 @@ Status evalBlock(KernelContext& context) {
 
 const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
-    const size_t inputs = op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u;
+    // A fused PRELU's slopes come last.
+    const size_t inputs = (op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u) + (op.fusedPrelu ? 1u : 0u);
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
         op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
-        (op.fusedResidual && op.inputs[5] < 0))
+        (op.fusedResidual && op.inputs[5] < 0) || (op.fusedPrelu && op.inputs.back() < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

@@ -36,6 +36,7 @@ struct PackedStem {
     std::vector<float> weights;  // [ky][kx][input channel][block][16], zeros past the last output channel
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
+    std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none
 };
 
 struct RunArguments {
@@ -85,7 +86,9 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
         for (int b = 0; b < Blocks; ++b) {
             const int64_t valid = std::min<int64_t>(kLanes, p.outputChannels - b * kLanes);
             const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-            _mm512_mask_storeu_ps(target + b * kLanes, mask, _mm512_min_ps(_mm512_max_ps(sums[j][b], low), high));
+            __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j][b], low), high);
+            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + b * kLanes));
+            _mm512_mask_storeu_ps(target + b * kLanes, mask, value);
         }
     }
 }
@@ -138,7 +141,8 @@ void runRow(void* context, size_t row) {
 
 Status prepareStem(KernelContext& context) {
     RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded));
+    LS_RETURN_IF_ERROR(
+        withOwnInputs(context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded); }));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
@@ -166,6 +170,10 @@ Status prepareStem(KernelContext& context) {
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
+    if (context.op->fusedPrelu) {
+        p.slopes.assign(p.bias.size(), 0.0f);
+        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
+    }
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.state = packed;
     return Status::ok();
@@ -183,8 +191,11 @@ Status evalStem(KernelContext& context) {
 
 const KernelDef* floatStemConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareStem, .eval = evalStem, .fusesInputPadding = true, .fusesActivation = true};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs[0] < 0 ||
-        op.inputs[1] < 0 || op.outputs.size() != 1)
+    // A fused PRELU's slopes come last, after the bias (or -1).
+    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || operands < 2 || operands > 3 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual ||
+        (op.fusedPrelu && (operands != 3 || op.inputs.back() < 0)))
         return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

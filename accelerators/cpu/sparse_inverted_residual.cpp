@@ -328,6 +328,10 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     if (input.type != DataType::Float32 || input.shape.size() != 4 || input.shape[2] < kLeastRowPixels) return nullptr;
+    // A residual of fewer channels (a channel PAD folded in) is the dense block's.
+    if (op.fusedResidual &&
+        subgraph.tensors[static_cast<size_t>(op.inputs[kResidual])].shape != subgraph.tensors[static_cast<size_t>(op.outputs[0])].shape)
+        return nullptr;
     // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
     if (!prunedFilter(subgraph, op.inputs[kExpansion], input.shape[3]) || !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
         sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])]))

@@ -175,14 +175,9 @@ void runFinishBlock(void* context, size_t block) {
 }
 
 Status prepareSparse(KernelContext& context) {
-    // The convolution's own checks and output shape, without the residual
-    // (the reference CONV_2D takes three inputs).
     RuntimeTensor* residualInput = context.op->fusedResidual && context.inputs.size() == 4 ? context.inputs[3] : nullptr;
     if (context.op->fusedResidual && !residualInput) return context.error("a fused residual ADD needs its tensor as input 3");
-    if (residualInput) context.inputs.pop_back();
-    Status prepared = findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context);
-    if (residualInput) context.inputs.push_back(residualInput);
-    LS_RETURN_IF_ERROR(prepared);
+    LS_RETURN_IF_ERROR(prepareReferenceConvolution(context));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& output = context.output(0);
@@ -298,7 +293,11 @@ double nonzeroShare(const Tensor& tensor) {
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{
         .prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
-    if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
+    if (!cpuHasAvx512() || op.fusedPrelu || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
+    // A residual of fewer channels (a channel PAD folded in) is the dense kernel's.
+    if (op.fusedResidual &&
+        subgraph.tensors[static_cast<size_t>(op.inputs[3])].shape != subgraph.tensors[static_cast<size_t>(op.outputs[0])].shape)
+        return nullptr;
     return sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[1])]) ? &kernel : nullptr;
 }
 

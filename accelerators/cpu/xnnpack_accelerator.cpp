@@ -137,12 +137,24 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
+    // Only the dense kernels apply a fused PRELU's slopes.
+    if (op.fusedPrelu) {
+        if (op.fusedSeparableBlock) return floatSeparableBlockKernel(model, subgraph, op);
+        if (model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
+            if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
+            return floatStemConvolutionKernel(model, subgraph, op);
+        }
+        if (model.opCode(op).builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) return floatDepthwiseConvolutionKernel(model, subgraph, op);
+        return nullptr;
+    }
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
     if (const KernelDef* block = sparseInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;
-    if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D)
-        return sparsePointwiseConvolutionKernel(model, subgraph, op);
+    if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
+        if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
+        return floatPointwiseConvolutionKernel(model, subgraph, op);
+    }
     return floatRopeKernel(model, subgraph, op);
 }
 

@@ -269,13 +269,11 @@ Status evalPool(KernelContext& context) {
 #pragma GCC diagnostic ignored "-Wuninitialized"
 __attribute__((target("avx512f"))) void addPreluAvx512(const float* a, const float* b, const float* slope, float* y,
                                                       int64_t count, int64_t channels) {
-    const __m512 zero = _mm512_setzero_ps();
     for (int64_t row = 0; row < count; row += channels)
         for (int64_t c = 0; c < channels; c += 16) {
             __mmask16 mask = static_cast<__mmask16>(c + 16 <= channels ? 0xffff : (1u << (channels - c)) - 1u);
             __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, a + row + c), _mm512_maskz_loadu_ps(mask, b + row + c));
-            __m512 value = _mm512_fmadd_ps(_mm512_min_ps(sum, zero), _mm512_maskz_loadu_ps(mask, slope + c), _mm512_max_ps(sum, zero));
-            _mm512_mask_storeu_ps(y + row + c, mask, value);
+            _mm512_mask_storeu_ps(y + row + c, mask, preluAvx512(sum, _mm512_maskz_loadu_ps(mask, slope + c)));
         }
 }
 #pragma GCC diagnostic pop

@@ -8,7 +8,10 @@ namespace litestudio {
 
 std::string shapeText(const std::vector<int32_t>& shape) {
     std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) text += ',';
+        text += std::to_string(shape[i]);
+    }
     return text + "]";
 }
 
@@ -34,6 +37,13 @@ std::string OpCode::displayName() const {
 }
 
 std::string Model::runtimeOpName(const Op& op) const {
+    if (op.fusedPrelu) {
+        Op withoutPrelu = op;
+        withoutPrelu.fusedPrelu = false;
+        std::string chain = runtimeOpName(withoutPrelu);
+        const size_t fusedAt = chain.find(" (fused)");
+        return (fusedAt == std::string::npos ? chain : chain.substr(0, fusedAt)) + "+PRELU (fused)";
+    }
     if (op.fusedRmsNorm) return "RMS_NORM (fused)";
     if (op.fusedAttention) return "ATTENTION (fused)";
     if (op.fusedRope) return "ROPE (fused)";

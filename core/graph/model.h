@@ -104,6 +104,10 @@ struct Op {
     bool fusedResidual = false;
     int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;
+    // A PRELU after a 1x1 CONV_2D or a fused separable block
+    // (core/runtime/prelu_fusion.h): its slopes, one per output channel,
+    // are the op's last input, applied last (after the residual ADD).
+    bool fusedPrelu = false;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

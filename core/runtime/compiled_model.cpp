@@ -17,6 +17,7 @@
 #include "core/runtime/rms_norm_fusion.h"
 #include "core/runtime/resize_convolution_swap.h"
 #include "core/runtime/rope_fusion.h"
+#include "core/runtime/prelu_fusion.h"
 #include "core/runtime/residual_add_fusion.h"
 #include "core/runtime/expansion_fusion.h"
 #include "core/runtime/separable_block_fusion.h"
@@ -240,6 +241,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         fused += fuseExpansions(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseRope(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);

@@ -75,6 +75,31 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
            t.data.size() >= static_cast<size_t>(count) * sizeof(float);
 }
 
+int channelPaddingInput(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int& pad) {
+    pad = -1;
+    if (tensor < 0 || use.reader[static_cast<size_t>(tensor)] < 0) return -1;
+    const int o = use.producer[static_cast<size_t>(tensor)];
+    if (o < 0) return -1;
+    const Op& op = subgraph.ops[static_cast<size_t>(o)];
+    const int32_t builtin = model.opCode(op).builtin;
+    if (op.fused || op.folded || (builtin != schema::BuiltinOperator_PAD && builtin != schema::BuiltinOperator_PADV2) ||
+        op.inputs.size() < 2 || op.inputs[0] < 0 || op.outputs.size() != 1 || !isStaticFloat(subgraph, op.inputs[0]) ||
+        shapeOf(subgraph, op.inputs[0]).size() != 4)
+        return -1;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+        if (!isConstantFloat(subgraph, op.inputs[2], 1)) return -1;
+        float fill;
+        std::memcpy(&fill, subgraph.tensors[static_cast<size_t>(op.inputs[2])].data.data(), sizeof fill);
+        if (fill != 0.0f) return -1;
+    }
+    const std::vector<int64_t> paddings = constantIntegers(subgraph, op.inputs[1]);
+    if (paddings.size() != 8 || paddings[7] <= 0) return -1;
+    for (size_t i = 0; i < 7; ++i)
+        if (paddings[i] != 0) return -1;
+    pad = o;
+    return op.inputs[0];
+}
+
 int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
     int absorbed = 0;
     for (int index : ops) {
@@ -89,7 +114,7 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 }
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual &&
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual && !op.fusedPrelu &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 

@@ -52,6 +52,13 @@ std::vector<int64_t> constantIntegers(const Subgraph& subgraph, int tensor);
 // A constant float32 tensor of `count` elements, its data all there.
 bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
 
+// Where `tensor` is the output of a PAD (or a PADV2 of zeros) that only
+// appends zeros to the last axis of a 4-D float32 tensor and that one op
+// reads: the PAD's input, and `pad` its index. Else -1. (BlazeFace's
+// shortcuts widen their input so; a residual ADD can add the narrower
+// tensor and take zeros past its channels.)
+int channelPaddingInput(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int& pad);
+
 // Marks `ops` (-1 skipped) as done by a neighbour: fused, no operands.
 // Returns how many were marked.
 int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops);

@@ -21,27 +21,38 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
         const Op& add = subgraph.ops[static_cast<size_t>(a)];
         if (!isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2) continue;
         const int r = add.inputs[0] == p ? add.inputs[1] : add.inputs[1] == p ? add.inputs[0] : -1;
-        // r must be ready when the convolution runs: a subgraph input or a
-        // tensor an earlier op wrote (a constant's data would do too, but the
-        // kernels take activations).
-        if (r < 0 || r == p || subgraph.tensors[static_cast<size_t>(r)].isConstant() ||
-            use.producer[static_cast<size_t>(r)] >= static_cast<int>(o) || !isStaticFloat(subgraph, r) ||
+        if (r < 0 || r == p || !isStaticFloat(subgraph, r) ||
             subgraph.tensors[static_cast<size_t>(r)].shape != subgraph.tensors[static_cast<size_t>(p)].shape ||
             !isStaticFloat(subgraph, add.outputs[0]) ||
             subgraph.tensors[static_cast<size_t>(add.outputs[0])].shape != subgraph.tensors[static_cast<size_t>(p)].shape)
             continue;
-        Op fusedOp = conv;
-        fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, r};
-        fusedOp.outputs = {add.outputs[0]};
-        fusedOp.fusedResidual = true;
-        fusedOp.residualActivation =
-            add.fusedActivation >= 0 ? add.fusedActivation : reference::binaryActivation(*add.options);
-        const Accelerator* chosen = nullptr;
-        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o]}, chosen);
-        // Only a kernel that says it adds: the others would read the
-        // convolution's first three inputs and drop the fourth.
-        if (!kernel || !kernel->fusesResidual) continue;
-        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {a});
+        // r = PAD(q) widening q's channels with zeros: the convolution adds
+        // q where its kernel takes a narrower residual (the PAD goes too),
+        // else r itself.
+        int pad = -1;
+        const int narrower = channelPaddingInput(model, subgraph, use, r, pad);
+        bool placed = false;
+        for (const int residual : {narrower, r}) {
+            // The residual must be ready when the convolution runs: a subgraph
+            // input or a tensor an earlier op wrote (a constant's data would do
+            // too, but the kernels take activations).
+            if (placed || residual < 0 || subgraph.tensors[static_cast<size_t>(residual)].isConstant() ||
+                use.producer[static_cast<size_t>(residual)] >= static_cast<int>(o))
+                continue;
+            Op fusedOp = conv;
+            fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, residual};
+            fusedOp.outputs = {add.outputs[0]};
+            fusedOp.fusedResidual = true;
+            fusedOp.residualActivation = add.fusedActivation >= 0 ? add.fusedActivation : reference::binaryActivation(*add.options);
+            const Accelerator* chosen = nullptr;
+            const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o]}, chosen);
+            // Only a kernel that says it adds: the others would read the
+            // convolution's first three inputs and drop the fourth.
+            if (!kernel || !kernel->fusesResidual) continue;
+            folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {a, residual == narrower ? pad : -1});
+            placed = true;
+        }
+        if (!placed) continue;
         use.producer[static_cast<size_t>(conv.outputs[0])] = static_cast<int>(o);
         use.reader[static_cast<size_t>(p)] = -1;
     }

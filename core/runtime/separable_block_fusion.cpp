@@ -43,29 +43,34 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
 
         // ADD(r, p) of one shape: the residual, input 5. r is x or any tensor
         // ready before the depthwise runs (BlazeFace's blocks add the input
-        // of the separable convolution before this one).
-        int a = use.reader[static_cast<size_t>(p)];
+        // of the separable convolution before this one), or r = PAD(q)
+        // widening q's channels with zeros, q so: the block adds q (its
+        // channels, zeros past them) and the PAD goes too.
+        int a = use.reader[static_cast<size_t>(p)], pad = -1;
         if (a >= 0) {
             const Op& add = subgraph.ops[static_cast<size_t>(a)];
-            const int r = !isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2 ? -1
-                          : add.inputs[1] == p                                                    ? add.inputs[0]
-                          : add.inputs[0] == p                                                    ? add.inputs[1]
-                                                                                                  : -1;
+            int r = !isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2 ? -1
+                    : add.inputs[1] == p                                                    ? add.inputs[0]
+                    : add.inputs[0] == p                                                    ? add.inputs[1]
+                                                                                            : -1;
+            const int narrower = r >= 0 && r != p ? channelPaddingInput(model, subgraph, use, r, pad) : -1;
+            if (narrower >= 0 && isStaticFloat(subgraph, r) && shapeOf(subgraph, r) == shapeOf(subgraph, p)) r = narrower;
+            else pad = -1;
             const bool ready = r >= 0 && (r == x || use.producer[static_cast<size_t>(r)] < static_cast<int>(o));
-            if (ready && r != p && isStaticFloat(subgraph, r) && shapeOf(subgraph, r) == shapeOf(subgraph, p) &&
+            if (ready && r != p && isStaticFloat(subgraph, r) && (pad >= 0 || shapeOf(subgraph, r) == shapeOf(subgraph, p)) &&
                 isStaticFloat(subgraph, add.outputs[0]) && shapeOf(subgraph, add.outputs[0]) == shapeOf(subgraph, p)) {
                 fusedOp.fusedResidual = true;
                 fusedOp.residualActivation = activationAfter(add, reference::binaryActivation(*add.options));
                 fusedOp.inputs.push_back(r);
                 fusedOp.outputs = {add.outputs[0]};
             } else {
-                a = -1;
+                a = -1, pad = -1;
             }
         }
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;
-        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c, a});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c, a, pad});
         use.producer[static_cast<size_t>(depthwise.outputs[0])] = static_cast<int>(o);
     }
     return folded;

@@ -1,6 +1,6 @@
 // CONV_2D -> ADD of a tensor computed before the convolution: on the cpu
-// accelerator a pruned 1x1 convolution (the sparse kernel) adds as it
-// writes its output and the ADD is folded (op 0 becomes "CONV_2D+ADD
+// accelerator a 1x1 convolution (pruned: the sparse kernel; dense: the 1x1
+// GEMM) adds as it writes its output and the ADD is folded (op 0 becomes "CONV_2D+ADD
 // (fused)", op 1 "fused"); the output matches the reference, which runs the
 // ops as written, within 1e-5 of the largest output. The convolution's
 // RELU6 applies before the sum and the ADD's RELU after it (values either
@@ -9,9 +9,11 @@
 // operand), on one and two threads (a 7x7 plane narrowing 600 channels
 // splits its input between them and adds the residual after summing the
 // parts; a 14x14 plane in input chunks adds it to the tail of its last tile
-// of 68 pixels). Left as written: a residual computed
-// after the convolution, a convolution whose result is read twice, and a
-// dense convolution (XNNPACK's kernel cannot add).
+// of 68 pixels; dense weights past L1, summed a range of input channels at
+// a time, add it after the last range). Left as written: a residual
+// computed after the convolution, a convolution whose result is read
+// twice, and a dense one over fewer than 64 pixels (XNNPACK's kernel,
+// which cannot add).
 
 #include <random>
 
@@ -93,7 +95,7 @@ ResidualModel residualModel(const ResidualCase& c, std::mt19937& random) {
 }
 
 TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
-    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the sparse kernel is not used here";
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the 1x1 kernels that add are not used here";
     const std::vector<ResidualCase> cases = {
         {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, false, 1, true},
         {7, 7, 96, 0, 0.25, Residual::SecondInput, true, false, 1, true},
@@ -102,7 +104,9 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
         {14, 14, 112, 300, 0.25, Residual::SecondInput, false, false, 1, true},  // chunks, and a tile of 68 pixels with a tail
         {14, 14, 96, 0, 0.25, Residual::ComputedAfter, false, false, 1, false},
         {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, true, 1, false},
-        {14, 14, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, false},  // dense: XNNPACK
+        {14, 14, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, true},   // dense: the 1x1 GEMM
+        {14, 14, 96, 300, 0.9, Residual::SecondInput, true, false, 2, true},       // dense, weights in ranges
+        {7, 7, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, false},    // dense over 49 pixels: XNNPACK
     };
     std::mt19937 random(29);
     std::uniform_real_distribution<float> values(-3.0f, 3.0f);
