@@ -22,6 +22,7 @@
 #include <xnnpack.h>
 
 #include "accelerators/cpu/quantized_arg_max.h"
+#include "accelerators/cpu/quantized_average_pooling.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
 #include "accelerators/cpu/quantized_elementwise.h"
 #include "accelerators/cpu/quantized_resize_bilinear.h"
@@ -103,6 +104,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
     if (const KernelDef* resize = quantizedResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* arg = quantizedArgMaxKernel(model, subgraph, op)) return arg;
+    if (const KernelDef* pool = quantizedAveragePoolingKernel(model, subgraph, op)) return pool;
     if (const KernelDef* projection = floatConstantBatchMatmulKernel(model, subgraph, op)) return projection;
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;

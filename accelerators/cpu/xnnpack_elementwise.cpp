@@ -232,6 +232,23 @@ Status preparePool(KernelContext& context) {
     const auto filterH = static_cast<uint32_t>(options->filter_height()), filterW = static_cast<uint32_t>(options->filter_width());
     const auto strideH = static_cast<uint32_t>(options->stride_h()), strideW = static_cast<uint32_t>(options->stride_w());
     xnn_operator_t op = nullptr;
+    if (input.type == DataType::UInt8 || input.type == DataType::Int8) {
+        // 8-bit MAX_POOL_2D of one quantization in and out: the largest
+        // stored value, clamped to the activation's stored range.
+        const reference::QuantizedRange range = reference::quantizedActivationRange(out, options->fused_activation_function());
+        if (input.type == DataType::UInt8)
+            LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling create",
+                                            xnn_create_max_pooling2d_nhwc_u8(top, right, bottom, left, filterH, filterW, strideH, strideW, 1, 1,
+                                                                             channels, channels, channels, static_cast<uint8_t>(range.low),
+                                                                             static_cast<uint8_t>(range.high), 0, &op)));
+        else
+            LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling create",
+                                            xnn_create_max_pooling2d_nhwc_s8(top, right, bottom, left, filterH, filterW, strideH, strideW, 1, 1,
+                                                                             channels, channels, channels, static_cast<int8_t>(range.low),
+                                                                             static_cast<int8_t>(range.high), 0, &op)));
+        context.state = ownOperator(op);
+        return Status::ok();
+    }
     if (builtinOf(context) == schema::BuiltinOperator_AVERAGE_POOL_2D)
         LS_RETURN_IF_ERROR(checkXnnpack(context, "average pooling create",
                                         xnn_create_average_pooling2d_nhwc_f32(top, right, bottom, left, filterH, filterW, strideH, strideW,
@@ -248,7 +265,15 @@ Status evalPool(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     const auto batch = static_cast<size_t>(input.dim(0)), height = static_cast<size_t>(input.dim(1)),
                width = static_cast<size_t>(input.dim(2));
-    if (builtinOf(context) == schema::BuiltinOperator_AVERAGE_POOL_2D)
+    if (input.type == DataType::UInt8)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling setup",
+                                        xnn_setup_max_pooling2d_nhwc_u8(operatorOf(context), batch, height, width, input.as<uint8_t>(),
+                                                                        context.output(0).as<uint8_t>(), poolOf(context))));
+    else if (input.type == DataType::Int8)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "max pooling setup",
+                                        xnn_setup_max_pooling2d_nhwc_s8(operatorOf(context), batch, height, width, input.as<int8_t>(),
+                                                                        context.output(0).as<int8_t>(), poolOf(context))));
+    else if (builtinOf(context) == schema::BuiltinOperator_AVERAGE_POOL_2D)
         LS_RETURN_IF_ERROR(checkXnnpack(context, "average pooling setup",
                                         xnn_setup_average_pooling2d_nhwc_f32(operatorOf(context), batch, height, width, input.as<float>(),
                                                                              context.output(0).as<float>(), poolOf(context))));
@@ -494,7 +519,15 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     case schema::BuiltinOperator_MAX_POOL_2D:
     case schema::BuiltinOperator_AVERAGE_POOL_2D: {
         const auto* options = op.options->builtin_options_as_Pool2DOptions();
-        if (!allFloat() || !options || options->filter_height() <= 0 || options->filter_width() <= 0 ||
+        // 8-bit: MAX_POOL_2D of one per-tensor quantization in and out.
+        const Tensor* out = op.outputs.size() == 1 && op.outputs[0] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.outputs[0])] : nullptr;
+        const bool bytes = builtin == schema::BuiltinOperator_MAX_POOL_2D && tensor(0) && out && tensor(0)->type == out->type &&
+                           (tensor(0)->type == DataType::UInt8 || tensor(0)->type == DataType::Int8) &&
+                           tensor(0)->quantization.scheme == Quantization::Scheme::PerTensor &&
+                           tensor(0)->quantization.scales == out->quantization.scales &&
+                           tensor(0)->quantization.zeroPoints == out->quantization.zeroPoints &&
+                           tensor(0)->quantization.scales.size() == 1 && tensor(0)->quantization.scales[0] > 0;
+        if ((!allFloat() && !bytes) || !options || options->filter_height() <= 0 || options->filter_width() <= 0 ||
             options->stride_h() <= 0 || options->stride_w() <= 0 || tensor(0)->shape.size() != 4)
             return nullptr;
         auto activation = options->fused_activation_function();

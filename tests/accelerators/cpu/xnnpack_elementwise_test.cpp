@@ -1,7 +1,8 @@
 // XNNPACK's AVERAGE_POOL_2D and LOGISTIC against the reference kernels: a
 // SAME-padded 3x3/2 average (the padding is left out of each window's
 // count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
-// (MediaPipe's squeeze-and-excitation blocks); MEAN over height and width
+// (MediaPipe's squeeze-and-excitation blocks); uint8/int8 MAX_POOL_2D bit
+// for bit; MEAN over height and width
 // as XNNPACK's global average pooling (other axes stay on the reference);
 // LOGISTIC over large and
 // small inputs (within 1e-6); SQRT, ABS, NEG, FLOOR, CEIL and SQUARE with
@@ -47,6 +48,22 @@ litestudio::ModelBuilder unaryModel(schema::BuiltinOperator code, std::vector<in
     return b;
 }
 
+// A model of one pooling op from `in` to `out` (specs of 4-D tensors).
+litestudio::ModelBuilder poolModel(schema::BuiltinOperator code, TensorSpec in, TensorSpec out, int filter, int stride, schema::Padding padding,
+                                   schema::ActivationFunctionType activation, int& input, int& output) {
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    input = b.addTensor(std::move(in));
+    output = b.addTensor(std::move(out));
+    b.addOp({code, {}, {input}, {output}, [=](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions,
+                                                     schema::CreatePool2DOptions(fbb, padding, stride, stride, filter, filter, activation).o};
+             }});
+    b.setInputs({input});
+    b.setOutputs({output});
+    return b;
+}
+
 TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
     struct PoolCase {
         int height, width, channels, filter, stride;
@@ -61,18 +78,11 @@ TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
     std::mt19937 random(31);
     std::uniform_real_distribution<float> values(-4.0f, 8.0f);
     for (const PoolCase& c : cases) {
-        litestudio::ModelBuilder b;
-        b.addSubgraph();
         auto pooled = [&](int in) { return c.padding == schema::Padding_SAME ? (in + c.stride - 1) / c.stride : (in - c.filter) / c.stride + 1; };
-        int input = b.addTensor({"x", DataType::Float32, {1, c.height, c.width, c.channels}});
-        int output = b.addTensor({"y", DataType::Float32, {1, pooled(c.height), pooled(c.width), c.channels}});
-        b.addOp({schema::BuiltinOperator_AVERAGE_POOL_2D, {}, {input}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
-                     return std::pair<uint8_t, uint32_t>{
-                         schema::BuiltinOptions_Pool2DOptions,
-                         schema::CreatePool2DOptions(fbb, c.padding, c.stride, c.stride, c.filter, c.filter, c.activation).o};
-                 }});
-        b.setInputs({input});
-        b.setOutputs({output});
+        int input = 0, output = 0;
+        litestudio::ModelBuilder b = poolModel(schema::BuiltinOperator_AVERAGE_POOL_2D, {"x", DataType::Float32, {1, c.height, c.width, c.channels}},
+                                               {"y", DataType::Float32, {1, pooled(c.height), pooled(c.width), c.channels}}, c.filter, c.stride,
+                                               c.padding, c.activation, input, output);
         std::vector<float> x(static_cast<size_t>(c.height * c.width * c.channels));
         for (float& v : x) v = values(random);
         double worst = cpuAgainstReference(b, input, output, x);
@@ -80,6 +90,44 @@ TEST(XnnpackElementwise, AveragePoolingMatchesTheReference) {
                   << (c.padding == schema::Padding_SAME ? " SAME" : " VALID") << " on " << c.height << "x" << c.width << "x" << c.channels
                   << ": largest difference " << worst << "\n";
         EXPECT_LE(worst, 1e-5f);
+    }
+}
+
+TEST(XnnpackElementwise, EightBitMaxPoolingMatchesTheReferenceBitForBit) {
+    // uint8/int8 MAX_POOL_2D of one quantization in and out on XNNPACK's
+    // u8/s8 operators: Inception's 3x3 stride-1 SAME pool, a 2x2 stride-2
+    // VALID one, and RELU6 (whose stored range the output is clamped to).
+    struct PoolCase {
+        DataType type;
+        int height, width, channels, filter, stride;
+        schema::Padding padding;
+        schema::ActivationFunctionType activation;
+    };
+    const std::vector<PoolCase> cases = {
+        {DataType::UInt8, 28, 28, 192, 3, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},
+        {DataType::Int8, 9, 8, 33, 2, 2, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::UInt8, 7, 9, 20, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},
+        {DataType::Int8, 7, 9, 20, 3, 1, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},
+    };
+    std::mt19937 random(37);
+    for (const PoolCase& c : cases) {
+        auto pooled = [&](int in) { return c.padding == schema::Padding_SAME ? (in + c.stride - 1) / c.stride : (in - c.filter) / c.stride + 1; };
+        const int64_t zeroPoint = c.type == DataType::Int8 ? -20 : 100;
+        int input = 0, output = 0;
+        litestudio::ModelBuilder b =
+            poolModel(schema::BuiltinOperator_MAX_POOL_2D, testing::quantized("x", c.type, {1, c.height, c.width, c.channels}, 0.03f, zeroPoint),
+                      testing::quantized("y", c.type, {1, pooled(c.height), pooled(c.width), c.channels}, 0.03f, zeroPoint), c.filter, c.stride,
+                      c.padding, c.activation, input, output);
+        std::vector<uint8_t> bytes(static_cast<size_t>(c.height * c.width * c.channels));
+        for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
+        testing::CpuByteComparison result = testing::compareCpuBytesWithReference(b, input, bytes, output);
+        ASSERT_TRUE(result.error.empty()) << result.error;
+        EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu");
+        std::cout << "  " << dataTypeName(c.type) << " MAX_POOL_2D " << c.filter << "x" << c.filter << "/" << c.stride
+                  << (c.padding == schema::Padding_SAME ? " SAME" : " VALID")
+                  << (c.activation == schema::ActivationFunctionType_RELU6 ? " RELU6" : "") << " on " << c.height << "x" << c.width << "x"
+                  << c.channels << ": " << result.elements << " outputs, " << result.differing << " differ\n";
+        EXPECT_EQ(result.differing, 0);
     }
 }
 
