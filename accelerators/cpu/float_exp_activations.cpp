@@ -1,0 +1,121 @@
+#include "accelerators/cpu/float_exp_activations.h"
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int64_t kChunk = 4096;
+
+struct Job {
+    const float* input;
+    float* output;
+    int64_t count;
+};
+
+// exp(t) for t in [-87, 87]: t = n ln2 + r, |r| <= ln2 / 2, exp(r) by its
+// Taylor polynomial to degree 6 (relative error under 2e-7), times 2^n.
+__attribute__((target("avx512f"))) inline __m512 exponential(__m512 t) {
+    t = _mm512_max_ps(_mm512_min_ps(t, _mm512_set1_ps(87.0f)), _mm512_set1_ps(-87.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(t, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), t);  // ln2, high part
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);  // ln2, low part
+    __m512 p = _mm512_set1_ps(1.0f / 720);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+__attribute__((target("avx512f"))) inline __m512 gelu(__m512 x) {
+    // u = sqrt(2 / pi) (x + 0.044715 x^3); gelu = x / (1 + exp(-2u)).
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(x2, _mm512_set1_ps(0.044715f)), x, x);
+    __m512 e = exponential(_mm512_mul_ps(inner, _mm512_set1_ps(-2.0f * 0.7978845608028654f)));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+
+// tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)); below |x| = 1/16, where the
+// subtraction cancels, its Taylor polynomial to x^9 (error under 1e-13).
+// exp(2|x|) is capped at exp(40): tanh is then 1 in float.
+__attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) {
+    const __m512 magnitude = _mm512_abs_ps(x);
+    const __m512 e = exponential(_mm512_min_ps(_mm512_add_ps(magnitude, magnitude), _mm512_set1_ps(40.0f)));
+    // 1 / (e + 1) by vrcp14ps and one Newton step (relative error near 2^-28), not a division's 16-cycle throughput.
+    const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
+    __m512 inverse = _mm512_rcp14_ps(d);
+    inverse = _mm512_mul_ps(inverse, _mm512_fnmadd_ps(d, inverse, _mm512_set1_ps(2.0f)));
+    __m512 large = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), inverse, _mm512_set1_ps(1.0f));
+    const __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(62.0f / 2835);
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-17.0f / 315));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.0f / 15));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.0f / 3));
+    const __m512 small = _mm512_mul_ps(x, _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.0f)));  // x (1 + ...): -0 stays -0
+    // Copy the sign of x onto the large branch (tanh is odd).
+    const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
+    large = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign));
+    const __m512 result = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(magnitude, _mm512_set1_ps(0.0625f), _CMP_LT_OQ), large, small);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), result, x);  // NaN stays NaN
+}
+
+template <__m512 (*Function)(__m512)>
+__attribute__((target("avx512f"))) void runChunk(void* context, size_t chunk) {
+    const Job& job = *static_cast<const Job*>(context);
+    int64_t begin = static_cast<int64_t>(chunk) * kChunk, end = std::min(job.count, begin + kChunk);
+    int64_t i = begin;
+    for (; i + 16 <= end; i += 16) _mm512_storeu_ps(job.output + i, Function(_mm512_loadu_ps(job.input + i)));
+    if (i < end) {
+        __mmask16 tail = static_cast<__mmask16>((1u << (end - i)) - 1);
+        _mm512_mask_storeu_ps(job.output + i, tail, Function(_mm512_maskz_loadu_ps(tail, job.input + i)));
+    }
+}
+
+template <int32_t Builtin>
+Status prepare(KernelContext& context) {
+    return findReferenceKernel(Builtin)->prepare(context);
+}
+
+template <__m512 (*Function)(__m512)>
+Status eval(KernelContext& context) {
+    Job job{context.input(0).as<float>(), context.output(0).as<float>(), context.input(0).elementCount()};
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runChunk<Function>, &job,
+                               static_cast<size_t>((job.count + kChunk - 1) / kChunk), 0);
+    return Status::ok();
+}
+
+// A float32 op of one input and one output of `builtin`.
+bool isFloatUnary(const Model& model, const Subgraph& subgraph, const Op& op, int32_t builtin) {
+    return cpuHasAvx512() && model.opCode(op).builtin == builtin && op.inputs.size() == 1 && op.outputs.size() == 1 && op.inputs[0] >= 0 &&
+           op.outputs[0] >= 0 && subgraph.tensors[static_cast<size_t>(op.inputs[0])].type == DataType::Float32 &&
+           subgraph.tensors[static_cast<size_t>(op.outputs[0])].type == DataType::Float32;
+}
+
+}  // namespace
+
+const KernelDef* floatGeluKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{prepare<schema::BuiltinOperator_GELU>, eval<gelu>};
+    if (!isFloatUnary(model, subgraph, op, schema::BuiltinOperator_GELU)) return nullptr;
+    const auto* options = op.options ? op.options->builtin_options_as_GeluOptions() : nullptr;
+    if (!options || !options->approximate()) return nullptr;
+    return &kernel;
+}
+
+const KernelDef* floatTanhKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{prepare<schema::BuiltinOperator_TANH>, eval<hyperbolicTangent>};
+    return isFloatUnary(model, subgraph, op, schema::BuiltinOperator_TANH) ? &kernel : nullptr;
+}
+
+}  // namespace litestudio::cpu
