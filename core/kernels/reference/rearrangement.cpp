@@ -3,6 +3,7 @@
 // SPACE_TO_DEPTH/DEPTH_TO_SPACE, all in NHWC where layout matters.
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/kernels/reference/element_copier.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -482,6 +483,23 @@ Status evalSpaceDepth(KernelContext& context) {
     const RuntimeTensor& depth = toDepth ? out : input;
     ElementCopier copy(input, out);
     int32_t depthChannels = depth.dim(3), spaceChannels = space.dim(3);
+    if (copy.raw) {
+        // A space pixel's channels are one run on both sides: copied whole
+        // (a 112x112x32 float SPACE_TO_DEPTH 1.7-4 ms element by element, LiteRT.js 0.36).
+        const size_t runBytes = static_cast<size_t>(spaceChannels) * copy.elementBytes;
+        for (int32_t n = 0; n < space.dim(0); ++n)
+            for (int32_t y = 0; y < space.dim(1); ++y)
+                for (int32_t x = 0; x < space.dim(2); ++x) {
+                    int64_t spaceIndex = ((int64_t(n) * space.dim(1) + y) * space.dim(2) + x) * spaceChannels;
+                    int64_t depthIndex = ((int64_t(n) * depth.dim(1) + y / block) * depth.dim(2) + x / block) * depthChannels +
+                                         ((y % block) * block + (x % block)) * int64_t(spaceChannels);
+                    uint8_t* spaceBytes = (toDepth ? input.data : out.data) + static_cast<size_t>(spaceIndex) * copy.elementBytes;
+                    uint8_t* depthBytes = (toDepth ? out.data : input.data) + static_cast<size_t>(depthIndex) * copy.elementBytes;
+                    if (toDepth) std::memcpy(depthBytes, spaceBytes, runBytes);
+                    else std::memcpy(spaceBytes, depthBytes, runBytes);
+                }
+        return Status::ok();
+    }
     for (int32_t n = 0; n < space.dim(0); ++n)
         for (int32_t y = 0; y < space.dim(1); ++y)
             for (int32_t x = 0; x < space.dim(2); ++x)
