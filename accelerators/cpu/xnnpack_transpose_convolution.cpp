@@ -48,7 +48,40 @@ struct TransposeState {
     std::shared_ptr<void> op;  // the XNNPACK operator
     Placement rows, columns;
     int inputIndex = 0;
+    DataType type = DataType::Float32;  // of input and output: float32, or uint8/int8 on XNNPACK's qu8/qs8 operators
 };
+
+// The 8-bit operator: stored values in and out, int32 bias, the fused
+// activation as a clamp of stored values; XNNPACK requantizes in float as
+// the reference does.
+Status createQuantized(const KernelContext& context, const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& out,
+                       const Placement& rows, const Placement& columns, int strideH, int strideW, int activation, xnn_operator_t& op) {
+    std::vector<int32_t> bias(static_cast<size_t>(out.dim(3)), 0);
+    if (context.hasInput(3)) {
+        const RuntimeTensor& given = context.input(3);
+        if (given.type != DataType::Int32 || given.elementCount() != out.dim(3))
+            return context.error("needs an int32 bias of one value per output channel");
+        std::copy_n(given.as<const int32_t>(), bias.size(), bias.begin());
+    }
+    const auto range = reference::quantizedActivationRange(out, static_cast<schema::ActivationFunctionType>(activation));
+    const size_t inputChannels = static_cast<size_t>(input.dim(3)), outputChannels = static_cast<size_t>(out.dim(3));
+    const auto kernelH = static_cast<uint32_t>(weights.dim(1)), kernelW = static_cast<uint32_t>(weights.dim(2));
+    xnn_status status;
+    if (input.type == DataType::UInt8)
+        status = xnn_create_deconvolution2d_nhwc_qu8(
+            rows.before, columns.after, rows.after, columns.before, kernelH, kernelW, static_cast<uint32_t>(strideH),
+            static_cast<uint32_t>(strideW), 1, 1, 1, inputChannels, outputChannels, inputChannels, outputChannels,
+            static_cast<uint8_t>(input.zeroPoint()), input.scale(), static_cast<uint8_t>(weights.zeroPoint()), weights.scale(),
+            weights.as<const uint8_t>(), bias.data(), static_cast<uint8_t>(out.zeroPoint()), out.scale(), static_cast<uint8_t>(range.low),
+            static_cast<uint8_t>(range.high), 0, &op);
+    else
+        status = xnn_create_deconvolution2d_nhwc_qs8(
+            rows.before, columns.after, rows.after, columns.before, kernelH, kernelW, static_cast<uint32_t>(strideH),
+            static_cast<uint32_t>(strideW), 1, 1, 1, inputChannels, outputChannels, inputChannels, outputChannels,
+            static_cast<int8_t>(input.zeroPoint()), input.scale(), weights.scale(), weights.as<const int8_t>(), bias.data(),
+            static_cast<int8_t>(out.zeroPoint()), out.scale(), static_cast<int8_t>(range.low), static_cast<int8_t>(range.high), 0, &op);
+    return checkXnnpack(context, "deconvolution create", status);
+}
 
 bool isMediaPipe(const KernelContext& context) { return context.model->opCode(*context.op).isCustom(); }
 
@@ -88,6 +121,14 @@ Status prepareTranspose(KernelContext& context) {
     if (!columns) return columns.status();
     state->rows = *rows;
     state->columns = *columns;
+    state->type = input.type;
+    if (input.type != DataType::Float32) {
+        xnn_operator_t op = nullptr;
+        LS_RETURN_IF_ERROR(createQuantized(context, input, weights, out, *rows, *columns, strideH, strideW, activation, op));
+        state->op = ownOperator(op);
+        context.state = state;
+        return Status::ok();
+    }
     std::vector<float> kernel(static_cast<size_t>(weights.elementCount()));
     reference::toFloats(weights, kernel.data());
     std::vector<float> bias(static_cast<size_t>(out.dim(3)), 0.0f);
@@ -113,6 +154,18 @@ Status evalTranspose(KernelContext& context) {
     const auto& state = *static_cast<const TransposeState*>(context.state.get());
     const RuntimeTensor& input = context.input(static_cast<size_t>(state.inputIndex));
     auto* op = static_cast<xnn_operator_t>(state.op.get());
+    const auto batch = static_cast<size_t>(input.dim(0)), height = static_cast<size_t>(input.dim(1)), width = static_cast<size_t>(input.dim(2));
+    if (state.type == DataType::UInt8)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution setup",
+                                        xnn_setup_deconvolution2d_nhwc_qu8(op, batch, height, width, state.rows.adjustment,
+                                                                           state.columns.adjustment, input.as<uint8_t>(),
+                                                                           context.output(0).as<uint8_t>(), poolOf(context))));
+    else if (state.type == DataType::Int8)
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution setup",
+                                        xnn_setup_deconvolution2d_nhwc_qs8(op, batch, height, width, state.rows.adjustment,
+                                                                           state.columns.adjustment, input.as<int8_t>(),
+                                                                           context.output(0).as<int8_t>(), poolOf(context))));
+    if (state.type != DataType::Float32) return checkXnnpack(context, "deconvolution run", xnn_run_operator(op, poolOf(context)));
     LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution setup",
                                     xnn_setup_deconvolution2d_nhwc_f32(
                                         op, static_cast<size_t>(input.dim(0)), static_cast<size_t>(input.dim(1)),
@@ -129,14 +182,36 @@ bool floatTensor(const Subgraph& subgraph, int index) {
     return index >= 0 && subgraph.tensors[static_cast<size_t>(index)].type == DataType::Float32;
 }
 
+// One scale and zero point (XNNPACK's 8-bit deconvolution takes no per-channel weights).
+bool perTensor(const Tensor& tensor) {
+    return tensor.quantization.scheme == Quantization::Scheme::PerTensor && tensor.quantization.scales.size() == 1 &&
+           tensor.quantization.zeroPoints.size() == 1 && tensor.quantization.scales[0] > 0;
+}
+
+// An 8-bit TRANSPOSE_CONV XNNPACK's qu8/qs8 operators take: input and output
+// of one type, per-tensor constant weights of that type (int8 symmetric),
+// a constant int32 bias or none.
+bool quantizedOperands(const Subgraph& subgraph, const Op& op) {
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[2])];
+    const Tensor& weights = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || output.type != input.type || weights.type != input.type ||
+        !weights.isConstant() || weights.isSparse || !perTensor(input) || !perTensor(weights) || !perTensor(output))
+        return false;
+    if (input.type == DataType::Int8 && weights.quantization.zeroPoints[0] != 0) return false;
+    const bool hasBias = op.inputs.size() > 3 && op.inputs[3] >= 0;
+    return !hasBias || (subgraph.tensors[static_cast<size_t>(op.inputs[3])].type == DataType::Int32 &&
+                        subgraph.tensors[static_cast<size_t>(op.inputs[3])].isConstant());
+}
+
 }  // namespace
 
 const KernelDef* transposeConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{prepareTranspose, evalTranspose};
     const OpCode& code = model.opCode(op);
-    if (op.outputs.size() != 1 || !floatTensor(subgraph, op.outputs[0])) return nullptr;
+    if (op.outputs.size() != 1 || op.outputs[0] < 0) return nullptr;
     if (code.isCustom()) {
-        if (code.customName != kMediaPipeName || op.inputs.size() != 3) return nullptr;
+        if (code.customName != kMediaPipeName || op.inputs.size() != 3 || !floatTensor(subgraph, op.outputs[0])) return nullptr;
         return floatTensor(subgraph, op.inputs[0]) && constantFloat(subgraph, op.inputs[1]) && constantFloat(subgraph, op.inputs[2])
                    ? &kernel
                    : nullptr;
@@ -145,9 +220,12 @@ const KernelDef* transposeConvolutionKernel(const Model& model, const Subgraph& 
     const auto* options = op.options ? op.options->builtin_options_as_TransposeConvOptions() : nullptr;
     if (!options) return nullptr;
     if (!isClampActivation(options->fused_activation_function())) return nullptr;
+    if (op.inputs[0] >= 0 && subgraph.tensors[static_cast<size_t>(op.inputs[0])].isConstant() && op.inputs[1] >= 0 && op.inputs[2] >= 0 &&
+        quantizedOperands(subgraph, op))
+        return &kernel;
     const bool hasBias = op.inputs.size() > 3 && op.inputs[3] >= 0;
     if (op.inputs[0] < 0 || !subgraph.tensors[static_cast<size_t>(op.inputs[0])].isConstant() || !constantFloat(subgraph, op.inputs[1]) ||
-        !floatTensor(subgraph, op.inputs[2]) || (hasBias && !constantFloat(subgraph, op.inputs[3])))
+        !floatTensor(subgraph, op.inputs[2]) || !floatTensor(subgraph, op.outputs[0]) || (hasBias && !constantFloat(subgraph, op.inputs[3])))
         return nullptr;
     return &kernel;
 }

@@ -3,6 +3,7 @@
 // per-tensor and per-channel quantized data), then convolved directly.
 
 #include <algorithm>
+#include <vector>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -185,18 +186,58 @@ Status prepareTransposeConv(KernelContext& context) {
     return Status::ok();
 }
 
+// Integer path for int8/uint8 input, weights and output: each product of
+// stored values less their zero points summed in int32, the bias added,
+// then XNNPACK's float requantization, as for CONV_2D (bit for bit with
+// LiteRT's deconvolution, which float arithmetic cannot be near ties).
+Status evalQuantizedTransposeConv(KernelContext& context, const TransposeGeometry& g, schema::ActivationFunctionType activation) {
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& input = context.input(2);
+    RuntimeTensor& out = context.output(0);
+    QuantizedOperand x{&input}, w{&filter};
+    const int32_t* bias = context.hasInput(3) ? context.input(3).as<int32_t>() : nullptr;
+    Requantizer requantize(input, filter, out, activation);
+    const int batches = out.dim(0), outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
+    const int inH = input.dim(1), inW = input.dim(2), inC = input.dim(3), kH = filter.dim(1), kW = filter.dim(2);
+    // Stored values less their zero points, once: the sums below are then plain int32 dot products.
+    std::vector<int32_t> pixels(static_cast<size_t>(input.elementCount())), weights(static_cast<size_t>(filter.elementCount()));
+    const int32_t inputZero = x.zeroPoint(0);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = x.raw(static_cast<int64_t>(i)) - inputZero;
+    const int64_t perOutput = int64_t(kH) * kW * inC;
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = w.raw(static_cast<int64_t>(i)) - w.zeroPoint(static_cast<int64_t>(i) / perOutput);
+    std::vector<int32_t> sums(static_cast<size_t>(out.elementCount()), 0);
+    for (int b = 0; b < batches; ++b)
+        for (int iy = 0; iy < inH; ++iy)
+            for (int ix = 0; ix < inW; ++ix)
+                for (int ky = 0; ky < kH; ++ky)
+                    for (int kx = 0; kx < kW; ++kx) {
+                        const int oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
+                        if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+                        const int32_t* pixel = pixels.data() + ((int64_t(b) * inH + iy) * inW + ix) * inC;
+                        int32_t* target = sums.data() + ((int64_t(b) * outH + oy) * outW + ox) * outC;
+                        for (int oc = 0; oc < outC; ++oc) {
+                            const int32_t* row = weights.data() + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
+                            int32_t sum = 0;
+                            for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * row[ic];
+                            target[oc] += sum;
+                        }
+                    }
+    for (size_t i = 0; i < sums.size(); ++i) {
+        const int64_t oc = static_cast<int64_t>(i % static_cast<size_t>(outC));
+        const int32_t value = requantize(sums[i] + (bias ? bias[oc] : 0), oc);
+        if (out.type == DataType::UInt8) out.as<uint8_t>()[i] = static_cast<uint8_t>(value);
+        else out.as<int8_t>()[i] = static_cast<int8_t>(value);
+    }
+    return Status::ok();
+}
+
 Status evalTransposeConv(KernelContext& context) {
     const auto* options = context.op->options->builtin_options_as_TransposeConvOptions();
     if (!options || options->stride_h() <= 0 || options->stride_w() <= 0) return context.error("needs positive strides");
     const RuntimeTensor& filterTensor = context.input(1);
     const RuntimeTensor& inputTensor = context.input(2);
     RuntimeTensor& out = context.output(0);
-    FloatScratch scratch(context.scratch);
-    const float* filter = scratch.convert(filterTensor);
-    const float* input = scratch.convert(inputTensor);
-    float* accumulator = scratch.take(out);
-    bool hasBias = context.hasInput(3);
-    const float* bias = hasBias ? scratch.convert(context.input(3)) : nullptr;
+    const bool hasBias = context.hasInput(3);
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{options->stride_h(), options->stride_w(), 0, 0};
@@ -204,6 +245,14 @@ Status evalTransposeConv(KernelContext& context) {
         geometry.padTop = std::max(0, ((inH - 1) * geometry.strideH + filterTensor.dim(1) - outH) / 2);
         geometry.padLeft = std::max(0, ((inW - 1) * geometry.strideW + filterTensor.dim(2) - outW) / 2);
     }
+    if (isQuantizedInteger(inputTensor) && isQuantizedInteger(filterTensor) && isQuantizedInteger(out) && inputTensor.type == out.type &&
+        (!hasBias || context.input(3).type == DataType::Int32))
+        return evalQuantizedTransposeConv(context, geometry, options->fused_activation_function());
+    FloatScratch scratch(context.scratch);
+    const float* filter = scratch.convert(filterTensor);
+    const float* input = scratch.convert(inputTensor);
+    float* accumulator = scratch.take(out);
+    const float* bias = hasBias ? scratch.convert(context.input(3)) : nullptr;
     std::fill(accumulator, accumulator + out.elementCount(), 0.0f);
     transposeConvolve(input, inputTensor, filter, filterTensor, accumulator, out, geometry);
     ValueWriter write(out);
