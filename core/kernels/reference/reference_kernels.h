@@ -12,6 +12,7 @@ void addElementwiseKernels(KernelTable& table);
 void addActivationKernels(KernelTable& table);
 void addShapeKernels(KernelTable& table);
 void addRearrangementKernels(KernelTable& table);
+void addBatchSpaceKernels(KernelTable& table);
 void addConvolutionKernels(KernelTable& table);
 void addPoolingKernels(KernelTable& table);
 void addReductionKernels(KernelTable& table);
@@ -32,6 +33,7 @@ inline KernelTable allKernels() {
     addActivationKernels(table);
     addShapeKernels(table);
     addRearrangementKernels(table);
+    addBatchSpaceKernels(table);
     addConvolutionKernels(table);
     addPoolingKernels(table);
     addReductionKernels(table);
