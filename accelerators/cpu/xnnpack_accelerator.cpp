@@ -5,6 +5,7 @@
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_expanded_depthwise.h"
 #include "accelerators/cpu/float_exp_activations.h"
+#include "accelerators/cpu/float_local_response_normalization.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/float_resize_bilinear.h"
@@ -109,6 +110,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* attention = floatBatchMatmulKernel(model, subgraph, op)) return attention;
     if (const KernelDef* gelu = floatGeluKernel(model, subgraph, op)) return gelu;
     if (const KernelDef* tanh = floatTanhKernel(model, subgraph, op)) return tanh;
+    if (const KernelDef* normalization = floatLocalResponseNormalizationKernel(model, subgraph, op)) return normalization;
     if (const KernelDef* projection = int8WeightFullyConnectedKernel(model, subgraph, op)) return projection;
     if (const KernelDef* projection = int4BlockwiseFullyConnectedKernel(model, subgraph, op)) return projection;
     if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;

@@ -1,10 +1,12 @@
 // Reductions over axes (MEAN, SUM, REDUCE_*), ARG_MAX/ARG_MIN, and the
-// normalisations along the last axis (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION).
+// normalisations along the last axis (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION,
+// LOCAL_RESPONSE_NORMALIZATION).
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -414,9 +416,46 @@ void addReduce(KernelTable& table) {
     table[Code] = {prepareReduce, evalReduce<Code>};
 }
 
+// LOCAL_RESPONSE_NORMALIZATION (float32, as Inception v1 and AlexNet use
+// it): x / (bias + alpha * sum of squares)^beta, the sum over channels
+// [c - radius, c + radius] of the same pixel, as TFLite's optimized kernel
+// (its reference kernel stops one channel short of c + radius).
+Status prepareLocalResponseNormalization(KernelContext& context) {
+    LS_RETURN_IF_ERROR(prepareLastAxis(context));
+    const auto* options = context.op->options->builtin_options_as_LocalResponseNormalizationOptions();
+    if (!options || options->radius() < 0) return context.error("needs options with a radius of 0 or more");
+    if (context.input(0).type != DataType::Float32 || context.output(0).type != DataType::Float32)
+        return context.error("takes float32 tensors only, as TFLite");
+    return Status::ok();
+}
+
+Status evalLocalResponseNormalization(KernelContext& context) {
+    const auto* options = context.op->options->builtin_options_as_LocalResponseNormalizationOptions();
+    const RuntimeTensor& input = context.input(0);
+    const float* x = input.as<const float>();
+    float* y = context.output(0).as<float>();
+    const int64_t depth = input.dim(input.rank() - 1), rows = depth ? input.elementCount() / depth : 0, radius = options->radius();
+    const float bias = options->bias(), alpha = options->alpha(), beta = options->beta();
+    std::vector<float> squares(static_cast<size_t>(depth));
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* row = x + r * depth;
+        for (int64_t c = 0; c < depth; ++c) squares[static_cast<size_t>(c)] = row[c] * row[c] * alpha;
+        // A running sum over the window, as TFLite keeps it: the same float additions in the same order.
+        float window = 0;
+        for (int64_t c = 0; c < std::min(radius, depth); ++c) window += squares[static_cast<size_t>(c)];
+        for (int64_t c = 0; c < depth; ++c) {
+            if (c + radius < depth) window += squares[static_cast<size_t>(c + radius)];
+            y[r * depth + c] = row[c] * std::pow(bias + window, -beta);
+            if (c - radius >= 0) window -= squares[static_cast<size_t>(c - radius)];
+        }
+    }
+    return Status::ok();
+}
+
 }  // namespace
 
 void addReductionKernels(KernelTable& table) {
+    table[schema::BuiltinOperator_LOCAL_RESPONSE_NORMALIZATION] = {prepareLocalResponseNormalization, evalLocalResponseNormalization};
     addReduce<schema::BuiltinOperator_MEAN>(table);
     addReduce<schema::BuiltinOperator_SUM>(table);
     addReduce<schema::BuiltinOperator_REDUCE_MAX>(table);
