@@ -26,6 +26,7 @@ int swapResizeAndConvolution(const Model& model, Subgraph& subgraph, std::vector
         const auto* options = convolution.options ? convolution.options->builtin_options_as_Conv2DOptions() : nullptr;
         if (convolution.fused || convolution.folded || model.opCode(convolution).builtin != BuiltinOperator_CONV_2D || !options ||
             options->stride_h() != 1 || options->stride_w() != 1 || convolution.inputs.size() < 2 || convolution.inputs[0] != resized ||
+            convolution.inputs[1] < 0 ||
             convolution.outputs.size() != 1 || convolution.fusedPadding != std::array<int32_t, 4>{} ||
             !isStaticFloat(subgraph, convolution.outputs[0]))
             continue;

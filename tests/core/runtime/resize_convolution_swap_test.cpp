@@ -107,3 +107,33 @@ TEST(ResizeConvolutionSwap, NarrowingConvolutionRunsBeforeTheResize) {
 
 }  // namespace
 }  // namespace litestudio
+
+namespace litestudio {
+namespace {
+
+TEST(ResizeConvolutionSwap, AConvolutionWithoutAFilterIsAClearError) {
+    // fuzz.model_run_cpu: a CONV_2D after the resize whose filter input is
+    // omitted (-1) passed "every other input a constant" and was indexed
+    // with -1 (UBSan). It is left as written, and the convolution refuses it.
+    ModelBuilder b;
+    b.addSubgraph();
+    int x = b.addTensor({"x", DataType::Float32, {1, 4, 4, 8}});
+    int size = b.addConstant("size", DataType::Int32, {2}, testing::bytesOf<int32_t>({8, 8}));
+    int resized = b.addTensor({"resized", DataType::Float32, {1, 8, 8, 8}});
+    b.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {resized}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ResizeBilinearOptions, schema::CreateResizeBilinearOptions(fbb).o};
+             }});
+    int y = b.addTensor({"y", DataType::Float32, {1, 8, 8, 4}});
+    b.addOp({schema::BuiltinOperator_CONV_2D, {}, {resized, -1}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions, schema::CreateConv2DOptions(fbb).o};
+             }});
+    b.setInputs({x});
+    b.setOutputs({y});
+    auto compiled = testing::compileBuilt(b, {"cpu", "reference"});
+    ASSERT_FALSE(compiled);
+    std::cout << "  " << compiled.errorMessage() << "\n";
+    EXPECT_NE(compiled.errorMessage().find("CONV_2D"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace litestudio
