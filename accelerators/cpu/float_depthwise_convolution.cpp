@@ -82,6 +82,7 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
             float* at = outputRow + (ox0 + j) * p.channels + channel + b * kLanes;
             __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
             if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + channel + b * kLanes));
+            if (p.swish) value = swishAvx512(value);
             if (b + 1 < Count) _mm512_storeu_ps(at, value);
             else _mm512_mask_storeu_ps(at, mask, value);
         }
@@ -166,6 +167,7 @@ __attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const 
         const __mmask16 mask = 2 * j + 1 < pixels ? 0xFFFF : 0x00FF;
         __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j], low), high);
         if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data()));
+        if (p.swish) value = swishAvx512(value);
         _mm512_mask_storeu_ps(outputRow + (ox0 + 2 * j) * 8, mask, value);
     }
 }
@@ -244,6 +246,7 @@ Status prepareDepthwise(KernelContext& context) {
         LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.slopes.data()));
         if (p.paired) std::copy_n(p.slopes.begin(), 8, p.slopes.begin() + 8);
     }
+    p.swish = context.op->fusedSwish;
     context.state = packed;
     return Status::ok();
 }

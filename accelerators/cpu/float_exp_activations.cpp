@@ -22,28 +22,11 @@ struct Job {
     int64_t count;
 };
 
-// exp(t) for t in [-87, 87]: t = n ln2 + r, |r| <= ln2 / 2, exp(r) by its
-// Taylor polynomial to degree 6 (relative error under 2e-7), times 2^n.
-__attribute__((target("avx512f"))) inline __m512 exponential(__m512 t) {
-    t = _mm512_max_ps(_mm512_min_ps(t, _mm512_set1_ps(87.0f)), _mm512_set1_ps(-87.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(t, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), t);  // ln2, high part
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);  // ln2, low part
-    __m512 p = _mm512_set1_ps(1.0f / 720);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
 __attribute__((target("avx512f"))) inline __m512 gelu(__m512 x) {
     // u = sqrt(2 / pi) (x + 0.044715 x^3); gelu = x / (1 + exp(-2u)).
     __m512 x2 = _mm512_mul_ps(x, x);
     __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(x2, _mm512_set1_ps(0.044715f)), x, x);
-    __m512 e = exponential(_mm512_mul_ps(inner, _mm512_set1_ps(-2.0f * 0.7978845608028654f)));
+    __m512 e = exponentialAvx512(_mm512_mul_ps(inner, _mm512_set1_ps(-2.0f * 0.7978845608028654f)));
     return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
@@ -52,7 +35,7 @@ __attribute__((target("avx512f"))) inline __m512 gelu(__m512 x) {
 // exp(2|x|) is capped at exp(40): tanh is then 1 in float.
 __attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) {
     const __m512 magnitude = _mm512_abs_ps(x);
-    const __m512 e = exponential(_mm512_min_ps(_mm512_add_ps(magnitude, magnitude), _mm512_set1_ps(40.0f)));
+    const __m512 e = exponentialAvx512(_mm512_min_ps(_mm512_add_ps(magnitude, magnitude), _mm512_set1_ps(40.0f)));
     // 1 / (e + 1) by vrcp14ps and one Newton step (relative error near 2^-28), not a division's 16-cycle throughput.
     const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
     __m512 inverse = _mm512_rcp14_ps(d);

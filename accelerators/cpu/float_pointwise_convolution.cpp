@@ -111,6 +111,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
                 value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
             }
             if (range.last && slopes) value = preluAvx512(value, _mm512_loadu_ps(slopes + v * kLanes));
+            if (range.last && p.swish) value = swishAvx512(value);
             _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }
@@ -191,7 +192,7 @@ Status preparePointwise(KernelContext& context) {
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
-    LS_RETURN_IF_ERROR(packPreluSlopes(context, p));
+    LS_RETURN_IF_ERROR(packEpilogue(context, p));
     p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
     // Few blocks over one small plane leave a thread idle: pose landmark
@@ -252,8 +253,9 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
     return readFloatBias(context, p.outputChannels, p.bias.data(), biasInput);
 }
 
-Status packPreluSlopes(const KernelContext& context, PointwiseWeights& p) {
+Status packEpilogue(const KernelContext& context, PointwiseWeights& p) {
     p.slopes.clear();
+    p.swish = context.op->fusedSwish;
     if (!context.op->fusedPrelu) return Status::ok();
     p.slopes.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
     return readPreluSlopes(context, p.outputChannels, p.slopes.data());

@@ -30,15 +30,16 @@ struct PointwiseWeights {
     // A fused PRELU's slopes, [block][64] like the bias, applied last (after
     // the clamp and any added rows); empty for none.
     std::vector<float> slopes;
+    bool swish = false;  // x * sigmoid(x) applied last instead (Op::fusedSwish)
 };
 
 // Packs `filter` ([out, 1, 1, in]) and the bias at input `biasInput` of
 // `context` (zeros when it has none).
 Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
 
-// The op's fused PRELU slopes (Op::fusedPrelu, its last input) into
-// `packed`, which then applies them last; none when it has no PRELU.
-Status packPreluSlopes(const KernelContext& context, PointwiseWeights& packed);
+// What the op applies last, from its fusions: a PRELU's slopes
+// (Op::fusedPrelu, its last input) or a swish (Op::fusedSwish), or neither.
+Status packEpilogue(const KernelContext& context, PointwiseWeights& packed);
 
 // Rows added to a 1x1's result as it is written (a fused residual ADD):
 // after the 1x1's clamp, then clamped to [low, high]. A pixel's row holds

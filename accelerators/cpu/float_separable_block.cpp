@@ -123,6 +123,7 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
             result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
         }
         if (!s.pairSlopes.empty()) result = preluAvx512(result, _mm512_loadu_ps(s.pairSlopes.data()));
+        if (s.pointwise.swish) result = swishAvx512(result);
         _mm256_mask_storeu_ps(first, mask, _mm512_castps512_ps256(result));
         _mm256_mask_storeu_ps(first + outputChannels, mask, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(result), 1)));
     }
@@ -218,7 +219,7 @@ Status prepareBlock(KernelContext& context) {
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
 
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, s.pointwise));
-    LS_RETURN_IF_ERROR(packPreluSlopes(context, s.pointwise));
+    LS_RETURN_IF_ERROR(packEpilogue(context, s.pointwise));
     std::tie(s.pointwise.low, s.pointwise.high) = activationRange(op.pointwiseActivation);
     std::tie(s.sumLow, s.sumHigh) = activationRange(op.residualActivation);
     s.paired = outputChannels <= 8 && channels <= kMostPairedChannels;

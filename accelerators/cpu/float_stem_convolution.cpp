@@ -37,6 +37,7 @@ struct PackedStem {
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
     std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none
+    bool swish = false;         // x * sigmoid(x) after the clamp instead (Op::fusedSwish)
 };
 
 struct RunArguments {
@@ -88,6 +89,7 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
             const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
             __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j][b], low), high);
             if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + b * kLanes));
+            if (p.swish) value = swishAvx512(value);
             _mm512_mask_storeu_ps(target + b * kLanes, mask, value);
         }
     }
@@ -175,6 +177,7 @@ Status prepareStem(KernelContext& context) {
         LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
     }
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
+    p.swish = context.op->fusedSwish;
     context.state = packed;
     return Status::ok();
 }

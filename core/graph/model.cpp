@@ -37,12 +37,15 @@ std::string OpCode::displayName() const {
 }
 
 std::string Model::runtimeOpName(const Op& op) const {
-    if (op.fusedPrelu) {
-        Op withoutPrelu = op;
-        withoutPrelu.fusedPrelu = false;
-        std::string chain = runtimeOpName(withoutPrelu);
+    if (op.fusedPrelu || op.fusedSwish) {
+        Op withoutEpilogue = op;
+        withoutEpilogue.fusedPrelu = withoutEpilogue.fusedSwish = false;
+        std::string chain = runtimeOpName(withoutEpilogue);
         const size_t fusedAt = chain.find(" (fused)");
-        return (fusedAt == std::string::npos ? chain : chain.substr(0, fusedAt)) + "+PRELU (fused)";
+        if (fusedAt != std::string::npos) chain.resize(fusedAt);
+        chain.append(op.fusedPrelu ? "+PRELU" : "+LOGISTIC+MUL");
+        chain.append(" (fused)");
+        return chain;
     }
     if (op.fusedRmsNorm) return "RMS_NORM (fused)";
     if (op.fusedAttention) return "ATTENTION (fused)";

@@ -108,6 +108,9 @@ struct Op {
     // (core/runtime/prelu_fusion.h): its slopes, one per output channel,
     // are the op's last input, applied last (after the residual ADD).
     bool fusedPrelu = false;
+    // x * sigmoid(x) after the op, the LOGISTIC and MUL that compute it
+    // folded in (core/runtime/swish_fusion.h), applied last.
+    bool fusedSwish = false;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

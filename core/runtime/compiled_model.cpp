@@ -19,6 +19,7 @@
 #include "core/runtime/rope_fusion.h"
 #include "core/runtime/prelu_fusion.h"
 #include "core/runtime/residual_add_fusion.h"
+#include "core/runtime/swish_fusion.h"
 #include "core/runtime/expansion_fusion.h"
 #include "core/runtime/separable_block_fusion.h"
 #include "core/runtime/op_fusion.h"
@@ -242,6 +243,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseSwishes(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseRope(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);

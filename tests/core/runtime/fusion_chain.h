@@ -1,6 +1,6 @@
 #pragma once
 // Small float models for the fusion tests: a chain of convolutions, ADDs,
-// PADs, pools and PRELUs from one input, with random weights, and the
+// PADs, pools, PRELUs and swishes from one input, with random weights, and the
 // runtime names of the ops that run once a model is compiled.
 
 #include <random>
@@ -70,6 +70,15 @@ struct FusionChain {
         int slopes = builder.addFloatConstant("slopes", slopeShape, values(count, 0.05f, 0.6f));
         int y = tensor("prelu", shape);
         builder.addOp({schema::BuiltinOperator_PRELU, {}, {x, slopes}, {y}});
+        return y;
+    }
+
+    // x * LOGISTIC(x), as converters write swish (SiLU); `swapped`: MUL(LOGISTIC(x), x).
+    int swish(int x, const std::vector<int32_t>& shape, bool swapped = false) {
+        int gate = tensor("sigmoid", shape);
+        builder.addOp({schema::BuiltinOperator_LOGISTIC, {}, {x}, {gate}});
+        int y = tensor("swish", shape);
+        builder.addOp({schema::BuiltinOperator_MUL, {}, swapped ? std::vector<int>{gate, x} : std::vector<int>{x, gate}, {y}});
         return y;
     }
 

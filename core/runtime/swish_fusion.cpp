@@ -1,0 +1,64 @@
+#include "core/runtime/swish_fusion.h"
+
+#include "core/runtime/fusion_matching.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio {
+
+namespace {
+
+// A convolution or a separable block a swish may follow: one output, no
+// epilogue after its activation yet.
+bool takesSwish(const Model& model, const Op& op) {
+    if (op.fused || op.folded || op.fusedPrelu || op.fusedSwish || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
+    if (op.fusedSeparableBlock) return true;
+    const int32_t builtin = model.opCode(op).builtin;
+    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
+           !op.fusedAddend;
+}
+
+}  // namespace
+
+int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
+    TensorUse use = tensorUse(subgraph);
+    // Readers of each tensor, up to two (the pattern needs exactly LOGISTIC and MUL).
+    std::vector<std::vector<int>> readers(subgraph.tensors.size());
+    for (size_t o = 0; o < subgraph.ops.size(); ++o)
+        for (int input : subgraph.ops[o].inputs)
+            if (input >= 0 && readers[static_cast<size_t>(input)].size() < 3) readers[static_cast<size_t>(input)].push_back(static_cast<int>(o));
+    std::vector<bool> isOutput(subgraph.tensors.size(), false);
+    for (int output : subgraph.outputs)
+        if (output >= 0) isOutput[static_cast<size_t>(output)] = true;
+    int folded = 0;
+    for (size_t l = 0; l < subgraph.ops.size(); ++l) {
+        const Op& logistic = subgraph.ops[l];
+        if (!isPlainOp(model, logistic, schema::BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] < 0) continue;
+        const int p = logistic.inputs[0], s = logistic.outputs[0];
+        const int c = use.producer[static_cast<size_t>(p)];
+        const int m = use.reader[static_cast<size_t>(s)];
+        if (c < 0 || m < 0 || isOutput[static_cast<size_t>(p)] || readers[static_cast<size_t>(p)].size() != 2) continue;
+        const Op& mul = subgraph.ops[static_cast<size_t>(m)];
+        if (!isPlainOp(model, mul, schema::BuiltinOperator_MUL, 2) || !hasNoActivation(mul) ||
+            !((mul.inputs[0] == p && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == p)))
+            continue;
+        const auto& pReaders = readers[static_cast<size_t>(p)];
+        if (!((pReaders[0] == static_cast<int>(l) && pReaders[1] == m) || (pReaders[0] == m && pReaders[1] == static_cast<int>(l)))) continue;
+        if (!isStaticFloat(subgraph, p) || !isStaticFloat(subgraph, s) || !isStaticFloat(subgraph, mul.outputs[0]) ||
+            shapeOf(subgraph, s) != shapeOf(subgraph, p) || shapeOf(subgraph, mul.outputs[0]) != shapeOf(subgraph, p))
+            continue;
+        if (!takesSwish(model, subgraph.ops[static_cast<size_t>(c)])) continue;
+        Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
+        fusedOp.outputs = {mul.outputs[0]};
+        fusedOp.fusedSwish = true;
+        const Accelerator* chosen = nullptr;
+        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen);
+        if (!kernel) continue;
+        const int output = mul.outputs[0];
+        folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment,
+                               {static_cast<int>(l), m});
+        use.producer[static_cast<size_t>(output)] = c;
+    }
+    return folded;
+}
+
+}  // namespace litestudio

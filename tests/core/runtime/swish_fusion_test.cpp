@@ -1,0 +1,52 @@
+// x * LOGISTIC(x) after a convolution (swish, as EfficientNet and YOLO are
+// converted) folds into it on the cpu accelerator
+// (core/runtime/swish_fusion.h): after a dense 1x1, a depthwise (and its
+// 8-channel pixel pairs), a stem convolution over 3 channels, and a
+// separable block (and its pixel pairs), with the MUL's operands either way
+// round. Each model runs against the reference, which runs the ops as
+// written, within 1e-5 of the largest output (inputs either side of 0:
+// swish bends below it). Left as written: a convolution whose result
+// something else reads too.
+
+#include "accelerators/cpu/cpu_features.h"
+#include "tests/core/runtime/fusion_chain.h"
+
+namespace litestudio {
+namespace {
+
+using testing::expectFusedAndMatching;
+using testing::FusionCase;
+using testing::FusionChain;
+
+TEST(SwishFusion, FoldsIntoTheConvolutionBeforeIt) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernels that apply it are not used here";
+    const std::vector<FusionCase> cases = {
+        {"1x1 -> swish", {1, 14, 14, 40}, 2, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 72, 1, 1, "pw"), {1, 14, 14, 72}); }},
+        {"1x1 -> swish, MUL(sigmoid, x)", {1, 9, 9, 24}, 1, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 40, 1, 1, "pw"), {1, 9, 9, 40}, true); }},
+        {"depthwise 5x5 -> swish", {1, 14, 14, 40}, 1, {"DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.depthwise(c.input, s, 5, 1, "dw"), s); }},
+        {"depthwise of 8 channels (pixel pairs) -> swish", {1, 11, 13, 8}, 2, {"DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.depthwise(c.input, s, 3, 1, "dw"), s); }},
+        {"stem 3x3 stride 2 over 3 channels -> swish", {1, 32, 31, 3}, 1, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 32, 3, 2, "stem"), {1, 16, 16, 32}); }},
+        {"separable block -> swish", {1, 16, 16, 32}, 1, {"DEPTHWISE_CONV_2D+CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) {
+             return c.swish(c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 48, 1, 1, "pw"), {1, 16, 16, 48});
+         }},
+        {"separable block of 8 outputs (pixel pairs) -> swish", {1, 10, 9, 16}, 2, {"DEPTHWISE_CONV_2D+CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) {
+             return c.swish(c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 8, 1, 1, "pw"), {1, 10, 9, 8});
+         }},
+        {"1x1 read elsewhere too: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "LOGISTIC", "MUL", "ADD"},
+         [](FusionChain& c, const std::vector<int32_t>& s) {
+             int p = c.convolution(c.input, s, 16, 1, 1, "pw");
+             return c.add(c.swish(p, s), p, s);
+         }},
+    };
+    for (const FusionCase& c : cases) expectFusedAndMatching(c);
+}
+
+}  // namespace
+}  // namespace litestudio
