@@ -333,7 +333,8 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
     // this kernel takes two blocks a step, it falls behind (5x5 on 384
     // channels: 0.11 -> 0.07 ms; 3x3 on 24: 0.27 -> 0.19; 3x3 stride 1 on
     // 7x7x1152: 0.036 -> 0.024, on 28x28x96 0.029 -> 0.020).
-    if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2) return nullptr;
+    // With a fused PRELU or swish, this kernel saves that pass and is taken.
+    if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2 && !op.fusedPrelu && !op.fusedSwish) return nullptr;
     return &kernel;
 }
 

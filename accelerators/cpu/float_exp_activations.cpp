@@ -54,6 +54,8 @@ __attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), result, x);  // NaN stays NaN
 }
 
+__attribute__((target("avx512f"))) inline __m512 swish(__m512 x) { return swishAvx512(x); }
+
 template <__m512 (*Function)(__m512)>
 __attribute__((target("avx512f"))) void runChunk(void* context, size_t chunk) {
     const Job& job = *static_cast<const Job*>(context);
@@ -94,6 +96,11 @@ const KernelDef* floatGeluKernel(const Model& model, const Subgraph& subgraph, c
     const auto* options = op.options ? op.options->builtin_options_as_GeluOptions() : nullptr;
     if (!options || !options->approximate()) return nullptr;
     return &kernel;
+}
+
+const KernelDef* floatSwishKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{prepare<schema::BuiltinOperator_LOGISTIC>, eval<swish>};
+    return op.fusedSwish && isFloatUnary(model, subgraph, op, schema::BuiltinOperator_LOGISTIC) ? &kernel : nullptr;
 }
 
 const KernelDef* floatTanhKernel(const Model& model, const Subgraph& subgraph, const Op& op) {

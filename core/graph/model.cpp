@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/format/builtin_op_names.h"
+#include "tflite_schema_generated.h"
 
 namespace litestudio {
 
@@ -37,6 +38,7 @@ std::string OpCode::displayName() const {
 }
 
 std::string Model::runtimeOpName(const Op& op) const {
+    if (op.fusedSwish && opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return "LOGISTIC+MUL (fused)";
     if (op.fusedPrelu || op.fusedSwish) {
         Op withoutEpilogue = op;
         withoutEpilogue.fusedPrelu = withoutEpilogue.fusedSwish = false;

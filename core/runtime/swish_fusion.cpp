@@ -46,17 +46,29 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         if (!isStaticFloat(subgraph, p) || !isStaticFloat(subgraph, s) || !isStaticFloat(subgraph, mul.outputs[0]) ||
             shapeOf(subgraph, s) != shapeOf(subgraph, p) || shapeOf(subgraph, mul.outputs[0]) != shapeOf(subgraph, p))
             continue;
-        if (!takesSwish(model, subgraph.ops[static_cast<size_t>(c)])) continue;
-        Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
-        fusedOp.outputs = {mul.outputs[0]};
-        fusedOp.fusedSwish = true;
-        const Accelerator* chosen = nullptr;
-        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen);
-        if (!kernel) continue;
         const int output = mul.outputs[0];
-        folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment,
-                               {static_cast<int>(l), m});
-        use.producer[static_cast<size_t>(output)] = c;
+        if (takesSwish(model, subgraph.ops[static_cast<size_t>(c)])) {
+            Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
+            fusedOp.outputs = {output};
+            fusedOp.fusedSwish = true;
+            const Accelerator* chosen = nullptr;
+            if (const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen)) {
+                folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment,
+                                       {static_cast<int>(l), m});
+                use.producer[static_cast<size_t>(output)] = c;
+                continue;
+            }
+        }
+        // Its producer cannot apply it (XNNPACK's convolutions): the LOGISTIC
+        // computes x * sigmoid(x) in one pass instead, and the MUL goes.
+        Op swish = logistic;
+        swish.outputs = {output};
+        swish.fusedSwish = true;
+        const Accelerator* chosen = nullptr;
+        if (const KernelDef* kernel = fusedKernelOf(model, subgraph, swish, {assignment[l]}, chosen)) {
+            folded += placeFusedOp(subgraph, l, std::move(swish), kernel, chosen, kernels, assignment, {m});
+            use.producer[static_cast<size_t>(output)] = static_cast<int>(l);
+        }
     }
     return folded;
 }

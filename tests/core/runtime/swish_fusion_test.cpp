@@ -3,7 +3,8 @@
 // (core/runtime/swish_fusion.h): after a dense 1x1, a depthwise (and its
 // 8-channel pixel pairs), a stem convolution over 3 channels, and a
 // separable block (and its pixel pairs), with the MUL's operands either way
-// round. Each model runs against the reference, which runs the ops as
+// round; after a convolution none of our kernels runs (XNNPACK's 3x3), the
+// LOGISTIC computes the swish in one pass and the MUL goes. Each model runs against the reference, which runs the ops as
 // written, within 1e-5 of the largest output (inputs either side of 0:
 // swish bends below it). Left as written: a convolution whose result
 // something else reads too.
@@ -39,6 +40,12 @@ TEST(SwishFusion, FoldsIntoTheConvolutionBeforeIt) {
          [](FusionChain& c, const std::vector<int32_t>& s) {
              return c.swish(c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 8, 1, 1, "pw"), {1, 10, 9, 8});
          }},
+        {"depthwise 3x3 stride 2 over 48 channels (XNNPACK's when alone) -> swish", {1, 14, 14, 48}, 1,
+         {"DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.depthwise(c.input, s, 3, 2, "dw"), {1, 7, 7, 48}); }},
+        {"3x3 convolution over 8 channels (XNNPACK's) -> swish: one pass for both", {1, 12, 12, 8}, 2,
+         {"CONV_2D", "LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 16, 3, 1, "conv"), {1, 12, 12, 16}); }},
         {"1x1 read elsewhere too: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "LOGISTIC", "MUL", "ADD"},
          [](FusionChain& c, const std::vector<int32_t>& s) {
              int p = c.convolution(c.input, s, 16, 1, 1, "pw");
