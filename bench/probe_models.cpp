@@ -1,0 +1,253 @@
+// Writes probe models for bench/compare_litert.sh into a directory: one op
+// each of kinds the shared set lacks (8-bit pooling and transposed
+// convolution of Inception and U-Net, float TANH, LEAKY_RELU, LRN,
+// SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND) at a real model's
+// sizes, and an EfficientNet-B0-shaped float model (its blocks, swish as
+// LOGISTIC + MUL and squeeze-and-excitation as converters write them) with
+// random weights. The weights are random and the outputs meaningless; the
+// point is which kernels run and how fast, side by side with LiteRT.js.
+//
+//   probe_models OUT_DIR
+
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "core/format/model_builder.h"
+#include "tflite_schema_generated.h"
+
+using namespace litestudio;
+
+namespace {
+
+// prefix + n (appended: GCC 12 warns falsely on "literal" + std::string).
+std::string numbered(const char* prefix, int n) {
+    std::string name(prefix);
+    name += std::to_string(n);
+    return name;
+}
+
+template <typename T>
+std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+TensorSpec spec(const std::string& name, DataType type, std::vector<int32_t> shape, float scale = 0.05f, int64_t zeroPoint = 117) {
+    TensorSpec s{name, type, std::move(shape)};
+    if (type != DataType::Float32) s.scales = {scale}, s.zeroPoints = {type == DataType::Int8 ? zeroPoint - 128 : zeroPoint};
+    return s;
+}
+
+bool save(const ModelBuilder& builder, const std::filesystem::path& path) {
+    const std::vector<uint8_t> bytes = builder.finish();
+    FILE* file = std::fopen(path.c_str(), "wb");
+    if (!file) return false;
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+    return std::fclose(file) == 0 && written;
+}
+
+// One op from input tensor `in` to `out`, with constant int32 operands after it.
+ModelBuilder oneOp(schema::BuiltinOperator code, TensorSpec in, TensorSpec out, const std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>>& constants,
+                   OptionsWriter options = nullptr) {
+    ModelBuilder b;
+    b.addSubgraph();
+    int x = b.addTensor(std::move(in));
+    std::vector<int> inputs{x};
+    for (size_t i = 0; i < constants.size(); ++i)
+        inputs.push_back(b.addConstant(numbered("operand", static_cast<int>(i)), DataType::Int32, constants[i].first, bytesOf(constants[i].second)));
+    int y = b.addTensor(std::move(out));
+    b.addOp({code, {}, inputs, {y}, std::move(options)});
+    b.setInputs({x});
+    b.setOutputs({y});
+    return b;
+}
+
+OptionsWriter poolOptions(int filter, int stride) {
+    return [=](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions, schema::CreatePool2DOptions(fbb, schema::Padding_SAME, stride, stride, filter, filter).o};
+    };
+}
+
+// A uint8 U-Net decoder's 4x4 stride-2 upsampling, 32x32x64 -> 64x64x32.
+ModelBuilder quantizedTransposeConvolution() {
+    ModelBuilder b;
+    b.addSubgraph();
+    int shape = b.addConstant("shape", DataType::Int32, {4}, bytesOf<int32_t>({1, 64, 64, 32}));
+    TensorSpec weights = spec("w", DataType::UInt8, {32, 4, 4, 64}, 0.01f, 128);
+    std::mt19937 random(1);
+    weights.data.resize(32 * 4 * 4 * 64);
+    for (uint8_t& w : weights.data) w = static_cast<uint8_t>(118 + random() % 21);
+    int w = b.addTensor(weights);
+    int x = b.addTensor(spec("x", DataType::UInt8, {1, 32, 32, 64}));
+    int y = b.addTensor(spec("y", DataType::UInt8, {1, 64, 64, 32}, 0.1f));
+    b.addOp({schema::BuiltinOperator_TRANSPOSE_CONV, {}, {shape, w, x}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_TransposeConvOptions,
+                                                     schema::CreateTransposeConvOptions(fbb, schema::Padding_SAME, 2, 2).o};
+             }});
+    b.setInputs({x});
+    b.setOutputs({y});
+    return b;
+}
+
+// EfficientNet-B0's layout with random weights (He-scaled), float32.
+class EfficientNet {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = swish(convolution(input, s, 32, 3, 2), s);
+        struct Stage {
+            int expansion, kernel, stride, channels, repeats;
+        };
+        const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3}, {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+        for (const Stage& stage : stages)
+            for (int i = 0; i < stage.repeats; ++i) {
+                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
+                int h = x;
+                if (stage.expansion != 1) h = swish(convolution(h, s, in * stage.expansion, 1, 1), s);
+                h = swish(depthwise(h, s, stage.kernel, stride), s);
+                h = squeezeExcite(h, s, std::max(1, in / 4));
+                h = convolution(h, s, stage.channels, 1, 1);
+                if (stride == 1 && in == stage.channels) {
+                    const int sum = tensor(s);
+                    b_.addOp({schema::BuiltinOperator_ADD, {}, {h, blockInput}, {sum}});
+                    h = sum;
+                }
+                x = h;
+            }
+        x = swish(convolution(x, s, 1280, 1, 1), s);
+        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        const int pooled = tensor({1, 1280});
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(false)});
+        const int logits = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, constant({1000, 1280}, 0.03f), constant({1000}, 0.1f)}, {logits}});
+        const int probabilities = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_SOFTMAX, {}, {logits}, {probabilities}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
+                  }});
+        b_.setInputs({input});
+        b_.setOutputs({probabilities});
+        return std::move(b_);
+    }
+
+private:
+    int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
+    int constant(std::vector<int32_t> shape, float spread) {
+        size_t count = 1;
+        for (int32_t d : shape) count *= static_cast<size_t>(d);
+        std::normal_distribution<float> value(0.0f, spread);
+        std::vector<float> values(count);
+        for (float& v : values) v = value(random_);
+        return b_.addFloatConstant(numbered("c", count_++), std::move(shape), values);
+    }
+    static OptionsWriter reducer(bool keep) {
+        return [keep](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, keep).o};
+        };
+    }
+    int convolution(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride) {
+        const int in = s[3];
+        const int w = constant({outputs, kernel, kernel, in}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * in)));
+        const int bias = constant({outputs}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, bias}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride).o};
+                  }});
+        return y;
+    }
+    int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride) {
+        const int channels = s[3];
+        const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
+        const int bias = constant({channels}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, bias}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_DepthwiseConv2DOptions,
+                                                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1).o};
+                  }});
+        return y;
+    }
+    int swish(int x, const std::vector<int32_t>& s) {
+        const int gate = tensor(s);
+        b_.addOp({schema::BuiltinOperator_LOGISTIC, {}, {x}, {gate}});
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MUL, {}, {x, gate}, {y}});
+        return y;
+    }
+    int squeezeExcite(int x, const std::vector<int32_t>& s, int squeezed) {
+        const int axes = b_.addConstant(numbered("axes", count_++), DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        std::vector<int32_t> pooledShape{1, 1, 1, s[3]};
+        const int pooled = tensor(pooledShape);
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(true)});
+        const int reduced = swish(convolution(pooled, pooledShape, squeezed, 1, 1), pooledShape);
+        const int expanded = convolution(reduced, pooledShape, s[3], 1, 1);
+        const int gate = tensor(pooledShape);
+        b_.addOp({schema::BuiltinOperator_LOGISTIC, {}, {expanded}, {gate}});
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MUL, {}, {x, gate}, {y}});
+        return y;
+    }
+
+    ModelBuilder b_;
+    std::mt19937 random_{7};
+    int count_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: probe_models OUT_DIR\n";
+        return 2;
+    }
+    const std::filesystem::path out = argv[1];
+    std::error_code error;
+    std::filesystem::create_directories(out, error);
+    const std::vector<int32_t> image{1, 56, 56, 64};
+    const std::vector<std::pair<std::string, ModelBuilder>> models = {
+        {"inception_average_pool_u8", oneOp(schema::BuiltinOperator_AVERAGE_POOL_2D, spec("x", DataType::UInt8, {1, 35, 35, 384}),
+                                            spec("y", DataType::UInt8, {1, 35, 35, 384}), {}, poolOptions(3, 1))},
+        {"inception_max_pool_u8", oneOp(schema::BuiltinOperator_MAX_POOL_2D, spec("x", DataType::UInt8, {1, 28, 28, 192}),
+                                        spec("y", DataType::UInt8, {1, 28, 28, 192}), {}, poolOptions(3, 1))},
+        {"unet_transpose_conv_u8", quantizedTransposeConvolution()},
+        {"tanh_f32", oneOp(schema::BuiltinOperator_TANH, {"x", DataType::Float32, {1, 64, 64, 64}}, {"y", DataType::Float32, {1, 64, 64, 64}}, {})},
+        {"leaky_relu_f32", oneOp(schema::BuiltinOperator_LEAKY_RELU, {"x", DataType::Float32, image}, {"y", DataType::Float32, image}, {},
+                                 [](flatbuffers::FlatBufferBuilder& fbb) {
+                                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_LeakyReluOptions, schema::CreateLeakyReluOptions(fbb, 0.1f).o};
+                                 })},
+        {"local_response_normalization_f32",
+         oneOp(schema::BuiltinOperator_LOCAL_RESPONSE_NORMALIZATION, {"x", DataType::Float32, image}, {"y", DataType::Float32, image}, {},
+               [](flatbuffers::FlatBufferBuilder& fbb) {
+                   return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_LocalResponseNormalizationOptions,
+                                                       schema::CreateLocalResponseNormalizationOptions(fbb, 2, 1.0f, 1e-4f, 0.75f).o};
+               })},
+        {"space_to_depth_f32", oneOp(schema::BuiltinOperator_SPACE_TO_DEPTH, {"x", DataType::Float32, {1, 112, 112, 32}},
+                                     {"y", DataType::Float32, {1, 56, 56, 128}}, {},
+                                     [](flatbuffers::FlatBufferBuilder& fbb) {
+                                         return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SpaceToDepthOptions, schema::CreateSpaceToDepthOptions(fbb, 2).o};
+                                     })},
+        {"space_to_batch_f32", oneOp(schema::BuiltinOperator_SPACE_TO_BATCH_ND, {"x", DataType::Float32, {1, 64, 64, 64}},
+                                     {"y", DataType::Float32, {4, 33, 33, 64}}, {{{2}, {2, 2}}, {{2, 2}, {2, 0, 0, 2}}})},
+        {"batch_to_space_f32", oneOp(schema::BuiltinOperator_BATCH_TO_SPACE_ND, {"x", DataType::Float32, {4, 32, 32, 64}},
+                                     {"y", DataType::Float32, {1, 63, 61, 64}}, {{{2}, {2, 2}}, {{2, 2}, {1, 0, 0, 3}}})},
+        {"efficientnet_b0_shaped_f32", EfficientNet().build()},
+    };
+    for (const auto& [name, builder] : models) {
+        const std::filesystem::path path = out / (name + ".tflite");
+        if (!save(builder, path)) {
+            std::cerr << "error: cannot write " << path << "\n";
+            return 1;
+        }
+        std::cout << path.string() << "\n";
+    }
+    return 0;
+}
