@@ -80,9 +80,7 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
     for (int b = 0; b < Count; ++b)
         for (int j = 0; j < Pixels; ++j) {
             float* at = outputRow + (ox0 + j) * p.channels + channel + b * kLanes;
-            __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
-            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + channel + b * kLanes));
-            if (p.swish) value = swishAvx512(value);
+            const __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
             if (b + 1 < Count) _mm512_storeu_ps(at, value);
             else _mm512_mask_storeu_ps(at, mask, value);
         }
@@ -165,10 +163,7 @@ __attribute__((target("avx512f"), always_inline)) inline void pairsAvx512(const 
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     for (int j = 0; j < Pairs && 2 * j < pixels; ++j) {
         const __mmask16 mask = 2 * j + 1 < pixels ? 0xFFFF : 0x00FF;
-        __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j], low), high);
-        if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data()));
-        if (p.swish) value = swishAvx512(value);
-        _mm512_mask_storeu_ps(outputRow + (ox0 + 2 * j) * 8, mask, value);
+        _mm512_mask_storeu_ps(outputRow + (ox0 + 2 * j) * 8, mask, _mm512_min_ps(_mm512_max_ps(sums[j], low), high));
     }
 }
 
@@ -200,16 +195,33 @@ RowFunction rowFunction(int kernelSize, int strideW) {
     }
 }
 
+// A fused PRELU or swish over channel blocks [first, end) of a finished
+// output row, while it is in L1: the row loops above stay free of it.
+__attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p, float* outputRow, Blocks blocks) {
+    const int64_t first = blocks.first * kLanes, end = std::min(p.channels, blocks.end * kLanes);
+    for (int64_t ox = 0; ox < p.outW; ++ox)
+        for (int64_t c = first; c < end; c += kLanes) {
+            const __mmask16 lanes = firstLanes(end - c);
+            float* at = outputRow + ox * p.channels + c;
+            __m512 value = _mm512_maskz_loadu_ps(lanes, at);
+            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + c));
+            if (p.swish) value = swishAvx512(value);
+            _mm512_mask_storeu_ps(at, lanes, value);
+        }
+}
+
 // An output row, or channel blocks [first, end) of it, from its input rows.
 void rowBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
     if (p.paired) {
         switch (p.kernelSize) {
-        case 3: return rowPairsAvx512<3>(p, rows, outputRow);
-        case 5: return rowPairsAvx512<5>(p, rows, outputRow);
-        default: return rowPairsAvx512<7>(p, rows, outputRow);
+        case 3: rowPairsAvx512<3>(p, rows, outputRow); break;
+        case 5: rowPairsAvx512<5>(p, rows, outputRow); break;
+        default: rowPairsAvx512<7>(p, rows, outputRow); break;
         }
+    } else {
+        rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
     }
-    rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
+    if (!p.slopes.empty() || p.swish) epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
 }
 
 void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
@@ -244,7 +256,6 @@ Status prepareDepthwise(KernelContext& context) {
     if (context.op->fusedPrelu) {
         p.slopes.assign(p.bias.size(), 0.0f);
         LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.slopes.data()));
-        if (p.paired) std::copy_n(p.slopes.begin(), 8, p.slopes.begin() + 8);
     }
     p.swish = context.op->fusedSwish;
     context.state = packed;

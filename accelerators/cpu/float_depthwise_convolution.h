@@ -23,8 +23,8 @@ struct DepthwisePlan {
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
     // A fused PRELU's slopes, [block][16] like the bias, applied after the
-    // clamp; empty for none (the standalone kernel's only: a separable
-    // block's PRELU follows its 1x1).
+    // clamp over each finished row; empty for none (the standalone kernel's
+    // only: a separable block's PRELU follows its 1x1).
     std::vector<float> slopes;
     bool swish = false;  // x * sigmoid(x) after the clamp instead (Op::fusedSwish; the standalone kernel's only)
     bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves

@@ -91,6 +91,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
     }
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     const __m512 addedLow = _mm512_set1_ps(added.low), addedHigh = _mm512_set1_ps(added.high);
+    const bool prelu = range.last && slopes, swish = range.last && p.swish;  // once, not per value
     __mmask16 addedLanes[Vectors];  // channels past the added rows' add zero
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) {
@@ -110,8 +111,8 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
                 value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes & addedLanes[v], addend));
                 value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
             }
-            if (range.last && slopes) value = preluAvx512(value, _mm512_loadu_ps(slopes + v * kLanes));
-            if (range.last && p.swish) value = swishAvx512(value);
+            if (prelu) value = preluAvx512(value, _mm512_loadu_ps(slopes + v * kLanes));
+            if (swish) value = swishAvx512(value);
             _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }

@@ -87,10 +87,7 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
         for (int b = 0; b < Blocks; ++b) {
             const int64_t valid = std::min<int64_t>(kLanes, p.outputChannels - b * kLanes);
             const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-            __m512 value = _mm512_min_ps(_mm512_max_ps(sums[j][b], low), high);
-            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + b * kLanes));
-            if (p.swish) value = swishAvx512(value);
-            _mm512_mask_storeu_ps(target + b * kLanes, mask, value);
+            _mm512_mask_storeu_ps(target + b * kLanes, mask, _mm512_min_ps(_mm512_max_ps(sums[j][b], low), high));
         }
     }
 }
@@ -133,12 +130,26 @@ RowFunction rowFunction(int channels, int blocks) {
     }
 }
 
+// A fused PRELU or swish over a finished output row, while it is in L1.
+__attribute__((target("avx512f"))) void epilogueOverRow(const PackedStem& p, float* outputRow) {
+    for (int64_t ox = 0; ox < p.outW; ++ox)
+        for (int64_t c = 0; c < p.outputChannels; c += kLanes) {
+            const __mmask16 lanes = firstLanes(p.outputChannels - c);
+            float* at = outputRow + ox * p.outputChannels + c;
+            __m512 value = _mm512_maskz_loadu_ps(lanes, at);
+            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + c));
+            if (p.swish) value = swishAvx512(value);
+            _mm512_mask_storeu_ps(at, lanes, value);
+        }
+}
+
 void runRow(void* context, size_t row) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedStem& p = *arguments.p;
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
-    rowFunction(p.inputChannels, p.blocks)(p, arguments.input + batch * p.inH * p.inW * p.inputChannels,
-                                           arguments.output + (batch * p.outH + oy) * p.outW * p.outputChannels, oy);
+    float* outputRow = arguments.output + (batch * p.outH + oy) * p.outW * p.outputChannels;
+    rowFunction(p.inputChannels, p.blocks)(p, arguments.input + batch * p.inH * p.inW * p.inputChannels, outputRow, oy);
+    if (!p.slopes.empty() || p.swish) epilogueOverRow(p, outputRow);
 }
 
 Status prepareStem(KernelContext& context) {
