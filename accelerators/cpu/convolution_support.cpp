@@ -50,7 +50,7 @@ bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& o
 }
 
 Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination) {
-    if (!context.op->fusedPrelu) return Status::ok();
+    if (context.op->fusedEpilogue != Op::Epilogue::Prelu) return Status::ok();
     if (context.inputs.empty() || !context.inputs.back()) return context.error("a fused PRELU needs its slopes as the last input");
     const RuntimeTensor& slopes = *context.inputs.back();
     if (slopes.elementCount() != channels || (slopes.rank() > 0 && slopes.dim(slopes.rank() - 1) != channels))
@@ -85,9 +85,9 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
         filter.shape[0] < 1 || filter.shape[3] < 1)
         return false;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
-    // A fused PRELU's slopes come last (Op::fusedPrelu), after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
-    if (op.fusedPrelu && (operands < 3 || op.inputs.back() < 0)) return false;
+    // A fused PRELU's slopes come last (Op::Epilogue::Prelu), after the bias (or -1).
+    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
+    if (op.fusedEpilogue == Op::Epilogue::Prelu && (operands < 3 || op.inputs.back() < 0)) return false;
     if (!op.fusedResidual) return operands <= 3;
     if (operands != 4 || op.inputs[3] < 0) return false;
     const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];

@@ -53,7 +53,7 @@ Status prepareReferenceConvolution(KernelContext& context);
 // channels, zeros taken past them (a channel PAD folded in).
 bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& outputShape);
 
-// Where the op has a fused PRELU (Op::fusedPrelu), reads its slopes (the
+// Where the op has a fused PRELU (Op::Epilogue::Prelu), reads its slopes (the
 // last input, one per channel) into `destination`, which holds `channels`
 // values; an error naming the tensor when they are not one per channel.
 Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination);
@@ -69,7 +69,7 @@ bool isConstantFloat(const Tensor& tensor);
 // in] (and bias), a clamp for its activation and no folded PAD; where
 // Op::fusedResidual, input 3 a float32 tensor of the output's shape (or
 // fewer channels: a channel PAD folded in) and a clamp for the ADD's
-// activation; where Op::fusedPrelu, the slopes last,
+// activation; where Op::Epilogue::Prelu, the slopes last,
 // after the bias (or -1). What the dense and the sparse 1x1 kernels both
 // take (CPU features aside; the sparse one takes no PRELU).
 bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, const Op& op);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -203,10 +204,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p
         for (int64_t c = first; c < end; c += kLanes) {
             const __mmask16 lanes = firstLanes(end - c);
             float* at = outputRow + ox * p.channels + c;
-            __m512 value = _mm512_maskz_loadu_ps(lanes, at);
-            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + c));
-            if (p.swish) value = swishAvx512(value);
-            _mm512_mask_storeu_ps(at, lanes, value);
+            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data() + c));
         }
 }
 
@@ -221,7 +219,7 @@ void rowBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow
     } else {
         rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
     }
-    if (!p.slopes.empty() || p.swish) epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
+    if (p.epilogue != Op::Epilogue::None) epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
 }
 
 void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
@@ -253,11 +251,11 @@ Status prepareDepthwise(KernelContext& context) {
     p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     LS_RETURN_IF_ERROR(packDepthwise(context, p));
-    if (context.op->fusedPrelu) {
+    if (context.op->fusedEpilogue == Op::Epilogue::Prelu) {
         p.slopes.assign(p.bias.size(), 0.0f);
         LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.slopes.data()));
     }
-    p.swish = context.op->fusedSwish;
+    p.epilogue = context.op->fusedEpilogue;
     context.state = packed;
     return Status::ok();
 }
@@ -320,10 +318,10 @@ bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSiz
 const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareDepthwise, .eval = evalDepthwise, .fusesInputPadding = true, .fusesActivation = true};
     // A fused PRELU's slopes come last, after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
+    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
     if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || operands < 2 || operands > 3 ||
         op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedSeparableBlock || op.fusedExpansion ||
-        (op.fusedPrelu && (operands != 3 || op.inputs.back() < 0)))
+        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
         return nullptr;
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||
@@ -345,7 +343,7 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
     // channels: 0.11 -> 0.07 ms; 3x3 on 24: 0.27 -> 0.19; 3x3 stride 1 on
     // 7x7x1152: 0.036 -> 0.024, on 28x28x96 0.029 -> 0.020).
     // With a fused PRELU or swish, this kernel saves that pass and is taken.
-    if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2 && !op.fusedPrelu && !op.fusedSwish) return nullptr;
+    if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2 && op.fusedEpilogue == Op::Epilogue::None) return nullptr;
     return &kernel;
 }
 

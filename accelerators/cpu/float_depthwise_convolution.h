@@ -26,7 +26,7 @@ struct DepthwisePlan {
     // clamp over each finished row; empty for none (the standalone kernel's
     // only: a separable block's PRELU follows its 1x1).
     std::vector<float> slopes;
-    bool swish = false;  // x * sigmoid(x) after the clamp instead (Op::fusedSwish; the standalone kernel's only)
+    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row (the standalone kernel's only)
     bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
 };
 

@@ -100,7 +100,7 @@ const KernelDef* floatGeluKernel(const Model& model, const Subgraph& subgraph, c
 
 const KernelDef* floatSwishKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{prepare<schema::BuiltinOperator_LOGISTIC>, eval<swish>};
-    return op.fusedSwish && isFloatUnary(model, subgraph, op, schema::BuiltinOperator_LOGISTIC) ? &kernel : nullptr;
+    return op.fusedEpilogue == Op::Epilogue::Swish && isFloatUnary(model, subgraph, op, schema::BuiltinOperator_LOGISTIC) ? &kernel : nullptr;
 }
 
 const KernelDef* floatTanhKernel(const Model& model, const Subgraph& subgraph, const Op& op) {

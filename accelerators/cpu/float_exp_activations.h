@@ -17,7 +17,7 @@ namespace litestudio::cpu {
 
 const KernelDef* floatGeluKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 const KernelDef* floatTanhKernel(const Model& model, const Subgraph& subgraph, const Op& op);
-// A LOGISTIC with Op::fusedSwish (core/runtime/swish_fusion.h): x * sigmoid(x).
+// A LOGISTIC with Op::Epilogue::Swish (core/runtime/swish_fusion.h): x * sigmoid(x).
 const KernelDef* floatSwishKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
 }  // namespace litestudio::cpu

@@ -11,6 +11,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -91,7 +92,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
     }
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     const __m512 addedLow = _mm512_set1_ps(added.low), addedHigh = _mm512_set1_ps(added.high);
-    const bool prelu = range.last && slopes, swish = range.last && p.swish;  // once, not per value
+    const Op::Epilogue epilogue = range.last ? p.epilogue : Op::Epilogue::None;  // once, not per value
     __mmask16 addedLanes[Vectors];  // channels past the added rows' add zero
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) {
@@ -111,8 +112,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
                 value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes & addedLanes[v], addend));
                 value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
             }
-            if (prelu) value = preluAvx512(value, _mm512_loadu_ps(slopes + v * kLanes));
-            if (swish) value = swishAvx512(value);
+            if (epilogue != Op::Epilogue::None) value = applyEpilogue(epilogue, value, slopes + v * kLanes);
             _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }
@@ -256,8 +256,8 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
 
 Status packEpilogue(const KernelContext& context, PointwiseWeights& p) {
     p.slopes.clear();
-    p.swish = context.op->fusedSwish;
-    if (!context.op->fusedPrelu) return Status::ok();
+    p.epilogue = context.op->fusedEpilogue;
+    if (p.epilogue != Op::Epilogue::Prelu) return Status::ok();
     p.slopes.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
     return readPreluSlopes(context, p.outputChannels, p.slopes.data());
 }

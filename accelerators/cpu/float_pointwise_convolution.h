@@ -30,15 +30,15 @@ struct PointwiseWeights {
     // A fused PRELU's slopes, [block][64] like the bias, applied last (after
     // the clamp and any added rows); empty for none.
     std::vector<float> slopes;
-    bool swish = false;  // x * sigmoid(x) applied last instead (Op::fusedSwish)
+    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation applied last (fused_epilogue.h)
 };
 
 // Packs `filter` ([out, 1, 1, in]) and the bias at input `biasInput` of
 // `context` (zeros when it has none).
 Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
 
-// What the op applies last, from its fusions: a PRELU's slopes
-// (Op::fusedPrelu, its last input) or a swish (Op::fusedSwish), or neither.
+// What the op applies last, from its fusions (Op::fusedEpilogue): a
+// PRELU's slopes (its last input), a swish or a HARD_SWISH, or nothing.
 Status packEpilogue(const KernelContext& context, PointwiseWeights& packed);
 
 // Rows added to a 1x1's result as it is written (a fused residual ADD):

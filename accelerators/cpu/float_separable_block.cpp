@@ -18,6 +18,7 @@
 #include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -122,8 +123,7 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
             result = _mm512_add_ps(result, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(low), high, 1)));
             result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
         }
-        if (!s.pairSlopes.empty()) result = preluAvx512(result, _mm512_loadu_ps(s.pairSlopes.data()));
-        if (s.pointwise.swish) result = swishAvx512(result);
+        if (s.pointwise.epilogue != Op::Epilogue::None) result = applyEpilogue(s.pointwise.epilogue, result, s.pairSlopes.data());
         _mm256_mask_storeu_ps(first, mask, _mm512_castps512_ps256(result));
         _mm256_mask_storeu_ps(first + outputChannels, mask, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(result), 1)));
     }
@@ -270,10 +270,10 @@ Status evalBlock(KernelContext& context) {
 const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
     // A fused PRELU's slopes come last.
-    const size_t inputs = (op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u) + (op.fusedPrelu ? 1u : 0u);
+    const size_t inputs = (op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u) + (op.fusedEpilogue == Op::Epilogue::Prelu ? 1u : 0u);
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
         op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
-        (op.fusedResidual && op.inputs[5] < 0) || (op.fusedPrelu && op.inputs.back() < 0))
+        (op.fusedResidual && op.inputs[5] < 0) || (op.fusedEpilogue == Op::Epilogue::Prelu && op.inputs.back() < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

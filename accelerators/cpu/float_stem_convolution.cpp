@@ -16,6 +16,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -37,7 +38,7 @@ struct PackedStem {
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
     std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none
-    bool swish = false;         // x * sigmoid(x) after the clamp instead (Op::fusedSwish)
+    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row
 };
 
 struct RunArguments {
@@ -136,10 +137,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedStem& p, flo
         for (int64_t c = 0; c < p.outputChannels; c += kLanes) {
             const __mmask16 lanes = firstLanes(p.outputChannels - c);
             float* at = outputRow + ox * p.outputChannels + c;
-            __m512 value = _mm512_maskz_loadu_ps(lanes, at);
-            if (!p.slopes.empty()) value = preluAvx512(value, _mm512_loadu_ps(p.slopes.data() + c));
-            if (p.swish) value = swishAvx512(value);
-            _mm512_mask_storeu_ps(at, lanes, value);
+            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data() + c));
         }
 }
 
@@ -149,7 +147,7 @@ void runRow(void* context, size_t row) {
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
     float* outputRow = arguments.output + (batch * p.outH + oy) * p.outW * p.outputChannels;
     rowFunction(p.inputChannels, p.blocks)(p, arguments.input + batch * p.inH * p.inW * p.inputChannels, outputRow, oy);
-    if (!p.slopes.empty() || p.swish) epilogueOverRow(p, outputRow);
+    if (p.epilogue != Op::Epilogue::None) epilogueOverRow(p, outputRow);
 }
 
 Status prepareStem(KernelContext& context) {
@@ -183,12 +181,12 @@ Status prepareStem(KernelContext& context) {
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
-    if (context.op->fusedPrelu) {
+    if (context.op->fusedEpilogue == Op::Epilogue::Prelu) {
         p.slopes.assign(p.bias.size(), 0.0f);
         LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
     }
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
-    p.swish = context.op->fusedSwish;
+    p.epilogue = context.op->fusedEpilogue;
     context.state = packed;
     return Status::ok();
 }
@@ -206,10 +204,10 @@ Status evalStem(KernelContext& context) {
 const KernelDef* floatStemConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareStem, .eval = evalStem, .fusesInputPadding = true, .fusesActivation = true};
     // A fused PRELU's slopes come last, after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedPrelu ? 1 : 0);
+    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
     if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || operands < 2 || operands > 3 ||
         op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual ||
-        (op.fusedPrelu && (operands != 3 || op.inputs.back() < 0)))
+        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
         return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

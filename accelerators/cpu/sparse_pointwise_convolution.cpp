@@ -293,7 +293,7 @@ double nonzeroShare(const Tensor& tensor) {
 const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{
         .prepare = prepareSparse, .eval = evalSparse, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
-    if (!cpuHasAvx512() || op.fusedPrelu || op.fusedSwish || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
+    if (!cpuHasAvx512() || op.fusedEpilogue != Op::Epilogue::None || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     // A residual of fewer channels (a channel PAD folded in) is the dense kernel's.
     if (op.fusedResidual &&
         subgraph.tensors[static_cast<size_t>(op.inputs[3])].shape != subgraph.tensors[static_cast<size_t>(op.outputs[0])].shape)

@@ -142,10 +142,9 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
-    // Only the dense kernels apply a fused PRELU's slopes or a swish, one of them.
-    if (op.fusedSwish && model.opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return floatSwishKernel(model, subgraph, op);
-    if (op.fusedPrelu || op.fusedSwish) {
-        if (op.fusedPrelu && op.fusedSwish) return nullptr;
+    // Only the dense kernels apply a fused activation (Op::fusedEpilogue).
+    if (op.fusedEpilogue == Op::Epilogue::Swish && model.opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return floatSwishKernel(model, subgraph, op);
+    if (op.fusedEpilogue != Op::Epilogue::None) {
         if (op.fusedSeparableBlock) return floatSeparableBlockKernel(model, subgraph, op);
         if (model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
             if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;

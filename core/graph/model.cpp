@@ -38,14 +38,16 @@ std::string OpCode::displayName() const {
 }
 
 std::string Model::runtimeOpName(const Op& op) const {
-    if (op.fusedSwish && opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return "LOGISTIC+MUL (fused)";
-    if (op.fusedPrelu || op.fusedSwish) {
+    if (op.fusedEpilogue == Op::Epilogue::Swish && opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return "LOGISTIC+MUL (fused)";
+    if (op.fusedEpilogue != Op::Epilogue::None) {
         Op withoutEpilogue = op;
-        withoutEpilogue.fusedPrelu = withoutEpilogue.fusedSwish = false;
+        withoutEpilogue.fusedEpilogue = Op::Epilogue::None;
         std::string chain = runtimeOpName(withoutEpilogue);
         const size_t fusedAt = chain.find(" (fused)");
         if (fusedAt != std::string::npos) chain.resize(fusedAt);
-        chain.append(op.fusedPrelu ? "+PRELU" : "+LOGISTIC+MUL");
+        chain.append(op.fusedEpilogue == Op::Epilogue::Prelu   ? "+PRELU"
+                     : op.fusedEpilogue == Op::Epilogue::Swish ? "+LOGISTIC+MUL"
+                                                               : "+HARD_SWISH");
         chain.append(" (fused)");
         return chain;
     }

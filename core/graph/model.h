@@ -104,13 +104,13 @@ struct Op {
     bool fusedResidual = false;
     int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;
-    // A PRELU after a 1x1 CONV_2D or a fused separable block
-    // (core/runtime/prelu_fusion.h): its slopes, one per output channel,
-    // are the op's last input, applied last (after the residual ADD).
-    bool fusedPrelu = false;
-    // x * sigmoid(x) after the op, the LOGISTIC and MUL that compute it
-    // folded in (core/runtime/swish_fusion.h), applied last.
-    bool fusedSwish = false;
+    // An activation after the op that its kernel applies as it writes, the
+    // ops that computed it folded in, last (after the residual ADD): a PRELU
+    // (its slopes, one per output channel, are the op's last input;
+    // core/runtime/prelu_fusion.h), x * sigmoid(x) written as LOGISTIC and
+    // MUL, or HARD_SWISH (core/runtime/swish_fusion.h).
+    enum class Epilogue : uint8_t { None, Prelu, Swish, HardSwish };
+    Epilogue fusedEpilogue = Epilogue::None;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

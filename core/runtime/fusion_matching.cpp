@@ -114,7 +114,7 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 }
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual && !op.fusedPrelu && !op.fusedSwish &&
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual && op.fusedEpilogue == Op::Epilogue::None &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 

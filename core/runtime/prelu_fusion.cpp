@@ -21,7 +21,7 @@ bool isPerChannelSlopes(const Subgraph& subgraph, int tensor, int64_t channels) 
 // not yet followed by one. (Whether its kernel applies the slopes is the
 // accelerator's to say.)
 bool takesPrelu(const Model& model, const Op& op) {
-    if (op.fused || op.folded || op.fusedPrelu || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
+    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
     if (op.fusedSeparableBlock) return true;
     const int32_t builtin = model.opCode(op).builtin;
     return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
@@ -84,7 +84,7 @@ int fusePrelus(const Model& model, Subgraph& subgraph, std::vector<const KernelD
         }
         fusedOp.inputs.push_back(prelu.inputs[1]);
         fusedOp.outputs = {prelu.outputs[0]};
-        fusedOp.fusedPrelu = true;
+        fusedOp.fusedEpilogue = Op::Epilogue::Prelu;
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[c]}, chosen);
         if (!kernel) continue;

@@ -7,7 +7,7 @@
 //   y = PRELU(p + r, slopes), r of p's shape (not after a depthwise), or
 //       r = PAD(q) widening q's channels with zeros: the op then adds q
 // and folds the PRELU (and the ADD, as the op's residual) into p's op
-// (Op::fusedPrelu, the slopes its last input) when the accelerator that
+// (Op::Epilogue::Prelu, the slopes its last input) when the accelerator that
 // ran it has a kernel for the rewritten op. The fused op takes the PRELU's
 // place in the order, so r may be made after the convolution (BlazeFace's
 // shortcuts pool and pad their input after the block's convolutions).

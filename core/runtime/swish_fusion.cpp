@@ -10,7 +10,7 @@ namespace {
 // A convolution or a separable block a swish may follow: one output, no
 // epilogue after its activation yet.
 bool takesSwish(const Model& model, const Op& op) {
-    if (op.fused || op.folded || op.fusedPrelu || op.fusedSwish || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
+    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
     if (op.fusedSeparableBlock) return true;
     const int32_t builtin = model.opCode(op).builtin;
     return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
@@ -30,6 +30,25 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
     for (int output : subgraph.outputs)
         if (output >= 0) isOutput[static_cast<size_t>(output)] = true;
     int folded = 0;
+    // HARD_SWISH (MobileNetV3's) after a convolution whose result only it reads.
+    for (size_t h = 0; h < subgraph.ops.size(); ++h) {
+        const Op& hardSwish = subgraph.ops[h];
+        if (!isPlainOp(model, hardSwish, schema::BuiltinOperator_HARD_SWISH, 1) || hardSwish.inputs[0] < 0) continue;
+        const int p = hardSwish.inputs[0], c = use.producer[static_cast<size_t>(p)];
+        if (c < 0 || use.reader[static_cast<size_t>(p)] != static_cast<int>(h) || !isStaticFloat(subgraph, p) ||
+            !isStaticFloat(subgraph, hardSwish.outputs[0]) || shapeOf(subgraph, hardSwish.outputs[0]) != shapeOf(subgraph, p) ||
+            !takesSwish(model, subgraph.ops[static_cast<size_t>(c)]))
+            continue;
+        Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
+        fusedOp.outputs = {hardSwish.outputs[0]};
+        fusedOp.fusedEpilogue = Op::Epilogue::HardSwish;
+        const Accelerator* chosen = nullptr;
+        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen);
+        if (!kernel) continue;
+        const int output = hardSwish.outputs[0];
+        folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment, {static_cast<int>(h)});
+        use.producer[static_cast<size_t>(output)] = c;
+    }
     for (size_t l = 0; l < subgraph.ops.size(); ++l) {
         const Op& logistic = subgraph.ops[l];
         if (!isPlainOp(model, logistic, schema::BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] < 0) continue;
@@ -50,7 +69,7 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         if (takesSwish(model, subgraph.ops[static_cast<size_t>(c)])) {
             Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
             fusedOp.outputs = {output};
-            fusedOp.fusedSwish = true;
+            fusedOp.fusedEpilogue = Op::Epilogue::Swish;
             const Accelerator* chosen = nullptr;
             if (const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen)) {
                 folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment,
@@ -63,7 +82,7 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         // computes x * sigmoid(x) in one pass instead, and the MUL goes.
         Op swish = logistic;
         swish.outputs = {output};
-        swish.fusedSwish = true;
+        swish.fusedEpilogue = Op::Epilogue::Swish;
         const Accelerator* chosen = nullptr;
         if (const KernelDef* kernel = fusedKernelOf(model, subgraph, swish, {assignment[l]}, chosen)) {
             folded += placeFusedOp(subgraph, l, std::move(swish), kernel, chosen, kernels, assignment, {m});

@@ -3,9 +3,11 @@
 //   p = convolution or separable block(x)
 //   s = LOGISTIC(p)
 //   y = MUL(p, s) (either order), p read by those two only
-// and folds the LOGISTIC and the MUL into p's op (Op::fusedSwish) when the
-// accelerator that ran it has a kernel for the rewritten op; otherwise the
-// LOGISTIC computes x * sigmoid(x) in one pass and the MUL goes. EfficientNet
+// and folds the LOGISTIC and the MUL into p's op (Op::Epilogue::Swish) when
+// the accelerator that ran it has a kernel for the rewritten op; otherwise
+// the LOGISTIC computes x * sigmoid(x) in one pass and the MUL goes. Its
+// hard variant, a HARD_SWISH that only reads p (MobileNetV3), folds into
+// p's op likewise (Op::Epilogue::HardSwish). EfficientNet
 // and YOLO (v5, v8) follow every convolution so: two more passes over
 // memory each, 31 % of an EfficientNet-B0's time.
 

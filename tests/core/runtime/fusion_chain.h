@@ -1,6 +1,6 @@
 #pragma once
 // Small float models for the fusion tests: a chain of convolutions, ADDs,
-// PADs, pools, PRELUs and swishes from one input, with random weights, and the
+// PADs, pools, PRELUs, swishes and HARD_SWISHes from one input, with random weights, and the
 // runtime names of the ops that run once a model is compiled.
 
 #include <random>
@@ -70,6 +70,13 @@ struct FusionChain {
         int slopes = builder.addFloatConstant("slopes", slopeShape, values(count, 0.05f, 0.6f));
         int y = tensor("prelu", shape);
         builder.addOp({schema::BuiltinOperator_PRELU, {}, {x, slopes}, {y}});
+        return y;
+    }
+
+    // HARD_SWISH(x).
+    int hardSwish(int x, const std::vector<int32_t>& shape) {
+        int y = tensor("hard_swish", shape);
+        builder.addOp({schema::BuiltinOperator_HARD_SWISH, {}, {x}, {y}});
         return y;
     }
 

@@ -4,7 +4,9 @@
 // 8-channel pixel pairs), a stem convolution over 3 channels, and a
 // separable block (and its pixel pairs), with the MUL's operands either way
 // round; after a convolution none of our kernels runs (XNNPACK's 3x3), the
-// LOGISTIC computes the swish in one pass and the MUL goes. Each model runs against the reference, which runs the ops as
+// LOGISTIC computes the swish in one pass and the MUL goes. HARD_SWISH
+// (MobileNetV3's) folds likewise after a 1x1, a depthwise, a stem and a
+// separable block. Each model runs against the reference, which runs the ops as
 // written, within 1e-5 of the largest output (inputs either side of 0:
 // swish bends below it). Left as written: a convolution whose result
 // something else reads too.
@@ -46,6 +48,16 @@ TEST(SwishFusion, FoldsIntoTheConvolutionBeforeIt) {
         {"3x3 convolution over 8 channels (XNNPACK's) -> swish: one pass for both", {1, 12, 12, 8}, 2,
          {"CONV_2D", "LOGISTIC+MUL (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 16, 3, 1, "conv"), {1, 12, 12, 16}); }},
+        {"1x1 -> HARD_SWISH", {1, 14, 14, 40}, 2, {"CONV_2D+HARD_SWISH (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.hardSwish(c.convolution(c.input, s, 72, 1, 1, "pw"), {1, 14, 14, 72}); }},
+        {"depthwise 3x3 stride 2 -> HARD_SWISH", {1, 14, 14, 48}, 1, {"DEPTHWISE_CONV_2D+HARD_SWISH (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.hardSwish(c.depthwise(c.input, s, 3, 2, "dw"), {1, 7, 7, 48}); }},
+        {"stem 3x3 stride 2 -> HARD_SWISH", {1, 32, 31, 3}, 1, {"CONV_2D+HARD_SWISH (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.hardSwish(c.convolution(c.input, s, 16, 3, 2, "stem"), {1, 16, 16, 16}); }},
+        {"separable block of 8 outputs -> HARD_SWISH", {1, 10, 9, 16}, 1, {"DEPTHWISE_CONV_2D+CONV_2D+HARD_SWISH (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) {
+             return c.hardSwish(c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 8, 1, 1, "pw"), {1, 10, 9, 8});
+         }},
         {"1x1 read elsewhere too: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "LOGISTIC", "MUL", "ADD"},
          [](FusionChain& c, const std::vector<int32_t>& s) {
              int p = c.convolution(c.input, s, 16, 1, 1, "pw");
