@@ -204,7 +204,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p
         for (int64_t c = first; c < end; c += kLanes) {
             const __mmask16 lanes = firstLanes(end - c);
             float* at = outputRow + ox * p.channels + c;
-            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data() + c));
+            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data(), c));
         }
 }
 

@@ -112,7 +112,7 @@ __attribute__((target("avx512f"))) void multiplyRows(const PointwiseWeights& p, 
                 value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(lanes & addedLanes[v], addend));
                 value = _mm512_min_ps(addedHigh, _mm512_max_ps(addedLow, value));
             }
-            if (epilogue != Op::Epilogue::None) value = applyEpilogue(epilogue, value, slopes + v * kLanes);
+            if (epilogue != Op::Epilogue::None) value = applyEpilogue(epilogue, value, slopes, v * kLanes);
             _mm512_mask_storeu_ps(output + at, lanes, value);
         }
 }

@@ -123,7 +123,7 @@ __attribute__((target("avx512f,avx512vl"), always_inline)) inline void pointwise
             result = _mm512_add_ps(result, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(low), high, 1)));
             result = _mm512_min_ps(_mm512_max_ps(result, sumLow), sumHigh);
         }
-        if (s.pointwise.epilogue != Op::Epilogue::None) result = applyEpilogue(s.pointwise.epilogue, result, s.pairSlopes.data());
+        if (s.pointwise.epilogue != Op::Epilogue::None) result = applyEpilogue(s.pointwise.epilogue, result, s.pairSlopes.data(), 0);
         _mm256_mask_storeu_ps(first, mask, _mm512_castps512_ps256(result));
         _mm256_mask_storeu_ps(first + outputChannels, mask, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(result), 1)));
     }

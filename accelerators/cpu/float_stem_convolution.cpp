@@ -137,7 +137,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedStem& p, flo
         for (int64_t c = 0; c < p.outputChannels; c += kLanes) {
             const __mmask16 lanes = firstLanes(p.outputChannels - c);
             float* at = outputRow + ox * p.outputChannels + c;
-            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data() + c));
+            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data(), c));
         }
 }
 

@@ -14,11 +14,13 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 hardSwishAvx512(
     return _mm512_div_ps(_mm512_mul_ps(x, clamped), _mm512_set1_ps(6.0f));
 }
 
-// `value` through `epilogue`; `slopes` are a PRELU's for these 16 channels
-// (read only for Op::Epilogue::Prelu).
-__attribute__((target("avx512f"), always_inline)) inline __m512 applyEpilogue(Op::Epilogue epilogue, __m512 value, const float* slopes) {
+// `value`, channels [channel, channel + 16), through `epilogue`; `slopes`
+// are a PRELU's per channel (touched only for Op::Epilogue::Prelu: other
+// epilogues have none, and may pass null).
+__attribute__((target("avx512f"), always_inline)) inline __m512 applyEpilogue(Op::Epilogue epilogue, __m512 value, const float* slopes,
+                                                                           int64_t channel) {
     switch (epilogue) {
-    case Op::Epilogue::Prelu: return preluAvx512(value, _mm512_loadu_ps(slopes));
+    case Op::Epilogue::Prelu: return preluAvx512(value, _mm512_loadu_ps(slopes + channel));
     case Op::Epilogue::Swish: return swishAvx512(value);
     case Op::Epilogue::HardSwish: return hardSwishAvx512(value);
     default: return value;
