@@ -75,6 +75,14 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
            t.data.size() >= static_cast<size_t>(count) * sizeof(float);
 }
 
+bool takesFusedEpilogue(const Model& model, const Op& op) {
+    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
+    if (op.fusedSeparableBlock) return true;
+    const int32_t builtin = model.opCode(op).builtin;
+    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
+           !op.fusedAddend;
+}
+
 int channelPaddingInput(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int& pad) {
     pad = -1;
     if (tensor < 0 || use.reader[static_cast<size_t>(tensor)] < 0) return -1;

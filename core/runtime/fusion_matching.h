@@ -52,6 +52,11 @@ std::vector<int64_t> constantIntegers(const Subgraph& subgraph, int tensor);
 // A constant float32 tensor of `count` elements, its data all there.
 bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count);
 
+// A convolution or a separable block that a fused activation may follow
+// (Op::fusedEpilogue): one output, none after it yet. Whether its kernel
+// applies it is the accelerator's to say.
+bool takesFusedEpilogue(const Model& model, const Op& op);
+
 // Where `tensor` is the output of a PAD (or a PADV2 of zeros) that only
 // appends zeros to the last axis of a 4-D float32 tensor and that one op
 // reads: the PAD's input, and `pad` its index. Else -1. (BlazeFace's

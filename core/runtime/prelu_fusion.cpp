@@ -17,17 +17,6 @@ bool isPerChannelSlopes(const Subgraph& subgraph, int tensor, int64_t channels) 
     return shape.empty() ? channels == 1 : shape.back() == channels;
 }
 
-// A convolution or a separable block that a PRELU may follow: one output,
-// not yet followed by one. (Whether its kernel applies the slopes is the
-// accelerator's to say.)
-bool takesPrelu(const Model& model, const Op& op) {
-    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
-    if (op.fusedSeparableBlock) return true;
-    const int32_t builtin = model.opCode(op).builtin;
-    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
-           !op.fusedAddend;
-}
-
 }  // namespace
 
 int fusePrelus(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
@@ -45,7 +34,7 @@ int fusePrelus(const Model& model, Subgraph& subgraph, std::vector<const KernelD
             const int candidate = prelu.inputs[static_cast<size_t>(side)];
             const int producer = candidate >= 0 ? use.producer[static_cast<size_t>(candidate)] : -1;
             if (producer < 0 || use.reader[static_cast<size_t>(candidate)] != static_cast<int>(o) ||
-                !takesPrelu(model, subgraph.ops[static_cast<size_t>(producer)]))
+                !takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(producer)]))
                 continue;
             // The fused op runs in the PRELU's place, where the other operand is ready.
             const int other = prelu.fusedAddend ? prelu.inputs[side == 0 ? 2u : 0u] : -1;

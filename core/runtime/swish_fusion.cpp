@@ -5,20 +5,6 @@
 
 namespace litestudio {
 
-namespace {
-
-// A convolution or a separable block a swish may follow: one output, no
-// epilogue after its activation yet.
-bool takesSwish(const Model& model, const Op& op) {
-    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
-    if (op.fusedSeparableBlock) return true;
-    const int32_t builtin = model.opCode(op).builtin;
-    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
-           !op.fusedAddend;
-}
-
-}  // namespace
-
 int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
     TensorUse use = tensorUse(subgraph);
     // Readers of each tensor, up to two (the pattern needs exactly LOGISTIC and MUL).
@@ -37,7 +23,7 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
         const int p = hardSwish.inputs[0], c = use.producer[static_cast<size_t>(p)];
         if (c < 0 || use.reader[static_cast<size_t>(p)] != static_cast<int>(h) || !isStaticFloat(subgraph, p) ||
             !isStaticFloat(subgraph, hardSwish.outputs[0]) || shapeOf(subgraph, hardSwish.outputs[0]) != shapeOf(subgraph, p) ||
-            !takesSwish(model, subgraph.ops[static_cast<size_t>(c)]))
+            !takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)]))
             continue;
         Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
         fusedOp.outputs = {hardSwish.outputs[0]};
@@ -66,7 +52,7 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
             shapeOf(subgraph, s) != shapeOf(subgraph, p) || shapeOf(subgraph, mul.outputs[0]) != shapeOf(subgraph, p))
             continue;
         const int output = mul.outputs[0];
-        if (takesSwish(model, subgraph.ops[static_cast<size_t>(c)])) {
+        if (takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)])) {
             Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
             fusedOp.outputs = {output};
             fusedOp.fusedEpilogue = Op::Epilogue::Swish;
