@@ -31,6 +31,17 @@ Status preparePool(KernelContext& context) {
     return Status::ok();
 }
 
+// Filter taps [first, end) of one axis whose input lies inside [0, size):
+// the loops below skip the rest without visiting it (a window far larger
+// than the image, from a damaged model, would otherwise take minutes).
+struct Taps {
+    int first, end;
+};
+Taps tapsInside(int64_t output, int stride, int pad, int filter, int size) {
+    const int64_t start = output * stride - pad;
+    return {static_cast<int>(std::clamp<int64_t>(-start, 0, filter)), static_cast<int>(std::clamp<int64_t>(size - start, 0, filter))};
+}
+
 // Quantized average with integer window sums, one channel row at a time:
 // sum (q - zp) * scale is exact in double, so dividing that by the count
 // gives the very value the general path computes, at a fraction of the cost.
@@ -59,12 +70,12 @@ bool averageQuantized(KernelContext& context, int padTop, int padLeft) {
             for (int ox = 0; ox < outW; ++ox) {
                 std::fill(sums, sums + channels, 0);
                 int count = 0;
-                for (int ky = 0; ky < options->filter_height(); ++ky) {
+                const Taps rowsIn = tapsInside(oy, options->stride_h(), padTop, options->filter_height(), inH);
+                const Taps columnsIn = tapsInside(ox, options->stride_w(), padLeft, options->filter_width(), inW);
+                for (int ky = rowsIn.first; ky < rowsIn.end; ++ky) {
                     int iy = oy * options->stride_h() - padTop + ky;
-                    if (iy < 0 || iy >= inH) continue;
-                    for (int kx = 0; kx < options->filter_width(); ++kx) {
+                    for (int kx = columnsIn.first; kx < columnsIn.end; ++kx) {
                         int ix = ox * options->stride_w() - padLeft + kx;
-                        if (ix < 0 || ix >= inW) continue;
                         int64_t at = ((int64_t(b) * inH + iy) * inW + ix) * channels;
                         if (input.type == DataType::UInt8)
                             for (int c = 0; c < channels; ++c) sums[c] += input.as<uint8_t>()[at + c];
@@ -115,12 +126,11 @@ Status evalPool(KernelContext& context) {
                     for (int ox = 0; ox < outW; ++ox) {
                         auto* target = y + ((int64_t(b) * outH + oy) * outW + ox) * channels;
                         for (int c = 0; c < channels; ++c) target[c] = static_cast<std::remove_pointer_t<decltype(y)>>(lowest);
-                        for (int ky = 0; ky < fH; ++ky) {
+                        const Taps rowsIn = tapsInside(oy, sH, padTop, fH, inH), columnsIn = tapsInside(ox, sW, padLeft, fW, inW);
+                        for (int ky = rowsIn.first; ky < rowsIn.end; ++ky) {
                             int iy = oy * sH - padTop + ky;
-                            if (iy < 0 || iy >= inH) continue;
-                            for (int kx = 0; kx < fW; ++kx) {
+                            for (int kx = columnsIn.first; kx < columnsIn.end; ++kx) {
                                 int ix = ox * sW - padLeft + kx;
-                                if (ix < 0 || ix >= inW) continue;
                                 const auto* pixel = x + ((int64_t(b) * inH + iy) * inW + ix) * channels;
                                 for (int c = 0; c < channels; ++c) target[c] = std::max(target[c], pixel[c]);
                             }
@@ -138,12 +148,11 @@ Status evalPool(KernelContext& context) {
                 for (int c = 0; c < channels; ++c, ++index) {
                     double sum = 0, best = -INFINITY;
                     int count = 0;
-                    for (int ky = 0; ky < fH; ++ky) {
+                    const Taps rowsIn = tapsInside(oy, sH, padTop, fH, inH), columnsIn = tapsInside(ox, sW, padLeft, fW, inW);
+                    for (int ky = rowsIn.first; ky < rowsIn.end; ++ky) {
                         int iy = oy * sH - padTop + ky;
-                        if (iy < 0 || iy >= inH) continue;
-                        for (int kx = 0; kx < fW; ++kx) {
+                        for (int kx = columnsIn.first; kx < columnsIn.end; ++kx) {
                             int ix = ox * sW - padLeft + kx;
-                            if (ix < 0 || ix >= inW) continue;
                             double value = read(((int64_t(b) * inH + iy) * inW + ix) * channels + c);
                             sum += Code == schema::BuiltinOperator_L2_POOL_2D ? value * value : value;
                             best = std::max(best, value);

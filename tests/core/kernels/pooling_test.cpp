@@ -104,5 +104,40 @@ TEST(Pooling, Int8MaxPoolingKeepsTheLargestStoredValue) {
     EXPECT_EQ(wrong, 0);
 }
 
+TEST(Pooling, AWindowFarLargerThanTheImageVisitsOnlyItsInside) {
+    // fuzz.model_run_cpu: a uint8 AVERAGE_POOL_2D with a 4000x4000 SAME
+    // window over 35x35 pixels visited every tap of every window, inside
+    // the image or not (2 x 10^10 steps: the fuzzer's 30 s limit). Each
+    // window now covers only the taps inside; here every window holds the
+    // whole image, so every average is (7 x 1224 + 9) / 1225, which rounds
+    // to 7, and MAX_POOL_2D gives channel 0's 9 and channel 1's 7.
+    for (auto code : {schema::BuiltinOperator_AVERAGE_POOL_2D, schema::BuiltinOperator_MAX_POOL_2D}) {
+        ModelBuilder b;
+        b.addSubgraph();
+        int input = b.addTensor(testing::quantized("x", DataType::UInt8, {1, 35, 35, 2}, 0.1f, 0));
+        int output = b.addTensor(testing::quantized("y", DataType::UInt8, {1, 35, 35, 2}, 0.1f, 0));
+        b.addOp({code, {}, {input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions,
+                                                         schema::CreatePool2DOptions(fbb, schema::Padding_SAME, 1, 1, 4000, 4000).o};
+                 }});
+        b.setInputs({input});
+        b.setOutputs({output});
+        auto model = compileBuilt(b, {"reference"});
+        ASSERT_TRUE(model) << model.errorMessage();
+        std::vector<uint8_t> x(35 * 35 * 2, 7);
+        x[100] = 9;
+        ASSERT_TRUE(setValues<uint8_t>(**model, input, x));
+        ASSERT_TRUE((*model)->run(0));
+        const std::vector<uint8_t> y = tensorValues<uint8_t>(**model, output);
+        const uint8_t want = code == schema::BuiltinOperator_AVERAGE_POOL_2D ? 7 : 9;
+        const auto wrong = std::count_if(y.begin(), y.end(), [&](uint8_t v) { return v != want; });
+        std::cout << "  " << schema::EnumNameBuiltinOperator(code) << " 4000x4000 over 35x35: output[0] " << int(y[0]) << ", " << wrong
+                  << " of " << y.size() << " differ from " << int(want) << " (channel 1's max is 7)\n";
+        EXPECT_EQ(y[0], want);
+        if (code == schema::BuiltinOperator_AVERAGE_POOL_2D) EXPECT_EQ(wrong, 0);
+        else EXPECT_EQ(wrong, static_cast<long>(y.size() / 2));
+    }
+}
+
 }  // namespace
 }  // namespace litestudio
