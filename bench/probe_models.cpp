@@ -10,7 +10,6 @@
 //   probe_models OUT_DIR
 
 #include <cmath>
-#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -29,13 +28,6 @@ std::string numbered(const char* prefix, int n) {
     std::string name(prefix);
     name += std::to_string(n);
     return name;
-}
-
-template <typename T>
-std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
-    std::vector<uint8_t> bytes(values.size() * sizeof(T));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
 }
 
 TensorSpec spec(const std::string& name, DataType type, std::vector<int32_t> shape, float scale = 0.05f, int64_t zeroPoint = 117) {

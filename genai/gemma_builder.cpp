@@ -58,7 +58,7 @@ public:
     }
     int floats(const std::string& name, const std::vector<float>& values, std::vector<int32_t> shape = {}) {
         if (shape.empty()) shape = {static_cast<int32_t>(values.size())};
-        return constant(name, DataType::Float32, std::move(shape), floatBytes(values));
+        return constant(name, DataType::Float32, std::move(shape), bytesOf(values));
     }
     // A weight both signatures read: created once, then shared by buffer.
     int weight(const std::string& name, std::vector<int32_t> shape, const std::function<std::vector<float>()>& make) {

@@ -42,11 +42,11 @@ Status prepareReferenceConvolution(KernelContext& context) {
     return withOwnInputs(context, [&] { return findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context); });
 }
 
-bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& outputShape) {
-    if (residual.type != DataType::Float32 || residual.rank() != 4 || outputShape.size() != 4) return false;
+bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape) {
+    if (type != DataType::Float32 || residualShape.size() != 4 || outputShape.size() != 4) return false;
     for (size_t d = 0; d < 3; ++d)
-        if (residual.shape[d] != outputShape[d]) return false;
-    return residual.shape[3] >= 1 && residual.shape[3] <= outputShape[3];
+        if (residualShape[d] != outputShape[d]) return false;
+    return residualShape[3] >= 1 && residualShape[3] <= outputShape[3];
 }
 
 Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination) {
@@ -58,6 +58,13 @@ Status readPreluSlopes(const KernelContext& context, int64_t channels, float* de
                              std::to_string(channels));
     reference::toFloats(slopes, destination);
     return Status::ok();
+}
+
+bool sharesEightBitQuantization(const Tensor& a, const Tensor& b) {
+    return (a.type == DataType::UInt8 || a.type == DataType::Int8) && b.type == a.type &&
+           a.quantization.scheme == Quantization::Scheme::PerTensor && b.quantization.scheme == Quantization::Scheme::PerTensor &&
+           a.quantization.scales.size() == 1 && a.quantization.scales[0] > 0 && a.quantization.scales == b.quantization.scales &&
+           a.quantization.zeroPoints == b.quantization.zeroPoints;
 }
 
 bool isClampActivation(int activation) {
@@ -91,10 +98,7 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
     if (!op.fusedResidual) return operands <= 3;
     if (operands != 4 || op.inputs[3] < 0) return false;
     const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
-    const bool narrower = residual.shape.size() == 4 && output.shape.size() == 4 &&
-                          std::equal(residual.shape.begin(), residual.shape.begin() + 3, output.shape.begin()) &&
-                          residual.shape[3] >= 1 && residual.shape[3] < output.shape[3];
-    return residual.type == DataType::Float32 && (residual.shape == output.shape || narrower) &&
+    return addsAsResidual(residual.type, residual.shape, output.shape) &&
            (op.residualActivation < 0 || isClampActivation(op.residualActivation));
 }
 

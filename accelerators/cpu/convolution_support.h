@@ -51,12 +51,17 @@ Status prepareReferenceConvolution(KernelContext& context);
 // A float32 tensor a fused residual ADD may add to a result of
 // `outputShape` [batch, height, width, channels]: the same shape, or fewer
 // channels, zeros taken past them (a channel PAD folded in).
-bool addsAsResidual(const RuntimeTensor& residual, const std::vector<int32_t>& outputShape);
+bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape);
 
 // Where the op has a fused PRELU (Op::Epilogue::Prelu), reads its slopes (the
 // last input, one per channel) into `destination`, which holds `channels`
 // values; an error naming the tensor when they are not one per channel.
 Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination);
+
+// int8 or uint8 tensors of one per-tensor quantization (a positive scale
+// and a zero point), the same in both: what an op that moves stored values
+// without requantizing them (the pools) needs in and out.
+bool sharesEightBitQuantization(const Tensor& a, const Tensor& b);
 
 // NONE, RELU, RELU6 or RELU_N1_TO_1: the activations a kernel applies as a clamp.
 bool isClampActivation(int activation);

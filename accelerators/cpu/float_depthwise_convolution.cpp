@@ -196,8 +196,9 @@ RowFunction rowFunction(int kernelSize, int strideW) {
     }
 }
 
-// A fused PRELU or swish over channel blocks [first, end) of a finished
-// output row, while it is in L1: the row loops above stay free of it.
+// A fused activation (PRELU, swish, HARD_SWISH) over channel blocks
+// [first, end) of a finished output row, while it is in L1: the row loops
+// above stay free of it.
 __attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p, float* outputRow, Blocks blocks) {
     const int64_t first = blocks.first * kLanes, end = std::min(p.channels, blocks.end * kLanes);
     for (int64_t ox = 0; ox < p.outW; ++ox)
@@ -342,7 +343,7 @@ const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgr
     // this kernel takes two blocks a step, it falls behind (5x5 on 384
     // channels: 0.11 -> 0.07 ms; 3x3 on 24: 0.27 -> 0.19; 3x3 stride 1 on
     // 7x7x1152: 0.036 -> 0.024, on 28x28x96 0.029 -> 0.020).
-    // With a fused PRELU or swish, this kernel saves that pass and is taken.
+    // With a fused activation after it, this kernel saves that pass and is taken.
     if (filter.shape[1] == 3 && input.shape[3] > 32 && options->stride_w() == 2 && op.fusedEpilogue == Op::Epilogue::None) return nullptr;
     return &kernel;
 }

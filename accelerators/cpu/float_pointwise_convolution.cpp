@@ -211,7 +211,7 @@ Status preparePointwise(KernelContext& context) {
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     if (context.op->fusedResidual) {
-        if (context.inputs.size() < 4 || !context.inputs[3] || !addsAsResidual(*context.inputs[3], output.shape))
+        if (context.inputs.size() < 4 || !context.inputs[3] || !addsAsResidual(context.inputs[3]->type, context.inputs[3]->shape, output.shape))
             return context.error("adds a tensor of another shape than its result " + shapeText(output.shape) + " (input 3)");
         std::tie(p.residualLow, p.residualHigh) = activationRange(context.op->residualActivation);
         p.residualChannels = context.inputs[3]->dim(3);

@@ -212,7 +212,7 @@ Status prepareBlock(KernelContext& context) {
     d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
                                         static_cast<int32_t>(outputChannels)};
-    if (op.fusedResidual && (!context.hasInput(5) || !addsAsResidual(context.input(5), outShape)))
+    if (op.fusedResidual && (!context.hasInput(5) || !addsAsResidual(context.input(5).type, context.input(5).shape, outShape)))
         return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
     s.residualChannels = op.fusedResidual ? context.input(5).dim(3) : 0;
     if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");

@@ -131,7 +131,7 @@ RowFunction rowFunction(int channels, int blocks) {
     }
 }
 
-// A fused PRELU or swish over a finished output row, while it is in L1.
+// A fused activation (PRELU, swish, HARD_SWISH) over a finished output row, while it is in L1.
 __attribute__((target("avx512f"))) void epilogueOverRow(const PackedStem& p, float* outputRow) {
     for (int64_t ox = 0; ox < p.outW; ++ox)
         for (int64_t c = 0; c < p.outputChannels; c += kLanes) {

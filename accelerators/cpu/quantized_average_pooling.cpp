@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -105,9 +106,8 @@ Status preparePool(KernelContext& context) {
     p.outH = output.dim(1), p.outW = output.dim(2);
     p.filterH = options->filter_height(), p.filterW = options->filter_width();
     p.strideH = options->stride_h(), p.strideW = options->stride_w();
-    // As the reference places SAME padding.
-    p.padTop = std::max<int>(0, static_cast<int>(((p.outH - 1) * p.strideH + p.filterH - p.inH) / 2));
-    p.padLeft = std::max<int>(0, static_cast<int>(((p.outW - 1) * p.strideW + p.filterW - p.inW) / 2));
+    p.padTop = paddingBefore(p.inH, p.outH, p.filterH, p.strideH);
+    p.padLeft = paddingBefore(p.inW, p.outW, p.filterW, p.strideW);
     p.zeroPoint = input.zeroPoint();
     p.signedValues = input.type == DataType::Int8;
     const reference::QuantizedRange range = reference::quantizedActivationRange(output, options->fused_activation_function());
@@ -135,18 +135,10 @@ const KernelDef* quantizedAveragePoolingKernel(const Model& model, const Subgrap
     if (!options || options->filter_height() <= 0 || options->filter_width() <= 0 || options->stride_h() <= 0 || options->stride_w() <= 0 ||
         int64_t(options->filter_height()) * options->filter_width() > kMostWindow)
         return nullptr;
-    const auto activation = options->fused_activation_function();
-    if (activation != schema::ActivationFunctionType_NONE && activation != schema::ActivationFunctionType_RELU &&
-        activation != schema::ActivationFunctionType_RELU6 && activation != schema::ActivationFunctionType_RELU_N1_TO_1)
-        return nullptr;
+    if (!isClampActivation(options->fused_activation_function())) return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || output.type != input.type || input.shape.size() != 4 ||
-        input.quantization.scheme != Quantization::Scheme::PerTensor || output.quantization.scheme != Quantization::Scheme::PerTensor ||
-        input.quantization.scales != output.quantization.scales || input.quantization.zeroPoints != output.quantization.zeroPoints ||
-        input.quantization.scales.size() != 1 || !(input.quantization.scales[0] > 0))
-        return nullptr;
-    return &kernel;
+    return input.shape.size() == 4 && sharesEightBitQuantization(input, output) ? &kernel : nullptr;
 }
 
 }  // namespace litestudio::cpu

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "accelerators/cpu/avx512_intrinsics.h"
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/runtime/fusion_matching.h"
@@ -527,13 +528,8 @@ const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subg
     case schema::BuiltinOperator_AVERAGE_POOL_2D: {
         const auto* options = op.options->builtin_options_as_Pool2DOptions();
         // 8-bit: MAX_POOL_2D of one per-tensor quantization in and out.
-        const Tensor* out = op.outputs.size() == 1 && op.outputs[0] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.outputs[0])] : nullptr;
-        const bool bytes = builtin == schema::BuiltinOperator_MAX_POOL_2D && tensor(0) && out && tensor(0)->type == out->type &&
-                           (tensor(0)->type == DataType::UInt8 || tensor(0)->type == DataType::Int8) &&
-                           tensor(0)->quantization.scheme == Quantization::Scheme::PerTensor &&
-                           tensor(0)->quantization.scales == out->quantization.scales &&
-                           tensor(0)->quantization.zeroPoints == out->quantization.zeroPoints &&
-                           tensor(0)->quantization.scales.size() == 1 && tensor(0)->quantization.scales[0] > 0;
+        const bool bytes = builtin == schema::BuiltinOperator_MAX_POOL_2D && tensor(0) && op.outputs.size() == 1 && op.outputs[0] >= 0 &&
+                           sharesEightBitQuantization(*tensor(0), subgraph.tensors[static_cast<size_t>(op.outputs[0])]);
         if ((!allFloat() && !bytes) || !options || options->filter_height() <= 0 || options->filter_width() <= 0 ||
             options->stride_h() <= 0 || options->stride_w() <= 0 || tensor(0)->shape.size() != 4)
             return nullptr;

@@ -29,18 +29,12 @@ int ModelBuilder::addConstant(std::string name, DataType type, std::vector<int32
 }
 
 int ModelBuilder::addFloatConstant(std::string name, std::vector<int32_t> shape, const std::vector<float>& values) {
-    return addConstant(std::move(name), DataType::Float32, std::move(shape), floatBytes(values));
+    return addConstant(std::move(name), DataType::Float32, std::move(shape), bytesOf(values));
 }
 
 void ModelBuilder::addOp(OpSpec spec) {
     if (subgraphs_.empty()) addSubgraph();
     current().ops.push_back(std::move(spec));
-}
-
-std::vector<uint8_t> floatBytes(const std::vector<float>& values) {
-    std::vector<uint8_t> bytes(values.size() * sizeof(float));
-    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
 }
 
 namespace {

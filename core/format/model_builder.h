@@ -5,6 +5,7 @@
 // generated LLM bundles.
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -94,6 +95,12 @@ private:
     bool buffersOutside_ = false;
 };
 
-std::vector<uint8_t> floatBytes(const std::vector<float>& values);
+// The bytes of `values` as they sit in memory (a constant tensor's data).
+template <typename T>
+std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
 
 }  // namespace litestudio

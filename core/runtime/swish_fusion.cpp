@@ -5,6 +5,25 @@
 
 namespace litestudio {
 
+namespace {
+
+// Op `at` rewritten to write `output` through `epilogue`, placed where it
+// is with `absorbed` folded away, when its accelerator has a kernel for
+// that: how many ops were folded (0 when none).
+int foldEpilogue(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment,
+                 TensorUse& use, size_t at, Op::Epilogue epilogue, int output, std::initializer_list<int> absorbed) {
+    Op fusedOp = subgraph.ops[at];
+    fusedOp.outputs = {output};
+    fusedOp.fusedEpilogue = epilogue;
+    const Accelerator* chosen = nullptr;
+    const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[at]}, chosen);
+    if (!kernel) return 0;
+    use.producer[static_cast<size_t>(output)] = static_cast<int>(at);
+    return placeFusedOp(subgraph, at, std::move(fusedOp), kernel, chosen, kernels, assignment, absorbed);
+}
+
+}  // namespace
+
 int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
     TensorUse use = tensorUse(subgraph);
     // Readers of each tensor, up to two (the pattern needs exactly LOGISTIC and MUL).
@@ -25,15 +44,8 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
             !isStaticFloat(subgraph, hardSwish.outputs[0]) || shapeOf(subgraph, hardSwish.outputs[0]) != shapeOf(subgraph, p) ||
             !takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)]))
             continue;
-        Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
-        fusedOp.outputs = {hardSwish.outputs[0]};
-        fusedOp.fusedEpilogue = Op::Epilogue::HardSwish;
-        const Accelerator* chosen = nullptr;
-        const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen);
-        if (!kernel) continue;
-        const int output = hardSwish.outputs[0];
-        folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment, {static_cast<int>(h)});
-        use.producer[static_cast<size_t>(output)] = c;
+        folded += foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(c), Op::Epilogue::HardSwish,
+                               hardSwish.outputs[0], {static_cast<int>(h)});
     }
     for (size_t l = 0; l < subgraph.ops.size(); ++l) {
         const Op& logistic = subgraph.ops[l];
@@ -52,28 +64,14 @@ int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const Kernel
             shapeOf(subgraph, s) != shapeOf(subgraph, p) || shapeOf(subgraph, mul.outputs[0]) != shapeOf(subgraph, p))
             continue;
         const int output = mul.outputs[0];
-        if (takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)])) {
-            Op fusedOp = subgraph.ops[static_cast<size_t>(c)];
-            fusedOp.outputs = {output};
-            fusedOp.fusedEpilogue = Op::Epilogue::Swish;
-            const Accelerator* chosen = nullptr;
-            if (const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[static_cast<size_t>(c)]}, chosen)) {
-                folded += placeFusedOp(subgraph, static_cast<size_t>(c), std::move(fusedOp), kernel, chosen, kernels, assignment,
-                                       {static_cast<int>(l), m});
-                use.producer[static_cast<size_t>(output)] = c;
-                continue;
-            }
-        }
+        const int intoProducer = takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)])
+                                     ? foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(c), Op::Epilogue::Swish,
+                                                    output, {static_cast<int>(l), m})
+                                     : 0;
         // Its producer cannot apply it (XNNPACK's convolutions): the LOGISTIC
         // computes x * sigmoid(x) in one pass instead, and the MUL goes.
-        Op swish = logistic;
-        swish.outputs = {output};
-        swish.fusedEpilogue = Op::Epilogue::Swish;
-        const Accelerator* chosen = nullptr;
-        if (const KernelDef* kernel = fusedKernelOf(model, subgraph, swish, {assignment[l]}, chosen)) {
-            folded += placeFusedOp(subgraph, l, std::move(swish), kernel, chosen, kernels, assignment, {m});
-            use.producer[static_cast<size_t>(output)] = static_cast<int>(l);
-        }
+        folded += intoProducer > 0 ? intoProducer
+                                   : foldEpilogue(model, subgraph, kernels, assignment, use, l, Op::Epilogue::Swish, output, {m});
     }
     return folded;
 }

@@ -55,10 +55,10 @@ bool averageQuantized(KernelContext& context, int padTop, int padLeft) {
     if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || !input.isQuantized() ||
         input.quantization->scheme != Quantization::Scheme::PerTensor)
         return false;
+    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
     const bool sameQuantization = out.type == input.type && out.isQuantized() && out.quantization->scheme == Quantization::Scheme::PerTensor &&
                                   out.scale() == input.scale() && out.zeroPoint() == input.zeroPoint();
-    const QuantizedRange range = quantizedActivationRange(out, context.op->options->builtin_options_as_Pool2DOptions()->fused_activation_function());
-    const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
+    const QuantizedRange range = sameQuantization ? quantizedActivationRange(out, options->fused_activation_function()) : QuantizedRange{};
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3), outH = out.dim(1), outW = out.dim(2);
     const int32_t zeroPoint = input.zeroPoint();
     const double scale = input.scale();

@@ -27,12 +27,7 @@ inline TensorSpec quantized(std::string name, DataType type, std::vector<int32_t
     return spec;
 }
 
-template <typename T>
-std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
-    std::vector<uint8_t> bytes(values.size() * sizeof(T));
-    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
-}
+using litestudio::bytesOf;
 
 inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder& builder,
                                                              std::vector<std::string> accelerators = {"reference"},
