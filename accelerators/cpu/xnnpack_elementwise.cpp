@@ -215,12 +215,28 @@ bool averagesThePlane(const Subgraph& subgraph, const Op& op) {
 // ---- MAX_POOL_2D ----
 // MAX_POOL_2D and AVERAGE_POOL_2D (whose average, like TFLite's, leaves the
 // padding out of the count: XNNPACK divides each output by its own window).
+// XNNPACK points at every tap of every output's window (its indirection
+// buffer, built at setup): a window the size of a hostile model's 4000x4000
+// over 35x35 outputs asks for 160 GB. Past this many pointers (64 MiB) the
+// reference pools instead; it visits only the taps inside the image.
+constexpr uint64_t kMostPoolingPointers = uint64_t{1} << 23;
+
+bool poolingPointersFit(const RuntimeTensor& out, const schema::Pool2DOptions& options) {
+    uint64_t pointers = 1;
+    for (int64_t factor : {int64_t{out.dim(0)}, int64_t{out.dim(1)}, int64_t{out.dim(2)}, int64_t{options.filter_height()},
+                           int64_t{options.filter_width()}})
+        if (__builtin_mul_overflow(pointers, static_cast<uint64_t>(factor), &pointers)) return false;
+    return pointers <= kMostPoolingPointers;
+}
+
 Status preparePool(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(builtinOf(context))->prepare(context));
-    context.scratchBytes = 0;
     const auto* options = context.op->options->builtin_options_as_Pool2DOptions();
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
+    context.state.reset();
+    if (!poolingPointersFit(out, *options)) return Status::ok();  // the reference's own scratch stays
+    context.scratchBytes = 0;
     auto pad = [](int in, int outSize, int filter, int stride, uint32_t& before, uint32_t& after) {
         int total = std::max(0, (outSize - 1) * stride + filter - in);
         before = static_cast<uint32_t>(total / 2), after = static_cast<uint32_t>(total - total / 2);
@@ -263,6 +279,7 @@ Status preparePool(KernelContext& context) {
 }
 
 Status evalPool(KernelContext& context) {
+    if (!operatorOf(context)) return findReferenceKernel(builtinOf(context))->eval(context);
     const RuntimeTensor& input = context.input(0);
     const auto batch = static_cast<size_t>(input.dim(0)), height = static_cast<size_t>(input.dim(1)),
                width = static_cast<size_t>(input.dim(2));

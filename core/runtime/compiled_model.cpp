@@ -576,6 +576,14 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
     KernelContext& step = runtime.steps[stepIndex];
     const Op& op = *step.op;
     LS_RETURN_IF_ERROR(rejectStringOperands(step, *runtime.kernels[stepIndex]));
+    // Earlier outputs and the model's inputs have real sizes by now; what is
+    // still open was declared with -1s and nothing sizes it (a tensor no op
+    // produces, which the validator lets through when its stored shape is
+    // empty). Kernels multiply shapes out and must not see one.
+    for (const RuntimeTensor* input : step.inputs)
+        if (input && hasOpenDimension(input->shape))
+            return step.error("input '" + input->name + "' " + shapeText(input->shape) +
+                              " has open dimensions that no op, model input or constant gives a size");
     for (int output : op.outputs)
         if (!graph.tensors[static_cast<size_t>(output)].isVariable)
             runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];

@@ -2,7 +2,8 @@
 // SAME-padded 3x3/2 average (the padding is left out of each window's
 // count, as in TFLite), a VALID 2x2/2 one with RELU6, and a global average
 // (MediaPipe's squeeze-and-excitation blocks); uint8/int8 MAX_POOL_2D bit
-// for bit; MEAN over height and width
+// for bit; a window far larger than the image (on the reference's loop,
+// not XNNPACK's indirection buffer); MEAN over height and width
 // as XNNPACK's global average pooling (other axes stay on the reference);
 // LOGISTIC over large and
 // small inputs (within 1e-6); SQRT, ABS, NEG, FLOOR, CEIL and SQUARE with
@@ -129,6 +130,38 @@ TEST(XnnpackElementwise, EightBitMaxPoolingMatchesTheReferenceBitForBit) {
                   << c.channels << ": " << result.elements << " outputs, " << result.differing << " differ\n";
         EXPECT_EQ(result.differing, 0);
     }
+}
+
+TEST(XnnpackElementwise, AWindowFarLargerThanTheImagePoolsWithoutTheIndirectionBuffer) {
+    // fuzz.model_run_cpu: windows far larger than the image ran on XNNPACK,
+    // which points at every tap of each output row's windows. A 4000x4000
+    // window over 35x35 pixels took 4.5 GB of pointers and 9 minutes here; a
+    // 46000x46000 one asks for 590 GB, which XNNPACK's setup cannot get (and
+    // the fuzzer stopped at 22 GB). Such a pool runs the reference's loop,
+    // which visits only the taps inside the image. Float and uint8, each
+    // against the reference.
+    for (auto code : {schema::BuiltinOperator_MAX_POOL_2D, schema::BuiltinOperator_AVERAGE_POOL_2D}) {
+        int input = 0, output = 0;
+        litestudio::ModelBuilder floats = poolModel(code, {"x", DataType::Float32, {1, 35, 35, 3}}, {"y", DataType::Float32, {1, 35, 35, 3}},
+                                                    46000, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE, input, output);
+        std::vector<float> x(35 * 35 * 3);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) - 50.0f;
+        double worst = cpuAgainstReference(floats, input, output, x);
+        std::cout << "  float " << schema::EnumNameBuiltinOperator(code) << " 46000x46000 over 35x35: largest difference " << worst << "\n";
+        EXPECT_LE(worst, 1e-4);
+    }
+    int input = 0, output = 0;
+    litestudio::ModelBuilder bytes =
+        poolModel(schema::BuiltinOperator_MAX_POOL_2D, testing::quantized("x", DataType::UInt8, {1, 35, 35, 3}, 0.03f, 100),
+                  testing::quantized("y", DataType::UInt8, {1, 35, 35, 3}, 0.03f, 100), 46000, 1, schema::Padding_SAME,
+                  schema::ActivationFunctionType_NONE, input, output);
+    std::vector<uint8_t> x(35 * 35 * 3);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>((i * 37) % 251);
+    testing::CpuByteComparison result = testing::compareCpuBytesWithReference(bytes, input, x, output);
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_EQ(result.cpu->acceleratorOf(0, 0), "cpu");
+    std::cout << "  uint8 MAX_POOL_2D 46000x46000 over 35x35: " << result.elements << " outputs, " << result.differing << " differ\n";
+    EXPECT_EQ(result.differing, 0);
 }
 
 TEST(XnnpackElementwise, MeanOverThePlaneRunsAsGlobalAveragePooling) {

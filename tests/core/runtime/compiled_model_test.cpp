@@ -172,6 +172,34 @@ TEST(CompiledModel, AnAbsurdOutputShapeIsRefusedWhereItArises) {
         << compiled.errorMessage();
 }
 
+TEST(CompiledModel, AnInputThatNothingSizesIsRefusedBeforeItsKernel) {
+    // Found by fuzz.model_run_cpu (CI): a tensor no op produces, stored with
+    // an empty shape (which the validator lets through) but declared open as
+    // [-2121957758,-2121957758,-3], reached RESHAPE's prepare at run time,
+    // whose element count overflowed int64. It is refused by name.
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 2}});
+    TensorSpec open{"unsized", DataType::Float32, {0, 1, 1}};
+    open.shapeSignature = {-2121957758, -2121957758, -3};
+    int unsized = builder.addTensor(open);
+    int reshaped = builder.addTensor({"reshaped", DataType::Float32, {2}});
+    int y = builder.addTensor({"y", DataType::Float32, {1, 2}});
+    builder.addOp({schema::BuiltinOperator_RESHAPE, {}, {unsized}, {reshaped}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReshapeOptions,
+                                                           schema::CreateReshapeOptions(fbb, fbb.CreateVector(std::vector<int32_t>{-1})).o};
+                   }});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {x, reshaped}, {y}});
+    builder.setInputs({x});
+    builder.setOutputs({y});
+    auto compiled = CompiledModel::create(load(builder), CompileOptions{});
+    Status status = compiled ? (*compiled)->run(0) : Status::error(compiled.errorMessage());
+    ASSERT_FALSE(status);
+    std::cout << "  " << status.message() << "\n";
+    EXPECT_NE(status.message().find("op 0 (RESHAPE): input 'unsized' [-2121957758,-2121957758,-3] has open dimensions"), std::string::npos)
+        << status.message();
+}
+
 TEST(CompiledModel, AnOutputMadeAtRunTimePastTheLimitIsRefused) {
     // A resize whose size is an input: its output's shape exists only at run
     // time. With runTimeTensorLimit (the fuzz harness's 64 MiB) a large size
