@@ -2,13 +2,15 @@
 // each of kinds the shared set lacks (8-bit pooling and transposed
 // convolution of Inception and U-Net, float TANH, LEAKY_RELU, LRN,
 // SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND) at a real model's
-// sizes, and an EfficientNet-B0-shaped float model (its blocks, swish as
-// LOGISTIC + MUL and squeeze-and-excitation as converters write them) with
-// random weights. The weights are random and the outputs meaningless; the
+// sizes; an EfficientNet-B0-shaped float model (its blocks, swish as
+// LOGISTIC + MUL and squeeze-and-excitation as converters write them) and a
+// ResNet-50-shaped one (dense 3x3 and 1x1 convolutions), with random
+// weights. The weights are random and the outputs meaningless; the
 // point is which kernels run and how fast, side by side with LiteRT.js.
 //
 //   probe_models OUT_DIR
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -87,8 +89,94 @@ ModelBuilder quantizedTransposeConvolution() {
     return b;
 }
 
-// EfficientNet-B0's layout with random weights (He-scaled), float32.
-class EfficientNet {
+// A float32 network written layer by layer, random weights (He-scaled).
+class NetworkBuilder {
+protected:
+    int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
+    int constant(std::vector<int32_t> shape, float spread) {
+        size_t count = 1;
+        for (int32_t d : shape) count *= static_cast<size_t>(d);
+        std::normal_distribution<float> value(0.0f, spread);
+        std::vector<float> values(count);
+        for (float& v : values) v = value(random_);
+        return b_.addFloatConstant(numbered("c", count_++), std::move(shape), values);
+    }
+    static OptionsWriter reducer(bool keep) {
+        return [keep](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, keep).o};
+        };
+    }
+    int convolution(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride,
+                    schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int in = s[3];
+        const int w = constant({outputs, kernel, kernel, in}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * in)));
+        const int bias = constant({outputs}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride, activation).o};
+                  }});
+        return y;
+    }
+    // Global average pooling, a 1000-way FULLY_CONNECTED and SOFTMAX: the
+    // classifier head; returns the probabilities.
+    int classifier(int x, int channels) {
+        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        const int pooled = tensor({1, channels});
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(false)});
+        const int logits = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, constant({1000, channels}, 0.03f), constant({1000}, 0.1f)}, {logits}});
+        const int probabilities = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_SOFTMAX, {}, {logits}, {probabilities}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
+                  }});
+        return probabilities;
+    }
+
+    ModelBuilder b_;
+    std::mt19937 random_{7};
+    int count_ = 0;
+};
+
+// ResNet-50 v1.5's layout (bottleneck blocks, the stride on the 3x3,
+// projection shortcuts, ReLU fused into the convolutions and the ADDs):
+// the dense 3x3 and 1x1 float convolutions of the classic backbones.
+class ResNet50 : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = convolution(input, s, 64, 7, 2, schema::ActivationFunctionType_RELU);
+        s = {1, 56, 56, 64};
+        const int pooled = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {x}, {pooled}, poolOptions(3, 2)});
+        x = pooled;
+        const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
+        for (int stage = 0; stage < 4; ++stage)
+            for (int i = 0; i < repeats[stage]; ++i) {
+                const int stride = i == 0 && stage > 0 ? 2 : 1, width = widths[stage];
+                std::vector<int32_t> shortcutShape = s;
+                const int shortcut = i == 0 ? convolution(x, shortcutShape, width * 4, 1, stride) : x;
+                int h = convolution(x, s, width, 1, 1, schema::ActivationFunctionType_RELU);
+                h = convolution(h, s, width, 3, stride, schema::ActivationFunctionType_RELU);
+                h = convolution(h, s, width * 4, 1, 1);
+                const int sum = tensor(s);
+                b_.addOp({schema::BuiltinOperator_ADD, {}, {h, shortcut}, {sum}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                              return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions,
+                                                                  schema::CreateAddOptions(fbb, schema::ActivationFunctionType_RELU).o};
+                          }});
+                x = sum;
+            }
+        b_.setInputs({input});
+        b_.setOutputs({classifier(x, s[3])});
+        return std::move(b_);
+    }
+};
+
+// EfficientNet-B0's layout.
+class EfficientNet : NetworkBuilder {
 public:
     ModelBuilder build() {
         b_.addSubgraph();
@@ -115,47 +203,12 @@ public:
                 x = h;
             }
         x = swish(convolution(x, s, 1280, 1, 1), s);
-        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
-        const int pooled = tensor({1, 1280});
-        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(false)});
-        const int logits = tensor({1, 1000});
-        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, constant({1000, 1280}, 0.03f), constant({1000}, 0.1f)}, {logits}});
-        const int probabilities = tensor({1, 1000});
-        b_.addOp({schema::BuiltinOperator_SOFTMAX, {}, {logits}, {probabilities}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
-                  }});
         b_.setInputs({input});
-        b_.setOutputs({probabilities});
+        b_.setOutputs({classifier(x, 1280)});
         return std::move(b_);
     }
 
 private:
-    int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
-    int constant(std::vector<int32_t> shape, float spread) {
-        size_t count = 1;
-        for (int32_t d : shape) count *= static_cast<size_t>(d);
-        std::normal_distribution<float> value(0.0f, spread);
-        std::vector<float> values(count);
-        for (float& v : values) v = value(random_);
-        return b_.addFloatConstant(numbered("c", count_++), std::move(shape), values);
-    }
-    static OptionsWriter reducer(bool keep) {
-        return [keep](flatbuffers::FlatBufferBuilder& fbb) {
-            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, keep).o};
-        };
-    }
-    int convolution(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride) {
-        const int in = s[3];
-        const int w = constant({outputs, kernel, kernel, in}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * in)));
-        const int bias = constant({outputs}, 0.1f);
-        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, bias}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
-                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride).o};
-                  }});
-        return y;
-    }
     int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride) {
         const int channels = s[3];
         const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
@@ -189,8 +242,134 @@ private:
         return y;
     }
 
+};
+
+// MobileNetV2 1.0 224 quantized as today's converter writes it: int8
+// activations, int8 weights with a scale per output channel, int32 biases,
+// RELU6 fused; the 8-bit path of the 1x1, depthwise and stem kernels.
+class Int8MobileNetV2 {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        // Float in and out, QUANTIZE and DEQUANTIZE at the edges: the
+        // converter's default interface (and LiteRT.js takes no int8 input).
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        Activation a{1.0f / 128.0f, 0};
+        const int quantized = b_.addTensor(activation("image_int8", s, a));
+        b_.addOp({schema::BuiltinOperator_QUANTIZE, {}, {input}, {quantized}});
+        int x = convolution(quantized, s, a, 32, 3, 2, true);
+        struct Stage {
+            int expansion, channels, repeats, stride;
+        };
+        const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+        for (const Stage& stage : stages)
+            for (int i = 0; i < stage.repeats; ++i) {
+                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
+                const Activation blockActivation = a;
+                int h = x;
+                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
+                h = depthwise(h, s, a, stride);
+                h = convolution(h, s, a, stage.channels, 1, 1, false);
+                if (stride == 1 && in == stage.channels) {
+                    const Activation sum{std::max(a.scale, blockActivation.scale) * 1.5f, 0};
+                    const int added = b_.addTensor(activation(numbered("t", count_++), s, sum));
+                    b_.addOp({schema::BuiltinOperator_ADD, {}, {h, blockInput}, {added}});
+                    h = added, a = sum;
+                }
+                x = h;
+            }
+        x = convolution(x, s, a, 1280, 1, 1, true);
+        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        const int pooled = b_.addTensor(activation("pooled", {1, 1280}, a));
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, false).o};
+                  }});
+        const int logits = fullyConnected(pooled, a, 1000, 1280);
+        const int output = b_.addTensor({"logits_float", DataType::Float32, {1, 1000}});
+        b_.addOp({schema::BuiltinOperator_DEQUANTIZE, {}, {logits}, {output}});
+        b_.setInputs({input});
+        b_.setOutputs({output});
+        return std::move(b_);
+    }
+
+private:
+    struct Activation {
+        float scale;
+        int64_t zeroPoint;
+    };
+    static constexpr Activation kRelu6{6.0f / 255.0f, -128};
+
+    TensorSpec activation(const std::string& name, std::vector<int32_t> shape, Activation a) {
+        TensorSpec t{name, DataType::Int8, std::move(shape)};
+        t.scales = {a.scale}, t.zeroPoints = {a.zeroPoint};
+        return t;
+    }
+    // Weights of `outputs` channels along `dimension`, He-scaled, quantized
+    // per channel to [-127, 127]; returns the tensor and its scales.
+    int weights(std::vector<int32_t> shape, int dimension, int fanIn, std::vector<float>& scales) {
+        size_t count = 1;
+        for (int32_t d : shape) count *= static_cast<size_t>(d);
+        const int channels = shape[static_cast<size_t>(dimension)];
+        const float spread = std::sqrt(2.0f / static_cast<float>(fanIn));
+        scales.assign(static_cast<size_t>(channels), 3.0f * spread / 127.0f);
+        std::normal_distribution<float> value(0.0f, 42.0f);
+        TensorSpec w{numbered("w", count_++), DataType::Int8, std::move(shape)};
+        w.data.resize(count);
+        for (uint8_t& byte : w.data) byte = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(std::lround(value(random_)), -127L, 127L)));
+        w.scales = scales, w.zeroPoints.assign(scales.size(), 0), w.quantizedDimension = dimension;
+        return b_.addTensor(std::move(w));
+    }
+    int bias(const std::vector<float>& weightScales, float inputScale) {
+        std::vector<int32_t> values(weightScales.size());
+        std::uniform_int_distribution<int32_t> value(-2000, 2000);
+        for (int32_t& v : values) v = value(random_);
+        TensorSpec t{numbered("b", count_++), DataType::Int32, {static_cast<int32_t>(values.size())}};
+        t.data = bytesOf(values);
+        for (float scale : weightScales) t.scales.push_back(scale * inputScale), t.zeroPoints.push_back(0);
+        return b_.addTensor(std::move(t));
+    }
+    int convolution(int x, std::vector<int32_t>& s, Activation& a, int outputs, int kernel, int stride, bool relu6) {
+        const int in = s[3];
+        std::vector<float> scales;
+        const int w = weights({outputs, kernel, kernel, in}, 0, kernel * kernel * in, scales);
+        const int b = bias(scales, a.scale);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
+        a = relu6 ? kRelu6 : Activation{0.08f, 3};
+        const int y = b_.addTensor(activation(numbered("t", count_++), s, a));
+        const auto fused = relu6 ? schema::ActivationFunctionType_RELU6 : schema::ActivationFunctionType_NONE;
+        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, b}, {y}, [stride, fused](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride, fused).o};
+                  }});
+        return y;
+    }
+    int depthwise(int x, std::vector<int32_t>& s, Activation& a, int stride) {
+        const int channels = s[3];
+        std::vector<float> scales;
+        const int w = weights({1, 3, 3, channels}, 3, 9, scales);
+        const int b = bias(scales, a.scale);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
+        a = kRelu6;
+        const int y = b_.addTensor(activation(numbered("t", count_++), s, a));
+        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, b}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{
+                          schema::BuiltinOptions_DepthwiseConv2DOptions,
+                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1, schema::ActivationFunctionType_RELU6).o};
+                  }});
+        return y;
+    }
+    int fullyConnected(int x, const Activation& a, int outputs, int inputs) {
+        std::vector<float> scales;
+        const int w = weights({outputs, inputs}, 0, inputs, scales);
+        const int b = bias(scales, a.scale);
+        const int y = b_.addTensor(activation("logits", {1, outputs}, {0.1f, 0}));
+        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {x, w, b}, {y}});
+        return y;
+    }
+
     ModelBuilder b_;
-    std::mt19937 random_{7};
+    std::mt19937 random_{11};
     int count_ = 0;
 };
 
@@ -232,6 +411,8 @@ int main(int argc, char** argv) {
         {"batch_to_space_f32", oneOp(schema::BuiltinOperator_BATCH_TO_SPACE_ND, {"x", DataType::Float32, {4, 32, 32, 64}},
                                      {"y", DataType::Float32, {1, 63, 61, 64}}, {{{2}, {2, 2}}, {{2, 2}, {1, 0, 0, 3}}})},
         {"efficientnet_b0_shaped_f32", EfficientNet().build()},
+        {"resnet50_shaped_f32", ResNet50().build()},
+        {"mobilenet_v2_shaped_int8", Int8MobileNetV2().build()},
     };
     for (const auto& [name, builder] : models) {
         const std::filesystem::path path = out / (name + ".tflite");
