@@ -244,69 +244,56 @@ private:
 
 };
 
-// MobileNetV2 1.0 224 quantized as today's converter writes it: int8
-// activations, int8 weights with a scale per output channel, int32 biases,
-// RELU6 fused; the 8-bit path of the 1x1, depthwise and stem kernels.
-class Int8MobileNetV2 {
-public:
-    ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        // Float in and out, QUANTIZE and DEQUANTIZE at the edges: the
-        // converter's default interface (and LiteRT.js takes no int8 input).
-        const int input = b_.addTensor({"image", DataType::Float32, s});
-        Activation a{1.0f / 128.0f, 0};
-        const int quantized = b_.addTensor(activation("image_int8", s, a));
-        b_.addOp({schema::BuiltinOperator_QUANTIZE, {}, {input}, {quantized}});
-        int x = convolution(quantized, s, a, 32, 3, 2, true);
-        struct Stage {
-            int expansion, channels, repeats, stride;
-        };
-        const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
-        for (const Stage& stage : stages)
-            for (int i = 0; i < stage.repeats; ++i) {
-                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
-                const Activation blockActivation = a;
-                int h = x;
-                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
-                h = depthwise(h, s, a, stride);
-                h = convolution(h, s, a, stage.channels, 1, 1, false);
-                if (stride == 1 && in == stage.channels) {
-                    const Activation sum{std::max(a.scale, blockActivation.scale) * 1.5f, 0};
-                    const int added = b_.addTensor(activation(numbered("t", count_++), s, sum));
-                    b_.addOp({schema::BuiltinOperator_ADD, {}, {h, blockInput}, {added}});
-                    h = added, a = sum;
-                }
-                x = h;
-            }
-        x = convolution(x, s, a, 1280, 1, 1, true);
-        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
-        const int pooled = b_.addTensor(activation("pooled", {1, 1280}, a));
-        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, false).o};
-                  }});
-        const int logits = fullyConnected(pooled, a, 1000, 1280);
-        const int output = b_.addTensor({"logits_float", DataType::Float32, {1, 1000}});
-        b_.addOp({schema::BuiltinOperator_DEQUANTIZE, {}, {logits}, {output}});
-        b_.setInputs({input});
-        b_.setOutputs({output});
-        return std::move(b_);
-    }
-
-private:
+// A quantized network written layer by layer, random weights. Int8 as
+// today's converter writes it (weights with a scale per output channel) or
+// uint8 as the older one did (one scale per tensor, Coral's models); int32
+// biases; float in and out with QUANTIZE and DEQUANTIZE at the edges, the
+// converter's default interface (and LiteRT.js takes no 8-bit input).
+class QuantizedNetwork {
+protected:
+    // Scale and zero point, the zero point as int8 would store it.
     struct Activation {
         float scale;
         int64_t zeroPoint;
     };
     static constexpr Activation kRelu6{6.0f / 255.0f, -128};
 
-    TensorSpec activation(const std::string& name, std::vector<int32_t> shape, Activation a) {
-        TensorSpec t{name, DataType::Int8, std::move(shape)};
-        t.scales = {a.scale}, t.zeroPoints = {a.zeroPoint};
+    explicit QuantizedNetwork(DataType type) : type_(type) {}
+
+    TensorSpec activation(const std::string& name, std::vector<int32_t> shape, Activation a) const {
+        TensorSpec t{name, type_, std::move(shape)};
+        t.scales = {a.scale}, t.zeroPoints = {type_ == DataType::UInt8 ? a.zeroPoint + 128 : a.zeroPoint};
         return t;
     }
-    // Weights of `outputs` channels along `dimension`, He-scaled, quantized
-    // per channel to [-127, 127]; returns the tensor and its scales.
+    int quantizedInput(std::vector<int32_t> shape, Activation& a) {
+        b_.addSubgraph();
+        input_ = b_.addTensor({"image", DataType::Float32, shape});
+        a = {1.0f / 128.0f, 0};
+        const int quantized = b_.addTensor(activation("image_quantized", std::move(shape), a));
+        b_.addOp({schema::BuiltinOperator_QUANTIZE, {}, {input_}, {quantized}});
+        return quantized;
+    }
+    // Global average pooling, a 1000-way FULLY_CONNECTED, DEQUANTIZE.
+    ModelBuilder classifier(int x, const Activation& a, int channels) {
+        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        const int pooled = b_.addTensor(activation("pooled", {1, channels}, a));
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, false).o};
+                  }});
+        std::vector<float> scales;
+        const int w = weights({1000, channels}, 0, channels, scales);
+        const int b = bias(scales, a.scale);
+        const int logits = b_.addTensor(activation("logits", {1, 1000}, {0.1f, 0}));
+        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, w, b}, {logits}});
+        const int output = b_.addTensor({"logits_float", DataType::Float32, {1, 1000}});
+        b_.addOp({schema::BuiltinOperator_DEQUANTIZE, {}, {logits}, {output}});
+        b_.setInputs({input_});
+        b_.setOutputs({output});
+        return std::move(b_);
+    }
+    // Weights with `dimension` the output channels, He-scaled, quantized to
+    // [-127, 127] (uint8: shifted by 128); returns the tensor and its
+    // scales, one per output channel either way.
     int weights(std::vector<int32_t> shape, int dimension, int fanIn, std::vector<float>& scales) {
         size_t count = 1;
         for (int32_t d : shape) count *= static_cast<size_t>(d);
@@ -314,10 +301,13 @@ private:
         const float spread = std::sqrt(2.0f / static_cast<float>(fanIn));
         scales.assign(static_cast<size_t>(channels), 3.0f * spread / 127.0f);
         std::normal_distribution<float> value(0.0f, 42.0f);
-        TensorSpec w{numbered("w", count_++), DataType::Int8, std::move(shape)};
+        TensorSpec w{numbered("w", count_++), type_, std::move(shape)};
         w.data.resize(count);
-        for (uint8_t& byte : w.data) byte = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(std::lround(value(random_)), -127L, 127L)));
-        w.scales = scales, w.zeroPoints.assign(scales.size(), 0), w.quantizedDimension = dimension;
+        const int offset = type_ == DataType::UInt8 ? 128 : 0;
+        for (uint8_t& byte : w.data) byte = static_cast<uint8_t>(std::clamp(std::lround(value(random_)), -127L, 127L) + offset);
+        const size_t stored = type_ == DataType::UInt8 ? 1 : scales.size();
+        w.scales.assign(scales.begin(), scales.begin() + static_cast<std::ptrdiff_t>(stored));
+        w.zeroPoints.assign(stored, offset), w.quantizedDimension = type_ == DataType::UInt8 ? 0 : dimension;
         return b_.addTensor(std::move(w));
     }
     int bias(const std::vector<float>& weightScales, float inputScale) {
@@ -326,18 +316,19 @@ private:
         for (int32_t& v : values) v = value(random_);
         TensorSpec t{numbered("b", count_++), DataType::Int32, {static_cast<int32_t>(values.size())}};
         t.data = bytesOf(values);
-        for (float scale : weightScales) t.scales.push_back(scale * inputScale), t.zeroPoints.push_back(0);
+        const size_t stored = type_ == DataType::UInt8 ? 1 : weightScales.size();
+        for (size_t c = 0; c < stored; ++c) t.scales.push_back(weightScales[c] * inputScale), t.zeroPoints.push_back(0);
         return b_.addTensor(std::move(t));
     }
-    int convolution(int x, std::vector<int32_t>& s, Activation& a, int outputs, int kernel, int stride, bool relu6) {
+    int convolution(int x, std::vector<int32_t>& s, Activation& a, int outputs, int kernel, int stride, bool relu) {
         const int in = s[3];
         std::vector<float> scales;
         const int w = weights({outputs, kernel, kernel, in}, 0, kernel * kernel * in, scales);
         const int b = bias(scales, a.scale);
         s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
-        a = relu6 ? kRelu6 : Activation{0.08f, 3};
+        a = relu ? kRelu6 : Activation{0.08f, 3};
         const int y = b_.addTensor(activation(numbered("t", count_++), s, a));
-        const auto fused = relu6 ? schema::ActivationFunctionType_RELU6 : schema::ActivationFunctionType_NONE;
+        const auto fused = relu ? reluKind_ : schema::ActivationFunctionType_NONE;
         b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, b}, {y}, [stride, fused](flatbuffers::FlatBufferBuilder& fbb) {
                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
                                                           schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride, fused).o};
@@ -359,18 +350,83 @@ private:
                   }});
         return y;
     }
-    int fullyConnected(int x, const Activation& a, int outputs, int inputs) {
-        std::vector<float> scales;
-        const int w = weights({outputs, inputs}, 0, inputs, scales);
-        const int b = bias(scales, a.scale);
-        const int y = b_.addTensor(activation("logits", {1, outputs}, {0.1f, 0}));
-        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {x, w, b}, {y}});
-        return y;
+    // x + y into a new activation of `sum`'s quantization.
+    int add(int x, int y, const std::vector<int32_t>& s, Activation sum, schema::ActivationFunctionType fused) {
+        const int added = b_.addTensor(activation(numbered("t", count_++), s, sum));
+        b_.addOp({schema::BuiltinOperator_ADD, {}, {x, y}, {added}, [fused](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, fused).o};
+                  }});
+        return added;
     }
 
+    const DataType type_;
+    schema::ActivationFunctionType reluKind_ = schema::ActivationFunctionType_RELU6;
     ModelBuilder b_;
     std::mt19937 random_{11};
     int count_ = 0;
+    int input_ = -1;
+};
+
+// MobileNetV2 1.0 224: inverted residual blocks, RELU6 fused; the 8-bit
+// path of the 1x1, depthwise and stem kernels.
+class QuantizedMobileNetV2 : QuantizedNetwork {
+public:
+    explicit QuantizedMobileNetV2(DataType type) : QuantizedNetwork(type) {}
+    ModelBuilder build() {
+        std::vector<int32_t> s{1, 224, 224, 3};
+        Activation a{};
+        int x = convolution(quantizedInput(s, a), s, a, 32, 3, 2, true);
+        struct Stage {
+            int expansion, channels, repeats, stride;
+        };
+        const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+        for (const Stage& stage : stages)
+            for (int i = 0; i < stage.repeats; ++i) {
+                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
+                const Activation blockActivation = a;
+                int h = x;
+                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
+                h = depthwise(h, s, a, stride);
+                h = convolution(h, s, a, stage.channels, 1, 1, false);
+                if (stride == 1 && in == stage.channels) {
+                    a = {std::max(a.scale, blockActivation.scale) * 1.5f, 0};
+                    h = add(h, blockInput, s, a, schema::ActivationFunctionType_NONE);
+                }
+                x = h;
+            }
+        x = convolution(x, s, a, 1280, 1, 1, true);
+        return classifier(x, a, 1280);
+    }
+};
+
+// ResNet-50 v1.5 quantized: the dense 3x3 and 1x1 8-bit convolutions of
+// the classic backbones (Coral's ResNet-50 and Inception are uint8).
+class QuantizedResNet50 : QuantizedNetwork {
+public:
+    explicit QuantizedResNet50(DataType type) : QuantizedNetwork(type) { reluKind_ = schema::ActivationFunctionType_RELU; }
+    ModelBuilder build() {
+        std::vector<int32_t> s{1, 224, 224, 3};
+        Activation a{};
+        int x = convolution(quantizedInput(s, a), s, a, 64, 7, 2, true);
+        s = {1, 56, 56, 64};
+        const int pooled = b_.addTensor(activation("stem_pooled", s, a));
+        b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {x}, {pooled}, poolOptions(3, 2)});
+        x = pooled;
+        const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
+        for (int stage = 0; stage < 4; ++stage)
+            for (int i = 0; i < repeats[stage]; ++i) {
+                const int stride = i == 0 && stage > 0 ? 2 : 1, width = widths[stage];
+                std::vector<int32_t> shortcutShape = s;
+                Activation shortcutActivation = a;
+                const int shortcut = i == 0 ? convolution(x, shortcutShape, shortcutActivation, width * 4, 1, stride, false) : x;
+                int h = convolution(x, s, a, width, 1, 1, true);
+                h = convolution(h, s, a, width, 3, stride, true);
+                h = convolution(h, s, a, width * 4, 1, 1, false);
+                a = {12.0f / 255.0f, -128};
+                x = add(h, shortcut, s, a, schema::ActivationFunctionType_RELU);
+            }
+        return classifier(x, a, s[3]);
+    }
 };
 
 }  // namespace
@@ -412,7 +468,9 @@ int main(int argc, char** argv) {
                                      {"y", DataType::Float32, {1, 63, 61, 64}}, {{{2}, {2, 2}}, {{2, 2}, {1, 0, 0, 3}}})},
         {"efficientnet_b0_shaped_f32", EfficientNet().build()},
         {"resnet50_shaped_f32", ResNet50().build()},
-        {"mobilenet_v2_shaped_int8", Int8MobileNetV2().build()},
+        {"mobilenet_v2_shaped_int8", QuantizedMobileNetV2(DataType::Int8).build()},
+        {"resnet50_shaped_int8", QuantizedResNet50(DataType::Int8).build()},
+        {"resnet50_shaped_u8", QuantizedResNet50(DataType::UInt8).build()},
     };
     for (const auto& [name, builder] : models) {
         const std::filesystem::path path = out / (name + ".tflite");

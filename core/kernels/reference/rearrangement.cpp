@@ -3,6 +3,7 @@
 // SPACE_TO_DEPTH/DEPTH_TO_SPACE, all in NHWC where layout matters.
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "core/kernels/reference/element_copier.h"
@@ -22,7 +23,13 @@ Status preparePad(KernelContext& context) {
     for (int64_t pad : pads)
         if (pad < 0 || pad > (1 << 24)) return context.error("padding " + std::to_string(pad) + " is negative or absurd");
     std::vector<int32_t> shape = input.shape;
-    for (size_t d = 0; d < shape.size(); ++d) shape[d] += static_cast<int32_t>(pads[2 * d] + pads[2 * d + 1]);
+    for (size_t d = 0; d < shape.size(); ++d) {
+        const int64_t padded = int64_t{shape[d]} + pads[2 * d] + pads[2 * d + 1];
+        if (padded > INT32_MAX)
+            return context.error("padding axis " + std::to_string(d) + " of " + shapeText(input.shape) + " to " + std::to_string(padded) +
+                                 " passes the largest dimension, 2^31 - 1");
+        shape[d] = static_cast<int32_t>(padded);
+    }
     context.output(0).shape = shape;
     return Status::ok();
 }

@@ -3,6 +3,7 @@
 // Padding, slicing, transposition and tiling are in rearrangement.cpp.
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "core/kernels/reference/element_copier.h"
@@ -109,7 +110,7 @@ Status prepareConcat(KernelContext& context) {
     int axis = concatAxis(context);
     std::vector<int32_t> shape = context.input(0).shape;
     if (axis < 0 || axis >= static_cast<int>(shape.size())) return context.error("axis out of range");
-    shape[static_cast<size_t>(axis)] = 0;
+    int64_t joined = 0;
     for (RuntimeTensor* input : context.inputs) {
         if (!input || input->rank() != static_cast<int>(shape.size())) return context.error("inputs differ in rank");
         for (int d = 0; d < input->rank(); ++d)
@@ -117,8 +118,12 @@ Status prepareConcat(KernelContext& context) {
                 return context.error("input '" + input->name + "' is " + shapeText(input->shape) + ", input 0 is " +
                                      shapeText(context.input(0).shape) + " (only dimension " + std::to_string(axis) +
                                      " may differ)");
-        shape[static_cast<size_t>(axis)] += input->dim(axis);
+        joined += input->dim(axis);
     }
+    if (joined > INT32_MAX)
+        return context.error("joins " + std::to_string(joined) + " along axis " + std::to_string(axis) +
+                             ", past the largest dimension, 2^31 - 1");
+    shape[static_cast<size_t>(axis)] = static_cast<int32_t>(joined);
     context.output(0).shape = shape;
     return Status::ok();
 }
