@@ -175,7 +175,8 @@ Status prepareResize(KernelContext& context) {
     if (input.rank() != 4) return context.error("needs a 4-D input (NHWC)");
     if (!context.knows(context.input(1))) return Status::ok();
     std::vector<int64_t> size = readIntegers(context.input(1));
-    if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return context.error("size must be two positive values");
+    if (size.size() != 2 || size[0] <= 0 || size[1] <= 0 || size[0] > INT32_MAX || size[1] > INT32_MAX)
+        return context.error("size must be two positive values below 2^31");
     if ((input.dim(1) <= 0 || input.dim(2) <= 0) && input.dim(0) > 0 && input.dim(3) > 0)
         return context.error("cannot resize the empty image " + input.name + " (" + std::to_string(input.dim(1)) + "x" +
                              std::to_string(input.dim(2)) + ") to " + std::to_string(size[0]) + "x" + std::to_string(size[1]));

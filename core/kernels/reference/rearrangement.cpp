@@ -355,7 +355,13 @@ Status prepareTile(KernelContext& context) {
     std::vector<int32_t> shape;
     if (tile) {
         if (values.size() != input.shape.size()) return context.error("multiples do not match the input's rank");
-        for (size_t d = 0; d < values.size(); ++d) shape.push_back(static_cast<int32_t>(input.shape[d] * values[d]));
+        for (size_t d = 0; d < values.size(); ++d) {
+            int64_t tiled = 0;
+            if (values[d] < 0 || __builtin_mul_overflow(int64_t{input.shape[d]}, values[d], &tiled) || tiled > INT32_MAX)
+                return context.error("multiple " + std::to_string(values[d]) + " of axis " + std::to_string(d) + " of " +
+                                     shapeText(input.shape) + " is negative or passes the largest dimension, 2^31 - 1");
+            shape.push_back(static_cast<int32_t>(tiled));
+        }
     } else {
         auto result = broadcastShape(context, input.shape, toShape(values));
         if (!result) return result.status();

@@ -7,7 +7,7 @@
 // than the declared output's, on the reference and on XNNPACK's resize
 // (fuzz.model_run_cpu again: a [1,65539,0,4096] image resized into
 // [1,17,17,21] read freed memory on the first, [1,3,3,65557] crashed the
-// second).
+// second). A size past int32 is refused.
 
 #include "core/format/builtin_op_names.h"
 #include "tests/core/kernels/single_op_model.h"
@@ -47,6 +47,22 @@ TEST(Resize, AnEmptyImageIsAClearError) {
         std::cout << "  " << builtinOpName(c.code) << " of " << c.shape[1] << "x" << c.shape[2] << ": " << message << "\n";
         EXPECT_NE(message.find("cannot resize the empty image x"), std::string::npos) << message;
     }
+}
+
+TEST(Resize, ASizePastInt32IsRefused) {
+    // An int64 size of 2^32 + 6 wrapped to a 6-row output.
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
+    int size = builder.addConstant("size", DataType::Int64, {2}, testing::bytesOf<int64_t>({(int64_t{1} << 32) + 6, 8}));
+    int y = builder.addTensor({"y", DataType::Float32, {1, 6, 8, 1}});
+    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {y}});
+    builder.setInputs({x});
+    builder.setOutputs({y});
+    auto model = testing::compileBuilt(builder, {"reference"});
+    ASSERT_FALSE(model);
+    std::cout << "  " << model.errorMessage() << "\n";
+    EXPECT_NE(model.errorMessage().find("size must be two positive values below 2^31"), std::string::npos) << model.errorMessage();
 }
 
 TEST(Resize, ASizeGivenAtRunTimeIsCheckedThen) {

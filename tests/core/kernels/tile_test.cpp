@@ -1,6 +1,7 @@
 // TILE and BROADCAST_TO, which copy the input's last axis in whole runs, on
 // inputs small enough to check by hand; a last axis of length 1 (filled
-// value by value) and a 1-D input take the raw path's edge cases.
+// value by value) and a 1-D input take the raw path's edge cases. Multiples
+// that are negative or make a dimension past int32 are refused.
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -64,6 +65,27 @@ TEST(Tile, RepeatsAMiddleAxis) {
     // [2,2,2] by [1,2,1]: within each outer block, its two rows twice.
     std::vector<float> out = run(schema::BuiltinOperator_TILE, {2, 2, 2}, {1, 2, 1}, {2, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
     EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8}));
+}
+
+TEST(Tile, AMultipleNegativeOrPastInt32IsRefused) {
+    // An int64 multiple of 2^62 overflowed the product in TILE's prepare; a
+    // negative one or one past int32 wrapped to a wrong dimension.
+    for (int64_t multiple : {int64_t{-2}, int64_t{1} << 62, int64_t{1} << 31}) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int x = builder.addTensor({"x", DataType::Float32, {2, 3}});
+        int multiples = builder.addConstant("multiples", DataType::Int64, {2}, testing::bytesOf<int64_t>({multiple, 1}));
+        int out = builder.addTensor({"out", DataType::Float32, {2, 3}});
+        builder.addOp({schema::BuiltinOperator_TILE, {}, {x, multiples}, {out}});
+        builder.setInputs({x});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder, {"reference"});
+        ASSERT_FALSE(model) << "multiple " << multiple;
+        std::cout << "  " << model.errorMessage() << "\n";
+        EXPECT_NE(model.errorMessage().find("multiple " + std::to_string(multiple) + " of axis 0 of [2,3] is negative or passes"),
+                  std::string::npos)
+            << model.errorMessage();
+    }
 }
 
 }  // namespace
