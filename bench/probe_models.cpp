@@ -4,8 +4,10 @@
 // SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND) at a real model's
 // sizes; an EfficientNet-B0-shaped float model (its blocks, swish as
 // LOGISTIC + MUL and squeeze-and-excitation as converters write them) and a
-// ResNet-50-shaped one (dense 3x3 and 1x1 convolutions), with random
-// weights. The weights are random and the outputs meaningless; the
+// ResNet-50-shaped one (dense 3x3 and 1x1 convolutions), a
+// MobileNetV3-Large-shaped one (HARD_SWISH, hard-sigmoid gates), and
+// quantized MobileNetV2 and ResNet-50 shapes (int8 per channel, uint8 per
+// tensor), with random weights. The weights are random and the outputs meaningless; the
 // point is which kernels run and how fast, side by side with LiteRT.js.
 //
 //   probe_models OUT_DIR
@@ -119,6 +121,40 @@ protected:
                   }});
         return y;
     }
+    int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride,
+                  schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int channels = s[3];
+        const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
+        const int bias = constant({channels}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{
+                          schema::BuiltinOptions_DepthwiseConv2DOptions,
+                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1, activation).o};
+                  }});
+        return y;
+    }
+    int unary(schema::BuiltinOperator code, int x, const std::vector<int32_t>& s) {
+        const int y = tensor(s);
+        b_.addOp({code, {}, {x}, {y}});
+        return y;
+    }
+    int binary(schema::BuiltinOperator code, int x, int other, const std::vector<int32_t>& s,
+               schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int y = tensor(s);
+        OptionsWriter options;
+        if (code == schema::BuiltinOperator_ADD)
+            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
+                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, activation).o};
+            };
+        else
+            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
+                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MulOptions, schema::CreateMulOptions(fbb, activation).o};
+            };
+        b_.addOp({code, {}, {x, other}, {y}, options});
+        return y;
+    }
     // Global average pooling, a 1000-way FULLY_CONNECTED and SOFTMAX: the
     // classifier head; returns the probabilities.
     int classifier(int x, int channels) {
@@ -209,18 +245,6 @@ public:
     }
 
 private:
-    int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride) {
-        const int channels = s[3];
-        const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
-        const int bias = constant({channels}, 0.1f);
-        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, bias}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_DepthwiseConv2DOptions,
-                                                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1).o};
-                  }});
-        return y;
-    }
     int swish(int x, const std::vector<int32_t>& s) {
         const int gate = tensor(s);
         b_.addOp({schema::BuiltinOperator_LOGISTIC, {}, {x}, {gate}});
@@ -242,6 +266,58 @@ private:
         return y;
     }
 
+};
+
+// MobileNetV3-Large's layout as Keras converts it: HARD_SWISH ops, and
+// squeeze-and-excitation gated by a hard sigmoid written as ADD 3, RELU6,
+// MUL 1/6, then MUL.
+class MobileNetV3 : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = unary(schema::BuiltinOperator_HARD_SWISH, convolution(input, s, 16, 3, 2), s);
+        struct Block {
+            int kernel, expanded, channels;
+            bool excite, hardSwish;
+            int stride;
+        };
+        const Block blocks[] = {{3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
+                                {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
+                                {3, 240, 80, false, true, 2},   {3, 200, 80, false, true, 1},  {3, 184, 80, false, true, 1},
+                                {3, 184, 80, false, true, 1},   {3, 480, 112, true, true, 1},  {3, 672, 112, true, true, 1},
+                                {5, 672, 160, true, true, 2},   {5, 960, 160, true, true, 1},  {5, 960, 160, true, true, 1}};
+        const int three = b_.addFloatConstant("three", {1}, {3.0f}), sixth = b_.addFloatConstant("sixth", {1}, {1.0f / 6.0f});
+        for (const Block& block : blocks) {
+            const int in = s[3], blockInput = x;
+            auto activate = [&](int h, bool fusedRelu) {
+                return block.hardSwish ? unary(schema::BuiltinOperator_HARD_SWISH, h, s) : (fusedRelu ? h : unary(schema::BuiltinOperator_RELU, h, s));
+            };
+            const auto relu = block.hardSwish ? schema::ActivationFunctionType_NONE : schema::ActivationFunctionType_RELU;
+            int h = x;
+            if (block.expanded != in) h = activate(convolution(h, s, block.expanded, 1, 1, relu), true);
+            h = activate(depthwise(h, s, block.kernel, block.stride, relu), true);
+            if (block.excite) {
+                const int axes = b_.addConstant(numbered("axes", count_++), DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+                std::vector<int32_t> pooledShape{1, 1, 1, s[3]};
+                const int pooled = tensor(pooledShape);
+                b_.addOp({schema::BuiltinOperator_MEAN, {}, {h, axes}, {pooled}, reducer(true)});
+                int gate = convolution(pooled, pooledShape, std::max(8, s[3] / 4), 1, 1, schema::ActivationFunctionType_RELU);
+                gate = convolution(gate, pooledShape, s[3], 1, 1);
+                gate = binary(schema::BuiltinOperator_ADD, gate, three, pooledShape, schema::ActivationFunctionType_RELU6);
+                gate = binary(schema::BuiltinOperator_MUL, gate, sixth, pooledShape);
+                h = binary(schema::BuiltinOperator_MUL, h, gate, s);
+            }
+            h = convolution(h, s, block.channels, 1, 1);
+            if (block.stride == 1 && in == block.channels) h = binary(schema::BuiltinOperator_ADD, h, blockInput, s);
+            x = h;
+        }
+        x = unary(schema::BuiltinOperator_HARD_SWISH, convolution(x, s, 960, 1, 1), s);
+        b_.setInputs({input});
+        b_.setOutputs({classifier(x, 960)});
+        return std::move(b_);
+    }
 };
 
 // A quantized network written layer by layer, random weights. Int8 as
@@ -468,6 +544,7 @@ int main(int argc, char** argv) {
                                      {"y", DataType::Float32, {1, 63, 61, 64}}, {{{2}, {2, 2}}, {{2, 2}, {1, 0, 0, 3}}})},
         {"efficientnet_b0_shaped_f32", EfficientNet().build()},
         {"resnet50_shaped_f32", ResNet50().build()},
+        {"mobilenet_v3_large_shaped_f32", MobileNetV3().build()},
         {"mobilenet_v2_shaped_int8", QuantizedMobileNetV2(DataType::Int8).build()},
         {"resnet50_shaped_int8", QuantizedResNet50(DataType::Int8).build()},
         {"resnet50_shaped_u8", QuantizedResNet50(DataType::UInt8).build()},
