@@ -175,9 +175,19 @@ protected:
     int count_ = 0;
 };
 
-// ResNet-50 v1.5's layout (bottleneck blocks, the stride on the 3x3,
-// projection shortcuts, ReLU fused into the convolutions and the ADDs):
-// the dense 3x3 and 1x1 float convolutions of the classic backbones.
+// ResNet-50 v1.5's stages after its stem: bottleneck blocks, the stride on
+// the 3x3, a projection shortcut first in each stage. `network` writes a
+// block: bottleneck(x, shape, width, stride, projected).
+template <typename Network>
+int resNet50Stages(Network& network, int x, std::vector<int32_t>& s) {
+    const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
+    for (int stage = 0; stage < 4; ++stage)
+        for (int i = 0; i < repeats[stage]; ++i) x = network.bottleneck(x, s, widths[stage], i == 0 && stage > 0 ? 2 : 1, i == 0);
+    return x;
+}
+
+// ResNet-50 v1.5 in float32 (ReLU fused into the convolutions and the
+// ADDs): the dense 3x3 and 1x1 float convolutions of the classic backbones.
 class ResNet50 : NetworkBuilder {
 public:
     ModelBuilder build() {
@@ -188,26 +198,18 @@ public:
         s = {1, 56, 56, 64};
         const int pooled = tensor(s);
         b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {x}, {pooled}, poolOptions(3, 2)});
-        x = pooled;
-        const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
-        for (int stage = 0; stage < 4; ++stage)
-            for (int i = 0; i < repeats[stage]; ++i) {
-                const int stride = i == 0 && stage > 0 ? 2 : 1, width = widths[stage];
-                std::vector<int32_t> shortcutShape = s;
-                const int shortcut = i == 0 ? convolution(x, shortcutShape, width * 4, 1, stride) : x;
-                int h = convolution(x, s, width, 1, 1, schema::ActivationFunctionType_RELU);
-                h = convolution(h, s, width, 3, stride, schema::ActivationFunctionType_RELU);
-                h = convolution(h, s, width * 4, 1, 1);
-                const int sum = tensor(s);
-                b_.addOp({schema::BuiltinOperator_ADD, {}, {h, shortcut}, {sum}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                              return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions,
-                                                                  schema::CreateAddOptions(fbb, schema::ActivationFunctionType_RELU).o};
-                          }});
-                x = sum;
-            }
+        x = resNet50Stages(*this, pooled, s);
         b_.setInputs({input});
         b_.setOutputs({classifier(x, s[3])});
         return std::move(b_);
+    }
+    int bottleneck(int x, std::vector<int32_t>& s, int width, int stride, bool projected) {
+        std::vector<int32_t> shortcutShape = s;
+        const int shortcut = projected ? convolution(x, shortcutShape, width * 4, 1, stride) : x;
+        int h = convolution(x, s, width, 1, 1, schema::ActivationFunctionType_RELU);
+        h = convolution(h, s, width, 3, stride, schema::ActivationFunctionType_RELU);
+        h = convolution(h, s, width * 4, 1, 1);
+        return binary(schema::BuiltinOperator_ADD, h, shortcut, s, schema::ActivationFunctionType_RELU);
     }
 };
 
@@ -482,27 +484,26 @@ public:
     explicit QuantizedResNet50(DataType type) : QuantizedNetwork(type) { reluKind_ = schema::ActivationFunctionType_RELU; }
     ModelBuilder build() {
         std::vector<int32_t> s{1, 224, 224, 3};
-        Activation a{};
-        int x = convolution(quantizedInput(s, a), s, a, 64, 7, 2, true);
+        int x = convolution(quantizedInput(s, a_), s, a_, 64, 7, 2, true);
         s = {1, 56, 56, 64};
-        const int pooled = b_.addTensor(activation("stem_pooled", s, a));
+        const int pooled = b_.addTensor(activation("stem_pooled", s, a_));
         b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {x}, {pooled}, poolOptions(3, 2)});
-        x = pooled;
-        const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
-        for (int stage = 0; stage < 4; ++stage)
-            for (int i = 0; i < repeats[stage]; ++i) {
-                const int stride = i == 0 && stage > 0 ? 2 : 1, width = widths[stage];
-                std::vector<int32_t> shortcutShape = s;
-                Activation shortcutActivation = a;
-                const int shortcut = i == 0 ? convolution(x, shortcutShape, shortcutActivation, width * 4, 1, stride, false) : x;
-                int h = convolution(x, s, a, width, 1, 1, true);
-                h = convolution(h, s, a, width, 3, stride, true);
-                h = convolution(h, s, a, width * 4, 1, 1, false);
-                a = {12.0f / 255.0f, -128};
-                x = add(h, shortcut, s, a, schema::ActivationFunctionType_RELU);
-            }
-        return classifier(x, a, s[3]);
+        x = resNet50Stages(*this, pooled, s);
+        return classifier(x, a_, s[3]);
     }
+    int bottleneck(int x, std::vector<int32_t>& s, int width, int stride, bool projected) {
+        std::vector<int32_t> shortcutShape = s;
+        Activation shortcutActivation = a_;
+        const int shortcut = projected ? convolution(x, shortcutShape, shortcutActivation, width * 4, 1, stride, false) : x;
+        int h = convolution(x, s, a_, width, 1, 1, true);
+        h = convolution(h, s, a_, width, 3, stride, true);
+        h = convolution(h, s, a_, width * 4, 1, 1, false);
+        a_ = {12.0f / 255.0f, -128};
+        return add(h, shortcut, s, a_, schema::ActivationFunctionType_RELU);
+    }
+
+private:
+    Activation a_{};
 };
 
 }  // namespace
