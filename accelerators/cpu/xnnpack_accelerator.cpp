@@ -8,6 +8,7 @@
 #include "accelerators/cpu/float_local_response_normalization.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/float_winograd_convolution.h"
 #include "accelerators/cpu/float_resize_bilinear.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
@@ -100,6 +101,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
     if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
+    if (const KernelDef* winograd = floatWinogradConvolutionKernel(model, subgraph, op)) return winograd;
     // Before the fixed-point elementwise kernel: against a constant, a table is faster (MoveNet's 192x192x3 SUB 0.032 -> 0.017 ms).
     if (const KernelDef* table = byteTableLookupKernel(model, subgraph, op)) return table;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
