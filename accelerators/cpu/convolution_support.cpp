@@ -5,6 +5,7 @@
 #include <array>
 #include <string>
 
+#include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
 
@@ -40,6 +41,10 @@ Status readFloatBias(const KernelContext& context, int64_t channels, float* dest
 
 Status prepareReferenceConvolution(KernelContext& context) {
     return withOwnInputs(context, [&] { return findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context); });
+}
+
+Status prepareReferenceConvolution(KernelContext& context, RuntimeTensor& padded) {
+    return withOwnInputs(context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded); });
 }
 
 bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape) {

@@ -47,6 +47,10 @@ Status withOwnInputs(KernelContext& context, Prepare prepare) {
 
 // The reference CONV_2D's checks and output shape, with withOwnInputs.
 Status prepareReferenceConvolution(KernelContext& context);
+// The same for a convolution that reads through a folded PAD
+// (Op::fusedPadding): checked as if over the padded input, whose shape
+// `padded` receives.
+Status prepareReferenceConvolution(KernelContext& context, RuntimeTensor& padded);
 
 // A float32 tensor a fused residual ADD may add to a result of
 // `outputShape` [batch, height, width, channels]: the same shape, or fewer

@@ -160,8 +160,7 @@ void runItem(void* context, size_t item) {
 
 Status prepareWinograd(KernelContext& context) {
     RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(
-        withOwnInputs(context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded); }));
+    LS_RETURN_IF_ERROR(prepareReferenceConvolution(context, padded));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);

@@ -212,7 +212,7 @@ Status preparePointwise(KernelContext& context) {
         LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_FULLY_CONNECTED)->prepare(context));
         context.scratchBytes = 0;
     } else {
-        LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded));
+        LS_RETURN_IF_ERROR(prepareReferenceConvolution(context, padded));
     }
     const auto& pads = context.op->fusedPadding;
     const RuntimeTensor& input = context.input(0);
