@@ -15,6 +15,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -38,6 +39,8 @@ struct PackedWinograd {
     std::array<PointwiseWeights, kPoints> transformed;  // U for each point: [in][out] as the 1x1 kernel packs it
     std::vector<float> bias;                            // [out], padded to whole vectors
     float low = 0, high = 0;
+    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation applied last (fused_epilogue.h)
+    std::vector<float> slopes;                   // a fused PRELU's, [out] padded like the bias; empty for none
     int64_t slotFloats() const { return kPoints * chunkTiles * (inputChannels + outputChannels); }
 };
 
@@ -103,11 +106,19 @@ __attribute__((target("avx512f"))) void transformInput(const PackedWinograd& p, 
     }
 }
 
+// An output vector of channels [c, c + 16): clamped (low and high first: a
+// NaN comes through), then through the fused activation.
+__attribute__((target("avx512f"))) inline __m512 finished(const PackedWinograd& p, __m512 value, int64_t c) {
+    value = _mm512_min_ps(_mm512_set1_ps(p.high), _mm512_max_ps(_mm512_set1_ps(p.low), value));
+    if (p.epilogue == Op::Epilogue::None) return value;
+    return applyEpilogue(p.epilogue, value, p.slopes.empty() ? nullptr : p.slopes.data(), c);
+}
+
 // Y = A^T M A for each tile of the chunk (A^T = [1 1 1 0; 0 1 -1 -1]), plus
-// the bias, clamped, into the outputs inside the plane.
+// the bias, clamped and through the fused activation, into the outputs
+// inside the plane.
 __attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p, const float* m, int64_t first, int64_t count, float* output) {
     const int64_t rowStride = count * p.outputChannels;
-    const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = first + t, batch = tile / (p.tilesH * p.tilesW), inPlane = tile % (p.tilesH * p.tilesW);
         const int64_t y0 = 2 * (inPlane / p.tilesW), x0 = 2 * (inPlane % p.tilesW);
@@ -129,12 +140,11 @@ __attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p,
             for (int i = 0; i < 2; ++i) {
                 if (i == 1 && !secondRow) break;
                 float* row = base + static_cast<int64_t>(i) * p.outW * p.outputChannels + c;
-                // low and high first: a NaN comes through.
                 const __m512 left = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[i][0], s[i][1]), s[i][2]), bias);
-                _mm512_mask_storeu_ps(row, lanes, _mm512_min_ps(high, _mm512_max_ps(low, left)));
+                _mm512_mask_storeu_ps(row, lanes, finished(p, left, c));
                 if (!secondColumn) continue;
                 const __m512 right = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[i][1], s[i][2]), s[i][3]), bias);
-                _mm512_mask_storeu_ps(row + p.outputChannels, lanes, _mm512_min_ps(high, _mm512_max_ps(low, right)));
+                _mm512_mask_storeu_ps(row + p.outputChannels, lanes, finished(p, right, c));
             }
         }
     }
@@ -202,6 +212,11 @@ Status prepareWinograd(KernelContext& context) {
         }
     p.bias.assign(static_cast<size_t>((p.outputChannels + kLanes - 1) / kLanes * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
+    p.epilogue = context.op->fusedEpilogue;
+    if (p.epilogue == Op::Epilogue::Prelu) {
+        p.slopes.assign(p.bias.size(), 0.0f);
+        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
+    }
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.scratchBytes = static_cast<size_t>(p.items * p.slotFloats()) * sizeof(float);
@@ -220,8 +235,11 @@ Status evalWinograd(KernelContext& context) {
 
 const KernelDef* floatWinogradConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareWinograd, .eval = evalWinograd, .fusesInputPadding = true, .fusesActivation = true};
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || op.inputs.size() < 2 || op.inputs.size() > 3 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual || op.fusedEpilogue != Op::Epilogue::None)
+    // A fused PRELU's slopes come last, after the bias (or -1).
+    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || operands < 2 || operands > 3 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual ||
+        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
         return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

@@ -16,7 +16,8 @@ namespace litestudio::cpu {
 
 // The kernel for this op, or nullptr when it is not one this kernel takes:
 // a float32 3x3 CONV_2D at stride and dilation 1 with constant weights, a
-// clamp for its activation, 16 or more input channels and 32 or more
+// clamp for its activation (and a fused PRELU, swish or HARD_SWISH after
+// it, Op::fusedEpilogue), 16 or more input channels and 32 or more
 // output channels over a plane of 100 or more outputs (on smaller ones the
 // transformed weights, 16/9 of the filter, outweigh the work saved), or
 // the CPU lacks AVX-512.

@@ -150,6 +150,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
         if (op.fusedSeparableBlock) return floatSeparableBlockKernel(model, subgraph, op);
         if (model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
             if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
+            if (const KernelDef* winograd = floatWinogradConvolutionKernel(model, subgraph, op)) return winograd;
             return floatStemConvolutionKernel(model, subgraph, op);
         }
         if (model.opCode(op).builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) return floatDepthwiseConvolutionKernel(model, subgraph, op);

@@ -2,8 +2,9 @@
 // cpu accelerator (core/runtime/prelu_fusion.h): after a separable block
 // (depthwise + 1x1, with the residual ADD that op_fusion.h folds into the
 // PRELU taken in as the block's residual, even when the added tensor is
-// made after the block), a dense 1x1, a standalone depthwise and a stem
-// convolution over 3 channels; the paired layouts of 8 channels too. Each
+// made after the block), a dense 1x1, a standalone depthwise, a Winograd
+// 3x3 and a stem convolution over 3 channels; the paired layouts of 8
+// channels too. Each
 // model runs against the reference, which runs the ops as written: within
 // 1e-5 of the largest output, with inputs and weights that leave about
 // half the values negative (slopes 0.05-0.6, so a slope dropped or applied
@@ -57,6 +58,8 @@ TEST(PreluFusion, FoldsIntoTheConvolutionBeforeIt) {
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.depthwise(c.input, s, 5, 1, "dw"), s, {40}); }},
         {"depthwise of 8 channels (pixel pairs) -> PRELU", {1, 11, 13, 8}, 1, {"DEPTHWISE_CONV_2D+PRELU (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.depthwise(c.input, s, 3, 1, "dw"), s, {8}); }},
+        {"3x3 over 16 channels (Winograd's) -> PRELU", {1, 13, 12, 16}, 2, {"CONV_2D+PRELU (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 40, 3, 1, "conv"), {1, 13, 12, 40}, {40}); }},
         {"stem 3x3 stride 2 over 3 channels -> PRELU", {1, 32, 31, 3}, 2, {"CONV_2D+PRELU (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 24, 3, 2, "stem"), {1, 16, 16, 24}, {24}); }},
         {"slopes per element: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "PRELU"},

@@ -1,12 +1,13 @@
 // x * LOGISTIC(x) after a convolution (swish, as EfficientNet and YOLO are
 // converted) folds into it on the cpu accelerator
 // (core/runtime/swish_fusion.h): after a dense 1x1, a depthwise (and its
-// 8-channel pixel pairs), a stem convolution over 3 channels, and a
-// separable block (and its pixel pairs), with the MUL's operands either way
-// round; after a convolution none of our kernels runs (XNNPACK's 3x3), the
+// 8-channel pixel pairs), a stem convolution over 3 channels, a Winograd
+// 3x3, and a separable block (and its pixel pairs), with the MUL's operands
+// either way round; after a convolution none of our kernels runs (XNNPACK's
+// 3x3 over 8 channels), the
 // LOGISTIC computes the swish in one pass and the MUL goes. HARD_SWISH
-// (MobileNetV3's) folds likewise after a 1x1, a depthwise, a stem and a
-// separable block. Each model runs against the reference, which runs the ops as
+// (MobileNetV3's) folds likewise after a 1x1, a depthwise, a stem, a
+// Winograd 3x3 and a separable block. Each model runs against the reference, which runs the ops as
 // written, within 1e-5 of the largest output (inputs either side of 0:
 // swish bends below it). Left as written: a convolution whose result
 // something else reads too.
@@ -48,6 +49,10 @@ TEST(SwishFusion, FoldsIntoTheConvolutionBeforeIt) {
         {"3x3 convolution over 8 channels (XNNPACK's) -> swish: one pass for both", {1, 12, 12, 8}, 2,
          {"CONV_2D", "LOGISTIC+MUL (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 16, 3, 1, "conv"), {1, 12, 12, 16}); }},
+        {"3x3 over 16 channels (Winograd's) -> swish", {1, 12, 12, 16}, 2, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 32, 3, 1, "conv"), {1, 12, 12, 32}); }},
+        {"3x3 over 24 channels (Winograd's) -> HARD_SWISH", {1, 11, 11, 24}, 1, {"CONV_2D+HARD_SWISH (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.hardSwish(c.convolution(c.input, s, 48, 3, 1, "conv"), {1, 11, 11, 48}); }},
         {"1x1 -> HARD_SWISH", {1, 14, 14, 40}, 2, {"CONV_2D+HARD_SWISH (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.hardSwish(c.convolution(c.input, s, 72, 1, 1, "pw"), {1, 14, 14, 72}); }},
         {"depthwise 3x3 stride 2 -> HARD_SWISH", {1, 14, 14, 48}, 1, {"DEPTHWISE_CONV_2D+HARD_SWISH (fused)"},
