@@ -154,6 +154,14 @@ Status checkSubgraph(const Model& model, const Subgraph& subgraph) {
                                  (producedLater ? ", which only a later op produces (ops are out of execution order)"
                                                 : ", which has no data, is not a subgraph input and no op produces it"));
         }
+        // Kernels read their inputs while they write their outputs; one
+        // tensor as both would have a kernel overwrite what it still reads
+        // (a fuzzed CONCATENATION writing its own input: overlapping
+        // copies). Control flow passes tensors through, so it may.
+        if (op.calledSubgraphs.empty())
+            for (int output : op.outputs)
+                if (output >= 0 && std::find(op.inputs.begin(), op.inputs.end(), output) != op.inputs.end())
+                    return Status::error(where + " writes " + tensorLabel(subgraph, output) + ", which it also reads");
         for (int output : op.outputs) written[static_cast<size_t>(output)] = true;
         for (int called : op.calledSubgraphs)
             if (called < 0 || static_cast<size_t>(called) >= model.subgraphs.size())

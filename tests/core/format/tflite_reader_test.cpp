@@ -162,6 +162,20 @@ TEST(TfliteReader, RejectsInputThatNothingWrites) {
     expectError(builder.finish(), "op 0 (ADD) input 0 reads tensor 0 'x', which has no data");
 }
 
+TEST(TfliteReader, RejectsAnOpThatWritesWhatItReads) {
+    // fuzz.model_run_cpu: a CONCATENATION whose outputs were [input 1,
+    // output] copied its own input over itself (overlapping memcpy).
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int a = builder.addTensor({"a", DataType::Float32, {1, 2}});
+    int b = builder.addTensor({"b", DataType::Float32, {1, 2}});
+    int joined = builder.addTensor({"joined", DataType::Float32, {1, 4}});
+    builder.addOp({schema::BuiltinOperator_CONCATENATION, {}, {a, b}, {b, joined}});
+    builder.setInputs({a, b});
+    builder.setOutputs({joined});
+    expectError(builder.finish(), "op 0 (CONCATENATION) writes tensor 1 'b', which it also reads");
+}
+
 std::pair<uint8_t, uint32_t> callOnce(flatbuffers::FlatBufferBuilder& fbb, int subgraph) {
     return {schema::BuiltinOptions_CallOnceOptions, schema::CreateCallOnceOptions(fbb, subgraph).o};
 }
