@@ -54,15 +54,25 @@ bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, co
     return residualShape[3] >= 1 && residualShape[3] <= outputShape[3];
 }
 
-Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination) {
+Status readPreluSlopes(const KernelContext& context, int64_t channels, size_t paddedSize, std::vector<float>& slopes) {
+    slopes.clear();
     if (context.op->fusedEpilogue != Op::Epilogue::Prelu) return Status::ok();
     if (context.inputs.empty() || !context.inputs.back()) return context.error("a fused PRELU needs its slopes as the last input");
-    const RuntimeTensor& slopes = *context.inputs.back();
-    if (slopes.elementCount() != channels || (slopes.rank() > 0 && slopes.dim(slopes.rank() - 1) != channels))
-        return context.error("PRELU slopes " + slopes.name + " " + shapeText(slopes.shape) + " are not one per channel of " +
+    const RuntimeTensor& tensor = *context.inputs.back();
+    if (tensor.elementCount() != channels || (tensor.rank() > 0 && tensor.dim(tensor.rank() - 1) != channels) ||
+        static_cast<size_t>(channels) > paddedSize)
+        return context.error("PRELU slopes " + tensor.name + " " + shapeText(tensor.shape) + " are not one per channel of " +
                              std::to_string(channels));
-    reference::toFloats(slopes, destination);
+    slopes.assign(paddedSize, 0.0f);
+    reference::toFloats(tensor, slopes.data());
     return Status::ok();
+}
+
+bool hasConvolutionOperands(const Op& op) {
+    const bool prelu = op.fusedEpilogue == Op::Epilogue::Prelu;
+    const size_t operands = op.inputs.size() - (prelu ? 1 : 0);
+    return op.inputs.size() >= 2 && operands >= 2 && operands <= 3 && op.inputs[0] >= 0 && op.inputs[1] >= 0 && op.outputs.size() == 1 &&
+           (!prelu || (operands == 3 && op.inputs.back() >= 0));
 }
 
 bool sharesEightBitQuantization(const Tensor& a, const Tensor& b) {

@@ -57,10 +57,17 @@ Status prepareReferenceConvolution(KernelContext& context, RuntimeTensor& padded
 // channels, zeros taken past them (a channel PAD folded in).
 bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape);
 
-// Where the op has a fused PRELU (Op::Epilogue::Prelu), reads its slopes (the
-// last input, one per channel) into `destination`, which holds `channels`
-// values; an error naming the tensor when they are not one per channel.
-Status readPreluSlopes(const KernelContext& context, int64_t channels, float* destination);
+// Where the op has a fused PRELU (Op::Epilogue::Prelu), its slopes (the last
+// input, one per channel) into `slopes`: `channels` values, then zeros up
+// to `paddedSize` (a kernel's whole vectors or blocks). Otherwise `slopes`
+// is left empty. An error naming the tensor when they are not one per
+// channel.
+Status readPreluSlopes(const KernelContext& context, int64_t channels, size_t paddedSize, std::vector<float>& slopes);
+
+// x, a filter and an optional bias (-1 when absent), then a fused PRELU's
+// slopes where the op has one (Op::Epilogue::Prelu), and one output: the
+// operands of our float convolutions that apply a fused activation.
+bool hasConvolutionOperands(const Op& op);
 
 // int8 or uint8 tensors of one per-tensor quantization (a positive scale
 // and a zero point), the same in both: what an op that moves stored values

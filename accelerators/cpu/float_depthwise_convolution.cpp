@@ -252,10 +252,7 @@ Status prepareDepthwise(KernelContext& context) {
     p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     LS_RETURN_IF_ERROR(packDepthwise(context, p));
-    if (context.op->fusedEpilogue == Op::Epilogue::Prelu) {
-        p.slopes.assign(p.bias.size(), 0.0f);
-        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.slopes.data()));
-    }
+    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.bias.size(), p.slopes));
     p.epilogue = context.op->fusedEpilogue;
     context.state = packed;
     return Status::ok();
@@ -318,11 +315,8 @@ bool depthwiseRowsRun(int kernelSize, int stride) { return rowFunction(kernelSiz
 
 const KernelDef* floatDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareDepthwise, .eval = evalDepthwise, .fusesInputPadding = true, .fusesActivation = true};
-    // A fused PRELU's slopes come last, after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || operands < 2 || operands > 3 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedSeparableBlock || op.fusedExpansion ||
-        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || !hasConvolutionOperands(op) ||
+        op.fusedSeparableBlock || op.fusedExpansion)
         return nullptr;
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

@@ -255,11 +255,8 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
 }
 
 Status packEpilogue(const KernelContext& context, PointwiseWeights& p) {
-    p.slopes.clear();
     p.epilogue = context.op->fusedEpilogue;
-    if (p.epilogue != Op::Epilogue::Prelu) return Status::ok();
-    p.slopes.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
-    return readPreluSlopes(context, p.outputChannels, p.slopes.data());
+    return readPreluSlopes(context, p.outputChannels, static_cast<size_t>(p.blocks * kBlockChannels), p.slopes);
 }
 
 void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added) {

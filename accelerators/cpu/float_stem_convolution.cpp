@@ -180,10 +180,7 @@ Status prepareStem(KernelContext& context) {
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
-    if (context.op->fusedEpilogue == Op::Epilogue::Prelu) {
-        p.slopes.assign(p.bias.size(), 0.0f);
-        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
-    }
+    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), p.slopes));
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     p.epilogue = context.op->fusedEpilogue;
     context.state = packed;
@@ -202,11 +199,7 @@ Status evalStem(KernelContext& context) {
 
 const KernelDef* floatStemConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareStem, .eval = evalStem, .fusesInputPadding = true, .fusesActivation = true};
-    // A fused PRELU's slopes come last, after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || operands < 2 || operands > 3 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual ||
-        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || !hasConvolutionOperands(op) || op.fusedResidual)
         return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() < 1 || options->stride_h() > 2 || options->stride_w() < 1 || options->stride_w() > 2 ||

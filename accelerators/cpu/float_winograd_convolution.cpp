@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <limits>
 #include <memory>
 #include <tuple>
@@ -213,10 +212,7 @@ Status prepareWinograd(KernelContext& context) {
     p.bias.assign(static_cast<size_t>((p.outputChannels + kLanes - 1) / kLanes * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
     p.epilogue = context.op->fusedEpilogue;
-    if (p.epilogue == Op::Epilogue::Prelu) {
-        p.slopes.assign(p.bias.size(), 0.0f);
-        LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.slopes.data()));
-    }
+    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), p.slopes));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     context.scratchBytes = static_cast<size_t>(p.items * p.slotFloats()) * sizeof(float);
@@ -235,11 +231,7 @@ Status evalWinograd(KernelContext& context) {
 
 const KernelDef* floatWinogradConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareWinograd, .eval = evalWinograd, .fusesInputPadding = true, .fusesActivation = true};
-    // A fused PRELU's slopes come last, after the bias (or -1).
-    const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
-    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || operands < 2 || operands > 3 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.fusedResidual ||
-        (op.fusedEpilogue == Op::Epilogue::Prelu && (operands != 3 || op.inputs.back() < 0)))
+    if (!cpuHasAvx512() || model.opCode(op).builtin != schema::BuiltinOperator_CONV_2D || !hasConvolutionOperands(op) || op.fusedResidual)
         return nullptr;
     const auto* options = op.options->builtin_options_as_Conv2DOptions();
     if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||

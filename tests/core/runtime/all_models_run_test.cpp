@@ -25,17 +25,7 @@ namespace fs = std::filesystem;
 // How long one model may run before it counts as a hang. Under ASan the
 // reference kernels run 10-20x slower: testdata_conv_huge_im2col's 2.6 G
 // multiply-adds took 58-62 s there, against a limit that was 60 s.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kHangSeconds = 240;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kHangSeconds = 240;
-#else
-constexpr int kHangSeconds = 60;
-#endif
-#else
-constexpr int kHangSeconds = 60;
-#endif
+constexpr int kHangSeconds = LITESTUDIO_SANITIZED ? 240 : 60;
 
 // xorshift32 bytes, the golden generator's stream, so runs are repeatable.
 void fillInput(RuntimeTensor& tensor, uint32_t& state) {
