@@ -117,11 +117,12 @@ __attribute__((target("avx512f"))) inline void toChannelMajorTail(const float* i
 }
 
 // Pixels [0, valid) x channels [0, channels) of NHWC rows `stride` apart into
-// tile[channel][pixel] (rows of 64); pixels past `valid` become zeros. A
-// tile of more than 64 pixels (Vectors 4) puts the rest in `tail`.
+// tile[channel][pixel] (rows of `rowFloats`, 64 unless said); pixels past
+// `valid` become zeros as far as the vector they end in. A tile of more
+// than 64 pixels (Vectors 4) puts the rest in `tail`.
 template <int Vectors>
 __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input, int64_t stride, int valid, int64_t channels, float* tile,
-                                                              float* tail = nullptr) {
+                                                              float* tail = nullptr, int64_t rowFloats = kTilePixels) {
     if (Vectors == 4 && valid > kTilePixels) toChannelMajorTail(input, stride, valid, channels, tail);
     for (int block = 0; block < Vectors; ++block) {
         for (int64_t c = 0; c < channels; c += kLanes) {
@@ -136,7 +137,7 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
             }
             __m512 columns[16];
             transpose16x16From(rows, rowStride, columns);
-            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * kTilePixels + block * kLanes, columns[i]);
+            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * rowFloats + block * kLanes, columns[i]);
         }
     }
 }

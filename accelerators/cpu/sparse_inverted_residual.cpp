@@ -35,28 +35,38 @@ using namespace channel_major;
 constexpr int64_t kLeastRowPixels = 32;
 // Nonzeros a pixel over channels transposed a pixel (see the kernel's choice).
 constexpr double kLeastWorkPerTransposed = 16.0;
+// Without an expansion (a depthwise-separable block, only the projection's
+// nonzeros to repay the transposes): pose detection's 112x112 24 -> 16
+// block (2.4) ran 0.90x the dense block's time, face detection full range
+// sparse's 48x48 ones (3.8-4.8) 0.88x, its 96x96 8 <-> 32 ones (1.9) 1.38x.
+constexpr double kLeastSeparableWorkPerTransposed = 2.2;
 constexpr int kMaxKernel = 5;
 // Zeros before a channel's pixels in a ring row: more than a tap reaches left.
 constexpr int64_t kMargin = kLanes;
-// Ring rows: a pair of output rows reads kernel + 1 input rows.
-constexpr int kMaxRingRows = kMaxKernel + 1;
+constexpr int kMaxStride = 2;
+// Ring rows: a pair of output rows reads kernel + stride input rows.
+constexpr int kMaxRingRows = kMaxKernel + kMaxStride;
 // The fused op's inputs (core/graph/model.h, Op::fusedExpansion on a
 // separable block): x, depthwise filter and bias, the projecting 1x1 and
 // its bias, the tensor added, the expanding 1x1 and its bias.
 constexpr size_t kProjection = 3, kResidual = 5, kExpansion = 6;
 
 struct Block {
+    bool expands = true;     // a separable block without an expansion has its input's channels in the ring
     SparseMatrix expansion;  // input channels -> channels, one chunk
     float expansionLow = 0, expansionHigh = 0;
-    int kernelSize = 3, padTop = 0, padLeft = 0;
+    int kernelSize = 3, stride = 1, padTop = 0, padLeft = 0;
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, inputChannels = 0, channels = 0, outputChannels = 0;
     std::vector<float> depthwiseWeights;  // [channel][ky][kx]
     std::vector<float> depthwiseBias;
     float low = 0, high = 0;
     SparseMatrix projection;  // channels -> outputChannels, one chunk
     TileWrite write;          // the projection's result, with the residual
-    // A ring row: per channel kMargin zeros, the row's pixels, zeros to channelFloats.
-    int64_t channelFloats = 0, zerosFrom = 0;
+    // A ring row: per channel, one part per column phase (at stride 2 the
+    // even columns, then the odd ones, so that a tap's inputs for 16
+    // neighbouring outputs are 16 neighbouring floats), each part kMargin
+    // zeros, its pixels, zeros to partFloats.
+    int64_t channelFloats = 0, partFloats = 0;
     std::array<int64_t, kMaxKernel> tapOffset{};  // column kx: floats from a channel's start to output column 0's input
     RowBands bands;
     size_t ringRowFloats = 0, bandFloats = 0;
@@ -71,7 +81,7 @@ struct RunArguments {
 };
 
 struct BandScratch {
-    float* ring;    // kernelSize + 1 ring rows
+    float* ring;    // kernelSize + stride ring rows
     float* tile;    // the input tile, channel-major
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
@@ -86,7 +96,7 @@ struct BandLayout {
 
 BandLayout bandLayoutOf(const Block& b) {
     BandLayout layout;
-    layout.tile = static_cast<size_t>(b.kernelSize + 1) * b.ringRowFloats;
+    layout.tile = static_cast<size_t>(b.kernelSize + b.stride) * b.ringRowFloats;
     layout.sums = layout.tile + wholeBlockRows(b.inputChannels);
     layout.middle = layout.sums + wholeBlockRows(b.outputChannels);
     layout.floats = layout.middle + 2 * wholeBlockRows(b.channels);
@@ -98,33 +108,56 @@ BandScratch bandScratchOf(const Block& b, float* base) {
     return {base, base + layout.tile, base + layout.sums, base + layout.middle};
 }
 
-// The 1x1's result for input row `row` of image `image` into a ring row:
-// tiles of 64 pixels turned channel-major, multiplied, stored clamped.
-__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
-                                                 float* ringRow) {
-    const float* rowStart = input + (image * b.inH + row) * b.inW * b.inputChannels;
+// Lanes of the last of the vectors that `pixels` pixels take.
+__mmask16 lastVectorLanes(int64_t pixels) {
+    const int64_t lanes = pixels - std::max<int64_t>(pixels - 1, 0) / kLanes * kLanes;
+    return lanes >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << lanes) - 1u);
+}
+
+// Zeros where a ring row's part has no pixels: its margin, and from its
+// pixels' last vector on.
+__attribute__((target("avx512f"))) void zeroPartEdges(const Block& b, float* part, int64_t pixels) {
     for (int64_t c = 0; c < b.channels; ++c) {
-        float* channelRow = ringRow + c * b.channelFloats;
-        _mm512_store_ps(channelRow, _mm512_setzero_ps());
-        for (int64_t at = kMargin + b.zerosFrom; at < b.channelFloats; at += kLanes) _mm512_store_ps(channelRow + at, _mm512_setzero_ps());
-    }
-    for (int64_t start = 0; start < b.inW; start += kTilePixels) {
-        const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, b.inW - start));
-        const int lastLanes = valid - (valid - 1) / kLanes * kLanes;
-        const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh,
-                                static_cast<__mmask16>(lastLanes == kLanes ? 0xffffu : (1u << lastLanes) - 1u)};
-        withVectors(valid, [&](auto vectors) {
-            toChannelMajor<vectors()>(rowStart + start * b.inputChannels, b.inputChannels, valid, b.inputChannels, s.tile);
-            // One accumulator set: a row has few nonzeros (an expansion's
-            // inputs are few), and combining sets cost more (pose
-            // detection's 56x56 block 0.44 -> 0.40 ms).
-            multiplyChunk<vectors(), 1, true>(b.expansion, 0, true, true, s.tile, ringRow + kMargin + start, 0, 0, b.channels, &store);
-        });
+        float* channelPart = part + c * b.channelFloats;
+        _mm512_store_ps(channelPart, _mm512_setzero_ps());
+        for (int64_t at = kMargin + (pixels + kLanes - 1) / kLanes * kLanes; at < b.partFloats; at += kLanes)
+            _mm512_store_ps(channelPart + at, _mm512_setzero_ps());
     }
 }
 
-// Input rows a pair of output rows reads: kernel + 1 of them, null in the
-// padding.
+// The 1x1's result for input row `row` of image `image` into a ring row:
+// tiles of 64 pixels of each column phase turned channel-major, multiplied,
+// stored clamped (the 1x1 is pixel by pixel, so it may take the pixels in
+// any order).
+__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
+                                                 float* ringRow) {
+    const float* rowStart = input + (image * b.inH + row) * b.inW * b.inputChannels;
+    for (int phase = 0; phase < b.stride; ++phase) {
+        const int64_t pixels = (b.inW - phase + b.stride - 1) / b.stride;
+        float* part = ringRow + phase * b.partFloats;
+        zeroPartEdges(b, part, pixels);
+        for (int64_t start = 0; start < pixels; start += kTilePixels) {
+            const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, pixels - start));
+            const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh, lastVectorLanes(valid)};
+            const float* first = rowStart + (start * b.stride + phase) * b.inputChannels;
+            withVectors(valid, [&](auto vectors) {
+                if (!b.expands) {
+                    toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, part + kMargin + start, nullptr,
+                                              b.channelFloats);
+                    return;
+                }
+                toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, s.tile);
+                // One accumulator set: a row has few nonzeros (an expansion's
+                // inputs are few), and combining sets cost more (pose
+                // detection's 56x56 block 0.44 -> 0.40 ms).
+                multiplyChunk<vectors(), 1, true>(b.expansion, 0, true, true, s.tile, part + kMargin + start, 0, 0, b.channels, &store);
+            });
+        }
+    }
+}
+
+// Input rows a pair of output rows reads: kernel + stride of them, null in
+// the padding.
 using Window = std::array<const float*, kMaxRingRows>;
 
 // The depthwise's output columns [column, column + 16 x Vectors) of two
@@ -133,7 +166,7 @@ using Window = std::array<const float*, kMaxRingRows>;
 // serves both rows where their kernels overlap, about halving the loads
 // (pose detection's 56x56 block 0.50 -> 0.44 ms); channels are taken
 // kGroup at a time for eight FMA chains.
-template <int Kernel, int Vectors>
+template <int Kernel, int Stride, int Vectors>
 __attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Window& window, int64_t column, float* middle) {
     constexpr int kGroup = Vectors >= 3 ? 1 : Vectors == 2 ? 2 : 4;
     const __m512 lowest = _mm512_set1_ps(b.low), highest = _mm512_set1_ps(b.high);
@@ -147,7 +180,7 @@ __attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Wind
             for (int v = 0; v < Vectors; ++v) acc[0][g][v] = acc[1][g][v] = bias;
         }
 #pragma GCC unroll 8
-        for (int i = 0; i <= Kernel; ++i) {
+        for (int i = 0; i < Kernel + Stride; ++i) {
             if (!window[static_cast<size_t>(i)]) continue;
 #pragma GCC unroll 8
             for (int kx = 0; kx < Kernel; ++kx) {
@@ -163,8 +196,8 @@ __attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Wind
 #pragma GCC unroll 4
                         for (int v = 0; v < Vectors; ++v) acc[0][g][v] = _mm512_fmadd_ps(weight, x[v], acc[0][g][v]);
                     }
-                    if (i >= 1) {  // and the second's kernel row i - 1
-                        const __m512 weight = _mm512_set1_ps(weights[(i - 1) * Kernel]);
+                    if (i >= Stride) {  // and the second's kernel row i - stride
+                        const __m512 weight = _mm512_set1_ps(weights[(i - Stride) * Kernel]);
 #pragma GCC unroll 4
                         for (int v = 0; v < Vectors; ++v) acc[1][g][v] = _mm512_fmadd_ps(weight, x[v], acc[1][g][v]);
                     }
@@ -194,7 +227,7 @@ void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const Block& b = *arguments.block;
     const BandScratch s = bandScratchOf(b, arguments.scratch + band * b.bandFloats);
-    const int slots = b.kernelSize + 1;  // the kernel + 1 consecutive rows of a pair never share a slot
+    const int slots = b.kernelSize + b.stride;  // the consecutive rows of a pair never share a slot
     std::array<int64_t, kMaxRingRows> held;  // image * inH + row in each ring slot, -1 for none
     held.fill(-1);
     const int64_t rows = b.batch * b.outH;
@@ -204,7 +237,7 @@ void runBand(void* context, size_t band) {
         const bool second = r + 1 < end && oy + 1 < b.outH;
         Window window{};
         for (int i = 0; i < (second ? slots : b.kernelSize); ++i) {
-            const int64_t iy = oy - b.padTop + i;
+            const int64_t iy = oy * b.stride - b.padTop + i;
             if (iy < 0 || iy >= b.inH) continue;
             const auto slot = static_cast<size_t>(iy % slots);
             float* ringRow = s.ring + slot * b.ringRowFloats;
@@ -217,8 +250,12 @@ void runBand(void* context, size_t band) {
         for (int64_t column = 0; column < b.outW; column += kTilePixels) {
             const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, b.outW - column));
             withVectors(valid, [&](auto vectors) {
-                if (b.kernelSize == 3) depthwisePair<3, vectors()>(b, window, column, s.middle);
-                else depthwisePair<5, vectors()>(b, window, column, s.middle);
+                switch (b.kernelSize * 10 + b.stride) {
+                case 31: depthwisePair<3, 1, vectors()>(b, window, column, s.middle); break;
+                case 32: depthwisePair<3, 2, vectors()>(b, window, column, s.middle); break;
+                case 51: depthwisePair<5, 1, vectors()>(b, window, column, s.middle); break;
+                default: depthwisePair<5, 2, vectors()>(b, window, column, s.middle); break;
+                }
                 for (int row = 0; row < (second ? 2 : 1); ++row)
                     finishTile<vectors()>(b, s, s.middle + row * wholeBlockRows(b.channels), valid, arguments,
                                           ((r + row) * b.outW + column) * b.write.rowChannels);
@@ -235,15 +272,23 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a float32 [batch, height, width, channels] input, got " + input.name);
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options) return context.error("has no depthwise options");
-    if (!context.hasInput(kExpansion)) return context.error("has no expanding 1x1 filter (input 6)");
+    if (op.fusedExpansion && !context.hasInput(kExpansion)) return context.error("has no expanding 1x1 filter (input 6)");
     if (!context.hasInput(kProjection)) return context.error("has no projecting 1x1 filter (input 3)");
 
     auto state = std::make_shared<Block>();
     Block& b = *state;
     b.batch = input.dim(0), b.inH = input.dim(1), b.inW = input.dim(2), b.inputChannels = input.dim(3);
-    LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, b.expansion));
-    b.channels = b.expansion.outputChannels;
-    std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
+    b.expands = op.fusedExpansion;
+    b.channels = b.inputChannels;
+    b.stride = options->stride_w();
+    if (options->stride_h() != b.stride || b.stride < 1 || b.stride > kMaxStride)
+        return context.error("expects a depthwise convolution of stride 1 or 2 both ways");
+    const int64_t phasePixels = (b.inW + b.stride - 1) / b.stride;
+    if (b.expands) {
+        LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, b.expansion));
+        b.channels = b.expansion.outputChannels;
+        std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
+    }
 
     const RuntimeTensor& filter = context.input(1);
     if (filter.rank() != 4 || filter.dim(0) != 1 || filter.dim(1) != filter.dim(2) || filter.dim(3) != b.channels ||
@@ -251,7 +296,6 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a 3x3 or 5x5 depthwise filter [1, k, k, " + std::to_string(b.channels) + "], got " + filter.name +
                              " " + shapeText(filter.shape));
     b.kernelSize = filter.dim(1);
-    if (options->stride_h() != 1 || options->stride_w() != 1) return context.error("expects a stride-1 depthwise convolution");
     // [1][ky][kx][channel] -> [channel][ky][kx]
     std::vector<float> filterValues(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, filterValues.data());
@@ -265,16 +309,24 @@ Status prepareBlock(KernelContext& context) {
     std::tie(b.low, b.high) = clampRange(context, options->fused_activation_function());
 
     PaddedPlane plane;
-    LS_RETURN_IF_ERROR(paddedPlane(context, b.inH, b.inW, b.kernelSize, 1, 1, options->padding() == schema::Padding_SAME, plane));
+    LS_RETURN_IF_ERROR(
+        paddedPlane(context, b.inH, b.inW, b.kernelSize, b.stride, b.stride, options->padding() == schema::Padding_SAME, plane));
     b.outH = plane.outH, b.outW = plane.outW, b.padTop = plane.padTop, b.padLeft = plane.padLeft;
     if (b.padLeft > kMargin) return context.error("padding wider than a ring row's margin");
 
-    // A ring row's channel: the margin, the pixels, then zeros as far as an
-    // output tile's last vector reads.
+    // A part of a ring row's channel: the margin, its pixels, then zeros as
+    // far as an output tile's last vector reads. Output column x's tap kx
+    // reads input column stride * x + kx - padLeft: in the part of its
+    // phase, at x plus that offset's whole strides.
     const auto roundUp = [](int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; };
-    b.zerosFrom = roundUp(b.inW);
-    b.channelFloats = kMargin + roundUp(std::max(b.zerosFrom, roundUp(b.outW) + b.kernelSize - 1 - b.padLeft)) + kMargin;
-    for (int kx = 0; kx < b.kernelSize; ++kx) b.tapOffset[static_cast<size_t>(kx)] = kMargin + kx - b.padLeft;
+    const int64_t reach = (b.kernelSize - 1 - b.padLeft) / b.stride;
+    b.partFloats = kMargin + roundUp(std::max(roundUp(phasePixels), roundUp(b.outW) + std::max<int64_t>(reach, 0))) + kMargin;
+    b.channelFloats = b.stride * b.partFloats;
+    for (int kx = 0; kx < b.kernelSize; ++kx) {
+        const int64_t shift = kx - b.padLeft;
+        const int64_t phase = ((shift % b.stride) + b.stride) % b.stride;
+        b.tapOffset[static_cast<size_t>(kx)] = phase * b.partFloats + kMargin + (shift - phase) / b.stride;
+    }
     b.ringRowFloats = static_cast<size_t>(b.channels * b.channelFloats);
 
     LS_RETURN_IF_ERROR(packNonzeros(context, kProjection, b.channels, b.channels, b.projection));
@@ -316,44 +368,52 @@ bool prunedFilter(const Subgraph& subgraph, int tensor, int64_t inputChannels) {
 
 const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
-    if (!cpuHasAvx512() || !op.fusedExpansion || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != 8 || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
+    const bool expands = op.fusedExpansion;
+    const size_t inputs = expands ? 8u : op.fusedResidual ? 6u : 5u;
+    if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+        op.inputs.size() != inputs || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
         (op.fusedResidual && op.inputs[kResidual] < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
-    if (!options || options->stride_h() != options->stride_w() || options->stride_w() != 1 ||
+    if (!options || options->stride_h() != options->stride_w() || options->stride_w() < 1 || options->stride_w() > kMaxStride ||
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 ||
         !isClampActivation(options->fused_activation_function()) || !isClampActivation(std::max(op.expansionActivation, 0)) ||
         !isClampActivation(std::max(op.pointwiseActivation, 0)) || !isClampActivation(std::max(op.residualActivation, 0)))
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     if (input.type != DataType::Float32 || input.shape.size() != 4 || input.shape[2] < kLeastRowPixels) return nullptr;
+    // The zeros left of a ring row's pixels: a folded PAD (and SAME's own) no wider.
+    if (op.fusedPadding[2] + kMaxKernel / 2 > kMargin) return nullptr;
     // A residual of fewer channels (a channel PAD folded in) is the dense block's.
     if (op.fusedResidual &&
         subgraph.tensors[static_cast<size_t>(op.inputs[kResidual])].shape != subgraph.tensors[static_cast<size_t>(op.outputs[0])].shape)
         return nullptr;
     // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
-    if (!prunedFilter(subgraph, op.inputs[kExpansion], input.shape[3]) || !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
-        sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])]))
+    if (expands && (!prunedFilter(subgraph, op.inputs[kExpansion], input.shape[3]) ||
+                    !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
+                    sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])])))
         return nullptr;
-    const int64_t channels = subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0];
+    const int64_t channels = expands ? subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0] : input.shape[3];
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     if (!isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||
         depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] || (depthwise.shape[1] != 3 && depthwise.shape[1] != 5) ||
         depthwise.shape[3] != channels)
         return nullptr;
     if (!prunedFilter(subgraph, op.inputs[kProjection], channels) || !isFloatConstantOrAbsent(subgraph, op.inputs[kProjection + 1])) return nullptr;
-    // Nonzeros a pixel over the channels a pixel transposes (the block's
-    // input and output). Pose detection's 56x56 24 -> 144 -> 24 block
-    // (36) ran 0.73x the dense block's time; face detection full range
-    // sparse's 48x48 32 -> 16 -> 64 one (4.8) 1.9x.
+    // Nonzeros an input pixel over the channels an input pixel transposes
+    // (the block's input and output; at stride 2 an output pixel is a
+    // quarter of one). Pose detection's 56x56 24 -> 144 -> 24 block (36)
+    // ran 0.73x the dense block's time; face detection full range sparse's
+    // 48x48 32 -> 16 -> 64 one (4.8) 1.9x.
+    const double outputShare = 1.0 / double(options->stride_w() * options->stride_w());
     const auto nonzerosOf = [&](int tensor) {
         const Tensor& filter = subgraph.tensors[static_cast<size_t>(tensor)];
         return nonzeroShare(filter) * double(filter.shape[0]) * double(filter.shape[3]);
     };
-    const double nonzeros = nonzerosOf(op.inputs[kExpansion]) + nonzerosOf(op.inputs[kProjection]);
-    const double transposed = double(input.shape[3]) + double(subgraph.tensors[static_cast<size_t>(op.inputs[kProjection])].shape[0]);
-    if (nonzeros < kLeastWorkPerTransposed * transposed) return nullptr;
+    const double nonzeros = (expands ? nonzerosOf(op.inputs[kExpansion]) : 0.0) + outputShare * nonzerosOf(op.inputs[kProjection]);
+    const double transposed =
+        double(input.shape[3]) + outputShare * double(subgraph.tensors[static_cast<size_t>(op.inputs[kProjection])].shape[0]);
+    if (nonzeros < (expands ? kLeastWorkPerTransposed : kLeastSeparableWorkPerTransposed) * transposed) return nullptr;
     return &kernel;
 }
 

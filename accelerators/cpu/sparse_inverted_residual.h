@@ -9,8 +9,12 @@
 // zeros and the wide middle's transposes are both skipped (LiteRT's XNNPACK
 // gets the same from running the whole network NCHW). Takes the fused ops
 // of core/runtime/expansion_fusion.h that close a separable block: a 3x3 or
-// 5x5 stride-1 depthwise between two pruned 1x1s, the ADD optional, where
-// the nonzeros repay the two narrow transposes. AVX-512.
+// 5x5 depthwise at stride 1 or 2 between two pruned 1x1s, the ADD
+// optional, where the nonzeros repay the two narrow transposes; and a
+// separable block alone (separable_block_fusion.h: no expansion, the
+// input's own channels in the rows) whose projection is pruned. At stride
+// 2 a row's even columns are made first, then its odd ones, so that a
+// tap's inputs for neighbouring outputs lie side by side. AVX-512.
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"

@@ -15,8 +15,18 @@
 
 #include "core/graph/model.h"
 #include "core/runtime/accelerator.h"
+#include "core/runtime/fusion_matching.h"
 
 namespace litestudio {
+
+// The 1x1 CONV_2D at stride 1 (untouched by other fusions, no padding
+// folded into it) whose output is op `o`'s input 0 and read by nothing
+// else, or -1.
+int expansionFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& use, size_t o);
+
+// Makes `fusedOp`, a depthwise or a separable block, do `expansion` first:
+// its inputs take the 1x1's as Op::fusedExpansion lays them out.
+void takeExpansion(Op& fusedOp, const Op& expansion);
 
 // Rewrites `subgraph` (the runtime's own copy) and the kernels of the ops it
 // fuses; returns how many ops were folded.

@@ -1,6 +1,7 @@
 #include "core/runtime/separable_block_fusion.h"
 
 #include "core/kernels/reference/kernel_util.h"
+#include "core/runtime/expansion_fusion.h"
 #include "core/runtime/fusion_matching.h"
 #include "tflite_schema_generated.h"
 
@@ -16,10 +17,15 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
         const auto* depthwiseOptions = depthwise.options->builtin_options_as_DepthwiseConv2DOptions();
         int x = depthwise.inputs[0], d = depthwise.outputs[0];
-        if (!depthwiseOptions || depthwiseOptions->stride_h() != 1 || depthwiseOptions->stride_w() != 1 ||
-            !isStaticFloat(subgraph, x) || !isStaticFloat(subgraph, d) || shapeOf(subgraph, x) != shapeOf(subgraph, d) ||
-            shapeOf(subgraph, x).size() != 4)
+        if (!depthwiseOptions || depthwiseOptions->stride_h() != depthwiseOptions->stride_w() || !isStaticFloat(subgraph, x) ||
+            !isStaticFloat(subgraph, d) || shapeOf(subgraph, x).size() != 4)
             continue;
+        // A block at stride 2 is taken whole, its expansion too, or not at
+        // all: no kernel runs one without the other.
+        const bool strided = depthwiseOptions->stride_w() == 2;
+        if (!strided && (depthwiseOptions->stride_w() != 1 || shapeOf(subgraph, x) != shapeOf(subgraph, d))) continue;
+        const int expansion = strided ? expansionFeeding(model, subgraph, use, o) : -1;
+        if (strided && expansion < 0) continue;
 
         int c = use.reader[static_cast<size_t>(d)];
         if (c < 0) continue;
@@ -67,10 +73,11 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
                 a = -1, pad = -1;
             }
         }
+        if (strided) takeExpansion(fusedOp, subgraph.ops[static_cast<size_t>(expansion)]);
         const Accelerator* chosen = nullptr;
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;
-        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c, a, pad});
+        folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c, a, pad, expansion});
         use.producer[static_cast<size_t>(depthwise.outputs[0])] = static_cast<int>(o);
     }
     return folded;

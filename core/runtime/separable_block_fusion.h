@@ -6,7 +6,9 @@
 //    computed before the depthwise]
 // and turns the depthwise into one op that does it all
 // (Op::fusedSeparableBlock) when the accelerator that ran it has a kernel
-// for the fused form; the 1x1 and the ADD are folded. Run row by row, d
+// for the fused form; the 1x1 and the ADD are folded. A depthwise at
+// stride 2 joins only with the 1x1 expansion before it
+// (expansion_fusion.h), as one inverted residual block. Run row by row, d
 // and p never leave the cache: pose landmark's 256x256x8 blocks read and
 // wrote 2 MiB tensors six times each, now twice.
 

@@ -11,7 +11,7 @@
 // (folded into it first). With a 1x1 after the depthwise (and an ADD of
 // the block's input) the separable block takes the expansion too: the
 // whole inverted residual block is one op, CONV_2D+DEPTHWISE_CONV_2D+
-// CONV_2D+ADD. Pairs it must leave alone: a 1x1 result read by
+// CONV_2D+ADD; at stride 2 only pruned blocks are taken so, channel-major. Pairs it must leave alone: a 1x1 result read by
 // another op too, one under 1 MiB, and pruned 1x1 weights (the sparse
 // kernel's).
 
@@ -29,7 +29,8 @@ using schema::ActivationFunctionType;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
 enum class Variant {
-    Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual, PrunedProjected, PrunedBlock, PrunedBlockAfterPad
+    Plain, PadBefore, ReluOp, ExpandedReadTwice, Pruned, Projected, InvertedResidual, PrunedProjected, PrunedBlock, PrunedBlockAfterPad,
+    PrunedProjectedAfterPad, PrunedProjectedAfterWidePad
 };
 
 struct ExpansionCase {
@@ -43,11 +44,12 @@ struct ExpansionCase {
 };
 
 bool pruned(Variant v) {
-    return v == Variant::Pruned || v == Variant::PrunedProjected || v == Variant::PrunedBlock || v == Variant::PrunedBlockAfterPad;
+    return v == Variant::Pruned || v == Variant::PrunedProjected || v == Variant::PrunedBlock || v == Variant::PrunedBlockAfterPad ||
+           v == Variant::PrunedProjectedAfterPad || v == Variant::PrunedProjectedAfterWidePad;
 }
 bool projected(Variant v) {
     return v == Variant::Projected || v == Variant::PrunedProjected || v == Variant::InvertedResidual || v == Variant::PrunedBlock ||
-           v == Variant::PrunedBlockAfterPad;
+           v == Variant::PrunedBlockAfterPad || v == Variant::PrunedProjectedAfterPad || v == Variant::PrunedProjectedAfterWidePad;
 }
 bool addsInput(Variant v) { return v == Variant::InvertedResidual || v == Variant::PrunedBlock || v == Variant::PrunedBlockAfterPad; }
 // Three of every four weights zero, as pruning leaves them.
@@ -90,8 +92,9 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
         b.addOp({schema::BuiltinOperator_RELU, {}, {e}, {depthwiseInput}});
         m.depthwise = 2;
     }
-    if (c.variant == Variant::PadBefore || c.variant == Variant::PrunedBlockAfterPad) {
-        padBefore = c.kernel / 2;
+    if (c.variant == Variant::PadBefore || c.variant == Variant::PrunedBlockAfterPad || c.variant == Variant::PrunedProjectedAfterPad ||
+        c.variant == Variant::PrunedProjectedAfterWidePad) {
+        padBefore = c.variant == Variant::PrunedProjectedAfterWidePad ? 20 : c.kernel / 2;
         const int p = padBefore;
         int paddings = b.addConstant("paddings", DataType::Int32, {4, 2}, testing::bytesOf<int32_t>({0, 0, p, p, p, p, 0, 0}));
         depthwiseInput = b.addTensor({"padded", DataType::Float32, {c.batch, c.height + 2 * p, c.width + 2 * p, c.expanded}});
@@ -173,9 +176,18 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 41, 44, 24, 160, 3, 1, Same, Relu6, None, Variant::PrunedProjected, 2, true, true},  // no ADD; a band starts mid-pair
         {1, 9, 70, 16, 120, 3, 1, Same, None, Relu6, Variant::PrunedBlock, 1, true, true},     // two column tiles
         {1, 20, 48, 24, 144, 5, 1, Valid, Relu6, Relu6, Variant::PrunedBlockAfterPad, 1, true, true},  // a PAD folded in
-        {1, 48, 48, 32, 16, 3, 1, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},  // 32 -> 16 -> 32: 4 a channel
+        // 32 -> 16 -> 32: 4 a channel; its separable block alone (16 -> 32, 2.7) is taken
+        {1, 48, 48, 32, 16, 3, 1, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, true},
         {1, 24, 40, 16, 120, 3, 1, Same, None, Relu6, Variant::Pruned, 1, false, false},        // no projection: 120 transposed
-        {1, 56, 56, 24, 144, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},  // stride 2: the GEMM's
+        // At stride 2 the block's input columns are expanded even ones
+        // first, then odd ones, so that a tap's inputs lie side by side.
+        {1, 112, 112, 16, 64, 3, 2, Valid, Relu6, Relu6, Variant::PrunedProjectedAfterPad, 1, true, true},  // pose detection's first (16)
+        {1, 56, 56, 24, 144, 5, 2, Valid, Relu6, Relu6, Variant::PrunedProjectedAfterPad, 2, true, true},  // and its 56x56 one
+        {1, 56, 56, 24, 144, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, true, true},            // SAME: no padding before
+        {2, 35, 67, 24, 144, 5, 2, Same, Relu, None, Variant::PrunedProjected, 2, true, true},  // odd sizes: an odd column fewer
+        {1, 19, 33, 24, 144, 3, 2, Valid, None, Relu6, Variant::PrunedProjected, 2, true, true},  // VALID, odd: last column unread
+        {1, 56, 56, 16, 32, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},   // 16 -> 32 -> 16 (5.3): the GEMM's
+        {1, 8, 40, 24, 144, 3, 2, Valid, None, None, Variant::PrunedProjectedAfterWidePad, 1, false, false},  // 20 zeros left: past a margin
         {1, 28, 28, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, false, false},      // rows of 28 (and under 1 MiB)
     };
     std::mt19937 random(17);

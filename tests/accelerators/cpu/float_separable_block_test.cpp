@@ -13,12 +13,15 @@
 // plane shrinking (found by the fuzz seed), and 1x1s to at most 8 outputs
 // (two pixels a vector) on odd widths. Blocks it must leave alone: stride 2, a
 // depthwise result read twice, channels past what the kernel takes, and
-// pruned 1x1 weights (the sparse kernel's).
+// pruned 1x1 weights (the sparse kernel's) on short rows. Pruned 1x1s on
+// rows of 32 or more with enough nonzeros: the block runs channel-major
+// (sparse_inverted_residual.h).
 
 #include <cmath>
 #include <random>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/sparse_inverted_residual.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -38,6 +41,7 @@ struct BlockCase {
     bool fuses;
     bool pruned = false;  // three in four 1x1 weights zero, as pose detection's
     bool declaresInputSize = false;  // the model declares the block's tensors the input's size, though the filter shrinks them
+    bool channelMajor = false;  // sparseInvertedResidualKernel takes the fused op
 };
 
 struct BlockModel {
@@ -168,6 +172,12 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 6, 21, 45, 6, 3, 1, 0, Relu, None, None, Ending::NoAdd, 2, true},  // 45 = 16 + 16 + 13 channels interleaved
         {1, 6, 6, 272, 272, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
+        // A pruned 1x1 whose nonzeros a pixel are at least 2.2 times the
+        // channels the block transposes a pixel: the block runs channel-major.
+        {1, 20, 112, 24, 16, 3, 1, 0, Relu6, None, None, Ending::NoAdd, 1, true, true, false, true},  // pose detection's 112x112 (2.4)
+        {2, 13, 45, 48, 48, 5, 1, 0, Relu, None, Relu6, Ending::Residual, 2, true, true, false, true},  // 6; bands split images
+        {1, 9, 40, 24, 48, 3, 1, 1, None, Relu6, None, Ending::NoAdd, 1, true, true, false, true},       // a folded PAD
+        {1, 12, 96, 32, 8, 3, 1, 0, Relu6, None, None, Ending::NoAdd, 1, true, true, false, false},      // 1.6: the dense block's
         // 5x5 after a PAD of 1: the plane shrinks by 2 though the model says
         // it keeps its size; the runtime's shapes are the filter's
         {1, 5, 6, 12, 20, 5, 1, 1, None, Relu6, None, Ending::NoAdd, 1, true, false, true},
@@ -186,6 +196,10 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
                   << c.height << "x" << c.width << "x" << c.channels << " -> " << c.outChannels << ", " << endingName(c.ending) << ", "
                   << c.threads << " thread(s): ran as " << name << ", largest difference " << compared.worst << " (largest output "
                   << compared.largest << ")\n";
+        const Op& depthwiseOp = compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)];
+        const bool channelMajor = cpu::sparseInvertedResidualKernel(compiled, compiled.subgraphs[0], depthwiseOp) != nullptr;
+        std::cout << "    channel-major: " << (channelMajor ? "yes" : "no") << "\n";
+        EXPECT_EQ(channelMajor, c.channelMajor);
         const bool fused = name.find("(fused)") != std::string::npos;
         EXPECT_EQ(fused, c.fuses) << name;
         if (fused) {
