@@ -175,8 +175,9 @@ Status evalConv(KernelContext& context) {
 Status prepareTransposeConv(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 3, 4, 1));
     if (context.knows(context.input(0))) {
-        std::vector<int64_t> shape = readIntegers(context.input(0));
-        context.output(0).shape.assign(shape.begin(), shape.end());
+        auto shape = shapeOperand(context, context.input(0));
+        if (!shape) return shape.status();
+        context.output(0).shape = *shape;
     }
     if (context.output(0).rank() != 4 || context.input(1).rank() != 4 || context.input(2).rank() != 4)
         return context.error("needs 4-D tensors");

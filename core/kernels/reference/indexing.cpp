@@ -51,8 +51,9 @@ Status evalGatherNd(KernelContext& context) {
 Status prepareScatterNd(KernelContext& context) {
     LS_RETURN_IF_ERROR(expectArity(context, 3, 3, 1));
     if (context.knows(context.input(2))) {
-        std::vector<int64_t> shape = readIntegers(context.input(2));
-        context.output(0).shape.assign(shape.begin(), shape.end());
+        auto shape = shapeOperand(context, context.input(2));
+        if (!shape) return shape.status();
+        context.output(0).shape = *shape;
     }
     return Status::ok();
 }

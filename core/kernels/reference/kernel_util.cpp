@@ -1,6 +1,7 @@
 #include "core/kernels/reference/kernel_util.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 
 namespace litestudio::reference {
@@ -139,6 +140,19 @@ std::vector<int64_t> stridesOf(const std::vector<int32_t>& shape) {
     return strides;
 }
 
+Expected<std::vector<int32_t>> shapeOperand(const KernelContext& context, const RuntimeTensor& tensor) {
+    const std::vector<int64_t> values = readIntegers(tensor);
+    std::vector<int32_t> shape;
+    int64_t elements = 1;
+    for (int64_t value : values) {
+        if (value < 0 || value > INT32_MAX || __builtin_mul_overflow(elements, value, &elements) || elements > INT64_MAX / 16)
+            return context.error("shape operand '" + tensor.name + "' holds " + std::to_string(value) +
+                                 ": a dimension must be 0 to 2^31 - 1, and the shape's elements countable in int64 bytes");
+        shape.push_back(static_cast<int32_t>(value));
+    }
+    return shape;
+}
+
 Expected<std::vector<int32_t>> broadcastShape(const KernelContext& context, const std::vector<int32_t>& a,
                                               const std::vector<int32_t>& b) {
     size_t rank = std::max(a.size(), b.size());
@@ -150,7 +164,10 @@ Expected<std::vector<int32_t>> broadcastShape(const KernelContext& context, cons
             std::string text;
             for (const auto* shape : {&a, &b}) {
                 text += text.empty() ? "[" : " and [";
-                for (size_t k = 0; k < shape->size(); ++k) text += (k ? "," : "") + std::to_string((*shape)[k]);
+                for (size_t k = 0; k < shape->size(); ++k) {
+                    if (k) text += ",";
+                    text += std::to_string((*shape)[k]);
+                }
                 text += "]";
             }
             return context.error("shapes " + text + " do not broadcast");
