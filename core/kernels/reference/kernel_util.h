@@ -105,7 +105,7 @@ std::vector<int64_t> readIntegers(const RuntimeTensor& tensor);
 // the operand when it holds none: a hostile file's empty axis tensor.
 Expected<int64_t> firstInteger(const KernelContext& context, const RuntimeTensor& tensor);
 // An integer operand that gives an output's shape (SCATTER_ND's, TRANSPOSE_CONV's
-// output_shape) as a shape: an error naming the operand when a value is
+// output_shape, BROADCAST_TO's) as a shape: an error naming the operand when a value is
 // negative or past 2^31 - 1, or when together they hold more elements than
 // int64 can count in bytes.
 Expected<std::vector<int32_t>> shapeOperand(const KernelContext& context, const RuntimeTensor& tensor);

@@ -363,7 +363,9 @@ Status prepareTile(KernelContext& context) {
             shape.push_back(static_cast<int32_t>(tiled));
         }
     } else {
-        auto result = broadcastShape(context, input.shape, toShape(values));
+        auto target = shapeOperand(context, context.input(1));
+        if (!target) return target.status();
+        auto result = broadcastShape(context, input.shape, *target);
         if (!result) return result.status();
         shape = *result;
     }

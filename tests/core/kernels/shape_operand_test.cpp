@@ -1,5 +1,5 @@
 // Ops whose output shape is an operand's values (SCATTER_ND's shape,
-// TRANSPOSE_CONV's output_shape): a plain scatter puts each update at its
+// TRANSPOSE_CONV's output_shape, BROADCAST_TO's): a plain scatter puts each update at its
 // index among zeros, and shapes a tensor cannot have are refused by name at
 // compile time. A fuzzed SCATTER_ND with the shape [2^30 - 1, 2^30 - 1,
 // 2^30 - 1, 128] had its element count overflow int64 (UBSan, in the
@@ -60,6 +60,22 @@ TEST(ScatterNd, AShapeNoTensorCanHaveIsRefusedByName) {
         std::cout << "  " << model.errorMessage() << "\n";
         EXPECT_NE(model.errorMessage().find("shape operand 'shape' holds"), std::string::npos) << model.errorMessage();
     }
+}
+
+TEST(BroadcastTo, ANegativeTargetIsRefusedByName) {
+    // [1] broadcast to [-5] had made an output of -5 elements.
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int x = builder.addTensor({"x", DataType::Float32, {1}});
+    int target = builder.addConstant("shape", DataType::Int32, {1}, testing::bytesOf<int32_t>({-5}));
+    int out = builder.addTensor({"out", DataType::Float32, {1}});
+    builder.addOp({schema::BuiltinOperator_BROADCAST_TO, {}, {x, target}, {out}});
+    builder.setInputs({x});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder, {"cpu", "reference"});
+    ASSERT_FALSE(model);
+    std::cout << "  " << model.errorMessage() << "\n";
+    EXPECT_NE(model.errorMessage().find("shape operand 'shape' holds -5"), std::string::npos) << model.errorMessage();
 }
 
 }  // namespace
