@@ -108,12 +108,6 @@ BandScratch bandScratchOf(const Block& b, float* base) {
     return {base, base + layout.tile, base + layout.sums, base + layout.middle};
 }
 
-// Lanes of the last of the vectors that `pixels` pixels take.
-__mmask16 lastVectorLanes(int64_t pixels) {
-    const int64_t lanes = pixels - std::max<int64_t>(pixels - 1, 0) / kLanes * kLanes;
-    return lanes >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << lanes) - 1u);
-}
-
 // Zeros where a ring row's part has no pixels: its margin, and from its
 // pixels' last vector on.
 __attribute__((target("avx512f"))) void zeroPartEdges(const Block& b, float* part, int64_t pixels) {
@@ -138,7 +132,6 @@ __attribute__((target("avx512f"))) void expandRow(const Block& b, const float* i
         zeroPartEdges(b, part, pixels);
         for (int64_t start = 0; start < pixels; start += kTilePixels) {
             const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, pixels - start));
-            const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh, lastVectorLanes(valid)};
             const float* first = rowStart + (start * b.stride + phase) * b.inputChannels;
             withVectors(valid, [&](auto vectors) {
                 if (!b.expands) {
@@ -146,6 +139,7 @@ __attribute__((target("avx512f"))) void expandRow(const Block& b, const float* i
                                               b.channelFloats);
                     return;
                 }
+                const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh, firstLanes(valid - (valid - 1) / kLanes * kLanes)};
                 toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, s.tile);
                 // One accumulator set: a row has few nonzeros (an expansion's
                 // inputs are few), and combining sets cost more (pose

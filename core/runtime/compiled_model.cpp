@@ -584,18 +584,31 @@ Status CompiledModel::prepareAtRunTime(int subgraph, size_t stepIndex) {
         if (input && hasOpenDimension(input->shape))
             return step.error("input '" + input->name + "' " + shapeText(input->shape) +
                               " has open dimensions that no op, model input or constant gives a size");
-    for (int output : op.outputs)
-        if (!graph.tensors[static_cast<size_t>(output)].isVariable)
-            runtime.tensors[static_cast<size_t>(output)].shape = runtime.declaredShapes[static_cast<size_t>(output)];
+    // A variable keeps the buffer its shape had at compile time.
+    std::vector<std::vector<int32_t>> heldShapes;
+    for (int output : op.outputs) {
+        RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(output)];
+        if (graph.tensors[static_cast<size_t>(output)].isVariable) heldShapes.push_back(tensor.shape);
+        else tensor.shape = runtime.declaredShapes[static_cast<size_t>(output)];
+    }
     step.scratchBytes = 0;
     step.valuesKnown = true;
     step.missingOperand.clear();
     Status prepared = runtime.kernels[stepIndex]->prepare(step);
     if (!step.missingOperand.empty()) return step.error("the model gives it no " + step.missingOperand);
     LS_RETURN_IF_ERROR(prepared);
+    size_t variable = 0;
     for (int output : op.outputs) {
-        if (graph.tensors[static_cast<size_t>(output)].isVariable) continue;
         RuntimeTensor& tensor = runtime.tensors[static_cast<size_t>(output)];
+        if (graph.tensors[static_cast<size_t>(output)].isVariable) {
+            const std::vector<int32_t>& held = heldShapes[variable++];
+            if (hasOpenDimension(tensor.shape) || denseByteSize(tensor.type, tensor.shape) != tensor.bytes) {
+                const std::string made = shapeText(tensor.shape);
+                tensor.shape = held;
+                return step.error("would make variable '" + tensor.name + "' " + made + ", which holds " + shapeText(held));
+            }
+            continue;
+        }
         if (tensor.growable) continue;  // a string tensor: its kernel sizes it
         if (hasOpenDimension(tensor.shape))
             return step.error("cannot work out the shape of output '" + tensor.name + "' (" + shapeText(tensor.shape) + ")");

@@ -3,8 +3,9 @@
 // index among zeros, and shapes a tensor cannot have are refused by name at
 // compile time. A fuzzed SCATTER_ND with the shape [2^30 - 1, 2^30 - 1,
 // 2^30 - 1, 128] had its element count overflow int64 (UBSan, in the
-// runtime's check for empty outputs); a negative value had become a
-// dimension as it was.
+// runtime's check for empty outputs; its output was a variable, whose
+// run-time shape the runtime now checks too, see compiled_model_test); a
+// negative value had become a dimension as it was.
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"

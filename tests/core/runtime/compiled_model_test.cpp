@@ -200,6 +200,56 @@ TEST(CompiledModel, AnInputThatNothingSizesIsRefusedBeforeItsKernel) {
         << status.message();
 }
 
+TEST(CompiledModel, AVariableItsWriterWouldResizeAtRunTimeIsRefused) {
+    // A variable tensor keeps the buffer its shape had at compile time. Ops
+    // after one whose shape exists only at run time (a RESIZE to a size
+    // given as input) are prepared again at run time; a SCATTER_ND there
+    // whose shape input says [8] made a variable of 4 floats [8], and wrote
+    // element 6 past its buffer: the runtime checked the run-time shapes of
+    // other outputs only (the fuzzer's SCATTER_ND reached an int64 overflow
+    // the same way).
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
+    int size = builder.addTensor({"size", DataType::Int32, {2}});
+    TensorSpec resized{"y", DataType::Float32, {1, 2, 2, 1}};
+    resized.shapeSignature = {1, -1, -1, 1};
+    int y = builder.addTensor(resized);
+    int indices = builder.addTensor({"indices", DataType::Int32, {1, 1}});
+    int updates = builder.addTensor({"updates", DataType::Float32, {1}});
+    int shape = builder.addTensor({"shape", DataType::Int32, {1}});
+    TensorSpec variable{"state", DataType::Float32, {4}};
+    variable.isVariable = true;
+    int state = builder.addTensor(variable);
+    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {y}});
+    builder.addOp({schema::BuiltinOperator_SCATTER_ND, {}, {indices, updates, shape}, {state}});
+    builder.setInputs({x, size, indices, updates, shape});
+    builder.setOutputs({y, state});
+    auto compiled = CompiledModel::create(load(builder), CompileOptions{});
+    ASSERT_TRUE(compiled) << compiled.errorMessage();
+    CompiledModel& model = **compiled;
+    auto set = [&](int tensor, const auto& values) {
+        EXPECT_TRUE(model.setInput(0, tensor, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), values.size() * 4)));
+    };
+    set(x, std::vector<float>{1, 2, 3, 4});
+    set(size, std::vector<int32_t>{4, 4});
+    set(updates, std::vector<float>{5});
+    auto scatterAt = [&](int32_t index, int32_t length) {
+        set(indices, std::vector<int32_t>{index});
+        set(shape, std::vector<int32_t>{length});
+        return model.run(0);
+    };
+    Status fits = scatterAt(2, 4);
+    ASSERT_TRUE(fits) << fits.message();
+    const float* values = model.tensor(0, state).as<const float>();
+    EXPECT_EQ(std::vector<float>(values, values + 4), (std::vector<float>{0, 0, 5, 0}));
+    Status larger = scatterAt(6, 8);
+    ASSERT_FALSE(larger);
+    std::cout << "  " << larger.message() << "\n";
+    EXPECT_NE(larger.message().find("would make variable 'state' [8], which holds [4]"), std::string::npos) << larger.message();
+    EXPECT_EQ(model.tensor(0, state).shape, (std::vector<int32_t>{4}));
+}
+
 TEST(CompiledModel, AnOutputMadeAtRunTimePastTheLimitIsRefused) {
     // A resize whose size is an input: its output's shape exists only at run
     // time. With runTimeTensorLimit (the fuzz harness's 64 MiB) a large size
