@@ -82,7 +82,7 @@ struct RunArguments {
 
 struct BandScratch {
     float* ring;    // kernelSize + stride ring rows
-    float* tile;    // the input tile, channel-major
+    float* tile;    // the input tile, channel-major (an expansion's; none without)
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
 };
@@ -97,7 +97,8 @@ struct BandLayout {
 BandLayout bandLayoutOf(const Block& b) {
     BandLayout layout;
     layout.tile = static_cast<size_t>(b.kernelSize + b.stride) * b.ringRowFloats;
-    layout.sums = layout.tile + wholeBlockRows(b.inputChannels);
+    // Without an expansion the input goes straight into the ring: no tile.
+    layout.sums = layout.tile + (b.expands ? wholeBlockRows(b.inputChannels) : 0);
     layout.middle = layout.sums + wholeBlockRows(b.outputChannels);
     layout.floats = layout.middle + 2 * wholeBlockRows(b.channels);
     return layout;
