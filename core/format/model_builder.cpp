@@ -118,12 +118,33 @@ std::vector<uint8_t> ModelBuilder::serialize(uint64_t dataStart,
                                                                     schema::QuantizationDetails_BlockwiseQuantization,
                                                                     details.Union(), 0);
             }
+            Offset<schema::SparsityParameters> sparsity;
+            if (!tensor.traversalOrder.empty()) {
+                std::vector<Offset<schema::DimensionMetadata>> dimensions;
+                for (const SparseDimension& dimension : tensor.sparseDimensions) {
+                    if (dimension.dense) {
+                        dimensions.push_back(schema::CreateDimensionMetadata(fbb, schema::DimensionType_DENSE, dimension.denseSize));
+                        continue;
+                    }
+                    auto segmentValues = fbb.CreateVector(dimension.segments);
+                    auto segments = schema::CreateInt32Vector(fbb, segmentValues);
+                    auto indexValues = fbb.CreateVector(dimension.indices);
+                    auto indices = schema::CreateInt32Vector(fbb, indexValues);
+                    dimensions.push_back(schema::CreateDimensionMetadata(fbb, schema::DimensionType_SPARSE_CSR, 0,
+                                                                         schema::SparseIndexVector_Int32Vector, segments.Union(),
+                                                                         schema::SparseIndexVector_Int32Vector, indices.Union()));
+                }
+                auto traversal = fbb.CreateVector(tensor.traversalOrder);
+                auto blockMap = tensor.blockMap.empty() ? Offset<Vector<int32_t>>() : fbb.CreateVector(tensor.blockMap);
+                auto dimensionVector = fbb.CreateVector(dimensions);
+                sparsity = schema::CreateSparsityParameters(fbb, traversal, blockMap, dimensionVector);
+            }
             auto signature = tensor.shapeSignature.empty() ? Offset<Vector<int32_t>>()
                                                            : fbb.CreateVector(tensor.shapeSignature);
             auto shape = fbb.CreateVector(tensor.shape);
             auto name = fbb.CreateString(tensor.name);
             tensors.push_back(schema::CreateTensor(fbb, shape, static_cast<schema::TensorType>(tensor.type), buffer,
-                                                   name, quantization, tensor.isVariable, 0, signature));
+                                                   name, quantization, tensor.isVariable, sparsity, signature));
         }
         std::vector<Offset<schema::Operator>> ops;
         for (const OpSpec& op : subgraph.ops) {

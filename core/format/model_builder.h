@@ -16,6 +16,14 @@ namespace flatbuffers { class FlatBufferBuilder; }
 
 namespace litestudio {
 
+// One traversed dimension of a sparse constant (TFLite's format): dense,
+// of `denseSize`, or compressed (CSR) by segments and indices.
+struct SparseDimension {
+    bool dense = true;
+    int32_t denseSize = 0;
+    std::vector<int32_t> segments, indices;
+};
+
 struct TensorSpec {
     std::string name;
     DataType type = DataType::Float32;
@@ -30,6 +38,9 @@ struct TensorSpec {
     int blockZeroPointsTensor = -1;
     bool isVariable = false;
     int bufferOverride = -1;         // point at an existing buffer instead of `data`
+    // Sparse constants: `data` holds the stored values in traversal order.
+    std::vector<int32_t> traversalOrder, blockMap;
+    std::vector<SparseDimension> sparseDimensions;
 };
 
 // Builds an op's options table: returns (union type, table offset).

@@ -60,11 +60,15 @@ void foldConstantWeights(Model& model, std::vector<std::vector<uint8_t>>& folded
                 continue;
             std::vector<uint8_t> values(input.data.size() * 2);
             const int64_t count = input.elementCount();  // a product over the shape: not once an element
+            // Pointers held outside the loop: stores through uint8_t may
+            // alias anything, and reloading them kept it from vectorising.
+            const uint8_t* from = input.data.data();
+            uint8_t* to = values.data();
             for (int64_t i = 0; i < count; ++i) {
                 uint16_t half;
-                std::memcpy(&half, input.data.data() + i * 2, 2);
-                float value = reference::halfToFloat(half);
-                std::memcpy(values.data() + i * 4, &value, 4);
+                std::memcpy(&half, from + i * 2, 2);
+                const float value = reference::halfToFloat(half);
+                std::memcpy(to + i * 4, &value, 4);
             }
             foldedData.push_back(std::move(values));
             output.data = foldedData.back();

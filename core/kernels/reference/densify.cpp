@@ -2,6 +2,9 @@
 // dimension either dense or CSR segments/indices, optionally blocked) into
 // its dense form.
 
+#include <algorithm>
+#include <string>
+
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
 
@@ -38,10 +41,15 @@ struct Densifier {
     std::vector<int> traversal, blockMap;
     std::vector<bool> dense;
     std::vector<int64_t> denseSize;
+    std::vector<int64_t> levelSize;       // coordinates a traversed dimension has
+    std::vector<int64_t> levelStride;     // output elements one coordinate of it moves
     std::vector<std::vector<int64_t>> segments, indices;
     std::vector<int64_t> blockSize;       // per original dimension, 1 when not blocked
-    std::vector<int64_t> coordinates;     // per traversed dimension
     std::vector<int64_t> outputStrides;
+    // Whole-byte elements are copied as they are (the output has the
+    // input's type): a model's sparse weights are densified each time it is
+    // compiled, millions of them for pose detection.
+    size_t elementBytes = 0;
     int64_t source = 0;
     int64_t sourceCount;
     int64_t outputCount;
@@ -51,30 +59,31 @@ struct Densifier {
         : context(c), read(input), write(output), sourceCount(input.bytes * 8 / std::max(1, dataTypeBits(input.type))),
           outputCount(output.elementCount()) {}
 
-    void visit(size_t level, int64_t previous) {
+    // `offset`: the output element the coordinates of the levels above reach
+    // (each coordinate checked against its dimension, so the sum stays inside).
+    void visit(size_t level, int64_t previous, int64_t offset) {
         if (!status) return;
         if (level == traversal.size()) {
-            size_t rank = outputStrides.size();
-            std::vector<int64_t> original(rank, 0);
-            for (size_t l = 0; l < traversal.size(); ++l) {
-                int dim = traversal[l];
-                if (static_cast<size_t>(dim) < rank) original[static_cast<size_t>(dim)] += coordinates[l] * blockSize[static_cast<size_t>(dim)];
-                else original[static_cast<size_t>(blockMap[static_cast<size_t>(dim) - rank])] += coordinates[l];
-            }
-            int64_t offset = 0;
-            for (size_t d = 0; d < rank; ++d) offset += original[d] * outputStrides[d];
             if (source >= sourceCount || offset < 0 || offset >= outputCount) {
                 status = context.error("sparse data does not fit the dense shape");
                 return;
             }
-            write(offset, read(source++));
+            if (elementBytes) {
+                std::memcpy(write.tensor->data + offset * int64_t(elementBytes), read.tensor->data + source * int64_t(elementBytes), elementBytes);
+                ++source;
+            } else {
+                write(offset, read(source++));
+            }
             return;
         }
         if (dense[level]) {
-            for (int64_t i = 0; i < denseSize[level]; ++i) {
-                coordinates[level] = i;
-                visit(level + 1, previous * denseSize[level] + i);
+            // More coordinates than the dimension has would land in another row.
+            if (denseSize[level] > levelSize[level]) {
+                status = context.error("dense size " + std::to_string(denseSize[level]) + " is larger than its dimension of " +
+                                       std::to_string(levelSize[level]));
+                return;
             }
+            for (int64_t i = 0; i < denseSize[level]; ++i) visit(level + 1, previous * denseSize[level] + i, offset + i * levelStride[level]);
             return;
         }
         const auto& segment = segments[level];
@@ -87,8 +96,14 @@ struct Densifier {
                 status = context.error("sparse indices are inconsistent");
                 return;
             }
-            coordinates[level] = indices[level][static_cast<size_t>(i)];
-            visit(level + 1, i);
+            const int64_t coordinate = indices[level][static_cast<size_t>(i)];
+            // An index past its dimension would land in another row.
+            if (coordinate < 0 || coordinate >= levelSize[level]) {
+                status = context.error("sparse index " + std::to_string(coordinate) + " is outside its dimension of " +
+                                       std::to_string(levelSize[level]));
+                return;
+            }
+            visit(level + 1, i, offset + coordinate * levelStride[level]);
         }
     }
 };
@@ -131,10 +146,22 @@ Status evalDensify(KernelContext& context) {
             densifier.blockSize[static_cast<size_t>(mapped)] = metadata->dense_size();
         }
     }
-    densifier.coordinates.assign(densifier.traversal.size(), 0);
     densifier.outputStrides = stridesOf(output.shape);
+    for (size_t level = 0; level < densifier.traversal.size(); ++level) {
+        const auto dim = static_cast<size_t>(densifier.traversal[level]);
+        if (dim < rank) {  // a block's index along dim
+            densifier.levelSize.push_back(output.shape[dim] / std::max<int64_t>(densifier.blockSize[dim], 1));
+            densifier.levelStride.push_back(densifier.blockSize[dim] * densifier.outputStrides[dim]);
+        } else {  // an index inside a block, along the dimension it maps to
+            const auto mapped = static_cast<size_t>(densifier.blockMap[dim - rank]);
+            densifier.levelSize.push_back(densifier.blockSize[mapped]);
+            densifier.levelStride.push_back(densifier.outputStrides[mapped]);
+        }
+    }
+    const int bits = dataTypeBits(input.type);
+    if (input.type == output.type && bits >= 8 && bits % 8 == 0) densifier.elementBytes = static_cast<size_t>(bits / 8);
     std::memset(output.data, 0, output.bytes);
-    densifier.visit(0, 0);
+    densifier.visit(0, 0, 0);
     return densifier.status;
 }
 

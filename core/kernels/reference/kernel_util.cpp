@@ -6,33 +6,6 @@
 
 namespace litestudio::reference {
 
-float halfToFloat(uint16_t half) {
-    uint32_t sign = static_cast<uint32_t>(half & 0x8000) << 16;
-    uint32_t exponent = (half >> 10) & 0x1f;
-    uint32_t mantissa = half & 0x3ff;
-    uint32_t bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {  // subnormal: normalise
-            exponent = 127 - 15 + 1;
-            while (!(mantissa & 0x400)) {
-                mantissa <<= 1;
-                --exponent;
-            }
-            mantissa &= 0x3ff;
-            bits = sign | (exponent << 23) | (mantissa << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7f800000 | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float value;
-    std::memcpy(&value, &bits, 4);
-    return value;
-}
-
 uint16_t floatToHalf(float value) {
     uint32_t bits;
     std::memcpy(&bits, &value, 4);

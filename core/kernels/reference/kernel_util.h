@@ -16,7 +16,25 @@
 
 namespace litestudio::reference {
 
-float halfToFloat(uint16_t half);
+// Exact, and without branches, so that a loop over float16 weights (every
+// one of a model's is converted at compile time, most of a pruned model's
+// zeros) vectorises: a normal value's exponent is rebased, infinity and
+// NaN keep theirs all ones, and a subnormal one (or zero) is its mantissa
+// times 2^-24, which float32 holds exactly.
+inline float halfToFloat(uint16_t half) {
+    const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
+    const uint32_t magnitude = half & 0x7fffu;
+    // Masks rather than conditionals, which the compiler may turn back into branches.
+    const uint32_t special = 0u - static_cast<uint32_t>(magnitude >= 0x7c00u), tiny = 0u - static_cast<uint32_t>(magnitude < 0x0400u);
+    const uint32_t normal = ((magnitude << 13) + ((127u - 15u) << 23)) | (special & 0x7f800000u);
+    const float small = static_cast<float>(magnitude) * 0x1p-24f;
+    uint32_t smallBits;
+    std::memcpy(&smallBits, &small, sizeof smallBits);
+    const uint32_t bits = (smallBits & tiny) | (normal & ~tiny) | sign;
+    float value;
+    std::memcpy(&value, &bits, sizeof value);
+    return value;
+}
 // Element `index` of packed int4 data: two per byte, the first in the low
 // nibble, two's complement.
 inline int32_t int4At(const uint8_t* packed, int64_t index) {
