@@ -351,9 +351,9 @@ Status prepareTile(KernelContext& context) {
         if (out.rank() != rank) out.shape.assign(static_cast<size_t>(std::max(rank, 0)), -1);
         return Status::ok();
     }
-    std::vector<int64_t> values = readIntegers(context.input(1));
     std::vector<int32_t> shape;
     if (tile) {
+        const std::vector<int64_t> values = readIntegers(context.input(1));
         if (values.size() != input.shape.size()) return context.error("multiples do not match the input's rank");
         for (size_t d = 0; d < values.size(); ++d) {
             int64_t tiled = 0;

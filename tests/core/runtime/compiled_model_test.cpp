@@ -200,6 +200,28 @@ TEST(CompiledModel, AnInputThatNothingSizesIsRefusedBeforeItsKernel) {
         << status.message();
 }
 
+// x [1, 2, 2, 1] resized to `size` (an input): y's shape exists only at run
+// time, so the ops after the resize are prepared again when the model runs.
+struct RunTimeResize {
+    int x = -1, size = -1, y = -1;
+};
+
+RunTimeResize addRunTimeResize(ModelBuilder& builder) {
+    RunTimeResize r;
+    r.x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
+    r.size = builder.addTensor({"size", DataType::Int32, {2}});
+    TensorSpec resized{"y", DataType::Float32, {1, 2, 2, 1}};
+    resized.shapeSignature = {1, -1, -1, 1};
+    r.y = builder.addTensor(resized);
+    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {r.x, r.size}, {r.y}});
+    return r;
+}
+
+template <typename T>
+Status setValues(CompiledModel& model, int tensor, const std::vector<T>& values) {
+    return model.setInput(0, tensor, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(T)));
+}
+
 TEST(CompiledModel, AVariableItsWriterWouldResizeAtRunTimeIsRefused) {
     // A variable tensor keeps the buffer its shape had at compile time. Ops
     // after one whose shape exists only at run time (a RESIZE to a size
@@ -210,33 +232,26 @@ TEST(CompiledModel, AVariableItsWriterWouldResizeAtRunTimeIsRefused) {
     // the same way).
     ModelBuilder builder;
     builder.addSubgraph("main");
-    int x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
-    int size = builder.addTensor({"size", DataType::Int32, {2}});
-    TensorSpec resized{"y", DataType::Float32, {1, 2, 2, 1}};
-    resized.shapeSignature = {1, -1, -1, 1};
-    int y = builder.addTensor(resized);
+    const RunTimeResize resize = addRunTimeResize(builder);
+    const int x = resize.x, size = resize.size, y = resize.y;  // not structured bindings: clang 14 cannot capture those
     int indices = builder.addTensor({"indices", DataType::Int32, {1, 1}});
     int updates = builder.addTensor({"updates", DataType::Float32, {1}});
     int shape = builder.addTensor({"shape", DataType::Int32, {1}});
     TensorSpec variable{"state", DataType::Float32, {4}};
     variable.isVariable = true;
     int state = builder.addTensor(variable);
-    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {y}});
     builder.addOp({schema::BuiltinOperator_SCATTER_ND, {}, {indices, updates, shape}, {state}});
     builder.setInputs({x, size, indices, updates, shape});
     builder.setOutputs({y, state});
     auto compiled = CompiledModel::create(load(builder), CompileOptions{});
     ASSERT_TRUE(compiled) << compiled.errorMessage();
     CompiledModel& model = **compiled;
-    auto set = [&](int tensor, const auto& values) {
-        EXPECT_TRUE(model.setInput(0, tensor, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), values.size() * 4)));
-    };
-    set(x, std::vector<float>{1, 2, 3, 4});
-    set(size, std::vector<int32_t>{4, 4});
-    set(updates, std::vector<float>{5});
+    EXPECT_TRUE(setValues<float>(model, x, {1, 2, 3, 4}));
+    EXPECT_TRUE(setValues<int32_t>(model, size, {4, 4}));
+    EXPECT_TRUE(setValues<float>(model, updates, {5}));
     auto scatterAt = [&](int32_t index, int32_t length) {
-        set(indices, std::vector<int32_t>{index});
-        set(shape, std::vector<int32_t>{length});
+        EXPECT_TRUE(setValues<int32_t>(model, indices, {index}));
+        EXPECT_TRUE(setValues<int32_t>(model, shape, {length}));
         return model.run(0);
     };
     Status fits = scatterAt(2, 4);
@@ -256,12 +271,8 @@ TEST(CompiledModel, AnOutputMadeAtRunTimePastTheLimitIsRefused) {
     // is an error naming the output instead of the work.
     ModelBuilder builder;
     builder.addSubgraph("main");
-    int x = builder.addTensor({"x", DataType::Float32, {1, 2, 2, 1}});
-    int size = builder.addTensor({"size", DataType::Int32, {2}});
-    TensorSpec resized{"y", DataType::Float32, {1, 2, 2, 1}};
-    resized.shapeSignature = {1, -1, -1, 1};
-    int y = builder.addTensor(resized);
-    builder.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {x, size}, {y}});
+    const RunTimeResize resize = addRunTimeResize(builder);
+    const int x = resize.x, size = resize.size, y = resize.y;  // not structured bindings: clang 14 cannot capture those
     builder.setInputs({x, size});
     builder.setOutputs({y});
     CompileOptions options;
@@ -269,10 +280,9 @@ TEST(CompiledModel, AnOutputMadeAtRunTimePastTheLimitIsRefused) {
     auto compiled = CompiledModel::create(load(builder), options);
     ASSERT_TRUE(compiled) << compiled.errorMessage();
     CompiledModel& model = **compiled;
-    std::vector<float> values{1, 2, 3, 4};
-    ASSERT_TRUE(model.setInput(0, x, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), 16)));
-    auto runAt = [&](std::vector<int32_t> dimensions) {
-        EXPECT_TRUE(model.setInput(0, size, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(dimensions.data()), 8)));
+    ASSERT_TRUE(setValues<float>(model, x, {1, 2, 3, 4}));
+    auto runAt = [&](const std::vector<int32_t>& dimensions) {
+        EXPECT_TRUE(setValues(model, size, dimensions));
         return model.run(0);
     };
     Status small = runAt({16, 16});  // 1 KiB
