@@ -1,5 +1,6 @@
 #include "accelerators/cpu/channel_major_tiles.h"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -42,7 +43,40 @@ void gatherNonzeros(const float* dense, SparseMatrix& m) {
 
 }  // namespace
 
-Status packNonzeros(const KernelContext& context, size_t index, int64_t inputChannels, int64_t chunkChannels, SparseMatrix& m) {
+void orderRows(int64_t rangeChannels, SparseMatrix& m) {
+    const int64_t outputs = m.outputChannels;
+    if (rangeChannels <= 0) rangeChannels = outputs;
+    std::vector<int32_t> rowStart, rowChannel;
+    std::vector<Nonzero> nonzeros;
+    rowStart.reserve(m.rowStart.size());
+    rowChannel.reserve(static_cast<size_t>(m.chunks * outputs));
+    nonzeros.reserve(m.nonzeros.size());
+    for (int64_t chunk = 0; chunk < m.chunks; ++chunk) {
+        const int32_t* start = m.rowStart.data() + chunk * (outputs + 1);
+        const size_t chunkFirst = rowChannel.size();
+        for (int64_t range = 0; range < outputs; range += rangeChannels) {
+            const int64_t rangeEnd = std::min(outputs, range + rangeChannels);
+            for (int64_t c = range; c < rangeEnd; ++c) rowChannel.push_back(static_cast<int32_t>(c));
+            for (int64_t window = range; window < rangeEnd; window += kOrderWindow) {
+                const auto from = rowChannel.begin() + static_cast<std::ptrdiff_t>(chunkFirst + window);
+                const auto to = rowChannel.begin() + static_cast<std::ptrdiff_t>(chunkFirst + std::min(rangeEnd, window + kOrderWindow));
+                std::stable_sort(from, to, [&](int32_t a, int32_t b) { return start[a + 1] - start[a] < start[b + 1] - start[b]; });
+            }
+        }
+        for (int64_t position = 0; position < outputs; ++position) {
+            const int32_t c = rowChannel[chunkFirst + static_cast<size_t>(position)];
+            rowStart.push_back(static_cast<int32_t>(nonzeros.size()));
+            nonzeros.insert(nonzeros.end(), m.nonzeros.begin() + start[c], m.nonzeros.begin() + start[c + 1]);
+        }
+        rowStart.push_back(static_cast<int32_t>(nonzeros.size()));
+    }
+    m.rowStart = std::move(rowStart);
+    m.rowChannel = std::move(rowChannel);
+    m.nonzeros = std::move(nonzeros);
+}
+
+Status packNonzeros(const KernelContext& context, size_t index, int64_t inputChannels, int64_t chunkChannels, int64_t rangeChannels,
+                    SparseMatrix& m) {
     const RuntimeTensor& filter = context.input(index);
     if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != inputChannels)
         return context.error("expects a 1x1 filter [out, 1, 1, " + std::to_string(inputChannels) + "], got " + filter.name + " " +
@@ -55,6 +89,7 @@ Status packNonzeros(const KernelContext& context, size_t index, int64_t inputCha
     std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, dense.data());
     gatherNonzeros(dense.data(), m);
+    orderRows(rangeChannels, m);
     m.bias.assign(static_cast<size_t>(m.outputChannels), 0.0f);
     return readFloatBias(context, m.outputChannels, m.bias.data(), index + 1);
 }

@@ -280,7 +280,7 @@ Status prepareBlock(KernelContext& context) {
         return context.error("expects a depthwise convolution of stride 1 or 2 both ways");
     const int64_t phasePixels = (b.inW + b.stride - 1) / b.stride;
     if (b.expands) {
-        LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, b.expansion));
+        LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, 0, b.expansion));
         b.channels = b.expansion.outputChannels;
         std::tie(b.expansionLow, b.expansionHigh) = activationRange(op.expansionActivation);
     }
@@ -324,7 +324,7 @@ Status prepareBlock(KernelContext& context) {
     }
     b.ringRowFloats = static_cast<size_t>(b.channels * b.channelFloats);
 
-    LS_RETURN_IF_ERROR(packNonzeros(context, kProjection, b.channels, b.channels, b.projection));
+    LS_RETURN_IF_ERROR(packNonzeros(context, kProjection, b.channels, b.channels, 0, b.projection));
     b.outputChannels = b.projection.outputChannels;
     b.write = TileWrite{b.outputChannels};
     std::tie(b.write.low, b.write.high) = activationRange(op.pointwiseActivation);

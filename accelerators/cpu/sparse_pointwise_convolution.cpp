@@ -5,10 +5,12 @@
 // multiplied into its input channel's 64 pixels: one weight load, four
 // input loads, four FMAs. Partial sums of all output channels wait in a
 // second channel-major scratch between chunks and are transposed back to
-// NHWC, clamped, at the end; with one chunk, 16 output channels are
-// transposed back as soon as they are made, while still in L1. Two sets of
-// accumulators take alternate nonzeros so that eight FMA chains are in
-// flight (four sets when a tile has fewer than three vectors).
+// NHWC, clamped, at the end; with one chunk, a window of 64 output
+// channels is transposed back as soon as it is made, while still in L1.
+// Within a window, rows go by nonzero count (channel_major::orderRows).
+// Two sets of accumulators take alternate nonzeros so that eight FMA
+// chains are in flight (four sets when a tile has fewer than three
+// vectors).
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 
 #include "accelerators/cpu/channel_major_tiles.h"
@@ -119,11 +121,11 @@ void runTask(void* context, size_t tile, size_t part) {
     float* output = arguments.output + pixel * w.outputChannels;
     withVectors(valid, [&](auto vectors) {
         if (w.chunks == 1) {
-            // Sixteen output channels at a time go back to NHWC while their
-            // sums are still in L1, instead of all of them through L2.
+            // A window of output channels at a time goes back to NHWC while
+            // its sums are still in L1, instead of all of them through L2.
             toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input, scratch.tail.input);
-            for (int64_t block = first; block < end; block += kLanes) {
-                const int64_t blockEnd = std::min(end, block + kLanes);
+            for (int64_t block = first; block < end; block += kOrderWindow) {
+                const int64_t blockEnd = std::min(end, block + kOrderWindow);
                 multiplyTile<vectors(), kAccumulatorSets<vectors()>>(valid, w, 0, true, true, scratch.input, scratch.sums, block, block,
                                                                      blockEnd, &scratch.tail);
                 toPixelMajor<vectors()>(w, scratch.sums, block, block, blockEnd, valid, residual, output, scratch.tail.sums);
@@ -187,7 +189,10 @@ Status prepareSparse(KernelContext& context) {
                              "] over a 4-D input");
     auto weights = std::make_shared<SparseWeights>();
     SparseWeights& w = *weights;
-    LS_RETURN_IF_ERROR(packNonzeros(context, 1, input.dim(3), std::min<int64_t>(input.dim(3), kChunkChannels), w));
+    w.inputChannels = input.dim(3);
+    w.outputChannels = filter.dim(0);
+    w.chunkChannels = std::min<int64_t>(w.inputChannels, kChunkChannels);
+    w.chunks = (w.inputChannels + w.chunkChannels - 1) / w.chunkChannels;
     w.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
@@ -234,6 +239,7 @@ Status prepareSparse(KernelContext& context) {
     else if (threads > 1 && tiles < 4 * threads && w.inputChannels <= w.outputChannels) parts = 2;  // a short last tile: halves balance better
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
+    LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, w.chunkChannels, w.channelsPerTask, w));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     if (threads > 1 && tiles == 1 && w.inputChannels > w.outputChannels && w.chunks >= 2) {
         // A 7x7 plane narrowing 1152 channels to 192. Split by output

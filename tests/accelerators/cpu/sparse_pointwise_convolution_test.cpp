@@ -34,7 +34,7 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 192, 1152, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 7, 7, 1152, 200, 0.25, true, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
-        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: 16 outputs at a time, the last 8; 64 + 64 + 68 pixels
+        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: a window of 64 outputs at a time, the last 8; 64 + 64 + 68 pixels
         // The last tile's pixels past 64 in its tail: in chunks (196 = 64 + 64
         // + 68, 130 = 64 + 66); on two threads where each still has two
         // tiles (260 = 3 x 64 + 68; 164 narrowing: 4 x 32 + 36, a quarter
