@@ -48,6 +48,11 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_NONE, 2, true},
         {2, 5, 3, 200, 72, 0.3, false, ActivationFunctionType_NONE, 1, true},
         {1, 9, 20, 112, 40, 0.35, true, ActivationFunctionType_RELU6, 2, true},
+        // A last input chunk of 5 channels (133 = 128 + 5) and one of 8
+        // (200), on tiles that end part way through a vector (99 = 64 + 35):
+        // the narrow blocks' own transpose (two pixels a vector).
+        {1, 9, 11, 133, 64, 0.25, false, ActivationFunctionType_RELU6, 1, true},
+        {1, 9, 11, 200, 48, 0.25, false, ActivationFunctionType_NONE, 1, true},
         // One tile narrowing on two threads: input chunks split between the
         // threads, partial sums added up (6 chunks -> 3 + 3; 3 -> 2 + 1).
         {1, 5, 5, 700, 90, 0.25, false, ActivationFunctionType_RELU6, 2, true},
