@@ -6,6 +6,7 @@
 // the projecting 1x1 multiplies nonzero by nonzero and turns back to NHWC.
 #include "accelerators/cpu/sparse_inverted_residual.h"
 
+#include "accelerators/cpu/channel_major_stem.h"
 #include "accelerators/cpu/channel_major_tiles.h"
 
 #include <pthreadpool.h>
@@ -53,6 +54,8 @@ constexpr size_t kProjection = 3, kResidual = 5, kExpansion = 6;
 
 struct Block {
     bool expands = true;     // a separable block without an expansion has its input's channels in the ring
+    bool stem = false;       // or makes its input's rows from the image by stemPlan (Op::fusedStem)
+    StemPlan stemPlan;
     SparseMatrix expansion;  // input channels -> channels, one chunk
     float expansionLow = 0, expansionHigh = 0;
     int kernelSize = 3, stride = 1, padTop = 0, padLeft = 0;
@@ -82,6 +85,7 @@ struct RunArguments {
 
 struct BandScratch {
     float* ring;    // kernelSize + stride ring rows
+    StemRows* stem;  // the image rows stem rows read, split (none without a stem)
     float* tile;    // the input tile, channel-major (an expansion's; none without)
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
@@ -91,12 +95,13 @@ size_t wholeBlockRows(int64_t channels) { return static_cast<size_t>((channels +
 
 // Where each part of a band's scratch starts, in floats, and its size.
 struct BandLayout {
-    size_t tile, sums, middle, floats;
+    size_t stem, tile, sums, middle, floats;
 };
 
 BandLayout bandLayoutOf(const Block& b) {
     BandLayout layout;
-    layout.tile = static_cast<size_t>(b.kernelSize + b.stride) * b.ringRowFloats;
+    layout.stem = static_cast<size_t>(b.kernelSize + b.stride) * b.ringRowFloats;
+    layout.tile = layout.stem + (b.stem ? (b.stemPlan.scratchFloats() + kLanes - 1) / kLanes * kLanes : 0);
     // Without an expansion the input goes straight into the ring: no tile.
     layout.sums = layout.tile + (b.expands ? wholeBlockRows(b.inputChannels) : 0);
     layout.middle = layout.sums + wholeBlockRows(b.outputChannels);
@@ -106,7 +111,7 @@ BandLayout bandLayoutOf(const Block& b) {
 
 BandScratch bandScratchOf(const Block& b, float* base) {
     const BandLayout layout = bandLayoutOf(b);
-    return {base, base + layout.tile, base + layout.sums, base + layout.middle};
+    return {base, nullptr, base + layout.tile, base + layout.sums, base + layout.middle};
 }
 
 // Zeros where a ring row's parts have no pixels: their margins, and from
@@ -133,6 +138,11 @@ __attribute__((target("avx512f"))) void zeroRingEdges(const Block& b, float* rin
 // any order).
 __attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
                                                  float* ringRow) {
+    if (b.stem) {
+        const StemPlan& p = b.stemPlan;
+        makeStemRow(p, input, image, row, *s.stem, ringRow + kMargin, b.channelFloats);
+        return;
+    }
     const float* rowStart = input + (image * b.inH + row) * b.inW * b.inputChannels;
     for (int phase = 0; phase < b.stride; ++phase) {
         const int64_t pixels = (b.inW - phase + b.stride - 1) / b.stride;
@@ -227,7 +237,9 @@ __attribute__((target("avx512f"))) void finishTile(const Block& b, const BandScr
 void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const Block& b = *arguments.block;
-    const BandScratch s = bandScratchOf(b, arguments.scratch + band * b.bandFloats);
+    BandScratch s = bandScratchOf(b, arguments.scratch + band * b.bandFloats);
+    StemRows stemRows{arguments.scratch + band * b.bandFloats + bandLayoutOf(b).stem};
+    s.stem = &stemRows;
     const int slots = b.kernelSize + b.stride;  // the consecutive rows of a pair never share a slot
     for (int slot = 0; slot < slots; ++slot) zeroRingEdges(b, s.ring + static_cast<size_t>(slot) * b.ringRowFloats);
     std::array<int64_t, kMaxRingRows> held;  // image * inH + row in each ring slot, -1 for none
@@ -281,10 +293,17 @@ Status prepareBlock(KernelContext& context) {
     Block& b = *state;
     b.batch = input.dim(0), b.inH = input.dim(1), b.inW = input.dim(2), b.inputChannels = input.dim(3);
     b.expands = op.fusedExpansion;
-    b.channels = b.inputChannels;
     b.stride = options->stride_w();
     if (options->stride_h() != b.stride || b.stride < 1 || b.stride > kMaxStride)
         return context.error("expects a depthwise convolution of stride 1 or 2 both ways");
+    if (op.fusedStem) {
+        // The depthwise's input is the stem's output, made here.
+        if (b.expands || b.stride != 1) return context.error("takes a stem only before a stride-1 depthwise without an expansion");
+        LS_RETURN_IF_ERROR(planStem(context, kExpansion, op.stemOptions, op.stemPadding, op.stemActivation, b.stemPlan));
+        b.stem = true;
+        b.inH = b.stemPlan.outH, b.inW = b.stemPlan.outW, b.inputChannels = b.stemPlan.channels;
+    }
+    b.channels = b.inputChannels;
     const int64_t phasePixels = (b.inW + b.stride - 1) / b.stride;
     if (b.expands) {
         LS_RETURN_IF_ERROR(packNonzeros(context, kExpansion, b.inputChannels, b.inputChannels, 0, b.expansion));
@@ -370,8 +389,8 @@ bool prunedFilter(const Subgraph& subgraph, int tensor, int64_t inputChannels) {
 
 const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
-    const bool expands = op.fusedExpansion;
-    const size_t inputs = expands ? 8u : op.fusedResidual ? 6u : 5u;
+    const bool expands = op.fusedExpansion, stem = op.fusedStem;
+    const size_t inputs = expands || stem ? 8u : op.fusedResidual ? 6u : 5u;
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
         op.inputs.size() != inputs || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
         (op.fusedResidual && op.inputs[kResidual] < 0))
@@ -383,7 +402,21 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
         !isClampActivation(std::max(op.pointwiseActivation, 0)) || !isClampActivation(std::max(op.residualActivation, 0)))
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    if (input.type != DataType::Float32 || input.shape.size() != 4 || input.shape[2] < kLeastRowPixels) return nullptr;
+    if (input.type != DataType::Float32 || input.shape.size() != 4) return nullptr;
+    // With a stem, the depthwise reads the stem's output: its width and
+    // channels stand for the input's below.
+    int64_t rowPixels = input.shape[2], inputChannels = input.shape[3];
+    if (stem) {
+        const auto* conv = op.stemOptions ? op.stemOptions->builtin_options_as_Conv2DOptions() : nullptr;
+        if (expands || options->stride_w() != 1 || !conv || conv->stride_w() < 1 || op.inputs[kExpansion] < 0 ||
+            !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])]) ||
+            !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
+            subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape.size() != 4)
+            return nullptr;
+        rowPixels = (input.shape[2] + op.stemPadding[2] + op.stemPadding[3]) / conv->stride_w();
+        inputChannels = subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0];
+    }
+    if (rowPixels < kLeastRowPixels) return nullptr;
     // The zeros left of a ring row's pixels: a folded PAD (and SAME's own) no wider.
     if (op.fusedPadding[2] + kMaxKernel / 2 > kMargin) return nullptr;
     // A residual of fewer channels (a channel PAD folded in) is the dense block's.
@@ -391,11 +424,11 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
         subgraph.tensors[static_cast<size_t>(op.inputs[kResidual])].shape != subgraph.tensors[static_cast<size_t>(op.outputs[0])].shape)
         return nullptr;
     // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
-    if (expands && (!prunedFilter(subgraph, op.inputs[kExpansion], input.shape[3]) ||
+    if (expands && (!prunedFilter(subgraph, op.inputs[kExpansion], inputChannels) ||
                     !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
                     sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])])))
         return nullptr;
-    const int64_t channels = expands ? subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0] : input.shape[3];
+    const int64_t channels = expands ? subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0] : inputChannels;
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     if (!isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||
         depthwise.shape[0] != 1 || depthwise.shape[1] != depthwise.shape[2] || (depthwise.shape[1] != 3 && depthwise.shape[1] != 5) ||
@@ -414,7 +447,7 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
     };
     const double nonzeros = (expands ? nonzerosOf(op.inputs[kExpansion]) : 0.0) + outputShare * nonzerosOf(op.inputs[kProjection]);
     const double transposed =
-        double(input.shape[3]) + outputShare * double(subgraph.tensors[static_cast<size_t>(op.inputs[kProjection])].shape[0]);
+        double(inputChannels) + outputShare * double(subgraph.tensors[static_cast<size_t>(op.inputs[kProjection])].shape[0]);
     if (nonzeros < (expands ? kLeastWorkPerTransposed : kLeastSeparableWorkPerTransposed) * transposed) return nullptr;
     return &kernel;
 }

@@ -12,7 +12,9 @@
 // 5x5 depthwise at stride 1 or 2 between two pruned 1x1s, the ADD
 // optional, where the nonzeros repay the two narrow transposes; and a
 // separable block alone (separable_block_fusion.h: no expansion, the
-// input's own channels in the rows) whose projection is pruned. At stride
+// input's own channels in the rows) whose projection is pruned, which may
+// make its input rows from the network's stem (stem_fusion.h,
+// channel_major_stem.h) instead of transposing them. At stride
 // 2 a row's even columns are made first, then its odd ones, so that a
 // tap's inputs for neighbouring outputs lie side by side. AVX-512.
 

@@ -157,6 +157,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
         return nullptr;
     }
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
+    if (op.fusedStem) return sparseInvertedResidualKernel(model, subgraph, op);  // the only kernel that makes a stem's rows
     if (const KernelDef* block = sparseInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;

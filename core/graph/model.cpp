@@ -56,7 +56,7 @@ std::string Model::runtimeOpName(const Op& op) const {
     if (op.fusedRope) return "ROPE (fused)";
     if (op.fusedSeparableBlock) {
         const std::string chain = op.fusedResidual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)";
-        return op.fusedExpansion ? "CONV_2D+" + chain : chain;
+        return op.fusedExpansion || op.fusedStem ? "CONV_2D+" + chain : chain;
     }
     if (op.fusedExpansion) return "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";

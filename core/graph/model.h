@@ -97,6 +97,17 @@ struct Op {
     // around the 1x1's result.
     bool fusedExpansion = false;
     int expansionActivation = -1;
+    // A fused separable block (no expansion) that makes its input rows as it
+    // goes from the stem CONV_2D producing them (core/runtime/stem_fusion.h):
+    // input 0 is the stem's input (an image of 1-4 channels), inputs 6 and
+    // 7 its filter and bias (or -1), input 5 the tensor added or -1.
+    // stemOptions is the stem's table in the file (stride, padding),
+    // stemPadding its folded PAD's zeros (top, bottom, left, right) and
+    // stemActivation the activation after it.
+    bool fusedStem = false;
+    const schema::Operator* stemOptions = nullptr;
+    std::array<int32_t, 4> stemPadding{};
+    int stemActivation = -1;
     // On a fused separable block, the ADD of input 5; on a CONV_2D
     // (core/runtime/residual_add_fusion.h), the ADD of input 3 (inputs x,
     // filter, bias or -1, the tensor added): after the op's own activation,

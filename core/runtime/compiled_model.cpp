@@ -21,6 +21,7 @@
 #include "core/runtime/residual_add_fusion.h"
 #include "core/runtime/swish_fusion.h"
 #include "core/runtime/expansion_fusion.h"
+#include "core/runtime/stem_fusion.h"
 #include "core/runtime/separable_block_fusion.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
@@ -240,6 +241,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         int fused = fuseIntoConvolutions(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseSeparableBlocks(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseExpansions(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseStems(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);

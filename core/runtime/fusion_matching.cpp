@@ -77,7 +77,7 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
 
 bool takesFusedEpilogue(const Model& model, const Op& op) {
     if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
-    if (op.fusedSeparableBlock) return true;
+    if (op.fusedSeparableBlock) return !op.fusedStem;  // the stem's kernel applies none
     const int32_t builtin = model.opCode(op).builtin;
     return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
            !op.fusedAddend;
@@ -122,7 +122,7 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 }
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedAddend && !op.fusedResidual && op.fusedEpilogue == Op::Epilogue::None &&
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedStem && !op.fusedAddend && !op.fusedResidual && op.fusedEpilogue == Op::Epilogue::None &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 
