@@ -51,12 +51,7 @@ struct BlockModel {
 };
 
 BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
-    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
-    auto randomValues = [&](size_t count) {
-        std::vector<float> v(count);
-        for (float& x : v) x = values(random);
-        return v;
-    };
+    auto randomValues = [&](size_t count) { return testing::randomFloats(random, count); };
     BlockModel m;
     ModelBuilder& b = m.builder;
     b.addSubgraph();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder&
     options.threads = threads;
     static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     return CompiledModel::create(environment, *model, options);
+}
+
+// `count` floats drawn uniformly from [-scale, scale).
+inline std::vector<float> randomFloats(std::mt19937& random, size_t count, float scale = 1.0f) {
+    std::uniform_real_distribution<float> values(-scale, scale);
+    std::vector<float> v(count);
+    for (float& x : v) x = values(random);
+    return v;
 }
 
 template <typename T>

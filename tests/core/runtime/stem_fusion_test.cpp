@@ -39,11 +39,7 @@ struct StemModel {
 StemModel stemModel(const StemCase& c, std::mt19937& random) {
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
     std::uniform_real_distribution<double> chance(0.0, 1.0);
-    auto randomValues = [&](size_t count, float scale) {
-        std::vector<float> v(count);
-        for (float& x : v) x = scale * values(random);
-        return v;
-    };
+    auto randomValues = [&](size_t count, float scale) { return testing::randomFloats(random, count, scale); };
     StemModel m;
     ModelBuilder& b = m.builder;
     b.addSubgraph();
