@@ -207,6 +207,57 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
     }
 }
 
+// Pixels [0, valid), `stride` (1 or 2) apart from `first`, of channels
+// [0, channels) of a channel-major tensor (planes `planeFloats` apart)
+// into tile[channel][pixel] (rows of `rowFloats`); pixels past `valid`
+// become zeros as far as the vector they end in. A plane's row is already
+// a tile row: copied, or its even or odd columns picked out of two loads.
+template <int Vectors>
+__attribute__((target("avx512f"))) inline void fromPlanes(const float* first, int64_t planeFloats, int stride, int valid, int64_t channels,
+                                                          float* tile, int64_t rowFloats = kTilePixels) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int64_t c = 0; c < channels; ++c) {
+        const float* plane = first + c * planeFloats;
+        for (int v = 0; v < Vectors; ++v) {
+            const int lanes = std::clamp(valid - v * kLanes, 0, kLanes);
+            __m512 x;
+            if (stride == 1) {
+                x = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << lanes) - 1u), plane + v * kLanes);
+            } else {
+                // Element 2j of the 32 read is pixel j: the reads stop at the last pixel's.
+                const int reach = lanes > 0 ? 2 * lanes - 1 : 0;
+                const __m512 low = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << std::min(reach, kLanes)) - 1u), plane + 2 * v * kLanes);
+                const __m512 high = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << std::max(reach - kLanes, 0)) - 1u),
+                                                          plane + 2 * v * kLanes + kLanes);
+                x = _mm512_permutex2var_ps(low, even, high);
+            }
+            _mm512_store_ps(tile + c * rowFloats + v * kLanes, x);
+        }
+    }
+}
+
+// Channels [0, channels) of tile rows (64 floats apart) for pixels
+// [0, valid) into a channel-major tensor's planes (`planeFloats` apart)
+// from `out`: clamped; with a residual (planes like the output's), plus
+// its value, clamped again.
+template <int Vectors>
+__attribute__((target("avx512f"))) inline void toPlanes(const TileWrite& w, const float* tile, int64_t channels, int valid,
+                                                        int64_t planeFloats, const float* residual, float* out) {
+    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
+    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
+    for (int64_t c = 0; c < channels; ++c)
+        for (int v = 0; v < Vectors; ++v) {
+            const auto mask = static_cast<__mmask16>((1u << std::clamp(valid - v * kLanes, 0, kLanes)) - 1u);
+            const int64_t at = c * planeFloats + v * kLanes;
+            __m512 value = _mm512_min_ps(_mm512_max_ps(_mm512_load_ps(tile + c * kTilePixels + v * kLanes), lowest), highest);
+            if (residual) {
+                value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
+                value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
+            }
+            _mm512_mask_storeu_ps(out + at, mask, value);
+        }
+}
+
 // Channels [first, end) of tile[channel - firstRow][pixel], clamped, back
 // to NHWC rows of `outputChannels` for pixels [0, valid); with a residual
 // (rows like the output's), each value plus the residual's, clamped again.

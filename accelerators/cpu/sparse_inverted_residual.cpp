@@ -56,6 +56,9 @@ struct Block {
     bool expands = true;     // a separable block without an expansion has its input's channels in the ring
     bool stem = false;       // or makes its input's rows from the image by stemPlan (Op::fusedStem)
     StemPlan stemPlan;
+    // Input 0, and the output with the residual, channel-major
+    // (RuntimeTensor::channelMajor: between two such blocks).
+    bool inputPlanes = false, outputPlanes = false;
     SparseMatrix expansion;  // input channels -> channels, one chunk
     float expansionLow = 0, expansionHigh = 0;
     int kernelSize = 3, stride = 1, padTop = 0, padLeft = 0;
@@ -143,21 +146,23 @@ __attribute__((target("avx512f"))) void expandRow(const Block& b, const float* i
         makeStemRow(p, input, image, row, *s.stem, ringRow + kMargin, b.channelFloats);
         return;
     }
-    const float* rowStart = input + (image * b.inH + row) * b.inW * b.inputChannels;
+    const float* rowStart = b.inputPlanes ? input + image * b.inputChannels * b.inH * b.inW + row * b.inW
+                                          : input + (image * b.inH + row) * b.inW * b.inputChannels;
+    const int64_t planeFloats = b.inH * b.inW;
     for (int phase = 0; phase < b.stride; ++phase) {
         const int64_t pixels = (b.inW - phase + b.stride - 1) / b.stride;
         float* part = ringRow + phase * b.partFloats;
         for (int64_t start = 0; start < pixels; start += kTilePixels) {
             const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, pixels - start));
-            const float* first = rowStart + (start * b.stride + phase) * b.inputChannels;
+            const int64_t column = start * b.stride + phase;
+            const float* first = b.inputPlanes ? rowStart + column : rowStart + column * b.inputChannels;
             withVectors(valid, [&](auto vectors) {
-                if (!b.expands) {
-                    toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, part + kMargin + start, nullptr,
-                                              b.channelFloats);
-                    return;
-                }
+                float* tile = b.expands ? s.tile : part + kMargin + start;
+                const int64_t rowFloats = b.expands ? kTilePixels : b.channelFloats;
+                if (b.inputPlanes) fromPlanes<vectors()>(first, planeFloats, b.stride, valid, b.inputChannels, tile, rowFloats);
+                else toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, tile, nullptr, rowFloats);
+                if (!b.expands) return;
                 const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh, firstLanes(valid - (valid - 1) / kLanes * kLanes)};
-                toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, s.tile);
                 // One accumulator set: a row has few nonzeros (an expansion's
                 // inputs are few), and combining sets cost more (pose
                 // detection's 56x56 block 0.44 -> 0.40 ms).
@@ -224,14 +229,18 @@ __attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Wind
     }
 }
 
-// One output row's tile from its depthwise sums, through the projection
-// and residual, to NHWC at `at`.
+// Output row `row` (of all images' rows) from `column` on: its tile of
+// depthwise sums through the projection and residual, to NHWC or planes.
 template <int Vectors>
 __attribute__((target("avx512f"))) void finishTile(const Block& b, const BandScratch& s, const float* middle, int valid,
-                                                  const RunArguments& arguments, int64_t at) {
+                                                  const RunArguments& arguments, int64_t row, int64_t column) {
     multiplyChunk<Vectors, kAccumulatorSets<Vectors>>(b.projection, 0, true, true, middle, s.sums, 0, 0, b.outputChannels);
-    toPixelMajor<Vectors>(b.write, s.sums, 0, 0, b.outputChannels, valid, arguments.residual ? arguments.residual + at : nullptr,
-                          arguments.output + at);
+    const int64_t image = row / b.outH, oy = row % b.outH;
+    const int64_t at = b.outputPlanes ? image * b.outputChannels * b.outH * b.outW + oy * b.outW + column
+                                      : (row * b.outW + column) * b.write.rowChannels;
+    const float* residual = arguments.residual ? arguments.residual + at : nullptr;
+    if (b.outputPlanes) toPlanes<Vectors>(b.write, s.sums, b.outputChannels, valid, b.outH * b.outW, residual, arguments.output + at);
+    else toPixelMajor<Vectors>(b.write, s.sums, 0, 0, b.outputChannels, valid, residual, arguments.output + at);
 }
 
 void runBand(void* context, size_t band) {
@@ -271,8 +280,7 @@ void runBand(void* context, size_t band) {
                 default: depthwisePair<5, 2, vectors()>(b, window, column, s.middle); break;
                 }
                 for (int row = 0; row < (second ? 2 : 1); ++row)
-                    finishTile<vectors()>(b, s, s.middle + row * wholeBlockRows(b.channels), valid, arguments,
-                                          ((r + row) * b.outW + column) * b.write.rowChannels);
+                    finishTile<vectors()>(b, s, s.middle + row * wholeBlockRows(b.channels), valid, arguments, r + row, column);
             });
         }
         r += second ? 2 : 1;
@@ -360,9 +368,13 @@ Status prepareBlock(KernelContext& context) {
         if (!context.hasInput(kResidual) || context.input(kResidual).shape != outShape || context.input(kResidual).type != DataType::Float32)
             return context.error("adds a tensor of another shape than the block's result " + shapeText(outShape));
         b.write.residual = true;
+        if (context.input(kResidual).channelMajor != context.output(0).channelMajor)
+            return context.error("adds a tensor laid out otherwise than its result");
         std::tie(b.write.residualLow, b.write.residualHigh) = activationRange(op.residualActivation);
     }
 
+    b.inputPlanes = input.channelMajor && !b.stem;
+    b.outputPlanes = context.output(0).channelMajor;
     b.bandFloats = bandLayoutOf(b).floats;
     LS_RETURN_IF_ERROR(splitIntoBands(context, b.batch * b.outH, b.bandFloats, b.bands));
     context.output(0).shape = {input.dim(0), static_cast<int32_t>(b.outH), static_cast<int32_t>(b.outW), static_cast<int32_t>(b.outputChannels)};
@@ -388,7 +400,12 @@ bool prunedFilter(const Subgraph& subgraph, int tensor, int64_t inputChannels) {
 }  // namespace
 
 const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
+    static const KernelDef kernel{.prepare = prepareBlock,
+                                  .eval = evalBlock,
+                                  .writesChannelMajor = true,
+                                  .readsChannelMajor = [](const Op& fused, size_t input) {
+                                      return (input == 0 && !fused.fusedStem) || input == kResidual;
+                                  }};
     const bool expands = op.fusedExpansion, stem = op.fusedStem;
     const size_t inputs = expands || stem ? 8u : op.fusedResidual ? 6u : 5u;
     if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||

@@ -21,6 +21,9 @@ struct RuntimeTensor {
     size_t bytes = 0;
     const Quantization* quantization = nullptr;
     bool isConstant = false;
+    // A 4-D tensor stored [batch][channel][height][width] instead of NHWC:
+    // only between kernels that asked for it (core/runtime/channel_major_layout.h).
+    bool channelMajor = false;
     // String tensors only: the runtime-owned buffer `data` points into,
     // resized by assignTensorBytes (core/kernels/string_tensor.h).
     std::vector<uint8_t>* growable = nullptr;
@@ -123,6 +126,12 @@ struct KernelDef {
     // Whether it honours Op::fusedResidual on a CONV_2D (its input 3 added
     // to the result), so the ADD after it may fold in.
     bool fusesResidual = false;
+    // Whether it can write output 0, and read input `input` of `op`,
+    // channel-major (RuntimeTensor::channelMajor), so that the runtime may
+    // hand a tensor between two such kernels without either transposing it
+    // (core/runtime/channel_major_layout.h).
+    bool writesChannelMajor = false;
+    bool (*readsChannelMajor)(const Op& op, size_t input) = nullptr;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

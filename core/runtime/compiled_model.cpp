@@ -22,6 +22,7 @@
 #include "core/runtime/swish_fusion.h"
 #include "core/runtime/expansion_fusion.h"
 #include "core/runtime/stem_fusion.h"
+#include "core/runtime/channel_major_layout.h"
 #include "core/runtime/separable_block_fusion.h"
 #include "core/runtime/op_fusion.h"
 #include "core/support/memory_limit.h"
@@ -285,6 +286,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         // Dynamic input dimensions run as 1 until the caller resizes them.
         for (int input : subgraph.inputs)
             for (int32_t& dim : runtime.tensors[static_cast<size_t>(input)].shape) dim = dim < 0 ? 1 : dim;
+        markChannelMajorTensors(subgraph, runtime.kernels, runtime.tensors);
         runtime.steps.resize(subgraph.ops.size());
         for (size_t o = 0; o < subgraph.ops.size(); ++o) {
             const Op& op = subgraph.ops[o];
