@@ -3,7 +3,9 @@
 // zeros around them (the padding the depthwise reads). Output rows are
 // made two at a time, in tiles of up to 64 pixels: the depthwise sums its
 // taps from the ring rows into a channel-major tile per output row, which
-// the projecting 1x1 multiplies nonzero by nonzero and turns back to NHWC.
+// the projecting 1x1 multiplies nonzero by nonzero and turns back to NHWC
+// (or writes plane by plane, where the next block reads the result
+// channel-major: core/runtime/channel_major_layout.h).
 #include "accelerators/cpu/sparse_inverted_residual.h"
 
 #include "accelerators/cpu/channel_major_stem.h"
@@ -136,9 +138,10 @@ __attribute__((target("avx512f"))) void zeroRingEdges(const Block& b, float* rin
 }
 
 // The 1x1's result for input row `row` of image `image` into a ring row:
-// tiles of 64 pixels of each column phase turned channel-major, multiplied,
-// stored clamped (the 1x1 is pixel by pixel, so it may take the pixels in
-// any order).
+// tiles of 64 pixels of each column phase turned channel-major (or copied
+// from a channel-major input's planes), multiplied, stored clamped (the
+// 1x1 is pixel by pixel, so it may take the pixels in any order). With a
+// fused stem, the stem's row instead.
 __attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
                                                  float* ringRow) {
     if (b.stem) {
