@@ -162,7 +162,14 @@ std::string reportHtml(const std::vector<ReportRun>& runs, size_t baseline, Html
             if (slowest.size() > kTopOps) slowest.resize(kTopOps);
             std::vector<std::string> labels;
             std::vector<double> times;
-            for (const OpTiming& op : slowest) labels.push_back("#" + std::to_string(op.index) + " " + op.type), times.push_back(op.averageMs);
+            for (const OpTiming& op : slowest) {
+                std::string label = "#";  // built by appending: see shapeToString's note on GCC 12
+                label += std::to_string(op.index);
+                label += ' ';
+                label += op.type;
+                labels.push_back(std::move(label));
+                times.push_back(op.averageMs);
+            }
             html << barChartSvg("Slowest ops", labels, times, "ms");
             html << "<table><tr><th>op type</th><th>count</th><th>avg ms</th><th>share</th></tr>\n";
             for (const OpTypeTiming& type : r.opTypes)
@@ -207,13 +214,17 @@ std::string reportMarkdown(const std::vector<ReportRun>& runs, size_t baseline) 
 
 std::string reportCsv(const std::vector<ReportRun>& runs, size_t baseline) {
     std::string csv;
-    for (size_t i = 0; i < kColumns.size(); ++i) csv += (i ? "," : "") + csvField(kColumns[i]);
+    const auto appendField = [&csv](size_t i, const std::string& field) {
+        if (i) csv += ',';
+        csv += csvField(field);
+    };
+    for (size_t i = 0; i < kColumns.size(); ++i) appendField(i, kColumns[i]);
     csv += "\n";
     if (runs.empty()) return csv;
     const ReportRun& base = runs[std::min(baseline, runs.size() - 1)];
     for (const ReportRun& run : runs) {
         auto cells = summaryCells(run, base, true);
-        for (size_t i = 0; i < cells.size(); ++i) csv += (i ? "," : "") + csvField(cells[i]);
+        for (size_t i = 0; i < cells.size(); ++i) appendField(i, cells[i]);
         csv += "\n";
     }
     return csv;

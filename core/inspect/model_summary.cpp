@@ -84,7 +84,11 @@ std::string quantizationScheme(const Tensor& tensor) {
 
 std::string shapeToString(const std::vector<int32_t>& shape) {
     std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+    for (size_t i = 0; i < shape.size(); ++i) {
+        // Appended piece by piece: "," + a temporary string makes GCC 12 warn (-Wrestrict, a false positive at -O3).
+        if (i) text += ',';
+        text += std::to_string(shape[i]);
+    }
     return text + "]";
 }
 

@@ -43,7 +43,12 @@ public:
     void ULong(uint64_t value) override { append(std::to_string(value)); }
     void Float(float value) override { append(number(value)); }
     void Double(double value) override { append(number(value)); }
-    void String(const flatbuffers::String* value) override { append(value ? "\"" + value->str() + "\"" : "\"\""); }
+    void String(const flatbuffers::String* value) override {
+        std::string quoted = "\"";  // appended, not "\"" + a temporary: GCC 12 warns on that at -O3 (-Wrestrict, a false positive)
+        if (value) quoted += value->str();
+        quoted += '"';
+        append(quoted);
+    }
     void StartVector() override { append("["); }
     void EndVector() override {
         truncated_ = false;
