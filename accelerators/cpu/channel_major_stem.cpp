@@ -81,14 +81,10 @@ Status planStem(const KernelContext& context, size_t filterIndex, const schema::
                              shapeText(filter.shape) + " over " + shapeText(image.shape));
     p.imageH = image.dim(1), p.imageW = image.dim(2), p.imageChannels = image.dim(3), p.channels = filter.dim(0);
     p.stride = conv->stride_w();
-    const bool same = conv->padding() == schema::Padding_SAME;
-    const int64_t spanH = p.imageH + folded[0] + folded[1], spanW = p.imageW + folded[2] + folded[3];
-    p.outH = same ? (spanH + p.stride - 1) / p.stride : (spanH - kKernel) / p.stride + 1;
-    p.outW = same ? (spanW + p.stride - 1) / p.stride : (spanW - kKernel) / p.stride + 1;
-    if (spanH < kKernel || spanW < kKernel || p.outH <= 0 || p.outW <= 0 || p.outW > INT32_MAX / 4)
-        return context.error("the stem's filter does not fit its padded image " + image.name);
-    p.padTop = paddingBefore(spanH, p.outH, kKernel, p.stride) + folded[0];
-    p.padLeft = paddingBefore(spanW, p.outW, kKernel, p.stride) + folded[2];
+    PaddedPlane plane;
+    LS_RETURN_IF_ERROR(paddedPlane(context, p.imageH, p.imageW, kKernel, p.stride, p.stride, conv->padding() == schema::Padding_SAME,
+                                   folded, plane));
+    p.outH = plane.outH, p.outW = plane.outW, p.padTop = plane.padTop, p.padLeft = plane.padLeft;
     for (int kx = 0; kx < kKernel; ++kx) {
         // Output column x's tap kx reads image column stride * x + kx - padLeft.
         const int shift = kx - p.padLeft;

@@ -207,6 +207,28 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
     }
 }
 
+// TileWrite's clamps as vectors, made once a call (a store through float*
+// could alias the struct's floats, so they would be reloaded each time).
+struct WriteClamps {
+    __m512 low, high, residualLow, residualHigh;
+};
+
+__attribute__((target("avx512f"), always_inline)) inline WriteClamps writeClampsOf(const TileWrite& w) {
+    return {_mm512_set1_ps(w.low), _mm512_set1_ps(w.high), _mm512_set1_ps(w.residualLow), _mm512_set1_ps(w.residualHigh)};
+}
+
+// One vector of sums stored at `at` (its `mask` lanes): clamped; with a
+// residual, plus the residual's lanes at the same place, clamped again.
+__attribute__((target("avx512f"), always_inline)) inline void writeFinished(const WriteClamps& k, __m512 sums, __mmask16 mask,
+                                                                           const float* residual, float* at) {
+    __m512 value = _mm512_min_ps(_mm512_max_ps(sums, k.low), k.high);
+    if (residual) {
+        value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual));
+        value = _mm512_min_ps(_mm512_max_ps(value, k.residualLow), k.residualHigh);
+    }
+    _mm512_mask_storeu_ps(at, mask, value);
+}
+
 // Pixels [0, valid), `stride` (1 or 2) apart from `first`, of channels
 // [0, channels) of a channel-major tensor (planes `planeFloats` apart)
 // into tile[channel][pixel] (rows of `rowFloats`); pixels past `valid`
@@ -243,18 +265,12 @@ __attribute__((target("avx512f"))) inline void fromPlanes(const float* first, in
 template <int Vectors>
 __attribute__((target("avx512f"))) inline void toPlanes(const TileWrite& w, const float* tile, int64_t channels, int valid,
                                                         int64_t planeFloats, const float* residual, float* out) {
-    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
-    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
+    const WriteClamps clamps = writeClampsOf(w);
     for (int64_t c = 0; c < channels; ++c)
         for (int v = 0; v < Vectors; ++v) {
             const auto mask = static_cast<__mmask16>((1u << std::clamp(valid - v * kLanes, 0, kLanes)) - 1u);
             const int64_t at = c * planeFloats + v * kLanes;
-            __m512 value = _mm512_min_ps(_mm512_max_ps(_mm512_load_ps(tile + c * kTilePixels + v * kLanes), lowest), highest);
-            if (residual) {
-                value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
-                value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
-            }
-            _mm512_mask_storeu_ps(out + at, mask, value);
+            writeFinished(clamps, _mm512_load_ps(tile + c * kTilePixels + v * kLanes), mask, residual ? residual + at : nullptr, out + at);
         }
 }
 
@@ -267,8 +283,7 @@ template <int Vectors>
 __attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, const float* tile, int64_t firstRow, int64_t first, int64_t end,
                                                     int valid, const float* residual, float* output, const float* tail = nullptr) {
     const int64_t outputChannels = w.rowChannels;
-    const __m512 lowest = _mm512_set1_ps(w.low), highest = _mm512_set1_ps(w.high);
-    const __m512 residualLowest = _mm512_set1_ps(w.residualLow), residualHighest = _mm512_set1_ps(w.residualHigh);
+    const WriteClamps clamps = writeClampsOf(w);
     const int blocks = Vectors == 4 && valid > kTilePixels ? Vectors + 1 : Vectors;
     for (int64_t c = first; c < end; c += kLanes) {
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
@@ -279,12 +294,7 @@ __attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, 
             const int pixels = std::min(kLanes, valid - block * kLanes);
             for (int i = 0; i < pixels; ++i) {
                 const int64_t at = (block * kLanes + i) * outputChannels + c;
-                __m512 value = _mm512_min_ps(_mm512_max_ps(rows[i], lowest), highest);
-                if (residual) {
-                    value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, residual + at));
-                    value = _mm512_min_ps(_mm512_max_ps(value, residualLowest), residualHighest);
-                }
-                _mm512_mask_storeu_ps(output + at, mask, value);
+                writeFinished(clamps, rows[i], mask, residual ? residual + at : nullptr, output + at);
             }
         }
     }

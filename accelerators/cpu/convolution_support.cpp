@@ -17,10 +17,14 @@ int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation)
 
 Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
                    PaddedPlane& plane) {
-    const std::array<int32_t, 4>& folded = context.op->fusedPadding;
+    return paddedPlane(context, inH, inW, kernel, strideH, strideW, same, context.op->fusedPadding, plane);
+}
+
+Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
+                   const std::array<int32_t, 4>& folded, PaddedPlane& plane) {
     const int64_t spanH = inH + folded[0] + folded[1], spanW = inW + folded[2] + folded[3];
-    plane.outH = same ? (spanH + strideH - 1) / strideH : (spanH - kernel) / strideH + 1;
-    plane.outW = same ? (spanW + strideW - 1) / strideW : (spanW - kernel) / strideW + 1;
+    plane.outH = convolutionOutputSize(spanH, kernel, strideH, same);
+    plane.outW = convolutionOutputSize(spanW, kernel, strideW, same);
     if (spanH < (same ? 1 : kernel) || spanW < (same ? 1 : kernel) || plane.outH <= 0 || plane.outW <= 0)
         return context.error("the filter is larger than the padded input " + context.input(0).name);
     if (plane.outH > INT32_MAX || plane.outW > INT32_MAX)

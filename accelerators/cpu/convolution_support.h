@@ -2,6 +2,7 @@
 // What our own convolution kernels share: where SAME padding starts, the
 // float bias, and the checks they make before taking an op.
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -15,14 +16,23 @@ namespace litestudio::cpu {
 // XNNPACK and TFLite do (0 for VALID). Add Op::fusedPadding on top.
 int paddingBefore(int64_t in, int64_t out, int kernel, int stride, int dilation = 1);
 
+// Output rows (or columns) of a convolution over `span` padded ones, SAME
+// or VALID (at most 0 when the kernel does not fit).
+inline int64_t convolutionOutputSize(int64_t span, int kernel, int stride, bool same) {
+    return same ? (span + stride - 1) / stride : (span - kernel) / stride + 1;
+}
+
 // The output plane of a convolution with a square `kernel` over input 0's
-// inH x inW, SAME or VALID, with the op's folded PAD (Op::fusedPadding),
-// and where its padding starts. An error naming input 0 when the filter is
-// larger than the padded plane or the plane is past int32.
+// inH x inW, SAME or VALID, with a folded PAD's zeros (top, bottom, left,
+// right; the op's own Op::fusedPadding unless given), and where its padding
+// starts. An error naming input 0 when the filter is larger than the
+// padded plane or the plane is past int32.
 struct PaddedPlane {
     int64_t outH = 0, outW = 0;
     int padTop = 0, padLeft = 0;
 };
+Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
+                   const std::array<int32_t, 4>& folded, PaddedPlane& plane);
 Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int kernel, int strideH, int strideW, bool same,
                    PaddedPlane& plane);
 

@@ -90,7 +90,7 @@ struct RunArguments {
 
 struct BandScratch {
     float* ring;    // kernelSize + stride ring rows
-    StemRows* stem;  // the image rows stem rows read, split (none without a stem)
+    StemRows stem;  // the image rows stem rows read, split (no rows without a stem)
     float* tile;    // the input tile, channel-major (an expansion's; none without)
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
@@ -116,7 +116,7 @@ BandLayout bandLayoutOf(const Block& b) {
 
 BandScratch bandScratchOf(const Block& b, float* base) {
     const BandLayout layout = bandLayoutOf(b);
-    return {base, nullptr, base + layout.tile, base + layout.sums, base + layout.middle};
+    return {base, StemRows{base + layout.stem}, base + layout.tile, base + layout.sums, base + layout.middle};
 }
 
 // Zeros where a ring row's parts have no pixels: their margins, and from
@@ -142,11 +142,11 @@ __attribute__((target("avx512f"))) void zeroRingEdges(const Block& b, float* rin
 // from a channel-major input's planes), multiplied, stored clamped (the
 // 1x1 is pixel by pixel, so it may take the pixels in any order). With a
 // fused stem, the stem's row instead.
-__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, const BandScratch& s,
+__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, BandScratch& s,
                                                  float* ringRow) {
     if (b.stem) {
         const StemPlan& p = b.stemPlan;
-        makeStemRow(p, input, image, row, *s.stem, ringRow + kMargin, b.channelFloats);
+        makeStemRow(p, input, image, row, s.stem, ringRow + kMargin, b.channelFloats);
         return;
     }
     const float* rowStart = b.inputPlanes ? input + image * b.inputChannels * b.inH * b.inW + row * b.inW
@@ -273,8 +273,6 @@ void runBand(void* context, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const Block& b = *arguments.block;
     BandScratch s = bandScratchOf(b, arguments.scratch + band * b.bandFloats);
-    StemRows stemRows{arguments.scratch + band * b.bandFloats + bandLayoutOf(b).stem};
-    s.stem = &stemRows;
     const int slots = b.kernelSize + b.stride;  // the consecutive rows of a pair never share a slot
     for (int slot = 0; slot < slots; ++slot) zeroRingEdges(b, s.ring + static_cast<size_t>(slot) * b.ringRowFloats);
     std::array<int64_t, kMaxRingRows> held;  // image * inH + row in each ring slot, -1 for none
@@ -462,7 +460,8 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
             !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
             subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape.size() != 4)
             return nullptr;
-        rowPixels = (input.shape[2] + op.stemPadding[2] + op.stemPadding[3]) / conv->stride_w();
+        rowPixels = convolutionOutputSize(input.shape[2] + op.stemPadding[2] + op.stemPadding[3], 3, conv->stride_w(),
+                                          conv->padding() == schema::Padding_SAME);
         inputChannels = subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0];
     }
     if (rowPixels < kLeastRowPixels) return nullptr;

@@ -189,10 +189,9 @@ Status prepareSparse(KernelContext& context) {
                              "] over a 4-D input");
     auto weights = std::make_shared<SparseWeights>();
     SparseWeights& w = *weights;
+    // packNonzeros sets the rest once the threads' ranges are known.
     w.inputChannels = input.dim(3);
     w.outputChannels = filter.dim(0);
-    w.chunkChannels = std::min<int64_t>(w.inputChannels, kChunkChannels);
-    w.chunks = (w.inputChannels + w.chunkChannels - 1) / w.chunkChannels;
     w.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
@@ -239,7 +238,7 @@ Status prepareSparse(KernelContext& context) {
     else if (threads > 1 && tiles < 4 * threads && w.inputChannels <= w.outputChannels) parts = 2;  // a short last tile: halves balance better
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
-    LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, w.chunkChannels, w.channelsPerTask, w));
+    LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, std::min<int64_t>(w.inputChannels, kChunkChannels), w.channelsPerTask, w));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     if (threads > 1 && tiles == 1 && w.inputChannels > w.outputChannels && w.chunks >= 2) {
         // A 7x7 plane narrowing 1152 channels to 192. Split by output

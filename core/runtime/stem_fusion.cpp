@@ -19,11 +19,8 @@ int stemFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& u
     const int c = use.producer[static_cast<size_t>(s)];
     if (c < 0) return -1;
     const Op& stem = subgraph.ops[static_cast<size_t>(c)];
-    // isUntouched, but for a PAD folded into it.
-    if (stem.fused || stem.folded || stem.fusedSeparableBlock || stem.fusedExpansion || stem.fusedStem || stem.fusedAddend ||
-        stem.fusedResidual || stem.fusedEpilogue != Op::Epilogue::None || model.opCode(stem).builtin != BuiltinOperator_CONV_2D ||
-        stem.outputs.size() != 1 || stem.outputs[0] != s || !stem.options || stem.inputs.size() < 2)
-        return -1;
+    // A PAD folded into it (Op::fusedPadding) goes with it.
+    if (!isUntouched(model, stem, BuiltinOperator_CONV_2D) || stem.outputs[0] != s || stem.inputs.size() < 2) return -1;
     const auto* options = stem.options->builtin_options_as_Conv2DOptions();
     const int x = stem.inputs[0], filter = stem.inputs[1];
     if (!options || options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || x < 0 || filter < 0 ||
@@ -38,7 +35,7 @@ int stemFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& u
 
 int fuseStems(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
     using namespace schema;
-    TensorUse use = tensorUse(subgraph);
+    const TensorUse use = tensorUse(subgraph);
     int folded = 0;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
         const Op& block = subgraph.ops[o];
@@ -62,7 +59,6 @@ int fuseStems(const Model& model, Subgraph& subgraph, std::vector<const KernelDe
         const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o], assignment[static_cast<size_t>(c)]}, chosen);
         if (!kernel) continue;
         folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {c});
-        use = tensorUse(subgraph);
     }
     return folded;
 }
