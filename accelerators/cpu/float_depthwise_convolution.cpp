@@ -1,9 +1,8 @@
-// Four neighbouring outputs of one row and two blocks of 16 channels are
-// computed together. For each kernel row, the input pixels they share are
-// loaded once into registers (4 + K - 1 of them a block at stride 1,
-// 2 * 3 + K at stride 2) and each weight vector once, so the loop does
-// K * 4 FMAs a block for about 2K loads. Padding is zeros: rows outside
-// the image are skipped and columns outside it read as zero vectors.
+// A row of outputs is computed in segments of up to 16 pixels, one or two
+// blocks of 16 channels at a time. For each kernel row, the K weight
+// vectors stay in registers and each input column is loaded once and
+// multiplied into every output of the segment it reaches. Padding is
+// zeros: rows and columns outside the image are skipped.
 #include "accelerators/cpu/float_depthwise_convolution.h"
 
 #include "accelerators/cpu/avx512_intrinsics.h"
@@ -11,8 +10,10 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
@@ -27,7 +28,6 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kPixelsTogether = 4;
 
 using PackedDepthwise = DepthwisePlan;
 
@@ -35,15 +35,24 @@ struct RunArguments {
     const PackedDepthwise* p;
     const float* input;
     float* output;
+    int64_t bandRows = 0;
 };
 
-// Outputs ox0 .. ox0 + Pixels - 1 of one output row, channel blocks
-// `block` .. `block` + Count - 1; `mask` is the last block's channels (the
-// others are whole). Two blocks give eight independent sums: one block's
-// four leave the FMA units waiting on their latency (pose detection's 5x5
-// layers 16-19 % faster, its 7x7-plane ones 6-12 %).
-template <int K, int Stride, int Pixels, bool Inside, int Count>
-__attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(const PackedDepthwise& p, const InputRows& rows,
+// Which image edges a segment touches, when known at compile time (SAME
+// padding at stride 1), so that its columns outside the image are left out
+// without a test each.
+constexpr int kLeftEdge = 1, kRightEdge = 2, kRuntimeEdges = 4;
+
+// Outputs ox0 .. ox0 + Pixels - 1 of one output row (a segment of up to
+// kSegmentPixels), channel blocks `block` .. `block` + Count - 1; `mask`
+// is the last block's channels. Each input column of a kernel row is
+// loaded once and feeds every output it reaches while the row's K weights
+// stay in registers: about 3 FMAs a load on a 14-pixel row, where groups of
+// four outputs, each reloading its columns and weights, did 1.4.
+// Columns outside the image are skipped. Short segments take two blocks
+// so that enough sums are in flight to cover the FMA latency.
+template <int K, int Stride, int Pixels, int Count, int Edges>
+__attribute__((target("avx512f"), always_inline)) inline void segmentAvx512(const PackedDepthwise& p, const InputRows& rows,
                                                                             float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
     constexpr int kColumns = (Pixels - 1) * Stride + K;
     const int64_t channel = block * kLanes;
@@ -53,27 +62,29 @@ __attribute__((target("avx512f"), always_inline)) inline void outputsAvx512(cons
         for (int j = 0; j < Pixels; ++j) sums[b][j] = bias;
     }
     const int64_t left = ox0 * Stride - p.padLeft;
+    const int64_t firstColumn = Edges == kRuntimeEdges ? std::max<int64_t>(0, -left) : Edges & kLeftEdge ? (K - 1) / 2 : 0;
+    const int64_t endColumn = Edges == kRuntimeEdges ? std::min<int64_t>(kColumns, p.inW - left)
+                              : Edges & kRightEdge   ? (K - 1) / 2 + Pixels
+                                                     : kColumns;
     const float* weights = p.weights.data() + block * K * K * kLanes;
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
-        const float* row = rows[ky] + channel;
-        __m512 columns[Count][kColumns];
-#pragma GCC unroll 16
+        const float* row = rows[ky] + channel + left * p.channels;
+        __m512 w[Count][K];
+        for (int b = 0; b < Count; ++b)
+            for (int kx = 0; kx < K; ++kx) w[b][kx] = _mm512_loadu_ps(weights + (b * K * K + ky * K + kx) * kLanes);
+#pragma GCC unroll 64
         for (int c = 0; c < kColumns; ++c) {
-            const int64_t ix = left + c;
-            const bool present = Inside || (ix >= 0 && ix < p.inW);
-            for (int b = 0; b < Count; ++b) {
-                const float* at = row + ix * p.channels + b * kLanes;
-                columns[b][c] = !present ? _mm512_setzero_ps() : b + 1 < Count ? _mm512_loadu_ps(at) : _mm512_maskz_loadu_ps(mask, at);
-            }
-        }
-#pragma GCC unroll 8
-        for (int kx = 0; kx < K; ++kx) {
+            if (c < firstColumn || c >= endColumn) continue;
 #pragma GCC unroll 2
             for (int b = 0; b < Count; ++b) {
-                const __m512 w = _mm512_loadu_ps(weights + (b * K * K + ky * K + kx) * kLanes);
-#pragma GCC unroll 4
-                for (int j = 0; j < Pixels; ++j) sums[b][j] = _mm512_fmadd_ps(w, columns[b][j * Stride + kx], sums[b][j]);
+                const float* at = row + c * p.channels + b * kLanes;
+                const __m512 column = b + 1 < Count ? _mm512_loadu_ps(at) : _mm512_maskz_loadu_ps(mask, at);
+#pragma GCC unroll 16
+                for (int j = 0; j < Pixels; ++j) {
+                    const int kx = c - j * Stride;
+                    if (kx >= 0 && kx < K) sums[b][j] = _mm512_fmadd_ps(w[b][kx], column, sums[b][j]);
+                }
             }
         }
     }
@@ -92,36 +103,53 @@ struct Blocks {
     int64_t first, end;
 };
 
-// Blocks `block` .. `block` + Count - 1 across the whole output row.
-template <int K, int Stride, int Count>
-__attribute__((target("avx512f"))) void blocksAcrossRow(const PackedDepthwise& p, const InputRows& rows, float* outputRow, int64_t block) {
-    const int64_t valid = std::min<int64_t>(kLanes, p.channels - (block + Count - 1) * kLanes);
-    const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-    for (int64_t ox = 0; ox < p.outW; ox += kPixelsTogether) {
-        const int64_t pixels = std::min<int64_t>(kPixelsTogether, p.outW - ox);
-        // A group whose receptive field lies inside the image needs no edge checks.
-        const int64_t left = ox * Stride - p.padLeft, right = (ox + pixels - 1) * Stride - p.padLeft + K - 1;
-        const bool inside = left >= 0 && right < p.inW;
-        switch (pixels * 2 + (inside ? 1 : 0)) {
-        case 9: outputsAvx512<K, Stride, 4, true, Count>(p, rows, outputRow, ox, block, mask); break;
-        case 8: outputsAvx512<K, Stride, 4, false, Count>(p, rows, outputRow, ox, block, mask); break;
-        case 7: case 6: outputsAvx512<K, Stride, 3, false, Count>(p, rows, outputRow, ox, block, mask); break;
-        case 5: case 4: outputsAvx512<K, Stride, 2, false, Count>(p, rows, outputRow, ox, block, mask); break;
-        default: outputsAvx512<K, Stride, 1, false, Count>(p, rows, outputRow, ox, block, mask); break;
-        }
-    }
+constexpr int kSegmentPixels = 16;
+// Segments of at most this many pixels take two blocks at a time.
+constexpr int kPairedSegmentPixels = 8;
+
+template <int K, int Stride, int Pixels, int Edges>
+__attribute__((target("avx512f"))) void segmentBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow, int64_t ox0,
+                                                      Blocks blocks) {
+    const auto lastMask = firstLanes(p.channels - (p.blocks - 1) * kLanes);
+    int64_t block = blocks.first;
+    if constexpr (Pixels <= kPairedSegmentPixels)
+        for (; block + 1 < blocks.end; block += 2)
+            segmentAvx512<K, Stride, Pixels, 2, Edges>(p, rows, outputRow, ox0, block, block + 2 == p.blocks ? lastMask : __mmask16(0xFFFF));
+    for (; block < blocks.end; ++block)
+        segmentAvx512<K, Stride, Pixels, 1, Edges>(p, rows, outputRow, ox0, block, block + 1 == p.blocks ? lastMask : __mmask16(0xFFFF));
 }
+
+using SegmentFunction = void (*)(const PackedDepthwise&, const InputRows&, float*, int64_t, Blocks);
+
+template <int K, int Stride, int Edges, int... Pixels>
+constexpr std::array<SegmentFunction, sizeof...(Pixels)> segmentTable(std::integer_sequence<int, Pixels...>) {
+    return {segmentBlocks<K, Stride, Pixels + 1, Edges>...};
+}
+
+template <int K, int Stride, int Edges>
+constexpr auto kSegmentTable = segmentTable<K, Stride, Edges>(std::make_integer_sequence<int, kSegmentPixels>{});
 
 template <int K, int Stride>
 __attribute__((target("avx512f"))) void rowAvx512(const PackedDepthwise& p, const InputRows& rows, float* outputRow, Blocks blocks) {
-    // Channel blocks (two at a time) across the whole row before the next:
-    // the K input rows of a block (K x width x 64 bytes) stay in L1, where
-    // all blocks of K rows would not (14x14x672 5x5: 188 KB). Hand landmark
-    // full's depthwise layers 1.51-1.56 -> 1.44-1.47 ms, pose detection's
-    // 1.63-1.68 -> 1.61; palm detection's alike either way.
-    int64_t block = blocks.first;
-    for (; block + 1 < blocks.end; block += 2) blocksAcrossRow<K, Stride, 2>(p, rows, outputRow, block);
-    if (block < blocks.end) blocksAcrossRow<K, Stride, 1>(p, rows, outputRow, block);
+    // The row in near-equal segments (a 28-pixel row as 14 + 14, not 16 + 12).
+    const int64_t segments = (p.outW + kSegmentPixels - 1) / kSegmentPixels;
+    const int64_t pixels = (p.outW + segments - 1) / segments;
+    if (Stride == 1 && p.inW == p.outW && p.padLeft == (K - 1) / 2) {
+        // SAME padding: which columns a segment has is known from where it lies.
+        for (int64_t ox = 0; ox < p.outW; ox += pixels) {
+            const auto index = static_cast<size_t>(std::min(pixels, p.outW - ox) - 1);
+            const int edges = (ox == 0 ? kLeftEdge : 0) | (ox + pixels >= p.outW ? kRightEdge : 0);
+            switch (edges) {
+            case 0: kSegmentTable<K, 1, 0>[index](p, rows, outputRow, ox, blocks); break;
+            case kLeftEdge: kSegmentTable<K, 1, kLeftEdge>[index](p, rows, outputRow, ox, blocks); break;
+            case kRightEdge: kSegmentTable<K, 1, kRightEdge>[index](p, rows, outputRow, ox, blocks); break;
+            default: kSegmentTable<K, 1, kLeftEdge | kRightEdge>[index](p, rows, outputRow, ox, blocks); break;
+            }
+        }
+        return;
+    }
+    for (int64_t ox = 0; ox < p.outW; ox += pixels)
+        kSegmentTable<K, Stride, kRuntimeEdges>[static_cast<size_t>(std::min(pixels, p.outW - ox) - 1)](p, rows, outputRow, ox, blocks);
 }
 
 // ---- 8 channels at stride 1: two pixels a vector ----
@@ -258,13 +286,41 @@ Status prepareDepthwise(KernelContext& context) {
     return Status::ok();
 }
 
+// Block pairs down a band of rows: a pair's K input rows (K x width x 128
+// bytes) are read from L2 once and stay in L1 for the K output rows that
+// use them, where a row of every block (14x14x672 5x5: 188 KB) leaves L1
+// before the next output row comes back to it: pose detection's
+// standalone depthwise ops 0.94x in this order alone. Rows wider than
+// kColumnOrderBytes allows keep the row order.
+constexpr int64_t kColumnOrderBytes = 32 * 1024;
+
+void runColumns(void* context, size_t pair, size_t band) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedDepthwise& p = *arguments.p;
+    const int64_t rows = p.batch * p.outH, bandRows = arguments.bandRows;
+    const Blocks blocks{static_cast<int64_t>(pair) * 2, std::min<int64_t>(p.blocks, static_cast<int64_t>(pair) * 2 + 2)};
+    for (int64_t row = static_cast<int64_t>(band) * bandRows; row < std::min(rows, (static_cast<int64_t>(band) + 1) * bandRows); ++row) {
+        const int64_t batch = row / p.outH, oy = row % p.outH;
+        rowBlocks(p, inputRowsOf(p, arguments.input + batch * p.inH * p.inW * p.channels, oy),
+                  arguments.output + (batch * p.outH + oy) * p.outW * p.channels, blocks);
+    }
+}
+
 Status evalDepthwise(KernelContext& context) {
     const auto& p = *static_cast<const PackedDepthwise*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const int64_t rows = p.batch * p.outH, threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    if (!p.paired && p.kernelSize * p.inW * 2 * kLanes * static_cast<int64_t>(sizeof(float)) <= kColumnOrderBytes) {
+        const int64_t pairs = (p.blocks + 1) / 2;
+        const int64_t bands = std::clamp<int64_t>((8 * threads + pairs - 1) / pairs, 1, rows);
+        arguments.bandRows = (rows + bands - 1) / bands;
+        pthreadpool_parallelize_2d(pool, runColumns, &arguments, static_cast<size_t>(pairs),
+                                   static_cast<size_t>((rows + arguments.bandRows - 1) / arguments.bandRows), 0);
+        return Status::ok();
+    }
     // Rows, and channel blocks too when a plane has few rows (7x7 layers:
     // seven rows split 4 + 3 between two threads scaled 1.06x).
-    const int64_t rows = p.batch * p.outH, threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t splits = std::clamp<int64_t>((8 * threads + rows - 1) / rows, 1, p.blocks);
     const int64_t tile = (p.blocks + splits - 1) / splits;
     pthreadpool_parallelize_2d_tile_1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(p.blocks),

@@ -1,10 +1,11 @@
 // The AVX-512 float depthwise convolution against the reference kernel
 // (float sums in another order, so within 1e-5 of the largest output): 3x3
 // on few channels and 5x5 and 7x7 on channel counts off the 16-lane block,
-// strides 1 and 2, SAME and VALID, widths that leave groups of 1-3 pixels
-// at a row's end, planes narrower than the kernel, a folded PAD, fused
-// RELU6, batches and two threads; 8 channels at stride 1 (two pixels a
-// vector) with odd widths. Each case checks the kernel took the op.
+// strides 1 and 2, SAME and VALID, rows split into segments (interior
+// ones, uneven ones, rows too wide for the column order), planes narrower
+// than the kernel, a folded PAD, fused RELU6, batches and two threads; 8
+// channels at stride 1 (two pixels a vector) with odd widths. Each case
+// checks the kernel took the op.
 
 #include <cmath>
 #include <random>
@@ -46,6 +47,17 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 112, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // tasks of 3 blocks: pairs start at odd blocks
         {1, 9, 10, 64, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
         {1, 9, 12, 96, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},  // 3x3 over 32 channels: ours at stride 1
+        // Rows in segments: 40 as 14 + 14 + 12 (an interior one between the
+        // edges), 17 as 9 + 8 (two blocks at a time, then one), 100 as
+        // 15 x 6 + 10 through the row order (too wide for the column order),
+        // stride 2 with edges found at run time, 7x7 over a whole row of 7,
+        // and a folded PAD that makes VALID the same as SAME.
+        {1, 6, 40, 24, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        {1, 5, 17, 40, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
+        {1, 4, 100, 20, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        {1, 9, 70, 36, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 7, 7, 50, 7, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
+        {1, 8, 30, 16, 7, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 3, 1},
         // 8 channels at stride 1: two pixels a vector (odd widths end in half a pair)
         {1, 13, 21, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
         {2, 9, 16, 8, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 2},
