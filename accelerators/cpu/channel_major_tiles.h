@@ -91,22 +91,53 @@ struct TileWrite {
 // 128-bit quarters by loads that insert them (load ports and port 0), so
 // that only the in-lane 4x4 transposes take the shuffle port: 32 shuffles
 // instead of transpose16x16's 64 (a 16x16 block 47 -> 32 ns alone).
+// Quarter q of that transpose: columns[4q .. 4q + 3], from the rows'
+// floats 4q .. 4q + 3.
+__attribute__((target("avx512f"), always_inline)) inline void transposeQuarterFrom(const float* rows, int64_t stride, int quarter,
+                                                                                  __m512 columns[16]) {
+    __m512 a[4];
+    for (int t = 0; t < 4; ++t) {
+        const float* at = rows + t * stride + 4 * quarter;
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(at));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 4 * stride), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
+        a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
+    }
+    const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
+    const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
+    columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
+    columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
+    columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
+    columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
+}
+
 __attribute__((target("avx512f"), always_inline)) inline void transpose16x16From(const float* rows, int64_t stride, __m512 columns[16]) {
-    for (int quarter = 0; quarter < 4; ++quarter) {
-        __m512 a[4];
-        for (int t = 0; t < 4; ++t) {
-            const float* at = rows + t * stride + 4 * quarter;
-            __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(at));
-            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 4 * stride), 1);
-            v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
-            a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
-        }
-        const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
-        const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
-        columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
-        columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
-        columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
-        columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
+    for (int quarter = 0; quarter < 4; ++quarter) transposeQuarterFrom(rows, stride, quarter, columns);
+}
+
+// Pixels [firstPixel, firstPixel + 4) x channels [c, c + width) of NHWC
+// rows `stride` apart, zeros for pixels from `valid` on, as
+// columns[channel - c] = that channel's 4 pixels: a 7x7 plane's 49th pixel
+// and a 14x14 plane's last four, which a 16-pixel block (padBlock and a
+// whole transpose) would take four times the work for.
+__attribute__((target("avx512f"), always_inline)) inline void transposeFourPixels(const float* input, int64_t stride, int firstPixel,
+                                                                                 int valid, int64_t c, int width, __m128 columns[16]) {
+    const auto lanes = static_cast<__mmask16>((1u << width) - 1u);
+    __m512 a[4];
+    for (int i = 0; i < 4; ++i) {
+        const int pixel = firstPixel + i;
+        a[i] = _mm512_maskz_loadu_ps(pixel < valid ? lanes : __mmask16(0), input + pixel * stride + c);
+    }
+    const __m512 t0 = _mm512_unpacklo_ps(a[0], a[1]), t1 = _mm512_unpackhi_ps(a[0], a[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(a[2], a[3]), t3 = _mm512_unpackhi_ps(a[2], a[3]);
+    // Lane l of u[k] holds channel 4l + k's four pixels.
+    const __m512 u[4] = {_mm512_shuffle_ps(t0, t2, 0x44), _mm512_shuffle_ps(t0, t2, 0xEE), _mm512_shuffle_ps(t1, t3, 0x44),
+                         _mm512_shuffle_ps(t1, t3, 0xEE)};
+    for (int k = 0; k < 4; ++k) {
+        columns[k] = _mm512_castps512_ps128(u[k]);
+        columns[4 + k] = _mm512_extractf32x4_ps(u[k], 1);
+        columns[8 + k] = _mm512_extractf32x4_ps(u[k], 2);
+        columns[12 + k] = _mm512_extractf32x4_ps(u[k], 3);
     }
 }
 
@@ -167,11 +198,9 @@ __attribute__((target("avx512f"))) inline void toChannelMajorTail(const float* i
                                                                   float* tail) {
     for (int64_t c = 0; c < channels; c += kLanes) {
         const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
-        alignas(64) float padded[kLanes * kLanes];
-        padBlock(input, stride, kTilePixels, valid, c, width, padded);
-        __m512 columns[16];
-        transpose16x16From(padded, kLanes, columns);
-        for (int i = 0; i < width; ++i) _mm_store_ps(tail + (c + i) * kTailFloats, _mm512_castps512_ps128(columns[i]));
+        __m128 columns[16];
+        transposeFourPixels(input, stride, kTilePixels, valid, c, width, columns);
+        for (int i = 0; i < width; ++i) _mm_store_ps(tail + (c + i) * kTailFloats, columns[i]);
     }
 }
 
@@ -186,6 +215,12 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
     for (int block = 0; block < Vectors; ++block) {
         for (int64_t c = 0; c < channels; c += kLanes) {
             const int width = static_cast<int>(std::min<int64_t>(kLanes, channels - c));
+            if (valid - block * kLanes <= 4) {
+                __m128 columns[16];
+                transposeFourPixels(input, stride, block * kLanes, valid, c, width, columns);
+                for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * rowFloats + block * kLanes, _mm512_zextps128_ps512(columns[i]));
+                continue;
+            }
             if (width <= 8) {
                 __m512 columns[8];
                 transposeNarrowBlock(input, stride, block * kLanes, valid, c, width, columns);
@@ -289,9 +324,11 @@ __attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, 
         const auto mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, end - c)) - 1u);
         for (int block = 0; block < blocks; ++block) {
             __m512 rows[16];
-            if (block < Vectors) transpose16x16From(tile + (c - firstRow) * kTilePixels + block * kLanes, kTilePixels, rows);
-            else transpose16x16From(tail + (c - firstRow) * kTailFloats, kTailFloats, rows);
             const int pixels = std::min(kLanes, valid - block * kLanes);
+            const float* from = block < Vectors ? tile + (c - firstRow) * kTilePixels + block * kLanes : tail + (c - firstRow) * kTailFloats;
+            const int64_t stride = block < Vectors ? kTilePixels : kTailFloats;
+            // Only the quarters that hold pixels (a 7x7 plane's last block has one).
+            for (int quarter = 0; quarter * 4 < pixels; ++quarter) transposeQuarterFrom(from, stride, quarter, rows);
             for (int i = 0; i < pixels; ++i) {
                 const int64_t at = (block * kLanes + i) * outputChannels + c;
                 writeFinished(clamps, rows[i], mask, residual ? residual + at : nullptr, output + at);

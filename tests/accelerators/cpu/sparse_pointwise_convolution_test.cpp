@@ -2,7 +2,8 @@
 // another order, so within 1e-5 of the largest output): 25 % nonzero
 // weights stored float32 and float16; input channels taken whole (80) and in
 // chunks of 128 (200: a partial last chunk; 1152); output channels not a
-// multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3) and a
+// multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3; their
+// blocks of at most four pixels on 8 and 5 channels too) and a
 // batch of two; a last tile of up to 68 pixels, its last 4 in a tail; RELU6 and no activation; one and two threads (a 7x7 plane
 // splits its output channels between threads, a narrowing 9x20 layer takes
 // tiles of 32 pixels, and one tile narrowing 700 or 300 channels splits its
@@ -53,6 +54,10 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         // the narrow blocks' own transpose (two pixels a vector).
         {1, 9, 11, 133, 64, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 9, 11, 200, 48, 0.25, false, ActivationFunctionType_NONE, 1, true},
+        // Blocks of at most four pixels (a 7x7 plane's 49th, a 14x14 plane's
+        // tail) transposed on their own, on blocks of 8 and 5 channels.
+        {1, 7, 7, 200, 40, 0.25, false, ActivationFunctionType_RELU6, 1, true},
+        {1, 14, 14, 133, 72, 0.25, false, ActivationFunctionType_NONE, 1, true},
         // One tile narrowing on two threads: input chunks split between the
         // threads, partial sums added up (6 chunks -> 3 + 3; 3 -> 2 + 1).
         {1, 5, 5, 700, 90, 0.25, false, ActivationFunctionType_RELU6, 2, true},
