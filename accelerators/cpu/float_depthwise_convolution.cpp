@@ -35,7 +35,7 @@ struct RunArguments {
     const PackedDepthwise* p;
     const float* input;
     float* output;
-    int64_t bandRows = 0;
+    int64_t bandRows = 0, columnBlocks = 2;
 };
 
 // Which image edges a segment touches, when known at compile time (SAME
@@ -294,11 +294,11 @@ Status prepareDepthwise(KernelContext& context) {
 // kColumnOrderBytes allows keep the row order.
 constexpr int64_t kColumnOrderBytes = 32 * 1024;
 
-void runColumns(void* context, size_t pair, size_t band) {
+void runColumns(void* context, size_t group, size_t band) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedDepthwise& p = *arguments.p;
-    const int64_t rows = p.batch * p.outH, bandRows = arguments.bandRows;
-    const Blocks blocks{static_cast<int64_t>(pair) * 2, std::min<int64_t>(p.blocks, static_cast<int64_t>(pair) * 2 + 2)};
+    const int64_t rows = p.batch * p.outH, bandRows = arguments.bandRows, width = arguments.columnBlocks;
+    const Blocks blocks{static_cast<int64_t>(group) * width, std::min<int64_t>(p.blocks, static_cast<int64_t>(group + 1) * width)};
     for (int64_t row = static_cast<int64_t>(band) * bandRows; row < std::min(rows, (static_cast<int64_t>(band) + 1) * bandRows); ++row) {
         const int64_t batch = row / p.outH, oy = row % p.outH;
         rowBlocks(p, inputRowsOf(p, arguments.input + batch * p.inH * p.inW * p.channels, oy),
@@ -311,11 +311,18 @@ Status evalDepthwise(KernelContext& context) {
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t rows = p.batch * p.outH, threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    if (!p.paired && p.kernelSize * p.inW * 2 * kLanes * static_cast<int64_t>(sizeof(float)) <= kColumnOrderBytes) {
-        const int64_t pairs = (p.blocks + 1) / 2;
-        const int64_t bands = std::clamp<int64_t>((8 * threads + pairs - 1) / pairs, 1, rows);
+    const int64_t blockBytes = p.kernelSize * p.inW * kLanes * static_cast<int64_t>(sizeof(float));
+    if (!p.paired && 2 * blockBytes <= kColumnOrderBytes) {
+        // As many blocks a task as fit (an even count, for the pairs), fewer
+        // when threads need more tasks: a 7-pixel row of two blocks was
+        // little work for the calls that set it up.
+        int64_t width = std::max<int64_t>(2, kColumnOrderBytes / blockBytes / 2 * 2);
+        while (threads > 1 && width > 2 && (p.blocks + width - 1) / width < 4 * threads) width -= 2;
+        const int64_t groups = (p.blocks + width - 1) / width;
+        const int64_t bands = std::clamp<int64_t>((8 * threads + groups - 1) / groups, 1, rows);
+        arguments.columnBlocks = width;
         arguments.bandRows = (rows + bands - 1) / bands;
-        pthreadpool_parallelize_2d(pool, runColumns, &arguments, static_cast<size_t>(pairs),
+        pthreadpool_parallelize_2d(pool, runColumns, &arguments, static_cast<size_t>(groups),
                                    static_cast<size_t>((rows + arguments.bandRows - 1) / arguments.bandRows), 0);
         return Status::ok();
     }

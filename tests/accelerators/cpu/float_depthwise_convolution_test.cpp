@@ -58,6 +58,10 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 9, 70, 36, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 7, 7, 50, 7, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
         {1, 8, 30, 16, 7, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 3, 1},
+        // Tasks of many blocks down the rows: 17 blocks as 14 + 3 (a pair
+        // and one, the last of 8 channels), and on two threads as pairs.
+        {1, 7, 7, 264, 5, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
+        {1, 7, 7, 264, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         // 8 channels at stride 1: two pixels a vector (odd widths end in half a pair)
         {1, 13, 21, 8, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
         {2, 9, 16, 8, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 2},
