@@ -69,7 +69,8 @@ __attribute__((target("avx512f"), always_inline)) inline void segmentAvx512(cons
     const float* weights = p.weights.data() + block * K * K * kLanes;
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
-        const float* row = rows[ky] + channel + left * p.channels;
+        // Column firstColumn's input; the columns before it lie outside the image.
+        const float* row = rows[ky] + channel + (left + firstColumn) * p.channels;
         __m512 w[Count][K];
         for (int b = 0; b < Count; ++b)
             for (int kx = 0; kx < K; ++kx) w[b][kx] = _mm512_loadu_ps(weights + (b * K * K + ky * K + kx) * kLanes);
@@ -78,7 +79,7 @@ __attribute__((target("avx512f"), always_inline)) inline void segmentAvx512(cons
             if (c < firstColumn || c >= endColumn) continue;
 #pragma GCC unroll 2
             for (int b = 0; b < Count; ++b) {
-                const float* at = row + c * p.channels + b * kLanes;
+                const float* at = row + (c - firstColumn) * p.channels + b * kLanes;
                 const __m512 column = b + 1 < Count ? _mm512_loadu_ps(at) : _mm512_maskz_loadu_ps(mask, at);
 #pragma GCC unroll 16
                 for (int j = 0; j < Pixels; ++j) {
