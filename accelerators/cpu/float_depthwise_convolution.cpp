@@ -9,6 +9,20 @@
 
 #include <pthreadpool.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LITESTUDIO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LITESTUDIO_ASAN 1
+#endif
+#endif
+#ifndef LITESTUDIO_ASAN
+#define LITESTUDIO_ASAN 0
+#endif
+#if LITESTUDIO_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -51,8 +65,18 @@ constexpr int kLeftEdge = 1, kRightEdge = 2, kRuntimeEdges = 4;
 // four outputs, each reloading its columns and weights, did 1.4.
 // Columns outside the image are skipped. Short segments take two blocks
 // so that enough sums are in flight to cover the FMA latency.
+// The input columns [first, end) of a segment's kColumns that lie inside
+// the image.
+template <int K, int Stride, int Pixels, int Edges>
+inline std::pair<int64_t, int64_t> segmentColumns(const PackedDepthwise& p, int64_t ox0) {
+    constexpr int kColumns = (Pixels - 1) * Stride + K;
+    const int64_t left = ox0 * Stride - p.padLeft;
+    if constexpr (Edges == kRuntimeEdges) return {std::max<int64_t>(0, -left), std::min<int64_t>(kColumns, p.inW - left)};
+    return {Edges & kLeftEdge ? (K - 1) / 2 : 0, Edges & kRightEdge ? (K - 1) / 2 + Pixels : kColumns};
+}
+
 template <int K, int Stride, int Pixels, int Count, int Edges>
-__attribute__((target("avx512f"), always_inline)) inline void segmentAvx512(const PackedDepthwise& p, const InputRows& rows,
+__attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inline void segmentAvx512(const PackedDepthwise& p, const InputRows& rows,
                                                                             float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
     constexpr int kColumns = (Pixels - 1) * Stride + K;
     const int64_t channel = block * kLanes;
@@ -62,11 +86,11 @@ __attribute__((target("avx512f"), always_inline)) inline void segmentAvx512(cons
         for (int j = 0; j < Pixels; ++j) sums[b][j] = bias;
     }
     const int64_t left = ox0 * Stride - p.padLeft;
-    const int64_t firstColumn = Edges == kRuntimeEdges ? std::max<int64_t>(0, -left) : Edges & kLeftEdge ? (K - 1) / 2 : 0;
-    const int64_t endColumn = Edges == kRuntimeEdges ? std::min<int64_t>(kColumns, p.inW - left)
-                              : Edges & kRightEdge   ? (K - 1) / 2 + Pixels
-                                                     : kColumns;
+    const auto [firstColumn, endColumn] = segmentColumns<K, Stride, Pixels, Edges>(p, ox0);
     const float* weights = p.weights.data() + block * K * K * kLanes;
+    // One kernel row's code, looped: unrolled K times over, the instances
+    // took clang minutes each to build under the sanitizers.
+#pragma GCC unroll 1
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
         // Column firstColumn's input; the columns before it lie outside the image.
@@ -108,9 +132,38 @@ constexpr int kSegmentPixels = 16;
 // Segments of at most this many pixels take two blocks at a time.
 constexpr int kPairedSegmentPixels = 8;
 
+// The sanitizers do not instrument the segment kernels' loads, stores and
+// offsets one by one: their hundreds of unrolled instances took clang more
+// than ten minutes to build so (under a minute without). Under ASan each
+// call instead checks, before it runs, the span of every input row it
+// reads and of the output it writes.
 template <int K, int Stride, int Pixels, int Edges>
-__attribute__((target("avx512f"))) void segmentBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow, int64_t ox0,
-                                                      Blocks blocks) {
+void checkSegmentSpans(const PackedDepthwise& p, const InputRows& rows, const float* outputRow, int64_t ox0, Blocks blocks) {
+#if LITESTUDIO_ASAN
+    const auto [firstColumn, endColumn] = segmentColumns<K, Stride, Pixels, Edges>(p, ox0);
+    const int64_t left = ox0 * Stride - p.padLeft;
+    const int64_t firstChannel = blocks.first * kLanes, endChannel = std::min(p.channels, blocks.end * kLanes);
+    auto check = [](const float* first, const float* last, int isWrite) {
+        const size_t bytes = static_cast<size_t>(last - first + 1) * sizeof(float);
+        if (void* bad = __asan_region_is_poisoned(const_cast<float*>(first), bytes))
+            __asan_report_error(__builtin_return_address(0), __builtin_frame_address(0), __builtin_frame_address(0), bad, isWrite,
+                                sizeof(float));
+    };
+    if (endColumn > firstColumn)
+        for (int ky = 0; ky < K; ++ky)
+            if (rows[ky])
+                check(rows[ky] + (left + firstColumn) * p.channels + firstChannel,
+                      rows[ky] + (left + endColumn - 1) * p.channels + endChannel - 1, 0);
+    check(outputRow + ox0 * p.channels + firstChannel, outputRow + (ox0 + Pixels - 1) * p.channels + endChannel - 1, 1);
+#else
+    (void)p, (void)rows, (void)outputRow, (void)ox0, (void)blocks;
+#endif
+}
+
+template <int K, int Stride, int Pixels, int Edges>
+__attribute__((target("avx512f"), no_sanitize("address"))) void segmentBlocks(const PackedDepthwise& p, const InputRows& rows,
+                                                                              float* outputRow, int64_t ox0, Blocks blocks) {
+    checkSegmentSpans<K, Stride, Pixels, Edges>(p, rows, outputRow, ox0, blocks);
     const auto lastMask = firstLanes(p.channels - (p.blocks - 1) * kLanes);
     int64_t block = blocks.first;
     if constexpr (Pixels <= kPairedSegmentPixels)
