@@ -86,13 +86,25 @@ struct TileWrite {
     float residualLow = 0, residualHigh = 0;
 };
 
+// The 4x4 transpose of four vectors within each 128-bit lane: lane l of
+// out[k] holds element k of lane l of in[0], in[1], in[2] and in[3].
+__attribute__((target("avx512f"), always_inline)) inline void transposeInLanes(const __m512 in[4], __m512 out[4]) {
+    const __m512 t0 = _mm512_unpacklo_ps(in[0], in[1]), t1 = _mm512_unpackhi_ps(in[0], in[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(in[2], in[3]), t3 = _mm512_unpackhi_ps(in[2], in[3]);
+    out[0] = _mm512_shuffle_ps(t0, t2, 0x44);
+    out[1] = _mm512_shuffle_ps(t0, t2, 0xEE);
+    out[2] = _mm512_shuffle_ps(t1, t3, 0x44);
+    out[3] = _mm512_shuffle_ps(t1, t3, 0xEE);
+}
+
 // The transpose of 16 rows of 16 floats in memory, `stride` floats apart:
 // columns[j][i] = rows[i][j]. Each vector is gathered from four rows'
 // 128-bit quarters by loads that insert them (load ports and port 0), so
 // that only the in-lane 4x4 transposes take the shuffle port: 32 shuffles
-// instead of transpose16x16's 64 (a 16x16 block 47 -> 32 ns alone).
-// Quarter q of that transpose: columns[4q .. 4q + 3], from the rows'
-// floats 4q .. 4q + 3.
+// instead of the 64 of a transpose in registers (a 16x16 block 47 -> 32
+// ns alone).
+// transposeQuarterFrom makes quarter q of it (columns[4q .. 4q + 3], from
+// the rows' floats 4q .. 4q + 3), transpose16x16From all four.
 __attribute__((target("avx512f"), always_inline)) inline void transposeQuarterFrom(const float* rows, int64_t stride, int quarter,
                                                                                   __m512 columns[16]) {
     __m512 a[4];
@@ -103,12 +115,7 @@ __attribute__((target("avx512f"), always_inline)) inline void transposeQuarterFr
         v = _mm512_insertf32x4(v, _mm_loadu_ps(at + 8 * stride), 2);
         a[t] = _mm512_insertf32x4(v, _mm_loadu_ps(at + 12 * stride), 3);
     }
-    const __m512d low01 = _mm512_castps_pd(_mm512_unpacklo_ps(a[0], a[1])), high01 = _mm512_castps_pd(_mm512_unpackhi_ps(a[0], a[1]));
-    const __m512d low23 = _mm512_castps_pd(_mm512_unpacklo_ps(a[2], a[3])), high23 = _mm512_castps_pd(_mm512_unpackhi_ps(a[2], a[3]));
-    columns[4 * quarter + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(low01, low23));
-    columns[4 * quarter + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low01, low23));
-    columns[4 * quarter + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high01, high23));
-    columns[4 * quarter + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high01, high23));
+    transposeInLanes(a, columns + 4 * quarter);
 }
 
 __attribute__((target("avx512f"), always_inline)) inline void transpose16x16From(const float* rows, int64_t stride, __m512 columns[16]) {
@@ -128,11 +135,9 @@ __attribute__((target("avx512f"), always_inline)) inline void transposeFourPixel
         const int pixel = firstPixel + i;
         a[i] = _mm512_maskz_loadu_ps(pixel < valid ? lanes : __mmask16(0), input + pixel * stride + c);
     }
-    const __m512 t0 = _mm512_unpacklo_ps(a[0], a[1]), t1 = _mm512_unpackhi_ps(a[0], a[1]);
-    const __m512 t2 = _mm512_unpacklo_ps(a[2], a[3]), t3 = _mm512_unpackhi_ps(a[2], a[3]);
     // Lane l of u[k] holds channel 4l + k's four pixels.
-    const __m512 u[4] = {_mm512_shuffle_ps(t0, t2, 0x44), _mm512_shuffle_ps(t0, t2, 0xEE), _mm512_shuffle_ps(t1, t3, 0x44),
-                         _mm512_shuffle_ps(t1, t3, 0xEE)};
+    __m512 u[4];
+    transposeInLanes(a, u);
     for (int k = 0; k < 4; ++k) {
         columns[k] = _mm512_castps512_ps128(u[k]);
         columns[4 + k] = _mm512_extractf32x4_ps(u[k], 1);
@@ -172,15 +177,8 @@ __attribute__((target("avx512f"), always_inline)) inline void transposeNarrowBlo
         r[i] = _mm512_mask_loadu_ps(first, high < valid ? static_cast<__mmask16>(lanes << 8) : __mmask16(0), input + high * stride + c - 8);
     }
     __m512 u[8];
-    for (int h = 0; h < 2; ++h) {
-        const __m512* q = r + 4 * h;
-        const __m512 t0 = _mm512_unpacklo_ps(q[0], q[1]), t1 = _mm512_unpackhi_ps(q[0], q[1]);
-        const __m512 t2 = _mm512_unpacklo_ps(q[2], q[3]), t3 = _mm512_unpackhi_ps(q[2], q[3]);
-        u[4 * h + 0] = _mm512_shuffle_ps(t0, t2, 0x44);
-        u[4 * h + 1] = _mm512_shuffle_ps(t0, t2, 0xEE);
-        u[4 * h + 2] = _mm512_shuffle_ps(t1, t3, 0x44);
-        u[4 * h + 3] = _mm512_shuffle_ps(t1, t3, 0xEE);
-    }
+    transposeInLanes(r, u);
+    transposeInLanes(r + 4, u + 4);
     // u[k] holds channel k's pixels 0-3 and channel k + 4's 4-7 of pixels
     // 0-3 (lanes 0-7) and of 8-11 (lanes 8-15); u[k + 4] the same for pixels
     // 4-7 and 12-15.

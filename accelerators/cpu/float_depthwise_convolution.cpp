@@ -57,14 +57,6 @@ struct RunArguments {
 // without a test each.
 constexpr int kLeftEdge = 1, kRightEdge = 2, kRuntimeEdges = 4;
 
-// Outputs ox0 .. ox0 + Pixels - 1 of one output row (a segment of up to
-// kSegmentPixels), channel blocks `block` .. `block` + Count - 1; `mask`
-// is the last block's channels. Each input column of a kernel row is
-// loaded once and feeds every output it reaches while the row's K weights
-// stay in registers: about 3 FMAs a load on a 14-pixel row, where groups of
-// four outputs, each reloading its columns and weights, did 1.4.
-// Columns outside the image are skipped. Short segments take two blocks
-// so that enough sums are in flight to cover the FMA latency.
 // The input columns [first, end) of a segment's kColumns that lie inside
 // the image.
 template <int K, int Stride, int Pixels, int Edges>
@@ -75,9 +67,17 @@ inline std::pair<int64_t, int64_t> segmentColumns(const PackedDepthwise& p, int6
     return {Edges & kLeftEdge ? (K - 1) / 2 : 0, Edges & kRightEdge ? (K - 1) / 2 + Pixels : kColumns};
 }
 
+// Outputs ox0 .. ox0 + Pixels - 1 of one output row (a segment of up to
+// kSegmentPixels), channel blocks `block` .. `block` + Count - 1; `mask`
+// is the last block's channels. Each input column of a kernel row is
+// loaded once and feeds every output it reaches while the row's K weights
+// stay in registers: about 3 FMAs a load on a 14-pixel row, where groups of
+// four outputs, each reloading its columns and weights, did 1.4.
+// Columns outside the image are skipped. Short segments take two blocks
+// so that enough sums are in flight to cover the FMA latency.
 template <int K, int Stride, int Pixels, int Count, int Edges>
-__attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inline void segmentAvx512(const PackedDepthwise& p, const InputRows& rows,
-                                                                            float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
+__attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inline void segmentAvx512(
+    const PackedDepthwise& p, const InputRows& rows, float* outputRow, int64_t ox0, int64_t block, __mmask16 mask) {
     constexpr int kColumns = (Pixels - 1) * Stride + K;
     const int64_t channel = block * kLanes;
     __m512 sums[Count][Pixels];
@@ -88,9 +88,6 @@ __attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inli
     const int64_t left = ox0 * Stride - p.padLeft;
     const auto [firstColumn, endColumn] = segmentColumns<K, Stride, Pixels, Edges>(p, ox0);
     const float* weights = p.weights.data() + block * K * K * kLanes;
-    // One kernel row's code, looped: unrolled K times over, the instances
-    // took clang minutes each to build under the sanitizers.
-#pragma GCC unroll 1
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
         // Column firstColumn's input; the columns before it lie outside the image.
@@ -340,12 +337,13 @@ Status prepareDepthwise(KernelContext& context) {
     return Status::ok();
 }
 
-// Block pairs down a band of rows: a pair's K input rows (K x width x 128
-// bytes) are read from L2 once and stay in L1 for the K output rows that
-// use them, where a row of every block (14x14x672 5x5: 188 KB) leaves L1
-// before the next output row comes back to it: pose detection's
-// standalone depthwise ops 0.94x in this order alone. Rows wider than
-// kColumnOrderBytes allows keep the row order.
+// A group of channel blocks down a band of rows: the group's K input rows
+// (K x width x 64 bytes a block, at most kColumnOrderBytes) are read from
+// L2 once and stay in L1 for the K output rows that use them, where a row
+// of every block (14x14x672 5x5: 188 KB) leaves L1 before the next output
+// row comes back to it (pose detection's standalone depthwise ops 0.96x in
+// this order with pairs of blocks; groups of 14 instead of pairs on its
+// 7x7 planes another 0.92x). Rows too wide for two blocks keep the row order.
 constexpr int64_t kColumnOrderBytes = 32 * 1024;
 
 void runColumns(void* context, size_t group, size_t band) {
@@ -370,7 +368,7 @@ Status evalDepthwise(KernelContext& context) {
         // As many blocks a task as fit (an even count, for the pairs), fewer
         // when threads need more tasks: a 7-pixel row of two blocks was
         // little work for the calls that set it up.
-        int64_t width = std::max<int64_t>(2, kColumnOrderBytes / blockBytes / 2 * 2);
+        int64_t width = kColumnOrderBytes / blockBytes / 2 * 2;
         while (threads > 1 && width > 2 && (p.blocks + width - 1) / width < 4 * threads) width -= 2;
         const int64_t groups = (p.blocks + width - 1) / width;
         const int64_t bands = std::clamp<int64_t>((8 * threads + groups - 1) / groups, 1, rows);

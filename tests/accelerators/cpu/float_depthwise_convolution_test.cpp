@@ -44,7 +44,7 @@ TEST(FloatDepthwiseConvolution, MatchesTheReference) {
         {1, 3, 2, 48, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // narrower than the kernel
         // Whole blocks two at a time (edges included), a single one after an odd count
         {1, 14, 14, 96, 5, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
-        {1, 7, 7, 112, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // tasks of 3 blocks: pairs start at odd blocks
+        {1, 7, 7, 112, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // 7 blocks on two threads: pairs, the last alone
         {1, 9, 10, 64, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
         {1, 9, 12, 96, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},  // 3x3 over 32 channels: ours at stride 1
         // Rows in segments: 40 as 14 + 14 + 12 (an interior one between the
