@@ -16,6 +16,7 @@
 #include "accelerators/cpu/avx512_intrinsics.h"
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_elementwise_on_threads.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/runtime/fusion_matching.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -72,54 +73,8 @@ int64_t innermostRun(const RuntimeTensor& a, const RuntimeTensor& b, const Runti
 // 0.048 ms on one thread and 0.116 ms on two (9,216 tasks of 16 floats).
 constexpr int64_t kLeastRunPerTask = 256;
 
-// Operands of one shape: XNNPACK (2022) merges them into a single row and
-// hands it to one thread, so on two threads a residual ADD ran slower than
-// on one (pose detection's [1,28,28,96] ADD 0.008 -> 0.019 ms, its inputs
-// in the other core's cache). Here they are split into tiles for the pool.
-// Sums, differences and products are IEEE operations: the same bits as
-// XNNPACK's, then the same clamp.
-constexpr size_t kSameShapeTile = 4096;
-
-struct SameShapeRun {
-    const float* a;
-    const float* b;
-    float* out;
-    float low, high;
-    int32_t builtin;
-};
-
-__attribute__((target("avx512f"))) void sameShapeTile(void* context, size_t first, size_t count) {
-    const auto& run = *static_cast<const SameShapeRun*>(context);
-    const __m512 low = _mm512_set1_ps(run.low), high = _mm512_set1_ps(run.high);
-    for (size_t i = first; i < first + count; i += 16) {
-        const __mmask16 mask = firstLanes(static_cast<int64_t>(first + count - i));
-        const __m512 x = _mm512_maskz_loadu_ps(mask, run.a + i), y = _mm512_maskz_loadu_ps(mask, run.b + i);
-        __m512 value = run.builtin == schema::BuiltinOperator_ADD   ? _mm512_add_ps(x, y)
-                       : run.builtin == schema::BuiltinOperator_SUB ? _mm512_sub_ps(x, y)
-                                                                    : _mm512_mul_ps(x, y);
-        value = _mm512_min_ps(_mm512_max_ps(value, low), high);
-        _mm512_mask_storeu_ps(run.out + i, mask, value);
-    }
-}
-
-bool runsSameShapeOnThreads(KernelContext& context) {
-    const RuntimeTensor& a = context.input(0);
-    const RuntimeTensor& b = context.input(1);
-    const int32_t builtin = builtinOf(context);
-    const auto count = static_cast<size_t>(context.output(0).elementCount());
-    // One thread (no pool) or under two tiles: XNNPACK's own loop is as good.
-    if (!cpuHasAvx512() || !poolOf(context) || count < 2 * kSameShapeTile ||
-        a.shape != b.shape || a.shape != context.output(0).shape ||
-        (builtin != schema::BuiltinOperator_ADD && builtin != schema::BuiltinOperator_SUB && builtin != schema::BuiltinOperator_MUL))
-        return false;
-    auto [low, high] = clampRange(context, reference::binaryActivation(*context.op->options));
-    SameShapeRun run{a.as<float>(), b.as<float>(), context.output(0).as<float>(), low, high, builtin};
-    parallelizeTiles(context, sameShapeTile, &run, count, kSameShapeTile);
-    return true;
-}
-
 Status evalBinary(KernelContext& context) {
-    if (runsSameShapeOnThreads(context)) return Status::ok();
+    if (runsBinaryOnThreads(context)) return Status::ok();
     const RuntimeTensor& a = context.input(0);
     const RuntimeTensor& b = context.input(1);
     size_t shapeA[kMaxDimensions], shapeB[kMaxDimensions];
@@ -176,28 +131,45 @@ Status evalPad(KernelContext& context) {
 // ---- MEAN over height and width: global average pooling ----
 // Squeeze-and-excitation blocks (selfie segmentation, MobileNetV3) average
 // each channel over the plane. The reference sums a channel at a time, a
-// strided pass over the whole tensor per channel; XNNPACK makes one pass.
+// strided pass over the whole tensor per channel; XNNPACK makes one pass,
+// on one thread (float_elementwise_on_threads splits it over a pool).
+struct SpatialMean {
+    std::shared_ptr<void> xnnpack;  // one thread
+    int64_t parts = 0;              // > 0: split over the pool in this many parts an image
+};
+
 Status prepareSpatialMean(KernelContext& context) {
     LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_MEAN)->prepare(context));
     const RuntimeTensor& input = context.input(0);
     if (input.rank() != 4 || input.dim(1) <= 0 || input.dim(2) <= 0 || input.dim(3) <= 0)
         return context.error("averages an empty plane or no channels of " + input.name + " " + shapeText(input.shape));
-    const auto channels = static_cast<size_t>(input.dim(3));
-    const float infinity = std::numeric_limits<float>::infinity();
-    xnn_operator_t op = nullptr;
-    LS_RETURN_IF_ERROR(checkXnnpack(context, "global average pooling create",
-                                    xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -infinity, infinity, 0, &op)));
-    context.state = ownOperator(op);
+    auto mean = std::make_shared<SpatialMean>();
+    mean->parts = spatialMeanParts(context);
+    if (mean->parts == 0) {
+        const auto channels = static_cast<size_t>(input.dim(3));
+        const float infinity = std::numeric_limits<float>::infinity();
+        xnn_operator_t op = nullptr;
+        LS_RETURN_IF_ERROR(checkXnnpack(context, "global average pooling create",
+                                        xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -infinity, infinity, 0, &op)));
+        mean->xnnpack = ownOperator(op);
+    }
+    context.state = mean;
     return Status::ok();
 }
 
 Status evalSpatialMean(KernelContext& context) {
+    const auto& mean = *static_cast<const SpatialMean*>(context.state.get());
+    if (mean.parts > 0) {
+        runSpatialMeanOnThreads(context, mean.parts);
+        return Status::ok();
+    }
     const RuntimeTensor& input = context.input(0);
+    auto* op = static_cast<xnn_operator_t>(mean.xnnpack.get());
     LS_RETURN_IF_ERROR(checkXnnpack(context, "global average pooling setup",
-                                    xnn_setup_global_average_pooling_nwc_f32(operatorOf(context), static_cast<size_t>(input.dim(0)),
+                                    xnn_setup_global_average_pooling_nwc_f32(op, static_cast<size_t>(input.dim(0)),
                                                                              static_cast<size_t>(input.dim(1)) * static_cast<size_t>(input.dim(2)),
                                                                              input.as<float>(), context.output(0).as<float>(), poolOf(context))));
-    return checkXnnpack(context, "global average pooling run", xnn_run_operator(operatorOf(context), poolOf(context)));
+    return checkXnnpack(context, "global average pooling run", xnn_run_operator(op, poolOf(context)));
 }
 
 // A MEAN of a 4-D float tensor over axes 1 and 2 (constant, any order or sign).

@@ -7,8 +7,7 @@
 // as XNNPACK's global average pooling (other axes stay on the reference);
 // LOGISTIC over large and
 // small inputs (within 1e-6); SQRT, ABS, NEG, FLOOR, CEIL and SQUARE with
-// no difference at all; same-shape ADD/SUB/MUL split across two threads
-// with no difference at all; ELU over [-20, 20] (within 1e-6: exp(x) - 1
+// no difference at all; ELU over [-20, 20] (within 1e-6: exp(x) - 1
 // near 0 and -1 far below); SOFTMAX over rows of 335 with large and small
 // logits (within 1e-6); SQUARED_DIFFERENCE broadcasting a column (within
 // 1e-6 relative). Each case checks the cpu accelerator took it.
@@ -274,50 +273,6 @@ TEST(XnnpackElementwise, ExactUnaryOpsMatchTheReferenceExactly) {
     ASSERT_TRUE((*floorCpu)->run(0));
     std::cout << "  FLOOR(-1e-40) on cpu: " << testing::tensorValues<float>(**floorCpu, output)[0] << "\n";
     EXPECT_EQ(testing::tensorValues<float>(**floorCpu, output)[0], 0.0f);
-}
-
-TEST(XnnpackElementwise, SameShapeOperandsSplitAcrossThreadsExactly) {
-    // On two threads, ADD/SUB/MUL of one shape run as tiles on the pool
-    // (XNNPACK gives the whole merged row to one thread): IEEE sums and
-    // products, so no difference at all, with the fused clamp applied; a
-    // last tile of 38,400 - 9 x 4,096 = 1,536 elements.
-    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the tiles are not used here";
-    std::mt19937 random(31);
-    std::uniform_real_distribution<float> values(-8.0f, 8.0f);
-    using namespace schema;
-    for (auto [code, activation] : {std::pair{BuiltinOperator_ADD, ActivationFunctionType_RELU6}, std::pair{BuiltinOperator_SUB, ActivationFunctionType_NONE},
-                                    std::pair{BuiltinOperator_MUL, ActivationFunctionType_RELU}}) {
-        litestudio::ModelBuilder b;
-        b.addSubgraph();
-        const std::vector<int32_t> shape{1, 40, 40, 24};
-        int x = b.addTensor({"x", DataType::Float32, shape}), y = b.addTensor({"y", DataType::Float32, shape});
-        int z = b.addTensor({"z", DataType::Float32, shape});
-        const ActivationFunctionType act = activation;
-        litestudio::OptionsWriter options;
-        if (code == BuiltinOperator_ADD)
-            options = [act](flatbuffers::FlatBufferBuilder& fbb) { return std::pair<uint8_t, uint32_t>{BuiltinOptions_AddOptions, CreateAddOptions(fbb, act).o}; };
-        else if (code == BuiltinOperator_SUB)
-            options = [act](flatbuffers::FlatBufferBuilder& fbb) { return std::pair<uint8_t, uint32_t>{BuiltinOptions_SubOptions, CreateSubOptions(fbb, act).o}; };
-        else
-            options = [act](flatbuffers::FlatBufferBuilder& fbb) { return std::pair<uint8_t, uint32_t>{BuiltinOptions_MulOptions, CreateMulOptions(fbb, act).o}; };
-        b.addOp({code, {}, {x, y}, {z}, options});
-        b.setInputs({x, y});
-        b.setOutputs({z});
-        auto reference = testing::compileBuilt(b, {"reference"});
-        auto cpu = testing::compileBuilt(b, {"cpu", "reference"}, 2);
-        ASSERT_TRUE(reference) << reference.errorMessage();
-        ASSERT_TRUE(cpu) << cpu.errorMessage();
-        EXPECT_EQ((*cpu)->acceleratorOf(0, 0), "cpu");
-        std::vector<float> second(40 * 40 * 24), first(second.size());
-        for (float& v : second) v = values(random);
-        for (float& v : first) v = values(random);
-        ASSERT_TRUE(testing::setValues<float>(**reference, y, second));
-        ASSERT_TRUE(testing::setValues<float>(**cpu, y, second));
-        const double worst = testing::largestDifference(**cpu, **reference, x, first, z, false);
-        std::cout << "  " << EnumNameBuiltinOperator(code) << " of two [1,40,40,24] on 2 threads, " << EnumNameActivationFunctionType(activation)
-                  << ": largest difference " << worst << "\n";
-        EXPECT_EQ(worst, 0.0);
-    }
 }
 
 TEST(XnnpackElementwise, EluMatchesTheReference) {

@@ -1,0 +1,199 @@
+// Tiles of pixels (or of elements, for operands of one shape) handed out
+// by pthreadpool: its first thread, the caller, takes the first range, so
+// a tensor written top half / bottom half by the op before is mostly read
+// where it was written.
+#include "accelerators/cpu/float_elementwise_on_threads.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "accelerators/cpu/avx512_intrinsics.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
+#include "core/kernels/reference/kernel_util.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;
+// Elements a task: below about this, handing tasks out costs more than a
+// second thread gains (selfie segmentation's [1, 72, 128, 16] x [16] MUL
+// ran 0.048 ms on one thread and 0.116 ms on two as XNNPACK's 9,216 tasks
+// of 16 floats).
+constexpr int64_t kTileFloats = 4096;
+// Below this many floats a MEAN stays on one thread: EfficientNet's 7x7x1152
+// means ran 0.005-0.008 ms there and 0.007-0.011 split in two, its
+// 14x14x480 ones 0.012-0.013 and 0.011-0.012 (AMD EPYC, 2026-12-02).
+constexpr int64_t kLeastSplitMeanFloats = 64 * 1024;
+
+bool isSumDifferenceOrProduct(int32_t builtin) {
+    return builtin == schema::BuiltinOperator_ADD || builtin == schema::BuiltinOperator_SUB || builtin == schema::BuiltinOperator_MUL;
+}
+
+struct BinaryRun {
+    const float* a;       // the full operand when perChannel
+    const float* b;       // one value per channel when perChannel
+    float* out;
+    int64_t channels = 0;  // perChannel: floats a pixel
+    bool perChannel = false;
+    bool perChannelFirst = false;  // SUB: the per-channel operand is the minuend
+    float low, high;
+    int32_t builtin;
+};
+
+// Sums, differences and products are IEEE operations: the same bits as
+// XNNPACK's, then its clamp.
+__attribute__((target("avx512f"))) inline __m512 combine(const BinaryRun& run, __m512 x, __m512 y) {
+    const __m512 value = run.builtin == schema::BuiltinOperator_ADD   ? _mm512_add_ps(x, y)
+                         : run.builtin == schema::BuiltinOperator_SUB ? _mm512_sub_ps(x, y)
+                                                                      : _mm512_mul_ps(x, y);
+    return _mm512_min_ps(_mm512_max_ps(value, _mm512_set1_ps(run.low)), _mm512_set1_ps(run.high));
+}
+
+__attribute__((target("avx512f"))) void sameShapeTile(void* context, size_t first, size_t count) {
+    const auto& run = *static_cast<const BinaryRun*>(context);
+    for (size_t i = first; i < first + count; i += kLanes) {
+        const __mmask16 mask = firstLanes(static_cast<int64_t>(first + count - i));
+        const __m512 x = _mm512_maskz_loadu_ps(mask, run.a + i), y = _mm512_maskz_loadu_ps(mask, run.b + i);
+        _mm512_mask_storeu_ps(run.out + i, mask, combine(run, x, y));
+    }
+}
+
+__attribute__((target("avx512f"))) void perChannelTile(void* context, size_t firstPixel, size_t pixels) {
+    const auto& run = *static_cast<const BinaryRun*>(context);
+    const int64_t channels = run.channels;
+    for (auto pixel = static_cast<int64_t>(firstPixel); pixel < static_cast<int64_t>(firstPixel + pixels); ++pixel) {
+        const float* full = run.a + pixel * channels;
+        float* out = run.out + pixel * channels;
+        for (int64_t c = 0; c < channels; c += kLanes) {
+            const __mmask16 mask = firstLanes(channels - c);
+            const __m512 x = _mm512_maskz_loadu_ps(mask, full + c), y = _mm512_maskz_loadu_ps(mask, run.b + c);
+            _mm512_mask_storeu_ps(out + c, mask, run.perChannelFirst ? combine(run, y, x) : combine(run, x, y));
+        }
+    }
+}
+
+// Whether `small` holds one value per channel of `full`: [..., 1, C] or [C].
+bool holdsOnePerChannel(const RuntimeTensor& small, const RuntimeTensor& full) {
+    if (full.rank() == 0 || small.rank() == 0 || small.rank() > full.rank() || small.dim(small.rank() - 1) != full.dim(full.rank() - 1))
+        return false;
+    for (int d = 0; d + 1 < small.rank(); ++d)
+        if (small.dim(d) != 1) return false;
+    return true;
+}
+
+// ---- MEAN over the plane ----
+constexpr int kMostBlocksInRegisters = 8;
+
+// Pixels [first, end) of one image summed into `sums` (channels rounded up
+// to whole vectors), up to eight vectors of channels a pass down the pixels.
+template <int Blocks>
+__attribute__((target("avx512f"))) void sumBlocks(const float* image, int64_t channels, int64_t firstChannel, int64_t first, int64_t end,
+                                                  float* sums) {
+    __m512 total[Blocks];
+    __mmask16 masks[Blocks];
+    for (int b = 0; b < Blocks; ++b) {
+        total[b] = _mm512_setzero_ps();
+        masks[b] = firstLanes(channels - firstChannel - b * kLanes);
+    }
+    for (int64_t pixel = first; pixel < end; ++pixel) {
+        const float* at = image + pixel * channels + firstChannel;
+        for (int b = 0; b < Blocks; ++b) total[b] = _mm512_add_ps(total[b], _mm512_maskz_loadu_ps(masks[b], at + b * kLanes));
+    }
+    for (int b = 0; b < Blocks; ++b) _mm512_store_ps(sums + firstChannel + b * kLanes, total[b]);
+}
+
+template <int... Blocks>
+void sumBlocksOf(int blocks, const float* image, int64_t channels, int64_t firstChannel, int64_t first, int64_t end, float* sums,
+                 std::integer_sequence<int, Blocks...>) {
+    ((blocks == Blocks + 1 ? sumBlocks<Blocks + 1>(image, channels, firstChannel, first, end, sums) : void()), ...);
+}
+
+struct MeanRun {
+    const float* input;
+    float* partials;  // [batch][parts][paddedChannels], 64-byte aligned
+    int64_t pixels, channels, paddedChannels, parts;
+};
+
+void sumPart(void* context, size_t task) {
+    const auto& run = *static_cast<const MeanRun*>(context);
+    const auto image = static_cast<int64_t>(task) / run.parts, part = static_cast<int64_t>(task) % run.parts;
+    const int64_t first = run.pixels * part / run.parts, end = run.pixels * (part + 1) / run.parts;
+    float* sums = run.partials + static_cast<int64_t>(task) * run.paddedChannels;
+    const float* input = run.input + image * run.pixels * run.channels;
+    for (int64_t c = 0; c < run.channels; c += kMostBlocksInRegisters * kLanes) {
+        const auto blocks = static_cast<int>(std::min<int64_t>(kMostBlocksInRegisters, (run.channels - c + kLanes - 1) / kLanes));
+        sumBlocksOf(blocks, input, run.channels, c, first, end, sums, std::make_integer_sequence<int, kMostBlocksInRegisters>());
+    }
+}
+
+float* partialsIn(const KernelContext& context) {
+    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
+    return reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
+}
+
+}  // namespace
+
+bool runsBinaryOnThreads(KernelContext& context) {
+    const RuntimeTensor& a = context.input(0);
+    const RuntimeTensor& b = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    const int32_t builtin = context.model->opCode(*context.op).builtin;
+    const auto count = static_cast<size_t>(out.elementCount());
+    // One thread (no pool) or under two tiles: XNNPACK's own loop is as good.
+    if (!cpuHasAvx512() || !threadPoolOf(context) || count < 2 * kTileFloats || !isSumDifferenceOrProduct(builtin)) return false;
+    auto [low, high] = clampRange(context, reference::binaryActivation(*context.op->options));
+    BinaryRun run{a.as<float>(), b.as<float>(), out.as<float>()};
+    run.low = low, run.high = high, run.builtin = builtin;
+    if (a.shape == b.shape && a.shape == out.shape) {
+        parallelizeTiles(context, sameShapeTile, &run, count, kTileFloats);
+        return true;
+    }
+    const bool bPerChannel = a.shape == out.shape && holdsOnePerChannel(b, a);
+    const bool aPerChannel = !bPerChannel && b.shape == out.shape && holdsOnePerChannel(a, b);
+    if (!aPerChannel && !bPerChannel) return false;
+    if (aPerChannel) std::swap(run.a, run.b);
+    run.perChannel = true;
+    run.perChannelFirst = aPerChannel;
+    run.channels = out.dim(out.rank() - 1);
+    if (run.channels <= 0) return false;
+    const auto pixels = count / static_cast<size_t>(run.channels);
+    parallelizeTiles(context, perChannelTile, &run, pixels, static_cast<size_t>(std::max<int64_t>(1, kTileFloats / run.channels)));
+    return true;
+}
+
+int64_t spatialMeanParts(KernelContext& context) {
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const RuntimeTensor& input = context.input(0);
+    if (!cpuHasAvx512() || !pool || input.rank() != 4 || input.elementCount() < kLeastSplitMeanFloats) return 0;
+    const int64_t pixels = int64_t{input.dim(1)} * input.dim(2), channels = input.dim(3);
+    const auto threads = static_cast<int64_t>(pthreadpool_get_threads_count(pool));
+    const int64_t parts = std::min(threads, pixels);
+    if (parts < 2) return 0;
+    const int64_t paddedChannels = (channels + kLanes - 1) / kLanes * kLanes;
+    context.scratchBytes = static_cast<size_t>(int64_t{input.dim(0)} * parts * paddedChannels) * sizeof(float) + 64;
+    return parts;
+}
+
+void runSpatialMeanOnThreads(KernelContext& context, int64_t parts) {
+    const RuntimeTensor& input = context.input(0);
+    MeanRun run{input.as<float>(), partialsIn(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), 0, parts};
+    run.paddedChannels = (run.channels + kLanes - 1) / kLanes * kLanes;
+    const int64_t batch = input.dim(0);
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts), 0);
+    float* out = context.output(0).as<float>();
+    const auto count = static_cast<float>(run.pixels);
+    for (int64_t image = 0; image < batch; ++image)
+        for (int64_t c = 0; c < run.channels; ++c) {
+            float sum = 0.0f;
+            for (int64_t part = 0; part < parts; ++part) sum += run.partials[(image * parts + part) * run.paddedChannels + c];
+            out[image * run.channels + c] = sum / count;
+        }
+}
+
+}  // namespace litestudio::cpu
