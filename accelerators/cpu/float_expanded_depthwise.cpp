@@ -61,6 +61,7 @@ Status prepareExpanded(KernelContext& context) {
     ExpandedDepthwise& e = *expanded;
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, e.expansion));
     std::tie(e.expansion.low, e.expansion.high) = activationRange(op.expansionActivation);
+    e.expansion.epilogue = op.expansionEpilogue;
     DepthwisePlan& d = e.depthwise;
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = pointwise.dim(0);
     d.strideH = options->stride_h(), d.strideW = options->stride_w();
@@ -70,6 +71,7 @@ Status prepareExpanded(KernelContext& context) {
         paddedPlane(context, d.inH, d.inW, d.kernelSize, d.strideH, d.strideW, options->padding() == schema::Padding_SAME, plane));
     d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
+    d.epilogue = op.fusedEpilogue;
 
     if (double(d.kernelSize) * double(d.inW) * double(d.channels) > double(SIZE_MAX / 8))
         return context.error("rows of the 1x1's result exceed memory");
@@ -99,6 +101,10 @@ const KernelDef* floatExpandedDepthwiseKernel(const Model& model, const Subgraph
         options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 ||
         !isClampActivation(options->fused_activation_function()))
         return nullptr;
+    // Swishes (EfficientNet, MobileNetV3) after the 1x1 and the depthwise;
+    // a PRELU would need its slopes as another input.
+    for (Op::Epilogue epilogue : {op.expansionEpilogue, op.fusedEpilogue})
+        if (epilogue != Op::Epilogue::None && epilogue != Op::Epilogue::Swish && epilogue != Op::Epilogue::HardSwish) return nullptr;
     const int64_t channels = expansionChannels(subgraph, op, 3);
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     if (channels < 0 || !isConstantFloat(depthwise) || !isFloatConstantOrAbsent(subgraph, op.inputs[2]) || depthwise.shape.size() != 4 ||

@@ -271,8 +271,8 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
     static const KernelDef kernel{.prepare = prepareBlock, .eval = evalBlock};
     // A fused PRELU's slopes come last.
     const size_t inputs = (op.fusedExpansion ? 8u : op.fusedResidual ? 6u : 5u) + (op.fusedEpilogue == Op::Epilogue::Prelu ? 1u : 0u);
-    if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
-        op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
+    if (!cpuHasAvx512() || !op.fusedSeparableBlock || op.expansionEpilogue != Op::Epilogue::None ||
+        model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D || op.inputs.size() != inputs || op.inputs[0] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
         (op.fusedResidual && op.inputs[5] < 0) || (op.fusedEpilogue == Op::Epilogue::Prelu && op.inputs.back() < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;

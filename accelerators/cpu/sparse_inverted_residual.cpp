@@ -438,7 +438,8 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
                                   }};
     const bool expands = op.fusedExpansion, stem = op.fusedStem;
     const size_t inputs = expands || stem ? 8u : op.fusedResidual ? 6u : 5u;
-    if (!cpuHasAvx512() || !op.fusedSeparableBlock || model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+    if (!cpuHasAvx512() || !op.fusedSeparableBlock || op.expansionEpilogue != Op::Epilogue::None ||
+        model.opCode(op).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
         op.inputs.size() != inputs || op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs.size() != 1 || op.outputs[0] < 0 ||
         (op.fusedResidual && op.inputs[kResidual] < 0))
         return nullptr;

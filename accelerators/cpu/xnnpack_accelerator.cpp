@@ -153,6 +153,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
             if (const KernelDef* winograd = floatWinogradConvolutionKernel(model, subgraph, op)) return winograd;
             return floatStemConvolutionKernel(model, subgraph, op);
         }
+        if (op.fusedExpansion) return floatExpandedDepthwiseKernel(model, subgraph, op);
         if (model.opCode(op).builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) return floatDepthwiseConvolutionKernel(model, subgraph, op);
         return nullptr;
     }

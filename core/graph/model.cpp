@@ -58,7 +58,10 @@ std::string Model::runtimeOpName(const Op& op) const {
         const std::string chain = op.fusedResidual ? "DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)" : "DEPTHWISE_CONV_2D+CONV_2D (fused)";
         return op.fusedExpansion || op.fusedStem ? "CONV_2D+" + chain : chain;
     }
-    if (op.fusedExpansion) return "CONV_2D+DEPTHWISE_CONV_2D (fused)";
+    if (op.fusedExpansion)
+        return op.expansionEpilogue == Op::Epilogue::Swish       ? "CONV_2D+LOGISTIC+MUL+DEPTHWISE_CONV_2D (fused)"
+               : op.expansionEpilogue == Op::Epilogue::HardSwish ? "CONV_2D+HARD_SWISH+DEPTHWISE_CONV_2D (fused)"
+                                                                 : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";
     return opCode(op).displayName();
 }

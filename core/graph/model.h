@@ -92,9 +92,11 @@ struct Op {
     // (core/runtime/expansion_fusion.h). Input 0 is the 1x1's input. On a
     // plain depthwise, inputs 3 and 4 are the 1x1's filter and bias (or
     // -1); on a separable block, inputs 6 and 7, input 5 then the tensor
-    // added or -1. The 1x1's activation is expansionActivation; the
-    // depthwise keeps its own (or fusedActivation) and fusedPadding, zeros
-    // around the 1x1's result.
+    // added or -1. The 1x1's activation is expansionActivation, or the
+    // swish or HARD_SWISH after it (expansionEpilogue, the ops that computed
+    // it folded in; a plain depthwise only); the depthwise keeps its own
+    // (or fusedActivation, fusedEpilogue) and fusedPadding, zeros around
+    // the 1x1's result.
     bool fusedExpansion = false;
     int expansionActivation = -1;
     // A fused separable block (no expansion) that makes its input rows as it
@@ -122,6 +124,7 @@ struct Op {
     // MUL, or HARD_SWISH (core/runtime/swish_fusion.h).
     enum class Epilogue : uint8_t { None, Prelu, Swish, HardSwish };
     Epilogue fusedEpilogue = Epilogue::None;
+    Epilogue expansionEpilogue = Epilogue::None;  // Swish or HardSwish, on a fusedExpansion (above)
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

@@ -79,8 +79,7 @@ bool takesFusedEpilogue(const Model& model, const Op& op) {
     if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
     if (op.fusedSeparableBlock) return !op.fusedStem;  // the stem's kernel applies none
     const int32_t builtin = model.opCode(op).builtin;
-    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedExpansion &&
-           !op.fusedAddend;
+    return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedAddend;
 }
 
 int channelPaddingInput(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int& pad) {

@@ -13,7 +13,11 @@
 // whole inverted residual block is one op, CONV_2D+DEPTHWISE_CONV_2D+
 // CONV_2D+ADD; at stride 2 only pruned blocks are taken so, channel-major. Pairs it must leave alone: a 1x1 result read by
 // another op too, one under 1 MiB, and pruned 1x1 weights (the sparse
-// kernel's).
+// kernel's). With a swish after the 1x1 (LOGISTIC and MUL, or HARD_SWISH:
+// EfficientNet's and MobileNetV3's expansions) the pair fuses too, the
+// swish made as the ring's rows are, and the depthwise's own swish goes
+// into the same op; not when the 1x1's result before the swish is read
+// elsewhere too.
 
 #include <random>
 
@@ -211,6 +215,91 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         if (c.fuses) {
             EXPECT_TRUE(compiled.subgraphs[0].ops[0].fused) << "the 1x1 still runs on its own";
         }
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest);
+    }
+}
+
+enum class Swish { None, Logistic, Hard };
+
+// y = swish(x) appended to `b` as LOGISTIC and MUL or as HARD_SWISH.
+int appendSwish(ModelBuilder& b, Swish swish, int x, const std::vector<int32_t>& shape, const std::string& name) {
+    if (swish == Swish::None) return x;
+    int y = b.addTensor({name, DataType::Float32, shape});
+    if (swish == Swish::Hard) {
+        b.addOp({schema::BuiltinOperator_HARD_SWISH, {}, {x}, {y}});
+        return y;
+    }
+    int sigmoid = b.addTensor({name + "_sigmoid", DataType::Float32, shape});
+    b.addOp({schema::BuiltinOperator_LOGISTIC, {}, {x}, {sigmoid}});
+    b.addOp({schema::BuiltinOperator_MUL, {}, {x, sigmoid}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MulOptions, schema::CreateMulOptions(fbb).o};
+             }});
+    return y;
+}
+
+TEST(FloatExpandedDepthwise, TakesTheSwishAfterTheExpansion) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    struct SwishCase {
+        int height, width, inChannels, expanded, kernel, stride;
+        Swish afterExpansion, afterDepthwise;
+        bool expandedIsOutput;  // the 1x1's result before its swish is read elsewhere
+        int threads;
+        std::string name;  // how the profile calls the depthwise's op
+    };
+    const std::string plain = "DEPTHWISE_CONV_2D";
+    const std::vector<SwishCase> cases = {
+        // EfficientNet-B0's second block: 112x112 16 -> 96, 3x3 stride 2.
+        {112, 112, 16, 96, 3, 2, Swish::Logistic, Swish::Logistic, false, 1, "CONV_2D+LOGISTIC+MUL+DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+        {56, 56, 24, 144, 5, 2, Swish::Logistic, Swish::Logistic, false, 2, "CONV_2D+LOGISTIC+MUL+DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+        {37, 45, 20, 160, 3, 1, Swish::Logistic, Swish::None, false, 2, "CONV_2D+LOGISTIC+MUL+DEPTHWISE_CONV_2D (fused)"},
+        // MobileNetV3-style: HARD_SWISH after both.
+        {64, 64, 24, 120, 3, 1, Swish::Hard, Swish::Hard, false, 2, "CONV_2D+HARD_SWISH+DEPTHWISE_CONV_2D+HARD_SWISH (fused)"},
+        {64, 64, 24, 120, 5, 2, Swish::Hard, Swish::Logistic, false, 1, "CONV_2D+HARD_SWISH+DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+        // Read elsewhere: the 1x1 and the depthwise each keep their swish.
+        {64, 64, 24, 120, 3, 1, Swish::Logistic, Swish::Logistic, true, 1, "DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
+    };
+    std::mt19937 random(23);
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (const SwishCase& c : cases) {
+        ModelBuilder b;
+        b.addSubgraph();
+        int x = b.addTensor({"x", DataType::Float32, {1, c.height, c.width, c.inChannels}});
+        const std::vector<int32_t> expandedShape{1, c.height, c.width, c.expanded};
+        int filter = b.addFloatConstant("expand", {c.expanded, 1, 1, c.inChannels},
+                                        testing::randomFloats(random, static_cast<size_t>(c.expanded * c.inChannels)));
+        int bias = b.addFloatConstant("expand_bias", {c.expanded}, testing::randomFloats(random, static_cast<size_t>(c.expanded)));
+        int e = b.addTensor({"e", DataType::Float32, expandedShape});
+        b.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, filter, bias}, {e}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                         schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
+                 }});
+        const int swished = appendSwish(b, c.afterExpansion, e, expandedShape, "e_swish");
+        const int outSize = (c.height + c.stride - 1) / c.stride, outWidth = (c.width + c.stride - 1) / c.stride;
+        const std::vector<int32_t> outShape{1, outSize, outWidth, c.expanded};
+        int depthwiseFilter = b.addFloatConstant("dw", {1, c.kernel, c.kernel, c.expanded},
+                                                 testing::randomFloats(random, static_cast<size_t>(c.kernel * c.kernel * c.expanded)));
+        int depthwiseBias = b.addFloatConstant("dw_bias", {c.expanded}, testing::randomFloats(random, static_cast<size_t>(c.expanded)));
+        int d = b.addTensor({"d", DataType::Float32, outShape});
+        const int depthwiseOp = static_cast<int>(b.current().ops.size());
+        b.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {swished, depthwiseFilter, depthwiseBias}, {d},
+                 [c](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{
+                         schema::BuiltinOptions_DepthwiseConv2DOptions,
+                         schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, c.stride, c.stride, 1).o};
+                 }});
+        const int y = appendSwish(b, c.afterDepthwise, d, outShape, "y");
+        b.setInputs({x});
+        b.setOutputs(c.expandedIsOutput ? std::vector<int>{y, e} : std::vector<int>{y});
+        std::vector<float> input(static_cast<size_t>(c.height * c.width * c.inChannels));
+        for (float& v : input) v = values(random);
+        testing::CpuComparison compared = testing::compareCpuWithReference(b, x, input, y, c.threads);
+        ASSERT_TRUE(compared.error.empty()) << compared.error;
+        const Model& compiled = compared.cpu->model();
+        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(depthwiseOp)]);
+        std::cout << "  " << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.expanded << ", then " << c.kernel << "x"
+                  << c.kernel << "/" << c.stride << ", " << c.threads << " thread(s): ran as " << name << ", largest difference "
+                  << compared.worst << " (largest output " << compared.largest << ")\n";
+        EXPECT_EQ(name, c.name);
         EXPECT_LE(compared.worst, 1e-5 * compared.largest);
     }
 }
