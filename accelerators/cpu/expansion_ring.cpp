@@ -62,10 +62,7 @@ Status splitIntoBands(KernelContext& context, int64_t rows, size_t floatsPerBand
     return Status::ok();
 }
 
-float* bandScratch(const KernelContext& context) {
-    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-    return reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
-}
+float* bandScratch(const KernelContext& context) { return alignedScratch(context); }
 
 ExpansionRing::ExpansionRing(const PointwiseWeights& expansion, const DepthwisePlan& plan, float* storage)
     : expansion_(expansion), plan_(plan), storage_(storage) {}

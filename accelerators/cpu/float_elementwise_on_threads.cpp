@@ -132,11 +132,6 @@ void sumPart(void* context, size_t task) {
     }
 }
 
-float* partialsIn(const KernelContext& context) {
-    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-    return reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
-}
-
 }  // namespace
 
 bool runsBinaryOnThreads(KernelContext& context) {
@@ -182,7 +177,7 @@ int64_t spatialMeanParts(KernelContext& context) {
 
 void runSpatialMeanOnThreads(KernelContext& context, int64_t parts) {
     const RuntimeTensor& input = context.input(0);
-    MeanRun run{input.as<float>(), partialsIn(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), 0, parts};
+    MeanRun run{input.as<float>(), alignedScratch(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), 0, parts};
     run.paddedChannels = (run.channels + kLanes - 1) / kLanes * kLanes;
     const int64_t batch = input.dim(0);
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts), 0);

@@ -261,8 +261,7 @@ Status evalSparse(KernelContext& context) {
                            context.output(0).as<float>()};
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     if (w.inputParts > 1) {
-        const auto address = reinterpret_cast<uintptr_t>(context.scratch);
-        arguments.partials = reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
+        arguments.partials = alignedScratch(context);
         pthreadpool_parallelize_1d(pool, runInputPart, &arguments, static_cast<size_t>(w.inputParts), 0);
         pthreadpool_parallelize_1d(pool, runFinishBlock, &arguments, static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes), 0);
         return Status::ok();

@@ -70,6 +70,11 @@ void* threadPoolOf(const KernelContext& context) {
     return state ? state->pool : nullptr;
 }
 
+float* alignedScratch(const KernelContext& context) {
+    const auto address = reinterpret_cast<uintptr_t>(context.scratch);
+    return reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
+}
+
 void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile) {
     auto* pool = count >= 2 * tile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
     pthreadpool_parallelize_1d_tile_1d(pool, task, argument, count, tile, 0);

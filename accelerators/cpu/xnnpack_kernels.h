@@ -38,6 +38,10 @@ Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& referen
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);
 
+// The op's scratch (KernelContext::scratch) from its first 64-byte
+// boundary: a prepare that wants it aligned asks for 64 bytes more.
+float* alignedScratch(const KernelContext& context);
+
 // task(argument, first, count) over elements [0, count) in tiles of `tile`
 // on that pool, or all on the calling thread below two tiles.
 void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile);
