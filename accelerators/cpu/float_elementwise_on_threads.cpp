@@ -156,7 +156,9 @@ bool runsBinaryOnThreads(KernelContext& context) {
     run.perChannel = true;
     run.perChannelFirst = aPerChannel;
     run.channels = out.dim(out.rank() - 1);
-    if (run.channels <= 0) return false;
+    // Under a vector of channels most lanes would idle; XNNPACK merges such
+    // a broadcast (a scalar, say) into long runs and splits those itself.
+    if (run.channels < kLanes) return false;
     const auto pixels = count / static_cast<size_t>(run.channels);
     parallelizeTiles(context, perChannelTile, &run, pixels, static_cast<size_t>(std::max<int64_t>(1, kTileFloats / run.channels)));
     return true;

@@ -3,7 +3,7 @@
 // thread, split over the model's pool instead (AVX-512):
 // - ADD/SUB/MUL of two operands of one shape (XNNPACK merges them into a
 //   single row and hands it to one thread);
-// - ADD/SUB/MUL of a tensor and one value per channel (a squeeze-and-
+// - ADD/SUB/MUL of a tensor and one value per channel, 16 or more (a squeeze-and-
 //   excitation block's scaling: XNNPACK gives each task one pixel's
 //   channels, too little to hand out, so it stays on one thread);
 // - MEAN over height and width (XNNPACK's global average pooling splits

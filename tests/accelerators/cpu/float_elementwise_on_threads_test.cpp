@@ -68,6 +68,8 @@ TEST(FloatElementwiseOnThreads, BinaryOpsSplitAcrossThreadsExactly) {
         // a tile, on three threads.
         {BuiltinOperator_SUB, ActivationFunctionType_RELU6, {200}, {1, 20, 21, 200}, 3},
         {BuiltinOperator_ADD, ActivationFunctionType_RELU, {1, 7, 7, 1152}, {1, 1, 1152}, 2},
+        // Fewer channels than a vector: XNNPACK's own broadcast.
+        {BuiltinOperator_MUL, ActivationFunctionType_NONE, {1, 96, 96, 3}, {3}, 2},
     };
     std::mt19937 random(31);
     std::uniform_real_distribution<float> values(-8.0f, 8.0f);
