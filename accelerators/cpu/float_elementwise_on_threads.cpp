@@ -36,11 +36,10 @@ bool isSumDifferenceOrProduct(int32_t builtin) {
 }
 
 struct BinaryRun {
-    const float* a;       // the full operand when perChannel
-    const float* b;       // one value per channel when perChannel
+    const float* a;       // the full operand, for perChannelTile
+    const float* b;       // one value per channel, for perChannelTile
     float* out;
-    int64_t channels = 0;  // perChannel: floats a pixel
-    bool perChannel = false;
+    int64_t channels = 0;  // perChannelTile: floats a pixel
     bool perChannelFirst = false;  // SUB: the per-channel operand is the minuend
     float low, high;
     int32_t builtin;
@@ -153,7 +152,6 @@ bool runsBinaryOnThreads(KernelContext& context) {
     const bool aPerChannel = !bPerChannel && b.shape == out.shape && holdsOnePerChannel(a, b);
     if (!aPerChannel && !bPerChannel) return false;
     if (aPerChannel) std::swap(run.a, run.b);
-    run.perChannel = true;
     run.perChannelFirst = aPerChannel;
     run.channels = out.dim(out.rank() - 1);
     // Under a vector of channels most lanes would idle; XNNPACK merges such

@@ -10,9 +10,10 @@
 //   over the batch only).
 // Left on one thread, such an op reads the half of its input that the
 // other core wrote, out of that core's cache: on the AMD EPYC development
-// machine of 2026-12-02 that is 8x slower than reading one's own (64 KB:
-// 2.4 against 0.3 us), and EfficientNet's squeeze-and-excitation MULs and
-// MEANs took twice as long on two threads as on one.
+// machine of 2026-12-02 that is 3-8x slower than reading one's own (64 KB:
+// 2.4 against 0.4 us; 1 MB: 41 against 12), and EfficientNet's
+// squeeze-and-excitation MULs and MEANs took twice as long on two threads
+// as on one.
 
 #include "core/kernels/kernel.h"
 

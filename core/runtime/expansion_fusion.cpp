@@ -25,47 +25,6 @@ bool isExpansion(const Model& model, const Subgraph& subgraph, int c, int e) {
            shapeOf(subgraph, filter)[2] == 1;
 }
 
-// Whether `op` reads `first` and `second` as its two inputs, in either order.
-bool readsPair(const Op& op, int first, int second) {
-    return op.inputs.size() == 2 && ((op.inputs[0] == first && op.inputs[1] == second) || (op.inputs[0] == second && op.inputs[1] == first));
-}
-
-// The swish between a 1x1 and the depthwise reading e (EfficientNet's,
-// MobileNetV3's expansions): e = MUL(p, LOGISTIC(p)) or HARD_SWISH(p), p
-// read by those ops alone. Sets p and the ops (-1 for none); None when e is
-// not made so.
-Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const TensorUse& use, const std::vector<int>& readerCount, int e,
-                         int& p, std::array<int, 2>& ops) {
-    using namespace schema;
-    ops = {-1, -1};
-    const int made = use.producer[static_cast<size_t>(e)];
-    if (made < 0 || !isStaticFloat(subgraph, e)) return Op::Epilogue::None;
-    const Op& last = subgraph.ops[static_cast<size_t>(made)];
-    if (isPlainOp(model, last, BuiltinOperator_HARD_SWISH, 1) && last.inputs[0] >= 0) {
-        p = last.inputs[0];
-        if (use.reader[static_cast<size_t>(p)] != made || !isStaticFloat(subgraph, p) || shapeOf(subgraph, p) != shapeOf(subgraph, e))
-            return Op::Epilogue::None;
-        ops = {made, -1};
-        return Op::Epilogue::HardSwish;
-    }
-    if (!isPlainOp(model, last, BuiltinOperator_MUL, 2) || !hasNoActivation(last) || last.inputs[0] < 0 || last.inputs[1] < 0)
-        return Op::Epilogue::None;
-    for (int side = 0; side < 2; ++side) {
-        const int s = last.inputs[static_cast<size_t>(side)], candidate = last.inputs[static_cast<size_t>(1 - side)];
-        const int l = use.producer[static_cast<size_t>(s)];
-        if (l < 0 || candidate == s || use.reader[static_cast<size_t>(s)] != made) continue;
-        const Op& logistic = subgraph.ops[static_cast<size_t>(l)];
-        if (!isPlainOp(model, logistic, BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] != candidate || !readsPair(last, candidate, s) ||
-            readerCount[static_cast<size_t>(candidate)] != 2 || !isStaticFloat(subgraph, candidate) || !isStaticFloat(subgraph, s) ||
-            shapeOf(subgraph, candidate) != shapeOf(subgraph, e) || shapeOf(subgraph, s) != shapeOf(subgraph, e))
-            continue;
-        p = candidate;
-        ops = {l, made};
-        return Op::Epilogue::Swish;
-    }
-    return Op::Epilogue::None;
-}
-
 }  // namespace
 
 int expansionFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& use, size_t o) {
@@ -97,13 +56,7 @@ int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const Ker
                    std::vector<const Accelerator*>& assignment) {
     using namespace schema;
     TensorUse use = tensorUse(subgraph);
-    // How many ops read each tensor, a subgraph output counting as one more.
-    std::vector<int> readerCount(subgraph.tensors.size(), 0);
-    for (const Op& op : subgraph.ops)
-        for (int input : op.inputs)
-            if (input >= 0) ++readerCount[static_cast<size_t>(input)];
-    for (int output : subgraph.outputs)
-        if (output >= 0) ++readerCount[static_cast<size_t>(output)];
+    const std::vector<int> readerCount = readerCounts(subgraph);
     int folded = 0;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
         const Op& depthwise = subgraph.ops[o];

@@ -75,6 +75,51 @@ bool isConstantFloat(const Subgraph& subgraph, int tensor, int64_t count) {
            t.data.size() >= static_cast<size_t>(count) * sizeof(float);
 }
 
+std::vector<int> readerCounts(const Subgraph& subgraph) {
+    std::vector<int> count(subgraph.tensors.size(), 0);
+    for (const Op& op : subgraph.ops)
+        for (int input : op.inputs)
+            if (input >= 0 && static_cast<size_t>(input) < count.size()) ++count[static_cast<size_t>(input)];
+    for (int output : subgraph.outputs)
+        if (output >= 0 && static_cast<size_t>(output) < count.size()) ++count[static_cast<size_t>(output)];
+    return count;
+}
+
+Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const TensorUse& use, const std::vector<int>& readerCount, int e,
+                         int& p, std::array<int, 2>& ops) {
+    using namespace schema;
+    ops = {-1, -1};
+    const int made = e < 0 ? -1 : use.producer[static_cast<size_t>(e)];
+    if (made < 0 || !isStaticFloat(subgraph, e)) return Op::Epilogue::None;
+    const Op& last = subgraph.ops[static_cast<size_t>(made)];
+    if (isPlainOp(model, last, BuiltinOperator_HARD_SWISH, 1) && last.inputs[0] >= 0) {
+        const int input = last.inputs[0];
+        if (use.reader[static_cast<size_t>(input)] != made || !isStaticFloat(subgraph, input) || shapeOf(subgraph, input) != shapeOf(subgraph, e))
+            return Op::Epilogue::None;
+        p = input;
+        ops = {made, -1};
+        return Op::Epilogue::HardSwish;
+    }
+    if (!isPlainOp(model, last, BuiltinOperator_MUL, 2) || !hasNoActivation(last) || last.inputs[0] < 0 || last.inputs[1] < 0 ||
+        last.inputs[0] == last.inputs[1])
+        return Op::Epilogue::None;
+    for (size_t side = 0; side < 2; ++side) {
+        const int s = last.inputs[side], candidate = last.inputs[1 - side];
+        const int l = use.producer[static_cast<size_t>(s)];
+        if (l < 0 || use.reader[static_cast<size_t>(s)] != made) continue;
+        const Op& logistic = subgraph.ops[static_cast<size_t>(l)];
+        // p read by the LOGISTIC and the MUL alone: two reads, neither an output.
+        if (!isPlainOp(model, logistic, BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] != candidate ||
+            readerCount[static_cast<size_t>(candidate)] != 2 || !isStaticFloat(subgraph, candidate) || !isStaticFloat(subgraph, s) ||
+            shapeOf(subgraph, candidate) != shapeOf(subgraph, e) || shapeOf(subgraph, s) != shapeOf(subgraph, e))
+            continue;
+        p = candidate;
+        ops = {l, made};
+        return Op::Epilogue::Swish;
+    }
+    return Op::Epilogue::None;
+}
+
 bool takesFusedEpilogue(const Model& model, const Op& op) {
     if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
     if (op.fusedSeparableBlock) return !op.fusedStem;  // the stem's kernel applies none

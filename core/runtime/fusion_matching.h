@@ -4,6 +4,7 @@
 // whether an op is the plain builtin a pattern expects.
 
 #include <cstdint>
+#include <array>
 #include <vector>
 
 #include <initializer_list>
@@ -41,6 +42,18 @@ bool isUntouched(const Model& model, const Op& op, int32_t builtin);
 // The single op reading `tensor` if it is a plain `builtin`, else -1.
 int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
                     size_t inputs);
+
+// How many ops read each tensor (an op reading it twice counts twice), a
+// subgraph output counting as one more.
+std::vector<int> readerCounts(const Subgraph& subgraph);
+
+// How tensor `e` is a swish of another, `p`, read by nothing else:
+// MUL(p, LOGISTIC(p)) (either order; Op::Epilogue::Swish, `ops` the
+// LOGISTIC and the MUL) or HARD_SWISH(p) (HardSwish, `ops` it and -1),
+// each plain and of p's static float shape. None, `ops` both -1, when e is
+// made otherwise. `readerCount` is readerCounts(subgraph).
+Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const TensorUse& use, const std::vector<int>& readerCount, int e,
+                         int& p, std::array<int, 2>& ops);
 
 // An ADD/MUL/SUB/DIV whose options ask for no fused activation.
 bool hasNoActivation(const Op& op);

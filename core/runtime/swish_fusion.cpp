@@ -1,5 +1,7 @@
 #include "core/runtime/swish_fusion.h"
 
+#include <array>
+
 #include "core/runtime/fusion_matching.h"
 #include "tflite_schema_generated.h"
 
@@ -26,52 +28,28 @@ int foldEpilogue(const Model& model, Subgraph& subgraph, std::vector<const Kerne
 
 int fuseSwishes(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels, std::vector<const Accelerator*>& assignment) {
     TensorUse use = tensorUse(subgraph);
-    // Readers of each tensor, up to two (the pattern needs exactly LOGISTIC and MUL).
-    std::vector<std::vector<int>> readers(subgraph.tensors.size());
-    for (size_t o = 0; o < subgraph.ops.size(); ++o)
-        for (int input : subgraph.ops[o].inputs)
-            if (input >= 0 && readers[static_cast<size_t>(input)].size() < 3) readers[static_cast<size_t>(input)].push_back(static_cast<int>(o));
-    std::vector<bool> isOutput(subgraph.tensors.size(), false);
-    for (int output : subgraph.outputs)
-        if (output >= 0) isOutput[static_cast<size_t>(output)] = true;
+    const std::vector<int> readerCount = readerCounts(subgraph);
     int folded = 0;
-    // HARD_SWISH (MobileNetV3's) after a convolution whose result only it reads.
-    for (size_t h = 0; h < subgraph.ops.size(); ++h) {
-        const Op& hardSwish = subgraph.ops[h];
-        if (!isPlainOp(model, hardSwish, schema::BuiltinOperator_HARD_SWISH, 1) || hardSwish.inputs[0] < 0) continue;
-        const int p = hardSwish.inputs[0], c = use.producer[static_cast<size_t>(p)];
-        if (c < 0 || use.reader[static_cast<size_t>(p)] != static_cast<int>(h) || !isStaticFloat(subgraph, p) ||
-            !isStaticFloat(subgraph, hardSwish.outputs[0]) || shapeOf(subgraph, hardSwish.outputs[0]) != shapeOf(subgraph, p) ||
-            !takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)]))
-            continue;
-        folded += foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(c), Op::Epilogue::HardSwish,
-                               hardSwish.outputs[0], {static_cast<int>(h)});
-    }
-    for (size_t l = 0; l < subgraph.ops.size(); ++l) {
-        const Op& logistic = subgraph.ops[l];
-        if (!isPlainOp(model, logistic, schema::BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] < 0) continue;
-        const int p = logistic.inputs[0], s = logistic.outputs[0];
+    for (size_t o = 0; o < subgraph.ops.size(); ++o) {
+        const Op& last = subgraph.ops[o];
+        if (last.fused || last.outputs.size() != 1) continue;
+        const int output = last.outputs[0];
+        int p = -1;
+        std::array<int, 2> ops{};
+        const Op::Epilogue swish = swishMaking(model, subgraph, use, readerCount, output, p, ops);
+        if (swish == Op::Epilogue::None) continue;
         const int c = use.producer[static_cast<size_t>(p)];
-        const int m = use.reader[static_cast<size_t>(s)];
-        if (c < 0 || m < 0 || isOutput[static_cast<size_t>(p)] || readers[static_cast<size_t>(p)].size() != 2) continue;
-        const Op& mul = subgraph.ops[static_cast<size_t>(m)];
-        if (!isPlainOp(model, mul, schema::BuiltinOperator_MUL, 2) || !hasNoActivation(mul) ||
-            !((mul.inputs[0] == p && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == p)))
-            continue;
-        const auto& pReaders = readers[static_cast<size_t>(p)];
-        if (!((pReaders[0] == static_cast<int>(l) && pReaders[1] == m) || (pReaders[0] == m && pReaders[1] == static_cast<int>(l)))) continue;
-        if (!isStaticFloat(subgraph, p) || !isStaticFloat(subgraph, s) || !isStaticFloat(subgraph, mul.outputs[0]) ||
-            shapeOf(subgraph, s) != shapeOf(subgraph, p) || shapeOf(subgraph, mul.outputs[0]) != shapeOf(subgraph, p))
-            continue;
-        const int output = mul.outputs[0];
+        if (c < 0) continue;
         const int intoProducer = takesFusedEpilogue(model, subgraph.ops[static_cast<size_t>(c)])
-                                     ? foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(c), Op::Epilogue::Swish,
-                                                    output, {static_cast<int>(l), m})
+                                     ? foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(c), swish, output,
+                                                    {ops[0], ops[1]})
                                      : 0;
         // Its producer cannot apply it (XNNPACK's convolutions): the LOGISTIC
-        // computes x * sigmoid(x) in one pass instead, and the MUL goes.
-        folded += intoProducer > 0 ? intoProducer
-                                   : foldEpilogue(model, subgraph, kernels, assignment, use, l, Op::Epilogue::Swish, output, {m});
+        // computes x * sigmoid(x) in one pass instead, and the MUL goes. A
+        // HARD_SWISH stays as it is.
+        if (intoProducer == 0 && swish == Op::Epilogue::Swish)
+            folded += foldEpilogue(model, subgraph, kernels, assignment, use, static_cast<size_t>(ops[0]), Op::Epilogue::Swish, output, {ops[1]});
+        folded += intoProducer;
     }
     return folded;
 }
