@@ -56,9 +56,10 @@ int addBias(ModelBuilder& b, int outputs, std::mt19937& random) {
 
 // Runs the model on cpu and on the reference with input bytes `x`: the VNNI
 // kernel must take op 0 and every output byte must agree.
-void expectBitForBit(const ModelBuilder& builder, int input, int output, const std::vector<uint8_t>& x, const std::string& label) {
+void expectBitForBit(const ModelBuilder& builder, int input, int output, const std::vector<uint8_t>& x, const std::string& label,
+                     int threads = 1) {
     auto reference = compileBuilt(builder, {"reference"});
-    auto vnni = compileBuilt(builder, {"cpu", "reference"});
+    auto vnni = compileBuilt(builder, {"cpu", "reference"}, threads);
     ASSERT_TRUE(reference) << reference.errorMessage();
     ASSERT_TRUE(vnni) << vnni.errorMessage();
     const Model& compiled = (*vnni)->model();
@@ -73,7 +74,7 @@ void expectBitForBit(const ModelBuilder& builder, int input, int output, const s
     ASSERT_EQ(got.bytes, want.bytes);
     int differing = 0;
     for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
-    std::cout << "  " << label << ": " << got.bytes << " outputs, " << differing << " differ (accelerator "
+    std::cout << "  " << label << " on " << threads << " thread(s): " << got.bytes << " outputs, " << differing << " differ (accelerator "
               << (*vnni)->acceleratorOf(0, 0) << ")\n";
     EXPECT_EQ(differing, 0);
 }
@@ -126,6 +127,32 @@ TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
                             std::to_string(c.stride) + " " + std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) +
                             " on " + std::to_string(c.height) + "x" + std::to_string(c.width));
     }
+}
+
+// On threads each task takes a run of 4-pixel tiles (narrow layers: up to
+// 64 tiles): runs that end in a short tile, a short last run, and a task
+// count capped by the tile count.
+TEST(VnniConvolution, MatchesTheReferenceOnThreads) {
+    if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
+    const std::vector<ConvCase> cases = {
+        {DataType::UInt8, 61, 67, 16, 8, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},   // 4087 pixels
+        {DataType::Int8, 45, 47, 8, 48, 1, 1, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::UInt8, 77, 75, 3, 16, 3, 2, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},   // RGB stem
+        {DataType::Int8, 9, 11, 96, 200, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_RELU},   // a tile per task
+    };
+    std::mt19937 random(11);
+    for (int threads : {2, 3})
+        for (const ConvCase& c : cases) {
+            ModelBuilder builder;
+            int input = 0, output = 0;
+            buildConv(builder, c, random, input, output);
+            std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
+            expectBitForBit(builder, input, output, x,
+                            std::string(dataTypeName(c.type)) + " " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + " " +
+                                std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) + " on " +
+                                std::to_string(c.height) + "x" + std::to_string(c.width),
+                            threads);
+        }
 }
 
 TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
