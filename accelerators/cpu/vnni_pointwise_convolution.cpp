@@ -298,10 +298,10 @@ Status evalPointwise(KernelContext& context) {
     auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     // Tasks of about kTaskWork steps. With a task per 4-pixel tile (~40 ns
     // of work) DeepLab's 257x257 layers of 8-48 channels ran no faster on
-    // two threads than on one: each task is an atomic on the pool's shared
-    // counters. In runs of tiles a chain of such layers took 0.72x the
-    // time. At least kTasksPerThread a thread, so that a core the host
-    // slows still hands work over.
+    // two threads than on one; in runs of tiles a chain of such layers took
+    // 0.72x the time. (The pool's cost per task; where exactly it goes was
+    // not measured.) At least kTasksPerThread a thread, so that a core the
+    // host slows still hands work over.
     const int64_t tileWork = (packed.depth / 4 + kEpilogueWork) * packed.blocks;
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t tilesPerTask =
