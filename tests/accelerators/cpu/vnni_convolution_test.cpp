@@ -102,6 +102,19 @@ void buildConv(ModelBuilder& b, const ConvCase& c, std::mt19937& random, int& in
     b.setOutputs({output});
 }
 
+// One case on random input bytes, on `threads` threads.
+void expectCaseBitForBit(const ConvCase& c, std::mt19937& random, int threads) {
+    ModelBuilder builder;
+    int input = 0, output = 0;
+    buildConv(builder, c, random, input, output);
+    std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
+    expectBitForBit(builder, input, output, x,
+                    std::string(dataTypeName(c.type)) + " " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + "/" +
+                        std::to_string(c.stride) + " " + std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) +
+                        " on " + std::to_string(c.height) + "x" + std::to_string(c.width),
+                    threads);
+}
+
 TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
     if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
     const std::vector<ConvCase> cases = {
@@ -117,16 +130,7 @@ TEST(VnniConvolution, MatchesTheReferenceBitForBit) {
         {DataType::UInt8, 5, 5, 70, 20, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},
     };
     std::mt19937 random(7);
-    for (const ConvCase& c : cases) {
-        ModelBuilder builder;
-        int input = 0, output = 0;
-        buildConv(builder, c, random, input, output);
-        std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
-        expectBitForBit(builder, input, output, x,
-                        std::string(dataTypeName(c.type)) + " " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + "/" +
-                            std::to_string(c.stride) + " " + std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) +
-                            " on " + std::to_string(c.height) + "x" + std::to_string(c.width));
-    }
+    for (const ConvCase& c : cases) expectCaseBitForBit(c, random, 1);
 }
 
 // On threads each task takes a run of 4-pixel tiles (narrow layers: up to
@@ -142,17 +146,7 @@ TEST(VnniConvolution, MatchesTheReferenceOnThreads) {
     };
     std::mt19937 random(11);
     for (int threads : {2, 3})
-        for (const ConvCase& c : cases) {
-            ModelBuilder builder;
-            int input = 0, output = 0;
-            buildConv(builder, c, random, input, output);
-            std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.height * c.width * c.inChannels), random);
-            expectBitForBit(builder, input, output, x,
-                            std::string(dataTypeName(c.type)) + " " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + " " +
-                                std::to_string(c.inChannels) + "->" + std::to_string(c.outChannels) + " on " +
-                                std::to_string(c.height) + "x" + std::to_string(c.width),
-                            threads);
-        }
+        for (const ConvCase& c : cases) expectCaseBitForBit(c, random, threads);
 }
 
 TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
