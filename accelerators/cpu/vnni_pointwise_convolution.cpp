@@ -302,7 +302,7 @@ Status evalPointwise(KernelContext& context) {
     // 0.72x the time. (The pool's cost per task; where exactly it goes was
     // not measured.) At least kTasksPerThread a thread, so that a core the
     // host slows still hands work over.
-    const int64_t tileWork = (packed.depth / 4 + kEpilogueWork) * packed.blocks;
+    const int64_t tileWork = std::max<int64_t>(1, (packed.depth / 4 + kEpilogueWork) * packed.blocks);
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t tilesPerTask =
         std::max<int64_t>(1, std::min((kTaskWork + tileWork - 1) / tileWork, tiles / (kTasksPerThread * threads)));
