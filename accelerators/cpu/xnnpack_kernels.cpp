@@ -173,14 +173,10 @@ Status prepareQuantizedConv(KernelContext& context) {
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
     const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
-    // The quantized activation range, as the reference Requantizer computes it.
-    auto quantize = [&](float value) { return std::nearbyint(value / out.scale()) + float(out.zeroPoint()); };
-    float typeLow = input.type == DataType::UInt8 ? 0.0f : -128.0f, typeHigh = input.type == DataType::UInt8 ? 255.0f : 127.0f;
-    float low = typeLow, high = typeHigh;
-    if (g->activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
-    if (g->activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
-    if (g->activation == schema::ActivationFunctionType_RELU_N1_TO_1)
-        low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
+    // The quantized activation range, as the reference Requantizer computes
+    // it (XNNPACK refuses an empty one; the reference then runs the op).
+    const auto range = reference::quantizedActivationRange(out, static_cast<schema::ActivationFunctionType>(g->activation));
+    const int32_t low = range.low, high = range.high;
     xnn_operator_t op = nullptr;
     xnn_status status;
     uint32_t flags = g->depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0;

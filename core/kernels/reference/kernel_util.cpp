@@ -271,7 +271,12 @@ QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::Act
     if (activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
     if (activation == schema::ActivationFunctionType_RELU_N1_TO_1)
         low = std::max(low, quantize(-1.0f)), high = std::min(high, quantize(1.0f));
-    return {static_cast<int32_t>(low), static_cast<int32_t>(high)};
+    // A hostile scale or zero point can put a bound outside the type (a
+    // RELU6 whose 6 quantizes to -2170) or make it NaN: both bounds stay
+    // stored values, and the range is empty (low > high) rather than wrong.
+    const float typeLow = output.type == DataType::UInt8 ? 0.0f : -128.0f, typeHigh = output.type == DataType::UInt8 ? 255.0f : 127.0f;
+    auto stored = [&](float value) { return value >= typeLow ? (value <= typeHigh ? value : typeHigh) : typeLow; };
+    return {static_cast<int32_t>(stored(low)), static_cast<int32_t>(stored(high))};
 }
 
 Requantizer::Requantizer(const RuntimeTensor& input, const RuntimeTensor& weights, const RuntimeTensor& output,
@@ -286,7 +291,7 @@ Requantizer::Requantizer(const RuntimeTensor& input, const RuntimeTensor& weight
 
 int32_t Requantizer::operator()(int32_t accumulator, int64_t channel) const {
     float multiplier = multipliers_[std::min<size_t>(static_cast<size_t>(channel), multipliers_.size() - 1)];
-    float value = std::clamp(static_cast<float>(accumulator) * multiplier, low_, high_);
+    float value = std::min(std::max(static_cast<float>(accumulator) * multiplier, low_), high_);  // an empty range gives high_
     return static_cast<int32_t>(std::nearbyint(value)) + zeroPoint_;
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "core/kernels/reference/kernel_util.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
 
@@ -18,6 +19,40 @@ using testing::setValues;
 using testing::tensorValues;
 
 using testing::quantized;
+
+// A fused activation's range in stored values never leaves the type, even
+// where a hostile scale puts RELU6's 6 at -2170 (a fuzzed model: XNNPACK's
+// convolution got that bound cast to uint8) or a zero point past 255.
+TEST(QuantizedArithmetic, ActivationRangeStaysInsideTheStoredType) {
+    struct Case {
+        DataType type;
+        float scale;
+        int64_t zeroPoint;
+        schema::ActivationFunctionType activation;
+        int32_t low, high;
+    };
+    const Case cases[] = {
+        {DataType::UInt8, 0.05f, 128, schema::ActivationFunctionType_RELU6, 128, 248},        // an ordinary one
+        {DataType::UInt8, -0.0026f, 128, schema::ActivationFunctionType_RELU6, 128, 0},      // 6 -> -2180: empty
+        {DataType::UInt8, 0.05f, 100000, schema::ActivationFunctionType_RELU, 255, 255},     // 0 -> 100000
+        {DataType::Int8, 1e-30f, 0, schema::ActivationFunctionType_RELU_N1_TO_1, -128, 127}, // +-1 -> +-1e30
+        {DataType::Int8, 0.0f, 3, schema::ActivationFunctionType_RELU6, -128, 127},         // 0 / 0 = NaN, 6 / 0 = inf
+    };
+    for (const Case& c : cases) {
+        Quantization quantization;
+        quantization.scales = {c.scale};
+        quantization.zeroPoints = {c.zeroPoint};
+        RuntimeTensor output;
+        output.type = c.type;
+        output.shape = {1};
+        output.quantization = &quantization;
+        const reference::QuantizedRange range = reference::quantizedActivationRange(output, c.activation);
+        std::cout << "  " << dataTypeName(c.type) << " scale " << c.scale << " zero point " << c.zeroPoint << ": [" << range.low
+                  << ", " << range.high << "], expected [" << c.low << ", " << c.high << "]\n";
+        EXPECT_EQ(range.low, c.low);
+        EXPECT_EQ(range.high, c.high);
+    }
+}
 
 TEST(QuantizedArithmetic, Int8AddRoundsAsXnnpackFixedPointDoes) {
     // MoveNet's block_5_add: a (0.045552, -14) + b (0.043232, 7) -> (0.068864, 1).
