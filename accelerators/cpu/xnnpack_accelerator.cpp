@@ -33,6 +33,7 @@
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
 #include "tflite_schema_generated.h"
 
+#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -63,6 +64,18 @@ std::shared_ptr<void> XnnpackAccelerator::createCompileState(int threads) const 
     auto state = std::make_shared<CompileState>();
     if (threads > 1) state->pool = pthreadpool_create(static_cast<size_t>(threads));
     return state;
+}
+
+bool xnnpackRequantizes(const Tensor& input, const Tensor& filter, const Tensor& output) {
+    if (input.quantization.scales.empty() || filter.quantization.scales.empty() || output.quantization.scales.empty()) return false;
+    const float inputScale = input.quantization.scales[0], outputScale = output.quantization.scales[0];
+    auto usable = [](float scale) { return scale > 0.0f && std::isnormal(scale); };
+    if (!usable(inputScale) || !usable(outputScale)) return false;
+    for (float filterScale : filter.quantization.scales) {
+        const float requantization = inputScale * filterScale / outputScale;
+        if (!usable(filterScale) || !(requantization >= 0x1.0p-32f && requantization < 256.0f)) return false;
+    }
+    return true;
 }
 
 void* threadPoolOf(const KernelContext& context) {
@@ -134,7 +147,8 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
             return &floatConvolutionKernel();
         if ((input.type == DataType::UInt8 || input.type == DataType::Int8) && weights.type == input.type &&
             weights.isConstant() && (!bias || (bias->isConstant() && bias->type == DataType::Int32)) &&
-            !input.quantization.scales.empty() && !weights.quantization.scales.empty() &&
+            op.outputs.size() == 1 && op.outputs[0] >= 0 &&
+            xnnpackRequantizes(input, weights, subgraph.tensors[static_cast<size_t>(op.outputs[0])]) &&
             (input.type == DataType::Int8 || weights.quantization.scheme == Quantization::Scheme::PerTensor))
             return &quantizedConvolutionKernel();
         return nullptr;

@@ -35,6 +35,13 @@ std::pair<float, float> clampRange(const KernelContext& context, int ownActivati
 // input 0 with the padded height and width, for the caller's geometry.
 Status prepareWithFoldedPadding(KernelContext& context, const KernelDef& reference, RuntimeTensor& padded);
 
+// Whether XNNPACK's 8-bit convolutions can requantize these operands: every
+// input scale x filter scale / output scale in [2^-32, 256), each scale
+// positive and normal. XNNPACK (2022) asserts on the lower bound rather
+// than returning an error (a fuzzed model aborted the process), so such
+// ops go to the reference instead.
+bool xnnpackRequantizes(const Tensor& input, const Tensor& filter, const Tensor& output);
+
 // The pthreadpool of the compiled model running `context` (null: one thread).
 void* threadPoolOf(const KernelContext& context);
 

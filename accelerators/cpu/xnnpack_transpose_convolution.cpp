@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/mediapipe_ops.h"
@@ -199,6 +200,7 @@ bool quantizedOperands(const Subgraph& subgraph, const Op& op) {
         !weights.isConstant() || weights.isSparse || !perTensor(input) || !perTensor(weights) || !perTensor(output))
         return false;
     if (input.type == DataType::Int8 && weights.quantization.zeroPoints[0] != 0) return false;
+    if (!xnnpackRequantizes(input, weights, output)) return false;
     const bool hasBias = op.inputs.size() > 3 && op.inputs[3] >= 0;
     return !hasBias || (subgraph.tensors[static_cast<size_t>(op.inputs[3])].type == DataType::Int32 &&
                         subgraph.tensors[static_cast<size_t>(op.inputs[3])].isConstant());

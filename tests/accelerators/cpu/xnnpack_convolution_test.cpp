@@ -39,5 +39,49 @@ TEST(XnnpackConvolution, LargeWeightsInSlicesMatchTheReference) {
     }
 }
 
+// An 8-bit depthwise with a depth multiplier of 2 (which only XNNPACK's
+// convolution takes on cpu) whose requantization scale, input x filter /
+// output, is below 2^-32: XNNPACK (2022) asserts there and a fuzzed model
+// aborted the process. It now runs on the reference; the same op with
+// ordinary scales still runs on cpu, and both agree with the reference.
+TEST(XnnpackConvolution, ARequantizationBelowTwoToTheMinus32RunsOnTheReference) {
+    struct Case {
+        float inputScale, filterScale, outputScale;
+        const char* accelerator;
+    };
+    const Case cases[] = {{0.05f, 0.01f, 0.1f, "cpu"}, {1e-6f, 1e-6f, 1.0f, "reference"}};
+    for (const Case& c : cases) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        const int x = builder.addTensor(testing::quantized("x", DataType::UInt8, {1, 5, 5, 4}, c.inputScale, 120));
+        TensorSpec filter = testing::quantized("w", DataType::UInt8, {1, 3, 3, 8}, c.filterScale, 127);
+        for (int i = 0; i < 72; ++i) filter.data.push_back(static_cast<uint8_t>(100 + (i * 37) % 56));
+        const int w = builder.addTensor(filter);
+        const int y = builder.addTensor(testing::quantized("y", DataType::UInt8, {1, 5, 5, 8}, c.outputScale, 128));
+        builder.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, -1}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                           return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_DepthwiseConv2DOptions,
+                                                               schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, 1, 1, 2).o};
+                       }});
+        builder.setInputs({x});
+        builder.setOutputs({y});
+        auto reference = testing::compileBuilt(builder, {"reference"});
+        auto cpu = testing::compileBuilt(builder, {"cpu", "reference"});
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(cpu) << cpu.errorMessage();
+        std::vector<uint8_t> input(100);
+        for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<uint8_t>((i * 53) % 256);
+        ASSERT_TRUE((*reference)->setInput(0, x, input));
+        ASSERT_TRUE((*cpu)->setInput(0, x, input));
+        ASSERT_TRUE((*reference)->run(0));
+        ASSERT_TRUE((*cpu)->run(0));
+        const auto got = testing::tensorValues<uint8_t>(**cpu, y), want = testing::tensorValues<uint8_t>(**reference, y);
+        std::cout << "  requantization scale " << c.inputScale * c.filterScale / c.outputScale << ": ran on "
+                  << (*cpu)->acceleratorOf(0, 0) << ", " << got.size() << " outputs, "
+                  << (got == want ? "equal to" : "different from") << " the reference's\n";
+        EXPECT_EQ((*cpu)->acceleratorOf(0, 0), c.accelerator);
+        EXPECT_EQ(got, want);
+    }
+}
+
 }  // namespace
 }  // namespace litestudio
