@@ -93,7 +93,9 @@ Status evalQuantizedConv(KernelContext& context, const ConvParams& params) {
             for (int ox = 0; ox < outW; ++ox)
                 for (int oc = 0; oc < outC; ++oc, ++index) {
                     int32_t weightZero = w.zeroPoint(oc);
-                    int32_t accumulator = bias ? bias[oc] : 0;
+                    // int64, wrapped to int32 at the end as int32 hardware sums wrap:
+                    // a hostile bias near INT32_MIN overflowed here (UB).
+                    int64_t accumulator = bias ? bias[oc] : 0;
                     for (int ky = 0; ky < kH; ++ky) {
                         int iy = oy * params.strideH - padTop + ky * params.dilationH;
                         if (iy < 0 || iy >= inH) continue;
@@ -112,7 +114,7 @@ Status evalQuantizedConv(KernelContext& context, const ConvParams& params) {
                             }
                         }
                     }
-                    int32_t value = requantize(accumulator, oc);
+                    int32_t value = requantize(static_cast<int32_t>(accumulator), oc);
                     if (out.type == DataType::UInt8) out.as<uint8_t>()[index] = static_cast<uint8_t>(value);
                     else out.as<int8_t>()[index] = static_cast<int8_t>(value);
                 }
@@ -206,7 +208,7 @@ Status evalQuantizedTransposeConv(KernelContext& context, const TransposeGeometr
     for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = x.raw(static_cast<int64_t>(i)) - inputZero;
     const int64_t perOutput = int64_t(kH) * kW * inC;
     for (size_t i = 0; i < weights.size(); ++i) weights[i] = w.raw(static_cast<int64_t>(i)) - w.zeroPoint(static_cast<int64_t>(i) / perOutput);
-    std::vector<int32_t> sums(static_cast<size_t>(out.elementCount()), 0);
+    std::vector<int64_t> sums(static_cast<size_t>(out.elementCount()), 0);  // wrapped to int32 at the end, as above
     for (int b = 0; b < batches; ++b)
         for (int iy = 0; iy < inH; ++iy)
             for (int ix = 0; ix < inW; ++ix)
@@ -215,17 +217,17 @@ Status evalQuantizedTransposeConv(KernelContext& context, const TransposeGeometr
                         const int oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
                         if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
                         const int32_t* pixel = pixels.data() + ((int64_t(b) * inH + iy) * inW + ix) * inC;
-                        int32_t* target = sums.data() + ((int64_t(b) * outH + oy) * outW + ox) * outC;
+                        int64_t* target = sums.data() + ((int64_t(b) * outH + oy) * outW + ox) * outC;
                         for (int oc = 0; oc < outC; ++oc) {
                             const int32_t* row = weights.data() + ((int64_t(oc) * kH + ky) * kW + kx) * inC;
-                            int32_t sum = 0;
+                            int64_t sum = 0;
                             for (int ic = 0; ic < inC; ++ic) sum += pixel[ic] * row[ic];
                             target[oc] += sum;
                         }
                     }
     for (size_t i = 0; i < sums.size(); ++i) {
         const int64_t oc = static_cast<int64_t>(i % static_cast<size_t>(outC));
-        const int32_t value = requantize(sums[i] + (bias ? bias[oc] : 0), oc);
+        const int32_t value = requantize(static_cast<int32_t>(sums[i] + (bias ? bias[oc] : 0)), oc);
         if (out.type == DataType::UInt8) out.as<uint8_t>()[i] = static_cast<uint8_t>(value);
         else out.as<int8_t>()[i] = static_cast<int8_t>(value);
     }

@@ -63,10 +63,12 @@ Status evalQuantizedFullyConnected(KernelContext& context, schema::ActivationFun
     int32_t inputZero = x.zeroPoint(0);
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t u = 0; u < units; ++u) {
-            int32_t accumulator = bias ? bias[u] : 0, weightZero = w.zeroPoint(u);
+            // int64, wrapped to int32 at the end as int32 hardware sums wrap (a hostile bias overflowed int32).
+            int64_t accumulator = bias ? bias[u] : 0;
+            const int32_t weightZero = w.zeroPoint(u);
             for (int64_t k = 0; k < depth; ++k)
                 accumulator += (x.raw(r * depth + k) - inputZero) * (w.raw(u * depth + k) - weightZero);
-            int32_t value = requantize(accumulator, u);
+            int32_t value = requantize(static_cast<int32_t>(accumulator), u);
             if (out.type == DataType::UInt8) out.as<uint8_t>()[r * units + u] = static_cast<uint8_t>(value);
             else out.as<int8_t>()[r * units + u] = static_cast<int8_t>(value);
         }
