@@ -89,6 +89,9 @@ bool holdsOnePerChannel(const RuntimeTensor& small, const RuntimeTensor& full) {
 // ---- MEAN over the plane ----
 constexpr int kMostBlocksInRegisters = 8;
 
+// A part's partial sums: the channels rounded up to whole vectors.
+int64_t paddedChannels(int64_t channels) { return (channels + kLanes - 1) / kLanes * kLanes; }
+
 // Pixels [first, end) of one image summed into `sums` (channels rounded up
 // to whole vectors), up to eight vectors of channels a pass down the pixels.
 template <int Blocks>
@@ -170,15 +173,14 @@ int64_t spatialMeanParts(KernelContext& context) {
     const auto threads = static_cast<int64_t>(pthreadpool_get_threads_count(pool));
     const int64_t parts = std::min(threads, pixels);
     if (parts < 2) return 0;
-    const int64_t paddedChannels = (channels + kLanes - 1) / kLanes * kLanes;
-    context.scratchBytes = static_cast<size_t>(int64_t{input.dim(0)} * parts * paddedChannels) * sizeof(float) + 64;
+    context.scratchBytes = static_cast<size_t>(int64_t{input.dim(0)} * parts * paddedChannels(channels)) * sizeof(float) + 64;
     return parts;
 }
 
 void runSpatialMeanOnThreads(KernelContext& context, int64_t parts) {
     const RuntimeTensor& input = context.input(0);
-    MeanRun run{input.as<float>(), alignedScratch(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), 0, parts};
-    run.paddedChannels = (run.channels + kLanes - 1) / kLanes * kLanes;
+    MeanRun run{input.as<float>(), alignedScratch(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), paddedChannels(input.dim(3)),
+                parts};
     const int64_t batch = input.dim(0);
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts), 0);
     float* out = context.output(0).as<float>();

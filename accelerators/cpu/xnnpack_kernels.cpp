@@ -174,7 +174,9 @@ Status prepareQuantizedConv(KernelContext& context) {
     const RuntimeTensor& out = context.output(0);
     const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
     // The quantized activation range, as the reference Requantizer computes
-    // it (XNNPACK refuses an empty one; the reference then runs the op).
+    // it. XNNPACK refuses an empty or one-value range (a uint8 RELU with
+    // output zero point 255): the model then fails to compile on cpu with
+    // XNNPACK's error, though the reference would run it.
     const auto range = reference::quantizedActivationRange(out, static_cast<schema::ActivationFunctionType>(g->activation));
     const int32_t low = range.low, high = range.high;
     xnn_operator_t op = nullptr;

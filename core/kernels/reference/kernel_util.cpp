@@ -264,8 +264,8 @@ int32_t QuantizedOperand::raw(int64_t index) const {
 QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::ActivationFunctionType activation) {
     float outputScale = output.scale();
     int32_t zeroPoint = output.zeroPoint();
-    float low = output.type == DataType::UInt8 ? 0.0f : -128.0f;
-    float high = output.type == DataType::UInt8 ? 255.0f : 127.0f;
+    const float typeLow = output.type == DataType::UInt8 ? 0.0f : -128.0f, typeHigh = output.type == DataType::UInt8 ? 255.0f : 127.0f;
+    float low = typeLow, high = typeHigh;
     auto quantize = [&](float value) { return std::nearbyint(value / outputScale) + static_cast<float>(zeroPoint); };
     if (activation == schema::ActivationFunctionType_RELU) low = std::max(low, quantize(0.0f));
     if (activation == schema::ActivationFunctionType_RELU6) low = std::max(low, quantize(0.0f)), high = std::min(high, quantize(6.0f));
@@ -274,7 +274,6 @@ QuantizedRange quantizedActivationRange(const RuntimeTensor& output, schema::Act
     // A hostile scale or zero point can put a bound outside the type (a
     // RELU6 whose 6 quantizes to -2170) or make it NaN: both bounds stay
     // stored values, and the range is empty (low > high) rather than wrong.
-    const float typeLow = output.type == DataType::UInt8 ? 0.0f : -128.0f, typeHigh = output.type == DataType::UInt8 ? 255.0f : 127.0f;
     auto stored = [&](float value) { return value >= typeLow ? (value <= typeHigh ? value : typeHigh) : typeLow; };
     return {static_cast<int32_t>(stored(low)), static_cast<int32_t>(stored(high))};
 }

@@ -39,15 +39,6 @@ struct BinaryCase {
     int threads;
 };
 
-std::string shapeText(const std::vector<int32_t>& shape) {
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) {
-        if (i > 0) text += ",";
-        text += std::to_string(shape[i]);
-    }
-    return text + "]";
-}
-
 int64_t elements(const std::vector<int32_t>& shape) {
     int64_t count = 1;
     for (int32_t d : shape) count *= d;
