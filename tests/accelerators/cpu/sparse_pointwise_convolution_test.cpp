@@ -39,8 +39,9 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         // The last tile's pixels past 64 in its tail: in chunks (196 = 64 + 64
         // + 68, 130 = 64 + 66); on two threads where each still has two
         // tiles (260 = 3 x 64 + 68; 164 narrowing: 4 x 32 + 36, a quarter
-        // vector); 68 pixels stay two tiles (one goes another path), and
-        // so do 196 on two threads (three tiles would leave one short).
+        // vector); 68 pixels stay two tiles (one goes another path). 196 on
+        // two threads: widening, three tiles (64 + 64 + 68) of two output
+        // parts each; narrowing, six of 32 (the last 36).
         {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 10, 13, 200, 40, 0.3, true, ActivationFunctionType_NONE, 1, true},
         {1, 10, 26, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
