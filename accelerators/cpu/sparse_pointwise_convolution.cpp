@@ -37,9 +37,22 @@ namespace {
 
 using namespace channel_major;
 
-// A chunk of 128 input channels x 64 pixels is 32 KiB of L1 (pose
-// detection: 64-channel chunks 4 % slower, 96 instead of 128 whole 4 %).
-constexpr int64_t kChunkChannels = 128;
+// Input channels a chunk. Up to 128 are taken whole: one chunk goes back
+// to NHWC a window of outputs at a time while its sums are in L1 (pose
+// detection on the Intel Xeon of earlier sessions: 96 channels whole 4 %
+// faster than in chunks of 64). Wider inputs take as many multiples of 32
+// (up to 128) as keep a chunk's tile, `tilePixels` floats a channel,
+// within two thirds of L1: with 48 KiB and tiles of 64 that is 128 (32
+// KiB; 64-channel chunks there 4 % slower), with Zen 4's 32 KiB 64, where
+// 128 filled L1 (pose detection's 7x7 192 <-> 1152 layers 0.13 -> 0.11 ms;
+// its 14x14 672 -> 112 ones on two threads, in tiles of 32, 0.067 -> 0.074
+// in chunks of 64, which their half-used tile rows did not need).
+int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
+    if (inputChannels <= 128) return inputChannels;
+    const int64_t fitting = level1DataCacheBytes() * 2 / 3 / (tilePixels * int64_t(sizeof(float))) / 32 * 32;
+    return std::clamp<int64_t>(fitting, 32, 128);
+}
+
 // Nonzeros per pixel over the channels transposed per pixel: below this the
 // two transposes cost more than the zeros skipped (measured on pose
 // detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
@@ -243,7 +256,7 @@ Status prepareSparse(KernelContext& context) {
     else if (threads > 1 && tiles < 4 * threads && w.inputChannels <= w.outputChannels) parts = 2;  // a short last tile: halves balance better
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
-    LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, std::min<int64_t>(w.inputChannels, kChunkChannels), w.channelsPerTask, w));
+    LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, chunkChannels(w.inputChannels, w.tilePixels), w.channelsPerTask, w));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     if (threads > 1 && tiles == 1 && w.inputChannels > w.outputChannels && w.chunks >= 2) {
         // A 7x7 plane narrowing 1152 channels to 192. Split by output

@@ -1,7 +1,8 @@
 // The sparse 1x1 convolution against the reference kernel (float sums in
 // another order, so within 1e-5 of the largest output): 25 % nonzero
-// weights stored float32 and float16; input channels taken whole (80) and in
-// chunks of 128 (200: a partial last chunk; 1152); output channels not a
+// weights stored float32 and float16; input channels taken whole (80, 112
+// with chunks of 128) and in chunks of 128 or 64, as L1 sizes them (200: a partial last chunk; 1152;
+// tests/CMakeLists.txt runs both sizes); output channels not a
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3; their
 // blocks of at most four pixels on 8 and 5 channels too) and a
 // batch of two; a last tile of up to 68 pixels, its last 4 in a tail; RELU6 and no activation; one and two threads (a 7x7 plane
@@ -35,7 +36,7 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 192, 1152, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 7, 7, 1152, 200, 0.25, true, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
-        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk: a window of 64 outputs at a time, the last 8; 64 + 64 + 68 pixels
+        {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk of 128: a window of 64 outputs at a time, the last 8; 64 + 64 + 68 pixels
         // The last tile's pixels past 64 in its tail: in chunks (196 = 64 + 64
         // + 68, 130 = 64 + 66); on two threads where each still has two
         // tiles (260 = 3 x 64 + 68; 164 narrowing: 4 x 32 + 36, a quarter
@@ -50,7 +51,7 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_NONE, 2, true},
         {2, 5, 3, 200, 72, 0.3, false, ActivationFunctionType_NONE, 1, true},
         {1, 9, 20, 112, 40, 0.35, true, ActivationFunctionType_RELU6, 2, true},
-        // A last input chunk of 5 channels (133 = 128 + 5) and one of 8
+        // A last input chunk of 5 channels (133 = 128 + 5 or 2 x 64 + 5) and one of 8
         // (200), on tiles that end part way through a vector (99 = 64 + 35):
         // the narrow blocks' own transpose (two pixels a vector).
         {1, 9, 11, 133, 64, 0.25, false, ActivationFunctionType_RELU6, 1, true},
@@ -60,7 +61,8 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 7, 7, 200, 40, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 14, 14, 133, 72, 0.25, false, ActivationFunctionType_NONE, 1, true},
         // One tile narrowing on two threads: input chunks split between the
-        // threads, partial sums added up (6 chunks -> 3 + 3; 3 -> 2 + 1).
+        // threads, partial sums added up (chunks of 128: 6 -> 3 + 3, 3 -> 2 +
+        // 1; of 64: 11 -> 6 + 5, 5 -> 3 + 2).
         {1, 5, 5, 700, 90, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {2, 4, 4, 300, 40, 0.3, false, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
