@@ -29,6 +29,32 @@ bool isStaticFloat(const Subgraph& subgraph, int tensor) {
     return t.type == DataType::Float32 && !t.hasDynamicShape() && t.elementCount() >= 0;
 }
 
+namespace {
+
+// -1 as the first dimension of the signature, every other one fixed.
+bool hasOpenBatchOnly(const Tensor& t) {
+    const std::vector<int32_t>& signature = t.shapeSignature;
+    if (signature.size() != t.shape.size() || signature.empty() || signature[0] >= 0) return false;
+    for (size_t i = 1; i < signature.size(); ++i)
+        if (signature[i] < 0 || signature[i] != t.shape[i]) return false;
+    return t.shape[0] >= 1;
+}
+
+}  // namespace
+
+bool isFeatureMap(const Subgraph& subgraph, int tensor) {
+    if (isStaticFloat(subgraph, tensor)) return true;
+    if (tensor < 0 || static_cast<size_t>(tensor) >= subgraph.tensors.size()) return false;
+    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
+    return t.type == DataType::Float32 && t.shape.size() == 4 && hasOpenBatchOnly(t) && t.elementCount() >= 0;
+}
+
+bool sameFeatureMapShape(const Subgraph& subgraph, int a, int b) {
+    const Tensor& first = subgraph.tensors[static_cast<size_t>(a)];
+    const Tensor& second = subgraph.tensors[static_cast<size_t>(b)];
+    return first.shape == second.shape && first.hasDynamicShape() == second.hasDynamicShape();
+}
+
 const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor) { return subgraph.tensors[static_cast<size_t>(tensor)].shape; }
 
 int activationAfter(const Op& op, int own) { return op.fusedActivation >= 0 ? op.fusedActivation : own; }
@@ -90,11 +116,11 @@ Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const Ten
     using namespace schema;
     ops = {-1, -1};
     const int made = e < 0 ? -1 : use.producer[static_cast<size_t>(e)];
-    if (made < 0 || !isStaticFloat(subgraph, e)) return Op::Epilogue::None;
+    if (made < 0 || !isFeatureMap(subgraph, e)) return Op::Epilogue::None;
     const Op& last = subgraph.ops[static_cast<size_t>(made)];
     if (isPlainOp(model, last, BuiltinOperator_HARD_SWISH, 1) && last.inputs[0] >= 0) {
         const int input = last.inputs[0];
-        if (use.reader[static_cast<size_t>(input)] != made || !isStaticFloat(subgraph, input) || shapeOf(subgraph, input) != shapeOf(subgraph, e))
+        if (use.reader[static_cast<size_t>(input)] != made || !isFeatureMap(subgraph, input) || !sameFeatureMapShape(subgraph, input, e))
             return Op::Epilogue::None;
         p = input;
         ops = {made, -1};
@@ -110,8 +136,8 @@ Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const Ten
         const Op& logistic = subgraph.ops[static_cast<size_t>(l)];
         // p read by the LOGISTIC and the MUL alone: two reads, neither an output.
         if (!isPlainOp(model, logistic, BuiltinOperator_LOGISTIC, 1) || logistic.inputs[0] != candidate ||
-            readerCount[static_cast<size_t>(candidate)] != 2 || !isStaticFloat(subgraph, candidate) || !isStaticFloat(subgraph, s) ||
-            shapeOf(subgraph, candidate) != shapeOf(subgraph, e) || shapeOf(subgraph, s) != shapeOf(subgraph, e))
+            readerCount[static_cast<size_t>(candidate)] != 2 || !isFeatureMap(subgraph, candidate) || !isFeatureMap(subgraph, s) ||
+            !sameFeatureMapShape(subgraph, candidate, e) || !sameFeatureMapShape(subgraph, s, e))
             continue;
         p = candidate;
         ops = {l, made};
@@ -135,7 +161,7 @@ int channelPaddingInput(const Model& model, const Subgraph& subgraph, const Tens
     const Op& op = subgraph.ops[static_cast<size_t>(o)];
     const int32_t builtin = model.opCode(op).builtin;
     if (op.fused || op.folded || (builtin != schema::BuiltinOperator_PAD && builtin != schema::BuiltinOperator_PADV2) ||
-        op.inputs.size() < 2 || op.inputs[0] < 0 || op.outputs.size() != 1 || !isStaticFloat(subgraph, op.inputs[0]) ||
+        op.inputs.size() < 2 || op.inputs[0] < 0 || op.outputs.size() != 1 || !isFeatureMap(subgraph, op.inputs[0]) ||
         shapeOf(subgraph, op.inputs[0]).size() != 4)
         return -1;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {

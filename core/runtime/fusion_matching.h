@@ -24,6 +24,18 @@ TensorUse tensorUse(const Subgraph& subgraph);
 // A float32 tensor of static shape.
 bool isStaticFloat(const Subgraph& subgraph, int tensor);
 
+// A float32 feature map the convolution fusions take: of static shape, or
+// 4-D with only its batch open (-1 first in the signature, as Keras
+// exports write it; MediaPipe's Objectron models have no fusion without
+// this). The run's batch reaches each fused kernel through its shapes at
+// prepare, where a kernel checks them again.
+bool isFeatureMap(const Subgraph& subgraph, int tensor);
+
+// Feature maps `a` and `b` of one shape at any batch: equal declared
+// shapes, the batch open in both or in neither (an open batch beside a
+// fixed 1 broadcasts at a larger batch, which no fused kernel does).
+bool sameFeatureMapShape(const Subgraph& subgraph, int a, int b);
+
 // The declared shape of `tensor`.
 const std::vector<int32_t>& shapeOf(const Subgraph& subgraph, int tensor);
 

@@ -42,9 +42,9 @@ int fusePrelus(const Model& model, Subgraph& subgraph, std::vector<const KernelD
             p = candidate, residual = other;
             break;
         }
-        if (p < 0 || !isStaticFloat(subgraph, p) || !isStaticFloat(subgraph, prelu.outputs[0]) ||
-            shapeOf(subgraph, prelu.outputs[0]) != shapeOf(subgraph, p) || shapeOf(subgraph, p).empty() ||
-            (residual >= 0 && (!isStaticFloat(subgraph, residual) || shapeOf(subgraph, residual) != shapeOf(subgraph, p))) ||
+        if (p < 0 || !isFeatureMap(subgraph, p) || !isFeatureMap(subgraph, prelu.outputs[0]) ||
+            !sameFeatureMapShape(subgraph, prelu.outputs[0], p) || shapeOf(subgraph, p).empty() ||
+            (residual >= 0 && (!isFeatureMap(subgraph, residual) || !sameFeatureMapShape(subgraph, residual, p))) ||
             !isPerChannelSlopes(subgraph, prelu.inputs[1], shapeOf(subgraph, p).back()))
             continue;
         const size_t c = static_cast<size_t>(use.producer[static_cast<size_t>(p)]);

@@ -17,14 +17,12 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
             continue;
         const int p = conv.outputs[0];
         const int a = use.reader[static_cast<size_t>(p)];
-        if (a < 0 || !isStaticFloat(subgraph, p)) continue;
+        if (a < 0 || !isFeatureMap(subgraph, p)) continue;
         const Op& add = subgraph.ops[static_cast<size_t>(a)];
         if (!isUntouched(model, add, BuiltinOperator_ADD) || add.inputs.size() != 2) continue;
         const int r = add.inputs[0] == p ? add.inputs[1] : add.inputs[1] == p ? add.inputs[0] : -1;
-        if (r < 0 || r == p || !isStaticFloat(subgraph, r) ||
-            subgraph.tensors[static_cast<size_t>(r)].shape != subgraph.tensors[static_cast<size_t>(p)].shape ||
-            !isStaticFloat(subgraph, add.outputs[0]) ||
-            subgraph.tensors[static_cast<size_t>(add.outputs[0])].shape != subgraph.tensors[static_cast<size_t>(p)].shape)
+        if (r < 0 || r == p || !isFeatureMap(subgraph, r) || !sameFeatureMapShape(subgraph, r, p) || !isFeatureMap(subgraph, add.outputs[0]) ||
+            !sameFeatureMapShape(subgraph, add.outputs[0], p))
             continue;
         // r = PAD(q) widening q's channels with zeros: the convolution adds
         // q where its kernel takes a narrower residual (the PAD goes too),

@@ -18,7 +18,7 @@ int swapResizeAndConvolution(const Model& model, Subgraph& subgraph, std::vector
             resize.inputs.size() != 2 || resize.outputs.size() != 1 || !kernels[r] || !kernels[r]->fusesActivation)
             continue;
         const int x = resize.inputs[0], resized = resize.outputs[0];
-        if (!isStaticFloat(subgraph, x) || !isStaticFloat(subgraph, resized) || subgraph.tensors[static_cast<size_t>(x)].shape.size() != 4)
+        if (!isFeatureMap(subgraph, x) || !isFeatureMap(subgraph, resized) || subgraph.tensors[static_cast<size_t>(x)].shape.size() != 4)
             continue;
         const int c = use.reader[static_cast<size_t>(resized)];
         if (c < 0 || !kernels[static_cast<size_t>(c)]) continue;
@@ -28,7 +28,7 @@ int swapResizeAndConvolution(const Model& model, Subgraph& subgraph, std::vector
             options->stride_h() != 1 || options->stride_w() != 1 || convolution.inputs.size() < 2 || convolution.inputs[0] != resized ||
             convolution.inputs[1] < 0 ||
             convolution.outputs.size() != 1 || convolution.fusedPadding != std::array<int32_t, 4>{} ||
-            !isStaticFloat(subgraph, convolution.outputs[0]))
+            !isFeatureMap(subgraph, convolution.outputs[0]))
             continue;
         // Every other input a constant: the convolution may then run earlier.
         bool constantOperands = true;

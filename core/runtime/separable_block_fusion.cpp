@@ -17,13 +17,13 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
         const auto* depthwiseOptions = depthwise.options->builtin_options_as_DepthwiseConv2DOptions();
         int x = depthwise.inputs[0], d = depthwise.outputs[0];
-        if (!depthwiseOptions || depthwiseOptions->stride_h() != depthwiseOptions->stride_w() || !isStaticFloat(subgraph, x) ||
-            !isStaticFloat(subgraph, d) || shapeOf(subgraph, x).size() != 4)
+        if (!depthwiseOptions || depthwiseOptions->stride_h() != depthwiseOptions->stride_w() || !isFeatureMap(subgraph, x) ||
+            !isFeatureMap(subgraph, d) || shapeOf(subgraph, x).size() != 4)
             continue;
         // A block at stride 2 is taken whole, its expansion too, or not at
         // all: no kernel runs one without the other.
         const bool strided = depthwiseOptions->stride_w() == 2;
-        if (!strided && (depthwiseOptions->stride_w() != 1 || shapeOf(subgraph, x) != shapeOf(subgraph, d))) continue;
+        if (!strided && (depthwiseOptions->stride_w() != 1 || !sameFeatureMapShape(subgraph, x, d))) continue;
         const int expansion = strided ? expansionFeeding(model, subgraph, use, o) : -1;
         if (strided && expansion < 0) continue;
 
@@ -37,7 +37,7 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         int filter = pointwise.inputs[1], p = pointwise.outputs[0];
         if (!pointwiseOptions || pointwiseOptions->stride_h() != 1 || pointwiseOptions->stride_w() != 1 || filter < 0 ||
             shapeOf(subgraph, filter).size() != 4 || shapeOf(subgraph, filter)[1] != 1 || shapeOf(subgraph, filter)[2] != 1 ||
-            !isStaticFloat(subgraph, p))
+            !isFeatureMap(subgraph, p))
             continue;
 
         Op fusedOp = depthwise;
@@ -60,11 +60,11 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
                     : add.inputs[0] == p                                                    ? add.inputs[1]
                                                                                             : -1;
             const int narrower = r >= 0 && r != p ? channelPaddingInput(model, subgraph, use, r, pad) : -1;
-            if (narrower >= 0 && isStaticFloat(subgraph, r) && shapeOf(subgraph, r) == shapeOf(subgraph, p)) r = narrower;
+            if (narrower >= 0 && isFeatureMap(subgraph, r) && sameFeatureMapShape(subgraph, r, p)) r = narrower;
             else pad = -1;
             const bool ready = r >= 0 && (r == x || use.producer[static_cast<size_t>(r)] < static_cast<int>(o));
-            if (ready && r != p && isStaticFloat(subgraph, r) && (pad >= 0 || shapeOf(subgraph, r) == shapeOf(subgraph, p)) &&
-                isStaticFloat(subgraph, add.outputs[0]) && shapeOf(subgraph, add.outputs[0]) == shapeOf(subgraph, p)) {
+            if (ready && r != p && isFeatureMap(subgraph, r) && (pad >= 0 || sameFeatureMapShape(subgraph, r, p)) &&
+                isFeatureMap(subgraph, add.outputs[0]) && sameFeatureMapShape(subgraph, add.outputs[0], p)) {
                 fusedOp.fusedResidual = true;
                 fusedOp.residualActivation = activationAfter(add, reference::binaryActivation(*add.options));
                 fusedOp.inputs.push_back(r);

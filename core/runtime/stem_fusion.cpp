@@ -15,7 +15,7 @@ int stemFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& u
     using namespace schema;
     const Op& block = subgraph.ops[o];
     const int s = block.inputs.empty() ? -1 : block.inputs[0];
-    if (s < 0 || use.reader[static_cast<size_t>(s)] != static_cast<int>(o) || !isStaticFloat(subgraph, s)) return -1;
+    if (s < 0 || use.reader[static_cast<size_t>(s)] != static_cast<int>(o) || !isFeatureMap(subgraph, s)) return -1;
     const int c = use.producer[static_cast<size_t>(s)];
     if (c < 0) return -1;
     const Op& stem = subgraph.ops[static_cast<size_t>(c)];
@@ -24,7 +24,7 @@ int stemFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& u
     const auto* options = stem.options->builtin_options_as_Conv2DOptions();
     const int x = stem.inputs[0], filter = stem.inputs[1];
     if (!options || options->dilation_h_factor() != 1 || options->dilation_w_factor() != 1 || x < 0 || filter < 0 ||
-        !isStaticFloat(subgraph, x) || shapeOf(subgraph, x).size() != 4 || shapeOf(subgraph, filter).size() != 4)
+        !isFeatureMap(subgraph, x) || shapeOf(subgraph, x).size() != 4 || shapeOf(subgraph, filter).size() != 4)
         return -1;
     const std::vector<int32_t>& shape = shapeOf(subgraph, filter);
     if (shape[1] != 3 || shape[2] != 3 || shape[3] < 1 || shape[3] > kMostImageChannels) return -1;
