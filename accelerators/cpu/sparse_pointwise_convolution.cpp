@@ -38,15 +38,17 @@ namespace {
 using namespace channel_major;
 
 // Input channels a chunk. Up to 128 are taken whole: one chunk goes back
-// to NHWC a window of outputs at a time while its sums are in L1 (pose
-// detection on the Intel Xeon of earlier sessions: 96 channels whole 4 %
-// faster than in chunks of 64). Wider inputs take as many multiples of 32
-// (up to 128) as keep a chunk's tile, `tilePixels` floats a channel,
-// within two thirds of L1: with 48 KiB and tiles of 64 that is 128 (32
-// KiB; 64-channel chunks there 4 % slower), with Zen 4's 32 KiB 64, where
-// 128 filled L1 (pose detection's 7x7 192 <-> 1152 layers 0.13 -> 0.11 ms;
-// its 14x14 672 -> 112 ones on two threads, in tiles of 32, 0.067 -> 0.074
-// in chunks of 64, which their half-used tile rows did not need).
+// to NHWC a window of outputs at a time while its sums are in L1 (on the
+// Zen 4 EPYC, pose detection's 14x14 80 -> 480 and 112 -> 672 layers took
+// 7-18 % longer in chunks of 64). Wider inputs take as many multiples of
+// 32 (up to 128) as keep a chunk's tile, `tilePixels` floats a channel,
+// within two thirds of L1. With 48 KiB and tiles of 64 that is 128, a 32
+// KiB tile (on the Intel Xeon of earlier sessions pose detection ran 4 %
+// slower in chunks of 64). With Zen 4's 32
+// KiB it is 64, where 128 filled L1: pose detection's 7x7 192 <-> 1152
+// layers 0.13 -> 0.11 ms. Its 14x14 672 -> 112 ones on two threads, in
+// tiles of 32, went 0.067 -> 0.074 ms in chunks of 64, which their half-used
+// tile rows did not need.
 int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
     if (inputChannels <= 128) return inputChannels;
     const int64_t fitting = level1DataCacheBytes() * 2 / 3 / (tilePixels * int64_t(sizeof(float))) / 32 * 32;
