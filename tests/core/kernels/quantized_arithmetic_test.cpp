@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 
+#include "core/format/builtin_op_names.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -55,14 +56,16 @@ TEST(QuantizedArithmetic, ActivationRangeStaysInsideTheStoredType) {
     }
 }
 
-// The reference 8-bit convolution and fully connected layer sum in int32
-// as the hardware kernels do, wrapping: a bias near INT32_MIN plus
+// The reference 8-bit convolution, transposed convolution (a 1x1 one at
+// stride 1 here) and fully connected layer sum in int32 as the hardware
+// kernels do, wrapping: a bias near INT32_MIN plus
 // negative products overflowed a signed int (UB; a fuzzed model). Here the
 // wrapped sum is a large positive number, so every output is the top of
 // the range; a saturating sum would give the bottom.
 TEST(QuantizedArithmetic, ReferenceSumsWrapAsInt32) {
-    for (int builtin : {int(schema::BuiltinOperator_CONV_2D), int(schema::BuiltinOperator_FULLY_CONNECTED)}) {
-        const bool convolution = builtin == schema::BuiltinOperator_CONV_2D;
+    for (int builtin : {int(schema::BuiltinOperator_CONV_2D), int(schema::BuiltinOperator_TRANSPOSE_CONV),
+                        int(schema::BuiltinOperator_FULLY_CONNECTED)}) {
+        const bool convolution = builtin != schema::BuiltinOperator_FULLY_CONNECTED;
         ModelBuilder builder;
         builder.addSubgraph();
         const std::vector<int32_t> inputShape = convolution ? std::vector<int32_t>{1, 2, 2, 16} : std::vector<int32_t>{4, 16};
@@ -74,10 +77,16 @@ TEST(QuantizedArithmetic, ReferenceSumsWrapAsInt32) {
         bias.data = testing::bytesOf(std::vector<int32_t>(4, std::numeric_limits<int32_t>::min() + 1000));
         const int b = builder.addTensor(bias);
         const int y = builder.addTensor(quantized("y", DataType::UInt8, convolution ? std::vector<int32_t>{1, 2, 2, 4} : std::vector<int32_t>{4, 4}, 0.1f, 0));
-        builder.addOp({builtin, {}, {x, w, b}, {y}, [convolution](flatbuffers::FlatBufferBuilder& fbb) {
-                           if (convolution)
+        std::vector<int> inputs{x, w, b};
+        if (builtin == schema::BuiltinOperator_TRANSPOSE_CONV)
+            inputs = {builder.addConstant("shape", DataType::Int32, {4}, testing::bytesOf<int32_t>({1, 2, 2, 4})), w, x, b};
+        builder.addOp({builtin, {}, inputs, {y}, [builtin](flatbuffers::FlatBufferBuilder& fbb) {
+                           if (builtin == schema::BuiltinOperator_CONV_2D)
                                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
                                                                    schema::CreateConv2DOptions(fbb, schema::Padding_VALID, 1, 1).o};
+                           if (builtin == schema::BuiltinOperator_TRANSPOSE_CONV)
+                               return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_TransposeConvOptions,
+                                                                   schema::CreateTransposeConvOptions(fbb, schema::Padding_VALID, 1, 1).o};
                            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_FullyConnectedOptions,
                                                                schema::CreateFullyConnectedOptions(fbb).o};
                        }});
@@ -88,7 +97,7 @@ TEST(QuantizedArithmetic, ReferenceSumsWrapAsInt32) {
         ASSERT_TRUE(setValues<uint8_t>(**model, x, std::vector<uint8_t>(64, 0)));  // each product (0 - 120) x 255
         ASSERT_TRUE((*model)->run(0));
         const auto got = tensorValues<uint8_t>(**model, y);
-        std::cout << "  " << (convolution ? "CONV_2D" : "FULLY_CONNECTED") << ": bias INT32_MIN + 1000, sum -489600: outputs "
+        std::cout << "  " << builtinOpName(builtin) << ": bias INT32_MIN + 1000, sum -489600: outputs "
                   << int(got.front()) << ".." << int(got.back()) << ", expected 255 (wrapped)\n";
         EXPECT_EQ(got, std::vector<uint8_t>(16, 255));
     }
