@@ -174,7 +174,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookUpTile(void* arg
 Status evalTables(KernelContext& context) {
     const auto& t = *static_cast<const ByteTables*>(context.state.get());
     RunArguments run{&t, context.input(static_cast<size_t>(t.large)).as<const uint8_t>(), context.output(0).as<uint8_t>()};
-    parallelizeTiles(context, lookUpTile, &run, static_cast<size_t>(context.output(0).elementCount()), kTileBytes);
+    parallelizeTiles(context, lookUpTile, &run, static_cast<size_t>(context.output(0).elementCount()), kTileBytes, 64);
     return Status::ok();
 }
 

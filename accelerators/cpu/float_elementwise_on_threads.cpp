@@ -148,7 +148,7 @@ bool runsBinaryOnThreads(KernelContext& context) {
     BinaryRun run{a.as<float>(), b.as<float>(), out.as<float>()};
     run.low = low, run.high = high, run.builtin = builtin;
     if (a.shape == b.shape && a.shape == out.shape) {
-        parallelizeTiles(context, sameShapeTile, &run, count, kTileFloats);
+        parallelizeTiles(context, sameShapeTile, &run, count, kTileFloats, kLanes);
         return true;
     }
     const bool bPerChannel = a.shape == out.shape && holdsOnePerChannel(b, a);
@@ -161,7 +161,7 @@ bool runsBinaryOnThreads(KernelContext& context) {
     // a broadcast (a scalar, say) into long runs and splits those itself.
     if (run.channels < kLanes) return false;
     const auto pixels = count / static_cast<size_t>(run.channels);
-    parallelizeTiles(context, perChannelTile, &run, pixels, static_cast<size_t>(std::max<int64_t>(1, kTileFloats / run.channels)));
+    parallelizeTiles(context, perChannelTile, &run, pixels, static_cast<size_t>(std::max<int64_t>(1, kTileFloats / run.channels)), 1);
     return true;
 }
 

@@ -46,19 +46,29 @@ struct QuantizedBinary {
     }
 };
 
-template <bool Signed>
+// QuantizedBinary's constants as vectors, made once a task: rows of a
+// broadcast can be as short as 16 elements (MoveNet's [48,48,1] - [1,17]
+// has 2,304 rows of 17), where making them once a row cost as much as the
+// arithmetic.
+struct BinaryLanes {
+    __m512i multiplierA, multiplierB, bias, zeroOut, zeroA, zeroB, low, high;
+    __m512 scale, lowFloat, highFloat;
+    __m128i shift;
+};
+
+__attribute__((target("avx512f"))) BinaryLanes lanesOf(const QuantizedBinary& q) {
+    return {_mm512_set1_epi32(q.multiplierA), _mm512_set1_epi32(q.multiplierB), _mm512_set1_epi32(q.bias), _mm512_set1_epi32(q.zeroOut),
+            _mm512_set1_epi32(q.zeroA),       _mm512_set1_epi32(q.zeroB),       _mm512_set1_epi32(q.low),  _mm512_set1_epi32(q.high),
+            _mm512_set1_ps(q.scale),          _mm512_set1_ps(q.lowFloat),       _mm512_set1_ps(q.highFloat), _mm_cvtsi32_si128(q.shift)};
+}
+
 // stepX/stepY: 0, one value for the whole row; 1, consecutive values. A
 // period (a multiple of 16, or 0 for none) wraps the operand back to its
 // start every `period` elements: a per-channel operand laid out once.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const QuantizedBinary& q, const uint8_t* x, int64_t stepX,
-                                                                   const uint8_t* y, int64_t stepY, uint8_t* out, int64_t length,
-                                                                   int64_t periodX = 0, int64_t periodY = 0) {
-    const __m512i multiplierA = _mm512_set1_epi32(q.multiplierA), multiplierB = _mm512_set1_epi32(q.multiplierB);
-    const __m512i bias = _mm512_set1_epi32(q.bias), zeroOut = _mm512_set1_epi32(q.zeroOut);
-    const __m512i zeroA = _mm512_set1_epi32(q.zeroA), zeroB = _mm512_set1_epi32(q.zeroB);
-    const __m512i low = _mm512_set1_epi32(q.low), high = _mm512_set1_epi32(q.high);
-    const __m512 scale = _mm512_set1_ps(q.scale), lowFloat = _mm512_set1_ps(q.lowFloat), highFloat = _mm512_set1_ps(q.highFloat);
-    const __m128i shift = _mm_cvtsi32_si128(q.shift);
+template <bool Signed>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const QuantizedBinary& q, const BinaryLanes& k, const uint8_t* x,
+                                                                   int64_t stepX, const uint8_t* y, int64_t stepY, uint8_t* out,
+                                                                   int64_t length, int64_t periodX = 0, int64_t periodY = 0) {
     const auto value = [](const uint8_t* at) { return Signed ? int32_t(int8_t(*at)) : int32_t(*at); };
     const __m512i fixedX = _mm512_set1_epi32(value(x)), fixedY = _mm512_set1_epi32(value(y));
     int64_t atX = 0, atY = 0;
@@ -70,15 +80,15 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
         __m512i b = stepY ? loadBytesAsInt32<Signed>(y + atY, mask) : fixedY;
         __m512i result;
         if (q.arithmetic == Arithmetic::FixedPointSum) {
-            __m512i sum = _mm512_add_epi32(bias, _mm512_mullo_epi32(multiplierA, a));
-            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(multiplierB, b));
-            result = _mm512_add_epi32(_mm512_sra_epi32(sum, shift), zeroOut);
-            result = _mm512_min_epi32(_mm512_max_epi32(result, low), high);
+            __m512i sum = _mm512_add_epi32(k.bias, _mm512_mullo_epi32(k.multiplierA, a));
+            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(k.multiplierB, b));
+            result = _mm512_add_epi32(_mm512_sra_epi32(sum, k.shift), k.zeroOut);
+            result = _mm512_min_epi32(_mm512_max_epi32(result, k.low), k.high);
         } else {
-            __m512i product = _mm512_mullo_epi32(_mm512_sub_epi32(a, zeroA), _mm512_sub_epi32(b, zeroB));
-            __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(product), scale);
-            scaled = _mm512_min_ps(_mm512_max_ps(scaled, lowFloat), highFloat);
-            result = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zeroOut);  // round half to even
+            __m512i product = _mm512_mullo_epi32(_mm512_sub_epi32(a, k.zeroA), _mm512_sub_epi32(b, k.zeroB));
+            __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(product), k.scale);
+            scaled = _mm512_min_ps(_mm512_max_ps(scaled, k.lowFloat), k.highFloat);
+            result = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), k.zeroOut);  // round half to even
         }
         _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtepi32_epi8(result));
     }
@@ -135,7 +145,7 @@ Status prepareBinary(KernelContext& context) {
     return Status::ok();
 }
 
-// Flat rows of many elements go to the thread pool in tiles; a tile is a
+// Flat rows of at least two of these go to the thread pool in shares of a
 // whole number of the repeating operand's periods, so that each starts at
 // the pattern's start. (A quantized model's normalising SUB or MUL on the
 // input image ran on one thread while the other waited.)
@@ -154,14 +164,44 @@ void flatTile(void* context, size_t first, size_t count) {
     const auto start = static_cast<int64_t>(first);
     const uint8_t* a = run.a + (run.periodA ? 0 : start);
     const uint8_t* b = run.b + (run.periodB ? 0 : start);
-    if (run.q->signedValues) binaryRow<true>(*run.q, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
-    else binaryRow<false>(*run.q, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
+    const BinaryLanes lanes = lanesOf(*run.q);
+    if (run.q->signedValues) binaryRow<true>(*run.q, lanes, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
+    else binaryRow<false>(*run.q, lanes, a, 1, b, 1, run.out + start, static_cast<int64_t>(count), run.periodA, run.periodB);
 }
 
 void runFlat(const KernelContext& context, FlatRun run) {
     const int64_t period = std::max<int64_t>({run.periodA, run.periodB, kLanes});
-    const int64_t tile = (static_cast<int64_t>(kFlatTile) + period - 1) / period * period;
-    parallelizeTiles(context, flatTile, &run, static_cast<size_t>(run.count), static_cast<size_t>(tile));
+    parallelizeTiles(context, flatTile, &run, static_cast<size_t>(run.count), kFlatTile, static_cast<size_t>(period));
+}
+
+struct BroadcastRun {
+    const QuantizedBinary* q;
+    const uint8_t* x;
+    const uint8_t* y;
+    uint8_t* out;
+};
+
+// Rows [first, first + count) of the broadcast, each 16 lanes at a time
+// where its inputs advance by one element or stay on one, else element by
+// element with the same formula.
+void broadcastRows(void* context, size_t first, size_t count) {
+    const auto& run = *static_cast<const BroadcastRun*>(context);
+    const QuantizedBinary& q = *run.q;
+    const BinaryLanes lanes = lanesOf(q);
+    const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
+    const auto firstRow = static_cast<int64_t>(first);
+    q.broadcast.forRows(firstRow, firstRow + static_cast<int64_t>(count), [&](int64_t start, const int64_t* from, int64_t length,
+                                                                             const int64_t* step) {
+        // Short rows (a [1,192,192,3] minus a [3]) cost more to set up than to compute element by element.
+        if (length >= kLanes && (step[0] == 0 || step[0] == 1) && (step[1] == 0 || step[1] == 1)) {
+            if (q.signedValues) binaryRow<true>(q, lanes, run.x + from[0], step[0], run.y + from[1], step[1], run.out + start, length);
+            else binaryRow<false>(q, lanes, run.x + from[0], step[0], run.y + from[1], step[1], run.out + start, length);
+            return;
+        }
+        for (int64_t i = 0; i < length; ++i)
+            run.out[start + i] =
+                static_cast<uint8_t>(q.scalar(value(run.x + from[0] + i * step[0]), value(run.y + from[1] + i * step[1])));
+    });
 }
 
 Status evalBinary(KernelContext& context) {
@@ -169,7 +209,6 @@ Status evalBinary(KernelContext& context) {
     const uint8_t* x = context.input(0).data;
     const uint8_t* y = context.input(1).data;
     uint8_t* target = context.output(0).data;
-    const auto value = [&](const uint8_t* at) { return q.signedValues ? int32_t(int8_t(*at)) : int32_t(*at); };
     if (q.sameShapes && context.output(0).elementCount() > 0) {
         // One row, as the broadcast would give, but in tiles on the pool.
         runFlat(context, FlatRun{&q, x, y, target, context.output(0).elementCount(), 0, 0});
@@ -189,16 +228,11 @@ Status evalBinary(KernelContext& context) {
         runFlat(context, FlatRun{&q, a, b, target, context.output(0).elementCount(), periodA, periodB});
         return Status::ok();
     }
-    q.broadcast.forEachRow([&](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
-        // Short rows (a [1,192,192,3] minus a [3]) cost more to set up than to compute element by element.
-        if (length >= kLanes && (step[0] == 0 || step[0] == 1) && (step[1] == 0 || step[1] == 1)) {
-            if (q.signedValues) binaryRow<true>(q, x + from[0], step[0], y + from[1], step[1], target + start, length);
-            else binaryRow<false>(q, x + from[0], step[0], y + from[1], step[1], target + start, length);
-            return;
-        }
-        for (int64_t i = 0; i < length; ++i)
-            target[start + i] = static_cast<uint8_t>(q.scalar(value(x + from[0] + i * step[0]), value(y + from[1] + i * step[1])));
-    });
+    BroadcastRun run{&q, x, y, target};
+    const int64_t length = q.broadcast.rowLength();
+    if (length == 0) return Status::ok();
+    parallelizeTiles(context, broadcastRows, &run, static_cast<size_t>(q.broadcast.rowCount()),
+                     static_cast<size_t>(std::max<int64_t>(1, static_cast<int64_t>(kFlatTile) / length)), 1);
     return Status::ok();
 }
 
@@ -252,7 +286,7 @@ void quantizeTile(void* context, size_t first, size_t count) {
 Status evalQuantize(KernelContext& context) {
     const auto& q = *static_cast<const OutputQuantization*>(context.state.get());
     QuantizeRun run{&q, context.input(0).as<const float>(), context.output(0).data};
-    parallelizeTiles(context, quantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile);
+    parallelizeTiles(context, quantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile, kLanes);
     return Status::ok();
 }
 
@@ -300,7 +334,7 @@ Status prepareDequantize(KernelContext& context) {
 Status evalDequantize(KernelContext& context) {
     const auto& q = *static_cast<const InputDequantization*>(context.state.get());
     DequantizeRun run{&q, context.input(0).data, context.output(0).as<float>()};
-    parallelizeTiles(context, dequantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile);
+    parallelizeTiles(context, dequantizeTile, &run, static_cast<size_t>(context.output(0).elementCount()), kFlatTile, kLanes);
     return Status::ok();
 }
 

@@ -33,6 +33,7 @@
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
 #include "tflite_schema_generated.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -88,9 +89,22 @@ float* alignedScratch(const KernelContext& context) {
     return reinterpret_cast<float*>(context.scratch + (64 - address % 64) % 64);
 }
 
-void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile) {
-    auto* pool = count >= 2 * tile ? static_cast<pthreadpool_t>(threadPoolOf(context)) : nullptr;
-    pthreadpool_parallelize_1d_tile_1d(pool, task, argument, count, tile, 0);
+constexpr size_t kSharesPerThread = 4;
+
+void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t leastTile,
+                      size_t granule) {
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    const size_t threads = pool ? pthreadpool_get_threads_count(pool) : 1;
+    // Up to kSharesPerThread equal shares a thread, a whole number a thread
+    // where there are enough: pthreadpool gives each thread its own run of
+    // them, and one that finishes first (or a worker slow to wake for a
+    // run's first op) takes the other's last ones.
+    size_t shares = std::min(threads * kSharesPerThread, count / std::max<size_t>(leastTile, 1));
+    if (shares >= threads) shares -= shares % threads;
+    if (shares < 2) return task(argument, 0, count);
+    granule = std::max<size_t>(granule, 1);
+    const size_t share = ((count + shares - 1) / shares + granule - 1) / granule * granule;
+    pthreadpool_parallelize_1d_tile_1d(pool, task, argument, count, share, 0);
 }
 
 std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const std::vector<uintptr_t>& identity,

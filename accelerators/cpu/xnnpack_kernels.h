@@ -49,9 +49,16 @@ void* threadPoolOf(const KernelContext& context);
 // boundary: a prepare that wants it aligned asks for 64 bytes more.
 float* alignedScratch(const KernelContext& context);
 
-// task(argument, first, count) over elements [0, count) in tiles of `tile`
-// on that pool, or all on the calling thread below two tiles.
-void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t tile);
+// task(argument, first, count) over elements [0, count) on that pool, in
+// equal shares of at least `leastTile` elements, each a multiple of
+// `granule` (but the last), a whole number of them a thread where there
+// are enough; all on the calling thread below two such shares. Equal
+// shares keep consecutive elementwise ops of one size on the same halves:
+// with tiles of a fixed size (MoveNet's 110,592-element input ops in 7
+// tiles of 16,384, 4 against 3) the thread left idle stole a tile, and the
+// next op read that tile out of the other core's cache.
+void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, size_t), void* argument, size_t count, size_t leastTile,
+                      size_t granule);
 
 // Packed weights shared by every op of one compiled model that packs the
 // same constant data the same way (an LLM's prefill and decode signatures

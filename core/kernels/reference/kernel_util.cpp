@@ -166,6 +166,35 @@ Broadcast makeBroadcast(const std::vector<int32_t>& outputShape, const std::vect
     return broadcast;
 }
 
+int64_t Broadcast::rowLength() const {
+    int64_t length = outputShape.empty() ? 1 : outputShape.back();
+    if (length <= 0) return 0;
+    for (int32_t dim : outputShape)
+        if (dim <= 0) return 0;
+    for (int axis = static_cast<int>(outputShape.size()) - 2; axis >= 0; --axis) {
+        bool continues = true;
+        for (const auto& strides : inputStrides)
+            continues = continues && strides[static_cast<size_t>(axis)] == strides.back() * length;
+        if (!continues) break;
+        length *= outputShape[static_cast<size_t>(axis)];
+    }
+    return length;
+}
+
+int64_t Broadcast::rowCount() const {
+    const int64_t length = rowLength();
+    if (length == 0) return 0;
+    int64_t total = 1;
+    for (int32_t dim : outputShape) total *= dim;
+    return total / length;
+}
+
+int Broadcast::outerDimensions(int64_t length) const {
+    int outer = static_cast<int>(outputShape.size());
+    for (int64_t taken = 1; outer > 0 && taken < length; --outer) taken *= outputShape[static_cast<size_t>(outer - 1)];
+    return std::max(outer, 0);
+}
+
 void Broadcast::offsets(int64_t outputIndex, int64_t* inputOffsets) const {
     for (size_t i = 0; i < inputStrides.size(); ++i) inputOffsets[i] = 0;
     for (int d = static_cast<int>(outputShape.size()) - 1; d >= 0; --d) {

@@ -67,38 +67,45 @@ struct Broadcast {
     std::vector<std::vector<int64_t>> inputStrides;  // 0 along broadcast dimensions
     // Offsets of each input for every output element, computed on the fly.
     void offsets(int64_t outputIndex, int64_t* inputOffsets) const;
+    // A row is the innermost dimension and every outer one that each input
+    // continues at the same step (all of a same-shape operation is one row:
+    // a [1,129,129,12] ADD is not 16,641 rows of 12). rowLength() is its
+    // length (0 for an empty output), rowCount() how many rows there are.
+    int64_t rowLength() const;
+    int64_t rowCount() const;
     // Calls visit(outputStart, inputStarts, length, inputSteps) once per row,
     // so kernels loop over a row with fixed steps (0 for a broadcast input)
-    // instead of working out every offset. A row is the innermost dimension
-    // and every outer one that each input continues at the same step (all
-    // of a same-shape operation is one row: a [1,129,129,12] ADD is not
-    // 16,641 rows of 12).
+    // instead of working out every offset.
     template <typename Visit>
     void forEachRow(Visit visit) const {
+        forRows(0, rowCount(), visit);
+    }
+    // The same for rows [firstRow, endRow) only: a thread's share.
+    template <typename Visit>
+    void forRows(int64_t firstRow, int64_t endRow, Visit visit) const {
         constexpr size_t kMaxInputs = 4;
         int64_t starts[kMaxInputs] = {}, steps[kMaxInputs] = {};
-        int64_t length = outputShape.empty() ? 1 : outputShape.back(), total = 1;
-        for (int32_t dim : outputShape) total *= dim;
-        if (length <= 0 || inputStrides.size() > kMaxInputs) return;
+        const int64_t length = rowLength();
+        if (length <= 0 || inputStrides.size() > kMaxInputs || firstRow >= endRow) return;
         for (size_t i = 0; i < inputStrides.size(); ++i) steps[i] = outputShape.empty() ? 0 : inputStrides[i].back();
-        // An odometer over the outer dimensions keeps every input's start
-        // current with additions only.
-        int outer = static_cast<int>(outputShape.size()) - 1;
-        for (bool continues = true; outer > 0 && continues;) {
-            const size_t axis = static_cast<size_t>(outer - 1);
-            for (size_t i = 0; i < inputStrides.size(); ++i) continues = continues && inputStrides[i][axis] == steps[i] * length;
-            if (continues) length *= outputShape[axis], --outer;
-        }
-        int64_t coordinate[8] = {};
+        const int outer = outerDimensions(length);
+        offsets(firstRow * length, starts);
         if (outer > 8) {
-            for (int64_t start = 0; start < total; start += length) {
-                offsets(start, starts);
-                visit(start, starts, length, steps);
+            for (int64_t row = firstRow; row < endRow; ++row) {
+                offsets(row * length, starts);
+                visit(row * length, starts, length, steps);
             }
             return;
         }
-        for (int64_t start = 0; start < total; start += length) {
-            visit(start, starts, length, steps);
+        // An odometer over the outer dimensions keeps every input's start
+        // current with additions only.
+        int64_t coordinate[8] = {};
+        for (int64_t d = outer - 1, index = firstRow; d >= 0; --d) {
+            coordinate[d] = index % outputShape[static_cast<size_t>(d)];
+            index /= outputShape[static_cast<size_t>(d)];
+        }
+        for (int64_t row = firstRow; row < endRow; ++row) {
+            visit(row * length, starts, length, steps);
             for (int d = outer - 1; d >= 0; --d) {
                 size_t axis = static_cast<size_t>(d);
                 for (size_t i = 0; i < inputStrides.size(); ++i) starts[i] += inputStrides[i][axis];
@@ -108,6 +115,10 @@ struct Broadcast {
             }
         }
     }
+
+private:
+    // The outer dimensions a row of `length` leaves (those it did not take in).
+    int outerDimensions(int64_t length) const;
 };
 
 // Output shape of numpy-style broadcasting, or an error naming both shapes.

@@ -2,8 +2,8 @@
 // reference kernels, bit for bit: same-shape operands whose length is not a
 // multiple of 16, rows broadcast along an axis (a [4, 1, 37] against a
 // [4, 6, 37], a [70, 1] against a [1, 70], a [30, 20, 1] against a small
-// [1, 17]), a fused RELU6, one value per channel repeated, outputs over
-// two tiles on two threads, and QUANTIZE of values on half steps, beyond
+// [1, 17]), a fused RELU6, one value per channel repeated, outputs and
+// broadcast rows in two shares on two threads, and QUANTIZE of values on half steps, beyond
 // the type's range, infinities and NaN (40,001 of them, on two threads).
 // Each case checks the cpu accelerator took the op; skipped without AVX-512.
 
@@ -82,11 +82,16 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         {BuiltinOperator_MUL, DataType::UInt8, {2, 30, 30, 5}, {}, {2, 30, 30, 5}, ActivationFunctionType_NONE},
         {BuiltinOperator_ADD, DataType::UInt8, {1, 1, 1, 20}, {1, 16, 16, 20}, {1, 16, 16, 20}, ActivationFunctionType_RELU6},
         {BuiltinOperator_SUB, DataType::Int8, {17}, {16, 16, 17}, {16, 16, 17}, ActivationFunctionType_NONE},
-        // Over 32,768 outputs on two threads: tiles of 16,384, or of 16,416
-        // (342 periods of 48) for a repeating 3-channel operand.
+        // Over 32,768 outputs on two threads: halves, each a multiple of 16,
+        // or of 48 for a repeating 3-channel operand.
         {BuiltinOperator_SUB, DataType::Int8, {1, 120, 120, 3}, {1, 1, 1, 3}, {1, 120, 120, 3}, ActivationFunctionType_NONE, 2},
         {BuiltinOperator_ADD, DataType::UInt8, {1, 64, 64, 12}, {1, 64, 64, 12}, {1, 64, 64, 12}, ActivationFunctionType_RELU6, 2},
         {BuiltinOperator_MUL, DataType::Int8, {1, 100, 100, 5}, {5}, {1, 100, 100, 5}, ActivationFunctionType_NONE, 2},
+        // Broadcast rows in two shares, each a thread's: MoveNet's 2,304
+        // rows of 17, and 12,261 rows of 3 (element by element) whose second
+        // share starts part-way through an outer axis.
+        {BuiltinOperator_SUB, DataType::Int8, {48, 48, 1}, {1, 17}, {48, 48, 17}, ActivationFunctionType_NONE, 2},
+        {BuiltinOperator_ADD, DataType::UInt8, {201, 1, 3}, {1, 61, 3}, {201, 61, 3}, ActivationFunctionType_RELU6, 2},
     };
     std::mt19937 random(5);
     for (const BinaryCase& c : cases) {
@@ -123,7 +128,7 @@ TEST(QuantizedElementwise, QuantizeMatchesTheReferenceOnEdges) {
                                  std::numeric_limits<float>::quiet_NaN(), 31.75f, -32.25f, 3e38f};
     std::mt19937 random(9);
     std::uniform_real_distribution<float> spread(-40.0f, 40.0f);
-    while (values.size() < 40001) values.push_back(spread(random));  // over two tiles: split between two threads
+    while (values.size() < 40001) values.push_back(spread(random));  // over 32,768: split between two threads
     for (DataType type : {DataType::Int8, DataType::UInt8}) {
         litestudio::ModelBuilder builder;
         builder.addSubgraph();

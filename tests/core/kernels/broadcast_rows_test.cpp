@@ -3,7 +3,10 @@
 // a per-channel operand keeps rows of the channel count, and an operand
 // broadcast along a middle axis splits rows there. Every element's offsets
 // are checked against Broadcast::offsets, which works each out alone.
+// forRows, a thread's share of the rows, starts its odometer mid-way: the
+// shares of a split give the same rows as one pass.
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -47,9 +50,44 @@ TEST(BroadcastRows, RowsRunAsFarAsEveryInputContinues) {
         std::cout << "  " << shapeText(c.a) << " with " << shapeText(c.b) << " -> " << shapeText(c.out) << ": " << rows << " rows of " << length
                   << ", " << mismatches << " offsets differ\n";
         EXPECT_EQ(rows, c.rows);
+        EXPECT_EQ(broadcast.rowCount(), c.rows);
         EXPECT_EQ(length, c.length);
+        EXPECT_EQ(broadcast.rowLength(), c.length);
         EXPECT_EQ(covered, total);
         EXPECT_EQ(mismatches, 0);
+    }
+}
+
+TEST(BroadcastRows, SharesOfTheRowsGiveTheSameRowsAsOnePass) {
+    struct ShareCase {
+        std::vector<int32_t> out, a, b;
+    };
+    const std::vector<ShareCase> cases = {
+        {{30, 20, 17}, {30, 20, 1}, {1, 17}},      // an outer product: shares start mid-way through an outer axis
+        {{201, 61, 3}, {201, 1, 3}, {1, 61, 3}},  // rows of 3 over two outer axes
+        {{2, 3, 1, 4, 5}, {2, 1, 1, 4, 1}, {3, 1, 1, 5}},
+        {{7}, {7}, {1}},                            // one row
+    };
+    for (const ShareCase& c : cases) {
+        reference::Broadcast broadcast = reference::makeBroadcast(c.out, {c.a, c.b});
+        using Row = std::vector<int64_t>;
+        std::vector<Row> whole, shared;
+        const auto collect = [](std::vector<Row>& into) {
+            return [&into](int64_t start, const int64_t* from, int64_t length, const int64_t* step) {
+                into.push_back({start, from[0], from[1], length, step[0], step[1]});
+            };
+        };
+        broadcast.forEachRow(collect(whole));
+        const int64_t rows = broadcast.rowCount();
+        for (int64_t shares : {2, 3, 7}) {
+            shared.clear();
+            const int64_t share = (rows + shares - 1) / shares;
+            for (int64_t first = 0; first < rows; first += share) broadcast.forRows(first, std::min(rows, first + share), collect(shared));
+            std::cout << "  " << shapeText(c.a) << " with " << shapeText(c.b) << ": " << rows << " rows in " << shares << " shares of up to "
+                      << share << ", " << (shared == whole ? "the same rows" : "different rows") << "\n";
+            EXPECT_EQ(shared, whole);
+        }
+        EXPECT_EQ(static_cast<int64_t>(whole.size()), rows);
     }
 }
 
