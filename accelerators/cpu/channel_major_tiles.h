@@ -239,7 +239,13 @@ __attribute__((target("avx512f"))) inline void toChannelMajor(const float* input
             }
             __m512 columns[16];
             transpose16x16From(rows, rowStride, columns);
-            for (int i = 0; i < width; ++i) _mm512_store_ps(tile + (c + i) * rowFloats + block * kLanes, columns[i]);
+            float* at = tile + c * rowFloats + block * kLanes;
+            if (width == kLanes) {
+#pragma GCC unroll 16
+                for (int i = 0; i < kLanes; ++i) _mm512_store_ps(at + i * rowFloats, columns[i]);  // in registers, as in toPixelMajor
+                continue;
+            }
+            for (int i = 0; i < width; ++i) _mm512_store_ps(at + i * rowFloats, columns[i]);
         }
     }
 }
@@ -329,12 +335,22 @@ __attribute__((target("avx512f"))) inline void toPixelMajor(const TileWrite& w, 
             const int pixels = std::min(kLanes, valid - block * kLanes);
             const float* from = block < Vectors ? tile + (c - firstRow) * kTilePixels + block * kLanes : tail + (c - firstRow) * kTailFloats;
             const int64_t stride = block < Vectors ? kTilePixels : kTailFloats;
+            float* out = output + block * kLanes * outputChannels + c;
+            const float* added = residual ? residual + block * kLanes * outputChannels + c : nullptr;
+            if (pixels == kLanes) {
+                // A whole block with constant trip counts, so that its 16
+                // vectors stay in registers (a loop to `pixels` kept them on
+                // the stack: 16 more stores and loads a block).
+                transpose16x16From(from, stride, rows);
+#pragma GCC unroll 16
+                for (int i = 0; i < kLanes; ++i)
+                    writeFinished(clamps, rows[i], mask, added ? added + i * outputChannels : nullptr, out + i * outputChannels);
+                continue;
+            }
             // Only the quarters that hold pixels (a 7x7 plane's last block has one).
             for (int quarter = 0; quarter * 4 < pixels; ++quarter) transposeQuarterFrom(from, stride, quarter, rows);
-            for (int i = 0; i < pixels; ++i) {
-                const int64_t at = (block * kLanes + i) * outputChannels + c;
-                writeFinished(clamps, rows[i], mask, residual ? residual + at : nullptr, output + at);
-            }
+            for (int i = 0; i < pixels; ++i)
+                writeFinished(clamps, rows[i], mask, added ? added + i * outputChannels : nullptr, out + i * outputChannels);
         }
     }
 }
