@@ -8,7 +8,9 @@
 // folded into a VALID stem at stride 2, 24 channels: two passes of 12), a
 // SAME stem on odd sizes (a last vector of pixels part empty) on two
 // threads and a batch of two, stride 1 over one channel (20 channels:
-// 12 + 4 + 4), four image channels and 13 outputs (a last channel alone).
+// 12 + 4 + 4), four image channels and 13 outputs (a last channel alone),
+// three channels at stride 1 and two at stride 2 (image columns 1, 3, 4,
+// 6 and 8 floats apart in the split rows).
 // Left alone: a stem whose result is also a model output, and a block
 // whose 1x1 is dense (not the channel-major kernel's).
 
@@ -97,6 +99,8 @@ TEST(StemFusion, BlockMakesTheStemRowsItReads) {
         {2, 67, 75, 3, 24, 16, 2, false, 0.3, false, 2, true},
         {1, 40, 36, 1, 20, 16, 1, false, 0.3, false, 1, true},
         {1, 70, 66, 4, 13, 24, 2, true, 0.3, false, 1, true},
+        {1, 45, 47, 3, 24, 16, 1, false, 0.3, false, 1, true},   // three channels at stride 1: 3 floats a column
+        {1, 81, 79, 2, 24, 16, 2, false, 0.3, false, 2, true},   // two at stride 2: 4 floats a column
         {1, 96, 96, 3, 24, 16, 2, true, 0.3, true, 1, false},   // the stem's result is also an output
         {1, 96, 96, 3, 24, 16, 2, true, 1.0, false, 1, false},  // a dense 1x1: the dense block's
     };
