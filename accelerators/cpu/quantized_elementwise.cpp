@@ -46,10 +46,9 @@ struct QuantizedBinary {
     }
 };
 
-// QuantizedBinary's constants as vectors, made once a task: rows of a
-// broadcast can be as short as 16 elements (MoveNet's [48,48,1] - [1,17]
-// has 2,304 rows of 17), where making them once a row cost as much as the
-// arithmetic.
+// QuantizedBinary's constants as vectors, made once a task rather than
+// once a row: a broadcast's rows can be as short as 16 elements (MoveNet's
+// [48,48,1] - [1,17] has 2,304 rows of 17).
 struct BinaryLanes {
     __m512i multiplierA, multiplierB, bias, zeroOut, zeroA, zeroB, low, high;
     __m512 scale, lowFloat, highFloat;
