@@ -17,8 +17,9 @@ namespace litestudio::cpu {
 // once (columns[o] for output column o): every input row a thread resamples
 // reads them all, and the sampler's float steps and rounding cost more than
 // blending a pixel of 8 channels. The table is empty for an empty output,
-// which never runs; an output or a table too large for memory is an error
-// in prepare: a hostile size of 2^30 columns must not allocate a table.
+// which never runs; an output or a table too large for memory, or the two
+// together with each thread's resampled rows, is an error in prepare: a
+// hostile size of 2^30 columns must not allocate a table.
 struct BilinearResizeGeometry {
     int inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
     reference::BilinearSampler rows;
@@ -38,10 +39,15 @@ Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& geo
 // once), on the pool.
 Status runResizeRows(KernelContext& context, const BilinearResizeGeometry& geometry, void (*task)(void*, size_t, size_t), void* argument);
 
+// Bytes of a resampled value: float for the float kernel, int32 for the
+// 8-bit one (prepare counts the rows' memory by it).
+constexpr size_t kResampledValueBytes = 4;
+
 // The last two input rows one thread resampled, kept while the output rows
 // it works through (in order) read them again.
 template <typename Value>
 struct ResampledRows {
+    static_assert(sizeof(Value) == kResampledValueBytes, "prepareBilinearResize counts rows of this size");
     std::vector<Value> rows[2];
     int64_t source[2] = {-1, -1};  // image * inH + y of each, -1: none
 

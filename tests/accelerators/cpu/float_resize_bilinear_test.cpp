@@ -4,7 +4,8 @@
 // channel counts 1 to 48 (8 as pose landmark's decoder), two images, two
 // threads. Then XNNPACK's arithmetic on a stated case, a NaN carried through
 // like the reference does, and hostile sizes: outputs too large or empty,
-// and a table of column samples too large for memory. Each case checks the cpu
+// a table of column samples too large for memory, and an output that fits
+// but not with the rows each thread resamples. Each case checks the cpu
 // accelerator took the op; skipped without AVX-512.
 
 #include <algorithm>
@@ -143,7 +144,8 @@ TEST(FloatResizeBilinear, HugeSizesAllocateNoColumnTable) {
 TEST(FloatResizeBilinear, AColumnTableTooLargeForMemoryIsAClearError) {
     // [1,1,W,1] with W near 2^31: the output (4 bytes a column) fits in
     // memory, the table of column samples (16 bytes each) does not. It was
-    // reserved anyway, and the allocation threw out of prepare.
+    // reserved anyway, and the allocation threw out of prepare. (Prepare now
+    // counts the table with the output and the resampled rows first.)
     if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
     const size_t memory = physicalMemoryBytes();
     const int64_t width = std::min<int64_t>(INT32_MAX, static_cast<int64_t>(memory / 8));
@@ -153,7 +155,27 @@ TEST(FloatResizeBilinear, AColumnTableTooLargeForMemoryIsAClearError) {
     auto model = compileBuilt(builder, {"cpu", "reference"});
     ASSERT_FALSE(model);
     std::cout << "  [1,1,3,1] -> 1x" << width << ": " << model.errorMessage() << "\n";
-    EXPECT_NE(model.errorMessage().find("bilinear samples"), std::string::npos);
+    EXPECT_NE(model.errorMessage().find("column samples"), std::string::npos);
+    EXPECT_NE(model.errorMessage().find("more than this machine's"), std::string::npos);
+}
+
+TEST(FloatResizeBilinear, AnOutputWithItsResampledRowsBeyondMemoryIsAClearError) {
+    // [1,1,2,1024] -> [1,1,W,1024] with the output 0.4 of memory: the output
+    // and the column table each fit, but with the two input rows a thread
+    // resamples to the output's width (0.8 of memory on one thread) the op
+    // does not. Such a model compiled, and a run was killed for memory
+    // (a fuzzed 2.4 KB file: 14.5 GB of output, 4.8 GB of rows a thread).
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    const size_t memory = physicalMemoryBytes();
+    const int32_t channels = 1024;
+    const int64_t width = std::min<int64_t>(INT32_MAX, static_cast<int64_t>(memory / 10 * 4 / (channels * sizeof(float))));
+    int input = 0, out = 0;
+    ModelBuilder builder = resizeModel({{1, 1, 2, channels}, 1, static_cast<int32_t>(width), false, true, 1}, input, out);
+    auto model = compileBuilt(builder, {"cpu", "reference"});
+    std::cout << "  [1,1,2," << channels << "] -> 1x" << width << " (" << width * channels * 4 / (1 << 20) << " MiB of output, "
+              << memory / (1 << 20) << " MiB of memory): " << (model ? std::string("compiled") : model.errorMessage()) << "\n";
+    ASSERT_FALSE(model);
+    EXPECT_NE(model.errorMessage().find("rows resampled on 1 thread(s)"), std::string::npos);
 }
 
 }  // namespace
