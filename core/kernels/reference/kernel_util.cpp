@@ -166,20 +166,20 @@ Broadcast makeBroadcast(const std::vector<int32_t>& outputShape, const std::vect
     return broadcast;
 }
 
-int64_t Broadcast::rowLength() const {
-    int64_t length = outputShape.empty() ? 1 : outputShape.back();
-    if (length <= 0) return 0;
+Broadcast::Rows Broadcast::rows() const {
     for (int32_t dim : outputShape)
-        if (dim <= 0) return 0;
-    for (int axis = static_cast<int>(outputShape.size()) - 2; axis >= 0; --axis) {
-        bool continues = true;
+        if (dim <= 0) return {};
+    Rows rows{outputShape.empty() ? 1 : outputShape.back(), std::max(static_cast<int>(outputShape.size()) - 1, 0)};
+    for (; rows.outer > 0; --rows.outer) {
+        const auto axis = static_cast<size_t>(rows.outer - 1);
         for (const auto& strides : inputStrides)
-            continues = continues && strides[static_cast<size_t>(axis)] == strides.back() * length;
-        if (!continues) break;
-        length *= outputShape[static_cast<size_t>(axis)];
+            if (strides[axis] != strides.back() * rows.length) return rows;
+        rows.length *= outputShape[axis];
     }
-    return length;
+    return rows;
 }
+
+int64_t Broadcast::rowLength() const { return rows().length; }
 
 int64_t Broadcast::rowCount() const {
     const int64_t length = rowLength();
@@ -187,12 +187,6 @@ int64_t Broadcast::rowCount() const {
     int64_t total = 1;
     for (int32_t dim : outputShape) total *= dim;
     return total / length;
-}
-
-int Broadcast::outerDimensions(int64_t length) const {
-    int outer = static_cast<int>(outputShape.size());
-    for (int64_t taken = 1; outer > 0 && taken < length; --outer) taken *= outputShape[static_cast<size_t>(outer - 1)];
-    return std::max(outer, 0);
 }
 
 void Broadcast::offsets(int64_t outputIndex, int64_t* inputOffsets) const {

@@ -85,11 +85,9 @@ struct Broadcast {
     void forRows(int64_t firstRow, int64_t endRow, Visit visit) const {
         constexpr size_t kMaxInputs = 4;
         int64_t starts[kMaxInputs] = {}, steps[kMaxInputs] = {};
-        const int64_t length = rowLength();
+        const auto [length, outer] = rows();
         if (length <= 0 || inputStrides.size() > kMaxInputs || firstRow >= endRow) return;
         for (size_t i = 0; i < inputStrides.size(); ++i) steps[i] = outputShape.empty() ? 0 : inputStrides[i].back();
-        const int outer = outerDimensions(length);
-        offsets(firstRow * length, starts);
         if (outer > 8) {
             for (int64_t row = firstRow; row < endRow; ++row) {
                 offsets(row * length, starts);
@@ -99,6 +97,7 @@ struct Broadcast {
         }
         // An odometer over the outer dimensions keeps every input's start
         // current with additions only.
+        offsets(firstRow * length, starts);
         int64_t coordinate[8] = {};
         for (int64_t d = outer - 1, index = firstRow; d >= 0; --d) {
             coordinate[d] = index % outputShape[static_cast<size_t>(d)];
@@ -117,8 +116,13 @@ struct Broadcast {
     }
 
 private:
-    // The outer dimensions a row of `length` leaves (those it did not take in).
-    int outerDimensions(int64_t length) const;
+    // A row's length (0 for an empty output) and the outer dimensions it
+    // leaves to the odometer.
+    struct Rows {
+        int64_t length = 0;
+        int outer = 0;
+    };
+    Rows rows() const;
 };
 
 // Output shape of numpy-style broadcasting, or an error naming both shapes.
