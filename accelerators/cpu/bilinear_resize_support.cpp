@@ -46,6 +46,10 @@ Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) 
                                          context.opLabel + " output '" + out.name + "' " + shapeText(out.shape) +
                                              " with its column samples and rows resampled on " + std::to_string(int(threads)) +
                                              " thread(s)"));
+    // The output is in the arena; the table and the rows are this op's own,
+    // and add to what the rest of the model holds.
+    LS_RETURN_IF_ERROR(context.holdMemory(static_cast<size_t>(g.outW) * sizeof(reference::BilinearSample), static_cast<size_t>(2.0 * rowBytes),
+                                          context.opLabel + " column samples and rows resampled on each thread"));
     auto columns = reference::BilinearSampler(g.inW, g.outW, alignCorners, halfPixel).table(g.outW, context.opLabel);
     if (!columns) return columns.status();
     g.columns = std::move(*columns);

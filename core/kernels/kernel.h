@@ -70,6 +70,13 @@ public:
     virtual Status readVariable(int32_t id, RuntimeTensor& destination) const = 0;
     // How many iterations a WHILE may run before it is stopped with an error.
     virtual int64_t loopLimit() const = 0;
+    // An error naming `what` when all that the compiled model holds (its
+    // arenas, variables and every op's KernelContext::heldBytes) no longer
+    // fits in memory.
+    virtual Status checkHeldMemory(const std::string& what) const {
+        (void)what;
+        return Status::ok();
+    }
 };
 
 struct KernelContext {
@@ -83,6 +90,11 @@ struct KernelContext {
     void* acceleratorState = nullptr;     // per compiled model, from Accelerator::createCompileState
     std::shared_ptr<void> state;          // the kernel's own, made by prepare (packed weights, ...)
     size_t scratchBytes = 0;              // set by prepare
+    // Memory the kernel keeps outside the arena, sized by shapes rather than
+    // by the file (set through holdMemory): in its state (a table) and on
+    // each thread that runs it (rows kept thread_local, which later ops
+    // reuse, so a model needs the largest of these, once a thread).
+    size_t heldBytes = 0, heldBytesPerThread = 0;
     uint8_t* scratch = nullptr;           // valid during eval
     // True when prepare runs just before eval, every input already computed:
     // ops whose output shape depends on input values (RESHAPE by a computed
@@ -102,6 +114,10 @@ struct KernelContext {
     }
     mutable std::string missingOperand;   // "input 1" when one was asked for and absent
     bool hasInput(size_t index) const { return index < inputs.size() && inputs[index] != nullptr; }
+    // Records what this op holds outside the arena, then refuses (naming
+    // `what`) where the whole model would no longer fit in memory: each op's
+    // own check can pass where their sum does not. Called before allocating.
+    Status holdMemory(size_t bytes, size_t bytesPerThread, const std::string& what);
 
 private:
     RuntimeTensor& absent(size_t index, const char* kind) const;

@@ -28,6 +28,12 @@ RuntimeTensor& KernelContext::absent(size_t index, const char* kind) const {
     return empty;
 }
 
+Status KernelContext::holdMemory(size_t bytes, size_t bytesPerThread, const std::string& what) {
+    heldBytes = bytes;
+    heldBytesPerThread = bytesPerThread;
+    return runner ? runner->checkHeldMemory(what) : Status::ok();
+}
+
 const KernelDef* findReferenceKernel(int32_t builtinCode) {
     static const std::map<int32_t, KernelDef> kernels = reference::allKernels();
     auto found = kernels.find(builtinCode);

@@ -39,6 +39,7 @@ struct CompiledModel::SubgraphRuntime {
     std::vector<bool> relabels;
     std::unique_ptr<uint8_t, AlignedFree> arena;
     std::vector<std::unique_ptr<uint8_t, AlignedFree>> persistent;  // variables
+    size_t persistentBytes = 0;
     size_t arenaBytes = 0;
     size_t lowerBoundBytes = 0;
     bool prepared = false;
@@ -53,6 +54,9 @@ struct CompiledModel::SubgraphRuntime {
 
 namespace {
 
+// A sum of sizes (kept in a double, which cannot overflow) as bytes for
+// checkFitsInMemory: past SIZE_MAX / 2 it is more than any machine holds.
+size_t heldBytesOf(double bytes) { return bytes >= double(SIZE_MAX / 2) ? SIZE_MAX / 2 : static_cast<size_t>(bytes); }
 
 // Every subgraph reachable from the entries, so that control-flow bodies
 // are checked at creation rather than discovered during a run.
@@ -429,6 +433,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         if (subgraph.tensors[t].isVariable) {
             LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "variable '" + tensor.name + "' " + shapeText(tensor.shape)));
             if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
+            if (firstTime) runtime.persistentBytes += tensor.bytes;
             if (firstTime) tensor.data = runtime.persistent.back().get();
             continue;
         }
@@ -446,6 +451,8 @@ Status CompiledModel::prepareSubgraph(int index) {
     }
     ArenaPlan plan = planArena(requests);
     LS_RETURN_IF_ERROR(checkFitsInMemory(plan.totalBytes, "the activation arena"));
+    LS_RETURN_IF_ERROR(checkFitsInMemory(heldBytesOf(heldMemoryBytes(index, plan.totalBytes)),
+                                         "the activation arena, with the variables and the ops' own tables and rows,"));
     runtime.arena = allocateAligned(plan.totalBytes);
     if (!runtime.arena) return Status::error("cannot allocate a " + std::to_string(plan.totalBytes) + "-byte arena");
     runtime.arenaBytes = plan.totalBytes;
@@ -709,6 +716,24 @@ Status CompiledModel::readVariable(int32_t id, RuntimeTensor& destination) const
                              std::string(dataTypeName(destination.type)) + " " + shapeText(destination.shape));
     if (!variable.bytes.empty()) std::memcpy(destination.data, variable.bytes.data(), variable.bytes.size());
     return Status::ok();
+}
+
+double CompiledModel::heldMemoryBytes(int replacing, size_t arenaBytes) const {
+    double total = 0, perThread = 0;
+    for (size_t s = 0; s < subgraphs_.size(); ++s) {
+        const auto& runtime = subgraphs_[s];
+        if (!runtime) continue;
+        total += double(static_cast<int>(s) == replacing ? arenaBytes : runtime->arenaBytes) + double(runtime->persistentBytes);
+        for (const KernelContext& step : runtime->steps) {
+            total += double(step.heldBytes);
+            perThread = std::max(perThread, double(step.heldBytesPerThread));
+        }
+    }
+    return total + perThread * options_.threads;
+}
+
+Status CompiledModel::checkHeldMemory(const std::string& what) const {
+    return checkFitsInMemory(heldBytesOf(heldMemoryBytes()), what + ", with all that the model holds,");
 }
 
 size_t CompiledModel::arenaBytes() const {
