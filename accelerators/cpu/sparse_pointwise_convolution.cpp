@@ -11,6 +11,10 @@
 // Two sets of accumulators take alternate nonzeros so that eight FMA
 // chains are in flight (four sets when a tile has fewer than three
 // vectors).
+// On several threads the work splits by channels where it can, as the
+// depthwise kernels beside these layers split theirs, so that each thread
+// reads what it wrote: a widening layer by output channels, a narrowing
+// one of a few tiles by input chunks.
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 
 #include "accelerators/cpu/channel_major_tiles.h"
@@ -61,16 +65,22 @@ int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
 // even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x).
 constexpr double kLeastWorkPerTransposed = 8.0;
 
+// Tiles of 64 pixels a narrowing layer may have and still sum its input in
+// parts, a part a thread (a 14x14 plane has 3, a 7x7 one 1).
+constexpr int64_t kMostTilesByInputParts = 4;
+
 struct SparseWeights : SparseMatrix, TileWrite {
     int64_t pixels = 0;
     int64_t tilePixels = 0;       // 64, or 32/16 to give threads more tiles
     int64_t tiles = 0;            // the last takes up to kTailPixels more pixels than tilePixels
     int64_t channelsPerTask = 0;  // a multiple of 16
-    // One tile narrowing many channels on several threads: each part takes
-    // chunksPerPart input chunks for every output channel into its own
-    // partial sums (arena scratch), which a second pass adds up.
+    // A layer narrowing many channels of a few tiles on several threads:
+    // each part takes chunksPerPart input chunks for every output channel
+    // of every tile into its own partial sums (arena scratch), which a
+    // second pass adds up.
     int64_t inputParts = 1, chunksPerPart = 0;
-    size_t partialFloats = 0;     // one part's sums, whole blocks of 16 channels
+    size_t tileSumFloats = 0;     // one tile's sums in a part: whole blocks of 16 rows of 64, then their tails (kTailFloats)
+    size_t partialFloats = 0;     // one part's: tiles x tileSumFloats
 };
 
 struct RunArguments {
@@ -107,19 +117,27 @@ struct TileScratch {
     }
 };
 
-// Input chunks [firstChunk, endChunk) of one tile into sums[first, end):
-// each turned channel-major, then multiplied.
+// Input chunks [firstChunk, endChunk) of one tile into sums[first, end)
+// (a tile's pixels past 64 into sumsTail): each turned channel-major, then
+// multiplied.
 template <int Vectors>
 __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const float* input, int valid, int64_t firstChunk,
-                                                 int64_t endChunk, bool withBias, float* sums, int64_t first, int64_t end,
+                                                 int64_t endChunk, bool withBias, float* sums, float* sumsTail, int64_t first, int64_t end,
                                                  TileScratch& scratch) {
+    const TileTail tail{scratch.tail.input, sumsTail};
     for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input, scratch.tail.input);
         multiplyTile<Vectors, kAccumulatorSets<Vectors>>(valid, w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end,
-                                                         &scratch.tail);
+                                                         &tail);
     }
+}
+
+// The pixels of tile `tile`: where they start, how many.
+std::pair<int64_t, int> tilePixelsOf(const SparseWeights& w, size_t tile) {
+    const int64_t pixel = static_cast<int64_t>(tile) * w.tilePixels;
+    return {pixel, static_cast<int>(tile + 1 == static_cast<size_t>(w.tiles) ? w.pixels - pixel : w.tilePixels)};
 }
 
 void runTask(void* context, size_t tile, size_t part) {
@@ -127,8 +145,7 @@ void runTask(void* context, size_t tile, size_t part) {
     const SparseWeights& w = *arguments.w;
     thread_local TileScratch scratch;
     scratch.reserve(w.chunkChannels, w.outputChannels);
-    const int64_t pixel = static_cast<int64_t>(tile) * w.tilePixels;
-    const int valid = static_cast<int>(tile + 1 == static_cast<size_t>(w.tiles) ? w.pixels - pixel : w.tilePixels);
+    const auto [pixel, valid] = tilePixelsOf(w, tile);
     const int64_t first = static_cast<int64_t>(part) * w.channelsPerTask;
     const int64_t end = std::min(w.outputChannels, first + w.channelsPerTask);
     const float* input = arguments.input + pixel * w.inputChannels;
@@ -147,48 +164,67 @@ void runTask(void* context, size_t tile, size_t part) {
             }
             return;
         }
-        sumChunks<vectors()>(w, input, valid, 0, w.chunks, true, scratch.sums, first, end, scratch);
+        sumChunks<vectors()>(w, input, valid, 0, w.chunks, true, scratch.sums, scratch.tail.sums, first, end, scratch);
         toPixelMajor<vectors()>(w, scratch.sums, 0, first, end, valid, residual, output, scratch.tail.sums);
     });
 }
 
-// Input part `part` of the single tile: its chunks for every output channel
+void runTaskByPart(void* context, size_t part, size_t tile) { runTask(context, tile, part); }
+
+// Where a part's sums of a tile are, and their tails.
+float* partialSums(const RunArguments& arguments, int64_t part, size_t tile) {
+    return arguments.partials + static_cast<size_t>(part) * arguments.w->partialFloats + tile * arguments.w->tileSumFloats;
+}
+size_t sumRows(const SparseWeights& w) { return static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes * kLanes); }
+
+// Input part `part` of tile `tile`: its chunks for every output channel
 // into its own partial sums (the first part's start from the bias).
-void runInputPart(void* context, size_t part) {
+void runInputPart(void* context, size_t part, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const SparseWeights& w = *arguments.w;
     thread_local TileScratch scratch;
     scratch.reserve(w.chunkChannels, w.outputChannels);
-    const int valid = static_cast<int>(w.pixels);
+    const auto [pixel, valid] = tilePixelsOf(w, tile);
     const int64_t firstChunk = static_cast<int64_t>(part) * w.chunksPerPart, endChunk = std::min(w.chunks, firstChunk + w.chunksPerPart);
-    float* sums = arguments.partials + part * w.partialFloats;
+    float* sums = partialSums(arguments, static_cast<int64_t>(part), tile);
     withVectors(valid, [&](auto vectors) {
-        sumChunks<vectors()>(w, arguments.input, valid, firstChunk, endChunk, part == 0, sums, 0, w.outputChannels, scratch);
+        sumChunks<vectors()>(w, arguments.input + pixel * w.inputChannels, valid, firstChunk, endChunk, part == 0, sums,
+                             sums + sumRows(w) * kTilePixels, 0, w.outputChannels, scratch);
     });
 }
 
-// Output channels of block `block` (16): the parts' sums added into the
-// first part's, then written out like a whole tile.
+// Output channels of block `block` (16) of a tile: the parts' sums (and
+// tails) added into the first part's, then written out like a whole tile.
 template <int Vectors>
-__attribute__((target("avx512f"))) void finishBlock(const RunArguments& arguments, int64_t block, int valid) {
+__attribute__((target("avx512f"))) void finishBlock(const RunArguments& arguments, size_t tile, int64_t block) {
     const SparseWeights& w = *arguments.w;
+    const auto [pixel, valid] = tilePixelsOf(w, tile);
     const int64_t first = block * kLanes, end = std::min(w.outputChannels, first + kLanes);
-    float* total = arguments.partials;
+    const bool tail = Vectors == 4 && valid > kTilePixels;
+    float* total = partialSums(arguments, 0, tile);
+    float* totalTail = total + sumRows(w) * kTilePixels;
     for (int64_t part = 1; part < w.inputParts; ++part) {
-        const float* sums = arguments.partials + static_cast<size_t>(part) * w.partialFloats;
-        for (int64_t c = first; c < end; ++c)
+        const float* sums = partialSums(arguments, part, tile);
+        const float* sumsTail = sums + sumRows(w) * kTilePixels;
+        for (int64_t c = first; c < end; ++c) {
             for (int v = 0; v < Vectors; ++v) {
                 float* at = total + c * kTilePixels + v * kLanes;
                 _mm512_store_ps(at, _mm512_add_ps(_mm512_load_ps(at), _mm512_load_ps(sums + c * kTilePixels + v * kLanes)));
             }
+            if (tail) {
+                float* at = totalTail + c * kTailFloats;
+                _mm_store_ps(at, _mm_add_ps(_mm_load_ps(at), _mm_load_ps(sumsTail + c * kTailFloats)));
+            }
+        }
     }
-    toPixelMajor<Vectors>(w, total, 0, first, end, valid, arguments.residual, arguments.output);
+    toPixelMajor<Vectors>(w, total, 0, first, end, valid, arguments.residual ? arguments.residual + pixel * w.outputChannels : nullptr,
+                          arguments.output + pixel * w.outputChannels, totalTail);
 }
 
-void runFinishBlock(void* context, size_t block) {
+void runFinishBlock(void* context, size_t tile, size_t block) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
-    const int valid = static_cast<int>(arguments.w->pixels);
-    withVectors(valid, [&](auto vectors) { finishBlock<vectors()>(arguments, static_cast<int64_t>(block), valid); });
+    withVectors(tilePixelsOf(*arguments.w, tile).second,
+                [&](auto vectors) { finishBlock<vectors()>(arguments, tile, static_cast<int64_t>(block)); });
 }
 
 Status prepareSparse(KernelContext& context) {
@@ -233,8 +269,7 @@ Status prepareSparse(KernelContext& context) {
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     // A last tile of at most kTailPixels joins the one before (in its tail
     // at 64 pixels, in the row's spare vector below) when that leaves two
-    // tiles or more (one tile goes down the input-part path, which has no
-    // tails). Every thread then gets two tasks or more: a layer that
+    // tiles or more. Every thread then gets two tasks or more: a layer that
     // narrows halves its tiles, one that widens splits its output channels
     // into as many parts as that needs. Pose detection's 14x14 layers on
     // two threads had kept their last 4 pixels as a fourth tile, a pass
@@ -246,29 +281,40 @@ Status prepareSparse(KernelContext& context) {
         const bool joins = rest <= kTailPixels && whole >= 2;
         return rest == 0 || joins ? whole : whole + 1;
     };
+    // A layer that narrows a few tiles (a 7x7 or 14x14 plane) of more than
+    // one chunk sums its input chunks in parts, a part a thread, and adds
+    // the parts up after. The depthwise before it splits its channels the
+    // same way, so each thread reads the channels it made itself: pose
+    // detection's 14x14 480 -> 80 and 672 -> 112 layers had read half
+    // their input from the other core's cache in tiles of 32 pixels.
+    const bool narrows = w.inputChannels > w.outputChannels;
+    const bool byInputParts = threads > 1 && narrows && tilesOf(kTilePixels) <= kMostTilesByInputParts &&
+                              chunkChannels(w.inputChannels, kTilePixels) < w.inputChannels;
     w.tilePixels = kTilePixels;
-    if (threads > 1 && w.inputChannels > w.outputChannels && w.pixels >= 2 * kTilePixels)
+    if (threads > 1 && narrows && !byInputParts && w.pixels >= 2 * kTilePixels)
         while (w.tilePixels > kLanes && tilesOf(w.tilePixels) < 2 * threads) w.tilePixels /= 2;
     w.tiles = tilesOf(w.tilePixels);
     const int64_t tiles = w.tiles;
     const int64_t blocks = (w.outputChannels + kLanes - 1) / kLanes;
     int64_t parts = 1;
-    if (threads > 1 && tiles == 1) parts = threads;  // a 7x7 plane (above)
+    if (byInputParts) parts = 1;
+    else if (threads > 1 && tiles == 1) parts = threads;  // a 7x7 plane (above)
     else if (threads > 1 && tiles < 2 * threads) parts = (2 * threads + tiles - 1) / tiles;
     else if (threads > 1 && tiles < 4 * threads && w.inputChannels <= w.outputChannels) parts = 2;  // a short last tile: halves balance better
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
     LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, chunkChannels(w.inputChannels, w.tilePixels), w.channelsPerTask, w));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
-    if (threads > 1 && tiles == 1 && w.inputChannels > w.outputChannels && w.chunks >= 2) {
-        // A 7x7 plane narrowing 1152 channels to 192. Split by output
-        // channels instead, each thread turned the whole input
-        // channel-major: pose detection's four such layers ran only
-        // 1.24-1.31x faster on two threads than on one.
+    if (byInputParts && w.chunks >= 2) {
+        // Split by output channels instead, each thread turned the whole
+        // input channel-major: pose detection's four 7x7 1152 -> 192 layers
+        // had run only 1.24-1.31x faster on two threads than on one.
         w.inputParts = std::min(threads, w.chunks);
         w.chunksPerPart = (w.chunks + w.inputParts - 1) / w.inputParts;
         w.inputParts = (w.chunks + w.chunksPerPart - 1) / w.chunksPerPart;
-        w.partialFloats = static_cast<size_t>(blocks * kLanes * kTilePixels);
+        // Rows of 64, their tails, and the 8 floats toPixelMajor may read past the last tail.
+        w.tileSumFloats = static_cast<size_t>(blocks * kLanes * (kTilePixels + kTailFloats) + kLanes);
+        w.partialFloats = static_cast<size_t>(tiles) * w.tileSumFloats;
         context.scratchBytes = (static_cast<size_t>(w.inputParts) * w.partialFloats + kLanes) * sizeof(float);
     }
     context.state = weights;
@@ -282,13 +328,19 @@ Status evalSparse(KernelContext& context) {
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     if (w.inputParts > 1) {
         arguments.partials = alignedScratch(context);
-        pthreadpool_parallelize_1d(pool, runInputPart, &arguments, static_cast<size_t>(w.inputParts), 0);
-        pthreadpool_parallelize_1d(pool, runFinishBlock, &arguments, static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes), 0);
+        // Part by part, so that a thread's tasks are its own channels.
+        pthreadpool_parallelize_2d(pool, runInputPart, &arguments, static_cast<size_t>(w.inputParts), static_cast<size_t>(w.tiles), 0);
+        pthreadpool_parallelize_2d(pool, runFinishBlock, &arguments, static_cast<size_t>(w.tiles),
+                                   static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes), 0);
         return Status::ok();
     }
     const auto tiles = static_cast<size_t>(w.tiles);
     const size_t parts = static_cast<size_t>((w.outputChannels + w.channelsPerTask - 1) / w.channelsPerTask);
-    pthreadpool_parallelize_2d(pool, runTask, &arguments, tiles, parts, 0);
+    // Part by part: a thread's first tasks are one range of output
+    // channels over every tile, as the depthwise after it splits its
+    // channels, so that it reads what it made (pose detection's 14x14
+    // widening layers on two threads 0.90-0.93x, the model 0.976x).
+    pthreadpool_parallelize_2d(pool, runTaskByPart, &arguments, parts, tiles, 0);
     return Status::ok();
 }
 

@@ -6,9 +6,10 @@
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3; their
 // blocks of at most four pixels on 8 and 5 channels too) and a
 // batch of two; a last tile of up to 68 pixels, its last 4 in a tail; RELU6 and no activation; one and two threads (a 7x7 plane
-// splits its output channels between threads, a narrowing 9x20 layer takes
-// tiles of 32 pixels, and one tile narrowing 700 or 300 channels splits its
-// input chunks, the threads' partial sums added after). Each case checks the kernel took the op, and that
+// splits its output channels between threads, a narrowing 9x20 layer of
+// one chunk takes tiles of 32 pixels, and up to four tiles narrowing 700,
+// 480 or 300 channels split their input chunks, the threads' partial sums
+// added after). Each case checks the kernel took the op, and that
 // dense weights or a narrow layer are left to XNNPACK.
 
 #include <random>
@@ -39,10 +40,10 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk of 128: a window of 64 outputs at a time, the last 8; 64 + 64 + 68 pixels
         // The last tile's pixels past 64 in its tail: in chunks (196 = 64 + 64
         // + 68, 130 = 64 + 66); on two threads where each still has two
-        // tiles (260 = 3 x 64 + 68; 164 narrowing: 4 x 32 + 36, a quarter
-        // vector); 68 pixels stay two tiles (one goes another path). 196 on
-        // two threads: widening, three tiles (64 + 64 + 68) of two output
-        // parts each; narrowing, six of 32 (the last 36).
+        // tiles (260 = 3 x 64 + 68); 68 pixels stay two tiles (one goes
+        // another path). 196 on two threads: widening, three tiles (64 + 64
+        // + 68) of two output parts each; narrowing, three tiles whose input
+        // chunks split between the threads (164: 64 + 64 + 36).
         {1, 14, 14, 672, 112, 0.25, false, ActivationFunctionType_RELU6, 1, true},
         {1, 10, 13, 200, 40, 0.3, true, ActivationFunctionType_NONE, 1, true},
         {1, 10, 26, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
@@ -65,6 +66,9 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         // 1; of 64: 11 -> 6 + 5, 5 -> 3 + 2).
         {1, 5, 5, 700, 90, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {2, 4, 4, 300, 40, 0.3, false, ActivationFunctionType_NONE, 2, true},
+        // A few tiles narrowing on two threads: the same, tile by tile (196 =
+        // 64 + 64 + 68, the last 4 in the parts' tails; 164 = 64 + 64 + 36).
+        {1, 14, 14, 480, 80, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
         {1, 28, 28, 24, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
     };

@@ -8,8 +8,9 @@
 // convolution's own input, a second subgraph input (first or second ADD
 // operand), on one and two threads (a 7x7 plane narrowing 600 channels
 // splits its input between them and adds the residual after summing the
-// parts; a 14x14 plane in input chunks adds it to the tail of its last tile
-// of 68 pixels; dense weights past L1, summed a range of input channels at
+// parts, and so does a 14x14 plane narrowing 480 channels, tile by tile; a
+// 14x14 plane in input chunks adds it to the tail of its last tile of 68
+// pixels; dense weights past L1, summed a range of input channels at
 // a time, add it after the last range). Left as written: a residual
 // computed after the convolution, a convolution whose result is read
 // twice, and a dense one over fewer than 64 pixels (XNNPACK's kernel,
@@ -102,6 +103,7 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
         {9, 11, 80, 0, 0.3, Residual::SecondInput, false, false, 2, true},
         {7, 7, 64, 600, 0.25, Residual::SecondInput, false, false, 2, true},  // input chunks split between threads
         {14, 14, 112, 300, 0.25, Residual::SecondInput, false, false, 1, true},  // chunks, and a tile of 68 pixels with a tail
+        {14, 14, 112, 480, 0.25, Residual::SecondInput, false, false, 2, true},  // input chunks split between threads, three tiles
         {14, 14, 96, 0, 0.25, Residual::ComputedAfter, false, false, 1, false},
         {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, true, 1, false},
         {14, 14, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, true},   // dense: the 1x1 GEMM
