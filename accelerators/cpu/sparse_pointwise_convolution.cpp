@@ -134,10 +134,10 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
     }
 }
 
-// The pixels of tile `tile`: where they start, how many.
-std::pair<int64_t, int> tilePixelsOf(const SparseWeights& w, size_t tile) {
-    const int64_t pixel = static_cast<int64_t>(tile) * w.tilePixels;
-    return {pixel, static_cast<int>(tile + 1 == static_cast<size_t>(w.tiles) ? w.pixels - pixel : w.tilePixels)};
+// The first pixel of tile `tile`, and how many it has.
+int64_t firstPixelOf(const SparseWeights& w, size_t tile) { return static_cast<int64_t>(tile) * w.tilePixels; }
+int pixelsOf(const SparseWeights& w, size_t tile) {
+    return static_cast<int>(tile + 1 == static_cast<size_t>(w.tiles) ? w.pixels - firstPixelOf(w, tile) : w.tilePixels);
 }
 
 void runTask(void* context, size_t tile, size_t part) {
@@ -145,7 +145,8 @@ void runTask(void* context, size_t tile, size_t part) {
     const SparseWeights& w = *arguments.w;
     thread_local TileScratch scratch;
     scratch.reserve(w.chunkChannels, w.outputChannels);
-    const auto [pixel, valid] = tilePixelsOf(w, tile);
+    const int64_t pixel = firstPixelOf(w, tile);
+    const int valid = pixelsOf(w, tile);
     const int64_t first = static_cast<int64_t>(part) * w.channelsPerTask;
     const int64_t end = std::min(w.outputChannels, first + w.channelsPerTask);
     const float* input = arguments.input + pixel * w.inputChannels;
@@ -184,7 +185,8 @@ void runInputPart(void* context, size_t part, size_t tile) {
     const SparseWeights& w = *arguments.w;
     thread_local TileScratch scratch;
     scratch.reserve(w.chunkChannels, w.outputChannels);
-    const auto [pixel, valid] = tilePixelsOf(w, tile);
+    const int64_t pixel = firstPixelOf(w, tile);
+    const int valid = pixelsOf(w, tile);
     const int64_t firstChunk = static_cast<int64_t>(part) * w.chunksPerPart, endChunk = std::min(w.chunks, firstChunk + w.chunksPerPart);
     float* sums = partialSums(arguments, static_cast<int64_t>(part), tile);
     withVectors(valid, [&](auto vectors) {
@@ -198,7 +200,8 @@ void runInputPart(void* context, size_t part, size_t tile) {
 template <int Vectors>
 __attribute__((target("avx512f"))) void finishBlock(const RunArguments& arguments, size_t tile, int64_t block) {
     const SparseWeights& w = *arguments.w;
-    const auto [pixel, valid] = tilePixelsOf(w, tile);
+    const int64_t pixel = firstPixelOf(w, tile);
+    const int valid = pixelsOf(w, tile);
     const int64_t first = block * kLanes, end = std::min(w.outputChannels, first + kLanes);
     const bool tail = Vectors == 4 && valid > kTilePixels;
     float* total = partialSums(arguments, 0, tile);
@@ -223,7 +226,7 @@ __attribute__((target("avx512f"))) void finishBlock(const RunArguments& argument
 
 void runFinishBlock(void* context, size_t tile, size_t block) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
-    withVectors(tilePixelsOf(*arguments.w, tile).second,
+    withVectors(pixelsOf(*arguments.w, tile),
                 [&](auto vectors) { finishBlock<vectors()>(arguments, tile, static_cast<int64_t>(block)); });
 }
 
