@@ -33,23 +33,19 @@ Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) 
     const size_t bytes = denseByteSize(out.type, out.shape);
     if (bytes == 0) return Status::ok();
     LS_RETURN_IF_ERROR(checkFitsInMemory(bytes, context.opLabel + " output '" + out.name + "' " + shapeText(out.shape)));
-    // With the output, the kernel holds the column table and, on each
+    // Besides the output, the kernel holds the column table and, on each
     // thread, two input rows resampled to the output's width: each could
     // fit where all of them do not. (A 2.4 KB file asked for a 14.5 GB
     // output, a 2.4 GB table and 4.8 GB of rows a thread; every check
-    // passed one by one, and the studio was killed for memory.)
+    // passed one by one, and the studio was killed for memory.) They are
+    // checked with the output and the rest of the model.
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    const double threads = pool ? double(pthreadpool_get_threads_count(pool)) : 1.0;
+    const int threads = pool ? static_cast<int>(pthreadpool_get_threads_count(pool)) : 1;
     const double rowBytes = double(g.outW) * double(g.channels) * double(kResampledValueBytes);
-    const double held = double(bytes) + double(g.outW) * double(sizeof(reference::BilinearSample)) + threads * 2.0 * rowBytes;
-    LS_RETURN_IF_ERROR(checkFitsInMemory(held >= double(SIZE_MAX / 2) ? SIZE_MAX / 2 : static_cast<size_t>(held),
-                                         context.opLabel + " output '" + out.name + "' " + shapeText(out.shape) +
-                                             " with its column samples and rows resampled on " + std::to_string(int(threads)) +
-                                             " thread(s)"));
-    // The output is in the arena; the table and the rows are this op's own,
-    // and add to what the rest of the model holds.
-    LS_RETURN_IF_ERROR(context.holdMemory(static_cast<size_t>(g.outW) * sizeof(reference::BilinearSample), static_cast<size_t>(2.0 * rowBytes),
-                                          context.opLabel + " column samples and rows resampled on each thread"));
+    LS_RETURN_IF_ERROR(context.holdMemory(static_cast<size_t>(g.outW) * sizeof(reference::BilinearSample), saturatedBytes(2.0 * rowBytes),
+                                          context.opLabel + " output '" + out.name + "' " + shapeText(out.shape) +
+                                              " with its column samples and rows resampled on " + std::to_string(threads) +
+                                              " thread(s)"));
     auto columns = reference::BilinearSampler(g.inW, g.outW, alignCorners, halfPixel).table(g.outW, context.opLabel);
     if (!columns) return columns.status();
     g.columns = std::move(*columns);

@@ -140,7 +140,8 @@ int pixelsOf(const SparseWeights& w, size_t tile) {
     return static_cast<int>(tile + 1 == static_cast<size_t>(w.tiles) ? w.pixels - firstPixelOf(w, tile) : w.tilePixels);
 }
 
-void runTask(void* context, size_t tile, size_t part) {
+// Output channels of part `part` of tile `tile`.
+void runTask(void* context, size_t part, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const SparseWeights& w = *arguments.w;
     thread_local TileScratch scratch;
@@ -170,13 +171,14 @@ void runTask(void* context, size_t tile, size_t part) {
     });
 }
 
-void runTaskByPart(void* context, size_t part, size_t tile) { runTask(context, tile, part); }
-
-// Where a part's sums of a tile are, and their tails.
+// Where a part's sums of a tile are, and where their tails are after them.
 float* partialSums(const RunArguments& arguments, int64_t part, size_t tile) {
     return arguments.partials + static_cast<size_t>(part) * arguments.w->partialFloats + tile * arguments.w->tileSumFloats;
 }
-size_t sumRows(const SparseWeights& w) { return static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes * kLanes); }
+template <typename Float>
+Float* tailsOf(const SparseWeights& w, Float* sums) {
+    return sums + (w.outputChannels + kLanes - 1) / kLanes * kLanes * kTilePixels;
+}
 
 // Input part `part` of tile `tile`: its chunks for every output channel
 // into its own partial sums (the first part's start from the bias).
@@ -190,8 +192,8 @@ void runInputPart(void* context, size_t part, size_t tile) {
     const int64_t firstChunk = static_cast<int64_t>(part) * w.chunksPerPart, endChunk = std::min(w.chunks, firstChunk + w.chunksPerPart);
     float* sums = partialSums(arguments, static_cast<int64_t>(part), tile);
     withVectors(valid, [&](auto vectors) {
-        sumChunks<vectors()>(w, arguments.input + pixel * w.inputChannels, valid, firstChunk, endChunk, part == 0, sums,
-                             sums + sumRows(w) * kTilePixels, 0, w.outputChannels, scratch);
+        sumChunks<vectors()>(w, arguments.input + pixel * w.inputChannels, valid, firstChunk, endChunk, part == 0, sums, tailsOf(w, sums), 0,
+                             w.outputChannels, scratch);
     });
 }
 
@@ -205,10 +207,10 @@ __attribute__((target("avx512f"))) void finishBlock(const RunArguments& argument
     const int64_t first = block * kLanes, end = std::min(w.outputChannels, first + kLanes);
     const bool tail = Vectors == 4 && valid > kTilePixels;
     float* total = partialSums(arguments, 0, tile);
-    float* totalTail = total + sumRows(w) * kTilePixels;
+    float* totalTail = tailsOf(w, total);
     for (int64_t part = 1; part < w.inputParts; ++part) {
         const float* sums = partialSums(arguments, part, tile);
-        const float* sumsTail = sums + sumRows(w) * kTilePixels;
+        const float* sumsTail = tailsOf(w, sums);
         for (int64_t c = first; c < end; ++c) {
             for (int v = 0; v < Vectors; ++v) {
                 float* at = total + c * kTilePixels + v * kLanes;
@@ -308,7 +310,7 @@ Status prepareSparse(KernelContext& context) {
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
     LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, chunkChannels(w.inputChannels, w.tilePixels), w.channelsPerTask, w));
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
-    if (byInputParts && w.chunks >= 2) {
+    if (byInputParts) {  // two chunks or more, as chunkChannels said above
         // Split by output channels instead, each thread turned the whole
         // input channel-major: pose detection's four 7x7 1152 -> 192 layers
         // had run only 1.24-1.31x faster on two threads than on one.
@@ -343,7 +345,7 @@ Status evalSparse(KernelContext& context) {
     // channels over every tile, as the depthwise after it splits its
     // channels, so that it reads what it made (pose detection's 14x14
     // widening layers on two threads 0.90-0.93x, the model 0.976x).
-    pthreadpool_parallelize_2d(pool, runTaskByPart, &arguments, parts, tiles, 0);
+    pthreadpool_parallelize_2d(pool, runTask, &arguments, parts, tiles, 0);
     return Status::ok();
 }
 

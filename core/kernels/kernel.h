@@ -71,12 +71,9 @@ public:
     // How many iterations a WHILE may run before it is stopped with an error.
     virtual int64_t loopLimit() const = 0;
     // An error naming `what` when all that the compiled model holds (its
-    // arenas, variables and every op's KernelContext::heldBytes) no longer
-    // fits in memory.
-    virtual Status checkHeldMemory(const std::string& what) const {
-        (void)what;
-        return Status::ok();
-    }
+    // arenas, variables and every op's KernelContext::heldBytes), with
+    // `pendingBytes` not yet in any of them, no longer fits in memory.
+    virtual Status checkHeldMemory(double pendingBytes, const std::string& what) const = 0;
 };
 
 struct KernelContext {
@@ -115,8 +112,9 @@ struct KernelContext {
     mutable std::string missingOperand;   // "input 1" when one was asked for and absent
     bool hasInput(size_t index) const { return index < inputs.size() && inputs[index] != nullptr; }
     // Records what this op holds outside the arena, then refuses (naming
-    // `what`) where the whole model would no longer fit in memory: each op's
-    // own check can pass where their sum does not. Called before allocating.
+    // `what`) where the whole model, with this op's outputs (not yet in an
+    // arena), would no longer fit in memory: each op's own check can pass
+    // where their sum does not. Called before allocating.
     Status holdMemory(size_t bytes, size_t bytesPerThread, const std::string& what);
 
 private:

@@ -2,6 +2,7 @@
 
 #include "core/kernels/kernel.h"
 #include "core/kernels/reference/reference_kernels.h"
+#include "core/support/memory_limit.h"
 
 namespace litestudio {
 
@@ -31,7 +32,11 @@ RuntimeTensor& KernelContext::absent(size_t index, const char* kind) const {
 Status KernelContext::holdMemory(size_t bytes, size_t bytesPerThread, const std::string& what) {
     heldBytes = bytes;
     heldBytesPerThread = bytesPerThread;
-    return runner ? runner->checkHeldMemory(what) : Status::ok();
+    double outputBytes = 0;
+    for (const RuntimeTensor* output : outputs)
+        if (output) outputBytes += double(denseByteSize(output->type, output->shape));
+    if (runner) return runner->checkHeldMemory(outputBytes, what);
+    return checkFitsInMemory(saturatedBytes(outputBytes + double(bytes) + double(bytesPerThread)), what);  // one thread, no model around it
 }
 
 const KernelDef* findReferenceKernel(int32_t builtinCode) {

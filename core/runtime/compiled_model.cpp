@@ -54,9 +54,6 @@ struct CompiledModel::SubgraphRuntime {
 
 namespace {
 
-// A sum of sizes (kept in a double, which cannot overflow) as bytes for
-// checkFitsInMemory: past SIZE_MAX / 2 it is more than any machine holds.
-size_t heldBytesOf(double bytes) { return bytes >= double(SIZE_MAX / 2) ? SIZE_MAX / 2 : static_cast<size_t>(bytes); }
 
 // Every subgraph reachable from the entries, so that control-flow bodies
 // are checked at creation rather than discovered during a run.
@@ -451,7 +448,7 @@ Status CompiledModel::prepareSubgraph(int index) {
     }
     ArenaPlan plan = planArena(requests);
     LS_RETURN_IF_ERROR(checkFitsInMemory(plan.totalBytes, "the activation arena"));
-    LS_RETURN_IF_ERROR(checkFitsInMemory(heldBytesOf(heldMemoryBytes(index, plan.totalBytes)),
+    LS_RETURN_IF_ERROR(checkFitsInMemory(saturatedBytes(heldMemoryBytes(index, plan.totalBytes)),
                                          "the activation arena, with the variables and the ops' own tables and rows,"));
     runtime.arena = allocateAligned(plan.totalBytes);
     if (!runtime.arena) return Status::error("cannot allocate a " + std::to_string(plan.totalBytes) + "-byte arena");
@@ -732,8 +729,8 @@ double CompiledModel::heldMemoryBytes(int replacing, size_t arenaBytes) const {
     return total + perThread * options_.threads;
 }
 
-Status CompiledModel::checkHeldMemory(const std::string& what) const {
-    return checkFitsInMemory(heldBytesOf(heldMemoryBytes()), what + ", with all that the model holds,");
+Status CompiledModel::checkHeldMemory(double pendingBytes, const std::string& what) const {
+    return checkFitsInMemory(saturatedBytes(heldMemoryBytes() + pendingBytes), what + ", with all that the model holds,");
 }
 
 size_t CompiledModel::arenaBytes() const {

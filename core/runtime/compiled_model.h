@@ -125,7 +125,7 @@ private:
     Status assignVariable(int32_t id, const RuntimeTensor& value) override;
     Status readVariable(int32_t id, RuntimeTensor& destination) const override;
     int64_t loopLimit() const override { return options_.loopLimit; }
-    Status checkHeldMemory(const std::string& what) const override;
+    Status checkHeldMemory(double pendingBytes, const std::string& what) const override;
     // Arenas, variables and the ops' held memory (KernelContext::heldBytes)
     // of every subgraph, `arenaBytes` standing for subgraph `replacing`'s
     // arena when it is about to be planned again (-1 for none).

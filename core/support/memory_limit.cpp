@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace litestudio {
@@ -11,6 +12,8 @@ size_t physicalMemoryBytes() {
     if (pages <= 0 || pageSize <= 0) return SIZE_MAX;
     return static_cast<size_t>(pages) * static_cast<size_t>(pageSize);
 }
+
+size_t saturatedBytes(double bytes) { return bytes >= double(SIZE_MAX / 2) ? SIZE_MAX / 2 : static_cast<size_t>(std::max(bytes, 0.0)); }
 
 Status checkFitsInMemory(size_t bytes, const std::string& what) {
     size_t available = physicalMemoryBytes();

@@ -14,5 +14,9 @@ namespace litestudio {
 size_t physicalMemoryBytes();
 // An error naming `what` when `bytes` exceeds physical memory.
 Status checkFitsInMemory(size_t bytes, const std::string& what);
+// A size worked out in a double (where a hostile shape cannot overflow) as
+// bytes for checkFitsInMemory: from SIZE_MAX / 2 on, more than any machine
+// holds.
+size_t saturatedBytes(double bytes);
 
 }  // namespace litestudio
