@@ -3,9 +3,10 @@
 // that end in a partial group of six and a partial tile of 96, output
 // channels that end a block of 64 part-way (39, 195) or fill one vector
 // less than a block (48), 5 output channels, few and many input channels
-// (weights inside L1, tasks tile by tile, and past it, block by block, the
-// input channels in ranges whose weights fit L1: sums kept in the output
-// between ranges, clamped after the last),
+// (weights inside L1, tasks tile by tile, and past it, block by block; with
+// 48 KiB of L1 the input channels in ranges whose weights fit there: sums
+// kept in the output between ranges, clamped after the last; ctest runs
+// the suite with 32 and 48 KiB),
 // float16 weights, a batch of two, RELU6 and none, one and two threads.
 // Each case checks which kernel took the op: planes under 64 pixels and
 // pruned weights are left to XNNPACK and the sparse kernel.
@@ -35,8 +36,8 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
     const std::vector<PointwiseCase> cases = {
         {1, 16, 16, 24, 96, false, ActivationFunctionType_RELU6, 1, 1.0, true},   // pose landmark's first, smaller
         {1, 13, 11, 48, 39, true, ActivationFunctionType_NONE, 2, 1.0, true},     // 143 pixels, 39 outputs
-        {1, 8, 8, 272, 195, false, ActivationFunctionType_RELU6, 2, 1.0, true},   // weights past L1, block by block, 3 ranges of inputs
-        {1, 8, 8, 1632, 100, true, ActivationFunctionType_RELU6, 1, 1.0, true},   // pose landmark heavy's: 13 ranges of inputs
+        {1, 8, 8, 272, 195, false, ActivationFunctionType_RELU6, 2, 1.0, true},   // weights past L1, block by block, 3 ranges of inputs (48 KiB)
+        {1, 8, 8, 1632, 100, true, ActivationFunctionType_RELU6, 1, 1.0, true},   // pose landmark heavy's: 13 ranges of inputs (48 KiB)
         {2, 9, 7, 160, 48, false, ActivationFunctionType_NONE, 1, 1.0, true},     // two images, three vectors a block
         {1, 10, 10, 40, 5, false, ActivationFunctionType_RELU6, 1, 1.0, true},    // one vector, 5 lanes of it
         {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
