@@ -11,7 +11,8 @@
 // ADD of another tensor ready before the block (fused) and of one computed
 // after it (the ADD stays), and a model whose declared shapes miss the
 // plane shrinking (found by the fuzz seed), and 1x1s to at most 8 outputs
-// (two pixels a vector) on odd widths. Blocks it must leave alone: stride 2, a
+// (two pixels a vector; from at most 8 channels without interleaving) on
+// odd widths. Blocks it must leave alone: stride 2, a
 // depthwise result read twice, channels past what the kernel takes, and
 // pruned 1x1 weights (the sparse kernel's) on short rows. Pruned 1x1s on
 // rows of 32 or more with enough nonzeros: the block runs channel-major
@@ -165,6 +166,11 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 5, 20, 64, 8, 3, 1, 0, None, Relu6, None, Ending::AddOfAnother, 1, true},
         {1, 5, 19, 65, 7, 3, 1, 0, None, None, None, Ending::NoAdd, 1, true},
         {1, 6, 21, 45, 6, 3, 1, 0, Relu, None, None, Ending::NoAdd, 2, true},  // 45 = 16 + 16 + 13 channels interleaved
+        // At most 8 channels: a pair's floats as they lie, spread by permutes
+        // (pose landmark's 8 -> 8 above; 5 -> 3 and 8 -> 6: masked pair loads
+        // and stores, past a group of 4 pairs, an odd pixel last).
+        {1, 7, 23, 5, 3, 3, 1, 0, None, Relu6, None, Ending::AddOfAnother, 1, true},
+        {1, 6, 19, 8, 6, 5, 1, 0, Relu, None, None, Ending::NoAdd, 2, true},
         {1, 6, 6, 272, 272, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
         // A pruned 1x1 whose nonzeros a pixel are at least 2.2 times the

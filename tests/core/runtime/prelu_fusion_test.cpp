@@ -48,6 +48,9 @@ TEST(PreluFusion, FoldsIntoTheConvolutionBeforeIt) {
              int p = c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 8, 1, 1, "pw");
              return c.prelu(p, {1, 10, 9, 8}, {8});
          }},
+        {"separable block of 8 channels to 8 outputs (pixel pairs as they lie) -> PRELU", {1, 10, 11, 8}, 1,
+         {"DEPTHWISE_CONV_2D+CONV_2D+PRELU (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.depthwise(c.input, s, 3, 1, "dw"), s, 8, 1, 1, "pw"), s, {8}); }},
         {"1x1 -> PRELU", {1, 14, 14, 40}, 2, {"CONV_2D+PRELU (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 72, 1, 1, "pw"), {1, 14, 14, 72}, {72}); }},
         {"1x1 -> ADD -> PRELU", {1, 14, 14, 40}, 1, {"CONV_2D+ADD+PRELU (fused)"},
