@@ -429,9 +429,11 @@ Status CompiledModel::prepareSubgraph(int index) {
         }
         if (subgraph.tensors[t].isVariable) {
             LS_RETURN_IF_ERROR(checkFitsInMemory(tensor.bytes, "variable '" + tensor.name + "' " + shapeText(tensor.shape)));
-            if (firstTime) runtime.persistent.push_back(allocateAligned(tensor.bytes));
-            if (firstTime) runtime.persistentBytes += tensor.bytes;
-            if (firstTime) tensor.data = runtime.persistent.back().get();
+            if (firstTime) {
+                runtime.persistent.push_back(allocateAligned(tensor.bytes));
+                runtime.persistentBytes += tensor.bytes;
+                tensor.data = runtime.persistent.back().get();
+            }
             continue;
         }
         if (first[t] < 0) continue;  // never used
@@ -447,7 +449,7 @@ Status CompiledModel::prepareSubgraph(int index) {
         owners.emplace_back(-1, static_cast<int>(o));
     }
     ArenaPlan plan = planArena(requests);
-    LS_RETURN_IF_ERROR(checkFitsInMemory(plan.totalBytes, "the activation arena"));
+    // The arena with all else the model holds (an arena too large alone fails it too).
     LS_RETURN_IF_ERROR(checkFitsInMemory(saturatedBytes(heldMemoryBytes(index, plan.totalBytes)),
                                          "the activation arena, with the variables and the ops' own tables and rows,"));
     runtime.arena = allocateAligned(plan.totalBytes);

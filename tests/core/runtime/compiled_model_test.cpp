@@ -10,6 +10,7 @@
 #include "core/format/model_builder.h"
 #include "core/format/model_file.h"
 #include "core/kernels/string_tensor.h"
+#include "core/support/memory_limit.h"
 #include "core/format/tflite_reader.h"
 #include "tests/support/test_paths.h"
 #include "tflite_schema_generated.h"
@@ -170,6 +171,29 @@ TEST(CompiledModel, AnAbsurdOutputShapeIsRefusedWhereItArises) {
     std::cout << "  " << compiled.errorMessage() << "\n";
     EXPECT_NE(compiled.errorMessage().find("op 0 (PAD) output 'padded' [33554433,33554436,33554436,8] needs"), std::string::npos)
         << compiled.errorMessage();
+}
+
+TEST(CompiledModel, AnArenaLargerThanMemoryIsRefusedThoughEachTensorFits) {
+    // x + x = y, then y + x = z: each tensor takes 4/10 of this machine's
+    // memory, and all three are live at the second ADD.
+    const size_t memory = physicalMemoryBytes();
+    const auto planes = static_cast<int32_t>(memory * 4 / 10 / sizeof(float) / (1024 * 1024));
+    const std::vector<int32_t> shape{1, planes, 1024, 1024};
+    ModelBuilder builder;
+    builder.addSubgraph("main");
+    int x = builder.addTensor({"x", DataType::Float32, shape});
+    int y = builder.addTensor({"y", DataType::Float32, shape});
+    int z = builder.addTensor({"z", DataType::Float32, shape});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {x, x}, {y}});
+    builder.addOp({schema::BuiltinOperator_ADD, {}, {y, x}, {z}});
+    builder.setInputs({x});
+    builder.setOutputs({z});
+    auto compiled = CompiledModel::create(load(builder), CompileOptions{});
+    std::cout << "  3 tensors of " << size_t(planes) * 4 << " MiB, " << memory / (1 << 20) << " MiB of memory: "
+              << (compiled ? std::string("compiled") : compiled.errorMessage()) << "\n";
+    ASSERT_FALSE(compiled);
+    EXPECT_NE(compiled.errorMessage().find("the activation arena"), std::string::npos) << compiled.errorMessage();
+    EXPECT_NE(compiled.errorMessage().find("more than this machine's"), std::string::npos) << compiled.errorMessage();
 }
 
 TEST(CompiledModel, AnInputThatNothingSizesIsRefusedBeforeItsKernel) {
