@@ -5,7 +5,6 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <memory>
 #include <tuple>
@@ -24,23 +23,29 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kPoints = 16;  // transformed values of a 4x4 patch
 // Tiles of one GEMM: enough rows that each transformed weight read from L2
-// serves many (the 16 GEMMs stream 16 x in x out weights a chunk), few
+// serves many (a chunk's GEMMs stream points x in x out weights), few
 // enough that a chunk's transformed input and output stay near 4 MiB.
 constexpr int64_t kChunkBytes = 4 << 20;
 constexpr int64_t kMostChunkTiles = 96, kLeastChunkTiles = 24;
+// F(4x4, 3x3) streams 36 transformed weight matrices where F(2x2, 3x3)
+// streams 16, each used once a tile of a thread's share: below 16 tiles a
+// thread, that traffic costs more than the multiplies it saves (ResNet's
+// 14x14x256 layers: 0.9x on one thread, 16 tiles; 1.05x on two, 8 each).
+constexpr int64_t kLeastLargeTilesPerThread = 16;
 
 struct PackedWinograd {
     int64_t batch = 0, inH = 0, inW = 0, inputChannels = 0, outH = 0, outW = 0, outputChannels = 0;
     int padTop = 0, padLeft = 0;
+    int tile = 2;     // outputs a side of one tile: F(2x2, 3x3) or F(4x4, 3x3)
+    int points = 16;  // transformed values of one (tile + 2)^2 input patch
     int64_t tilesH = 0, tilesW = 0, tiles = 0, chunkTiles = 0, items = 1;
-    std::array<PointwiseWeights, kPoints> transformed;  // U for each point: [in][out] as the 1x1 kernel packs it
-    std::vector<float> bias;                            // [out], padded to whole vectors
+    std::vector<PointwiseWeights> transformed;  // U for each point: [in][out] as the 1x1 kernel packs it
+    std::vector<float> bias;                    // [out], padded to whole vectors
     float low = 0, high = 0;
     Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation applied last (fused_epilogue.h)
     std::vector<float> slopes;                   // a fused PRELU's, [out] padded like the bias; empty for none
-    int64_t slotFloats() const { return kPoints * chunkTiles * (inputChannels + outputChannels); }
+    int64_t slotFloats() const { return points * chunkTiles * (inputChannels + outputChannels); }
 };
 
 struct RunArguments {
@@ -50,56 +55,95 @@ struct RunArguments {
     float* scratch;  // one slot of slotFloats() per item
 };
 
-// U = G g G^T for one 3x3 filter g (row-major), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
-std::array<float, kPoints> transformFilter(const float* g) {
-    float gg[4][3];
-    for (int col = 0; col < 3; ++col) {
-        const float a = g[col], b = g[3 + col], c = g[6 + col];
-        gg[0][col] = a, gg[1][col] = 0.5f * (a + b + c), gg[2][col] = 0.5f * (a - b + c), gg[3][col] = c;
+// G of F(2x2, 3x3) and of F(4x4, 3x3) (Lavin and Gray's), one row per
+// transformed point of a filter row: U = G g G^T.
+constexpr double kFilterTransform2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+constexpr double kFilterTransform4[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                            {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+
+// U = G g G^T for one 3x3 filter g (row-major), in double so that the
+// sixths and twenty-fourths of F(4x4) round once.
+void transformFilter(int tile, const float* g, float* u) {
+    const int patch = tile + 2;
+    auto G = [&](int row, int col) { return tile == 2 ? kFilterTransform2[row][col] : kFilterTransform4[row][col]; };
+    double gg[6][3];  // G g
+    for (int row = 0; row < patch; ++row)
+        for (int col = 0; col < 3; ++col) gg[row][col] = G(row, 0) * g[col] + G(row, 1) * g[3 + col] + G(row, 2) * g[6 + col];
+    for (int row = 0; row < patch; ++row)
+        for (int col = 0; col < patch; ++col)
+            u[row * patch + col] = static_cast<float>(gg[row][0] * G(col, 0) + gg[row][1] * G(col, 1) + gg[row][2] * G(col, 2));
+}
+
+// B^T x for one line of a patch. F(2x2): B^T = [1 0 -1 0; 0 1 1 0;
+// 0 -1 1 0; 0 1 0 -1]. F(4x4): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0;
+// 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+template <int Tile>
+__attribute__((target("avx512f"))) inline void inputLine(const __m512 (&x)[Tile + 2], __m512 (&r)[Tile + 2]) {
+    if constexpr (Tile == 2) {
+        r[0] = _mm512_sub_ps(x[0], x[2]), r[1] = _mm512_add_ps(x[1], x[2]);
+        r[2] = _mm512_sub_ps(x[2], x[1]), r[3] = _mm512_sub_ps(x[1], x[3]);
+    } else {
+        const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4), five = _mm512_set1_ps(5);
+        const __m512 oddMinusEven = _mm512_sub_ps(x[3], x[1]), outer = _mm512_sub_ps(x[4], x[2]);
+        r[0] = _mm512_fmadd_ps(four, x[0], _mm512_fnmadd_ps(five, x[2], x[4]));
+        r[1] = _mm512_fnmadd_ps(four, _mm512_add_ps(x[1], x[2]), _mm512_add_ps(x[3], x[4]));
+        r[2] = _mm512_fmadd_ps(four, _mm512_sub_ps(x[1], x[2]), _mm512_sub_ps(x[4], x[3]));
+        r[3] = _mm512_fmadd_ps(two, oddMinusEven, outer);
+        r[4] = _mm512_fnmadd_ps(two, oddMinusEven, outer);
+        r[5] = _mm512_fmadd_ps(four, x[1], _mm512_fnmadd_ps(five, x[3], x[5]));
     }
-    std::array<float, kPoints> u{};
-    for (int row = 0; row < 4; ++row) {
-        const float a = gg[row][0], b = gg[row][1], c = gg[row][2];
-        u[static_cast<size_t>(row * 4)] = a, u[static_cast<size_t>(row * 4 + 1)] = 0.5f * (a + b + c);
-        u[static_cast<size_t>(row * 4 + 2)] = 0.5f * (a - b + c), u[static_cast<size_t>(row * 4 + 3)] = c;
+}
+
+// A^T x for one line of transformed products. F(2x2): A^T = [1 1 1 0;
+// 0 1 -1 -1]. F(4x4): A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0;
+// 0 1 -1 8 -8 1].
+template <int Tile>
+__attribute__((target("avx512f"))) inline void outputLine(const __m512 (&x)[Tile + 2], __m512 (&y)[Tile]) {
+    if constexpr (Tile == 2) {
+        y[0] = _mm512_add_ps(_mm512_add_ps(x[0], x[1]), x[2]);
+        y[1] = _mm512_sub_ps(_mm512_sub_ps(x[1], x[2]), x[3]);
+    } else {
+        const __m512 sum12 = _mm512_add_ps(x[1], x[2]), difference12 = _mm512_sub_ps(x[1], x[2]);
+        const __m512 sum34 = _mm512_add_ps(x[3], x[4]), difference34 = _mm512_sub_ps(x[3], x[4]);
+        y[0] = _mm512_add_ps(_mm512_add_ps(x[0], sum12), sum34);
+        y[1] = _mm512_fmadd_ps(_mm512_set1_ps(2), difference34, difference12);
+        y[2] = _mm512_fmadd_ps(_mm512_set1_ps(4), sum34, sum12);
+        y[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8), difference34, difference12), x[5]);
     }
-    return u;
 }
 
 // Tiles [first, first + count) of the chunk, channels of 16 at a time:
-// V = B^T d B of each 4x4 input patch d (zeros outside the image), written
-// as 16 GEMM inputs of `count` rows of inputChannels.
+// V = B^T d B of each input patch d (zeros outside the image), written as
+// one GEMM input of `count` rows of inputChannels per point.
+template <int Tile>
 __attribute__((target("avx512f"))) void transformInput(const PackedWinograd& p, const float* input, int64_t first, int64_t count, float* v) {
+    constexpr int kPatch = Tile + 2;
     const int64_t rowStride = count * p.inputChannels;  // floats between two points' GEMM inputs
     for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = first + t, batch = tile / (p.tilesH * p.tilesW), inPlane = tile % (p.tilesH * p.tilesW);
-        const int64_t y0 = 2 * (inPlane / p.tilesW) - p.padTop, x0 = 2 * (inPlane % p.tilesW) - p.padLeft;
+        const int64_t y0 = Tile * (inPlane / p.tilesW) - p.padTop, x0 = Tile * (inPlane % p.tilesW) - p.padLeft;
         const float* image = input + batch * p.inH * p.inW * p.inputChannels;
-        const float* at[4][4];
-        for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) {
+        const float* at[kPatch][kPatch];
+        for (int i = 0; i < kPatch; ++i)
+            for (int j = 0; j < kPatch; ++j) {
                 const int64_t y = y0 + i, x = x0 + j;
                 at[i][j] = y >= 0 && y < p.inH && x >= 0 && x < p.inW ? image + (y * p.inW + x) * p.inputChannels : nullptr;
             }
         float* out = v + t * p.inputChannels;
         for (int64_t c = 0; c < p.inputChannels; c += kLanes) {
             const __mmask16 lanes = firstLanes(p.inputChannels - c);
-            __m512 d[4][4];
-            for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 4; ++j) d[i][j] = at[i][j] ? _mm512_maskz_loadu_ps(lanes, at[i][j] + c) : _mm512_setzero_ps();
-            __m512 rows[4][4];  // B^T d
-            for (int j = 0; j < 4; ++j) {
-                rows[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
-                rows[1][j] = _mm512_add_ps(d[1][j], d[2][j]);
-                rows[2][j] = _mm512_sub_ps(d[2][j], d[1][j]);
-                rows[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
+            __m512 rows[kPatch][kPatch];  // B^T d
+            for (int j = 0; j < kPatch; ++j) {
+                __m512 column[kPatch], transformed[kPatch];
+                for (int i = 0; i < kPatch; ++i) column[i] = at[i][j] ? _mm512_maskz_loadu_ps(lanes, at[i][j] + c) : _mm512_setzero_ps();
+                inputLine<Tile>(column, transformed);
+                for (int i = 0; i < kPatch; ++i) rows[i][j] = transformed[i];
             }
-            for (int i = 0; i < 4; ++i) {
-                float* point = out + static_cast<int64_t>(i * 4) * rowStride + c;
-                _mm512_mask_storeu_ps(point, lanes, _mm512_sub_ps(rows[i][0], rows[i][2]));
-                _mm512_mask_storeu_ps(point + rowStride, lanes, _mm512_add_ps(rows[i][1], rows[i][2]));
-                _mm512_mask_storeu_ps(point + 2 * rowStride, lanes, _mm512_sub_ps(rows[i][2], rows[i][1]));
-                _mm512_mask_storeu_ps(point + 3 * rowStride, lanes, _mm512_sub_ps(rows[i][1], rows[i][3]));
+            for (int i = 0; i < kPatch; ++i) {
+                __m512 transformed[kPatch];
+                inputLine<Tile>(rows[i], transformed);
+                float* point = out + static_cast<int64_t>(i * kPatch) * rowStride + c;
+                for (int j = 0; j < kPatch; ++j) _mm512_mask_storeu_ps(point + j * rowStride, lanes, transformed[j]);
             }
         }
     }
@@ -113,57 +157,55 @@ __attribute__((target("avx512f"))) inline __m512 finished(const PackedWinograd& 
     return applyEpilogue(p.epilogue, value, p.slopes.empty() ? nullptr : p.slopes.data(), c);
 }
 
-// Y = A^T M A for each tile of the chunk (A^T = [1 1 1 0; 0 1 -1 -1]), plus
-// the bias, clamped and through the fused activation, into the outputs
-// inside the plane.
+// Y = A^T M A for each tile of the chunk, plus the bias, clamped and
+// through the fused activation, into the outputs inside the plane.
+template <int Tile>
 __attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p, const float* m, int64_t first, int64_t count, float* output) {
+    constexpr int kPatch = Tile + 2;
     const int64_t rowStride = count * p.outputChannels;
     for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = first + t, batch = tile / (p.tilesH * p.tilesW), inPlane = tile % (p.tilesH * p.tilesW);
-        const int64_t y0 = 2 * (inPlane / p.tilesW), x0 = 2 * (inPlane % p.tilesW);
-        const bool secondRow = y0 + 1 < p.outH, secondColumn = x0 + 1 < p.outW;
+        const int64_t y0 = Tile * (inPlane / p.tilesW), x0 = Tile * (inPlane % p.tilesW);
+        const int rows = static_cast<int>(std::min<int64_t>(Tile, p.outH - y0)), columns = static_cast<int>(std::min<int64_t>(Tile, p.outW - x0));
         float* base = output + ((batch * p.outH + y0) * p.outW + x0) * p.outputChannels;
         const float* in = m + t * p.outputChannels;
         for (int64_t c = 0; c < p.outputChannels; c += kLanes) {
             const __mmask16 lanes = firstLanes(p.outputChannels - c);
-            __m512 s[2][4];  // A^T M
-            for (int j = 0; j < 4; ++j) {
-                const __m512 m0 = _mm512_maskz_loadu_ps(lanes, in + static_cast<int64_t>(j) * rowStride + c);
-                const __m512 m1 = _mm512_maskz_loadu_ps(lanes, in + static_cast<int64_t>(4 + j) * rowStride + c);
-                const __m512 m2 = _mm512_maskz_loadu_ps(lanes, in + static_cast<int64_t>(8 + j) * rowStride + c);
-                const __m512 m3 = _mm512_maskz_loadu_ps(lanes, in + static_cast<int64_t>(12 + j) * rowStride + c);
-                s[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-                s[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+            __m512 s[Tile][kPatch];  // A^T M
+            for (int j = 0; j < kPatch; ++j) {
+                __m512 column[kPatch], reduced[Tile];
+                for (int i = 0; i < kPatch; ++i) column[i] = _mm512_maskz_loadu_ps(lanes, in + static_cast<int64_t>(i * kPatch + j) * rowStride + c);
+                outputLine<Tile>(column, reduced);
+                for (int i = 0; i < Tile; ++i) s[i][j] = reduced[i];
             }
             const __m512 bias = _mm512_loadu_ps(p.bias.data() + c);
-            for (int i = 0; i < 2; ++i) {
-                if (i == 1 && !secondRow) break;
+            for (int i = 0; i < rows; ++i) {
+                __m512 y[Tile];
+                outputLine<Tile>(s[i], y);
                 float* row = base + static_cast<int64_t>(i) * p.outW * p.outputChannels + c;
-                const __m512 left = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[i][0], s[i][1]), s[i][2]), bias);
-                _mm512_mask_storeu_ps(row, lanes, finished(p, left, c));
-                if (!secondColumn) continue;
-                const __m512 right = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[i][1], s[i][2]), s[i][3]), bias);
-                _mm512_mask_storeu_ps(row + p.outputChannels, lanes, finished(p, right, c));
+                for (int j = 0; j < columns; ++j)
+                    _mm512_mask_storeu_ps(row + j * p.outputChannels, lanes, finished(p, _mm512_add_ps(y[j], bias), c));
             }
         }
     }
 }
 
 // One item: its share of the tiles, a chunk at a time, in its own slot.
+template <int Tile>
 void runItem(void* context, size_t item) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedWinograd& p = *arguments.p;
     const int64_t share = (p.tiles + p.items - 1) / p.items;
     const int64_t begin = static_cast<int64_t>(item) * share, end = std::min(p.tiles, begin + share);
     float* v = arguments.scratch + static_cast<int64_t>(item) * p.slotFloats();
-    float* m = v + kPoints * p.chunkTiles * p.inputChannels;
+    float* m = v + p.points * p.chunkTiles * p.inputChannels;
     for (int64_t first = begin; first < end; first += p.chunkTiles) {
         const int64_t count = std::min(p.chunkTiles, end - first);
-        transformInput(p, arguments.input, first, count, v);
-        for (int point = 0; point < kPoints; ++point)
+        transformInput<Tile>(p, arguments.input, first, count, v);
+        for (int point = 0; point < p.points; ++point)
             multiplyPixels(p.transformed[static_cast<size_t>(point)], v + point * count * p.inputChannels, count,
                            m + point * count * p.outputChannels);
-        transformOutput(p, m, first, count, arguments.output);
+        transformOutput<Tile>(p, m, first, count, arguments.output);
     }
 }
 
@@ -182,32 +224,34 @@ Status prepareWinograd(KernelContext& context) {
     p.outH = out.dim(1), p.outW = out.dim(2), p.outputChannels = out.dim(3);
     p.padTop = paddingBefore(padded.dim(1), p.outH, 3, 1) + context.op->fusedPadding[0];
     p.padLeft = paddingBefore(padded.dim(2), p.outW, 3, 1) + context.op->fusedPadding[2];
-    p.tilesH = (p.outH + 1) / 2, p.tilesW = (p.outW + 1) / 2, p.tiles = p.batch * p.tilesH * p.tilesW;
-    const int64_t perTile = kPoints * (p.inputChannels + p.outputChannels) * int64_t(sizeof(float));
-    p.chunkTiles = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(perTile, 1), kLeastChunkTiles, kMostChunkTiles) / 6 * 6;
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    p.tile = floatWinogradTile(p.batch, p.outH, p.outW, threads), p.points = (p.tile + 2) * (p.tile + 2);
+    p.tilesH = (p.outH + p.tile - 1) / p.tile, p.tilesW = (p.outW + p.tile - 1) / p.tile, p.tiles = p.batch * p.tilesH * p.tilesW;
+    const int64_t perTile = p.points * (p.inputChannels + p.outputChannels) * int64_t(sizeof(float));
+    p.chunkTiles = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(perTile, 1), kLeastChunkTiles, kMostChunkTiles) / 6 * 6;
     p.items = std::max<int64_t>(1, std::min(threads, p.tiles));
 
-    // U for every point: the filter's 16 transformed values per (out, in),
+    // U for every point: the filter's transformed values per (out, in),
     // each point's [in][out] packed as a 1x1 convolution's weights.
     std::vector<float> weights(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, weights.data());
     const int64_t blocks = (p.outputChannels + kPointwiseBlockChannels - 1) / kPointwiseBlockChannels;
+    p.transformed.resize(static_cast<size_t>(p.points));
     for (PointwiseWeights& u : p.transformed) {
         u.inputChannels = p.inputChannels, u.outputChannels = p.outputChannels, u.blocks = blocks;
         u.weights.assign(static_cast<size_t>(blocks * p.inputChannels * kPointwiseBlockChannels), 0.0f);
         u.bias.assign(static_cast<size_t>(blocks * kPointwiseBlockChannels), 0.0f);
         u.low = -std::numeric_limits<float>::infinity(), u.high = std::numeric_limits<float>::infinity();
     }
-    float g[9];
+    float g[9], u[36];
     for (int64_t o = 0; o < p.outputChannels; ++o)
         for (int64_t c = 0; c < p.inputChannels; ++c) {
             for (int tap = 0; tap < 9; ++tap) g[tap] = weights[static_cast<size_t>((o * 9 + tap) * p.inputChannels + c)];
-            const std::array<float, kPoints> u = transformFilter(g);
+            transformFilter(p.tile, g, u);
             const size_t at = static_cast<size_t>(((o / kPointwiseBlockChannels) * p.inputChannels + c) * kPointwiseBlockChannels +
                                                   o % kPointwiseBlockChannels);
-            for (int point = 0; point < kPoints; ++point) p.transformed[static_cast<size_t>(point)].weights[at] = u[static_cast<size_t>(point)];
+            for (int point = 0; point < p.points; ++point) p.transformed[static_cast<size_t>(point)].weights[at] = u[point];
         }
     p.bias.assign(static_cast<size_t>((p.outputChannels + kLanes - 1) / kLanes * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
@@ -223,11 +267,18 @@ Status prepareWinograd(KernelContext& context) {
 Status evalWinograd(KernelContext& context) {
     const auto& p = *static_cast<const PackedWinograd*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runItem, &arguments, static_cast<size_t>(p.items), 0);
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), p.tile == 4 ? runItem<4> : runItem<2>, &arguments,
+                               static_cast<size_t>(p.items), 0);
     return Status::ok();
 }
 
 }  // namespace
+
+int floatWinogradTile(int64_t batch, int64_t outH, int64_t outW, int64_t threads) {
+    const int64_t largeTiles = batch * ((outH + 3) / 4) * ((outW + 3) / 4), smallTiles = batch * ((outH + 1) / 2) * ((outW + 1) / 2);
+    const bool fewerMultiplies = largeTiles * 36 < smallTiles * 16;  // not where the 4x4 blocks hang far over a thin plane
+    return fewerMultiplies && largeTiles >= kLeastLargeTilesPerThread * std::max<int64_t>(threads, 1) ? 4 : 2;
+}
 
 const KernelDef* floatWinogradConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareWinograd, .eval = evalWinograd, .fusesInputPadding = true, .fusesActivation = true};

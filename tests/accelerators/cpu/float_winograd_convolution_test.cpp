@@ -1,10 +1,15 @@
-// The Winograd F(2x2, 3x3) convolution against the reference kernel (the
-// transforms add and halve, so sums round differently: within 1e-5 of the
-// largest output): a ResNet stage's 56x56x64 -> 64 with RELU, odd planes
-// whose last tiles hang over the edge (SAME and VALID), a folded PAD,
-// RELU6, channel counts that leave partial vectors and 64-channel blocks,
-// a batch of two, and two threads. Each case checks the kernel took the op;
-// a 1x1, a stride-2 3x3 and a plane under 100 outputs it leaves alone.
+// The Winograd convolution, F(4x4, 3x3) and F(2x2, 3x3), against the
+// reference kernel (the transforms scale and add, so sums round
+// differently: within 5e-5 of the largest output, where F(2x2) stays
+// within 1e-6 and F(4x4) within 1e-5 of the largest sum before RELU6 clamps
+// it; the golden tolerance is 1e-3): a ResNet stage's
+// 56x56x64 -> 64 with RELU, odd planes whose last tiles hang over the edge
+// (SAME and VALID), a folded PAD, RELU6, channel counts that leave partial
+// vectors and 64-channel blocks, a batch of two and of three, and two
+// threads; each case prints which tile it ran. Each case checks the kernel
+// took the op; a 1x1, a stride-2 3x3 and a plane under 100 outputs it
+// leaves alone. The tile rule: 4x4 where each thread gets 16 or more such
+// blocks and they multiply less than 2x2 ones would.
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_winograd_convolution.h"
@@ -25,8 +30,36 @@ TEST(FloatWinogradConvolution, MatchesTheReference) {
         {1, 12, 11, 40, 33, 3, 3, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 1},
         {2, 10, 12, 128, 136, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU, 0, 2},
         {1, 28, 28, 96, 128, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 31, 23, 48, 40, 3, 3, 1, schema::Padding_VALID, ActivationFunctionType_RELU6, 1, 2},
+        {3, 18, 17, 16, 32, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
     };
-    testing::expectCasesMatchTheReference(cases, cpu::floatWinogradConvolutionKernel, 23);
+    for (const auto& c : cases) {
+        const int64_t outH = c.padding == schema::Padding_SAME ? c.height : c.height + 2 * c.padBefore - 2;
+        const int64_t outW = c.padding == schema::Padding_SAME ? c.width : c.width + 2 * c.padBefore - 2;
+        const int tile = cpu::floatWinogradTile(c.batch, outH, outW, c.threads);
+        std::cout << "  " << c.batch << "x" << outH << "x" << outW << " outputs, " << c.threads << " thread(s): F(" << tile << "x" << tile
+                  << ", 3x3)\n";
+    }
+    testing::expectCasesMatchTheReference(cases, cpu::floatWinogradConvolutionKernel, 23, 5e-5);
+}
+
+TEST(FloatWinogradConvolution, TakesFourByFourTilesWhereEachThreadGetsSixteen) {
+    struct Plane {
+        int64_t batch, outH, outW, threads;
+        int tile;
+    };
+    const Plane planes[] = {
+        {1, 56, 56, 1, 4}, {1, 56, 56, 2, 4}, {1, 28, 28, 2, 4},  // 196 and 49 blocks of 4x4
+        {1, 14, 14, 1, 4}, {1, 14, 14, 2, 2},                     // 16: 16 for one thread, 8 for each of two
+        {1, 12, 12, 1, 2}, {2, 12, 12, 1, 4}, {1, 13, 13, 1, 4},  // 9, 18 and 16
+        {1, 100, 2, 1, 2},  // 25, but half their columns wasted: 900 multiplies a channel pair against 800 in 2x2 blocks
+    };
+    for (const Plane& plane : planes) {
+        const int tile = cpu::floatWinogradTile(plane.batch, plane.outH, plane.outW, plane.threads);
+        std::cout << "  " << plane.batch << "x" << plane.outH << "x" << plane.outW << " on " << plane.threads << " thread(s): F(" << tile
+                  << "x" << tile << ")\n";
+        EXPECT_EQ(tile, plane.tile) << plane.batch << "x" << plane.outH << "x" << plane.outW << " on " << plane.threads;
+    }
 }
 
 TEST(FloatWinogradConvolution, LeavesOtherConvolutionsAlone) {
