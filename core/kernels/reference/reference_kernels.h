@@ -23,6 +23,7 @@ void addDensifyKernel(KernelTable& table);
 void addSelectionKernels(KernelTable& table);
 void addConvolution3dKernel(KernelTable& table);
 void addRecurrentKernels(KernelTable& table);
+void addSpectralKernels(KernelTable& table);
 
 // MediaPipe's custom ops, by custom code.
 const KernelDef* findReferenceCustomKernel(std::string_view name);
@@ -44,6 +45,7 @@ inline KernelTable allKernels() {
     addSelectionKernels(table);
     addConvolution3dKernel(table);
     addRecurrentKernels(table);
+    addSpectralKernels(table);
     return table;
 }
 

@@ -212,7 +212,8 @@ Status evalGather(KernelContext& context) {
         for (int64_t k : index) {
             if (k < 0 || k >= axisSize)
                 return context.error("index " + std::to_string(k) + " out of range [0, " + std::to_string(axisSize) + ")");
-            for (int64_t i = 0; i < inner; ++i) copy((o * axisSize + k) * inner + i, to++);
+            copy.run((o * axisSize + k) * inner, to, inner);
+            to += inner;
         }
     return Status::ok();
 }
