@@ -91,7 +91,7 @@ __attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inli
     for (int ky = 0; ky < K; ++ky) {
         if (!rows[ky]) continue;
         // Column firstColumn's input; the columns before it lie outside the image.
-        const float* row = rows[ky] + channel + (left + firstColumn) * p.channels;
+        const float* row = rows[ky] + channel + (left + firstColumn) * p.inputPixelStride;
         __m512 w[Count][K];
         for (int b = 0; b < Count; ++b)
             for (int kx = 0; kx < K; ++kx) w[b][kx] = _mm512_loadu_ps(weights + (b * K * K + ky * K + kx) * kLanes);
@@ -100,7 +100,7 @@ __attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inli
             if (c < firstColumn || c >= endColumn) continue;
 #pragma GCC unroll 2
             for (int b = 0; b < Count; ++b) {
-                const float* at = row + (c - firstColumn) * p.channels + b * kLanes;
+                const float* at = row + (c - firstColumn) * p.inputPixelStride + b * kLanes;
                 const __m512 column = b + 1 < Count ? _mm512_loadu_ps(at) : _mm512_maskz_loadu_ps(mask, at);
 #pragma GCC unroll 16
                 for (int j = 0; j < Pixels; ++j) {
@@ -113,7 +113,7 @@ __attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inli
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     for (int b = 0; b < Count; ++b)
         for (int j = 0; j < Pixels; ++j) {
-            float* at = outputRow + (ox0 + j) * p.channels + channel + b * kLanes;
+            float* at = outputRow + (ox0 + j) * p.outputPixelStride + channel + b * kLanes;
             const __m512 value = _mm512_min_ps(_mm512_max_ps(sums[b][j], low), high);
             if (b + 1 < Count) _mm512_storeu_ps(at, value);
             else _mm512_mask_storeu_ps(at, mask, value);
@@ -149,9 +149,9 @@ void checkSegmentSpans(const PackedDepthwise& p, const InputRows& rows, const fl
     if (endColumn > firstColumn)
         for (int ky = 0; ky < K; ++ky)
             if (rows[ky])
-                check(rows[ky] + (left + firstColumn) * p.channels + firstChannel,
-                      rows[ky] + (left + endColumn - 1) * p.channels + endChannel - 1, 0);
-    check(outputRow + ox0 * p.channels + firstChannel, outputRow + (ox0 + Pixels - 1) * p.channels + endChannel - 1, 1);
+                check(rows[ky] + (left + firstColumn) * p.inputPixelStride + firstChannel,
+                      rows[ky] + (left + endColumn - 1) * p.inputPixelStride + endChannel - 1, 0);
+    check(outputRow + ox0 * p.outputPixelStride + firstChannel, outputRow + (ox0 + Pixels - 1) * p.outputPixelStride + endChannel - 1, 1);
 #else
     (void)p, (void)rows, (void)outputRow, (void)ox0, (void)blocks;
 #endif
@@ -321,7 +321,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p
     for (int64_t ox = 0; ox < p.outW; ++ox)
         for (int64_t c = first; c < end; c += kLanes) {
             const __mmask16 lanes = firstLanes(end - c);
-            float* at = outputRow + ox * p.channels + c;
+            float* at = outputRow + ox * p.outputPixelStride + c;
             _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data(), c));
         }
 }
@@ -449,6 +449,7 @@ Status packDepthwise(const KernelContext& context, DepthwisePlan& p) {
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.channels, p.bias.data()));
     p.paired = p.channels == 8 && p.strideH == 1 && p.strideW == 1;
+    p.inputPixelStride = p.outputPixelStride = p.channels;
     if (p.paired) {
         for (int t = 0; t < taps; ++t) std::copy_n(p.weights.begin() + t * kLanes, 8, p.weights.begin() + t * kLanes + 8);
         std::copy_n(p.bias.begin(), 8, p.bias.begin() + 8);

@@ -28,6 +28,10 @@ struct DepthwisePlan {
     std::vector<float> slopes;
     Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row (the standalone kernel's only)
     bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
+    // Floats from one pixel of an input or output row to the next:
+    // channels (packDepthwise's), or a multiple of it where a row is one
+    // column phase of a dilated convolution (never in pairs).
+    int64_t inputPixelStride = 0, outputPixelStride = 0;
 };
 
 // Fills `plan`'s weights, bias and pairing from input 1 (the [1, k, k, C]

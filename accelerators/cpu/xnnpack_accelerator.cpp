@@ -3,6 +3,7 @@
 #include "accelerators/cpu/byte_table_lookup.h"
 #include "accelerators/cpu/float_batch_matmul.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_dilated_depthwise_convolution.h"
 #include "accelerators/cpu/float_expanded_depthwise.h"
 #include "accelerators/cpu/float_exp_activations.h"
 #include "accelerators/cpu/float_local_response_normalization.h"
@@ -129,6 +130,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* depthwise = floatDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
+    if (const KernelDef* dilated = floatDilatedDepthwiseConvolutionKernel(model, subgraph, op)) return dilated;
     if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
     if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
