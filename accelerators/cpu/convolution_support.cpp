@@ -106,11 +106,20 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    // Fused with a CONCATENATION of a broadcast 1x1 map (Op::fusedBroadcastConcat): the filter spans both parts.
+    const Tensor* broadcast = op.fusedBroadcastConcat && op.inputs.size() == 4 && op.inputs[3] >= 0
+                                  ? &subgraph.tensors[static_cast<size_t>(op.inputs[3])] : nullptr;
+    if (op.fusedBroadcastConcat && (!broadcast || broadcast->type != DataType::Float32 || broadcast->shape.size() != 4 ||
+                                    broadcast->shape[0] != 1 || broadcast->shape[1] != 1 || broadcast->shape[2] != 1 ||
+                                    input.shape.size() != 4 || input.shape[0] != 1 || op.fusedResidual || op.fusedEpilogue != Op::Epilogue::None))
+        return false;
+    const int32_t broadcastChannels = broadcast ? broadcast->shape[3] : 0;
     if (input.type != DataType::Float32 || output.type != DataType::Float32 || input.shape.size() != 4 || !isConstantFloat(filter) ||
-        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] ||
+        filter.shape.size() != 4 || filter.shape[1] != 1 || filter.shape[2] != 1 || filter.shape[3] != input.shape[3] + broadcastChannels ||
         filter.shape[0] < 1 || filter.shape[3] < 1)
         return false;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
+    if (op.fusedBroadcastConcat) return true;
     // A fused PRELU's slopes come last (Op::Epilogue::Prelu), after the bias (or -1).
     const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
     if (op.fusedEpilogue == Op::Epilogue::Prelu && (operands < 3 || op.inputs.back() < 0)) return false;

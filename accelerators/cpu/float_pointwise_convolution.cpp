@@ -45,6 +45,12 @@ struct PackedPointwise : PointwiseWeights {
     bool blocksOuter = false;  // tasks in block order (weights past L1) or pixel order
     float residualLow = 0, residualHigh = 0;  // a fused residual ADD's clamp
     int64_t residualChannels = 0;             // its tensor's, up to the output's (zeros past them)
+    // A fused broadcast part (Op::fusedBroadcastConcat): its filter columns,
+    // [channel][blocks * 64], and the bias before them. Each run writes
+    // `bias` (inherited) afresh from the part's values: runs of one compiled
+    // model never overlap, as its tensors are shared.
+    std::vector<float> broadcastWeights, filterBias;
+    int64_t broadcastChannels = 0;
 };
 
 struct RunArguments {
@@ -193,19 +199,63 @@ void runTask(void* context, size_t block, size_t tile) {
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
 
+// The broadcast part of a fused CONCATENATION (Op::fusedBroadcastConcat):
+// its filter columns, and the output's shape, which the reference
+// convolution cannot work out from the feature map alone.
+Status prepareBroadcastPart(KernelContext& context, PackedPointwise& p) {
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& part = context.input(3);
+    if (input.rank() != 4 || input.dim(0) != 1 || part.rank() != 4 || part.dim(0) != 1 || part.dim(1) != 1 || part.dim(2) != 1 ||
+        filter.rank() != 4 || filter.dim(3) != input.dim(3) + part.dim(3))
+        return context.error("expects a feature map [1, h, w, a] and a map [1, 1, 1, b] under a filter [out, 1, 1, a + b], got " +
+                             shapeText(input.shape) + ", " + shapeText(part.shape) + " and " + shapeText(filter.shape));
+    context.output(0).shape = {1, input.dim(1), input.dim(2), filter.dim(0)};
+    const int64_t mapChannels = input.dim(3);
+    p.broadcastChannels = part.dim(3);
+    const bool partFirst = context.op->broadcastChannelsFirst;
+    LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p, partFirst ? p.broadcastChannels : 0, mapChannels));
+    std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
+    reference::toFloats(filter, dense.data());
+    const int64_t padded = p.blocks * kBlockChannels, firstPart = partFirst ? 0 : mapChannels;
+    p.broadcastWeights.assign(static_cast<size_t>(p.broadcastChannels * padded), 0.0f);
+    for (int64_t c = 0; c < p.broadcastChannels; ++c)
+        for (int64_t o = 0; o < p.outputChannels; ++o)
+            p.broadcastWeights[static_cast<size_t>(c * padded + o)] = dense[static_cast<size_t>(o * filter.dim(3) + firstPart + c)];
+    p.filterBias = p.bias;
+    return Status::ok();
+}
+
+// bias = the filter's bias + the broadcast part's columns times its values.
+__attribute__((target("avx512f"))) void writeBroadcastBias(PackedPointwise& p, const float* part) {
+    const int64_t padded = p.blocks * kBlockChannels;
+    std::copy(p.filterBias.begin(), p.filterBias.end(), p.bias.begin());
+    for (int64_t c = 0; c < p.broadcastChannels; ++c) {
+        const __m512 value = _mm512_set1_ps(part[c]);
+        const float* column = p.broadcastWeights.data() + c * padded;
+        for (int64_t o = 0; o < padded; o += kLanes)
+            _mm512_storeu_ps(p.bias.data() + o, _mm512_fmadd_ps(_mm512_loadu_ps(column + o), value, _mm512_loadu_ps(p.bias.data() + o)));
+    }
+}
+
 Status preparePointwise(KernelContext& context) {
-    LS_RETURN_IF_ERROR(prepareReferenceConvolution(context));
-    context.scratchBytes = 0;  // the reference convolution's own scratch is not used
+    auto packed = std::make_shared<PackedPointwise>();
+    PackedPointwise& p = *packed;
+    if (context.op->fusedBroadcastConcat) {
+        LS_RETURN_IF_ERROR(prepareBroadcastPart(context, p));
+    } else {
+        LS_RETURN_IF_ERROR(prepareReferenceConvolution(context));
+        context.scratchBytes = 0;  // the reference convolution's own scratch is not used
+    }
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& output = context.output(0);
-    if (input.rank() != 4 || filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) != input.dim(3) ||
-        output.rank() != 4 || output.dim(1) != input.dim(1) || output.dim(2) != input.dim(2))
+    if (input.rank() != 4 || filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 ||
+        filter.dim(3) != input.dim(3) + p.broadcastChannels || output.rank() != 4 || output.dim(1) != input.dim(1) ||
+        output.dim(2) != input.dim(2))
         return context.error("expects a 1x1 stride-1 filter [out, 1, 1, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
                              "] over a 4-D input");
-    auto packed = std::make_shared<PackedPointwise>();
-    PackedPointwise& p = *packed;
-    LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
+    if (!context.op->fusedBroadcastConcat) LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
     LS_RETURN_IF_ERROR(packEpilogue(context, p));
     p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
@@ -234,6 +284,8 @@ Status preparePointwise(KernelContext& context) {
 }
 
 Status evalPointwise(KernelContext& context) {
+    if (context.op->fusedBroadcastConcat)
+        writeBroadcastBias(*static_cast<PackedPointwise*>(context.state.get()), context.input(3).as<const float>());
     const auto& p = *static_cast<const PackedPointwise*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.op->fusedResidual ? context.input(3).as<const float>() : nullptr,
                            context.output(0).as<float>()};
@@ -250,10 +302,16 @@ Status evalPointwise(KernelContext& context) {
 
 }  // namespace
 
-Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& p) {
+Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& p,
+                            int64_t firstInput, int64_t inputs) {
     if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1)
         return context.error("expects a 1x1 filter [out, 1, 1, in], got " + filter.name + " " + shapeText(filter.shape));
-    p.inputChannels = filter.dim(3);
+    const int64_t filterInputs = filter.dim(3);
+    if (inputs < 0) inputs = filterInputs - firstInput;
+    if (firstInput < 0 || inputs < 0 || firstInput + inputs > filterInputs)
+        return context.error("expects input channels [" + std::to_string(firstInput) + ", " + std::to_string(firstInput + inputs) + ") of " +
+                             filter.name + " " + shapeText(filter.shape));
+    p.inputChannels = inputs;
     p.outputChannels = filter.dim(0);
     p.blocks = (p.outputChannels + kBlockChannels - 1) / kBlockChannels;
     std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
@@ -262,7 +320,7 @@ Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& f
     for (int64_t o = 0; o < p.outputChannels; ++o)
         for (int64_t c = 0; c < p.inputChannels; ++c)
             p.weights[static_cast<size_t>(((o / kBlockChannels) * p.inputChannels + c) * kBlockChannels + o % kBlockChannels)] =
-                dense[static_cast<size_t>(o * p.inputChannels + c)];
+                dense[static_cast<size_t>(o * filterInputs + firstInput + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kBlockChannels), 0.0f);
     return readFloatBias(context, p.outputChannels, p.bias.data(), biasInput);
 }
@@ -277,8 +335,12 @@ void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t
 }
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{
-        .prepare = preparePointwise, .eval = evalPointwise, .fusesInputPadding = false, .fusesActivation = true, .fusesResidual = true};
+    static const KernelDef kernel{.prepare = preparePointwise,
+                                  .eval = evalPointwise,
+                                  .fusesInputPadding = false,
+                                  .fusesActivation = true,
+                                  .fusesResidual = true,
+                                  .fusesBroadcastConcat = true};
     if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     // Planes under 64 pixels stream the whole weights for a few pixels: XNNPACK's slices do that better.
     const std::vector<int32_t>& shape = subgraph.tensors[static_cast<size_t>(op.inputs[0])].shape;

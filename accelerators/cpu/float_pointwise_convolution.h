@@ -33,9 +33,11 @@ struct PointwiseWeights {
     Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation applied last (fused_epilogue.h)
 };
 
-// Packs `filter` ([out, 1, 1, in]) and the bias at input `biasInput` of
-// `context` (zeros when it has none).
-Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed);
+// Packs `filter` ([out, 1, 1, in]), or its input channels [firstInput,
+// firstInput + inputs) when inputs >= 0, and the bias at input `biasInput`
+// of `context` (zeros when it has none).
+Status packPointwiseWeights(const KernelContext& context, const RuntimeTensor& filter, size_t biasInput, PointwiseWeights& packed,
+                            int64_t firstInput = 0, int64_t inputs = -1);
 
 // What the op applies last, from its fusions (Op::fusedEpilogue): a
 // PRELU's slopes (its last input), a swish or a HARD_SWISH, or nothing.

@@ -125,6 +125,14 @@ struct Op {
     enum class Epilogue : uint8_t { None, Prelu, Swish, HardSwish };
     Epilogue fusedEpilogue = Epilogue::None;
     Epilogue expansionEpilogue = Epilogue::None;  // Swish or HardSwish, on a fusedExpansion (above)
+    // A 1x1 CONV_2D over a CONCATENATION (last axis) of a feature map and a
+    // RESIZE of a 1x1 map, which is the same at every pixel
+    // (core/runtime/broadcast_concat_fusion.h): inputs the feature map,
+    // the filter over both parts, the bias (or -1), the 1x1 map [1, 1, 1, C].
+    // The 1x1 map's part of every output is worked out once a run, as a
+    // bias. broadcastChannelsFirst: its channels come first in the filter.
+    bool fusedBroadcastConcat = false;
+    bool broadcastChannelsFirst = false;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

@@ -140,6 +140,8 @@ struct KernelDef {
     // Whether it honours Op::fusedResidual on a CONV_2D (its input 3 added
     // to the result), so the ADD after it may fold in.
     bool fusesResidual = false;
+    // Whether it honours Op::fusedBroadcastConcat on a CONV_2D.
+    bool fusesBroadcastConcat = false;
     // Whether it can write output 0, and read input `input` of `op`,
     // channel-major (RuntimeTensor::channelMajor), so that the runtime may
     // hand a tensor between two such kernels without either transposing it

@@ -18,6 +18,7 @@
 #include "core/runtime/resize_convolution_swap.h"
 #include "core/runtime/rope_fusion.h"
 #include "core/runtime/prelu_fusion.h"
+#include "core/runtime/broadcast_concat_fusion.h"
 #include "core/runtime/residual_add_fusion.h"
 #include "core/runtime/swish_fusion.h"
 #include "core/runtime/expansion_fusion.h"
@@ -245,6 +246,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         fused += fuseExpansions(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseStems(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseBroadcastConcats(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseSwishes(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);

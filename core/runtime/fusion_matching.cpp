@@ -147,7 +147,8 @@ Op::Epilogue swishMaking(const Model& model, const Subgraph& subgraph, const Ten
 }
 
 bool takesFusedEpilogue(const Model& model, const Op& op) {
-    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.outputs.size() != 1 || op.outputs[0] < 0) return false;
+    if (op.fused || op.folded || op.fusedEpilogue != Op::Epilogue::None || op.fusedBroadcastConcat || op.outputs.size() != 1 || op.outputs[0] < 0)
+        return false;
     if (op.fusedSeparableBlock) return !op.fusedStem;  // the stem's kernel applies none
     const int32_t builtin = model.opCode(op).builtin;
     return (builtin == schema::BuiltinOperator_CONV_2D || builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) && !op.fusedAddend;
@@ -192,7 +193,8 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 }
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
-    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedStem && !op.fusedAddend && !op.fusedResidual && op.fusedEpilogue == Op::Epilogue::None &&
+    return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedStem && !op.fusedAddend && !op.fusedResidual &&
+           !op.fusedBroadcastConcat && op.fusedEpilogue == Op::Epilogue::None &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 

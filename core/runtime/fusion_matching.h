@@ -48,7 +48,7 @@ int activationAfter(const Op& op, int own);
 bool isPlainOp(const Model& model, const Op& op, int32_t builtin, size_t inputs);
 
 // `op` is `builtin` with one output, and no earlier pass folded, fused or
-// rewrote it (separable block, folded ADD, residual ADD).
+// rewrote it (separable block, folded ADD, residual ADD, broadcast concat).
 bool isUntouched(const Model& model, const Op& op, int32_t builtin);
 
 // The single op reading `tensor` if it is a plain `builtin`, else -1.
