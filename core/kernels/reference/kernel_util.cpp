@@ -249,6 +249,20 @@ float* toFloats(const RuntimeTensor& tensor, float* destination) {
         std::memcpy(destination, tensor.data, static_cast<size_t>(count) * 4);
         return destination + count;
     }
+    if ((tensor.type == DataType::Int8 || tensor.type == DataType::UInt8) && tensor.quantization &&
+        tensor.quantization->scales.size() == 1 && count >= 256) {
+        // One scale and zero point: each byte's value worked out once,
+        // through the same value view (an SSD's 174K scores 1.7 -> 0.1 ms).
+        uint8_t bytes[256];
+        for (int b = 0; b < 256; ++b) bytes[b] = static_cast<uint8_t>(b);
+        RuntimeTensor everyByte = tensor;
+        everyByte.data = bytes, everyByte.shape = {256}, everyByte.bytes = 256;
+        ValueReader readByte(everyByte);
+        float table[256];
+        for (int b = 0; b < 256; ++b) table[b] = static_cast<float>(readByte(b));
+        for (int64_t i = 0; i < count; ++i) destination[i] = table[tensor.data[i]];
+        return destination + count;
+    }
     ValueReader read(tensor);
     for (int64_t i = 0; i < count; ++i) destination[i] = static_cast<float>(read(i));
     return destination + count;

@@ -211,6 +211,7 @@ const KernelDef* findReferenceCustomKernel(std::string_view name) {
         {"MaxUnpooling2D", {prepareUnpool, evalUnpool}},
         // LiteRT's own registration of the same op (int32 indices).
         {"LiteRtMaxUnpooling2D", {prepareUnpool, evalUnpool}},
+        {"TFLite_Detection_PostProcess", detectionPostprocessKernel()},
     };
     auto found = kernels.find(name);
     return found == kernels.end() ? nullptr : &found->second;

@@ -25,8 +25,10 @@ void addConvolution3dKernel(KernelTable& table);
 void addRecurrentKernels(KernelTable& table);
 void addSpectralKernels(KernelTable& table);
 
-// MediaPipe's custom ops, by custom code.
+// Custom ops by custom code: MediaPipe's (mediapipe_ops.cpp) and TFLite's
+// SSD post-processing (detection_postprocess.cpp).
 const KernelDef* findReferenceCustomKernel(std::string_view name);
+KernelDef detectionPostprocessKernel();
 
 inline KernelTable allKernels() {
     KernelTable table;
