@@ -34,6 +34,11 @@ struct DepthwisePlan {
     int64_t inputPixelStride = 0, outputPixelStride = 0;
 };
 
+// The reference depthwise's checks and output shape, a folded PAD taken in
+// (`padded`: the input as the PAD makes it), then a square filter of depth
+// multiplier 1 over a 4-D input.
+Status prepareDepthwiseShapes(KernelContext& context, RuntimeTensor& padded);
+
 // Fills `plan`'s weights, bias and pairing from input 1 (the [1, k, k, C]
 // filter) and input 2 (the bias) of `context`; the geometry, low and high
 // are the caller's. An error when the filter is not one this kernel runs.

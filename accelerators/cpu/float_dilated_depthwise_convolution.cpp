@@ -60,14 +60,10 @@ void outputRow(void* context, size_t row) {
 
 Status prepareDilated(KernelContext& context) {
     RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(withOwnInputs(
-        context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_DEPTHWISE_CONV_2D), padded); }));
+    LS_RETURN_IF_ERROR(prepareDepthwiseShapes(context, padded));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
-    if (input.rank() != 4 || out.rank() != 4 || filter.rank() != 4 || filter.dim(3) != input.dim(3) || out.dim(3) != input.dim(3))
-        return context.error("expects a square filter [1, k, k, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
-                             "] (depth multiplier 1) over a 4-D input");
     const auto* options = context.op->options->builtin_options_as_DepthwiseConv2DOptions();
     auto packed = std::make_shared<PackedDilated>();
     PackedDilated& p = *packed;
