@@ -26,10 +26,13 @@ struct PackedDilated {
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0;
     int dilationH = 1, dilationW = 1, padTop = 0, kernelSize = 3;
     // Output column phase q (columns q, q + dilationW, ...): its undilated
-    // convolution over input columns firstInput[q], firstInput[q] +
-    // dilationW, ..., pixels dilationW * channels apart in both rows.
-    std::vector<DepthwisePlan> phases;
-    std::vector<int64_t> firstInput;
+    // convolution over input columns firstInput, firstInput + dilationW,
+    // ..., pixels dilationW * channels apart in both rows.
+    struct Phase {
+        DepthwisePlan plan;
+        int64_t firstInput = 0;
+    };
+    std::vector<Phase> phases;
 };
 
 struct RunArguments {
@@ -51,10 +54,11 @@ void outputRow(void* context, size_t row) {
         rows[static_cast<size_t>(ky)] = iy >= 0 && iy < p.inH ? arguments.input + (batch * p.inH + iy) * p.inW * p.channels : nullptr;
     }
     for (size_t q = 0; q < p.phases.size(); ++q) {
+        const PackedDilated::Phase& phase = p.phases[q];
         InputRows phaseRows{};
         for (int ky = 0; ky < p.kernelSize; ++ky)
-            if (rows[static_cast<size_t>(ky)]) phaseRows[static_cast<size_t>(ky)] = rows[static_cast<size_t>(ky)] + p.firstInput[q] * p.channels;
-        depthwiseRow(p.phases[q], phaseRows, out + static_cast<int64_t>(q) * p.channels);
+            if (rows[static_cast<size_t>(ky)]) phaseRows[static_cast<size_t>(ky)] = rows[static_cast<size_t>(ky)] + phase.firstInput * p.channels;
+        depthwiseRow(phase.plan, phaseRows, out + static_cast<int64_t>(q) * p.channels);
     }
 }
 
@@ -91,12 +95,11 @@ Status prepareDilated(KernelContext& context) {
         // all of one phase: the first of them in the image, and how far
         // (in phase columns) the phase's padding reaches before it.
         const int64_t first = ((q - padLeft) % d + d) % d;
-        DepthwisePlan phase = shared;
-        phase.outW = (p.outW - q + d - 1) / d;
-        phase.inW = first < p.inW ? (p.inW - first + d - 1) / d : 0;
-        phase.padLeft = static_cast<int>((padLeft + first - q) / d);
+        PackedDilated::Phase phase{shared, first};
+        phase.plan.outW = (p.outW - q + d - 1) / d;
+        phase.plan.inW = first < p.inW ? (p.inW - first + d - 1) / d : 0;
+        phase.plan.padLeft = static_cast<int>((padLeft + first - q) / d);
         p.phases.push_back(std::move(phase));
-        p.firstInput.push_back(first);
     }
     context.state = packed;
     return Status::ok();

@@ -199,31 +199,34 @@ void runTask(void* context, size_t block, size_t tile) {
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
 
-// The broadcast part of a fused CONCATENATION (Op::fusedBroadcastConcat):
-// its filter columns, and the output's shape, which the reference
-// convolution cannot work out from the feature map alone.
-Status prepareBroadcastPart(KernelContext& context, PackedPointwise& p) {
+// The output's shape under a fused CONCATENATION (Op::fusedBroadcastConcat),
+// which the reference convolution cannot work out from the feature map
+// alone, and the broadcast part's channel count.
+Status prepareBroadcastShapes(KernelContext& context, PackedPointwise& p) {
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& part = context.input(3);
     if (input.rank() != 4 || input.dim(0) != 1 || part.rank() != 4 || part.dim(0) != 1 || part.dim(1) != 1 || part.dim(2) != 1 ||
-        filter.rank() != 4 || filter.dim(3) != input.dim(3) + part.dim(3))
+        filter.rank() != 4)
         return context.error("expects a feature map [1, h, w, a] and a map [1, 1, 1, b] under a filter [out, 1, 1, a + b], got " +
                              shapeText(input.shape) + ", " + shapeText(part.shape) + " and " + shapeText(filter.shape));
     context.output(0).shape = {1, input.dim(1), input.dim(2), filter.dim(0)};
-    const int64_t mapChannels = input.dim(3);
     p.broadcastChannels = part.dim(3);
-    const bool partFirst = context.op->broadcastChannelsFirst;
-    LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p, partFirst ? p.broadcastChannels : 0, mapChannels));
+    return Status::ok();
+}
+
+// The broadcast part's filter columns, [channel][blocks * 64], and the
+// bias they are added to.
+void packBroadcastPart(const KernelContext& context, PackedPointwise& p) {
+    const RuntimeTensor& filter = context.input(1);
     std::vector<float> dense(static_cast<size_t>(filter.elementCount()));
     reference::toFloats(filter, dense.data());
-    const int64_t padded = p.blocks * kBlockChannels, firstPart = partFirst ? 0 : mapChannels;
+    const int64_t padded = p.blocks * kBlockChannels, firstPart = context.op->broadcastChannelsFirst ? 0 : p.inputChannels;
     p.broadcastWeights.assign(static_cast<size_t>(p.broadcastChannels * padded), 0.0f);
     for (int64_t c = 0; c < p.broadcastChannels; ++c)
         for (int64_t o = 0; o < p.outputChannels; ++o)
             p.broadcastWeights[static_cast<size_t>(c * padded + o)] = dense[static_cast<size_t>(o * filter.dim(3) + firstPart + c)];
     p.filterBias = p.bias;
-    return Status::ok();
 }
 
 // bias = the filter's bias + the broadcast part's columns times its values.
@@ -242,7 +245,7 @@ Status preparePointwise(KernelContext& context) {
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
     if (context.op->fusedBroadcastConcat) {
-        LS_RETURN_IF_ERROR(prepareBroadcastPart(context, p));
+        LS_RETURN_IF_ERROR(prepareBroadcastShapes(context, p));
     } else {
         LS_RETURN_IF_ERROR(prepareReferenceConvolution(context));
         context.scratchBytes = 0;  // the reference convolution's own scratch is not used
@@ -255,7 +258,10 @@ Status preparePointwise(KernelContext& context) {
         output.dim(2) != input.dim(2))
         return context.error("expects a 1x1 stride-1 filter [out, 1, 1, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
                              "] over a 4-D input");
-    if (!context.op->fusedBroadcastConcat) LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p));
+    // The feature map's channels; a broadcast part's, first or last, go to the bias.
+    const int64_t firstMapChannel = context.op->broadcastChannelsFirst ? p.broadcastChannels : 0;
+    LS_RETURN_IF_ERROR(packPointwiseWeights(context, filter, 2, p, firstMapChannel, input.dim(3)));
+    if (context.op->fusedBroadcastConcat) packBroadcastPart(context, p);
     LS_RETURN_IF_ERROR(packEpilogue(context, p));
     p.pixels = int64_t(input.dim(0)) * input.dim(1) * input.dim(2);
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;

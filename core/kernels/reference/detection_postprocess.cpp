@@ -178,24 +178,26 @@ Status evalDetection(KernelContext& context) {
         // Each box by its best class, then its best max_classes_per_detection classes each.
         const int64_t perBox = std::min(o.maxClassesPerDetection, o.classes);
         std::vector<float> best(static_cast<size_t>(count));
-        std::vector<std::vector<int64_t>> ranked(static_cast<size_t>(count));
+        std::vector<int64_t> ranked(static_cast<size_t>(count * perBox));  // each box's best classes, best first
         std::vector<int64_t> order(static_cast<size_t>(o.classes));
         for (int64_t i = 0; i < count; ++i) {
             const float* row = score.data() + i * withBackground + offset;
+            int64_t* classes = ranked.data() + i * perBox;
             if (perBox == 1) {  // the usual setting: the first of the highest
-                const int64_t top = std::max_element(row, row + o.classes) - row;
-                ranked[static_cast<size_t>(i)].assign(1, top);
-                best[static_cast<size_t>(i)] = row[top];
-                continue;
+                classes[0] = std::max_element(row, row + o.classes) - row;
+            } else {
+                std::iota(order.begin(), order.end(), int64_t(0));
+                std::partial_sort(order.begin(), order.begin() + perBox, order.end(),
+                                  [&](int64_t a, int64_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
+                std::copy_n(order.begin(), perBox, classes);
             }
-            std::iota(order.begin(), order.end(), int64_t(0));
-            std::partial_sort(order.begin(), order.begin() + perBox, order.end(),
-                              [&](int64_t a, int64_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
-            ranked[static_cast<size_t>(i)].assign(order.begin(), order.begin() + perBox);
-            best[static_cast<size_t>(i)] = row[order[0]];
+            best[static_cast<size_t>(i)] = row[classes[0]];
         }
         for (int64_t i : suppress(o, boxes, best, o.maxDetections))
-            for (int64_t c : ranked[static_cast<size_t>(i)]) found.push_back({i, c, classScore(i, c)});
+            for (int64_t k = 0; k < perBox; ++k) {
+                const int64_t c = ranked[static_cast<size_t>(i * perBox + k)];
+                found.push_back({i, c, classScore(i, c)});
+            }
     }
 
     float* outBoxes = context.output(0).as<float>();
