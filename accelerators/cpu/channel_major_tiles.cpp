@@ -75,6 +75,23 @@ void orderRows(int64_t rangeChannels, SparseMatrix& m) {
     m.nonzeros = std::move(nonzeros);
 }
 
+bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves) {
+    if (m.chunkChannels > kMostHalfChunkChannels) return false;
+    halves.resize(m.nonzeros.size());
+    for (size_t k = 0; k < m.nonzeros.size(); ++k) {
+        const Nonzero nonzero = m.nonzeros[k];
+        const uint16_t half = reference::floatToHalf(nonzero.value);
+        // Not a NaN, which never equals itself: its payload may not survive.
+        if (reference::halfToFloat(half) != nonzero.value) {
+            halves = std::vector<HalfNonzero>();
+            return false;
+        }
+        halves[k] = {static_cast<uint16_t>(nonzero.offset), half};
+    }
+    m.nonzeros = std::vector<Nonzero>();  // `= {}` would keep the storage
+    return true;
+}
+
 Status packNonzeros(const KernelContext& context, size_t index, int64_t inputChannels, int64_t chunkChannels, int64_t rangeChannels,
                     SparseMatrix& m) {
     const RuntimeTensor& filter = context.input(index);

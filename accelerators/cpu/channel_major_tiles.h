@@ -46,6 +46,16 @@ struct Nonzero {
 // multiplyNonzero reads both fields with one load: offset in the low half.
 static_assert(sizeof(Nonzero) == 8 && offsetof(Nonzero, offset) == 0 && offsetof(Nonzero, value) == 4);
 
+// A nonzero in half the bytes, where its weight is a float16 value (pruned
+// models store float16 weights) and its chunk at most kMostHalfChunkChannels
+// wide (see compactToHalves).
+struct HalfNonzero {
+    uint16_t offset;  // as Nonzero's
+    uint16_t value;   // float16
+};
+static_assert(sizeof(HalfNonzero) == 4 && offsetof(HalfNonzero, offset) == 0 && offsetof(HalfNonzero, value) == 2);
+constexpr int64_t kMostHalfChunkChannels = 65536 / (kTailFloats * int64_t(sizeof(float)));
+
 // How far ahead of a row's end multiplyChunk asks for the nonzeros: 2 KB,
 // 5-16 rows. A 7x7 layer's nonzeros (pose detection's 192 <-> 1152: 442
 // KB each) are read once a run, from L3; 256 bytes ahead, pose detection
@@ -71,6 +81,17 @@ struct SparseMatrix {
     std::vector<Nonzero> nonzeros;
     std::vector<float> bias;
 };
+
+// m's nonzeros as halves into `halves`, where each weight is a float16
+// value and each offset fits; then m.nonzeros is emptied. Returns whether
+// it did. The sparse 1x1 kernel's layers read their nonzeros once a tile,
+// a 7x7 plane's once a run from L3, where a pruned model's 5.5 MB of them
+// do not stay while the host's other tenants use it: in halves, pose
+// detection ran 0.97x the time (16 alternating rounds; its 7x7 192 <->
+// 1152 layers 0.12-0.14 -> 0.11-0.12 ms), its outputs bit for bit the
+// same. The channel-major blocks keep 8-byte nonzeros: their few nonzeros
+// a row stay in L1, and the conversion made them 3-5 % slower.
+bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves);
 
 // m's rows, gathered in channel order (rowStart by channel, rowChannel
 // empty), put in the order they are summed: within each window of
@@ -373,25 +394,42 @@ struct ClampedRows {
 // Vectors in the row, or the tile's tail.
 enum class Quarter { None, InRow, Tail };
 
-// acc (+ quarter) += nonzero's weight x its input channel's row of the tile.
-template <int Vectors, Quarter Last>
-__attribute__((target("avx512f"), always_inline)) inline void multiplyNonzero(const char* tile, const char* tail, const Nonzero& nonzero,
-                                                                             __m512* acc, __m512& quarter) {
+// A nonzero's tile offset, and its weight in every lane.
+struct DecodedNonzero {
+    int64_t offset;
+    __m512 weight;
+};
+
+__attribute__((target("avx512f"), always_inline)) inline DecodedNonzero decode(const Nonzero& nonzero) {
     // One 8-byte load for both fields, the weight broadcast from a general
     // register: the loop is bound by loads (one 64-byte load a cycle on the
     // AMD EPYC), and a load of its own for each field cost 11 % more time
     // a nonzero in a micro-benchmark.
     uint64_t packed;
     std::memcpy(&packed, &nonzero, sizeof packed);
-    const int64_t offset = static_cast<int32_t>(static_cast<uint32_t>(packed));
-    const auto* x = reinterpret_cast<const float*>(tile + offset * kOffsetScale);
-    const __m512 weight = _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int32_t>(packed >> 32)));
+    return {static_cast<int32_t>(static_cast<uint32_t>(packed)), _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int32_t>(packed >> 32)))};
+}
+
+__attribute__((target("avx512f"), always_inline)) inline DecodedNonzero decode(const HalfNonzero& nonzero) {
+    // The conversion costs no time: alone, with its nonzeros in L2, a 7x7
+    // 192 -> 1152 layer took 0.079 ms either way (the loop waits on loads).
+    uint32_t packed;
+    std::memcpy(&packed, &nonzero, sizeof packed);
+    return {static_cast<int64_t>(packed & 0xffffu), _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(packed >> 16)))};
+}
+
+// acc (+ quarter) += nonzero's weight x its input channel's row of the tile.
+template <int Vectors, Quarter Last, typename Entry>
+__attribute__((target("avx512f"), always_inline)) inline void multiplyNonzero(const char* tile, const char* tail, const Entry& nonzero,
+                                                                             __m512* acc, __m512& quarter) {
+    const DecodedNonzero d = decode(nonzero);
+    const auto* x = reinterpret_cast<const float*>(tile + d.offset * kOffsetScale);
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v) acc[v] = _mm512_fmadd_ps(weight, _mm512_load_ps(x + v * kLanes), acc[v]);
+    for (int v = 0; v < Vectors; ++v) acc[v] = _mm512_fmadd_ps(d.weight, _mm512_load_ps(x + v * kLanes), acc[v]);
     // 16 bytes a nonzero instead of 64: the loads from L1 are what limits this loop.
-    if constexpr (Last == Quarter::InRow) quarter = _mm512_fmadd_ps(weight, _mm512_zextps128_ps512(_mm_load_ps(x + Vectors * kLanes)), quarter);
+    if constexpr (Last == Quarter::InRow) quarter = _mm512_fmadd_ps(d.weight, _mm512_zextps128_ps512(_mm_load_ps(x + Vectors * kLanes)), quarter);
     if constexpr (Last == Quarter::Tail)
-        quarter = _mm512_fmadd_ps(weight, _mm512_zextps128_ps512(_mm_load_ps(reinterpret_cast<const float*>(tail + offset))), quarter);
+        quarter = _mm512_fmadd_ps(d.weight, _mm512_zextps128_ps512(_mm_load_ps(reinterpret_cast<const float*>(tail + d.offset))), quarter);
 }
 
 // A tile's tail and its sums' tail (rows of kTailFloats), for Quarter::Tail.
@@ -405,10 +443,13 @@ struct TileTail {
 // `Last` says (the sums of a Quarter::Tail in tail->sums). The first chunk
 // summed into `sums` starts from the bias (or from zero, for an input part
 // after the first). Clamped: each row is final, written as `clamped` says.
-template <int Vectors, int Sets, bool Clamped = false, Quarter Last = Quarter::None>
+// Entry: the form of the nonzeros; `halves` holds them where they are
+// HalfNonzero (compactToHalves), w.nonzeros where they are Nonzero.
+template <int Vectors, int Sets, bool Clamped = false, Quarter Last = Quarter::None, typename Entry = Nonzero>
 __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix& w, int64_t chunk, bool starts, bool withBias, const float* tile,
                                                      float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                     const ClampedRows* clamped = nullptr, const TileTail* tail = nullptr) {
+                                                     const ClampedRows* clamped = nullptr, const TileTail* tail = nullptr,
+                                                     const HalfNonzero* halves = nullptr) {
     static_assert(!(Clamped && Last != Quarter::None), "a clamped row has whole vectors");
     constexpr bool kQuarter = Last != Quarter::None;
     const int64_t rowFloats = Clamped ? clamped->rowFloats : kTilePixels;
@@ -416,7 +457,9 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
     const auto* tailBase = Last == Quarter::Tail ? reinterpret_cast<const char*>(tail->input) : nullptr;
     const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
     const int32_t* rowChannel = w.rowChannel.data() + chunk * w.outputChannels;
-    const Nonzero* nonzeros = w.nonzeros.data();
+    const Entry* nonzeros;
+    if constexpr (std::is_same_v<Entry, HalfNonzero>) nonzeros = halves;
+    else nonzeros = w.nonzeros.data();
     for (int64_t position = first; position < end; ++position) {
         const int64_t c = rowChannel[position];
         float* row = sums + (c - firstRow) * rowFloats;
@@ -462,17 +505,20 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
 // last vector of at most 4 pixels takes only its quarter (a 7x7 plane's
 // 49th pixel: 12 % less time a nonzero in a micro-benchmark), and the
 // pixels of a tile past 64 come from its tail.
-template <int Vectors, int Sets>
+template <int Vectors, int Sets, typename Entry = Nonzero>
 __attribute__((target("avx512f"))) inline void multiplyTile(int valid, const SparseMatrix& w, int64_t chunk, bool starts, bool withBias,
                                                            const float* tile, float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                           const TileTail* tail = nullptr) {
+                                                           const TileTail* tail = nullptr, const HalfNonzero* halves = nullptr) {
     if constexpr (Vectors == 4)
         if (valid > kTilePixels)
-            return multiplyChunk<4, Sets, false, Quarter::Tail>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail);
+            return multiplyChunk<4, Sets, false, Quarter::Tail, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail,
+                                                                 halves);
     if constexpr (Vectors >= 2)
         if (valid - (Vectors - 1) * kLanes <= kTailPixels)
-            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
-    multiplyChunk<Vectors, Sets>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
+            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end,
+                                                                           nullptr, nullptr, halves);
+    multiplyChunk<Vectors, Sets, false, Quarter::None, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, nullptr,
+                                                              halves);
 }
 
 // Calls run(std::integral_constant<int, V>) for the V vectors of 16 that

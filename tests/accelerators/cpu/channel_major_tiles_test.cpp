@@ -5,6 +5,10 @@
 // window's channels, by nonzero count, ties in channel order, each with
 // its own nonzeros; a caller's range of positions is then its range of
 // channels.
+// compactToHalves: float16 values (normal, subnormal, the largest) become
+// 4-byte nonzeros with the same offsets; a value float16 cannot hold, or a
+// chunk wider than a 16-bit offset reaches, leaves the 8-byte ones as they
+// were.
 
 #include <gtest/gtest.h>
 
@@ -14,10 +18,12 @@
 #include <vector>
 
 #include "accelerators/cpu/channel_major_tiles.h"
+#include "core/kernels/reference/kernel_util.h"
 
 namespace litestudio {
 namespace {
 
+using cpu::channel_major::HalfNonzero;
 using cpu::channel_major::kOrderWindow;
 using cpu::channel_major::Nonzero;
 using cpu::channel_major::SparseMatrix;
@@ -83,6 +89,46 @@ TEST(ChannelMajorTiles, RowsSummedByNonzeroCountWithinEachWindow) {
     cpu::channel_major::orderRows(100, ranges);
     expectOrdered(ranges, {{0, 64}, {64, 100}, {100, 150}});
     std::cout << "  ranges of 100: windows [0, 64), [64, 100), [100, 150) each ordered in both chunks\n";
+}
+
+SparseMatrix matrixOf(const std::vector<float>& values, int64_t chunkChannels) {
+    SparseMatrix m;
+    m.inputChannels = chunkChannels, m.outputChannels = 1, m.chunkChannels = chunkChannels, m.chunks = 1;
+    m.rowStart = {0, static_cast<int32_t>(values.size())};
+    m.rowChannel = {0};
+    for (size_t k = 0; k < values.size(); ++k) m.nonzeros.push_back({static_cast<int32_t>(k * 32 * 60), values[k]});
+    return m;
+}
+
+TEST(ChannelMajorTiles, CompactsFloat16WeightsToHalves) {
+    // 0x1p-24 is float16's smallest subnormal, 65504 its largest value.
+    const std::vector<float> exact = {0.5f, -2.25f, 0x1p-24f, 65504.0f, 0.0999755859375f};
+    SparseMatrix m = matrixOf(exact, 64);
+    std::vector<HalfNonzero> halves;
+    ASSERT_TRUE(cpu::channel_major::compactToHalves(m, halves));
+    EXPECT_TRUE(m.nonzeros.empty());
+    ASSERT_EQ(halves.size(), exact.size());
+    for (size_t k = 0; k < exact.size(); ++k) {
+        EXPECT_EQ(reference::halfToFloat(halves[k].value), exact[k]) << "nonzero " << k;
+        EXPECT_EQ(halves[k].offset, k * 32 * 60) << "nonzero " << k;
+    }
+    std::cout << "  " << exact.size() << " float16 values (0.5 to 65504, one subnormal) compacted, offsets up to " << halves.back().offset
+              << "\n";
+
+    for (float inexact : {1.0f / 3.0f, 65520.0f, 0x1p-26f}) {
+        SparseMatrix kept = matrixOf({0.5f, inexact}, 64);
+        halves.clear();
+        EXPECT_FALSE(cpu::channel_major::compactToHalves(kept, halves)) << inexact;
+        EXPECT_TRUE(halves.empty());
+        ASSERT_EQ(kept.nonzeros.size(), 2u);
+        EXPECT_EQ(kept.nonzeros[1].value, inexact);
+    }
+    std::cout << "  1/3, 65520 and 2^-26 (not float16 values) leave the float32 nonzeros\n";
+
+    SparseMatrix wide = matrixOf({0.5f}, cpu::channel_major::kMostHalfChunkChannels + 1);
+    EXPECT_FALSE(cpu::channel_major::compactToHalves(wide, halves));
+    EXPECT_EQ(wide.nonzeros.size(), 1u);
+    std::cout << "  a chunk of " << wide.chunkChannels << " channels (offsets past 16 bits) left as it was\n";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The sparse 1x1 convolution against the reference kernel (float sums in
 // another order, so within 1e-5 of the largest output): 25 % nonzero
-// weights stored float32 and float16; input channels taken whole (80, 112
+// weights stored float32 and float16 (kept as 4-byte nonzeros with
+// float16 values: channel_major::compactToHalves); input channels taken whole (80, 112
 // with chunks of 128) and in chunks of 128 or 64, as L1 sizes them (200: a partial last chunk; 1152;
 // tests/CMakeLists.txt runs both sizes); output channels not a
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3; their
@@ -35,6 +36,9 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
     using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU6;
     const std::vector<SparseCase> cases = {
         {1, 7, 7, 192, 1152, 0.25, false, ActivationFunctionType_RELU6, 1, true},
+        {1, 7, 7, 192, 1152, 0.25, true, ActivationFunctionType_RELU6, 1, true},  // halves, a 49th pixel's quarter
+        {1, 14, 14, 112, 200, 0.25, true, ActivationFunctionType_RELU6, 1, true},  // halves, a tail of 4 pixels
+        {1, 14, 14, 672, 112, 0.25, true, ActivationFunctionType_NONE, 2, true},  // halves, input parts
         {1, 7, 7, 1152, 200, 0.25, true, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {1, 14, 14, 112, 200, 0.25, false, ActivationFunctionType_RELU6, 1, true},  // one chunk of 128: a window of 64 outputs at a time, the last 8; 64 + 64 + 68 pixels
