@@ -136,7 +136,11 @@ Status prepareBinary(KernelContext& context) {
         q->multiplierA = sum->multiplierA, q->multiplierB = sum->multiplierB, q->bias = sum->bias, q->shift = sum->shift;
     }
     q->broadcast = reference::makeBroadcast(out.shape, {a.shape, b.shape});
-    q->sameShapes = a.shape == out.shape && b.shape == out.shape;
+    // Neither operand broadcasts where each has all of the output's
+    // elements, whatever its rank: MoveNet's [1,48,48,1] x [48,48,1] MUL had
+    // gone as 2,304 broadcast rows of one element (0.017 ms).
+    const int64_t outputs = out.elementCount();
+    q->sameShapes = a.elementCount() == outputs && b.elementCount() == outputs;
     if (!q->sameShapes)
         for (int i = 0; i < 2; ++i)
             if (perInnermostChannel(context.input(i).shape, out.shape) && context.input(1 - i).shape == out.shape) q->channelOperand = i;

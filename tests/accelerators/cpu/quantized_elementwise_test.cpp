@@ -2,7 +2,7 @@
 // reference kernels, bit for bit: same-shape operands whose length is not a
 // multiple of 16, rows broadcast along an axis (a [4, 1, 37] against a
 // [4, 6, 37], a [70, 1] against a [1, 70], a [30, 20, 1] against a small
-// [1, 17]), a fused RELU6, one value per channel repeated, outputs and
+// [1, 17]), operands of the same elements at another rank, a fused RELU6, one value per channel repeated, outputs and
 // broadcast rows in two shares on two threads, and QUANTIZE of values on half steps, beyond
 // the type's range, infinities and NaN (40,001 of them, on two threads).
 // Each case checks the cpu accelerator took the op; skipped without AVX-512.
@@ -75,6 +75,9 @@ TEST(QuantizedElementwise, BinaryOpsMatchTheReferenceBitForBit) {
         {BuiltinOperator_SUB, DataType::UInt8, {3, 5, 33}, {3, 5, 33}, {3, 5, 33}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::Int8, {2, 9, 50}, {2, 9, 50}, {2, 9, 50}, ActivationFunctionType_NONE},
         {BuiltinOperator_MUL, DataType::UInt8, {4, 6, 37}, {4, 1, 37}, {4, 6, 37}, ActivationFunctionType_RELU6},
+        // The same elements at another rank (MoveNet's [1,48,48,1] x [48,48,1]): one flat row.
+        {BuiltinOperator_MUL, DataType::UInt8, {1, 48, 48, 1}, {48, 48, 1}, {1, 48, 48, 1}, ActivationFunctionType_NONE},
+        {BuiltinOperator_ADD, DataType::Int8, {5, 7}, {1, 1, 5, 7}, {1, 1, 5, 7}, ActivationFunctionType_RELU6},
         // One value per innermost channel (or one value) against a tensor of
         // the output's shape, over 4096 outputs (where the reference tables
         // them): laid out as a repeating row of lcm(channels, 16).
