@@ -85,12 +85,13 @@ struct SparseMatrix {
 // m's nonzeros as halves into `halves`, where each weight is a float16
 // value and each offset fits; then m.nonzeros is emptied. Returns whether
 // it did. The sparse 1x1 kernel's layers read their nonzeros once a tile,
-// a 7x7 plane's once a run from L3, where a pruned model's 5.5 MB of them
-// do not stay while the host's other tenants use it: in halves, pose
-// detection ran 0.97x the time (16 alternating rounds; its 7x7 192 <->
-// 1152 layers 0.12-0.14 -> 0.11-0.12 ms), its outputs bit for bit the
-// same. The channel-major blocks keep 8-byte nonzeros: their few nonzeros
-// a row stay in L1, and the conversion made them 3-5 % slower.
+// a 7x7 plane's once a run from L3 or memory (a pruned model's 5.5 MB of
+// them do not stay in L2): in halves, pose detection's 7x7 192 <-> 1152
+// layers went 0.109-0.131 -> 0.100-0.119 ms (14 alternating rounds), the
+// model 0.95-1.01x the time (the host's noise), its outputs bit for bit
+// the same, and its peak RSS 49.3 -> 46.9 MiB. The channel-major blocks
+// keep 8-byte nonzeros: their few nonzeros a row stay in L1, and the
+// conversion made them 3-5 % slower.
 bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves);
 
 // m's rows, gathered in channel order (rowStart by channel, rowChannel
@@ -511,12 +512,12 @@ __attribute__((target("avx512f"))) inline void multiplyTile(int valid, const Spa
                                                            const TileTail* tail = nullptr, const HalfNonzero* halves = nullptr) {
     if constexpr (Vectors == 4)
         if (valid > kTilePixels)
-            return multiplyChunk<4, Sets, false, Quarter::Tail, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail,
-                                                                 halves);
+            return multiplyChunk<4, Sets, false, Quarter::Tail, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr,
+                                                                       tail, halves);
     if constexpr (Vectors >= 2)
         if (valid - (Vectors - 1) * kLanes <= kTailPixels)
-            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end,
-                                                                           nullptr, nullptr, halves);
+            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first,
+                                                                                  end, nullptr, nullptr, halves);
     multiplyChunk<Vectors, Sets, false, Quarter::None, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, nullptr,
                                                               halves);
 }
