@@ -46,16 +46,18 @@ using namespace channel_major;
 // Zen 4 EPYC, pose detection's 14x14 80 -> 480 and 112 -> 672 layers took
 // 7-18 % longer in chunks of 64). Wider inputs take as many multiples of
 // 32 (up to 128) as keep a chunk's tile, `tilePixels` floats a channel,
-// within two thirds of L1. With 48 KiB and tiles of 64 that is 128, a 32
-// KiB tile (on the Intel Xeon of earlier sessions pose detection ran 4 %
-// slower in chunks of 64). With Zen 4's 32
-// KiB it is 64, where 128 filled L1: pose detection's 7x7 192 <-> 1152
-// layers 0.13 -> 0.11 ms. Its 14x14 672 -> 112 ones on two threads, in
-// tiles of 32, went 0.067 -> 0.074 ms in chunks of 64, which their half-used
-// tile rows did not need.
+// within L1: 128 with 32 or 48 KiB and tiles of 64. With 8-byte nonzeros
+// a tile had to leave a third of L1 to them (on Zen 4's 32 KiB, 64
+// channels: pose detection's 7x7 192 <-> 1152 layers 0.13 -> 0.11 ms
+// against 128); with nonzeros in halves (compactToHalves) 128 is the
+// faster again: its 14x14 and 7x7 layers of 480-1152 inputs 3-11 % less
+// time, the model's ops 5.83 -> 5.68 ms (12 rounds, alternating order),
+// even on two threads. Its 14x14 672 -> 112 ones on two threads, in tiles
+// of 32, had gone 0.067 -> 0.074 ms in chunks of 64, which their
+// half-used tile rows did not need.
 int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
     if (inputChannels <= 128) return inputChannels;
-    const int64_t fitting = level1DataCacheBytes() * 2 / 3 / (tilePixels * int64_t(sizeof(float))) / 32 * 32;
+    const int64_t fitting = level1DataCacheBytes() / (tilePixels * int64_t(sizeof(float))) / 32 * 32;
     return std::clamp<int64_t>(fitting, 32, 128);
 }
 

@@ -3,7 +3,7 @@
 // weights stored float32 and float16 (kept as 4-byte nonzeros with
 // float16 values: channel_major::compactToHalves); input channels taken whole (80, 112
 // with chunks of 128) and in chunks of 128 or 64, as L1 sizes them (200: a partial last chunk; 1152;
-// tests/CMakeLists.txt runs both sizes); output channels not a
+// tests/CMakeLists.txt runs L1 sizes of 16, 32 and 48 KiB); output channels not a
 // multiple of 16; planes that end in a partial tile (7x7, 14x14, 5x3; their
 // blocks of at most four pixels on 8 and 5 channels too) and a
 // batch of two; a last tile of up to 68 pixels, its last 4 in a tail; RELU6 and no activation; one and two threads (a 7x7 plane
