@@ -64,8 +64,12 @@ int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
 // Nonzeros per pixel over the channels transposed per pixel: below this the
 // two transposes cost more than the zeros skipped (measured on pose
 // detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
-// even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x).
-constexpr double kLeastWorkPerTransposed = 8.0;
+// even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x). At 8 its
+// 28x28 40 -> 96 (7.1) ran dense, fused with the depthwise before it: 0.087
+// ms, against 0.059 with its 1x1 here (the sum of face detection full
+// range sparse's ops 0.97x). At 5 the 56x56 blocks' 24 -> 144 1x1s leave
+// their channel-major blocks for this kernel: pose detection 1.10x the time.
+constexpr double kLeastWorkPerTransposed = 7.0;
 
 // Tiles of 64 pixels a narrowing layer may have and still sum its input in
 // parts, a part a thread (a 14x14 plane has 3, a 7x7 one 1).

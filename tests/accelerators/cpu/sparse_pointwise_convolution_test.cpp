@@ -75,6 +75,9 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         {1, 14, 14, 480, 80, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
         {1, 28, 28, 24, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
+        // Either side of 7 nonzeros a pixel for each channel transposed: 7.5 taken, 6.5 not.
+        {1, 28, 28, 40, 120, 0.25, true, ActivationFunctionType_RELU6, 1, true},
+        {1, 28, 28, 36, 96, 0.25, true, ActivationFunctionType_RELU6, 1, false},
     };
     std::mt19937 random(23);
     for (const SparseCase& c : cases) {
