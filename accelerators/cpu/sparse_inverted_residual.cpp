@@ -43,6 +43,9 @@ constexpr double kLeastWorkPerTransposed = 16.0;
 // block (2.4) ran 0.90x the dense block's time, face detection full range
 // sparse's 48x48 ones (3.8-4.8) 0.88x, its 96x96 8 <-> 32 ones (1.9) 1.38x.
 constexpr double kLeastSeparableWorkPerTransposed = 2.2;
+// An expansion that repays the sparse 1x1 kernel's transposes this well
+// (nonzeros a pixel for each channel transposed) is that kernel's alone.
+constexpr double kExpansionAlone = 7.0;
 constexpr int kMaxKernel = 5;
 // Zeros before a channel's pixels in a ring row: more than a tap reaches left.
 constexpr int64_t kMargin = kLanes;
@@ -475,7 +478,7 @@ const KernelDef* sparseInvertedResidualKernel(const Model& model, const Subgraph
     // Where the expansion alone repays the sparse 1x1 kernel's transposes, that kernel takes it (measured there).
     if (expands && (!prunedFilter(subgraph, op.inputs[kExpansion], inputChannels) ||
                     !isFloatConstantOrAbsent(subgraph, op.inputs[kExpansion + 1]) ||
-                    sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])])))
+                    sparsePointwiseWorkPerTransposed(subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])]) >= kExpansionAlone))
         return nullptr;
     const int64_t channels = expands ? subgraph.tensors[static_cast<size_t>(op.inputs[kExpansion])].shape[0] : inputChannels;
     const Tensor& depthwise = subgraph.tensors[static_cast<size_t>(op.inputs[1])];

@@ -64,12 +64,14 @@ int64_t chunkChannels(int64_t inputChannels, int64_t tilePixels) {
 // Nonzeros per pixel over the channels transposed per pixel: below this the
 // two transposes cost more than the zeros skipped (measured on pose
 // detection: 24 <-> 144 channels (5.1) slower than dense, 40 <-> 240 (8.6)
-// even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x). At 8 its
-// 28x28 40 -> 96 (7.1) ran dense, fused with the depthwise before it: 0.087
-// ms, against 0.059 with its 1x1 here (the sum of face detection full
-// range sparse's ops 0.97x). At 5 the 56x56 blocks' 24 -> 144 1x1s leave
-// their channel-major blocks for this kernel: pose detection 1.10x the time.
-constexpr double kLeastWorkPerTransposed = 7.0;
+// even, 112 <-> 672 (16) 1.5x faster, 192 <-> 1152 (41) 2x). Since the
+// nonzeros stream in halves: pose detection's 28x28 40 -> 96 (7.1), dense
+// in a separable block with its depthwise 0.087 ms, takes 0.059 here; face
+// detection full range sparse's 24x24 32 <-> 128 (6.4) ones leave their
+// dense separable blocks too, the sum of its ops 0.97x at 7 and 0.975x
+// more at 5. Pose detection's 56x56 24 <-> 144 stay in their channel-major
+// blocks, which give up an expansion only from 7 (sparse_inverted_residual).
+constexpr double kLeastWorkPerTransposed = 5.0;
 
 // Tiles of 64 pixels a narrowing layer may have and still sum its input in
 // parts, a part a thread (a 14x14 plane has 3, a 7x7 one 1).
@@ -400,11 +402,13 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
     return sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[1])]) ? &kernel : nullptr;
 }
 
-bool sparsePointwisePays(const Tensor& filter) {
-    if (filter.shape.size() != 4 || filter.shape[0] < 1 || filter.shape[3] < 1) return false;
+double sparsePointwiseWorkPerTransposed(const Tensor& filter) {
+    if (filter.shape.size() != 4 || filter.shape[0] < 1 || filter.shape[3] < 1) return 0.0;
     const double share = nonzeroShare(filter);
     const double inputs = filter.shape[3], outputs = filter.shape[0];
-    return share <= kMostNonzeros && share * inputs * outputs / (inputs + outputs) >= kLeastWorkPerTransposed;
+    return share <= kMostNonzeros ? share * inputs * outputs / (inputs + outputs) : 0.0;
 }
+
+bool sparsePointwisePays(const Tensor& filter) { return sparsePointwiseWorkPerTransposed(filter) >= kLeastWorkPerTransposed; }
 
 }  // namespace litestudio::cpu

@@ -22,6 +22,11 @@ const KernelDef* sparsePointwiseConvolutionKernel(const Model& model, const Subg
 // of them per pixel, for this kernel to beat the dense GEMM.
 bool sparsePointwisePays(const Tensor& filter);
 
+// The nonzeros a pixel of 1x1 weights [out, 1, 1, in] for each channel this
+// kernel would transpose (its measure of what repays the transposes); 0 for
+// weights not pruned (over 40 % nonzero) or not 1x1.
+double sparsePointwiseWorkPerTransposed(const Tensor& filter);
+
 // The share of nonzero weights in a constant float32/float16 tensor.
 double nonzeroShare(const Tensor& tensor);
 

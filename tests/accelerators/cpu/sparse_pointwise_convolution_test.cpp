@@ -74,10 +74,10 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         // 64 + 64 + 68, the last 4 in the parts' tails; 164 = 64 + 64 + 36).
         {1, 14, 14, 480, 80, 0.25, false, ActivationFunctionType_RELU6, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
-        {1, 28, 28, 24, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
-        // Either side of 7 nonzeros a pixel for each channel transposed: 7.5 taken, 6.5 not.
-        {1, 28, 28, 40, 120, 0.25, true, ActivationFunctionType_RELU6, 1, true},
-        {1, 28, 28, 36, 96, 0.25, true, ActivationFunctionType_RELU6, 1, false},
+        {1, 28, 28, 16, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
+        // Either side of 5 nonzeros a pixel for each channel transposed: 5.5 taken, 4.5 not.
+        {1, 28, 28, 24, 264, 0.25, true, ActivationFunctionType_RELU6, 1, true},
+        {1, 28, 28, 24, 72, 0.25, true, ActivationFunctionType_RELU6, 1, false},
     };
     std::mt19937 random(23);
     for (const SparseCase& c : cases) {
