@@ -77,17 +77,14 @@ void orderRows(int64_t rangeChannels, SparseMatrix& m) {
 
 bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves) {
     if (m.chunkChannels > kMostHalfChunkChannels) return false;
+    // Checked before anything is allocated: a float32 model's first weight
+    // usually decides. Not a NaN, which never equals itself: its payload may
+    // not survive.
+    for (const Nonzero& nonzero : m.nonzeros)
+        if (reference::halfToFloat(reference::floatToHalf(nonzero.value)) != nonzero.value) return false;
     halves.resize(m.nonzeros.size());
-    for (size_t k = 0; k < m.nonzeros.size(); ++k) {
-        const Nonzero nonzero = m.nonzeros[k];
-        const uint16_t half = reference::floatToHalf(nonzero.value);
-        // Not a NaN, which never equals itself: its payload may not survive.
-        if (reference::halfToFloat(half) != nonzero.value) {
-            halves = std::vector<HalfNonzero>();
-            return false;
-        }
-        halves[k] = {static_cast<uint16_t>(nonzero.offset), half};
-    }
+    for (size_t k = 0; k < m.nonzeros.size(); ++k)
+        halves[k] = {static_cast<uint16_t>(m.nonzeros[k].offset), reference::floatToHalf(m.nonzeros[k].value)};
     m.nonzeros = std::vector<Nonzero>();  // `= {}` would keep the storage
     return true;
 }
