@@ -75,16 +75,16 @@ void orderRows(int64_t rangeChannels, SparseMatrix& m) {
     m.nonzeros = std::move(nonzeros);
 }
 
-bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves) {
+bool compactToHalves(SparseMatrix& m) {
     if (m.chunkChannels > kMostHalfChunkChannels) return false;
     // Checked before anything is allocated: a float32 model's first weight
     // usually decides. Not a NaN, which never equals itself: its payload may
     // not survive.
     for (const Nonzero& nonzero : m.nonzeros)
         if (reference::halfToFloat(reference::floatToHalf(nonzero.value)) != nonzero.value) return false;
-    halves.resize(m.nonzeros.size());
+    m.halfNonzeros.resize(m.nonzeros.size());
     for (size_t k = 0; k < m.nonzeros.size(); ++k)
-        halves[k] = {static_cast<uint16_t>(m.nonzeros[k].offset), reference::floatToHalf(m.nonzeros[k].value)};
+        m.halfNonzeros[k] = {static_cast<uint16_t>(m.nonzeros[k].offset), reference::floatToHalf(m.nonzeros[k].value)};
     m.nonzeros = std::vector<Nonzero>();  // `= {}` would keep the storage
     return true;
 }
@@ -104,6 +104,7 @@ Status packNonzeros(const KernelContext& context, size_t index, int64_t inputCha
     reference::toFloats(filter, dense.data());
     gatherNonzeros(dense.data(), m);
     orderRows(rangeChannels, m);
+    compactToHalves(m);
     m.bias.assign(static_cast<size_t>(m.outputChannels), 0.0f);
     return readFloatBias(context, m.outputChannels, m.bias.data(), index + 1);
 }

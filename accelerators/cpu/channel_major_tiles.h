@@ -78,21 +78,21 @@ struct SparseMatrix {
     int64_t inputChannels = 0, outputChannels = 0, chunkChannels = 0, chunks = 0;
     std::vector<int32_t> rowStart;    // [chunk][position + 1] into nonzeros
     std::vector<int32_t> rowChannel;  // [chunk][position]
-    std::vector<Nonzero> nonzeros;
+    std::vector<Nonzero> nonzeros;          // empty where they are halves
+    std::vector<HalfNonzero> halfNonzeros;  // (compactToHalves)
     std::vector<float> bias;
 };
 
-// m's nonzeros as halves into `halves`, where each weight is a float16
-// value and each offset fits; then m.nonzeros is emptied. Returns whether
-// it did. The sparse 1x1 kernel's layers read their nonzeros once a tile,
-// a 7x7 plane's once a run from L3 or memory (a pruned model's 5.5 MB of
-// them do not stay in L2): in halves, pose detection's 7x7 192 <-> 1152
-// layers went 0.109-0.131 -> 0.100-0.119 ms (14 alternating rounds), the
-// model 0.95-1.01x the time (the host's noise), its outputs bit for bit
-// the same, and its peak RSS 49.3 -> 46.9 MiB. The channel-major blocks
-// keep 8-byte nonzeros: their few nonzeros a row stay in L1, and the
-// conversion made them 3-5 % slower.
-bool compactToHalves(SparseMatrix& m, std::vector<HalfNonzero>& halves);
+// m's nonzeros as halves, where each weight is a float16 value and each
+// offset fits; then m.nonzeros is emptied. Returns whether it did.
+// packNonzeros calls it. A 7x7 plane's layer reads its nonzeros once a
+// run, from L3 or memory (a pruned model's 5.5 MB of them do not stay in
+// L2): in halves, pose detection's 7x7 192 <-> 1152 layers went
+// 0.109-0.131 -> 0.100-0.119 ms (14 alternating rounds), its outputs bit
+// for bit the same, its peak RSS 49.3 -> 46.9 MiB. Its channel-major
+// blocks, whose few nonzeros a row stay in L1, run the same either way
+// (within 2 %, 12 rounds).
+bool compactToHalves(SparseMatrix& m);
 
 // m's rows, gathered in channel order (rowStart by channel, rowChannel
 // empty), put in the order they are summed: within each window of
@@ -451,13 +451,12 @@ struct TileTail {
 // `Last` says (the sums of a Quarter::Tail in tail->sums). The first chunk
 // summed into `sums` starts from the bias (or from zero, for an input part
 // after the first). Clamped: each row is final, written as `clamped` says.
-// Entry: the form of the nonzeros; `halves` holds them where they are
-// HalfNonzero (compactToHalves), w.nonzeros where they are Nonzero.
-template <int Vectors, int Sets, bool Clamped = false, Quarter Last = Quarter::None, typename Entry = Nonzero>
-__attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix& w, int64_t chunk, bool starts, bool withBias, const float* tile,
-                                                     float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                     const ClampedRows* clamped = nullptr, const TileTail* tail = nullptr,
-                                                     const HalfNonzero* halves = nullptr) {
+// multiplyChunk over `nonzeros`, w's in the form Entry.
+template <int Vectors, int Sets, bool Clamped, Quarter Last, typename Entry>
+__attribute__((target("avx512f"), always_inline)) inline void multiplyRows(const SparseMatrix& w, const Entry* nonzeros, int64_t chunk,
+                                                                          bool starts, bool withBias, const float* tile, float* sums,
+                                                                          int64_t firstRow, int64_t first, int64_t end,
+                                                                          const ClampedRows* clamped, const TileTail* tail) {
     static_assert(!(Clamped && Last != Quarter::None), "a clamped row has whole vectors");
     constexpr bool kQuarter = Last != Quarter::None;
     const int64_t rowFloats = Clamped ? clamped->rowFloats : kTilePixels;
@@ -465,9 +464,6 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
     const auto* tailBase = Last == Quarter::Tail ? reinterpret_cast<const char*>(tail->input) : nullptr;
     const int32_t* rowStart = w.rowStart.data() + chunk * (w.outputChannels + 1);
     const int32_t* rowChannel = w.rowChannel.data() + chunk * w.outputChannels;
-    const Entry* nonzeros;
-    if constexpr (std::is_same_v<Entry, HalfNonzero>) nonzeros = halves;
-    else nonzeros = w.nonzeros.data();
     for (int64_t position = first; position < end; ++position) {
         const int64_t c = rowChannel[position];
         float* row = sums + (c - firstRow) * rowFloats;
@@ -509,24 +505,32 @@ __attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix&
     }
 }
 
+template <int Vectors, int Sets, bool Clamped = false, Quarter Last = Quarter::None>
+__attribute__((target("avx512f"))) inline void multiplyChunk(const SparseMatrix& w, int64_t chunk, bool starts, bool withBias, const float* tile,
+                                                            float* sums, int64_t firstRow, int64_t first, int64_t end,
+                                                            const ClampedRows* clamped = nullptr, const TileTail* tail = nullptr) {
+    if (!w.halfNonzeros.empty())
+        multiplyRows<Vectors, Sets, Clamped, Last>(w, w.halfNonzeros.data(), chunk, starts, withBias, tile, sums, firstRow, first, end, clamped,
+                                                   tail);
+    else
+        multiplyRows<Vectors, Sets, Clamped, Last>(w, w.nonzeros.data(), chunk, starts, withBias, tile, sums, firstRow, first, end, clamped, tail);
+}
+
 // multiplyChunk over a tile of `valid` pixels in Vectors vectors, where a
 // last vector of at most 4 pixels takes only its quarter (a 7x7 plane's
 // 49th pixel: 12 % less time a nonzero in a micro-benchmark), and the
 // pixels of a tile past 64 come from its tail.
-template <int Vectors, int Sets, typename Entry = Nonzero>
+template <int Vectors, int Sets>
 __attribute__((target("avx512f"))) inline void multiplyTile(int valid, const SparseMatrix& w, int64_t chunk, bool starts, bool withBias,
                                                            const float* tile, float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                           const TileTail* tail = nullptr, const HalfNonzero* halves = nullptr) {
+                                                           const TileTail* tail = nullptr) {
     if constexpr (Vectors == 4)
         if (valid > kTilePixels)
-            return multiplyChunk<4, Sets, false, Quarter::Tail, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr,
-                                                                       tail, halves);
+            return multiplyChunk<4, Sets, false, Quarter::Tail>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, tail);
     if constexpr (Vectors >= 2)
         if (valid - (Vectors - 1) * kLanes <= kTailPixels)
-            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first,
-                                                                                  end, nullptr, nullptr, halves);
-    multiplyChunk<Vectors, Sets, false, Quarter::None, Entry>(w, chunk, starts, withBias, tile, sums, firstRow, first, end, nullptr, nullptr,
-                                                              halves);
+            return multiplyChunk<Vectors - 1, Sets, false, Quarter::InRow>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
+    multiplyChunk<Vectors, Sets>(w, chunk, starts, withBias, tile, sums, firstRow, first, end);
 }
 
 // Calls run(std::integral_constant<int, V>) for the V vectors of 16 that

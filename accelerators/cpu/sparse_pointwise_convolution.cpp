@@ -89,7 +89,6 @@ struct SparseWeights : SparseMatrix, TileWrite {
     int64_t inputParts = 1, chunksPerPart = 0;
     size_t tileSumFloats = 0;     // one tile's sums in a part: whole blocks of 16 rows of 64, then their tails (kTailFloats)
     size_t partialFloats = 0;     // one part's: tiles x tileSumFloats
-    std::vector<HalfNonzero> halfNonzeros;  // the nonzeros, where compactToHalves made them halves
 };
 
 struct RunArguments {
@@ -126,18 +125,6 @@ struct TileScratch {
     }
 };
 
-// multiplyTile over w's nonzeros in the form they are in (halves where
-// compactToHalves made them so).
-template <int Vectors>
-__attribute__((target("avx512f"))) void multiplyTileOf(const SparseWeights& w, int valid, int64_t chunk, bool starts, bool withBias,
-                                                      const float* tile, float* sums, int64_t firstRow, int64_t first, int64_t end,
-                                                      const TileTail* tail) {
-    constexpr int kSets = kAccumulatorSets<Vectors>;
-    if (!w.halfNonzeros.empty())
-        multiplyTile<Vectors, kSets, HalfNonzero>(valid, w, chunk, starts, withBias, tile, sums, firstRow, first, end, tail, w.halfNonzeros.data());
-    else multiplyTile<Vectors, kSets>(valid, w, chunk, starts, withBias, tile, sums, firstRow, first, end, tail);
-}
-
 // Input chunks [firstChunk, endChunk) of one tile into sums[first, end)
 // (a tile's pixels past 64 into sumsTail): each turned channel-major, then
 // multiplied.
@@ -150,7 +137,8 @@ __attribute__((target("avx512f"))) void sumChunks(const SparseWeights& w, const 
         const int64_t firstChannel = chunk * w.chunkChannels;
         toChannelMajor<Vectors>(input + firstChannel, w.inputChannels, valid, std::min(w.chunkChannels, w.inputChannels - firstChannel),
                                 scratch.input, scratch.tail.input);
-        multiplyTileOf<Vectors>(w, valid, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end, &tail);
+        multiplyTile<Vectors, kAccumulatorSets<Vectors>>(valid, w, chunk, chunk == firstChunk, withBias, scratch.input, sums, 0, first, end,
+                                                         &tail);
     }
 }
 
@@ -180,7 +168,8 @@ void runTask(void* context, size_t part, size_t tile) {
             toChannelMajor<vectors()>(input, w.inputChannels, valid, w.inputChannels, scratch.input, scratch.tail.input);
             for (int64_t block = first; block < end; block += kOrderWindow) {
                 const int64_t blockEnd = std::min(end, block + kOrderWindow);
-                multiplyTileOf<vectors()>(w, valid, 0, true, true, scratch.input, scratch.sums, block, block, blockEnd, &scratch.tail);
+                multiplyTile<vectors(), kAccumulatorSets<vectors()>>(valid, w, 0, true, true, scratch.input, scratch.sums, block, block,
+                                                                     blockEnd, &scratch.tail);
                 toPixelMajor<vectors()>(w, scratch.sums, block, block, blockEnd, valid, residual, output, scratch.tail.sums);
             }
             return;
@@ -328,7 +317,6 @@ Status prepareSparse(KernelContext& context) {
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;
     LS_RETURN_IF_ERROR(packNonzeros(context, 1, w.inputChannels, chunkChannels(w.inputChannels, w.tilePixels), w.channelsPerTask, w));
-    compactToHalves(w, w.halfNonzeros);
     context.scratchBytes = 0;  // the reference convolution's own scratch is not used
     if (byInputParts) {  // two chunks or more, as chunkChannels said above
         // Split by output channels instead, each thread turned the whole

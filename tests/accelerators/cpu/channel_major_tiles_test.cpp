@@ -104,9 +104,9 @@ TEST(ChannelMajorTiles, CompactsFloat16WeightsToHalves) {
     // 0x1p-24 is float16's smallest subnormal, 65504 its largest value.
     const std::vector<float> exact = {0.5f, -2.25f, 0x1p-24f, 65504.0f, 0.0999755859375f};
     SparseMatrix m = matrixOf(exact, 64);
-    std::vector<HalfNonzero> halves;
-    ASSERT_TRUE(cpu::channel_major::compactToHalves(m, halves));
+    ASSERT_TRUE(cpu::channel_major::compactToHalves(m));
     EXPECT_TRUE(m.nonzeros.empty());
+    const std::vector<HalfNonzero>& halves = m.halfNonzeros;
     ASSERT_EQ(halves.size(), exact.size());
     for (size_t k = 0; k < exact.size(); ++k) {
         EXPECT_EQ(reference::halfToFloat(halves[k].value), exact[k]) << "nonzero " << k;
@@ -117,16 +117,15 @@ TEST(ChannelMajorTiles, CompactsFloat16WeightsToHalves) {
 
     for (float inexact : {1.0f / 3.0f, 65520.0f, 0x1p-26f}) {
         SparseMatrix kept = matrixOf({0.5f, inexact}, 64);
-        halves.clear();
-        EXPECT_FALSE(cpu::channel_major::compactToHalves(kept, halves)) << inexact;
-        EXPECT_TRUE(halves.empty());
+        EXPECT_FALSE(cpu::channel_major::compactToHalves(kept)) << inexact;
+        EXPECT_TRUE(kept.halfNonzeros.empty());
         ASSERT_EQ(kept.nonzeros.size(), 2u);
         EXPECT_EQ(kept.nonzeros[1].value, inexact);
     }
     std::cout << "  1/3, 65520 and 2^-26 (not float16 values) leave the float32 nonzeros\n";
 
     SparseMatrix wide = matrixOf({0.5f}, cpu::channel_major::kMostHalfChunkChannels + 1);
-    EXPECT_FALSE(cpu::channel_major::compactToHalves(wide, halves));
+    EXPECT_FALSE(cpu::channel_major::compactToHalves(wide));
     EXPECT_EQ(wide.nonzeros.size(), 1u);
     std::cout << "  a chunk of " << wide.chunkChannels << " channels (offsets past 16 bits) left as it was\n";
 }
