@@ -11,15 +11,22 @@
 namespace litestudio::cpu {
 
 bool isConstantSizeResize(const Model& model, const Subgraph& subgraph, const Op& op) {
-    if (model.opCode(op).builtin != schema::BuiltinOperator_RESIZE_BILINEAR || op.inputs.size() != 2 || op.outputs.size() != 1 ||
-        op.inputs[0] < 0 || op.inputs[1] < 0 || op.outputs[0] < 0 || !op.options)
+    // Two inputs, and a third where an ADD is folded in (Op::fusedResidual).
+    const size_t inputs = op.fusedResidual ? 3 : 2;
+    if (model.opCode(op).builtin != schema::BuiltinOperator_RESIZE_BILINEAR || op.inputs.size() != inputs || op.outputs.size() != 1 ||
+        op.inputs[0] < 0 || op.inputs[1] < 0 || op.inputs.back() < 0 || op.outputs[0] < 0 || !op.options)
         return false;
     return subgraph.tensors[static_cast<size_t>(op.inputs[0])].shape.size() == 4 &&
            subgraph.tensors[static_cast<size_t>(op.inputs[1])].isConstant();
 }
 
 Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) {
-    LS_RETURN_IF_ERROR(findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context));
+    // The reference checks the resize's own two inputs, not a folded ADD's tensor.
+    RuntimeTensor* residual = context.inputs.size() > 2 ? context.inputs[2] : nullptr;
+    if (residual) context.inputs.resize(2);
+    Status prepared = findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context);
+    if (residual) context.inputs.push_back(residual);
+    LS_RETURN_IF_ERROR(prepared);
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
     const auto* options = context.op->options->builtin_options_as_ResizeBilinearOptions();

@@ -27,7 +27,8 @@ struct BilinearResizeGeometry {
 };
 
 // A RESIZE_BILINEAR of a 4-D input to a constant size (one output), the op
-// both kernels take before looking at the types.
+// both kernels take before looking at the types; with a folded ADD
+// (Op::fusedResidual), its tensor as a third input.
 bool isConstantSizeResize(const Model& model, const Subgraph& subgraph, const Op& op);
 
 // The reference prepare (output shape, checks), then `geometry` from the

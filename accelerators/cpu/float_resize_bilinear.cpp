@@ -8,6 +8,7 @@
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/bilinear_resize_support.h"
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/bilinear_sampling.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -21,11 +22,16 @@ constexpr int kLanes = 16;
 
 struct ResizePlan : BilinearResizeGeometry {
     float low = 0, high = 0;  // the folded activation's clamp
+    // A folded ADD (Op::fusedResidual): its tensor, shaped as the output,
+    // added after the clamp, then the ADD's own clamp.
+    bool residual = false;
+    float residualLow = 0, residualHigh = 0;
 };
 
 struct RunArguments {
     const ResizePlan* plan;
     const float* input;
+    const float* residual;  // null without a folded ADD
     float* output;
 };
 
@@ -45,14 +51,15 @@ __attribute__((target("avx512f"))) void blendColumns(const ResizePlan& p, const 
     }
 }
 
-__attribute__((target("avx512f"))) void resizeRows(const ResizePlan& p, const float* input, float* output, int64_t first, int64_t count,
-                                                  ResampledRows<float>& cache) {
+__attribute__((target("avx512f"))) void resizeRows(const ResizePlan& p, const float* input, const float* residual, float* output,
+                                                  int64_t first, int64_t count, ResampledRows<float>& cache) {
     const int64_t rowLength = int64_t(p.outW) * p.channels;
     auto blended = [&](int64_t image, int y, int64_t keep) {
         return cache.get(image * p.inH + y, keep, static_cast<size_t>(rowLength),
                          [&](float* row) { blendColumns(p, input, image, y, row); });
     };
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
+    const __m512 residualLow = _mm512_set1_ps(p.residualLow), residualHigh = _mm512_set1_ps(p.residualHigh);
     for (int64_t row = first; row < first + count; ++row) {
         const int64_t image = row / p.outH, oy = row % p.outH;
         const reference::BilinearSample v = p.rows.at(static_cast<int>(oy));
@@ -60,12 +67,15 @@ __attribute__((target("avx512f"))) void resizeRows(const ResizePlan& p, const fl
         const float* bottom = blended(image, v.high, image * p.inH + v.low);
         const __m512 alpha = _mm512_set1_ps(v.fraction);
         float* target = output + row * rowLength;
+        const float* added = residual ? residual + row * rowLength : nullptr;
         for (int64_t i = 0; i < rowLength; i += kLanes) {
             const __mmask16 mask = firstLanes(rowLength - i);
             const __m512 t = _mm512_maskz_loadu_ps(mask, top + i), b = _mm512_maskz_loadu_ps(mask, bottom + i);
-            const __m512 value = _mm512_fmadd_ps(_mm512_sub_ps(b, t), alpha, t);
             // low and high first: a NaN comes through (max and min return their second operand then).
-            _mm512_mask_storeu_ps(target + i, mask, _mm512_min_ps(high, _mm512_max_ps(low, value)));
+            __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, _mm512_fmadd_ps(_mm512_sub_ps(b, t), alpha, t)));
+            if (added)
+                value = _mm512_min_ps(residualHigh, _mm512_max_ps(residualLow, _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, added + i))));
+            _mm512_mask_storeu_ps(target + i, mask, value);
         }
     }
 }
@@ -74,27 +84,39 @@ void runRows(void* context, size_t first, size_t count) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     thread_local ResampledRows<float> cache;
     cache.forget();
-    resizeRows(*arguments.plan, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
+    resizeRows(*arguments.plan, arguments.input, arguments.residual, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count),
+               cache);
 }
 
 Status prepareResize(KernelContext& context) {
     auto plan = std::make_shared<ResizePlan>();
     LS_RETURN_IF_ERROR(prepareBilinearResize(context, *plan));
     std::tie(plan->low, plan->high) = clampRange(context, schema::ActivationFunctionType_NONE);
+    if (context.op->fusedResidual) {
+        const RuntimeTensor& residual = context.input(2);
+        if (residual.type != DataType::Float32 || residual.shape != context.output(0).shape)
+            return context.error("adds " + residual.name + " " + shapeText(residual.shape) + ", expected a float32 " +
+                                 shapeText(context.output(0).shape) + " like the output");
+        const int activation = context.op->residualActivation;
+        if (activation >= 0 && !isClampActivation(activation)) return context.error("cannot apply the ADD's activation");
+        plan->residual = true;
+        std::tie(plan->residualLow, plan->residualHigh) = activationRange(activation < 0 ? schema::ActivationFunctionType_NONE : activation);
+    }
     context.state = plan;
     return Status::ok();
 }
 
 Status evalResize(KernelContext& context) {
     const auto& plan = *static_cast<const ResizePlan*>(context.state.get());
-    RunArguments arguments{&plan, context.input(0).as<const float>(), context.output(0).as<float>()};
+    RunArguments arguments{&plan, context.input(0).as<const float>(), plan.residual ? context.input(2).as<const float>() : nullptr,
+                           context.output(0).as<float>()};
     return runResizeRows(context, plan, runRows, &arguments);
 }
 
 }  // namespace
 
 const KernelDef* floatResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{.prepare = prepareResize, .eval = evalResize, .fusesActivation = true};
+    static const KernelDef kernel{.prepare = prepareResize, .eval = evalResize, .fusesActivation = true, .fusesResidual = true};
     if (!cpuHasAvx512() || !isConstantSizeResize(model, subgraph, op)) return nullptr;
     const bool floats = subgraph.tensors[static_cast<size_t>(op.inputs[0])].type == DataType::Float32 &&
                         subgraph.tensors[static_cast<size_t>(op.outputs[0])].type == DataType::Float32;

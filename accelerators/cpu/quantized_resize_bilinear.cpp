@@ -114,7 +114,7 @@ bool sameQuantization(const Tensor& a, const Tensor& b) {
 
 const KernelDef* quantizedResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{prepareResize, evalResize};
-    if (!cpuHasAvx512() || !isConstantSizeResize(model, subgraph, op)) return nullptr;
+    if (!cpuHasAvx512() || op.fusedResidual || !isConstantSizeResize(model, subgraph, op)) return nullptr;
     return sameQuantization(subgraph.tensors[static_cast<size_t>(op.inputs[0])], subgraph.tensors[static_cast<size_t>(op.outputs[0])])
                ? &kernel
                : nullptr;

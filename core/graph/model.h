@@ -112,8 +112,9 @@ struct Op {
     int stemActivation = -1;
     // On a fused separable block, the ADD of input 5; on a CONV_2D
     // (core/runtime/residual_add_fusion.h), the ADD of input 3 (inputs x,
-    // filter, bias or -1, the tensor added): after the op's own activation,
-    // then residualActivation.
+    // filter, bias or -1, the tensor added), on a RESIZE_BILINEAR of input
+    // 2 (x, size, the tensor added): after the op's own activation, then
+    // residualActivation.
     bool fusedResidual = false;
     int pointwiseActivation = -1;  // ActivationFunctionType, -1 for none
     int residualActivation = -1;

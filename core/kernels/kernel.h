@@ -138,7 +138,8 @@ struct KernelDef {
     // Whether it honours Op::fusedAttention (a BATCH_MATMUL kernel).
     bool fusesAttention = false;
     // Whether it honours Op::fusedResidual on a CONV_2D (its input 3 added
-    // to the result), so the ADD after it may fold in.
+    // to the result) or a RESIZE_BILINEAR (its input 2), so the ADD after
+    // it may fold in.
     bool fusesResidual = false;
     // Whether it honours Op::fusedBroadcastConcat on a CONV_2D.
     bool fusesBroadcastConcat = false;

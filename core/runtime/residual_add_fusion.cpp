@@ -13,8 +13,9 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
     int folded = 0;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
         Op& conv = subgraph.ops[o];
-        if (!isUntouched(model, conv, BuiltinOperator_CONV_2D) || conv.inputs.size() < 2 || conv.inputs.size() > 3 || !kernels[o])
-            continue;
+        const bool convolution = isUntouched(model, conv, BuiltinOperator_CONV_2D) && conv.inputs.size() >= 2 && conv.inputs.size() <= 3;
+        const bool resize = isUntouched(model, conv, BuiltinOperator_RESIZE_BILINEAR) && conv.inputs.size() == 2;
+        if ((!convolution && !resize) || !kernels[o]) continue;
         const int p = conv.outputs[0];
         const int a = use.reader[static_cast<size_t>(p)];
         if (a < 0 || !isFeatureMap(subgraph, p)) continue;
@@ -28,7 +29,7 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
         // q where its kernel takes a narrower residual (the PAD goes too),
         // else r itself.
         int pad = -1;
-        const int narrower = channelPaddingInput(model, subgraph, use, r, pad);
+        const int narrower = convolution ? channelPaddingInput(model, subgraph, use, r, pad) : -1;
         bool placed = false;
         for (const int residual : {narrower, r}) {
             // The residual must be ready when the convolution runs: a subgraph
@@ -38,14 +39,16 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
                 use.producer[static_cast<size_t>(residual)] >= static_cast<int>(o))
                 continue;
             Op fusedOp = conv;
-            fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, residual};
+            // A convolution's residual is its input 3 (after a bias or -1), a resize's its input 2.
+            if (convolution) fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, residual};
+            else fusedOp.inputs = {conv.inputs[0], conv.inputs[1], residual};
             fusedOp.outputs = {add.outputs[0]};
             fusedOp.fusedResidual = true;
             fusedOp.residualActivation = add.fusedActivation >= 0 ? add.fusedActivation : reference::binaryActivation(*add.options);
             const Accelerator* chosen = nullptr;
             const KernelDef* kernel = fusedKernelOf(model, subgraph, fusedOp, {assignment[o]}, chosen);
             // Only a kernel that says it adds: the others would read the
-            // convolution's first three inputs and drop the fourth.
+            // op's own inputs and drop the residual.
             if (!kernel || !kernel->fusesResidual) continue;
             folded += placeFusedOp(subgraph, o, std::move(fusedOp), kernel, chosen, kernels, assignment, {a, residual == narrower ? pad : -1});
             placed = true;

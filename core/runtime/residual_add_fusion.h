@@ -7,7 +7,10 @@
 // when the accelerator that ran it has a kernel that adds as it writes its
 // output (KernelDef::fusesResidual). MediaPipe's pruned models end most
 // blocks so: the ADD was one more pass over memory, and on two threads a
-// pass over data the other core had just written.
+// pass over data the other core had just written. A RESIZE_BILINEAR read
+// only by such an ADD folds it the same way (r its input 2): a feature
+// pyramid's upsampled map plus the lateral one, as in pose detection's
+// head.
 
 #include <vector>
 

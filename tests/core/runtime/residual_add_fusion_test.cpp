@@ -16,6 +16,8 @@
 // twice, and a dense one over fewer than 64 pixels (XNNPACK's kernel,
 // which cannot add).
 
+#include <cmath>
+#include <iostream>
 #include <random>
 
 #include "accelerators/cpu/cpu_features.h"
@@ -142,6 +144,122 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
             EXPECT_EQ((*cpu)->acceleratorOf(0, 1), "fused");
         }
         EXPECT_GE(worst, 0.0);
+        EXPECT_LE(worst, 1e-5 * largest);
+    }
+}
+
+// RESIZE_BILINEAR -> ADD, as a feature pyramid adds its upsampled map to
+// the lateral one: the cpu accelerator's resize adds as it writes and the
+// ADD is folded ("RESIZE_BILINEAR+ADD (fused)"), the ADD's RELU6 after the
+// sum (values beyond 6 and below 0). Either operand order, two images, one
+// and two threads, half-pixel and aligned corners; left as written where
+// the tensor added is computed after the resize, where the resize's result
+// is read twice, and for a uint8 resize (whose kernel does not add).
+struct ResizeAddCase {
+    int batch, inH, inW, outH, outW, channels;
+    bool halfPixel, resizeFirst, computedAfter, readTwice, quantized;
+    int threads;
+    bool fuses;
+};
+
+ResidualModel resizeAddModel(const ResizeAddCase& c) {
+    ResidualModel m;
+    ModelBuilder& b = m.builder;
+    b.addSubgraph();
+    const DataType type = c.quantized ? DataType::UInt8 : DataType::Float32;
+    const std::vector<int32_t> outShape{c.batch, c.outH, c.outW, c.channels};
+    auto tensor = [&](const std::string& name, std::vector<int32_t> shape) {
+        TensorSpec t{name, type, std::move(shape)};
+        if (c.quantized) {
+            t.scales = {0.05f};
+            t.zeroPoints = {128};
+        }
+        return b.addTensor(t);
+    };
+    m.input = tensor("x", {c.batch, c.inH, c.inW, c.channels});
+    m.second = tensor("s", outShape);
+    const int size = b.addConstant("size", DataType::Int32, {2}, bytesOf<int32_t>({c.outH, c.outW}));
+    const int resized = tensor("u", outShape);
+    const bool halfPixel = c.halfPixel;
+    b.addOp({schema::BuiltinOperator_RESIZE_BILINEAR, {}, {m.input, size}, {resized}, [halfPixel](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ResizeBilinearOptions,
+                                                     schema::CreateResizeBilinearOptions(fbb, !halfPixel, halfPixel).o};
+             }});
+    int lateral = m.second;
+    if (c.computedAfter) {
+        // The tensor added is s + s, an op after the resize.
+        lateral = tensor("r", outShape);
+        b.addOp({schema::BuiltinOperator_ADD, {}, {m.second, m.second}, {lateral}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb).o};
+                 }});
+    }
+    const int sum = tensor("y", outShape);
+    const std::vector<int> operands = c.resizeFirst ? std::vector<int>{resized, lateral} : std::vector<int>{lateral, resized};
+    b.addOp({schema::BuiltinOperator_ADD, {}, operands, {sum}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions,
+                                                     schema::CreateAddOptions(fbb, schema::ActivationFunctionType_RELU6).o};
+             }});
+    m.output = sum;
+    if (c.readTwice) {
+        m.output = tensor("both", {c.batch, c.outH, c.outW, 2 * c.channels});
+        b.addOp({schema::BuiltinOperator_CONCATENATION, {}, {sum, resized}, {m.output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ConcatenationOptions,
+                                                         schema::CreateConcatenationOptions(fbb, 3).o};
+                 }});
+    }
+    b.setInputs({m.input, m.second});
+    b.setOutputs({m.output});
+    return m;
+}
+
+TEST(ResidualAddFusion, ResizeAddsAsItWrites) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the resize kernel that adds is not used here";
+    const std::vector<ResizeAddCase> cases = {
+        {1, 7, 7, 14, 14, 192, true, true, false, false, false, 1, true},  // pose detection's head
+        {1, 14, 14, 28, 28, 96, true, false, false, false, false, 2, true},
+        {2, 5, 9, 10, 17, 24, false, true, false, false, false, 2, true},
+        {1, 7, 7, 14, 14, 40, true, true, true, false, false, 1, false},
+        {1, 7, 7, 14, 14, 40, true, true, false, true, false, 1, false},
+        {1, 7, 7, 14, 14, 40, true, true, false, false, true, 1, false},
+    };
+    std::mt19937 random(31);
+    std::uniform_real_distribution<float> values(-4.0f, 9.0f);
+    std::uniform_int_distribution<int> bytes(0, 255);
+    for (const ResizeAddCase& c : cases) {
+        ResidualModel m = resizeAddModel(c);
+        auto reference = testing::compileBuilt(m.builder, {"reference"});
+        auto cpu = testing::compileBuilt(m.builder, {"cpu", "reference"}, c.threads);
+        ASSERT_TRUE(reference) << reference.errorMessage();
+        ASSERT_TRUE(cpu) << cpu.errorMessage();
+        const Model& compiled = (*cpu)->model();
+        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[0]);
+        double worst = 0, largest = 1;
+        if (c.quantized) {
+            std::vector<uint8_t> x(static_cast<size_t>(c.batch * c.inH * c.inW * c.channels)), s(static_cast<size_t>(c.batch * c.outH * c.outW * c.channels));
+            for (uint8_t& v : x) v = static_cast<uint8_t>(bytes(random));
+            for (uint8_t& v : s) v = static_cast<uint8_t>(bytes(random));
+            ASSERT_TRUE(testing::setValues<uint8_t>(**reference, m.second, s));
+            ASSERT_TRUE(testing::setValues<uint8_t>(**cpu, m.second, s));
+            ASSERT_TRUE(testing::setValues<uint8_t>(**reference, m.input, x));
+            ASSERT_TRUE(testing::setValues<uint8_t>(**cpu, m.input, x));
+            ASSERT_TRUE((*reference)->run(0));
+            ASSERT_TRUE((*cpu)->run(0));
+        } else {
+            std::vector<float> x(static_cast<size_t>(c.batch * c.inH * c.inW * c.channels)), s(static_cast<size_t>(c.batch * c.outH * c.outW * c.channels));
+            for (float& v : x) v = values(random);
+            for (float& v : s) v = values(random);
+            ASSERT_TRUE(testing::setValues<float>(**reference, m.second, s));
+            ASSERT_TRUE(testing::setValues<float>(**cpu, m.second, s));
+            worst = testing::largestDifference(**cpu, **reference, m.input, x, m.output, false);
+            for (float v : testing::tensorValues<float>(**reference, m.output)) largest = std::max(largest, double(std::fabs(v)));
+        }
+        std::cout << "  " << c.batch << "x" << c.inH << "x" << c.inW << "x" << c.channels << " -> " << c.outH << "x" << c.outW
+                  << (c.halfPixel ? " half-pixel" : " aligned corners") << (c.resizeFirst ? ", resize the first operand" : ", resize the second")
+                  << (c.computedAfter ? ", added tensor computed after" : "") << (c.readTwice ? ", result read twice" : "")
+                  << (c.quantized ? ", uint8" : "") << ", " << c.threads << " thread(s): op 0 " << name;
+        if (!c.quantized) std::cout << ", largest difference " << worst << " of " << largest;
+        std::cout << "\n";
+        EXPECT_EQ(name == "RESIZE_BILINEAR+ADD (fused)", c.fuses);
         EXPECT_LE(worst, 1e-5 * largest);
     }
 }
