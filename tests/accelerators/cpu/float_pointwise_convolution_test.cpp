@@ -2,7 +2,8 @@
 // sums in another order: within 1e-5 of the largest output): pixel counts
 // that end in a partial group of six and a partial tile of 96, output
 // channels that end a block of 64 part-way (39, 195) or fill one vector
-// less than a block (48), 5 output channels, few and many input channels
+// less than a block (48), 5 output channels, a last vector of at most 8
+// channels (5, 24, 39, 72, 100, 195: its FMAs on 256 bits), few and many input channels
 // (weights inside L1, tasks tile by tile, and past it, block by block; with
 // 48 KiB of L1 the input channels in ranges whose weights fit there: sums
 // kept in the output between ranges, clamped after the last; ctest runs
@@ -40,6 +41,8 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
         {1, 8, 8, 1632, 100, true, ActivationFunctionType_RELU6, 1, 1.0, true},   // pose landmark heavy's: 13 ranges of inputs (48 KiB)
         {2, 9, 7, 160, 48, false, ActivationFunctionType_NONE, 1, 1.0, true},     // two images, three vectors a block
         {1, 10, 10, 40, 5, false, ActivationFunctionType_RELU6, 1, 1.0, true},    // one vector, 5 lanes of it
+        {1, 12, 12, 64, 24, false, ActivationFunctionType_RELU6, 2, 1.0, true},   // MobileNetV3's 24: a last vector of 8 on 256 bits
+        {1, 9, 9, 24, 72, true, ActivationFunctionType_NONE, 1, 1.0, true},       // 72: a block of 64, then one of 8
         {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
         {1, 14, 14, 480, 80, false, ActivationFunctionType_NONE, 1, 0.25, false}, // pruned: the sparse kernel's
     };
