@@ -183,6 +183,19 @@ Status prepareTransposeConv(KernelContext& context) {
     }
     if (context.output(0).rank() != 4 || context.input(1).rank() != 4 || context.input(2).rank() != 4)
         return context.error("needs 4-D tensors");
+    // The loops index the filter by the input's channels and the output's,
+    // and the input by the output's images: a model that says otherwise
+    // would have them read past the tensors.
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& input = context.input(2);
+    const RuntimeTensor& output = context.output(0);
+    if (filter.dim(3) != input.dim(3) || filter.dim(0) != output.dim(3) || input.dim(0) != output.dim(0))
+        return context.error("expects weights [" + std::to_string(output.dim(3)) + ", h, w, " + std::to_string(input.dim(3)) + "] for input " +
+                             input.name + " " + shapeText(input.shape) + " and output " + shapeText(output.shape) + ", got " + filter.name +
+                             " " + shapeText(filter.shape));
+    if (context.hasInput(3) && context.input(3).elementCount() != output.dim(3))
+        return context.error("bias " + context.input(3).name + " has " + std::to_string(context.input(3).elementCount()) + " values, expected " +
+                             std::to_string(output.dim(3)));
     context.scratchBytes = floatScratchBytes(context.input(1)) + floatScratchBytes(context.input(2)) +
                            floatScratchBytes(context.output(0)) +
                            (context.hasInput(3) ? floatScratchBytes(context.input(3)) : 0);

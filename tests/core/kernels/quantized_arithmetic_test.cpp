@@ -62,6 +62,58 @@ TEST(QuantizedArithmetic, ActivationRangeStaysInsideTheStoredType) {
 // negative products overflowed a signed int (UB; a fuzzed model). Here the
 // wrapped sum is a large positive number, so every output is the top of
 // the range; a saturating sum would give the bottom.
+// A TRANSPOSE_CONV whose weights do not match its input's channels, its
+// output's channels or images, or whose bias is short, is a clear error at
+// compile time: the reference's loops index the weights by the input's and
+// output's channels, and a fuzzed uint8 model whose filter held fewer input
+// channels than its input had them read far past the weights (an ASan SEGV
+// in the CI's fuzz run). Float and uint8, on the reference and the cpu
+// accelerator's chain.
+TEST(QuantizedArithmetic, TransposeConvolutionOfMismatchedShapesIsAClearError) {
+    struct Mismatch {
+        const char* what;
+        std::vector<int32_t> input, filter, output;
+        int biasValues;
+        const char* message;
+    };
+    const std::vector<Mismatch> cases = {
+        {"filter of 8 input channels over 16", {1, 2, 2, 16}, {4, 1, 1, 8}, {1, 2, 2, 4}, 4, "expects weights [4, h, w, 16]"},
+        {"filter of 6 outputs for 4", {1, 2, 2, 16}, {6, 1, 1, 16}, {1, 2, 2, 4}, 4, "expects weights [4, h, w, 16]"},
+        {"two output images from one", {1, 2, 2, 16}, {4, 1, 1, 16}, {2, 2, 2, 4}, 4, "expects weights [4, h, w, 16]"},
+        {"bias of 3 values for 4 outputs", {1, 2, 2, 16}, {4, 1, 1, 16}, {1, 2, 2, 4}, 3, "bias b has 3 values, expected 4"},
+    };
+    for (const DataType type : {DataType::Float32, DataType::UInt8})
+        for (const Mismatch& c : cases) {
+            const bool quantizedModel = type == DataType::UInt8;
+            ModelBuilder builder;
+            builder.addSubgraph();
+            const int x = builder.addTensor(quantizedModel ? quantized("x", type, c.input, 0.05f, 120) : TensorSpec{"x", type, c.input});
+            int64_t weights = 1;
+            for (int32_t d : c.filter) weights *= d;
+            TensorSpec filter = quantizedModel ? quantized("w", type, c.filter, 0.01f, 0) : TensorSpec{"w", type, c.filter};
+            filter.data.assign(static_cast<size_t>(weights) * (quantizedModel ? 1 : sizeof(float)), 1);
+            const int w = builder.addTensor(filter);
+            TensorSpec bias{"b", quantizedModel ? DataType::Int32 : DataType::Float32, {c.biasValues}};
+            bias.data.assign(static_cast<size_t>(c.biasValues) * 4, 0);
+            const int b = builder.addTensor(bias);
+            const int y = builder.addTensor(quantizedModel ? quantized("y", type, c.output, 0.1f, 0) : TensorSpec{"y", type, c.output});
+            const int shape = builder.addConstant("shape", DataType::Int32, {4}, testing::bytesOf<int32_t>(c.output));
+            builder.addOp({schema::BuiltinOperator_TRANSPOSE_CONV, {}, {shape, w, x, b}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                               return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_TransposeConvOptions,
+                                                                   schema::CreateTransposeConvOptions(fbb, schema::Padding_VALID, 1, 1).o};
+                           }});
+            builder.setInputs({x});
+            builder.setOutputs({y});
+            for (const std::vector<std::string>& chain : {std::vector<std::string>{"reference"}, std::vector<std::string>{"cpu", "reference"}}) {
+                auto model = compileBuilt(builder, chain);
+                std::cout << "  " << (quantizedModel ? "uint8" : "float32") << ", " << c.what << ", on " << chain.front() << ": "
+                          << (model ? std::string("compiled") : model.errorMessage()) << "\n";
+                ASSERT_FALSE(model);
+                EXPECT_NE(model.errorMessage().find(c.message), std::string::npos) << model.errorMessage();
+            }
+        }
+}
+
 TEST(QuantizedArithmetic, ReferenceSumsWrapAsInt32) {
     for (int builtin : {int(schema::BuiltinOperator_CONV_2D), int(schema::BuiltinOperator_TRANSPOSE_CONV),
                         int(schema::BuiltinOperator_FULLY_CONNECTED)}) {
