@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/support/memory_limit.h"
 #include "tflite_schema_generated.h"
@@ -22,11 +23,8 @@ bool isConstantSizeResize(const Model& model, const Subgraph& subgraph, const Op
 
 Status prepareBilinearResize(KernelContext& context, BilinearResizeGeometry& g) {
     // The reference checks the resize's own two inputs, not a folded ADD's tensor.
-    RuntimeTensor* residual = context.inputs.size() > 2 ? context.inputs[2] : nullptr;
-    if (residual) context.inputs.resize(2);
-    Status prepared = findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context);
-    if (residual) context.inputs.push_back(residual);
-    LS_RETURN_IF_ERROR(prepared);
+    LS_RETURN_IF_ERROR(withOwnInputs(
+        context, [&] { return findReferenceKernel(schema::BuiltinOperator_RESIZE_BILINEAR)->prepare(context); }, 2));
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& out = context.output(0);
     const auto* options = context.op->options->builtin_options_as_ResizeBilinearOptions();

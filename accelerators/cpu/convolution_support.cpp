@@ -4,6 +4,7 @@
 #include <climits>
 #include <array>
 #include <string>
+#include <tuple>
 
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -56,6 +57,17 @@ bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, co
     for (size_t d = 0; d < 3; ++d)
         if (residualShape[d] != outputShape[d]) return false;
     return residualShape[3] >= 1 && residualShape[3] <= outputShape[3];
+}
+
+Status readExactResidual(const KernelContext& context, const RuntimeTensor& residual, float& low, float& high) {
+    const RuntimeTensor& output = context.output(0);
+    if (residual.shape != output.shape || residual.type != DataType::Float32)
+        return context.error("adds " + residual.name + " " + shapeText(residual.shape) + ", expected a float32 " + shapeText(output.shape) +
+                             " like the output");
+    const int activation = context.op->residualActivation;
+    if (activation >= 0 && !isClampActivation(activation)) return context.error("cannot apply the ADD's activation");
+    std::tie(low, high) = activationRange(activation);
+    return Status::ok();
 }
 
 Status readPreluSlopes(const KernelContext& context, int64_t channels, size_t paddedSize, std::vector<float>& slopes) {

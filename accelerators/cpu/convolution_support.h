@@ -42,14 +42,14 @@ Status paddedPlane(const KernelContext& context, int64_t inH, int64_t inW, int k
 Status readFloatBias(const KernelContext& context, int64_t channels, float* destination, size_t index = 2);
 
 // Runs `prepare` (a reference kernel's checks and output shape) with the
-// op's own inputs only, x, filter and bias: those past them are fused
-// operands (a residual, PRELU slopes) that the reference takes no part in.
+// op's own inputs only, its first `ownInputs` (a convolution's x, filter
+// and bias; a resize's x and size): those past them are fused operands (a
+// residual, PRELU slopes) that the reference takes no part in.
 template <typename Prepare>
-Status withOwnInputs(KernelContext& context, Prepare prepare) {
-    constexpr size_t kOwnInputs = 3;
-    if (context.inputs.size() <= kOwnInputs) return prepare();
-    const std::vector<RuntimeTensor*> fusedInputs(context.inputs.begin() + kOwnInputs, context.inputs.end());
-    context.inputs.resize(kOwnInputs);
+Status withOwnInputs(KernelContext& context, Prepare prepare, size_t ownInputs = 3) {
+    if (context.inputs.size() <= ownInputs) return prepare();
+    const std::vector<RuntimeTensor*> fusedInputs(context.inputs.begin() + static_cast<std::ptrdiff_t>(ownInputs), context.inputs.end());
+    context.inputs.resize(ownInputs);
     Status prepared = prepare();
     context.inputs.insert(context.inputs.end(), fusedInputs.begin(), fusedInputs.end());
     return prepared;
@@ -66,6 +66,12 @@ Status prepareReferenceConvolution(KernelContext& context, RuntimeTensor& padded
 // `outputShape` [batch, height, width, channels]: the same shape, or fewer
 // channels, zeros taken past them (a channel PAD folded in).
 bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape);
+
+// For a kernel that adds a fused residual ADD's tensor of exactly the
+// output's shape (Op::fusedResidual): an error unless `residual` is a
+// float32 tensor shaped as the output and the ADD's activation a clamp;
+// else that clamp into [low, high].
+Status readExactResidual(const KernelContext& context, const RuntimeTensor& residual, float& low, float& high);
 
 // Where the op has a fused PRELU (Op::Epilogue::Prelu), its slopes (the last
 // input, one per channel) into `slopes`: `channels` values, then zeros up

@@ -180,6 +180,18 @@ void multiplyTile(const PointwiseWeights& p, const float* input, const float* we
     }
 }
 
+// multiplyTile for the `vectors` a block's channels take.
+template <bool HalfLast>
+void multiplyVectors(int vectors, const PointwiseWeights& p, const float* input, const float* weights, const float* bias, const float* slopes,
+                     float* output, int64_t rows, __mmask16 lastLanes, AddedRows added) {
+    switch (vectors) {
+    case 1: return multiplyTile<1, HalfLast>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    case 2: return multiplyTile<2, HalfLast>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    case 3: return multiplyTile<3, HalfLast>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    default: return multiplyTile<4, HalfLast>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    }
+}
+
 // One block of 64 output channels over `rows` pixels.
 void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input, int64_t rows, float* output, AddedRows added = {}) {
     const int64_t channel = block * kBlockChannels, channels = std::min(kBlockChannels, p.outputChannels - channel);
@@ -190,20 +202,9 @@ void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input,
     const float* slopes = p.slopes.empty() ? nullptr : p.slopes.data() + channel;
     output += channel;
     added = added.atChannel(channel);
-    if (channels - (vectors - 1) * kLanes <= kLanes / 2) {
-        switch (vectors) {
-        case 1: return multiplyTile<1, true>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-        case 2: return multiplyTile<2, true>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-        case 3: return multiplyTile<3, true>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-        default: return multiplyTile<4, true>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-        }
-    }
-    switch (vectors) {
-    case 1: return multiplyTile<1, false>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-    case 2: return multiplyTile<2, false>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-    case 3: return multiplyTile<3, false>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-    default: return multiplyTile<4, false>(p, input, weights, bias, slopes, output, rows, lastLanes, added);
-    }
+    if (channels - (vectors - 1) * kLanes <= kLanes / 2)
+        return multiplyVectors<true>(vectors, p, input, weights, bias, slopes, output, rows, lastLanes, added);
+    multiplyVectors<false>(vectors, p, input, weights, bias, slopes, output, rows, lastLanes, added);
 }
 
 // One block of 64 output channels over one tile of pixels.

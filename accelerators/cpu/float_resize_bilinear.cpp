@@ -93,14 +93,8 @@ Status prepareResize(KernelContext& context) {
     LS_RETURN_IF_ERROR(prepareBilinearResize(context, *plan));
     std::tie(plan->low, plan->high) = clampRange(context, schema::ActivationFunctionType_NONE);
     if (context.op->fusedResidual) {
-        const RuntimeTensor& residual = context.input(2);
-        if (residual.type != DataType::Float32 || residual.shape != context.output(0).shape)
-            return context.error("adds " + residual.name + " " + shapeText(residual.shape) + ", expected a float32 " +
-                                 shapeText(context.output(0).shape) + " like the output");
-        const int activation = context.op->residualActivation;
-        if (activation >= 0 && !isClampActivation(activation)) return context.error("cannot apply the ADD's activation");
+        LS_RETURN_IF_ERROR(readExactResidual(context, context.input(2), plan->residualLow, plan->residualHigh));
         plan->residual = true;
-        std::tie(plan->residualLow, plan->residualHigh) = activationRange(activation < 0 ? schema::ActivationFunctionType_NONE : activation);
     }
     context.state = plan;
     return Status::ok();

@@ -261,13 +261,8 @@ Status prepareSparse(KernelContext& context) {
     std::tie(w.low, w.high) = clampRange(context, options->fused_activation_function());
     w.rowChannels = w.outputChannels;
     if (residualInput) {
-        if (residualInput->shape != output.shape || residualInput->type != DataType::Float32)
-            return context.error("adds " + residualInput->name + " " + shapeText(residualInput->shape) + ", expected a float32 " +
-                                 shapeText(output.shape) + " like the output");
-        const int activation = context.op->residualActivation;
-        if (activation >= 0 && !isClampActivation(activation)) return context.error("cannot apply the ADD's activation");
+        LS_RETURN_IF_ERROR(readExactResidual(context, *residualInput, w.residualLow, w.residualHigh));
         w.residual = true;
-        std::tie(w.residualLow, w.residualHigh) = activationRange(activation < 0 ? schema::ActivationFunctionType_NONE : activation);
     }
     // Enough tasks for every thread. A layer that narrows (more input than
     // output channels) takes smaller tiles: splitting its output channels

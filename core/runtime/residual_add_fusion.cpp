@@ -12,11 +12,11 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
     TensorUse use = tensorUse(subgraph);
     int folded = 0;
     for (size_t o = 0; o < subgraph.ops.size(); ++o) {
-        Op& conv = subgraph.ops[o];
-        const bool convolution = isUntouched(model, conv, BuiltinOperator_CONV_2D) && conv.inputs.size() >= 2 && conv.inputs.size() <= 3;
-        const bool resize = isUntouched(model, conv, BuiltinOperator_RESIZE_BILINEAR) && conv.inputs.size() == 2;
+        Op& producer = subgraph.ops[o];
+        const bool convolution = isUntouched(model, producer, BuiltinOperator_CONV_2D) && producer.inputs.size() >= 2 && producer.inputs.size() <= 3;
+        const bool resize = isUntouched(model, producer, BuiltinOperator_RESIZE_BILINEAR) && producer.inputs.size() == 2;
         if ((!convolution && !resize) || !kernels[o]) continue;
-        const int p = conv.outputs[0];
+        const int p = producer.outputs[0];
         const int a = use.reader[static_cast<size_t>(p)];
         if (a < 0 || !isFeatureMap(subgraph, p)) continue;
         const Op& add = subgraph.ops[static_cast<size_t>(a)];
@@ -32,16 +32,16 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
         const int narrower = convolution ? channelPaddingInput(model, subgraph, use, r, pad) : -1;
         bool placed = false;
         for (const int residual : {narrower, r}) {
-            // The residual must be ready when the convolution runs: a subgraph
+            // The residual must be ready when the producer runs: a subgraph
             // input or a tensor an earlier op wrote (a constant's data would do
             // too, but the kernels take activations).
             if (placed || residual < 0 || subgraph.tensors[static_cast<size_t>(residual)].isConstant() ||
                 use.producer[static_cast<size_t>(residual)] >= static_cast<int>(o))
                 continue;
-            Op fusedOp = conv;
+            Op fusedOp = producer;
             // A convolution's residual is its input 3 (after a bias or -1), a resize's its input 2.
-            if (convolution) fusedOp.inputs = {conv.inputs[0], conv.inputs[1], conv.inputs.size() > 2 ? conv.inputs[2] : -1, residual};
-            else fusedOp.inputs = {conv.inputs[0], conv.inputs[1], residual};
+            if (convolution) fusedOp.inputs = {producer.inputs[0], producer.inputs[1], producer.inputs.size() > 2 ? producer.inputs[2] : -1, residual};
+            else fusedOp.inputs = {producer.inputs[0], producer.inputs[1], residual};
             fusedOp.outputs = {add.outputs[0]};
             fusedOp.fusedResidual = true;
             fusedOp.residualActivation = add.fusedActivation >= 0 ? add.fusedActivation : reference::binaryActivation(*add.options);
@@ -54,7 +54,7 @@ int fuseResidualAdds(const Model& model, Subgraph& subgraph, std::vector<const K
             placed = true;
         }
         if (!placed) continue;
-        use.producer[static_cast<size_t>(conv.outputs[0])] = static_cast<int>(o);
+        use.producer[static_cast<size_t>(producer.outputs[0])] = static_cast<int>(o);
         use.reader[static_cast<size_t>(p)] = -1;
     }
     return folded;
