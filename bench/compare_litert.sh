@@ -85,6 +85,11 @@ for model in "${models[@]}"; do
   # runs of one process, ours the mean of 30 runs after 3 warm-ups) and each
   # column is the median of its rounds; the ratio is the median of the
   # rounds' own ratios, each taken between runs seconds apart.
+  # A model we cannot run gets a row saying why, and the table goes on.
+  if ! "$cli" bench "$path" --threads 1 --runs 1 --warmup 0 >/dev/null 2>"$work/error"; then
+    echo "| $name | | failed: $(grep -m1 . "$work/error" | tr '|' '/') | n/a | | | |"
+    continue
+  fi
   rounds=()
   for round in $(seq "$rounds_per_model"); do
     sample=$( (node "$oracle/oracle.mjs" "$path" "$work/$name" || true) | sed -n 's/.*"ms":"\([0-9.]*\)".*/\1/p')

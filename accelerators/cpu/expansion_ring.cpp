@@ -77,9 +77,9 @@ InputRows ExpansionRing::rowsFor(const float* input, int64_t batch, int64_t oy) 
     const float* image = input + batch * d.inH * inputRowFloats;
     InputRows rows{};
     for (int ky = 0; ky < d.kernelSize; ++ky) {
-        const int64_t iy = oy * d.strideH - d.padTop + ky;
+        const int64_t iy = oy * d.strideH - d.padTop + int64_t(ky) * d.dilationH;
         if (iy < 0 || iy >= d.inH) continue;
-        const auto slot = static_cast<size_t>(iy % d.kernelSize);
+        const auto slot = static_cast<size_t>((iy / d.dilationH) % d.kernelSize);
         float* made = storage_ + static_cast<int64_t>(slot) * rowFloats;
         if (slotHolds_[slot] != iy) {
             multiplyPixels(expansion_, image + iy * inputRowFloats, d.inW, made);

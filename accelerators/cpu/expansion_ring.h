@@ -2,7 +2,10 @@
 // The rows of a 1x1 convolution's result that a depthwise convolution reads,
 // made only when an output row first needs them (float_pointwise_convolution's
 // GEMM) into a ring of kernel-size rows: row iy lives in slot iy % k, so the
-// k consecutive rows one output row reads never share a slot. Output rows
+// k consecutive rows one output row reads never share a slot. A plan
+// dilated over rows (rows d apart) takes its output rows phase by phase
+// (ringOrderRow): the rows of one phase read only every d-th row, and row
+// iy lives in slot (iy / d) % k. Output rows
 // taken in order within an image make each row of the result once; a
 // thread taking a band of rows keeps a ring of its own. Used where the
 // runtime fused the 1x1 into the depthwise (Op::fusedExpansion):
@@ -69,15 +72,30 @@ private:
     std::array<int64_t, 7> slotHolds_{};  // the row of the result each slot holds, -1 for none
 };
 
+// The output row the ring takes `index`-th of an image's: in order, or
+// for a plan dilated over rows phase by phase (oy = q, q + d, ...).
+inline int64_t ringOrderRow(const DepthwisePlan& plan, int64_t index) {
+    const int64_t d = plan.dilationH;
+    for (int64_t q = 0; q < d; ++q) {
+        const int64_t rows = (plan.outH - q + d - 1) / d;
+        if (index < rows) return q + index * d;
+        index -= rows;
+    }
+    return index;
+}
+
 // Output rows [band * rowsPerBand, ...) of `plan` (over every image) in
-// order: rowDone(rows, row) for each, with the rows it reads made in a ring
-// of the band's own at `storage`. `input` is the 1x1's input.
+// the ring's order: rowDone(rows, row) for each, with the rows it reads
+// made in a ring of the band's own at `storage`. `input` is the 1x1's input.
 template <typename RowDone>
 void runBandRows(const PointwiseWeights& expansion, const DepthwisePlan& plan, const float* input, int64_t band, int64_t rowsPerBand,
                  float* storage, RowDone rowDone) {
     ExpansionRing ring(expansion, plan, storage);
     const int64_t first = band * rowsPerBand, end = std::min(plan.batch * plan.outH, first + rowsPerBand);
-    for (int64_t row = first; row < end; ++row) rowDone(ring.rowsFor(input, row / plan.outH, row % plan.outH), row);
+    for (int64_t index = first; index < end; ++index) {
+        const int64_t batch = index / plan.outH, oy = ringOrderRow(plan, index % plan.outH);
+        rowDone(ring.rowsFor(input, batch, oy), batch * plan.outH + oy);
+    }
 }
 
 }  // namespace litestudio::cpu

@@ -470,7 +470,7 @@ Status packDepthwise(const KernelContext& context, DepthwisePlan& p) {
 InputRows inputRowsOf(const DepthwisePlan& plan, const float* image, int64_t oy) {
     InputRows rows{};
     for (int ky = 0; ky < plan.kernelSize; ++ky) {
-        const int64_t iy = oy * plan.strideH - plan.padTop + ky;
+        const int64_t iy = oy * plan.strideH - plan.padTop + int64_t(ky) * plan.dilationH;
         rows[static_cast<size_t>(ky)] = iy >= 0 && iy < plan.inH ? image + iy * plan.inW * plan.channels : nullptr;
     }
     return rows;

@@ -11,6 +11,7 @@
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
+#include "core/support/cache_line_vector.h"
 
 namespace litestudio::cpu {
 
@@ -18,9 +19,13 @@ namespace litestudio::cpu {
 // (the separable block kernel runs rows into a buffer of its own).
 struct DepthwisePlan {
     int kernelSize = 3, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+    // Input rows an output row reads lie dilationH apart (inputRowsOf,
+    // ExpansionRing); a dilation over columns is split into column phases
+    // (float_dilated_depthwise_convolution.h), each a plan of its own.
+    int dilationH = 1;
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0, blocks = 0;
-    std::vector<float> weights;  // [block][ky][kx][16], zeros past the last channel
-    std::vector<float> bias;     // [block][16]
+    CacheLineVector<float> weights;  // [block][ky][kx][16], zeros past the last channel
+    CacheLineVector<float> bias;     // [block][16]
     float low = 0, high = 0;
     // A fused PRELU's slopes, [block][16] like the bias, applied after the
     // clamp over each finished row; empty for none (the standalone kernel's
@@ -48,7 +53,7 @@ Status packDepthwise(const KernelContext& context, DepthwisePlan& plan);
 // plan.channels floats each), null where the row lies in the padding.
 using InputRows = std::array<const float*, 7>;
 
-// The rows of one NHWC image that output row `oy` reads.
+// The rows of one NHWC image that output row `oy` reads (dilationH apart).
 InputRows inputRowsOf(const DepthwisePlan& plan, const float* image, int64_t oy);
 
 // One output row (plan.outW x plan.channels floats), every channel block,

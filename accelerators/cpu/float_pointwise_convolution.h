@@ -14,6 +14,7 @@
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
+#include "core/support/cache_line_vector.h"
 
 namespace litestudio::cpu {
 
@@ -24,8 +25,8 @@ constexpr int64_t kPointwiseBlockChannels = 64;
 // clamp applied to the result (low/high: the caller's).
 struct PointwiseWeights {
     int64_t inputChannels = 0, outputChannels = 0, blocks = 0;
-    std::vector<float> weights;  // [block][input channel][64], zeros past the last output channel
-    std::vector<float> bias;     // [block][64]
+    CacheLineVector<float> weights;  // [block][input channel][64], zeros past the last output channel
+    CacheLineVector<float> bias;     // [block][64]
     float low = 0, high = 0;
     // A fused PRELU's slopes, [block][64] like the bias, applied last (after
     // the clamp and any added rows); empty for none.

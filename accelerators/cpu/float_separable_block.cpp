@@ -18,6 +18,7 @@
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/float_dilated_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
@@ -31,10 +32,18 @@ namespace {
 
 constexpr int kLanes = 16;
 constexpr int64_t kMaxRowFloats = 16 * 1024;     // the row buffer, on the stack: 64 KiB
-constexpr int64_t kMaxChannels = 256;
+constexpr int64_t kMaxChannels = 1024;
+// Past 256 channels, only on rows of 24 pixels or more: a row's 1x1 reads
+// all its weights, from L2 once they pass L1. DeepLab's 33x33 blocks of 288
+// and 480 channels ran 0.993x its time fused, pose landmark heavy's of 336
+// and 672 on rows of 32 and 16 0.999x, hand landmark's of 288 to 672 on
+// rows of 14 and 7 1.015-1.025x (6 processes each, runs alternated).
+constexpr int64_t kMaxNarrowRowChannels = 256;
+constexpr int64_t kLeastWideRowPixels = 24;
 
 struct SeparableBlock {
     DepthwisePlan depthwise;
+    std::vector<DepthwisePhase> phases;  // a depthwise dilated over columns: its column phases (depthwise holds the geometry)
     // Op::fusedExpansion: the depthwise's input rows made from input 0 by
     // this 1x1, a ring a band of output rows (one per thread).
     bool expanded = false;
@@ -214,7 +223,8 @@ void blockRow(const RunArguments& arguments, const InputRows& rows, int64_t row)
     const SeparableBlock& s = *arguments.block;
     const DepthwisePlan& d = s.depthwise;
     alignas(64) float buffer[kMaxRowFloats];
-    depthwiseRow(d, rows, buffer);
+    if (s.phases.empty()) depthwiseRow(d, rows, buffer);
+    else phasedDepthwiseRow(s.phases, d.channels, rows, buffer);
     const int64_t outputChannels = s.pointwise.outputChannels;
     float* out = arguments.output + row * d.outW * outputChannels;
     const float* residual = arguments.residual ? arguments.residual + row * d.outW * s.residualChannels : nullptr;
@@ -252,6 +262,10 @@ Status prepareBlock(KernelContext& context) {
     const Op& op = *context.op;
     const auto* options = op.options->builtin_options_as_DepthwiseConv2DOptions();
     if (!options || options->stride_h() != 1 || options->stride_w() != 1) return context.error("expects a stride-1 depthwise convolution");
+    const int dilation = options->dilation_h_factor();
+    if (dilation < 1 || dilation > kLargestDilation || options->dilation_w_factor() != dilation)
+        return context.error("expects one dilation of 1 to " + std::to_string(kLargestDilation) + " over rows and columns, got " +
+                             std::to_string(options->dilation_h_factor()) + " and " + std::to_string(options->dilation_w_factor()));
 
     auto block = std::make_shared<SeparableBlock>();
     SeparableBlock& s = *block;
@@ -267,10 +281,13 @@ Status prepareBlock(KernelContext& context) {
     d.batch = input.dim(0), d.inH = input.dim(1), d.inW = input.dim(2), d.channels = channels;
     LS_RETURN_IF_ERROR(packDepthwise(context, d));  // checks the filter, sets the kernel size
     // The plane's size comes from the filter, not from the declared shapes,
-    // which a model may get wrong (the runtime works shapes out afresh).
+    // which a model may get wrong (the runtime works shapes out afresh). A
+    // dilated filter pads as an undilated one of its span does.
     PaddedPlane plane;
-    LS_RETURN_IF_ERROR(paddedPlane(context, d.inH, d.inW, d.kernelSize, 1, 1, options->padding() == schema::Padding_SAME, plane));
+    LS_RETURN_IF_ERROR(paddedPlane(context, d.inH, d.inW, (d.kernelSize - 1) * dilation + 1, 1, 1, options->padding() == schema::Padding_SAME,
+                                   plane));
     d.outH = plane.outH, d.outW = plane.outW, d.padTop = plane.padTop, d.padLeft = plane.padLeft;
+    d.dilationH = dilation;
     const std::vector<int32_t> outShape{input.dim(0), static_cast<int32_t>(d.outH), static_cast<int32_t>(d.outW),
                                         static_cast<int32_t>(outputChannels)};
     if (op.fusedResidual && (!context.hasInput(5) || !addsAsResidual(context.input(5).type, context.input(5).shape, outShape)))
@@ -278,6 +295,7 @@ Status prepareBlock(KernelContext& context) {
     s.residualChannels = op.fusedResidual ? context.input(5).dim(3) : 0;
     if (d.outW * channels > kMaxRowFloats) return context.error("output rows exceed the row buffer");
     std::tie(d.low, d.high) = clampRange(context, options->fused_activation_function());
+    if (dilation > 1) s.phases = columnPhases(d, dilation);
 
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, pointwise, 4, s.pointwise));
     LS_RETURN_IF_ERROR(packEpilogue(context, s.pointwise));
@@ -340,8 +358,9 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
         (op.fusedResidual && op.inputs[5] < 0) || (op.fusedEpilogue == Op::Epilogue::Prelu && op.inputs.back() < 0))
         return nullptr;
     const auto* options = op.options ? op.options->builtin_options_as_DepthwiseConv2DOptions() : nullptr;
-    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() != 1 ||
-        options->dilation_w_factor() != 1 || options->depth_multiplier() > 1 || !isClampActivation(options->fused_activation_function()) ||
+    if (!options || options->stride_h() != 1 || options->stride_w() != 1 || options->dilation_h_factor() < 1 ||
+        options->dilation_h_factor() > kLargestDilation || options->dilation_w_factor() != options->dilation_h_factor() ||
+        options->depth_multiplier() > 1 || !isClampActivation(options->fused_activation_function()) ||
         !isClampActivation(std::max(op.pointwiseActivation, 0)) || !isClampActivation(std::max(op.residualActivation, 0)))
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
@@ -356,12 +375,14 @@ const KernelDef* floatSeparableBlockKernel(const Model& model, const Subgraph& s
     if (depthwise.size() != 4 || depthwise[0] != 1 || depthwise[1] != depthwise[2] || depthwise[3] != channels ||
         !depthwiseRowsRun(depthwise[1], 1) || pointwise.size() != 4 || pointwise[3] != channels)
         return nullptr;
-    // Up to 256 channels, where the fusion was measured to pay (palm
-    // detection's eight blocks beyond 128: 0.061-0.198 -> 0.053-0.177 ms
-    // each, pose detection's 56x56 144 -> 24 one 0.49 -> 0.43 ms) when the
-    // 1x1 here was a loop of its own behind XNNPACK's GEMM. It now runs on
-    // the dense 1x1 GEMM; wider blocks have not been measured since.
-    if (channels > kMaxChannels || pointwise[0] > kMaxChannels || input.shape[2] * channels > kMaxRowFloats) return nullptr;
+    // The fusion was measured to pay up to 256 channels (palm detection's
+    // eight blocks beyond 128: 0.061-0.198 -> 0.053-0.177 ms each, pose
+    // detection's 56x56 144 -> 24 one 0.49 -> 0.43 ms) and past them on
+    // long rows (kLeastWideRowPixels).
+    const bool wide = channels > kMaxNarrowRowChannels || pointwise[0] > kMaxNarrowRowChannels;
+    if (channels > kMaxChannels || pointwise[0] > kMaxChannels || input.shape[2] * channels > kMaxRowFloats ||
+        (wide && input.shape[2] < kLeastWideRowPixels))
+        return nullptr;
     // Pruned 1x1 weights run faster nonzero by nonzero than densely here
     // (pose detection's 28x28x96 blocks: 0.09 ms unfused, 0.11 fused).
     if (sparsePointwisePays(subgraph.tensors[static_cast<size_t>(op.inputs[3])])) return nullptr;

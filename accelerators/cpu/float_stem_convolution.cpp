@@ -19,6 +19,7 @@
 #include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
+#include "core/support/cache_line_vector.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
@@ -34,7 +35,7 @@ constexpr int kMaxKernel = 7;
 struct PackedStem {
     int kernelH = 3, kernelW = 3, strideH = 1, strideW = 1, padTop = 0, padLeft = 0, inputChannels = 3, blocks = 1;
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, outputChannels = 0;
-    std::vector<float> weights;  // [ky][kx][input channel][block][16], zeros past the last output channel
+    CacheLineVector<float> weights;  // [ky][kx][input channel][block][16], zeros past the last output channel
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
     std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none

@@ -24,6 +24,7 @@
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
+#include "core/support/cache_line_vector.h"
 
 namespace litestudio::cpu {
 
@@ -37,7 +38,7 @@ struct PackedDepthwise {
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0, blocks = 0;
     int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0;
     int pairs = 0;                  // ceil(taps / 2)
-    std::vector<int16_t> weights;   // [block][pair][low 32 | high 32] interleaved (w - zw)
+    CacheLineVector<int16_t> weights;  // [block][pair][low 32 | high 32] interleaved (w - zw)
     std::vector<int32_t> offsets;   // [block][low 16 | high 16]: bias - zx * sum w'
     std::vector<float> multipliers; // [block][low 16 | high 16]
     std::vector<uint8_t> padding;   // blocks * 32 bytes of the input zero point

@@ -27,6 +27,7 @@
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
+#include "core/support/cache_line_vector.h"
 #include "tflite_schema_generated.h"
 
 namespace litestudio::cpu {
@@ -57,7 +58,7 @@ struct PackedPointwise {
     Patch patch;
     bool unsignedActivations = false;
     int64_t depth = 0, channels = 0, blocks = 0;
-    std::vector<int8_t> weights;      // [block][depth/4][16 lanes][4]
+    CacheLineVector<int8_t> weights;  // [block][depth/4][16 lanes][4]
     std::vector<int32_t> offsets;     // per channel: bias and the zero-point terms
     std::vector<float> multipliers;   // per channel
     int32_t rowSumFactor = 0;         // uint8: 128 - zw, times sum a of the pixel

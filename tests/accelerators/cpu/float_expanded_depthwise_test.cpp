@@ -6,7 +6,8 @@
 // then 3x3 stride 2 (here 64x64), pose detection's 56x56 24 -> 144 then a
 // PAD and 5x5 stride 2, stride 1 on odd sizes, a 7x7 VALID filter, three
 // images split between two threads mid-image, two images no taller than the
-// filter (rows made for one are not the next's), 8 expanded channels (the
+// filter (rows made for one are not the next's), dilated depthwises (the
+// ring's rows taken phase by phase), 8 expanded channels (the
 // depthwise's two-pixels-a-vector rows), and a RELU op after the 1x1
 // (folded into it first). With a 1x1 after the depthwise (and an ADD of
 // the block's input) the separable block takes the expansion too: the
@@ -45,6 +46,7 @@ struct ExpansionCase {
     int threads;
     bool fuses;
     bool channelMajor = false;  // sparseInvertedResidualKernel takes the fused op
+    int dilation = 1;           // the depthwise's, over rows and columns
 };
 
 bool pruned(Variant v) {
@@ -102,7 +104,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
     }
     auto outSize = [&](int in) {
         if (c.padding == schema::Padding_SAME) return (in + 2 * padBefore + c.stride - 1) / c.stride;
-        return (in + 2 * padBefore - c.kernel) / c.stride + 1;
+        return (in + 2 * padBefore - ((c.kernel - 1) * c.dilation + 1)) / c.stride + 1;
     };
     const std::vector<int32_t> outShape{c.batch, outSize(c.height), outSize(c.width), c.expanded};
     int depthwiseFilter =
@@ -113,7 +115,7 @@ ExpansionModel expansionModel(const ExpansionCase& c, std::mt19937& random) {
              [c](flatbuffers::FlatBufferBuilder& fbb) {
                  return std::pair<uint8_t, uint32_t>{
                      schema::BuiltinOptions_DepthwiseConv2DOptions,
-                     schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
+                     schema::CreateDepthwiseConv2DOptions(fbb, c.padding, c.stride, c.stride, 1, c.depthwiseActivation, c.dilation, c.dilation).o};
              }});
     m.output = d;
     if (projected(c.variant)) {
@@ -188,6 +190,14 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         {1, 56, 56, 16, 32, 3, 2, Same, Relu6, Relu6, Variant::PrunedProjected, 1, false, false},   // 16 -> 32 -> 16 (5.3): the GEMM's
         {1, 8, 40, 24, 144, 3, 2, Valid, None, None, Variant::PrunedProjectedAfterWidePad, 1, false, false},  // 20 zeros left: past a margin
         {1, 28, 28, 24, 144, 3, 1, Same, Relu6, Relu6, Variant::PrunedBlock, 1, false, false},      // rows of 28 (and under 1 MiB)
+        // Dilated: DeepLab's 33x33 80 -> 480 -> 80 blocks at rate 4, rows
+        // taken phase by phase (every 4th), bands splitting phases; a 5x5
+        // of rate 2 on odd sizes, two images, rate 3; without a 1x1 after it the
+        // pair is left alone (the expansion's kernel has no dilation).
+        {1, 33, 33, 80, 480, 3, 1, Same, Relu6, Relu6, Variant::InvertedResidual, 2, true, false, 4},
+        {2, 21, 37, 24, 288, 5, 1, Same, Relu, None, Variant::Projected, 1, true, false, 2},
+        {1, 25, 30, 16, 384, 3, 1, Same, None, Relu6, Variant::InvertedResidual, 2, true, false, 3},  // rows 3 apart in a ring of 3
+        {1, 33, 33, 32, 288, 3, 1, Same, Relu6, Relu6, Variant::Plain, 1, false, false, 2},
     };
     std::mt19937 random(17);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
@@ -200,7 +210,8 @@ TEST(FloatExpandedDepthwise, MatchesTheReferenceAndFusesWhereItShould) {
         const Model& compiled = compared.cpu->model();
         const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)]);
         std::cout << "  " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> " << c.expanded << ", then "
-                  << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padding == Same ? " SAME" : " VALID") << ", " << c.threads
+                  << c.kernel << "x" << c.kernel << "/" << c.stride << (c.dilation > 1 ? " rate " + std::to_string(c.dilation) : "")
+                  << (c.padding == Same ? " SAME" : " VALID") << ", " << c.threads
                   << " thread(s): ran as " << name << " on " << compared.cpu->acceleratorOf(0, m.depthwise) << ", largest difference "
                   << compared.worst << " (largest output " << compared.largest << ")\n";
         const std::string fusedName = addsInput(c.variant)    ? "CONV_2D+DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)"

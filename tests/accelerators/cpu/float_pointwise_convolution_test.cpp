@@ -1,6 +1,7 @@
 // The dense float32 1x1 convolution against the reference kernel (float
 // sums in another order: within 1e-5 of the largest output): pixel counts
-// that end in a partial group of six and a partial tile of 96, output
+// that split into steps of unequal sizes (6s and 5s; 8s and 7s with at
+// most three vectors) and into tiles of unequal sizes (256: 90, 90, 76), output
 // channels that end a block of 64 part-way (39, 195) or fill one vector
 // less than a block (48), 5 output channels, a last vector of at most 8
 // channels (5, 24, 39, 72, 100, 195: its FMAs on 256 bits), few and many input channels

@@ -6,14 +6,16 @@
 // 8 channels (the depthwise's two-pixels-a-vector path) on odd widths, each
 // activation placement, a folded PAD, batches and two threads, output
 // channels past one 64-channel chunk and off the 16-lane block, 200 channels
-// (the 1x1 GEMM takes its inputs in two ranges, the ADD after the last), 144 channels
+// (the 1x1 GEMM takes its inputs in two ranges, the ADD after the last), dilated
+// depthwises (rates 2 to 8, 8 channels, a folded PAD), 288 and 480 channels
+// on rows of 33, 144 channels
 // narrowed to 24 (pose detection's), no ADD, an
 // ADD of another tensor ready before the block (fused) and of one computed
 // after it (the ADD stays), and a model whose declared shapes miss the
 // plane shrinking (found by the fuzz seed), and 1x1s to at most 8 outputs
 // (two pixels a vector; from at most 8 channels without interleaving) on
 // odd widths. Blocks it must leave alone: stride 2, a
-// depthwise result read twice, channels past what the kernel takes, and
+// depthwise result read twice, more than 256 channels on short rows, and
 // pruned 1x1 weights (the sparse kernel's) on short rows. Pruned 1x1s on
 // rows of 32 or more with enough nonzeros: the block runs channel-major
 // (sparse_inverted_residual.h).
@@ -43,6 +45,7 @@ struct BlockCase {
     bool pruned = false;  // three in four 1x1 weights zero, as pose detection's
     bool declaresInputSize = false;  // the model declares the block's tensors the input's size, though the filter shrinks them
     bool channelMajor = false;  // sparseInvertedResidualKernel takes the fused op
+    int dilation = 1;           // the depthwise's, over rows and columns
 };
 
 struct BlockModel {
@@ -68,7 +71,7 @@ BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
     const auto padding = c.padBefore > 0 ? schema::Padding_VALID : schema::Padding_SAME;
     auto outSize = [&](int in) {
         if (c.declaresInputSize || padding == schema::Padding_SAME) return (in + c.stride - 1) / c.stride;
-        return (in + 2 * c.padBefore - c.kernel) / c.stride + 1;
+        return (in + 2 * c.padBefore - ((c.kernel - 1) * c.dilation + 1)) / c.stride + 1;
     };
     const int outH = outSize(c.height), outW = outSize(c.width);
     int depthwiseFilter = b.addFloatConstant("dw", {1, c.kernel, c.kernel, c.channels},
@@ -79,7 +82,7 @@ BlockModel blockModel(const BlockCase& c, std::mt19937& random) {
              [c, padding](flatbuffers::FlatBufferBuilder& fbb) {
                  return std::pair<uint8_t, uint32_t>{
                      schema::BuiltinOptions_DepthwiseConv2DOptions,
-                     schema::CreateDepthwiseConv2DOptions(fbb, padding, c.stride, c.stride, 1, c.depthwiseActivation).o};
+                     schema::CreateDepthwiseConv2DOptions(fbb, padding, c.stride, c.stride, 1, c.depthwiseActivation, c.dilation, c.dilation).o};
              }});
     std::vector<float> pointwiseWeights = randomValues(static_cast<size_t>(c.outChannels * c.channels));
     for (size_t i = 0; c.pruned && i < pointwiseWeights.size(); ++i)
@@ -171,7 +174,18 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         // and stores, past a group of 4 pairs, an odd pixel last).
         {1, 7, 23, 5, 3, 3, 1, 0, None, Relu6, None, Ending::AddOfAnother, 1, true},
         {1, 6, 19, 8, 6, 5, 1, 0, Relu, None, None, Ending::NoAdd, 2, true},
+        // Past 256 channels only on rows of 24 pixels or more.
         {1, 6, 6, 272, 272, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
+        {1, 5, 14, 288, 288, 3, 1, 0, None, None, None, Ending::Residual, 1, false},
+        {1, 7, 33, 288, 80, 3, 1, 0, Relu6, None, None, Ending::NoAdd, 2, true},
+        // Dilated (DeepLab's atrous blocks): rows dilation apart, columns in
+        // phases; 8 channels, where phases take the general rows, a rate
+        // past the plane, and a folded PAD of 4 under a 5x5 of rate 2 (span 9).
+        {1, 13, 29, 24, 16, 3, 1, 0, Relu6, None, None, Ending::AddOfAnother, 1, true, false, false, false, 2},
+        {2, 11, 17, 8, 8, 3, 1, 0, None, Relu, Relu6, Ending::Residual, 2, true, false, false, false, 4},
+        {1, 9, 33, 480, 80, 3, 1, 0, Relu6, None, None, Ending::NoAdd, 2, true, false, false, false, 4},
+        {1, 5, 6, 32, 32, 3, 1, 0, None, None, None, Ending::Residual, 1, true, false, false, false, 8},
+        {1, 10, 12, 16, 24, 5, 1, 4, None, None, Relu, Ending::NoAdd, 1, true, false, false, false, 2},
         {1, 6, 6, 96, 96, 3, 1, 0, None, None, None, Ending::Residual, 1, false, true},  // the sparse 1x1 kernel's
         // A pruned 1x1 whose nonzeros a pixel are at least 2.2 times the
         // channels the block transposes a pixel: the block runs channel-major.
@@ -193,7 +207,8 @@ TEST(FloatSeparableBlock, MatchesTheReferenceAndFusesWhereItShould) {
         ASSERT_TRUE(compared.error.empty()) << compared.error;
         const Model& compiled = compared.cpu->model();
         const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.depthwise)]);
-        std::cout << "  " << c.kernel << "x" << c.kernel << "/" << c.stride << (c.padBefore ? " after PAD" : "") << ", " << c.batch << "x"
+        std::cout << "  " << c.kernel << "x" << c.kernel << "/" << c.stride << (c.dilation > 1 ? " rate " + std::to_string(c.dilation) : "")
+                  << (c.padBefore ? " after PAD" : "") << ", " << c.batch << "x"
                   << c.height << "x" << c.width << "x" << c.channels << " -> " << c.outChannels << ", " << endingName(c.ending) << ", "
                   << c.threads << " thread(s): ran as " << name << ", largest difference " << compared.worst << " (largest output "
                   << compared.largest << ")\n";
