@@ -307,7 +307,7 @@ Status prepareSparse(KernelContext& context) {
     int64_t parts = 1;
     if (byInputParts) parts = 1;
     else if (threads > 1 && tiles == 1) parts = threads;  // a 7x7 plane (above)
-    else if (threads > 1 && tiles < 2 * threads) parts = (2 * threads + tiles - 1) / tiles;
+    else if (threads > 1 && tiles > 0 && tiles < 2 * threads) parts = (2 * threads + tiles - 1) / tiles;  // none on an empty plane
     else if (threads > 1 && tiles < 4 * threads && w.inputChannels <= w.outputChannels) parts = 2;  // a short last tile: halves balance better
     parts = std::clamp<int64_t>(parts, 1, blocks);
     w.channelsPerTask = (blocks + parts - 1) / parts * kLanes;

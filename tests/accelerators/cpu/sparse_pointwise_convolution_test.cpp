@@ -10,7 +10,7 @@
 // splits its output channels between threads, a narrowing 9x20 layer of
 // one chunk takes tiles of 32 pixels, and up to four tiles narrowing 700,
 // 480 or 300 channels split their input chunks, the threads' partial sums
-// added after). Each case checks the kernel took the op, and that
+// added after), and an empty plane. Each case checks the kernel took the op, and that
 // dense weights or a narrow layer are left to XNNPACK.
 
 #include <random>
@@ -73,6 +73,9 @@ TEST(SparsePointwiseConvolution, MatchesTheReference) {
         // A few tiles narrowing on two threads: the same, tile by tile (196 =
         // 64 + 64 + 68, the last 4 in the parts' tails; 164 = 64 + 64 + 36).
         {1, 14, 14, 480, 80, 0.25, false, ActivationFunctionType_RELU6, 2, true},
+        // An empty plane on two threads: no tiles, nothing to split (the
+        // split once divided by the tile count; found by fuzzing).
+        {1, 5, 0, 64, 256, 0.25, false, ActivationFunctionType_NONE, 2, true},
         {1, 14, 14, 80, 480, 0.9, false, ActivationFunctionType_NONE, 1, false},  // dense
         {1, 28, 28, 16, 144, 0.25, false, ActivationFunctionType_NONE, 1, false},  // too little work per pixel
         // Either side of 5 nonzeros a pixel for each channel transposed: 5.5 taken, 4.5 not.
