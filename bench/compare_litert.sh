@@ -86,18 +86,22 @@ for model in "${models[@]}"; do
   # column is the median of its rounds; the ratio is the median of the
   # rounds' own ratios, each taken between runs seconds apart.
   # A model we cannot run gets a row saying why, and the table goes on.
-  if ! "$cli" bench "$path" --threads 1 --runs 1 --warmup 0 >/dev/null 2>"$work/error"; then
-    echo "| $name | | failed: $(grep -m1 . "$work/error" | tr '|' '/') | n/a | | | |"
-    continue
-  fi
   rounds=()
+  failed=no
   for round in $(seq "$rounds_per_model"); do
     sample=$( (node "$oracle/oracle.mjs" "$path" "$work/$name" || true) | sed -n 's/.*"ms":"\([0-9.]*\)".*/\1/p')
-    "$cli" bench "$path" --threads 1 --runs 30 --warmup 3 --json "$work/$name.1.$round.json" >/dev/null 2>&1
+    if ! "$cli" bench "$path" --threads 1 --runs 30 --warmup 3 --json "$work/$name.1.$round.json" >/dev/null 2>"$work/error"; then
+      failed=yes
+      break
+    fi
     "${pin[@]}" "$cli" bench "$path" --threads 1 --runs 30 --warmup 3 --json "$work/$name.pinned.$round.json" >/dev/null 2>&1
     "$cli" bench "$path" --threads 2 --runs 30 --warmup 3 --json "$work/$name.2.$round.json" >/dev/null 2>&1
     rounds+=("${sample:-none}" "$work/$name.1.$round.json" "$work/$name.pinned.$round.json" "$work/$name.2.$round.json")
   done
+  if [ "$failed" = yes ]; then
+    echo "| $name | | failed: $(grep -m1 . "$work/error" | tr '|' '/') | n/a | | | |"
+    continue
+  fi
   python3 - "$name" "${rounds[@]}" <<'PY'
 import json, statistics, sys
 name, rest = sys.argv[1], sys.argv[2:]

@@ -6,7 +6,7 @@
 // dilated over rows (rows d apart) takes its output rows phase by phase
 // (ringOrderRow): the rows of one phase read only every d-th row, and row
 // iy lives in slot (iy / d) % k. Output rows
-// taken in order within an image make each row of the result once; a
+// taken in that order within an image make each row of the result once; a
 // thread taking a band of rows keeps a ring of its own. Used where the
 // runtime fused the 1x1 into the depthwise (Op::fusedExpansion):
 // float_expanded_depthwise and float_separable_block.
