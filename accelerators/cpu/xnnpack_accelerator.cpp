@@ -24,6 +24,10 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <cstdlib>
+
+#include "core/support/huge_page_pool.h"
+
 #include "accelerators/cpu/quantized_arg_max.h"
 #include "accelerators/cpu/quantized_average_pooling.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
@@ -60,7 +64,27 @@ bool constantFloatWeights(const Tensor& weights) {
 
 }  // namespace
 
-XnnpackAccelerator::XnnpackAccelerator() { available_ = xnn_initialize(nullptr) == xnn_status_success; }
+namespace {
+
+// XNNPACK's packed weights come from the huge-page pool too
+// (core/support/huge_page_pool.h); its other memory from the heap.
+void* xnnpackAllocate(void*, size_t size) { return std::malloc(size); }
+void* xnnpackReallocate(void*, void* pointer, size_t size) { return std::realloc(pointer, size); }
+void xnnpackDeallocate(void*, void* pointer) { std::free(pointer); }
+void* xnnpackAlignedAllocate(void*, size_t alignment, size_t size) {
+    if (size >= kHugePagePoolLeastBytes && alignment <= 64) return allocateFromHugePagePool(size);
+    return std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+}
+void xnnpackAlignedDeallocate(void*, void* pointer) {
+    if (pointer && isFromHugePagePool(pointer)) return releaseToHugePagePool(pointer);
+    std::free(pointer);
+}
+const xnn_allocator kXnnpackAllocator{nullptr, xnnpackAllocate, xnnpackReallocate, xnnpackDeallocate, xnnpackAlignedAllocate,
+                                      xnnpackAlignedDeallocate};
+
+}  // namespace
+
+XnnpackAccelerator::XnnpackAccelerator() { available_ = xnn_initialize(&kXnnpackAllocator) == xnn_status_success; }
 
 std::shared_ptr<void> XnnpackAccelerator::createCompileState(int threads) const {
     auto state = std::make_shared<CompileState>();

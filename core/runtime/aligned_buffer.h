@@ -7,9 +7,10 @@
 
 namespace litestudio {
 
-// Small blocks come from the heap, large ones straight from mmap: those are
-// zero pages the kernel hands out as they are touched, so planning a large
-// arena costs no memory until a run uses it.
+// Small blocks come from the heap, large ones straight from mmap on huge
+// pages (core/support/huge_page_pool.h): those are zero pages the kernel
+// hands out as they are touched, 2 MiB at a time, so planning a large arena
+// costs no memory until a run uses it.
 struct AlignedFree {
     size_t mappedBytes = 0;
     void operator()(uint8_t* data) const;
