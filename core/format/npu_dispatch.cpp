@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "core/format/flexbuffer_numbers.h"
 #include "flatbuffers/flexbuffers.h"
 
 namespace litestudio {
@@ -70,8 +71,9 @@ void readDispatchOptions(const Model& model, std::span<const uint8_t> options, D
     }
     flexbuffers::Map map = root.AsMap();
     info.name = map["name"].AsString().str();
-    info.bytecodeOffset = map["bytecode_offset"].AsUInt64();
-    info.bytecodeSize = map["bytecode_size"].AsUInt64();
+    // Out of range: past any file, which checkBytecodeRange refuses.
+    info.bytecodeOffset = flexbufferUInt64(map["bytecode_offset"], UINT64_MAX);
+    info.bytecodeSize = flexbufferUInt64(map["bytecode_size"], UINT64_MAX);
     checkBytecodeRange(model, info);
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/format/flexbuffer_numbers.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/reference_kernels.h"
 #include "flatbuffers/flexbuffers.h"
@@ -49,8 +50,9 @@ Expected<DetectionOptions> readOptions(const KernelContext& context) {
     if (!root.IsMap()) return context.error("custom options are not a flexbuffer map");
     flexbuffers::Map map = root.AsMap();
     DetectionOptions o;
-    auto integer = [&](const char* key, int64_t fallback) { return map[key].IsNull() ? fallback : map[key].AsInt64(); };
-    auto real = [&](const char* key, float fallback) { return map[key].IsNull() ? fallback : map[key].AsFloat(); };
+    // Out of range: -1, which the counts below refuse.
+    auto integer = [&](const char* key, int64_t fallback) { return map[key].IsNull() ? fallback : flexbufferInt64(map[key], -1); };
+    auto real = [&](const char* key, float fallback) { return map[key].IsNull() ? fallback : flexbufferFloat(map[key]); };
     o.maxDetections = integer("max_detections", 0);
     o.maxClassesPerDetection = integer("max_classes_per_detection", 1);
     o.detectionsPerClass = integer("detections_per_class", 100);
