@@ -46,8 +46,8 @@ void gatherNonzeros(const float* dense, SparseMatrix& m) {
 void orderRows(int64_t rangeChannels, SparseMatrix& m) {
     const int64_t outputs = m.outputChannels;
     if (rangeChannels <= 0) rangeChannels = outputs;
-    std::vector<int32_t> rowStart, rowChannel;
-    std::vector<Nonzero> nonzeros;
+    decltype(m.rowStart) rowStart, rowChannel;
+    decltype(m.nonzeros) nonzeros;
     rowStart.reserve(m.rowStart.size());
     rowChannel.reserve(static_cast<size_t>(m.chunks * outputs));
     nonzeros.reserve(m.nonzeros.size());
@@ -85,7 +85,7 @@ bool compactToHalves(SparseMatrix& m) {
     m.halfNonzeros.resize(m.nonzeros.size());
     for (size_t k = 0; k < m.nonzeros.size(); ++k)
         m.halfNonzeros[k] = {static_cast<uint16_t>(m.nonzeros[k].offset), reference::floatToHalf(m.nonzeros[k].value)};
-    m.nonzeros = std::vector<Nonzero>();  // `= {}` would keep the storage
+    m.nonzeros = decltype(m.nonzeros)();  // `= {}` would keep the storage
     return true;
 }
 

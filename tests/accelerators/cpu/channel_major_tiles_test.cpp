@@ -106,7 +106,7 @@ TEST(ChannelMajorTiles, CompactsFloat16WeightsToHalves) {
     SparseMatrix m = matrixOf(exact, 64);
     ASSERT_TRUE(cpu::channel_major::compactToHalves(m));
     EXPECT_TRUE(m.nonzeros.empty());
-    const std::vector<HalfNonzero>& halves = m.halfNonzeros;
+    const auto& halves = m.halfNonzeros;
     ASSERT_EQ(halves.size(), exact.size());
     for (size_t k = 0; k < exact.size(); ++k) {
         EXPECT_EQ(reference::halfToFloat(halves[k].value), exact[k]) << "nonzero " << k;
