@@ -66,6 +66,34 @@ TEST(HugePagePool, ChunksGoBackWhenTheirArraysAre) {
     EXPECT_FALSE(isFromHugePagePool(&after));
 }
 
+TEST(HugePagePool, ReleasedSpaceIsCarvedAgain) {
+    const std::size_t before = hugePagePoolReservedBytes();
+    void* first = allocateFromHugePagePool(100000);
+    void* second = allocateFromHugePagePool(100000);
+    void* third = allocateFromHugePagePool(100000);
+    releaseToHugePagePool(second);
+    void* again = allocateFromHugePagePool(60000);  // fits where `second` was
+    EXPECT_EQ(again, second);
+    void* rest = allocateFromHugePagePool(40000);  // the rest of that block
+    EXPECT_EQ(rest, static_cast<std::uint8_t*>(second) + 60032);
+    for (void* array : {first, third, again, rest}) releaseToHugePagePool(array);
+    EXPECT_EQ(hugePagePoolReservedBytes(), before);
+
+    // A vector grown one value at a time to 8 MB: its old arrays' space is
+    // carved again instead of left as holes.
+    {
+        CacheLineVector<float> grown;
+        for (int i = 0; i < 2 * 1024 * 1024; ++i) grown.push_back(static_cast<float>(i));
+        const std::size_t held = hugePagePoolReservedBytes() - before;
+        std::cout << "a vector grown to 8 MiB: " << held / 1048576.0 << " MiB reserved\n";
+        if (kHugePagePoolLeastBytes <= 16 * 1024) {
+            EXPECT_LE(held, 3 * 8 * std::size_t{1048576});
+        }
+        EXPECT_EQ(grown[12345], 12345.0f);
+    }
+    EXPECT_EQ(hugePagePoolReservedBytes(), before);
+}
+
 TEST(HugePagePool, MappingsStartOnAHugePageAndAreZero) {
     for (std::size_t bytes : {std::size_t{1}, kHugePage, kHugePage + 4096, 3 * kHugePage}) {
         auto* mapped = static_cast<std::uint8_t*>(mapHugePages(bytes));
