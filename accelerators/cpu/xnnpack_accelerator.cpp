@@ -24,10 +24,6 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
-#include <cstdlib>
-
-#include "core/support/huge_page_pool.h"
-
 #include "accelerators/cpu/quantized_arg_max.h"
 #include "accelerators/cpu/quantized_average_pooling.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
@@ -36,10 +32,12 @@
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
+#include "core/support/huge_page_pool.h"
 #include "tflite_schema_generated.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -61,10 +59,6 @@ bool constantFloatWeights(const Tensor& weights) {
     return weights.isConstant() && !weights.isSparse &&
            (weights.type == DataType::Float32 || weights.type == DataType::Float16);
 }
-
-}  // namespace
-
-namespace {
 
 // XNNPACK's packed weights come from the huge-page pool too
 // (core/support/huge_page_pool.h); its other memory from the heap.

@@ -5,11 +5,12 @@
 // transparent huge pages where allowed ("madvise" mode, Debian's default).
 //
 // Packed weights share chunks of the pool, so a model's many small arrays
-// do not each take 2 MiB; a chunk goes back to the system when its last
-// array is released. Measured on Zen 4, weights and arena on huge pages:
-// MobileNetV3-shaped 0.88x its time, EfficientNet-B0-shaped 0.92x, face
-// landmark 0.94x, pose detection 0.985x (bench/compare_litert.sh's models
-// all at or below 1.0x).
+// do not each take 2 MiB; released space is carved again, and a chunk goes
+// back to the system when its last array is released. Measured on Zen 4,
+// weights and arena on huge pages: MobileNetV3-shaped 0.88x its time,
+// EfficientNet-B0-shaped 0.92x, face landmark 0.94x, pose detection 0.985x
+// and 0.983x more with its sparse 1x1s' nonzeros there
+// (bench/compare_litert.sh's models all at or below 1.0x).
 
 #include <cstddef>
 
