@@ -104,23 +104,24 @@ Status evalBatchSpace(KernelContext& context) {
     if (!consistent) return context.error("block and edges do not turn " + shapeText(input.shape) + " into the planned " + shapeText(out.shape));
     ElementCopier copy(input, out);
     if (spaceToBatch) {
-        // Padding: the output's zero.
-        std::vector<uint8_t> zero(copy.elementBytes, 0);
+        // Padding: the output's zero, a pixel of it made once (a float
+        // 64x64x64 SPACE_TO_BATCH_ND had spent a quarter of its time in
+        // 4-byte copies of a zero).
+        std::vector<uint8_t> zeroPixel(static_cast<size_t>(channels) * copy.elementBytes, 0);
         if (out.isQuantized() && (out.type == DataType::UInt8 || out.type == DataType::Int8))
-            zero[0] = static_cast<uint8_t>(out.zeroPoint());
+            std::fill(zeroPixel.begin(), zeroPixel.end(), static_cast<uint8_t>(out.zeroPoint()));
         for (int64_t b = 0; b < outBatch; ++b) {
             const int64_t source = b % inBatch, shiftW = (b / inBatch) % g->blockW, shiftH = (b / inBatch) / g->blockW;
             for (int64_t y = 0; y < outH; ++y) {
                 const int64_t iy = y * g->blockH + shiftH - g->before[0];
-                for (int64_t x = 0; x < outW; ++x) {
-                    const int64_t ix = x * g->blockW + shiftW - g->before[1];
-                    const int64_t to = ((b * outH + y) * outW + x) * channels;
-                    if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-                        for (int64_t c = 0; c < channels; ++c)
-                            std::copy(zero.begin(), zero.end(), out.data + static_cast<size_t>(to + c) * copy.elementBytes);
-                        continue;
-                    }
-                    copy.run(((source * inH + iy) * inW + ix) * channels, to, channels);
+                int64_t to = (b * outH + y) * outW * channels;
+                int64_t ix = shiftW - g->before[1];
+                const int64_t from = (source * inH + iy) * inW * channels;
+                for (int64_t x = 0; x < outW; ++x, ix += g->blockW, to += channels) {
+                    if (iy < 0 || iy >= inH || ix < 0 || ix >= inW)
+                        copyBytes(out.data + static_cast<size_t>(to) * copy.elementBytes, zeroPixel.data(), zeroPixel.size());
+                    else
+                        copy.run(from + ix * channels, to, channels);
                 }
             }
         }

@@ -58,6 +58,7 @@ TEST(BatchSpace, EveryElementAndBack) {
         {DataType::Float32, {1, 5, 6, 3}, {2, 2}, {1, 0, 2, 0}},
         {DataType::UInt8, {2, 7, 4, 5}, {3, 2}, {1, 1, 0, 2}},
         {DataType::Float32, {2, 6, 4}, {3}, {2, 1}},  // 3-D: one column
+        {DataType::Float32, {1, 6, 6, 8}, {2, 3}, {2, 0, 1, 2}},  // pixels of 32 bytes: 16-byte moves
     };
     for (const Case& c : cases) {
         const bool fourD = c.space.size() == 4;

@@ -62,7 +62,8 @@ TEST(SpaceDepth, EveryElementWhereItsCoordinatesSay) {
     };
     const std::vector<Case> cases = {
         {DataType::Float32, {1, 8, 6, 3}, 2},  {DataType::Float32, {2, 9, 6, 5}, 3}, {DataType::UInt8, {1, 8, 8, 32}, 4},
-        {DataType::UInt8, {2, 6, 4, 1}, 2},    {DataType::Int16, {1, 6, 12, 7}, 3},
+        {DataType::UInt8, {2, 6, 4, 1}, 2},    {DataType::Int16, {1, 6, 12, 7}, 3}, {DataType::Float32, {1, 4, 8, 4}, 2},
+        {DataType::Float32, {1, 4, 4, 32}, 2},  // runs of 16-byte moves, and of the library's memcpy
     };
     for (const Case& c : cases) {
         const std::vector<int32_t> depth{c.space[0], c.space[1] / c.block, c.space[2] / c.block, c.space[3] * c.block * c.block};
