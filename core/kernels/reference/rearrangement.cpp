@@ -497,21 +497,32 @@ Status evalSpaceDepth(KernelContext& context) {
     const RuntimeTensor& space = toDepth ? input : out;
     const RuntimeTensor& depth = toDepth ? out : input;
     ElementCopier copy(input, out);
-    const int64_t depthChannels = depth.dim(3), spaceChannels = space.dim(3);
-    // A block's row of space pixels is one run on both sides: one copy each
-    // (a 112x112x32 float SPACE_TO_DEPTH took 1.7-4 ms element by element,
-    // LiteRT.js 0.36; a 224x224x8 one 0.114 ms a pixel at a time, 0.05 a
-    // row of two).
-    const int64_t run = int64_t(block) * spaceChannels;
-    for (int32_t n = 0; n < space.dim(0); ++n)
-        for (int32_t y = 0; y < space.dim(1); ++y) {
-            int64_t spaceIndex = (int64_t(n) * space.dim(1) + y) * space.dim(2) * spaceChannels;
-            int64_t depthIndex = (int64_t(n) * depth.dim(1) + y / block) * depth.dim(2) * depthChannels + (y % block) * run;
-            for (int32_t x = 0; x < depth.dim(2); ++x, spaceIndex += run, depthIndex += depthChannels) {
-                if (toDepth) copy.run(spaceIndex, depthIndex, run);
-                else copy.run(depthIndex, spaceIndex, run);
-            }
-        }
+    const int64_t spaceChannels = space.dim(3);
+    // A block's row of space pixels is one run on both sides, copied in
+    // the depth side's order (112x112x32 floats: 1.7-4 ms element by
+    // element, LiteRT.js 0.36; 0.114 a pixel at a time, 0.043 so; 224x224x8
+    // 0.446 a pixel at a time, 0.082 so).
+    const int64_t run = int64_t(block) * spaceChannels, spaceRow = int64_t(space.dim(2)) * spaceChannels;
+    auto copyRuns = [&](auto&& copyRun) {
+        int64_t depthIndex = 0;
+        for (int32_t n = 0; n < depth.dim(0); ++n)
+            for (int32_t y = 0; y < depth.dim(1); ++y)
+                for (int32_t x = 0; x < depth.dim(2); ++x) {
+                    int64_t spaceIndex = ((int64_t(n) * space.dim(1) + int64_t(y) * block) * space.dim(2) + int64_t(x) * block) * spaceChannels;
+                    for (int32_t row = 0; row < block; ++row, spaceIndex += spaceRow, depthIndex += run)
+                        toDepth ? copyRun(spaceIndex, depthIndex) : copyRun(depthIndex, spaceIndex);
+                }
+    };
+    if (copy.raw) {
+        // Bytes straight: the copier's fields, reloaded after every byte
+        // store that may alias them, had cost 224x224x8 0.103 -> 0.082 ms.
+        const uint8_t* from = input.data;
+        uint8_t* to = out.data;
+        const size_t bytes = copy.elementBytes, runBytes = static_cast<size_t>(run) * bytes;
+        copyRuns([&](int64_t i, int64_t o) { copyBytes(to + static_cast<size_t>(o) * bytes, from + static_cast<size_t>(i) * bytes, runBytes); });
+    } else {
+        copyRuns([&](int64_t i, int64_t o) { copy.run(i, o, run); });
+    }
     return Status::ok();
 }
 
