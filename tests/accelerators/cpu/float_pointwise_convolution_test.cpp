@@ -10,8 +10,8 @@
 // kept in the output between ranges, clamped after the last; ctest runs
 // the suite with 32 and 48 KiB),
 // float16 weights, a batch of two, RELU6 and none, one and two threads.
-// Each case checks which kernel took the op: planes under 64 pixels and
-// pruned weights are left to XNNPACK and the sparse kernel.
+// Each case checks which kernel took the op: planes under 49 pixels (7x7)
+// and pruned weights are left to XNNPACK and the sparse kernel.
 
 #include <random>
 
@@ -44,6 +44,8 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
         {1, 10, 10, 40, 5, false, ActivationFunctionType_RELU6, 1, 1.0, true},    // one vector, 5 lanes of it
         {1, 12, 12, 64, 24, false, ActivationFunctionType_RELU6, 2, 1.0, true},   // MobileNetV3's 24: a last vector of 8 on 256 bits
         {1, 9, 9, 24, 72, true, ActivationFunctionType_NONE, 1, 1.0, true},       // 72: a block of 64, then one of 8
+        {1, 7, 7, 1152, 192, false, ActivationFunctionType_NONE, 2, 1.0, true},   // EfficientNet's last 7x7 stage: 8 steps of 6 and 1
+        {1, 7, 7, 192, 1152, false, ActivationFunctionType_NONE, 1, 1.0, true},
         {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
         {1, 14, 14, 480, 80, false, ActivationFunctionType_NONE, 1, 0.25, false}, // pruned: the sparse kernel's
     };

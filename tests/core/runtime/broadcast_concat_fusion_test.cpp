@@ -8,7 +8,7 @@
 // and nearest-neighbour resizes, output channels off the 64-channel block,
 // RELU, two threads, and two runs on different inputs (the bias is the
 // run's). Left as written: a resized map something else reads too, a
-// batch of two, and a plane under the pointwise kernel's 64 pixels.
+// batch of two, and a plane under the pointwise kernel's 49 pixels (7x7).
 
 #include <random>
 
@@ -83,7 +83,8 @@ TEST(BroadcastConcatFusion, TheProjectionTakesTheResizedMapAsABias) {
         {"144 outputs over a 17x9 plane", 1, 17, 9, 48, 144, false, false, false, true, ActivationFunctionType_RELU, 2},
         {"the resized map read twice", 1, 9, 9, 16, 24, false, false, true, false, ActivationFunctionType_NONE, 1},
         {"a batch of two", 2, 9, 9, 16, 24, false, false, false, false, ActivationFunctionType_RELU, 1},
-        {"a 7x7 plane", 1, 7, 7, 16, 24, false, false, false, false, ActivationFunctionType_NONE, 1},
+        {"a 7x7 plane", 1, 7, 7, 16, 24, false, false, false, true, ActivationFunctionType_NONE, 1},
+        {"a 6x7 plane", 1, 6, 7, 16, 24, false, false, false, false, ActivationFunctionType_NONE, 1},
     };
     std::mt19937 random(9);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);

@@ -13,7 +13,7 @@
 // pixels; dense weights past L1, summed a range of input channels at
 // a time, add it after the last range). Left as written: a residual
 // computed after the convolution, a convolution whose result is read
-// twice, and a dense one over fewer than 64 pixels (XNNPACK's kernel,
+// twice, and a dense one over fewer than 49 pixels (XNNPACK's kernel,
 // which cannot add).
 
 #include <cmath>
@@ -110,7 +110,8 @@ TEST(ResidualAddFusion, PrunedConvolutionAddsAsItWrites) {
         {14, 14, 96, 0, 0.25, Residual::ConvolutionInput, false, true, 1, false},
         {14, 14, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, true},   // dense: the 1x1 GEMM
         {14, 14, 96, 300, 0.9, Residual::SecondInput, true, false, 2, true},       // dense, weights in ranges
-        {7, 7, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, false},    // dense over 49 pixels: XNNPACK
+        {7, 7, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, true},     // dense over 49 pixels: the 1x1 GEMM
+        {6, 7, 64, 0, 0.9, Residual::ConvolutionInput, false, false, 1, false},    // dense over 42 pixels: XNNPACK
     };
     std::mt19937 random(29);
     std::uniform_real_distribution<float> values(-3.0f, 3.0f);
