@@ -68,6 +68,33 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 swishAvx512(__m5
     return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
+// tanh(x) as x N(x^2) / D(x^2), N of degree 5 and D of degree 3, for |x|
+// held to 9 (past it tanh is 1 in float). The coefficients were fitted
+// here for least relative error over [0, 9] (tools/fit_tanh_rational.py:
+// Sanathanan-Koerner iterations, then Lawson's reweighting, in 60-digit
+// decimals): 5.9e-8, under float's half ulp. In float it is within 3e-7 of
+// tanh relatively (2.5 ulps near 1, where the rounding of N and D adds
+// up), odd (a signed zero keeps its sign), NaN stays NaN and +-inf gives
+// +-1. No exp, blend or reciprocal step: 3.5 ns a vector on Zen 4 where
+// the exp form sign(x) (1 - 2 / (exp(2|x|) + 1)), with a polynomial near
+// 0, took 6.9.
+__attribute__((target("avx512f"), always_inline)) inline __m512 tanhAvx512(__m512 x) {
+    // min and max return their second operand when either is NaN: x there keeps a NaN.
+    const __m512 held = _mm512_max_ps(_mm512_set1_ps(-9.0f), _mm512_min_ps(_mm512_set1_ps(9.0f), x));
+    const __m512 t = _mm512_mul_ps(held, held);
+    __m512 n = _mm512_set1_ps(1.8256227989585254e-11f);
+    n = _mm512_fmadd_ps(n, t, _mm512_set1_ps(-1.278087883788477e-08f));
+    n = _mm512_fmadd_ps(n, t, _mm512_set1_ps(9.267585969169487e-06f));
+    n = _mm512_fmadd_ps(n, t, _mm512_set1_ps(0.0029207816269388727f));
+    n = _mm512_fmadd_ps(n, t, _mm512_set1_ps(0.12919247634168074f));
+    n = _mm512_fmadd_ps(n, t, _mm512_set1_ps(0.9999999415830864f));
+    __m512 d = _mm512_set1_ps(0.0002281028290085727f);
+    d = _mm512_fmadd_ps(d, t, _mm512_set1_ps(0.02376325190510531f));
+    d = _mm512_fmadd_ps(d, t, _mm512_set1_ps(0.4625253159591148f));
+    d = _mm512_fmadd_ps(d, t, _mm512_set1_ps(1.0f));
+    return _mm512_div_ps(_mm512_mul_ps(held, n), d);
+}
+
 // Up to 16 int8 (Signed) or uint8 values at `at`, one int32 lane each;
 // lanes outside `mask` read nothing and hold 0.
 template <bool Signed>

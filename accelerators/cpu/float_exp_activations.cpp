@@ -30,29 +30,7 @@ __attribute__((target("avx512f"))) inline __m512 gelu(__m512 x) {
     return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
-// tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)); below |x| = 1/16, where the
-// subtraction cancels, its Taylor polynomial to x^9 (error under 1e-13).
-// exp(2|x|) is capped at exp(40): tanh is then 1 in float.
-__attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) {
-    const __m512 magnitude = _mm512_abs_ps(x);
-    const __m512 e = exponentialAvx512(_mm512_min_ps(_mm512_add_ps(magnitude, magnitude), _mm512_set1_ps(40.0f)));
-    // 1 / (e + 1) by vrcp14ps and one Newton step (relative error near 2^-28), not a division's 16-cycle throughput.
-    const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
-    __m512 inverse = _mm512_rcp14_ps(d);
-    inverse = _mm512_mul_ps(inverse, _mm512_fnmadd_ps(d, inverse, _mm512_set1_ps(2.0f)));
-    __m512 large = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), inverse, _mm512_set1_ps(1.0f));
-    const __m512 x2 = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(62.0f / 2835);
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-17.0f / 315));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.0f / 15));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.0f / 3));
-    const __m512 small = _mm512_mul_ps(x, _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.0f)));  // x (1 + ...): -0 stays -0
-    // Copy the sign of x onto the large branch (tanh is odd).
-    const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
-    large = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign));
-    const __m512 result = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(magnitude, _mm512_set1_ps(0.0625f), _CMP_LT_OQ), large, small);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), result, x);  // NaN stays NaN
-}
+__attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) { return tanhAvx512(x); }
 
 __attribute__((target("avx512f"))) inline __m512 swish(__m512 x) { return swishAvx512(x); }
 

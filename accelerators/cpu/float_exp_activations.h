@@ -1,13 +1,11 @@
 #pragma once
-// Float32 activations built on a vector exp (Cody-Waite reduction,
-// degree-6 polynomial, vscalefps), within a few float ulps of the
+// Float32 activations of the exp family, within a few float ulps of the
 // reference's double arithmetic, spread over the model's threads:
 // - GELU with the tanh approximation (Gemma's MLP activation): 0.5 x (1 +
 //   tanh(u)) computed as x / (1 + exp(-2u));
 // - swish, x * sigmoid(x), for a LOGISTIC that took in the MUL after it;
 // - TANH (Debian's 2022 XNNPACK has none for float; the reference's libm
-//   call took 26 ns an element): sign(x) (1 - 2 / (exp(2|x|) + 1)), an odd
-//   polynomial near 0 where that cancels.
+//   call took 26 ns an element): a rational function (tanhAvx512).
 // AVX-512 only; the exact (erf) GELU and other CPUs stay on the reference.
 
 #include "core/graph/model.h"

@@ -1,9 +1,11 @@
 // The AVX-512 float TANH and GELU (tanh approximation) against the
 // reference's double arithmetic: every 1/4096 step over [-12, 12], values
-// around the switch between TANH's polynomial and its exp form (|x| =
-// 1/16), tiny ones down to 1e-30, signed zeros, infinities and NaN; on two
-// threads (a last chunk of the thread pool's and a last vector of 7). TANH within 2e-7 absolute and 2e-6 relative, GELU within 1e-6 of its
-// magnitude (at least 1); zeros keep their sign, NaN stays NaN.
+// around 1/16 (where an older TANH switched from a polynomial to an exp
+// form), tiny ones down to 1e-30, signed zeros, infinities and NaN; on two
+// threads (a last chunk of the thread pool's and a last vector of 7). TANH
+// within 3.5e-7 absolutely and relatively (the exp form had been within
+// 2e-7 and 2e-6; the rational one is 3e-7, 2.5 ulps near 1), GELU within
+// 1e-6 of its magnitude (at least 1); zeros keep their sign, NaN stays NaN.
 
 #include <cmath>
 #include <iostream>
@@ -75,8 +77,8 @@ TEST(FloatExpActivations, TanhMatchesTheReference) {
         std::cout << "  TANH over " << x.size() << " values, " << threads << " thread(s): largest difference " << c.worstAbsolute
                   << " absolute, " << c.worstRelative << " relative; " << c.signMismatches << " signs and " << c.nanMismatches
                   << " NaNs differ\n";
-        EXPECT_LE(c.worstAbsolute, 2e-7);
-        EXPECT_LE(c.worstRelative, 2e-6);
+        EXPECT_LE(c.worstAbsolute, 3.5e-7);
+        EXPECT_LE(c.worstRelative, 3.5e-7);
         EXPECT_EQ(c.signMismatches, 0);
         EXPECT_EQ(c.nanMismatches, 0);
     }
