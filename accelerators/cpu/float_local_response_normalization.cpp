@@ -1,6 +1,7 @@
 #include "accelerators/cpu/float_local_response_normalization.h"
 
 #include "accelerators/cpu/avx512_intrinsics.h"
+#include "accelerators/cpu/channel_major_tiles.h"
 
 #include <pthreadpool.h>
 
@@ -19,6 +20,7 @@ namespace {
 constexpr int kLanes = 16;
 constexpr int64_t kRowsPerTask = 64;
 constexpr int64_t kMostChannels = 8192;  // a row's window sums on the stack
+constexpr int64_t kMostSideBySide = 512;  // sixteen rows side by side: 64 KiB of them on the stack
 
 enum class Power { InverseSquareRoot, InverseThreeQuarters, Inverse };
 
@@ -34,10 +36,63 @@ struct RunArguments {
     float* output;
 };
 
+// v^beta for the three betas taken.
+template <Power P>
+__attribute__((target("avx512f"), always_inline)) inline __m512 powerOf(__m512 v) {
+    const __m512 root = _mm512_sqrt_ps(v);
+    if constexpr (P == Power::InverseSquareRoot) return root;
+    else if constexpr (P == Power::InverseThreeQuarters) return _mm512_mul_ps(root, _mm512_sqrt_ps(root));
+    else return v;
+}
+
+// Sixteen rows at once, a row a lane: each lane's running window takes
+// TFLite's additions in TFLite's order, as the row-by-row loop below does,
+// but sixteen rows' chains of dependent additions run side by side instead
+// of one (Inception's 56x56x64, radius 2: 0.42 -> 0.13-0.155 ms). The rows turn
+// channel-major and back by 16x16 transposes (gathers and scatters had
+// taken two thirds of the time).
+template <Power P>
+__attribute__((target("avx512f"))) void normalizeSixteenRows(const Normalization& n, const float* x, float* y) {
+    alignas(64) float values[kMostSideBySide * kLanes];   // [channel][row], channels rounded up to 16
+    alignas(64) float squares[kMostSideBySide * kLanes];  // [channel][row], times alpha
+    alignas(64) float padded[kLanes * kLanes];
+    const int64_t depth = n.depth;
+    const __m512 alpha = _mm512_set1_ps(n.alpha), bias = _mm512_set1_ps(n.bias);
+    __m512 block[kLanes];
+    for (int64_t c = 0; c < depth; c += kLanes) {
+        const int width = static_cast<int>(std::min<int64_t>(kLanes, depth - c));
+        if (width == kLanes) {
+            channel_major::transpose16x16From(x + c, depth, block);
+        } else {  // the rows' last channels: no reading past the last row
+            channel_major::padBlock(x, depth, 0, kLanes, c, width, padded);
+            channel_major::transpose16x16From(padded, kLanes, block);
+        }
+        for (int j = 0; j < kLanes; ++j) {
+            _mm512_store_ps(values + (c + j) * kLanes, block[j]);
+            _mm512_store_ps(squares + (c + j) * kLanes, _mm512_mul_ps(_mm512_mul_ps(block[j], block[j]), alpha));
+        }
+    }
+    __m512 window = _mm512_setzero_ps();
+    for (int64_t c = 0; c < std::min(n.radius, depth); ++c) window = _mm512_add_ps(window, _mm512_load_ps(squares + c * kLanes));
+    for (int64_t c = 0; c < depth; ++c) {
+        if (c + n.radius < depth) window = _mm512_add_ps(window, _mm512_load_ps(squares + (c + n.radius) * kLanes));
+        const __m512 denominator = _mm512_add_ps(bias, window);
+        if (c - n.radius >= 0) window = _mm512_sub_ps(window, _mm512_load_ps(squares + (c - n.radius) * kLanes));
+        _mm512_store_ps(values + c * kLanes, _mm512_div_ps(_mm512_load_ps(values + c * kLanes), powerOf<P>(denominator)));
+    }
+    for (int64_t c = 0; c < depth; c += kLanes) {
+        const __mmask16 lanes = firstLanes(depth - c);
+        channel_major::transpose16x16From(values + c * kLanes, kLanes, block);  // block[row]: its channels c .. c + 15
+        for (int row = 0; row < kLanes; ++row) _mm512_mask_storeu_ps(y + row * depth + c, lanes, block[row]);
+    }
+}
+
 template <Power P>
 __attribute__((target("avx512f"))) void normalizeRows(const Normalization& n, const float* x, float* y, int64_t first, int64_t end) {
     alignas(64) float denominators[kMostChannels];
     const int64_t depth = n.depth;
+    if (depth <= kMostSideBySide)
+        for (; first + kLanes <= end; first += kLanes) normalizeSixteenRows<P>(n, x + first * depth, y + first * depth);
     for (int64_t r = first; r < end; ++r) {
         const float* row = x + r * depth;
         // TFLite's running window, the same float additions in the same order.
@@ -51,12 +106,7 @@ __attribute__((target("avx512f"))) void normalizeRows(const Normalization& n, co
         for (int64_t c = 0; c < depth; c += kLanes) {
             const __mmask16 lanes = firstLanes(depth - c);
             const __m512 v = _mm512_maskz_loadu_ps(lanes, denominators + c);
-            const __m512 root = _mm512_sqrt_ps(v);
-            __m512 power;  // v^beta
-            if constexpr (P == Power::InverseSquareRoot) power = root;
-            else if constexpr (P == Power::InverseThreeQuarters) power = _mm512_mul_ps(root, _mm512_sqrt_ps(root));
-            else power = v;
-            _mm512_mask_storeu_ps(y + r * depth + c, lanes, _mm512_div_ps(_mm512_maskz_loadu_ps(lanes, row + c), power));
+            _mm512_mask_storeu_ps(y + r * depth + c, lanes, _mm512_div_ps(_mm512_maskz_loadu_ps(lanes, row + c), powerOf<P>(v)));
         }
     }
 }
