@@ -143,8 +143,8 @@ Status evalConcat(KernelContext& context) {
         if (copy.raw && activation == schema::ActivationFunctionType_NONE) {  // whole rows at once
             size_t rowBytes = static_cast<size_t>(row) * copy.elementBytes;
             for (int64_t o = 0; o < outer && rowBytes > 0; ++o)
-                std::memcpy(out.data + static_cast<size_t>(o * outRow + start) * copy.elementBytes,
-                            input->data + static_cast<size_t>(o) * rowBytes, rowBytes);
+                copyBytes(out.data + static_cast<size_t>(o * outRow + start) * copy.elementBytes,
+                          input->data + static_cast<size_t>(o) * rowBytes, rowBytes);
             start += row;
             continue;
         }
