@@ -1,5 +1,6 @@
 // The fast paths of core/kernels/reference/pooling.cpp, against results
-// worked out here: RESIZE_NEAREST_NEIGHBOR copying whole pixels (a 2x2 image
+// worked out here: RESIZE_NEAREST_NEIGHBOR copying whole pixels, and whole
+// rows where an output row repeats the one before (a 2x2 image
 // with two channels grown to 3x3 by each sampling rule, TFLite's:
 // floor(o * in / out); with align_corners round(o * (in - 1) / (out - 1));
 // with half-pixel centres floor((o + 0.5) * in / out); float32 and int8) and
