@@ -1,8 +1,9 @@
 // Writes probe models for bench/compare_litert.sh into a directory: one op
 // each of kinds the shared set lacks (8-bit pooling and transposed
 // convolution of Inception and U-Net, float TANH, LEAKY_RELU, LRN,
-// SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND) at a real model's
-// sizes; an EfficientNet-B0-shaped float model (its blocks, swish as
+// SPACE_TO_DEPTH of 32 and of 8 channels, SPACE_TO_BATCH_ND,
+// BATCH_TO_SPACE_ND, a 2x nearest-neighbour upscale, a detection head's
+// CONCATENATION of short rows) at a real model's sizes; an EfficientNet-B0-shaped float model (its blocks, swish as
 // LOGISTIC + MUL and squeeze-and-excitation as converters write them) and a
 // ResNet-50-shaped one (dense 3x3 and 1x1 convolutions), a
 // MobileNetV3-Large-shaped one (HARD_SWISH, hard-sigmoid gates), and
@@ -87,6 +88,23 @@ ModelBuilder quantizedTransposeConvolution() {
                                                      schema::CreateTransposeConvOptions(fbb, schema::Padding_SAME, 2, 2).o};
              }});
     b.setInputs({x});
+    b.setOutputs({y});
+    return b;
+}
+
+// A YOLO-style detection head's last CONCATENATION: 8400 anchors' boxes,
+// objectness and 12 class scores side by side (rows of 4, 1 and 12 floats).
+ModelBuilder detectionHeadConcatenation() {
+    ModelBuilder b;
+    b.addSubgraph();
+    int boxes = b.addTensor({"boxes", DataType::Float32, {1, 8400, 4}});
+    int objectness = b.addTensor({"objectness", DataType::Float32, {1, 8400, 1}});
+    int classes = b.addTensor({"classes", DataType::Float32, {1, 8400, 12}});
+    int y = b.addTensor({"y", DataType::Float32, {1, 8400, 17}});
+    b.addOp({schema::BuiltinOperator_CONCATENATION, {}, {boxes, objectness, classes}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ConcatenationOptions, schema::CreateConcatenationOptions(fbb, 2).o};
+             }});
+    b.setInputs({boxes, objectness, classes});
     b.setOutputs({y});
     return b;
 }
@@ -539,6 +557,15 @@ int main(int argc, char** argv) {
                                      [](flatbuffers::FlatBufferBuilder& fbb) {
                                          return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SpaceToDepthOptions, schema::CreateSpaceToDepthOptions(fbb, 2).o};
                                      })},
+        {"space_to_depth_narrow_f32", oneOp(schema::BuiltinOperator_SPACE_TO_DEPTH, {"x", DataType::Float32, {1, 224, 224, 8}},
+                                            {"y", DataType::Float32, {1, 112, 112, 32}}, {},
+                                            [](flatbuffers::FlatBufferBuilder& fbb) {
+                                                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SpaceToDepthOptions,
+                                                                                    schema::CreateSpaceToDepthOptions(fbb, 2).o};
+                                            })},
+        {"resize_nearest_f32", oneOp(schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {"x", DataType::Float32, {1, 160, 160, 16}},
+                                     {"y", DataType::Float32, {1, 320, 320, 16}}, {{{2}, {320, 320}}})},
+        {"detection_head_concatenation_f32", detectionHeadConcatenation()},
         {"space_to_batch_f32", oneOp(schema::BuiltinOperator_SPACE_TO_BATCH_ND, {"x", DataType::Float32, {1, 64, 64, 64}},
                                      {"y", DataType::Float32, {4, 33, 33, 64}}, {{{2}, {2, 2}}, {{2, 2}, {2, 0, 0, 2}}})},
         {"batch_to_space_f32", oneOp(schema::BuiltinOperator_BATCH_TO_SPACE_ND, {"x", DataType::Float32, {4, 32, 32, 64}},
