@@ -22,6 +22,19 @@ Status preparePad(KernelContext& context) {
     if (pads.size() != input.shape.size() * 2) return context.error("paddings do not match the input's rank");
     for (int64_t pad : pads)
         if (pad < 0 || pad > (1 << 24)) return context.error("padding " + std::to_string(pad) + " is negative or absurd");
+    // A mirror reaches back at most the axis less its edge (REFLECT) or all
+    // of it (SYMMETRIC), as TensorFlow requires: nothing to mirror past that.
+    if (context.model->opCode(*context.op).builtin == schema::BuiltinOperator_MIRROR_PAD) {
+        const auto* mirror = context.op->options ? context.op->options->builtin_options_as_MirrorPadOptions() : nullptr;
+        const bool symmetric = mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC;
+        for (size_t d = 0; d < input.shape.size(); ++d) {
+            const int64_t most = int64_t{input.shape[d]} - (symmetric ? 0 : 1);
+            if (pads[2 * d] > most || pads[2 * d + 1] > most)
+                return context.error(std::string(symmetric ? "SYMMETRIC" : "REFLECT") + " padding of axis " + std::to_string(d) + " of " +
+                                     shapeText(input.shape) + " by " + std::to_string(pads[2 * d]) + " and " + std::to_string(pads[2 * d + 1]) +
+                                     " reaches past the axis (at most " + std::to_string(std::max<int64_t>(most, 0)) + ")");
+        }
+    }
     std::vector<int32_t> shape = input.shape;
     for (size_t d = 0; d < shape.size(); ++d) {
         const int64_t padded = int64_t{shape[d]} + pads[2 * d] + pads[2 * d + 1];

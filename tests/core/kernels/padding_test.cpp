@@ -130,6 +130,38 @@ TEST(Padding, RandomShapesMatchTheDefinition) {
     std::cout << "  " << cases << " random pads (" << blocks << " with the last axis unpadded), " << wrongCases << " wrong\n";
 }
 
+// A mirror of more than the axis holds (or of an empty axis) has nothing to
+// copy: a clear error at compile time, not a read outside the input.
+TEST(Padding, AMirrorPastTheAxisIsRefused) {
+    struct Case {
+        std::vector<int32_t> shape, pads, padded;
+        schema::MirrorPadMode mode;
+        const char* expected;
+    };
+    const Case cases[] = {
+        {{2, 3}, {0, 0, 3, 0}, {2, 6}, schema::MirrorPadMode_REFLECT, "REFLECT padding of axis 1 of [2,3] by 3 and 0 reaches past the axis (at most 2)"},
+        {{2, 3}, {0, 3, 0, 0}, {5, 3}, schema::MirrorPadMode_SYMMETRIC, "SYMMETRIC padding of axis 0 of [2,3] by 0 and 3 reaches past the axis (at most 2)"},
+        {{0, 3}, {1, 1, 0, 0}, {2, 3}, schema::MirrorPadMode_SYMMETRIC, "SYMMETRIC padding of axis 0 of [0,3] by 1 and 1 reaches past the axis (at most 0)"},
+    };
+    for (const Case& c : cases) {
+        ModelBuilder builder;
+        builder.addSubgraph();
+        int x = builder.addTensor({"x", DataType::Float32, c.shape});
+        int paddings = builder.addConstant("paddings", DataType::Int32, {2, 2}, testing::bytesOf<int32_t>(c.pads));
+        int out = builder.addTensor({"out", DataType::Float32, c.padded});
+        const auto mode = c.mode;
+        builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
+                           return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions, schema::CreateMirrorPadOptions(fbb, mode).o};
+                       }});
+        builder.setInputs({x});
+        builder.setOutputs({out});
+        auto model = compileBuilt(builder, {"reference"});
+        ASSERT_FALSE(model);
+        std::cout << "  " << model.errorMessage() << "\n";
+        EXPECT_NE(model.errorMessage().find(c.expected), std::string::npos) << model.errorMessage();
+    }
+}
+
 TEST(Padding, APaddedDimensionPastInt32IsRefused) {
     // fuzz.model_run_cpu: an empty input of 2,130,706,433 rows padded by
     // 2^24 more; the padded size overflowed int32 in PAD's prepare.
