@@ -18,14 +18,19 @@
 namespace litestudio::cpu {
 namespace {
 
-__attribute__((target("avx512f"))) std::vector<float> swishOf(const std::vector<float>& x) {
+// Function applied to every value of x, 16 lanes at a time (a last vector masked).
+template <__m512 (*Function)(__m512)>
+__attribute__((target("avx512f"))) std::vector<float> valuesOf(const std::vector<float>& x) {
     std::vector<float> y(x.size());
     for (size_t i = 0; i < x.size(); i += 16) {
         const __mmask16 lanes = firstLanes(static_cast<int64_t>(x.size() - i));
-        _mm512_mask_storeu_ps(y.data() + i, lanes, swishAvx512(_mm512_maskz_loadu_ps(lanes, x.data() + i)));
+        _mm512_mask_storeu_ps(y.data() + i, lanes, Function(_mm512_maskz_loadu_ps(lanes, x.data() + i)));
     }
     return y;
 }
+
+std::vector<float> swishOf(const std::vector<float>& x) { return valuesOf<swishAvx512>(x); }
+std::vector<float> tanhOf(const std::vector<float>& x) { return valuesOf<tanhAvx512>(x); }
 
 TEST(Avx512Intrinsics, SwishMatchesDoubleArithmetic) {
     if (!cpuHasAvx512()) GTEST_SKIP() << "no AVX-512";
@@ -62,15 +67,6 @@ TEST(Avx512Intrinsics, SwishEdges) {
     EXPECT_LE(std::fabs(y[7]), 1e-30f);
     std::cout << "swish(+-0) " << y[0] << " " << y[1] << ", swish(+-inf) " << y[3] << " " << y[4] << ", swish(-1e30) " << y[6]
               << ", swish(-200) " << y[7] << "\n";
-}
-
-__attribute__((target("avx512f"))) std::vector<float> tanhOf(const std::vector<float>& x) {
-    std::vector<float> y(x.size());
-    for (size_t i = 0; i < x.size(); i += 16) {
-        const __mmask16 lanes = firstLanes(static_cast<int64_t>(x.size() - i));
-        _mm512_mask_storeu_ps(y.data() + i, lanes, tanhAvx512(_mm512_maskz_loadu_ps(lanes, x.data() + i)));
-    }
-    return y;
 }
 
 // tanhAvx512 against double arithmetic: every 1/8192 step over [-10, 10]
