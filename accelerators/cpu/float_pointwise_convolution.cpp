@@ -296,16 +296,19 @@ Status preparePointwise(KernelContext& context) {
     // Tiles of about equal size in whole steps of six pixels, not 96s and a
     // short last one (14x14: 66, 66, 64 rather than 96, 96, 4), so that
     // threads get even shares; measured with the equal steps above.
+    // An empty plane (a batch or side of 0 at run time) has no tiles.
     p.tiles = (p.pixels + kTileRows - 1) / kTileRows;
-    p.tileRows = ((p.pixels + p.tiles - 1) / p.tiles + kRows - 1) / kRows * kRows;
-    p.tiles = (p.pixels + p.tileRows - 1) / p.tileRows;
+    if (p.tiles > 0) {
+        p.tileRows = ((p.pixels + p.tiles - 1) / p.tiles + kRows - 1) / kRows * kRows;
+        p.tiles = (p.pixels + p.tileRows - 1) / p.tileRows;
+    }
     // Few blocks over one small plane leave a thread idle: pose landmark
     // full's 8x8 864 -> 48 layer was one task and ran slower on two threads
     // than on one. Smaller tiles (whole steps of six pixels) until every
     // thread has three tasks.
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    if (threads > 1 && p.blocks * p.tiles < kTasksPerThread * threads) {
+    if (threads > 1 && p.tiles > 0 && p.blocks * p.tiles < kTasksPerThread * threads) {
         const int64_t tiles = (kTasksPerThread * threads + p.blocks - 1) / p.blocks;
         p.tileRows = std::max<int64_t>(kRows, ((p.pixels + tiles - 1) / tiles + kRows - 1) / kRows * kRows);
         p.tiles = (p.pixels + p.tileRows - 1) / p.tileRows;

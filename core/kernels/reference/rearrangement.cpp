@@ -15,6 +15,23 @@ namespace litestudio::reference {
 namespace {
 
 // ---- padding ----
+// A mirror reaches back at most the axis less its edge (REFLECT) or all of
+// it (SYMMETRIC), as TensorFlow requires: nothing to mirror past that (an
+// empty axis mirrored had clamped into [0, -1] and read outside the input).
+Status checkMirrorReach(const KernelContext& context, const RuntimeTensor& input, const std::vector<int64_t>& pads) {
+    if (context.model->opCode(*context.op).builtin != schema::BuiltinOperator_MIRROR_PAD) return Status::ok();
+    const auto* mirror = context.op->options ? context.op->options->builtin_options_as_MirrorPadOptions() : nullptr;
+    const bool symmetric = mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC;
+    for (size_t d = 0; d < input.shape.size() && 2 * d + 1 < pads.size(); ++d) {
+        const int64_t most = int64_t{input.shape[d]} - (symmetric ? 0 : 1);
+        if (pads[2 * d] > most || pads[2 * d + 1] > most)
+            return context.error(std::string(symmetric ? "SYMMETRIC" : "REFLECT") + " padding of axis " + std::to_string(d) + " of " +
+                                 shapeText(input.shape) + " by " + std::to_string(pads[2 * d]) + " and " + std::to_string(pads[2 * d + 1]) +
+                                 " reaches past the axis (at most " + std::to_string(std::max<int64_t>(most, 0)) + ")");
+    }
+    return Status::ok();
+}
+
 Status preparePad(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     if (!context.hasInput(1) || !context.knows(context.input(1))) return Status::ok();
@@ -22,19 +39,7 @@ Status preparePad(KernelContext& context) {
     if (pads.size() != input.shape.size() * 2) return context.error("paddings do not match the input's rank");
     for (int64_t pad : pads)
         if (pad < 0 || pad > (1 << 24)) return context.error("padding " + std::to_string(pad) + " is negative or absurd");
-    // A mirror reaches back at most the axis less its edge (REFLECT) or all
-    // of it (SYMMETRIC), as TensorFlow requires: nothing to mirror past that.
-    if (context.model->opCode(*context.op).builtin == schema::BuiltinOperator_MIRROR_PAD) {
-        const auto* mirror = context.op->options ? context.op->options->builtin_options_as_MirrorPadOptions() : nullptr;
-        const bool symmetric = mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC;
-        for (size_t d = 0; d < input.shape.size(); ++d) {
-            const int64_t most = int64_t{input.shape[d]} - (symmetric ? 0 : 1);
-            if (pads[2 * d] > most || pads[2 * d + 1] > most)
-                return context.error(std::string(symmetric ? "SYMMETRIC" : "REFLECT") + " padding of axis " + std::to_string(d) + " of " +
-                                     shapeText(input.shape) + " by " + std::to_string(pads[2 * d]) + " and " + std::to_string(pads[2 * d + 1]) +
-                                     " reaches past the axis (at most " + std::to_string(std::max<int64_t>(most, 0)) + ")");
-        }
-    }
+    LS_RETURN_IF_ERROR(checkMirrorReach(context, input, pads));
     std::vector<int32_t> shape = input.shape;
     for (size_t d = 0; d < shape.size(); ++d) {
         const int64_t padded = int64_t{shape[d]} + pads[2 * d] + pads[2 * d + 1];
@@ -58,6 +63,7 @@ Status evalPad(KernelContext& context) {
         consistent = pads[2 * size_t(d)] >= 0 && pads[2 * size_t(d) + 1] >= 0 &&
                      out.dim(d) == input.dim(d) + pads[2 * size_t(d)] + pads[2 * size_t(d) + 1];
     if (!consistent) return context.error("paddings do not turn " + shapeText(input.shape) + " into the planned " + shapeText(out.shape));
+    LS_RETURN_IF_ERROR(checkMirrorReach(context, input, pads));  // paddings computed in this run
     const auto* mirror = context.op->options->builtin_options_as_MirrorPadOptions();
     bool isMirror = context.model->opCode(*context.op).builtin == schema::BuiltinOperator_MIRROR_PAD;
     int mirrorOffset = isMirror && mirror && mirror->mode() == schema::MirrorPadMode_SYMMETRIC ? 0 : 1;

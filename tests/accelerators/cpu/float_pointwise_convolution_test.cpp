@@ -70,5 +70,36 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
     }
 }
 
+// A plane declared 7x7 that is empty when the model runs (the RELU before
+// the convolution passes on its input's [1,0,7,24]): the kernel is chosen
+// by the declared shape, then finds no pixels; it must make no tiles (the
+// tile size once divided by their count; found by fuzzing).
+TEST(FloatPointwiseConvolution, APlaneEmptyWhenItRunsHasNoTiles) {
+    if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
+    for (int threads : {1, 2}) {
+        ModelBuilder b;
+        b.addSubgraph();
+        const int x = b.addTensor({"x", DataType::Float32, {1, 0, 7, 24}});
+        const int t = b.addTensor({"t", DataType::Float32, {1, 7, 7, 24}});
+        const int y = b.addTensor({"y", DataType::Float32, {1, 7, 7, 32}});
+        const int w = b.addFloatConstant("w", {32, 1, 1, 24}, std::vector<float>(32 * 24, 0.5f));
+        b.addOp({schema::BuiltinOperator_RELU, {}, {x}, {t}});
+        b.addOp({schema::BuiltinOperator_CONV_2D, {}, {t, w, -1}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions, schema::CreateConv2DOptions(fbb, schema::Padding_SAME, 1, 1).o};
+                 }});
+        b.setInputs({x});
+        b.setOutputs({y});
+        auto model = testing::compileBuilt(b, {"cpu", "reference"}, threads);
+        ASSERT_TRUE(model) << model.errorMessage();
+        const Model& compiled = (*model)->model();
+        EXPECT_NE(cpu::floatPointwiseConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[1]), nullptr);
+        const Status ran = (*model)->run(0);
+        EXPECT_TRUE(ran) << ran.message();
+        std::cout << "  " << threads << " thread(s): output " << shapeText((*model)->tensor(0, y).shape) << ", run "
+                  << (ran ? "ok" : ran.message()) << "\n";
+        EXPECT_EQ((*model)->tensor(0, y).elementCount(), 0);
+    }
+}
+
 }  // namespace
 }  // namespace litestudio

@@ -162,6 +162,30 @@ TEST(Padding, AMirrorPastTheAxisIsRefused) {
     }
 }
 
+// The same check when the paddings are computed in the run (a subgraph
+// input here): the run fails clearly instead of reading the empty axis.
+TEST(Padding, AMirrorPastTheAxisComputedInTheRunIsRefused) {
+    ModelBuilder builder;
+    builder.addSubgraph();
+    int x = builder.addTensor({"x", DataType::Float32, {0, 3}});
+    int paddings = builder.addTensor({"paddings", DataType::Int32, {2, 2}});
+    int out = builder.addTensor({"out", DataType::Float32, {2, 3}});
+    builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions,
+                                                           schema::CreateMirrorPadOptions(fbb, schema::MirrorPadMode_SYMMETRIC).o};
+                   }});
+    builder.setInputs({x, paddings});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder, {"reference"});
+    ASSERT_TRUE(model) << model.errorMessage();
+    ASSERT_TRUE(setValues<int32_t>(**model, paddings, {1, 1, 0, 0}));
+    const Status ran = (*model)->run(0);
+    ASSERT_FALSE(ran);
+    std::cout << "  " << ran.message() << "\n";
+    EXPECT_NE(ran.message().find("SYMMETRIC padding of axis 0 of [0,3] by 1 and 1 reaches past the axis (at most 0)"), std::string::npos)
+        << ran.message();
+}
+
 TEST(Padding, APaddedDimensionPastInt32IsRefused) {
     // fuzz.model_run_cpu: an empty input of 2,130,706,433 rows padded by
     // 2^24 more; the padded size overflowed int32 in PAD's prepare.
