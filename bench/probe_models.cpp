@@ -1,15 +1,17 @@
 // Writes probe models for bench/compare_litert.sh into a directory: one op
 // each of kinds the shared set lacks (8-bit pooling and transposed
 // convolution of Inception and U-Net, float TANH, LEAKY_RELU, LRN,
-// SPACE_TO_DEPTH of 32 and of 8 channels, SPACE_TO_BATCH_ND,
+// SPACE_TO_DEPTH and SPACE_TO_BATCH_ND of 32 or 64 and of 8 channels,
 // BATCH_TO_SPACE_ND, a 2x nearest-neighbour upscale, a detection head's
-// CONCATENATION of short rows) at a real model's sizes; an EfficientNet-B0-shaped float model (its blocks, swish as
-// LOGISTIC + MUL and squeeze-and-excitation as converters write them) and a
+// CONCATENATION of short rows) at a real model's sizes; an
+// EfficientNet-B0-shaped float model (its blocks, swish as LOGISTIC + MUL
+// and squeeze-and-excitation as converters write them) and a
 // ResNet-50-shaped one (dense 3x3 and 1x1 convolutions), a
 // MobileNetV3-Large-shaped one (HARD_SWISH, hard-sigmoid gates), and
 // quantized MobileNetV2 and ResNet-50 shapes (int8 per channel, uint8 per
-// tensor), with random weights. The weights are random and the outputs meaningless; the
-// point is which kernels run and how fast, side by side with LiteRT.js.
+// tensor), with random weights. The weights are random and the outputs
+// meaningless; the point is which kernels run and how fast, side by side
+// with LiteRT.js.
 //
 //   probe_models OUT_DIR
 
@@ -566,6 +568,8 @@ int main(int argc, char** argv) {
         {"resize_nearest_f32", oneOp(schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {"x", DataType::Float32, {1, 160, 160, 16}},
                                      {"y", DataType::Float32, {1, 320, 320, 16}}, {{{2}, {320, 320}}})},
         {"detection_head_concatenation_f32", detectionHeadConcatenation()},
+        {"space_to_batch_narrow_f32", oneOp(schema::BuiltinOperator_SPACE_TO_BATCH_ND, {"x", DataType::Float32, {1, 128, 128, 8}},
+                                            {"y", DataType::Float32, {4, 65, 65, 8}}, {{{2}, {2, 2}}, {{2, 2}, {2, 0, 0, 2}}})},
         {"space_to_batch_f32", oneOp(schema::BuiltinOperator_SPACE_TO_BATCH_ND, {"x", DataType::Float32, {1, 64, 64, 64}},
                                      {"y", DataType::Float32, {4, 33, 33, 64}}, {{{2}, {2, 2}}, {{2, 2}, {2, 0, 0, 2}}})},
         {"batch_to_space_f32", oneOp(schema::BuiltinOperator_BATCH_TO_SPACE_ND, {"x", DataType::Float32, {4, 32, 32, 64}},
