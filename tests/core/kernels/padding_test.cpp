@@ -18,20 +18,24 @@ using testing::compileBuilt;
 using testing::setValues;
 using testing::tensorValues;
 
+// A PAD (code PAD) or MIRROR_PAD in `mode` of x by `paddings` into out.
+void addPad(ModelBuilder& builder, schema::BuiltinOperator code, schema::MirrorPadMode mode, int x, int paddings, int out) {
+    if (code != schema::BuiltinOperator_MIRROR_PAD) {
+        builder.addOp({code, {}, {x, paddings}, {out}});
+        return;
+    }
+    builder.addOp({code, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions, schema::CreateMirrorPadOptions(fbb, mode).o};
+                   }});
+}
+
 std::vector<float> pad(schema::BuiltinOperator code, schema::MirrorPadMode mode) {
     ModelBuilder builder;
     builder.addSubgraph();
     int x = builder.addTensor({"x", DataType::Float32, {2, 3}});
     int paddings = builder.addConstant("paddings", DataType::Int32, {2, 2}, testing::bytesOf<int32_t>({1, 1, 2, 2}));
     int out = builder.addTensor({"out", DataType::Float32, {4, 7}});
-    if (code == schema::BuiltinOperator_MIRROR_PAD) {
-        builder.addOp({code, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
-                           return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions,
-                                                               schema::CreateMirrorPadOptions(fbb, mode).o};
-                       }});
-    } else {
-        builder.addOp({code, {}, {x, paddings}, {out}});
-    }
+    addPad(builder, code, mode, x, paddings, out);
     builder.setInputs({x});
     builder.setOutputs({out});
     auto model = compileBuilt(builder, {"reference"});
@@ -88,15 +92,8 @@ TEST(Padding, RandomShapesMatchTheDefinition) {
         int x = builder.addTensor({"x", DataType::Float32, shape});
         int paddings = builder.addConstant("paddings", DataType::Int32, {rank, 2}, testing::bytesOf<int32_t>(pads));
         int out = builder.addTensor({"out", DataType::Float32, padded});
-        if (code == schema::BuiltinOperator_MIRROR_PAD) {
-            const auto mode = symmetric ? schema::MirrorPadMode_SYMMETRIC : schema::MirrorPadMode_REFLECT;
-            builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
-                               return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions,
-                                                                   schema::CreateMirrorPadOptions(fbb, mode).o};
-                           }});
-        } else {
-            builder.addOp({schema::BuiltinOperator_PAD, {}, {x, paddings}, {out}});
-        }
+        addPad(builder, static_cast<schema::BuiltinOperator>(code), symmetric ? schema::MirrorPadMode_SYMMETRIC : schema::MirrorPadMode_REFLECT, x,
+               paddings, out);
         builder.setInputs({x});
         builder.setOutputs({out});
         auto model = compileBuilt(builder, {"reference"});
@@ -149,10 +146,7 @@ TEST(Padding, AMirrorPastTheAxisIsRefused) {
         int x = builder.addTensor({"x", DataType::Float32, c.shape});
         int paddings = builder.addConstant("paddings", DataType::Int32, {2, 2}, testing::bytesOf<int32_t>(c.pads));
         int out = builder.addTensor({"out", DataType::Float32, c.padded});
-        const auto mode = c.mode;
-        builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [mode](flatbuffers::FlatBufferBuilder& fbb) {
-                           return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions, schema::CreateMirrorPadOptions(fbb, mode).o};
-                       }});
+        addPad(builder, schema::BuiltinOperator_MIRROR_PAD, c.mode, x, paddings, out);
         builder.setInputs({x});
         builder.setOutputs({out});
         auto model = compileBuilt(builder, {"reference"});
@@ -170,10 +164,7 @@ TEST(Padding, AMirrorPastTheAxisComputedInTheRunIsRefused) {
     int x = builder.addTensor({"x", DataType::Float32, {0, 3}});
     int paddings = builder.addTensor({"paddings", DataType::Int32, {2, 2}});
     int out = builder.addTensor({"out", DataType::Float32, {2, 3}});
-    builder.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions,
-                                                           schema::CreateMirrorPadOptions(fbb, schema::MirrorPadMode_SYMMETRIC).o};
-                   }});
+    addPad(builder, schema::BuiltinOperator_MIRROR_PAD, schema::MirrorPadMode_SYMMETRIC, x, paddings, out);
     builder.setInputs({x, paddings});
     builder.setOutputs({out});
     auto model = compileBuilt(builder, {"reference"});
