@@ -30,10 +30,6 @@ __attribute__((target("avx512f"))) inline __m512 gelu(__m512 x) {
     return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
-__attribute__((target("avx512f"))) inline __m512 hyperbolicTangent(__m512 x) { return tanhAvx512(x); }
-
-__attribute__((target("avx512f"))) inline __m512 swish(__m512 x) { return swishAvx512(x); }
-
 template <__m512 (*Function)(__m512)>
 __attribute__((target("avx512f"))) void runChunk(void* context, size_t chunk) {
     const Job& job = *static_cast<const Job*>(context);
@@ -77,12 +73,12 @@ const KernelDef* floatGeluKernel(const Model& model, const Subgraph& subgraph, c
 }
 
 const KernelDef* floatSwishKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{prepare<schema::BuiltinOperator_LOGISTIC>, eval<swish>};
+    static const KernelDef kernel{prepare<schema::BuiltinOperator_LOGISTIC>, eval<swishAvx512>};
     return op.fusedEpilogue == Op::Epilogue::Swish && isFloatUnary(model, subgraph, op, schema::BuiltinOperator_LOGISTIC) ? &kernel : nullptr;
 }
 
 const KernelDef* floatTanhKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{prepare<schema::BuiltinOperator_TANH>, eval<hyperbolicTangent>};
+    static const KernelDef kernel{prepare<schema::BuiltinOperator_TANH>, eval<tanhAvx512>};
     return isFloatUnary(model, subgraph, op, schema::BuiltinOperator_TANH) ? &kernel : nullptr;
 }
 

@@ -81,8 +81,8 @@ Status evalPad(KernelContext& context) {
         const int64_t size = input.dim(d);
         if (coordinate >= 0 && coordinate < size) return coordinate;
         if (!isMirror) return -1;
-        coordinate = coordinate < 0 ? -coordinate - 1 + mirrorOffset : 2 * size - coordinate - 1 - mirrorOffset;
-        return std::clamp<int64_t>(coordinate, 0, size - 1);
+        // In the axis: checkMirrorReach refused paddings that reach past it.
+        return coordinate < 0 ? -coordinate - 1 + mirrorOffset : 2 * size - coordinate - 1 - mirrorOffset;
     };
     // Row by row along the last padded axis, the axes after it (padded on
     // neither side) one block of `inner` elements a position: the outer
