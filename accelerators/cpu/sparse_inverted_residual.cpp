@@ -94,7 +94,7 @@ struct RunArguments {
 struct BandScratch {
     float* ring;    // kernelSize + stride ring rows
     StemRows stem;  // the image rows stem rows read, split (no rows without a stem)
-    float* tile;    // the input tile, channel-major (an expansion's; none without)
+    std::array<float*, 2> tiles;  // input tiles, channel-major, expanded two at a time (an expansion's; none without)
     float* sums;    // the projection's results, channel-major
     float* middle;  // the depthwise's tiles of two output rows, channel-major
 };
@@ -103,15 +103,15 @@ size_t wholeBlockRows(int64_t channels) { return static_cast<size_t>((channels +
 
 // Where each part of a band's scratch starts, in floats, and its size.
 struct BandLayout {
-    size_t stem, tile, sums, middle, floats;
+    size_t stem, tiles, sums, middle, floats;
 };
 
 BandLayout bandLayoutOf(const Block& b) {
     BandLayout layout;
     layout.stem = static_cast<size_t>(b.kernelSize + b.stride) * b.ringRowFloats;
-    layout.tile = layout.stem + (b.stem ? (b.stemPlan.scratchFloats() + kLanes - 1) / kLanes * kLanes : 0);
-    // Without an expansion the input goes straight into the ring: no tile.
-    layout.sums = layout.tile + (b.expands ? wholeBlockRows(b.inputChannels) : 0);
+    layout.tiles = layout.stem + (b.stem ? (b.stemPlan.scratchFloats() + kLanes - 1) / kLanes * kLanes : 0);
+    // Without an expansion the input goes straight into the ring: no tiles.
+    layout.sums = layout.tiles + (b.expands ? 2 * wholeBlockRows(b.inputChannels) : 0);
     layout.middle = layout.sums + wholeBlockRows(b.outputChannels);
     layout.floats = layout.middle + 2 * wholeBlockRows(b.channels);
     return layout;
@@ -119,7 +119,8 @@ BandLayout bandLayoutOf(const Block& b) {
 
 BandScratch bandScratchOf(const Block& b, float* base) {
     const BandLayout layout = bandLayoutOf(b);
-    return {base, StemRows{base + layout.stem}, base + layout.tile, base + layout.sums, base + layout.middle};
+    float* tiles = base + layout.tiles;
+    return {base, StemRows{base + layout.stem}, {tiles, tiles + wholeBlockRows(b.inputChannels)}, base + layout.sums, base + layout.middle};
 }
 
 // Zeros where a ring row's parts have no pixels: their margins, and from
@@ -140,42 +141,85 @@ __attribute__((target("avx512f"))) void zeroRingEdges(const Block& b, float* rin
     }
 }
 
-// The 1x1's result for input row `row` of image `image` into a ring row:
-// tiles of 64 pixels of each column phase turned channel-major (or copied
-// from a channel-major input's planes), multiplied, stored clamped (the
-// 1x1 is pixel by pixel, so it may take the pixels in any order). With a
-// fused stem, the stem's row instead.
-__attribute__((target("avx512f"))) void expandRow(const Block& b, const float* input, int64_t image, int64_t row, BandScratch& s,
-                                                 float* ringRow) {
+// A tile of an input row's column phase waiting for its expansion: its
+// `valid` pixels channel-major in BandScratch::tiles[buffer], its result
+// due at `target` in a ring row.
+struct PendingTile {
+    int buffer = 0;
+    int valid = 0;  // 0: none
+    float* target = nullptr;
+};
+
+// The expansion of tiles `first` and, when it is one, `second` (of as many
+// vectors), stored clamped into their ring rows.
+__attribute__((target("avx512f"))) void expandTiles(const Block& b, BandScratch& s, const PendingTile& first, const PendingTile* second) {
+    const auto store = [&](const PendingTile& tile) {
+        return ClampedRows{b.channelFloats, b.expansionLow, b.expansionHigh, firstLanes(tile.valid - (tile.valid - 1) / kLanes * kLanes)};
+    };
+    withVectors(first.valid, [&](auto vectors) {
+        if (second) {
+            const float* const tiles[2] = {s.tiles[static_cast<size_t>(first.buffer)], s.tiles[static_cast<size_t>(second->buffer)]};
+            float* const targets[2] = {first.target, second->target};
+            const ClampedRows stores[2] = {store(first), store(*second)};
+            multiplyClampedPair<vectors()>(b.expansion, tiles, targets, stores);
+            return;
+        }
+        // One accumulator set: a row has few nonzeros (an expansion's
+        // inputs are few), and combining sets cost more (pose detection's
+        // 56x56 block 0.44 -> 0.40 ms).
+        const ClampedRows one = store(first);
+        multiplyChunk<vectors(), 1, true>(b.expansion, 0, true, true, s.tiles[static_cast<size_t>(first.buffer)], first.target, 0, 0,
+                                          b.channels, &one);
+    });
+}
+
+// The 1x1's results for input rows rows[0, count) of image `image` into
+// ring rows ringRows[0, count): tiles of 64 pixels of each column phase
+// turned channel-major (or copied from a channel-major input's planes),
+// multiplied two tiles of as many vectors at a time, stored clamped (the
+// 1x1 is pixel by pixel, so it may take the pixels in any order). Without
+// an expansion the tiles go straight into the ring rows; with a fused
+// stem, the stem's rows instead.
+__attribute__((target("avx512f"))) void expandRows(const Block& b, const float* input, int64_t image, const int64_t* rows,
+                                                  float* const* ringRows, int count, BandScratch& s) {
     if (b.stem) {
-        const StemPlan& p = b.stemPlan;
-        makeStemRow(p, input, image, row, s.stem, ringRow + kMargin, b.channelFloats);
+        for (int i = 0; i < count; ++i) makeStemRow(b.stemPlan, input, image, rows[i], s.stem, ringRows[i] + kMargin, b.channelFloats);
         return;
     }
-    const float* rowStart = b.inputPlanes ? input + image * b.inputChannels * b.inH * b.inW + row * b.inW
-                                          : input + (image * b.inH + row) * b.inW * b.inputChannels;
     const int64_t planeFloats = b.inH * b.inW;
-    for (int phase = 0; phase < b.stride; ++phase) {
-        const int64_t pixels = (b.inW - phase + b.stride - 1) / b.stride;
-        float* part = ringRow + phase * b.partFloats;
-        for (int64_t start = 0; start < pixels; start += kTilePixels) {
-            const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, pixels - start));
-            const int64_t column = start * b.stride + phase;
-            const float* first = b.inputPlanes ? rowStart + column : rowStart + column * b.inputChannels;
-            withVectors(valid, [&](auto vectors) {
-                float* tile = b.expands ? s.tile : part + kMargin + start;
+    PendingTile pending;
+    for (int i = 0; i < count; ++i) {
+        const float* rowStart = b.inputPlanes ? input + image * b.inputChannels * planeFloats + rows[i] * b.inW
+                                              : input + (image * b.inH + rows[i]) * b.inW * b.inputChannels;
+        for (int phase = 0; phase < b.stride; ++phase) {
+            const int64_t pixels = (b.inW - phase + b.stride - 1) / b.stride;
+            float* part = ringRows[i] + phase * b.partFloats;
+            for (int64_t start = 0; start < pixels; start += kTilePixels) {
+                const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, pixels - start));
+                const int64_t column = start * b.stride + phase;
+                const float* first = b.inputPlanes ? rowStart + column : rowStart + column * b.inputChannels;
+                // Into the buffer the pending tile does not hold.
+                const int buffer = pending.valid > 0 ? 1 - pending.buffer : 0;
+                float* tile = b.expands ? s.tiles[static_cast<size_t>(buffer)] : part + kMargin + start;
                 const int64_t rowFloats = b.expands ? kTilePixels : b.channelFloats;
-                if (b.inputPlanes) fromPlanes<vectors()>(first, planeFloats, b.stride, valid, b.inputChannels, tile, rowFloats);
-                else toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, tile, nullptr, rowFloats);
-                if (!b.expands) return;
-                const ClampedRows store{b.channelFloats, b.expansionLow, b.expansionHigh, firstLanes(valid - (valid - 1) / kLanes * kLanes)};
-                // One accumulator set: a row has few nonzeros (an expansion's
-                // inputs are few), and combining sets cost more (pose
-                // detection's 56x56 block 0.44 -> 0.40 ms).
-                multiplyChunk<vectors(), 1, true>(b.expansion, 0, true, true, s.tile, part + kMargin + start, 0, 0, b.channels, &store);
-            });
+                withVectors(valid, [&](auto vectors) {
+                    if (b.inputPlanes) fromPlanes<vectors()>(first, planeFloats, b.stride, valid, b.inputChannels, tile, rowFloats);
+                    else toChannelMajor<vectors()>(first, b.stride * b.inputChannels, valid, b.inputChannels, tile, nullptr, rowFloats);
+                });
+                if (!b.expands) continue;
+                const PendingTile made{buffer, valid, part + kMargin + start};
+                const auto vectorsOf = [](int pixels) { return (pixels + kLanes - 1) / kLanes; };
+                if (pending.valid > 0 && vectorsOf(pending.valid) == vectorsOf(valid)) {
+                    expandTiles(b, s, pending, &made);
+                    pending = PendingTile{};
+                    continue;
+                }
+                if (pending.valid > 0) expandTiles(b, s, pending, nullptr);
+                pending = made;
+            }
         }
     }
+    if (pending.valid > 0) expandTiles(b, s, pending, nullptr);
 }
 
 // Input rows a pair of output rows reads: kernel + stride of them, null in
@@ -286,17 +330,23 @@ void runBand(void* context, size_t band) {
         const int64_t image = r / b.outH, oy = r % b.outH;
         const bool second = r + 1 < end && oy + 1 < b.outH;
         Window window{};
+        // The rows the window lacks, made together (their tiles expand in pairs).
+        std::array<int64_t, kMaxRingRows> missing;
+        std::array<float*, kMaxRingRows> missingRings;
+        int missingCount = 0;
         for (int i = 0; i < (second ? slots : b.kernelSize); ++i) {
             const int64_t iy = oy * b.stride - b.padTop + i;
             if (iy < 0 || iy >= b.inH) continue;
             const auto slot = static_cast<size_t>(iy % slots);
             float* ringRow = s.ring + slot * b.ringRowFloats;
             if (held[slot] != image * b.inH + iy) {
-                expandRow(b, arguments.input, image, iy, s, ringRow);
+                missing[static_cast<size_t>(missingCount)] = iy;
+                missingRings[static_cast<size_t>(missingCount++)] = ringRow;
                 held[slot] = image * b.inH + iy;
             }
             window[static_cast<size_t>(i)] = ringRow;
         }
+        expandRows(b, arguments.input, image, missing.data(), missingRings.data(), missingCount, s);
         for (int64_t column = 0; column < b.outW; column += kTilePixels) {
             const int valid = static_cast<int>(std::min<int64_t>(kTilePixels, b.outW - column));
             withVectors(valid, [&](auto vectors) {
