@@ -4,8 +4,8 @@
 // fuses it (Op::fusedStem, sparse_inverted_residual.cpp): each output
 // channel a row of pixels, 16 a vector, written where the block's
 // depthwise reads them. The image rows a row reads are first split by
-// channel and column phase (the narrow 8x8 transposes of
-// channel_major_tiles.h); then 16 output pixels take their 9 taps of one
+// channel and column phase (permutes of whole vectors of the row); then
+// 16 output pixels take their 9 taps of one
 // image channel as 9 vectors held in registers, and 12 output channels at
 // a time multiply them by broadcast weights: 108 FMAs for 9 loads, no lane
 // empty, where the pixel-major stem kernel left a quarter of its lanes
@@ -23,7 +23,7 @@ namespace litestudio::cpu::channel_major {
 struct StemPlan {
     int64_t imageH = 0, imageW = 0, imageChannels = 0, outH = 0, outW = 0, channels = 0;
     int stride = 1, padTop = 0, padLeft = 0;
-    std::vector<float> weights;  // [channel][image channel][ky][kx]
+    std::vector<float> weights;  // per group of output channels a pass: [image channel][ky][kx][channel in the group]
     std::vector<float> bias;     // [channel]
     float low = 0, high = 0;
     // One image row split: [ky][image channel][phase][kPhaseMargin + column / stride].
