@@ -337,7 +337,13 @@ void rowBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow
     } else {
         rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
     }
-    if (p.epilogue != Op::Epilogue::None) epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
+    if (p.epilogue != Op::Epilogue::None) {
+        // A whole row's values side by side (see RowEpilogue), else pixel by pixel.
+        if ((p.paired || (blocks.first == 0 && blocks.end * kLanes >= p.channels)) && p.outputPixelStride == p.channels &&
+            runsOverRow(p.epilogue, p.slopePattern))
+            applyEpilogueOverRow(p.epilogue, p.slopePattern, outputRow, p.outW * p.channels);
+        else epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
+    }
 }
 
 void runRows(void* context, size_t row, size_t firstBlock, size_t blockCount) {
@@ -368,6 +374,7 @@ Status prepareDepthwise(KernelContext& context) {
     LS_RETURN_IF_ERROR(packDepthwise(context, p));
     LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.bias.size(), p.slopes));
     p.epilogue = context.op->fusedEpilogue;
+    p.slopePattern = slopePatternOf(p.slopes, p.channels);
     context.state = packed;
     return Status::ok();
 }

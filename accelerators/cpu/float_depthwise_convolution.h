@@ -11,6 +11,7 @@
 
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
+#include "accelerators/cpu/fused_epilogue.h"
 #include "core/support/cache_line_vector.h"
 
 namespace litestudio::cpu {
@@ -32,6 +33,7 @@ struct DepthwisePlan {
     // only: a separable block's PRELU follows its 1x1).
     std::vector<float> slopes;
     Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row (the standalone kernel's only)
+    SlopePattern slopePattern;  // the slopes over a whole row's values side by side (fused_epilogue.h; the standalone kernel's)
     bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
     // Floats from one pixel of an input or output row to the next:
     // channels (packDepthwise's), or a multiple of it where a row is one

@@ -40,6 +40,7 @@ struct PackedStem {
     float low = 0, high = 0;
     std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none
     Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row
+    SlopePattern slopePattern;                    // a PRELU's slopes over a row's values side by side
 };
 
 struct RunArguments {
@@ -132,23 +133,13 @@ RowFunction rowFunction(int channels, int blocks) {
     }
 }
 
-// A fused activation (PRELU, swish, HARD_SWISH) over a finished output row, while it is in L1.
-__attribute__((target("avx512f"))) void epilogueOverRow(const PackedStem& p, float* outputRow) {
-    for (int64_t ox = 0; ox < p.outW; ++ox)
-        for (int64_t c = 0; c < p.outputChannels; c += kLanes) {
-            const __mmask16 lanes = firstLanes(p.outputChannels - c);
-            float* at = outputRow + ox * p.outputChannels + c;
-            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data(), c));
-        }
-}
-
 void runRow(void* context, size_t row) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedStem& p = *arguments.p;
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
     float* outputRow = arguments.output + (batch * p.outH + oy) * p.outW * p.outputChannels;
     rowFunction(p.inputChannels, p.blocks)(p, arguments.input + batch * p.inH * p.inW * p.inputChannels, outputRow, oy);
-    if (p.epilogue != Op::Epilogue::None) epilogueOverRow(p, outputRow);
+    if (p.epilogue != Op::Epilogue::None) applyEpilogueOverRow(p.epilogue, p.slopePattern, outputRow, p.outW * p.outputChannels);
 }
 
 Status prepareStem(KernelContext& context) {
@@ -184,6 +175,8 @@ Status prepareStem(KernelContext& context) {
     LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), p.slopes));
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     p.epilogue = context.op->fusedEpilogue;
+    p.slopePattern = slopePatternOf(p.slopes, p.outputChannels);
+    if (!runsOverRow(p.epilogue, p.slopePattern)) return context.error("has a PRELU without one slope a channel");
     context.state = packed;
     return Status::ok();
 }

@@ -3,6 +3,11 @@
 // PRELU, swish or HARD_SWISH (Op::Epilogue), 16 values at a time.
 
 #include "accelerators/cpu/avx512_intrinsics.h"
+
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
 #include "core/graph/model.h"
 
 namespace litestudio::cpu {
@@ -24,6 +29,46 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 applyEpilogue(Op
     case Op::Epilogue::Swish: return swishAvx512(value);
     case Op::Epilogue::HardSwish: return hardSwishAvx512(value);
     default: return value;
+    }
+}
+
+// An epilogue run over whole rows of pixels side by side, `channels` values
+// a pixel, 16 values at a time whatever the channel count: a PRELU's slopes
+// repeated over lcm(channels, 16) values, so that value i of a row takes
+// values[i % period]. Pixel by pixel, 8 channels (a half-masked load and
+// store a pixel) had cost hair segmentation's 256x256x8 stem 1.19 ms
+// against 0.63 this way, and face landmark's 96x96x16 one 0.138 against
+// 0.129 (alternating runs in one process).
+struct SlopePattern {
+    std::vector<float> values;  // empty: no PRELU slopes
+    int64_t period = 16;
+};
+
+// `slopes` one per channel (at least `channels` of them), or empty.
+inline SlopePattern slopePatternOf(const std::vector<float>& slopes, int64_t channels) {
+    SlopePattern pattern;
+    if (slopes.empty() || channels < 1 || static_cast<int64_t>(slopes.size()) < channels) return pattern;
+    pattern.period = std::lcm<int64_t>(channels, 16);
+    pattern.values.resize(static_cast<size_t>(pattern.period));
+    for (int64_t i = 0; i < pattern.period; ++i) pattern.values[static_cast<size_t>(i)] = slopes[static_cast<size_t>(i % channels)];
+    return pattern;
+}
+
+// Whether applyEpilogueOverRow can run `epilogue`: a PRELU needs its pattern.
+inline bool runsOverRow(Op::Epilogue epilogue, const SlopePattern& slopes) {
+    return epilogue != Op::Epilogue::Prelu || !slopes.values.empty();
+}
+
+// `floats` values from `row` (whole pixels, starting at channel 0) through
+// `epilogue`, in place (runsOverRow).
+__attribute__((target("avx512f"))) inline void applyEpilogueOverRow(Op::Epilogue epilogue, const SlopePattern& slopes, float* row,
+                                                                   int64_t floats) {
+    int64_t offset = 0;  // into the pattern
+    for (int64_t i = 0; i < floats; i += 16) {
+        const __mmask16 lanes = firstLanes(floats - i);
+        _mm512_mask_storeu_ps(row + i, lanes, applyEpilogue(epilogue, _mm512_maskz_loadu_ps(lanes, row + i), slopes.values.data(), offset));
+        offset += 16;
+        if (offset == slopes.period) offset = 0;
     }
 }
 

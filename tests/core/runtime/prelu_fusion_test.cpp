@@ -65,6 +65,17 @@ TEST(PreluFusion, FoldsIntoTheConvolutionBeforeIt) {
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 40, 3, 1, "conv"), {1, 13, 12, 40}, {40}); }},
         {"stem 3x3 stride 2 over 3 channels -> PRELU", {1, 32, 31, 3}, 2, {"CONV_2D+PRELU (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 24, 3, 2, "stem"), {1, 16, 16, 24}, {24}); }},
+        // The PRELU runs over a whole row's values, slopes repeated over
+        // lcm(channels, 16): 8 outputs, two pixels a vector (hair
+        // segmentation's stem); 12 and 40 a period of 48 and 80 values,
+        // and on two threads a depthwise's row split by channel blocks
+        // goes pixel by pixel.
+        {"stem 2x2 stride 2 over 4 channels to 8 -> PRELU", {1, 32, 30, 4}, 1, {"CONV_2D+PRELU (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 8, 2, 2, "stem"), {1, 16, 15, 8}, {8}); }},
+        {"stem 3x3 stride 2 over 3 channels to 12 -> PRELU", {1, 21, 19, 3}, 2, {"CONV_2D+PRELU (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 12, 3, 2, "stem"), {1, 11, 10, 12}, {12}); }},
+        {"depthwise 5x5 of 40 channels on two threads -> PRELU", {1, 14, 14, 40}, 2, {"DEPTHWISE_CONV_2D+PRELU (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.depthwise(c.input, s, 5, 1, "dw"), s, {40}); }},
         {"slopes per element: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "PRELU"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.prelu(c.convolution(c.input, s, 16, 1, 1, "pw"), s, {8, 8, 16}); }},
         {"1x1 read twice: left as written", {1, 8, 8, 16}, 1, {"CONV_2D", "PRELU", "ADD"},
