@@ -45,8 +45,9 @@ __attribute__((target("avx512f"))) void splitRow(const StemPlan& p, const float*
     if (iy < 0 || iy >= p.imageH) return;
     const float* row = image + iy * p.imageW * p.imageChannels;
     const int64_t imageFloats = p.imageW * p.imageChannels;
-    const int pixelFloats = static_cast<int>(p.stride * p.imageChannels);  // floats between a phase's columns
-    const int sources = pixelFloats;  // vectors of 16 floats a block of 16 columns reads (at most 8)
+    // Floats between a phase's columns; also the vectors of 16 floats that a
+    // block of 16 columns reads (at most 8).
+    const int pixelFloats = static_cast<int>(p.stride * p.imageChannels);
     // Lane l of channel ci's phase reads float l x pixelFloats + phase x
     // channels + ci of the block: vector `that / 32` of the pairs, lane
     // `that % 32` of the pair.
@@ -64,12 +65,12 @@ __attribute__((target("avx512f"))) void splitRow(const StemPlan& p, const float*
         }
     for (int64_t first = 0, from = 0; from < imageFloats; first += kLanes, from += kLanes * pixelFloats) {
         __m512 in[2 * kMostImageChannels];
-        for (int v = 0; v < sources; ++v)
+        for (int v = 0; v < pixelFloats; ++v)
             in[v] = _mm512_maskz_loadu_ps(firstLanes(std::clamp<int64_t>(imageFloats - from - v * kLanes, 0, kLanes)), row + from + v * kLanes);
-        for (int v = sources; v < 2 * kMostImageChannels; ++v) in[v] = zero;
+        for (int v = pixelFloats; v < 2 * kMostImageChannels; ++v) in[v] = zero;
         for (int k = 0; k < pixelFloats; ++k) {
             __m512 picked = zero;
-            for (int pair = 0; 2 * pair < sources; ++pair)
+            for (int pair = 0; 2 * pair < pixelFloats; ++pair)
                 picked = _mm512_mask_mov_ps(picked, pairLanes[k][pair], _mm512_permutex2var_ps(in[2 * pair], index[k], in[2 * pair + 1]));
             // k = ci x stride + phase: the split row's [ci][phase] order.
             _mm512_store_ps(at + k * p.phaseFloats + kPhaseMargin + first, picked);

@@ -322,7 +322,7 @@ __attribute__((target("avx512f"))) void epilogueOverRow(const PackedDepthwise& p
         for (int64_t c = first; c < end; c += kLanes) {
             const __mmask16 lanes = firstLanes(end - c);
             float* at = outputRow + ox * p.outputPixelStride + c;
-            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.data(), c));
+            _mm512_mask_storeu_ps(at, lanes, applyEpilogue(p.epilogue, _mm512_maskz_loadu_ps(lanes, at), p.slopes.values.data(), c));
         }
 }
 
@@ -338,10 +338,9 @@ void rowBlocks(const PackedDepthwise& p, const InputRows& rows, float* outputRow
         rowFunction(p.kernelSize, p.strideW)(p, rows, outputRow, blocks);
     }
     if (p.epilogue != Op::Epilogue::None) {
-        // A whole row's values side by side (see RowEpilogue), else pixel by pixel.
-        if ((p.paired || (blocks.first == 0 && blocks.end * kLanes >= p.channels)) && p.outputPixelStride == p.channels &&
-            runsOverRow(p.epilogue, p.slopePattern))
-            applyEpilogueOverRow(p.epilogue, p.slopePattern, outputRow, p.outW * p.channels);
+        // A whole row's values side by side (see SlopePattern), else pixel by pixel.
+        if ((p.paired || (blocks.first == 0 && blocks.end * kLanes >= p.channels)) && p.outputPixelStride == p.channels)
+            applyEpilogueOverRow(p.epilogue, p.slopes, outputRow, p.outW * p.channels);
         else epilogueOverRow(p, outputRow, p.paired ? Blocks{0, 1} : blocks);
     }
 }
@@ -372,9 +371,10 @@ Status prepareDepthwise(KernelContext& context) {
     p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelSize, p.strideW) + context.op->fusedPadding[2];
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     LS_RETURN_IF_ERROR(packDepthwise(context, p));
-    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.bias.size(), p.slopes));
+    std::vector<float> slopes;
+    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.channels, p.bias.size(), slopes));
     p.epilogue = context.op->fusedEpilogue;
-    p.slopePattern = slopePatternOf(p.slopes, p.channels);
+    p.slopes = slopePatternOf(slopes, p.channels);
     context.state = packed;
     return Status::ok();
 }

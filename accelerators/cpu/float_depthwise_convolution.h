@@ -28,12 +28,11 @@ struct DepthwisePlan {
     CacheLineVector<float> weights;  // [block][ky][kx][16], zeros past the last channel
     CacheLineVector<float> bias;     // [block][16]
     float low = 0, high = 0;
-    // A fused PRELU's slopes, [block][16] like the bias, applied after the
-    // clamp over each finished row; empty for none (the standalone kernel's
-    // only: a separable block's PRELU follows its 1x1).
-    std::vector<float> slopes;
-    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row (the standalone kernel's only)
-    SlopePattern slopePattern;  // the slopes over a whole row's values side by side (fused_epilogue.h; the standalone kernel's)
+    // A fused activation over each finished row, after the clamp, and a
+    // PRELU's slopes (fused_epilogue.h; empty for none). The standalone
+    // kernel's only: a separable block's PRELU follows its 1x1.
+    Op::Epilogue epilogue = Op::Epilogue::None;
+    SlopePattern slopes;
     bool paired = false;  // 8 channels at stride 1: two pixels a vector, weights and bias in both halves
     // Floats from one pixel of an input or output row to the next:
     // channels (packDepthwise's), or a multiple of it where a row is one

@@ -38,9 +38,8 @@ struct PackedStem {
     CacheLineVector<float> weights;  // [ky][kx][input channel][block][16], zeros past the last output channel
     std::vector<float> bias;     // [block][16]
     float low = 0, high = 0;
-    std::vector<float> slopes;  // [block][16], a fused PRELU's, applied after the clamp; empty for none
-    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row
-    SlopePattern slopePattern;                    // a PRELU's slopes over a row's values side by side
+    Op::Epilogue epilogue = Op::Epilogue::None;  // a fused activation over each finished row, after the clamp
+    SlopePattern slopes;                          // a PRELU's (fused_epilogue.h); empty for none
 };
 
 struct RunArguments {
@@ -139,7 +138,7 @@ void runRow(void* context, size_t row) {
     const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
     float* outputRow = arguments.output + (batch * p.outH + oy) * p.outW * p.outputChannels;
     rowFunction(p.inputChannels, p.blocks)(p, arguments.input + batch * p.inH * p.inW * p.inputChannels, outputRow, oy);
-    if (p.epilogue != Op::Epilogue::None) applyEpilogueOverRow(p.epilogue, p.slopePattern, outputRow, p.outW * p.outputChannels);
+    if (p.epilogue != Op::Epilogue::None) applyEpilogueOverRow(p.epilogue, p.slopes, outputRow, p.outW * p.outputChannels);
 }
 
 Status prepareStem(KernelContext& context) {
@@ -172,11 +171,11 @@ Status prepareStem(KernelContext& context) {
                     filterValues[static_cast<size_t>((o * taps + t) * p.inputChannels + c)];
     p.bias.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
     LS_RETURN_IF_ERROR(readFloatBias(context, p.outputChannels, p.bias.data()));
-    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), p.slopes));
+    std::vector<float> slopes;
+    LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), slopes));
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     p.epilogue = context.op->fusedEpilogue;
-    p.slopePattern = slopePatternOf(p.slopes, p.outputChannels);
-    if (!runsOverRow(p.epilogue, p.slopePattern)) return context.error("has a PRELU without one slope a channel");
+    p.slopes = slopePatternOf(slopes, p.outputChannels);
     context.state = packed;
     return Status::ok();
 }
