@@ -60,6 +60,9 @@ open(f"{work}/fastest_core", "w").write(str(alone.index(min(alone))))
 print(f"core speeds {when} (MobileNetV2 quant, 1 thread, p50): core 0 alone {alone[0]:.2f} ms, core 1 alone {alone[1]:.2f} ms; "
       f"both at once {together[0]:.2f} and {together[1]:.2f} ms; two-core capacity {capacity:.2f}")
 PY
+  # What reading the other core's writes costs now: the 1->2 column moves
+  # with it even when both cores are equally fast alone.
+  if [ -x "$build/bench/core_handoff" ]; then "$build/bench/core_handoff"; fi
 }
 core_speeds before
 # The 1->2 speed-up is taken against a single-thread run pinned to the core

@@ -1,0 +1,129 @@
+// What handing data from one core to the other costs on this host, for the
+// 1 -> 2 thread column of compare_litert.sh. Two threads pinned to cores 0
+// and 1 take steps over a buffer in halves, a spinning barrier between
+// steps, as the ops of a two-thread inference do: each step reads one
+// buffer and writes the other. With "own halves" each thread keeps its half
+// every step, so it reads what it wrote itself; with "swapped halves" the
+// halves change hands every step, so every step reads what the other core
+// wrote, as an op does that splits its work differently from the op before
+// it. One thread doing both halves is the reference.
+//
+// On the Zen 5 EPYC of the twenty-sixth session the swapped steps took
+// 10-11x the own ones (256 KB: 22.5 against 2.05 us) in stretches when
+// pose detection ran only 1.1-1.2x faster on two threads than on one, with
+// both cores equally fast alone.
+//
+//   core_handoff [KIB]   (default 256)
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+constexpr int kSteps = 2000;
+constexpr int kRepeats = 5;
+
+// A spin-wait hint; sched_yield would be a system call a turn.
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
+bool pinTo(int core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+// A sense-reversing barrier for two threads that spin, as a pool's workers
+// do between the ops of one inference.
+class SpinBarrier {
+public:
+    explicit SpinBarrier(int threads) : threads_(threads) {}
+    void wait() {
+        const int generation = generation_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == threads_) {
+            arrived_.store(0, std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_acq_rel);
+            return;
+        }
+        while (generation_.load(std::memory_order_acquire) == generation) relax();
+    }
+
+private:
+    const int threads_;
+    std::atomic<int> arrived_{0};
+    std::atomic<int> generation_{0};
+};
+
+// A little arithmetic on every value read, so that a step is not only copying.
+void step(const float* in, float* out, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) out[i] = in[i] * 0.999f + 0.001f;
+}
+
+// Microseconds a step, the best of kRepeats runs of kSteps.
+double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int threads, bool swapHalves) {
+    double best = 1e30;
+    for (int repeat = 0; repeat < kRepeats; ++repeat) {
+        SpinBarrier barrier(threads);
+        double microseconds = 0;
+        auto body = [&](int id) {
+            if (threads > 1) pinTo(id);
+            barrier.wait();
+            const auto start = std::chrono::steady_clock::now();
+            const size_t half = a.size() / static_cast<size_t>(threads);
+            for (int s = 0; s < kSteps; ++s) {
+                const float* in = (s & 1) ? b.data() : a.data();
+                float* out = (s & 1) ? a.data() : b.data();
+                const size_t part = swapHalves ? static_cast<size_t>(id ^ (s & 1)) : static_cast<size_t>(id);
+                step(in, out, part * half, (part + 1) * half);
+                barrier.wait();
+            }
+            if (id == 0) microseconds = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kSteps;
+        };
+        if (threads == 1) {
+            body(0);
+        } else {
+            std::thread worker(body, 1);
+            body(0);
+            worker.join();
+        }
+        best = std::min(best, microseconds);
+    }
+    return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const long kib = argc > 1 ? std::atol(argv[1]) : 256;
+    if (kib < 8 || kib > 1 << 20) {
+        std::fprintf(stderr, "usage: core_handoff [KIB] (8 to 1048576, default 256)\n");
+        return 2;
+    }
+    if (std::thread::hardware_concurrency() < 2 || !pinTo(0)) {
+        std::printf("core handoff: not measured (needs cores 0 and 1)\n");
+        return 0;
+    }
+    const size_t floats = static_cast<size_t>(kib) * 1024 / sizeof(float) / 2 * 2;
+    std::vector<float> a(floats, 1.0f), b(floats, 1.0f);
+    const double one = stepMicroseconds(a, b, 1, false);
+    const double own = stepMicroseconds(a, b, 2, false);
+    const double swapped = stepMicroseconds(a, b, 2, true);
+    std::printf("core handoff (%ld KB in halves, two pinned threads): one thread %.2f us a step; two threads, own halves %.2f us "
+                "(%.2fx), swapped halves %.2f us (%.2fx); reading what the other core wrote costs %.1fx\n",
+                kib, one, own, one / own, swapped, one / swapped, swapped / own);
+    return 0;
+}
