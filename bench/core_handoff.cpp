@@ -8,10 +8,11 @@
 // wrote, as an op does that splits its work differently from the op before
 // it. One thread doing both halves is the reference.
 //
-// On the Zen 5 EPYC of the twenty-sixth session the swapped steps took
-// 10-11x the own ones (256 KB: 22.5 against 2.05 us) in stretches when
-// pose detection ran only 1.1-1.2x faster on two threads than on one, with
-// both cores equally fast alone.
+// On the Zen 5 EPYC of the twenty-sixth session, with both cores equally
+// fast alone, this read 19.5-20.9 against 2.8-2.9 us a step (6.7-7.4x) in
+// stretches when pose detection ran only 1.12-1.20x faster on two threads
+// than on one, and 6.25 against 2.36 us (2.6x) in a minute when it ran
+// 1.68x faster.
 //
 //   core_handoff [KIB]   (default 256)
 #include <pthread.h>
