@@ -20,6 +20,7 @@
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
 #include "accelerators/cpu/int4_blockwise_fully_connected.h"
 #include "accelerators/cpu/int8_weight_fully_connected.h"
+#include "accelerators/cpu/joins_and_splits_on_threads.h"
 
 #include <pthreadpool.h>
 #include <xnnpack.h>
@@ -145,6 +146,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
     if (const KernelDef* resize = floatResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
+    if (const KernelDef* movement = joinAndSplitOnThreadsKernel(model, subgraph, op)) return movement;
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* depthwise = floatDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;

@@ -290,8 +290,9 @@ Status evalSplit(KernelContext& context) {
     for (RuntimeTensor* output : context.outputs) {
         ElementCopier copy(input, *output);
         int64_t row = output->dim(axis) * inner;
-        for (int64_t o = 0; o < outer; ++o)
-            for (int64_t i = 0; i < row; ++i) copy(o * inRow + start + i, o * row + i);
+        // A part's run of each outer index at once: YOLOv8's C2f SPLITs of
+        // 80x80x32 floats (64-byte runs) took 0.42 ms element by element.
+        for (int64_t o = 0; o < outer; ++o) copy.run(o * inRow + start, o * row, row);
         start += row;
     }
     return Status::ok();

@@ -1,0 +1,361 @@
+// float32 backbones for bench/probe_models: ResNet-50 (dense 3x3 and 1x1
+// convolutions), EfficientNet-B0 (swish as LOGISTIC + MUL, squeeze-and-
+// excitation), MobileNetV3-Large (HARD_SWISH, hard-sigmoid gates) and
+// YOLOv8n (C2f's SPLIT and CONCATENATION, SPPF, nearest upsampling).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench/probe_networks.h"
+
+namespace litestudio::probe {
+
+namespace {
+
+// A float32 network written layer by layer, random weights (He-scaled).
+class NetworkBuilder {
+protected:
+    int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
+    int constant(std::vector<int32_t> shape, float spread) {
+        size_t count = 1;
+        for (int32_t d : shape) count *= static_cast<size_t>(d);
+        std::normal_distribution<float> value(0.0f, spread);
+        std::vector<float> values(count);
+        for (float& v : values) v = value(random_);
+        return b_.addFloatConstant(numbered("c", count_++), std::move(shape), values);
+    }
+    static OptionsWriter reducer(bool keep) {
+        return [keep](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, keep).o};
+        };
+    }
+    int convolution(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride,
+                    schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int in = s[3];
+        const int w = constant({outputs, kernel, kernel, in}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * in)));
+        const int bias = constant({outputs}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride, activation).o};
+                  }});
+        return y;
+    }
+    int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride,
+                  schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int channels = s[3];
+        const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
+        const int bias = constant({channels}, 0.1f);
+        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{
+                          schema::BuiltinOptions_DepthwiseConv2DOptions,
+                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1, activation).o};
+                  }});
+        return y;
+    }
+    int unary(schema::BuiltinOperator code, int x, const std::vector<int32_t>& s) {
+        const int y = tensor(s);
+        b_.addOp({code, {}, {x}, {y}});
+        return y;
+    }
+    int binary(schema::BuiltinOperator code, int x, int other, const std::vector<int32_t>& s,
+               schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
+        const int y = tensor(s);
+        OptionsWriter options;
+        if (code == schema::BuiltinOperator_ADD)
+            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
+                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, activation).o};
+            };
+        else
+            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
+                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MulOptions, schema::CreateMulOptions(fbb, activation).o};
+            };
+        b_.addOp({code, {}, {x, other}, {y}, options});
+        return y;
+    }
+    // Global average pooling, a 1000-way FULLY_CONNECTED and SOFTMAX: the
+    // classifier head; returns the probabilities.
+    int classifier(int x, int channels) {
+        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        const int pooled = tensor({1, channels});
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(false)});
+        const int logits = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, constant({1000, channels}, 0.03f), constant({1000}, 0.1f)}, {logits}});
+        const int probabilities = tensor({1, 1000});
+        b_.addOp({schema::BuiltinOperator_SOFTMAX, {}, {logits}, {probabilities}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
+                  }});
+        return probabilities;
+    }
+
+    ModelBuilder b_;
+    std::mt19937 random_{7};
+    int count_ = 0;
+};
+
+
+// ResNet-50 v1.5 in float32 (ReLU fused into the convolutions and the
+// ADDs): the dense 3x3 and 1x1 float convolutions of the classic backbones.
+class ResNet50 : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = convolution(input, s, 64, 7, 2, schema::ActivationFunctionType_RELU);
+        s = {1, 56, 56, 64};
+        const int pooled = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {x}, {pooled}, poolOptions(3, 2)});
+        x = resNet50Stages(*this, pooled, s);
+        b_.setInputs({input});
+        b_.setOutputs({classifier(x, s[3])});
+        return std::move(b_);
+    }
+    int bottleneck(int x, std::vector<int32_t>& s, int width, int stride, bool projected) {
+        std::vector<int32_t> shortcutShape = s;
+        const int shortcut = projected ? convolution(x, shortcutShape, width * 4, 1, stride) : x;
+        int h = convolution(x, s, width, 1, 1, schema::ActivationFunctionType_RELU);
+        h = convolution(h, s, width, 3, stride, schema::ActivationFunctionType_RELU);
+        h = convolution(h, s, width * 4, 1, 1);
+        return binary(schema::BuiltinOperator_ADD, h, shortcut, s, schema::ActivationFunctionType_RELU);
+    }
+};
+
+// EfficientNet-B0's layout.
+class EfficientNet : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = swish(convolution(input, s, 32, 3, 2), s);
+        struct Stage {
+            int expansion, kernel, stride, channels, repeats;
+        };
+        const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3}, {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+        for (const Stage& stage : stages)
+            for (int i = 0; i < stage.repeats; ++i) {
+                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
+                int h = x;
+                if (stage.expansion != 1) h = swish(convolution(h, s, in * stage.expansion, 1, 1), s);
+                h = swish(depthwise(h, s, stage.kernel, stride), s);
+                h = squeezeExcite(h, s, std::max(1, in / 4));
+                h = convolution(h, s, stage.channels, 1, 1);
+                if (stride == 1 && in == stage.channels) {
+                    const int sum = tensor(s);
+                    b_.addOp({schema::BuiltinOperator_ADD, {}, {h, blockInput}, {sum}});
+                    h = sum;
+                }
+                x = h;
+            }
+        x = swish(convolution(x, s, 1280, 1, 1), s);
+        b_.setInputs({input});
+        b_.setOutputs({classifier(x, 1280)});
+        return std::move(b_);
+    }
+
+private:
+    int swish(int x, const std::vector<int32_t>& s) {
+        const int gate = tensor(s);
+        b_.addOp({schema::BuiltinOperator_LOGISTIC, {}, {x}, {gate}});
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MUL, {}, {x, gate}, {y}});
+        return y;
+    }
+    int squeezeExcite(int x, const std::vector<int32_t>& s, int squeezed) {
+        const int axes = b_.addConstant(numbered("axes", count_++), DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+        std::vector<int32_t> pooledShape{1, 1, 1, s[3]};
+        const int pooled = tensor(pooledShape);
+        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(true)});
+        const int reduced = swish(convolution(pooled, pooledShape, squeezed, 1, 1), pooledShape);
+        const int expanded = convolution(reduced, pooledShape, s[3], 1, 1);
+        const int gate = tensor(pooledShape);
+        b_.addOp({schema::BuiltinOperator_LOGISTIC, {}, {expanded}, {gate}});
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_MUL, {}, {x, gate}, {y}});
+        return y;
+    }
+
+};
+
+// MobileNetV3-Large's layout as Keras converts it: HARD_SWISH ops, and
+// squeeze-and-excitation gated by a hard sigmoid written as ADD 3, RELU6,
+// MUL 1/6, then MUL.
+class MobileNetV3 : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 224, 224, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = unary(schema::BuiltinOperator_HARD_SWISH, convolution(input, s, 16, 3, 2), s);
+        struct Block {
+            int kernel, expanded, channels;
+            bool excite, hardSwish;
+            int stride;
+        };
+        const Block blocks[] = {{3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
+                                {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
+                                {3, 240, 80, false, true, 2},   {3, 200, 80, false, true, 1},  {3, 184, 80, false, true, 1},
+                                {3, 184, 80, false, true, 1},   {3, 480, 112, true, true, 1},  {3, 672, 112, true, true, 1},
+                                {5, 672, 160, true, true, 2},   {5, 960, 160, true, true, 1},  {5, 960, 160, true, true, 1}};
+        const int three = b_.addFloatConstant("three", {1}, {3.0f}), sixth = b_.addFloatConstant("sixth", {1}, {1.0f / 6.0f});
+        for (const Block& block : blocks) {
+            const int in = s[3], blockInput = x;
+            auto activate = [&](int h, bool fusedRelu) {
+                return block.hardSwish ? unary(schema::BuiltinOperator_HARD_SWISH, h, s) : (fusedRelu ? h : unary(schema::BuiltinOperator_RELU, h, s));
+            };
+            const auto relu = block.hardSwish ? schema::ActivationFunctionType_NONE : schema::ActivationFunctionType_RELU;
+            int h = x;
+            if (block.expanded != in) h = activate(convolution(h, s, block.expanded, 1, 1, relu), true);
+            h = activate(depthwise(h, s, block.kernel, block.stride, relu), true);
+            if (block.excite) {
+                const int axes = b_.addConstant(numbered("axes", count_++), DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+                std::vector<int32_t> pooledShape{1, 1, 1, s[3]};
+                const int pooled = tensor(pooledShape);
+                b_.addOp({schema::BuiltinOperator_MEAN, {}, {h, axes}, {pooled}, reducer(true)});
+                int gate = convolution(pooled, pooledShape, std::max(8, s[3] / 4), 1, 1, schema::ActivationFunctionType_RELU);
+                gate = convolution(gate, pooledShape, s[3], 1, 1);
+                gate = binary(schema::BuiltinOperator_ADD, gate, three, pooledShape, schema::ActivationFunctionType_RELU6);
+                gate = binary(schema::BuiltinOperator_MUL, gate, sixth, pooledShape);
+                h = binary(schema::BuiltinOperator_MUL, h, gate, s);
+            }
+            h = convolution(h, s, block.channels, 1, 1);
+            if (block.stride == 1 && in == block.channels) h = binary(schema::BuiltinOperator_ADD, h, blockInput, s);
+            x = h;
+        }
+        x = unary(schema::BuiltinOperator_HARD_SWISH, convolution(x, s, 960, 1, 1), s);
+        b_.setInputs({input});
+        b_.setOutputs({classifier(x, 960)});
+        return std::move(b_);
+    }
+};
+
+// YOLOv8n's layout in float32 at 320x320, as exported to TFLite from
+// Keras-side NHWC: SiLU as LOGISTIC + MUL, C2f blocks (SPLIT, bottlenecks
+// of dense 3x3s, CONCATENATION), SPPF's three 5x5 MAX_POOLs, 2x nearest
+// upsampling and the three-level detection head's 3x3 convolutions.
+class YoloV8 : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 320, 320, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = convSilu(input, s, 16, 3, 2);
+        x = convSilu(x, s, 32, 3, 2);
+        x = c2f(x, s, 32, 1, true);
+        x = convSilu(x, s, 64, 3, 2);
+        std::vector<int32_t> s3 = s;
+        const int p3 = c2f(x, s3, 64, 2, true);
+        s = s3;
+        x = convSilu(p3, s, 128, 3, 2);
+        std::vector<int32_t> s4 = s;
+        const int p4 = c2f(x, s4, 128, 2, true);
+        s = s4;
+        x = convSilu(p4, s, 256, 3, 2);
+        x = c2f(x, s, 256, 1, true);
+        std::vector<int32_t> s5 = s;
+        const int p5 = sppf(x, s5);
+        // Top-down, then bottom-up.
+        std::vector<int32_t> t = s5;
+        int h4 = c2f(concatenate({upsample(p5, t), p4}, t, s4[3]), t, 128, 1, false);
+        std::vector<int32_t> th4 = t;
+        int h3 = c2f(concatenate({upsample(h4, t), p3}, t, s3[3]), t, 64, 1, false);
+        std::vector<int32_t> th3 = t;
+        int d4 = c2f(concatenate({convSilu(h3, t, 64, 3, 2), h4}, t, th4[3]), t, 128, 1, false);
+        std::vector<int32_t> td4 = t;
+        int d5 = c2f(concatenate({convSilu(d4, t, 128, 3, 2), p5}, t, s5[3]), t, 256, 1, false);
+        std::vector<int32_t> td5 = t;
+        std::vector<int> levels{detect(h3, th3), detect(d4, td4), detect(d5, td5)};
+        int anchors = 0;
+        for (const auto& shape : {th3, td4, td5}) anchors += shape[1] * shape[2];
+        const int y = tensor({1, anchors, 144});
+        b_.addOp({schema::BuiltinOperator_CONCATENATION, {}, levels, {y}, concatenation(1)});
+        b_.setInputs({input});
+        b_.setOutputs({y});
+        return std::move(b_);
+    }
+
+private:
+    static OptionsWriter concatenation(int axis) {
+        return [axis](flatbuffers::FlatBufferBuilder& fbb) {
+            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ConcatenationOptions, schema::CreateConcatenationOptions(fbb, axis).o};
+        };
+    }
+    int silu(int x, const std::vector<int32_t>& s) { return binary(schema::BuiltinOperator_MUL, x, unary(schema::BuiltinOperator_LOGISTIC, x, s), s); }
+    int convSilu(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride) { return silu(convolution(x, s, outputs, kernel, stride), s); }
+    // Channels of `x` (shape s) then of `other`, which has `otherChannels`.
+    int concatenate(const std::vector<int>& parts, std::vector<int32_t>& s, int otherChannels) {
+        s[3] += otherChannels;
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONCATENATION, {}, parts, {y}, concatenation(3)});
+        return y;
+    }
+    int upsample(int x, std::vector<int32_t>& s) {
+        s = {1, s[1] * 2, s[2] * 2, s[3]};
+        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
+        return y;
+    }
+    int c2f(int x, std::vector<int32_t>& s, int outputs, int bottlenecks, bool shortcut) {
+        x = convSilu(x, s, outputs, 1, 1);
+        const int half = outputs / 2;
+        std::vector<int32_t> h{1, s[1], s[2], half};
+        const int axis = b_.addConstant(numbered("axis", count_++), DataType::Int32, {}, bytesOf<int32_t>({3}));
+        std::vector<int> parts{tensor(h), tensor(h)};
+        b_.addOp({schema::BuiltinOperator_SPLIT, {}, {axis, x}, parts, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SplitOptions, schema::CreateSplitOptions(fbb, 2).o};
+                  }});
+        for (int i = 0; i < bottlenecks; ++i) {
+            std::vector<int32_t> t = h;
+            int y = convSilu(convSilu(parts.back(), t, half, 3, 1), t, half, 3, 1);
+            if (shortcut) y = binary(schema::BuiltinOperator_ADD, y, parts.back(), h);
+            parts.push_back(y);
+        }
+        s[3] = half * static_cast<int>(parts.size());
+        const int joined = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONCATENATION, {}, parts, {joined}, concatenation(3)});
+        return convSilu(joined, s, outputs, 1, 1);
+    }
+    int sppf(int x, std::vector<int32_t>& s) {
+        const int outputs = s[3];
+        x = convSilu(x, s, outputs / 2, 1, 1);
+        std::vector<int> parts{x};
+        for (int i = 0; i < 3; ++i) {
+            const int y = tensor(s);
+            b_.addOp({schema::BuiltinOperator_MAX_POOL_2D, {}, {parts.back()}, {y}, poolOptions(5, 1)});
+            parts.push_back(y);
+        }
+        s[3] *= 4;
+        const int joined = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONCATENATION, {}, parts, {joined}, concatenation(3)});
+        return convSilu(joined, s, outputs, 1, 1);
+    }
+    // Boxes (4 x 16 distribution bins) and 80 class scores per anchor: [1, H*W, 144].
+    int detect(int x, const std::vector<int32_t>& s) {
+        std::vector<int32_t> boxShape = s, classShape = s;
+        const int boxes = convolution(convSilu(convSilu(x, boxShape, 64, 3, 1), boxShape, 64, 3, 1), boxShape, 64, 1, 1);
+        const int classes = convolution(convSilu(convSilu(x, classShape, 80, 3, 1), classShape, 80, 3, 1), classShape, 80, 1, 1);
+        std::vector<int32_t> joinedShape = boxShape;
+        const int joined = concatenate({boxes, classes}, joinedShape, 80);
+        const int shape = b_.addConstant(numbered("shape", count_++), DataType::Int32, {3}, bytesOf<int32_t>({1, s[1] * s[2], 144}));
+        const int y = tensor({1, s[1] * s[2], 144});
+        b_.addOp({schema::BuiltinOperator_RESHAPE, {}, {joined, shape}, {y}});
+        return y;
+    }
+};
+
+}  // namespace
+
+ModelBuilder resNet50Float() { return ResNet50().build(); }
+ModelBuilder efficientNetB0Float() { return EfficientNet().build(); }
+ModelBuilder mobileNetV3LargeFloat() { return MobileNetV3().build(); }
+ModelBuilder yoloV8nFloat() { return YoloV8().build(); }
+
+}  // namespace litestudio::probe

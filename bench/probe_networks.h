@@ -1,0 +1,52 @@
+#pragma once
+// Whole backbones for bench/probe_models, written layer by layer with
+// random weights: which kernels a real network of that family runs, and how
+// fast, side by side with LiteRT.js. The outputs are meaningless.
+
+#include <string>
+#include <vector>
+
+#include "core/format/model_builder.h"
+#include "tflite_schema_generated.h"
+
+namespace litestudio::probe {
+
+// prefix + n (appended: GCC 12 warns falsely on "literal" + std::string).
+inline std::string numbered(const char* prefix, int n) {
+    std::string name(prefix);
+    name += std::to_string(n);
+    return name;
+}
+
+// A square pool of `filter` with SAME padding.
+inline OptionsWriter poolOptions(int filter, int stride) {
+    return [=](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions, schema::CreatePool2DOptions(fbb, schema::Padding_SAME, stride, stride, filter, filter).o};
+    };
+}
+
+// ResNet-50 v1.5's stages after its stem: bottleneck blocks, the stride on
+// the 3x3, a projection shortcut first in each stage. `network` writes a
+// block: bottleneck(x, shape, width, stride, projected).
+template <typename Network>
+int resNet50Stages(Network& network, int x, std::vector<int32_t>& s) {
+    const int widths[] = {64, 128, 256, 512}, repeats[] = {3, 4, 6, 3};
+    for (int stage = 0; stage < 4; ++stage)
+        for (int i = 0; i < repeats[stage]; ++i) x = network.bottleneck(x, s, widths[stage], i == 0 && stage > 0 ? 2 : 1, i == 0);
+    return x;
+}
+
+// float32 (probe_float_networks.cpp).
+ModelBuilder resNet50Float();
+ModelBuilder efficientNetB0Float();
+ModelBuilder mobileNetV3LargeFloat();
+ModelBuilder yoloV8nFloat();
+
+// 8-bit, float in and out (probe_quantized_networks.cpp). `type` is Int8
+// (a scale per output channel) or UInt8 (one per tensor).
+ModelBuilder mobileNetV2Quantized(DataType type);
+ModelBuilder resNet50Quantized(DataType type);
+ModelBuilder inceptionV3Uint8();
+ModelBuilder efficientNetLite0Int8();
+
+}  // namespace litestudio::probe
