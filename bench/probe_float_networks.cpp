@@ -67,12 +67,16 @@ protected:
     int binary(schema::BuiltinOperator code, int x, int other, const std::vector<int32_t>& s,
                schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
         const int y = tensor(s);
-        OptionsWriter options;
+        OptionsWriter options;  // none for SQUARED_DIFFERENCE
         if (code == schema::BuiltinOperator_ADD)
             options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, activation).o};
             };
-        else
+        else if (code == schema::BuiltinOperator_SUB)
+            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
+                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SubOptions, schema::CreateSubOptions(fbb, activation).o};
+            };
+        else if (code == schema::BuiltinOperator_MUL)
             options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MulOptions, schema::CreateMulOptions(fbb, activation).o};
             };
@@ -351,11 +355,87 @@ private:
     }
 };
 
+// A fast style-transfer network (Johnson et al., as Magenta's and the
+// TF Hub models lay it out) in float32 at 256x256: reflection padding as
+// MIRROR_PAD before VALID convolutions, 9x9 convolutions at the ends,
+// instance normalisation as the converter writes tf.nn.moments (MEAN,
+// SQUARED_DIFFERENCE, MEAN, ADD, RSQRT, MUL, SUB), five residual blocks at
+// 64x64x128 and nearest-neighbour upsampling back.
+class StyleTransfer : NetworkBuilder {
+public:
+    ModelBuilder build() {
+        b_.addSubgraph();
+        std::vector<int32_t> s{1, 256, 256, 3};
+        const int input = b_.addTensor({"image", DataType::Float32, s});
+        int x = layer(input, s, 32, 9, 1, true);
+        x = layer(x, s, 64, 3, 2, true);
+        x = layer(x, s, 128, 3, 2, true);
+        for (int i = 0; i < 5; ++i) {
+            std::vector<int32_t> t = s;
+            const int h = layer(layer(x, t, 128, 3, 1, true), t, 128, 3, 1, false);
+            x = binary(schema::BuiltinOperator_ADD, h, x, s);
+        }
+        for (int channels : {64, 32}) x = layer(upsample(x, s), s, channels, 3, 1, true);
+        const int y = unary(schema::BuiltinOperator_LOGISTIC, layer(x, s, 3, 9, 1, false), s);
+        b_.setInputs({input});
+        b_.setOutputs({y});
+        return std::move(b_);
+    }
+
+private:
+    // MIRROR_PAD (REFLECT) by half the kernel, a VALID convolution, instance
+    // normalisation, RELU when asked.
+    int layer(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride, bool relu) {
+        const int half = kernel / 2;
+        const int paddings = b_.addConstant(numbered("paddings", count_++), DataType::Int32, {4, 2},
+                                            bytesOf<int32_t>({0, 0, half, half, half, half, 0, 0}));
+        std::vector<int32_t> padded{1, s[1] + 2 * half, s[2] + 2 * half, s[3]};
+        const int p = tensor(padded);
+        b_.addOp({schema::BuiltinOperator_MIRROR_PAD, {}, {x, paddings}, {p}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MirrorPadOptions, schema::CreateMirrorPadOptions(fbb, schema::MirrorPadMode_REFLECT).o};
+                  }});
+        const int w = constant({outputs, kernel, kernel, s[3]}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * s[3])));
+        const int bias = constant({outputs}, 0.1f);
+        s = {1, (padded[1] - kernel) / stride + 1, (padded[2] - kernel) / stride + 1, outputs};
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {p, w, bias}, {y}, [stride](flatbuffers::FlatBufferBuilder& fbb) {
+                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                          schema::CreateConv2DOptions(fbb, schema::Padding_VALID, stride, stride).o};
+                  }});
+        const int normalized = instanceNorm(y, s);
+        return relu ? unary(schema::BuiltinOperator_RELU, normalized, s) : normalized;
+    }
+    int instanceNorm(int x, const std::vector<int32_t>& s) {
+        const std::vector<int32_t> pooled{1, 1, 1, s[3]};
+        auto mean = [&](int of) {
+            const int axes = b_.addConstant(numbered("axes", count_++), DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
+            const int y = tensor(pooled);
+            b_.addOp({schema::BuiltinOperator_MEAN, {}, {of, axes}, {y}, reducer(true)});
+            return y;
+        };
+        const int mu = mean(x);
+        const int variance = mean(binary(schema::BuiltinOperator_SQUARED_DIFFERENCE, x, mu, s));
+        const int epsilon = b_.addFloatConstant(numbered("epsilon", count_++), {1}, {1e-3f});
+        const int inverse = unary(schema::BuiltinOperator_RSQRT, binary(schema::BuiltinOperator_ADD, variance, epsilon, pooled), pooled);
+        const int scale = binary(schema::BuiltinOperator_MUL, inverse, constant({s[3]}, 0.2f), pooled);
+        const int shift = binary(schema::BuiltinOperator_SUB, constant({s[3]}, 0.1f), binary(schema::BuiltinOperator_MUL, mu, scale, pooled), pooled);
+        return binary(schema::BuiltinOperator_ADD, binary(schema::BuiltinOperator_MUL, x, scale, s), shift, s);
+    }
+    int upsample(int x, std::vector<int32_t>& s) {
+        s = {1, s[1] * 2, s[2] * 2, s[3]};
+        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
+        return y;
+    }
+};
+
 }  // namespace
 
 ModelBuilder resNet50Float() { return ResNet50().build(); }
 ModelBuilder efficientNetB0Float() { return EfficientNet().build(); }
 ModelBuilder mobileNetV3LargeFloat() { return MobileNetV3().build(); }
 ModelBuilder yoloV8nFloat() { return YoloV8().build(); }
+ModelBuilder styleTransferFloat() { return StyleTransfer().build(); }
 
 }  // namespace litestudio::probe

@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
         {"resnet50_shaped_f32", probe::resNet50Float()},
         {"mobilenet_v3_large_shaped_f32", probe::mobileNetV3LargeFloat()},
         {"yolov8n_shaped_f32", probe::yoloV8nFloat()},
+        {"style_transfer_shaped_f32", probe::styleTransferFloat()},
         {"mobilenet_v2_shaped_int8", probe::mobileNetV2Quantized(DataType::Int8)},
         {"resnet50_shaped_int8", probe::resNet50Quantized(DataType::Int8)},
         {"resnet50_shaped_u8", probe::resNet50Quantized(DataType::UInt8)},

@@ -41,6 +41,7 @@ ModelBuilder resNet50Float();
 ModelBuilder efficientNetB0Float();
 ModelBuilder mobileNetV3LargeFloat();
 ModelBuilder yoloV8nFloat();
+ModelBuilder styleTransferFloat();
 
 // 8-bit, float in and out (probe_quantized_networks.cpp). `type` is Int8
 // (a scale per output channel) or UInt8 (one per tensor).
