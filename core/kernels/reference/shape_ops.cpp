@@ -328,8 +328,7 @@ Status evalPack(KernelContext& context) {
     int64_t count = static_cast<int64_t>(context.inputs.size());
     for (int64_t k = 0; k < count; ++k) {
         ElementCopier copy(context.input(static_cast<size_t>(k)), context.output(0));
-        for (int64_t o = 0; o < outer; ++o)
-            for (int64_t i = 0; i < inner; ++i) copy(o * inner + i, (o * count + k) * inner + i);
+        for (int64_t o = 0; o < outer; ++o) copy.run(o * inner, (o * count + k) * inner, inner);
     }
     return Status::ok();
 }
@@ -355,8 +354,7 @@ Status evalUnpack(KernelContext& context) {
     for (int d = axis + 1; d < input.rank(); ++d) inner *= input.dim(d);
     for (int64_t k = 0; k < count; ++k) {
         ElementCopier copy(input, context.output(static_cast<size_t>(k)));
-        for (int64_t o = 0; o < outer; ++o)
-            for (int64_t i = 0; i < inner; ++i) copy((o * count + k) * inner + i, o * inner + i);
+        for (int64_t o = 0; o < outer; ++o) copy.run((o * count + k) * inner, o * inner, inner);
     }
     return Status::ok();
 }

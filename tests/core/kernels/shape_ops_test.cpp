@@ -2,7 +2,8 @@
 // refused by name (two empty inputs of 2,000,000,000 rows each overflowed
 // the sum in its prepare), and a plain join is the inputs one after the
 // other. SPLIT cuts each outer row into the parts' runs, raw or (outputs
-// of other quantization) value by value.
+// of other quantization) value by value; PACK and UNPACK interleave and
+// pull apart runs of the inner dimensions.
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -106,6 +107,46 @@ TEST(Split, RequantizesAPartOfOtherQuantization) {
     ASSERT_TRUE((*model)->run(0));
     EXPECT_EQ(testing::tensorValues<int8_t>(**model, out[0]), (std::vector<int8_t>{4, -8}));
     EXPECT_EQ(testing::tensorValues<int8_t>(**model, out[1]), (std::vector<int8_t>{13, 20}));
+}
+
+TEST(Pack, InterleavesTheInputsAlongTheNewAxis) {
+    // Two [2, 3] along a new axis 1: [2, 2, 3], each row of a beside b's.
+    ModelBuilder builder;
+    builder.addSubgraph();
+    const int a = builder.addTensor({"a", DataType::Float32, {2, 3}}), b = builder.addTensor({"b", DataType::Float32, {2, 3}});
+    const int out = builder.addTensor({"packed", DataType::Float32, {2, 2, 3}});
+    builder.addOp({schema::BuiltinOperator_PACK, {}, {a, b}, {out}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_PackOptions, schema::CreatePackOptions(fbb, 2, 1).o};
+                   }});
+    builder.setInputs({a, b});
+    builder.setOutputs({out});
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    ASSERT_TRUE(testing::setValues<float>(**model, a, {0, 1, 2, 3, 4, 5}));
+    ASSERT_TRUE(testing::setValues<float>(**model, b, {10, 11, 12, 13, 14, 15}));
+    ASSERT_TRUE((*model)->run(0));
+    EXPECT_EQ(testing::tensorValues<float>(**model, out), (std::vector<float>{0, 1, 2, 10, 11, 12, 3, 4, 5, 13, 14, 15}));
+}
+
+TEST(Unpack, PullsApartTheRunsOfEachIndex) {
+    // [2, 3, 2] along axis 1 into three [2, 2].
+    ModelBuilder builder;
+    builder.addSubgraph();
+    const int x = builder.addTensor({"x", DataType::Float32, {2, 3, 2}});
+    std::vector<int> outs;
+    for (const char* name : {"first", "second", "third"}) outs.push_back(builder.addTensor({name, DataType::Float32, {2, 2}}));
+    builder.addOp({schema::BuiltinOperator_UNPACK, {}, {x}, outs, [](flatbuffers::FlatBufferBuilder& fbb) {
+                       return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_UnpackOptions, schema::CreateUnpackOptions(fbb, 3, 1).o};
+                   }});
+    builder.setInputs({x});
+    builder.setOutputs(outs);
+    auto model = compileBuilt(builder);
+    ASSERT_TRUE(model) << model.errorMessage();
+    ASSERT_TRUE(testing::setValues<float>(**model, x, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+    ASSERT_TRUE((*model)->run(0));
+    EXPECT_EQ(testing::tensorValues<float>(**model, outs[0]), (std::vector<float>{0, 1, 6, 7}));
+    EXPECT_EQ(testing::tensorValues<float>(**model, outs[1]), (std::vector<float>{2, 3, 8, 9}));
+    EXPECT_EQ(testing::tensorValues<float>(**model, outs[2]), (std::vector<float>{4, 5, 10, 11}));
 }
 
 }  // namespace
