@@ -1,7 +1,9 @@
 // libFuzzer target: any bytes, opened as a model, compiled on the reference
 // kernels (or, built with LITESTUDIO_FUZZ_CPU, on the cpu accelerator: XNNPACK
 // and our own kernels in front of the reference) and run once on
-// deterministic inputs. Hostile models must give a clear error at open,
+// deterministic inputs. LITESTUDIO_FUZZ_THREADS (default 1) sets the
+// compiled model's threads: with two, the kernels' splits over the pool
+// (tile sizes, shares, channel groups) meet the same hostile shapes. Hostile models must give a clear error at open,
 // compile or run: never a crash, hang or sanitizer report. Models too large
 // to run quickly are skipped.
 
@@ -15,6 +17,9 @@
 #ifdef LITESTUDIO_FUZZ_CPU
 #include "accelerators/cpu/xnnpack_accelerator.h"
 #endif
+#ifndef LITESTUDIO_FUZZ_THREADS
+#define LITESTUDIO_FUZZ_THREADS 1
+#endif
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace litestudio;
@@ -27,6 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CompileOptions options;
     options.loopLimit = 10000;  // endless WHILE loops end quickly here; the app stops them at 10^9 or on cancel
     options.runTimeTensorLimit = 64u << 20;  // as the arena below: shapes made at run time stay as small
+    options.threads = LITESTUDIO_FUZZ_THREADS;
 #ifdef LITESTUDIO_FUZZ_CPU
     static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     options.accelerators = cpu::acceleratorChain("cpu");
