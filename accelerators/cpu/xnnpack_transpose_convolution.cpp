@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_stride_sized_transpose_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -47,6 +49,7 @@ Expected<Placement> place(const KernelContext& context, int64_t in, int64_t out,
 
 struct TransposeState {
     std::shared_ptr<void> op;  // the XNNPACK operator
+    std::shared_ptr<const StrideSizedTransposeConvolution> strideSized;  // instead of it: a float kernel the size of its stride
     Placement rows, columns;
     int inputIndex = 0;
     DataType type = DataType::Float32;  // of input and output: float32, or uint8/int8 on XNNPACK's qu8/qs8 operators
@@ -139,6 +142,13 @@ Status prepareTranspose(KernelContext& context) {
         reference::toFloats(context.input(biasIndex), bias.data());
     }
     auto [low, high] = activationRange(activation);
+    const bool nothingCropped = rows->before == 0 && rows->after == 0 && rows->adjustment == 0 && columns->before == 0 && columns->after == 0 &&
+                                columns->adjustment == 0;
+    if (cpuHasAvx512() && weights.dim(1) == strideH && weights.dim(2) == strideW && nothingCropped) {
+        state->strideSized = packStrideSizedTransposeConvolution(kernel, bias, out.dim(3), strideH, strideW, input.dim(3), low, high);
+        context.state = state;
+        return Status::ok();
+    }
     const size_t inputChannels = static_cast<size_t>(input.dim(3)), outputChannels = static_cast<size_t>(out.dim(3));
     xnn_operator_t op = nullptr;
     xnn_status status = xnn_create_deconvolution2d_nhwc_f32(
@@ -167,6 +177,11 @@ Status evalTranspose(KernelContext& context) {
                                                                            state.columns.adjustment, input.as<int8_t>(),
                                                                            context.output(0).as<int8_t>(), poolOf(context))));
     if (state.type != DataType::Float32) return checkXnnpack(context, "deconvolution run", xnn_run_operator(op, poolOf(context)));
+    if (state.strideSized) {
+        runStrideSizedTransposeConvolution(context, *state.strideSized, input.as<float>(), input.dim(0), input.dim(1), input.dim(2),
+                                           context.output(0).as<float>());
+        return Status::ok();
+    }
     LS_RETURN_IF_ERROR(checkXnnpack(context, "deconvolution setup",
                                     xnn_setup_deconvolution2d_nhwc_f32(
                                         op, static_cast<size_t>(input.dim(0)), static_cast<size_t>(input.dim(1)),

@@ -2,8 +2,11 @@
 // kernel (within 1e-5 of the largest output): TRANSPOSE_CONV with SAME and
 // VALID padding, a kernel smaller than the stride (the extra rows are bias
 // only), a fused RELU and no bias, and MediaPipe's
-// Convolution2DTransposeBias with SAME and VALID. Each case checks that the
-// cpu accelerator took the op. uint8/int8 TRANSPOSE_CONV on XNNPACK's
+// Convolution2DTransposeBias with SAME and VALID. Kernels the size of
+// their stride run as a 1x1 GEMM whose products are placed as blocks
+// (float_stride_sized_transpose_convolution.h): MediaPipe's segmentation
+// heads (16 -> 1, 32 -> 8, 8 -> 2 at 2x2/2), a 3x3/3, on one and two
+// threads. Each case checks that the cpu accelerator took the op. uint8/int8 TRANSPOSE_CONV on XNNPACK's
 // qu8/qs8 deconvolution bit for bit against the reference's integer path.
 
 #include <cmath>
@@ -24,6 +27,7 @@ struct TransposeCase {
     bool same;
     schema::ActivationFunctionType activation;
     bool bias;
+    int threads = 1;
 };
 
 int outputSize(const TransposeCase& c, int in) { return c.same ? in * c.stride : (in - 1) * c.stride + c.kernel; }
@@ -43,6 +47,14 @@ TEST(XnnpackTransposeConvolution, MatchesTheReference) {
         {false, 6, 5, 3, 9, 4, 1, true, ActivationFunctionType_NONE, true},
         {true, 5, 5, 16, 8, 4, 2, true, ActivationFunctionType_NONE, true},
         {true, 4, 6, 8, 3, 2, 2, false, ActivationFunctionType_NONE, true},
+        // Kernel = stride: selfie segmentation's head, hair segmentation's
+        // last two, 20 -> 20 (80 products: two blocks of the GEMM), a 3x3/3
+        // with a RELU, SAME and VALID alike.
+        {true, 12, 9, 16, 1, 2, 2, true, ActivationFunctionType_NONE, true, 2},
+        {true, 7, 10, 32, 8, 2, 2, true, ActivationFunctionType_NONE, true, 1},
+        {true, 9, 8, 8, 2, 2, 2, false, ActivationFunctionType_NONE, true, 2},
+        {false, 5, 7, 20, 20, 2, 2, true, ActivationFunctionType_NONE, true, 2},
+        {false, 6, 5, 12, 5, 3, 3, false, ActivationFunctionType_RELU, true, 3},
     };
     std::mt19937 random(23);
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
@@ -73,7 +85,7 @@ TEST(XnnpackTransposeConvolution, MatchesTheReference) {
         b.setInputs({input});
         b.setOutputs({output});
         auto reference = compileBuilt(b, {"reference"});
-        auto fast = compileBuilt(b, {"cpu", "reference"});
+        auto fast = compileBuilt(b, {"cpu", "reference"}, c.threads);
         ASSERT_TRUE(reference) << reference.errorMessage();
         ASSERT_TRUE(fast) << fast.errorMessage();
         EXPECT_EQ((*fast)->acceleratorOf(0, 0), "cpu");
@@ -85,8 +97,8 @@ TEST(XnnpackTransposeConvolution, MatchesTheReference) {
         for (float v : testing::tensorValues<float>(**reference, output)) largest = std::max(largest, std::fabs(v));
         std::cout << "  " << (c.mediaPipe ? "Convolution2DTransposeBias " : "TRANSPOSE_CONV ") << c.kernel << "x" << c.kernel << "/"
                   << c.stride << (c.same ? " SAME" : " VALID") << ", " << c.height << "x" << c.width << "x" << c.inChannels << " -> "
-                  << outH << "x" << outW << "x" << c.outChannels << ": largest difference " << worst << " (accelerator "
-                  << (*fast)->acceleratorOf(0, 0) << ")\n";
+                  << outH << "x" << outW << "x" << c.outChannels << " on " << c.threads << " thread(s): largest difference " << worst
+                  << " (accelerator " << (*fast)->acceleratorOf(0, 0) << ")\n";
         EXPECT_LE(worst, 1e-5 * largest);
     }
 }
