@@ -83,6 +83,14 @@ protected:
         b_.addOp({code, {}, {x, other}, {y}, options});
         return y;
     }
+    // A 2x nearest-neighbour upscale.
+    int upsample(int x, std::vector<int32_t>& s) {
+        s = {1, s[1] * 2, s[2] * 2, s[3]};
+        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
+        const int y = tensor(s);
+        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
+        return y;
+    }
     // Global average pooling, a 1000-way FULLY_CONNECTED and SOFTMAX: the
     // classifier head; returns the probabilities.
     int classifier(int x, int channels) {
@@ -139,11 +147,7 @@ public:
         std::vector<int32_t> s{1, 224, 224, 3};
         const int input = b_.addTensor({"image", DataType::Float32, s});
         int x = swish(convolution(input, s, 32, 3, 2), s);
-        struct Stage {
-            int expansion, kernel, stride, channels, repeats;
-        };
-        const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3}, {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
-        for (const Stage& stage : stages)
+        for (const InvertedResidualStage& stage : kEfficientNetB0Stages)
             for (int i = 0; i < stage.repeats; ++i) {
                 const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
                 int h = x;
@@ -185,7 +189,6 @@ private:
         b_.addOp({schema::BuiltinOperator_MUL, {}, {x, gate}, {y}});
         return y;
     }
-
 };
 
 // MobileNetV3-Large's layout as Keras converts it: HARD_SWISH ops, and
@@ -298,13 +301,6 @@ private:
         s[3] += otherChannels;
         const int y = tensor(s);
         b_.addOp({schema::BuiltinOperator_CONCATENATION, {}, parts, {y}, concatenation(3)});
-        return y;
-    }
-    int upsample(int x, std::vector<int32_t>& s) {
-        s = {1, s[1] * 2, s[2] * 2, s[3]};
-        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
         return y;
     }
     int c2f(int x, std::vector<int32_t>& s, int outputs, int bottlenecks, bool shortcut) {
@@ -420,13 +416,6 @@ private:
         const int scale = binary(schema::BuiltinOperator_MUL, inverse, constant({s[3]}, 0.2f), pooled);
         const int shift = binary(schema::BuiltinOperator_SUB, constant({s[3]}, 0.1f), binary(schema::BuiltinOperator_MUL, mu, scale, pooled), pooled);
         return binary(schema::BuiltinOperator_ADD, binary(schema::BuiltinOperator_MUL, x, scale, s), shift, s);
-    }
-    int upsample(int x, std::vector<int32_t>& s) {
-        s = {1, s[1] * 2, s[2] * 2, s[3]};
-        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
-        return y;
     }
 };
 

@@ -36,6 +36,17 @@ int resNet50Stages(Network& network, int x, std::vector<int32_t>& s) {
     return x;
 }
 
+// A stage of inverted residual blocks (MobileNetV2, EfficientNet): the
+// expansion factor, the depthwise kernel, the first block's stride, the
+// output channels and how many blocks.
+struct InvertedResidualStage {
+    int expansion, kernel, stride, channels, repeats;
+};
+
+// EfficientNet-B0's seven stages (EfficientNet-Lite0 keeps them).
+inline constexpr InvertedResidualStage kEfficientNetB0Stages[] = {{1, 3, 1, 16, 1},  {6, 3, 2, 24, 2},  {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
+                                                                 {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+
 // float32 (probe_float_networks.cpp).
 ModelBuilder resNet50Float();
 ModelBuilder efficientNetB0Float();

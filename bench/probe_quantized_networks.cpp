@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,25 @@ protected:
                   }});
         return y;
     }
+    // Blocks of 1x1 expansion (RELU6), depthwise (RELU6) and 1x1
+    // projection, the input added back where the shape allows.
+    int invertedResidualStages(int x, std::vector<int32_t>& s, Activation& a, std::span<const InvertedResidualStage> stages) {
+        for (const InvertedResidualStage& stage : stages)
+            for (int i = 0; i < stage.repeats; ++i) {
+                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
+                const Activation blockActivation = a;
+                int h = x;
+                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
+                h = depthwise(h, s, a, stride, stage.kernel);
+                h = convolution(h, s, a, stage.channels, 1, 1, false);
+                if (stride == 1 && in == stage.channels) {
+                    a = {std::max(a.scale, blockActivation.scale) * 1.5f, 0};
+                    h = add(h, blockInput, s, a, schema::ActivationFunctionType_NONE);
+                }
+                x = h;
+            }
+        return x;
+    }
     // x + y into a new activation of `sum`'s quantization.
     int add(int x, int y, const std::vector<int32_t>& s, Activation sum, schema::ActivationFunctionType fused) {
         const int added = b_.addTensor(activation(numbered("t", count_++), s, sum));
@@ -167,24 +187,9 @@ public:
         std::vector<int32_t> s{1, 224, 224, 3};
         Activation a{};
         int x = convolution(quantizedInput(s, a), s, a, 32, 3, 2, true);
-        struct Stage {
-            int expansion, channels, repeats, stride;
-        };
-        const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
-        for (const Stage& stage : stages)
-            for (int i = 0; i < stage.repeats; ++i) {
-                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
-                const Activation blockActivation = a;
-                int h = x;
-                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
-                h = depthwise(h, s, a, stride);
-                h = convolution(h, s, a, stage.channels, 1, 1, false);
-                if (stride == 1 && in == stage.channels) {
-                    a = {std::max(a.scale, blockActivation.scale) * 1.5f, 0};
-                    h = add(h, blockInput, s, a, schema::ActivationFunctionType_NONE);
-                }
-                x = h;
-            }
+        const InvertedResidualStage stages[] = {{1, 3, 1, 16, 1},  {6, 3, 2, 24, 2},  {6, 3, 2, 32, 3}, {6, 3, 2, 64, 4},
+                                                {6, 3, 1, 96, 3},  {6, 3, 2, 160, 3}, {6, 3, 1, 320, 1}};
+        x = invertedResidualStages(x, s, a, stages);
         x = convolution(x, s, a, 1280, 1, 1, true);
         return classifier(x, a, 1280);
     }
@@ -299,24 +304,7 @@ public:
         std::vector<int32_t> s{1, 224, 224, 3};
         Activation a{};
         int x = convolution(quantizedInput(s, a), s, a, 32, 3, 2, true);
-        struct Stage {
-            int expansion, kernel, stride, channels, repeats;
-        };
-        const Stage stages[] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3}, {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
-        for (const Stage& stage : stages)
-            for (int i = 0; i < stage.repeats; ++i) {
-                const int stride = i == 0 ? stage.stride : 1, in = s[3], blockInput = x;
-                const Activation blockActivation = a;
-                int h = x;
-                if (stage.expansion != 1) h = convolution(h, s, a, in * stage.expansion, 1, 1, true);
-                h = depthwise(h, s, a, stride, stage.kernel);
-                h = convolution(h, s, a, stage.channels, 1, 1, false);
-                if (stride == 1 && in == stage.channels) {
-                    a = {std::max(a.scale, blockActivation.scale) * 1.5f, 0};
-                    h = add(h, blockInput, s, a, schema::ActivationFunctionType_NONE);
-                }
-                x = h;
-            }
+        x = invertedResidualStages(x, s, a, kEfficientNetB0Stages);
         x = convolution(x, s, a, 1280, 1, 1, true);
         return classifier(x, a, 1280);
     }
