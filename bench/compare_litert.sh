@@ -5,7 +5,12 @@
 # and our 1 -> 2 thread speed-up, each the median of alternating rounds
 # (five; ROUNDS=N for another count).
 #
-#   [ROUNDS=N] bench/compare_litert.sh [BUILD_DIR] [MODEL ...]
+#   [ROUNDS=N] bench/compare_litert.sh [BUILD_DIR] [MODEL ... | probes]
+#
+# `probes` stands for the whole-backbone probe models (random weights;
+# BUILD_DIR/bench/probe_models writes them into a scratch folder): the
+# families a user brings that ../shared lacks, YOLOv8n, Inception v3,
+# EfficientNet-Lite0 and others.
 #
 # The oracle needs node and its npm package; the first run copies the
 # oracle into BUILD_DIR/litert-oracle and runs `npm install` there (the npm
@@ -34,6 +39,14 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+expanded=()
+for model in "${models[@]}"; do
+  if [ "$model" != probes ]; then expanded+=("$model"); continue; fi
+  [ -x "$build/bench/probe_models" ] || { echo "error: $build/bench/probe_models not built" >&2; exit 2; }
+  "$build/bench/probe_models" "$work/probes" >/dev/null
+  expanded+=("$work"/probes/*_shaped_*.tflite)
+done
+models=("${expanded[@]}")
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%d)"
 # What the host gives the two cores the 2-thread column uses. On a shared
 # virtual machine one core can run at 60-75% of the other's speed for

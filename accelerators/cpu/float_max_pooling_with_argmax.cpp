@@ -23,7 +23,7 @@ constexpr const char* kName = "MaxPoolingWithArgmax2D";
 
 struct PoolGeometry {
     reference::MediaPipeParams params;
-    int padTop = 0, padLeft = 0;
+    int64_t padTop = 0, padLeft = 0;
     bool integerIndices = false;
 };
 
@@ -48,12 +48,10 @@ __attribute__((target("avx512f"))) void poolRow(const RunArguments& a, int64_t b
             const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
             __m512 best = negativeInfinity;
             __m512i where = _mm512_setzero_si512();
-            for (int ky = 0; ky < g.params.filterHeight; ++ky) {
-                const int64_t iy = oy * g.params.strideHeight - g.padTop + ky;
-                if (iy < 0 || iy >= a.inH) continue;
-                for (int kx = 0; kx < g.params.filterWidth; ++kx) {
-                    const int64_t ix = ox * g.params.strideWidth - g.padLeft + kx;
-                    if (ix < 0 || ix >= a.inW) continue;
+            // The window cut to the image first: a hostile filter near 2^31 rows was walked tap by tap.
+            const int64_t top = oy * g.params.strideHeight - g.padTop, left = ox * g.params.strideWidth - g.padLeft;
+            for (int64_t iy = std::max<int64_t>(top, 0); iy < std::min<int64_t>(top + g.params.filterHeight, a.inH); ++iy) {
+                for (int64_t ix = std::max<int64_t>(left, 0); ix < std::min<int64_t>(left + g.params.filterWidth, a.inW); ++ix) {
                     const __m512 value = _mm512_maskz_loadu_ps(mask, a.input + ((batch * a.inH + iy) * a.inW + ix) * a.channels + c);
                     const __mmask16 larger = _mm512_cmp_ps_mask(value, best, _CMP_GT_OQ);
                     best = _mm512_mask_mov_ps(best, larger, value);
@@ -85,8 +83,9 @@ Status preparePool(KernelContext& context) {
         return context.error("float indices are exact only below 2^24 pixels");
     auto g = std::make_shared<PoolGeometry>();
     g->params = *params;
-    g->padTop = paddingBefore(input.dim(1), values.dim(1), params->filterHeight, params->strideHeight);
-    g->padLeft = paddingBefore(input.dim(2), values.dim(2), params->filterWidth, params->strideWidth);
+    // In int64: with a filter near 2^31 the padding passes int.
+    g->padTop = std::max<int64_t>(0, ((values.dim(1) - 1) * int64_t(params->strideHeight) + params->filterHeight - input.dim(1)) / 2);
+    g->padLeft = std::max<int64_t>(0, ((values.dim(2) - 1) * int64_t(params->strideWidth) + params->filterWidth - input.dim(2)) / 2);
     g->integerIndices = context.output(1).type == DataType::Int32;
     context.state = g;
     return Status::ok();

@@ -227,7 +227,7 @@ Status evalQuantizedTransposeConv(KernelContext& context, const TransposeGeometr
             for (int ix = 0; ix < inW; ++ix)
                 for (int ky = 0; ky < kH; ++ky)
                     for (int kx = 0; kx < kW; ++kx) {
-                        const int oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
+                        const int64_t oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
                         if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
                         const int32_t* pixel = pixels.data() + ((int64_t(b) * inH + iy) * inW + ix) * inC;
                         int64_t* target = sums.data() + ((int64_t(b) * outH + oy) * outW + ox) * outC;
@@ -258,8 +258,8 @@ Status evalTransposeConv(KernelContext& context) {
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{options->stride_h(), options->stride_w(), 0, 0};
     if (options->padding() == schema::Padding_SAME) {
-        geometry.padTop = std::max(0, ((inH - 1) * geometry.strideH + filterTensor.dim(1) - outH) / 2);
-        geometry.padLeft = std::max(0, ((inW - 1) * geometry.strideW + filterTensor.dim(2) - outW) / 2);
+        geometry.padTop = std::max<int64_t>(0, ((inH - 1) * geometry.strideH + filterTensor.dim(1) - outH) / 2);
+        geometry.padLeft = std::max<int64_t>(0, ((inW - 1) * geometry.strideW + filterTensor.dim(2) - outW) / 2);
     }
     if (isQuantizedInteger(inputTensor) && isQuantizedInteger(filterTensor) && isQuantizedInteger(out) && inputTensor.type == out.type &&
         (!hasBias || context.input(3).type == DataType::Int32))

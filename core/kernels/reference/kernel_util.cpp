@@ -346,7 +346,7 @@ void transposeConvolve(const float* input, const RuntimeTensor& inputShape, cons
             for (int ix = 0; ix < inW; ++ix)
                 for (int ky = 0; ky < kH; ++ky)
                     for (int kx = 0; kx < kW; ++kx) {
-                        int oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
+                        const int64_t oy = iy * g.strideH + ky - g.padTop, ox = ix * g.strideW + kx - g.padLeft;
                         if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
                         const float* pixel = input + ((int64_t(b) * inH + iy) * inW + ix) * inC;
                         float* target = accumulator + ((int64_t(b) * outH + oy) * outW + ox) * outC;

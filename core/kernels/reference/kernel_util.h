@@ -219,8 +219,9 @@ namespace litestudio::reference {
 // Transposed convolution in NHWC: adds every input pixel times the weights
 // [out, kh, kw, in] into `accumulator` (out shape), which the caller fills
 // first (with zeros or the bias).
+// int64: a hostile stride times an input row overflows int.
 struct TransposeGeometry {
-    int strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+    int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
 };
 void transposeConvolve(const float* input, const RuntimeTensor& inputShape, const float* weights,
                        const RuntimeTensor& weightShape, float* accumulator, const RuntimeTensor& outputShape,

@@ -11,8 +11,10 @@
 // input, stored as float, which is what MaxUnpooling2D reads back.
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <map>
+#include <string>
 
 #include "core/kernels/reference/kernel_util.h"
 #include "core/kernels/reference/mediapipe_ops.h"
@@ -38,8 +40,9 @@ Expected<MediaPipeParams> readMediaPipeParams(const KernelContext& context, bool
 
 namespace {
 
-int pooledSize(int32_t padding, int in, int filter, int stride) {
-    return padding == kMediaPipePaddingSame ? (in + stride - 1) / stride : std::max(0, (in - filter + stride) / stride);
+// In int64: a stride near 2^31 plus the input's side overflows int.
+int pooledSize(int32_t padding, int64_t in, int64_t filter, int64_t stride) {
+    return static_cast<int>(padding == kMediaPipePaddingSame ? (in + stride - 1) / stride : std::max<int64_t>(0, (in - filter + stride) / stride));
 }
 
 // ---- Convolution2DTransposeBias: (input NHWC, weights [O,H,W,I], bias [O]) ----
@@ -52,11 +55,17 @@ Status prepareTransposeBias(KernelContext& context) {
     if (input.rank() != 4 || weights.rank() != 4 || weights.dim(3) != input.dim(3))
         return context.error("needs NHWC input and [out, h, w, in] weights with matching channels");
     if (context.input(2).elementCount() != weights.dim(0)) return context.error("bias must have one value per output channel");
-    auto size = [&](int in, int kernel, int stride) {
+    // In int64, refused past int32: a fuzzed stride of 671,088,642 over 11
+    // rows overflowed int here (UB).
+    auto size = [&](int64_t in, int64_t kernel, int64_t stride) {
         return params->padding == kMediaPipePaddingSame ? in * stride : (in - 1) * stride + kernel;
     };
-    context.output(0).shape = {input.dim(0), size(input.dim(1), weights.dim(1), params->strideHeight),
-                               size(input.dim(2), weights.dim(2), params->strideWidth), weights.dim(0)};
+    const int64_t height = size(input.dim(1), weights.dim(1), params->strideHeight), width = size(input.dim(2), weights.dim(2), params->strideWidth);
+    if (height > INT32_MAX || width > INT32_MAX)
+        return context.error("makes an output of " + std::to_string(height) + " x " + std::to_string(width) +
+                             ", past the largest dimension, 2^31 - 1 (stride " + std::to_string(params->strideHeight) + " x " +
+                             std::to_string(params->strideWidth) + ")");
+    context.output(0).shape = {input.dim(0), static_cast<int32_t>(height), static_cast<int32_t>(width), weights.dim(0)};
     context.scratchBytes = floatScratchBytes(input) + floatScratchBytes(weights) + floatScratchBytes(context.input(2)) +
                            floatScratchBytes(context.output(0));
     return Status::ok();
@@ -76,8 +85,8 @@ Status evalTransposeBias(KernelContext& context) {
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{params->strideHeight, params->strideWidth,
-                               std::max(0, ((inH - 1) * params->strideHeight + weightTensor.dim(1) - outH) / 2),
-                               std::max(0, ((inW - 1) * params->strideWidth + weightTensor.dim(2) - outW) / 2)};
+                               std::max<int64_t>(0, ((inH - 1) * int64_t(params->strideHeight) + weightTensor.dim(1) - outH) / 2),
+                               std::max<int64_t>(0, ((inW - 1) * int64_t(params->strideWidth) + weightTensor.dim(2) - outW) / 2)};
     for (int64_t i = 0; i < out.elementCount(); ++i) accumulator[i] = bias[i % outC];
     transposeConvolve(input, inputTensor, weights, weightTensor, accumulator, out, geometry);
     ValueWriter write(out);
@@ -109,25 +118,24 @@ Status evalPoolArgmax(KernelContext& context) {
     ValueWriter writeValue(values), writeIndex(context.output(1));
     const int inH = input.dim(1), inW = input.dim(2), channels = input.dim(3);
     const int outH = values.dim(1), outW = values.dim(2);
-    const int padTop = std::max(0, ((outH - 1) * params->strideHeight + params->filterHeight - inH) / 2);
-    const int padLeft = std::max(0, ((outW - 1) * params->strideWidth + params->filterWidth - inW) / 2);
+    // In int64, and each window cut to the image's rows and columns first:
+    // hostile strides and filters near 2^31 overflowed int, and a filter
+    // that size would be walked tap by tap.
+    const int64_t padTop = std::max<int64_t>(0, ((outH - 1) * int64_t(params->strideHeight) + params->filterHeight - inH) / 2);
+    const int64_t padLeft = std::max<int64_t>(0, ((outW - 1) * int64_t(params->strideWidth) + params->filterWidth - inW) / 2);
     int64_t index = 0;
     for (int b = 0; b < input.dim(0); ++b)
-        for (int oy = 0; oy < outH; ++oy)
-            for (int ox = 0; ox < outW; ++ox)
+        for (int64_t oy = 0; oy < outH; ++oy)
+            for (int64_t ox = 0; ox < outW; ++ox)
                 for (int c = 0; c < channels; ++c, ++index) {
                     double best = -INFINITY;
                     int64_t where = 0;
-                    for (int ky = 0; ky < params->filterHeight; ++ky) {
-                        int iy = oy * params->strideHeight - padTop + ky;
-                        if (iy < 0 || iy >= inH) continue;
-                        for (int kx = 0; kx < params->filterWidth; ++kx) {
-                            int ix = ox * params->strideWidth - padLeft + kx;
-                            if (ix < 0 || ix >= inW) continue;
+                    const int64_t top = oy * params->strideHeight - padTop, left = ox * params->strideWidth - padLeft;
+                    for (int64_t iy = std::max<int64_t>(top, 0); iy < std::min<int64_t>(top + params->filterHeight, inH); ++iy)
+                        for (int64_t ix = std::max<int64_t>(left, 0); ix < std::min<int64_t>(left + params->filterWidth, inW); ++ix) {
                             double value = read(((int64_t(b) * inH + iy) * inW + ix) * channels + c);
-                            if (value > best) best = value, where = int64_t(iy) * inW + ix;
+                            if (value > best) best = value, where = iy * inW + ix;
                         }
-                    }
                     writeValue(index, std::isinf(best) ? 0.0 : best);
                     writeIndex(index, static_cast<double>(where));
                 }

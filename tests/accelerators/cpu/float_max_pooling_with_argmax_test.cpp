@@ -2,7 +2,9 @@
 // kernel, bit for bit (values and indices): 2x2/2 VALID, 3x3/2 SAME (padded
 // windows), channel counts off the 16-lane block, many ties (values drawn
 // from four levels, so the first maximum must win), -inf and +inf inputs,
-// and int32 indices. Skipped without AVX-512.
+// int32 indices, and a filter 2,147,483,000 rows high (each window cut to
+// the image, where it had been walked row by row). Skipped without
+// AVX-512.
 
 #include <cmath>
 #include <cstring>
@@ -22,6 +24,7 @@ struct PoolCase {
     int height, width, channels, filter, stride;
     bool same;
     DataType indexType;
+    int filterHeight = 0;  // other than `filter`
 };
 
 std::vector<uint8_t> rawInts(std::vector<int32_t> values) {
@@ -36,6 +39,7 @@ TEST(FloatMaxPoolingWithArgmax, MatchesTheReferenceBitForBit) {
         {8, 10, 20, 2, 2, false, DataType::Float32},
         {9, 7, 33, 3, 2, true, DataType::Float32},
         {6, 6, 16, 2, 2, true, DataType::Int32},
+        {6, 5, 20, 2, 2, true, DataType::Float32, 2147483000},
     };
     std::mt19937 random(29);
     for (const PoolCase& c : cases) {
@@ -47,7 +51,7 @@ TEST(FloatMaxPoolingWithArgmax, MatchesTheReferenceBitForBit) {
         int values = b.addTensor({"values", DataType::Float32, outShape});
         int indices = b.addTensor({"indices", c.indexType, outShape});
         b.addOp({32, "MaxPoolingWithArgmax2D", {input}, {values, indices}, {}, {},
-                 rawInts({c.same ? 1 : 2, c.stride, c.stride, c.filter, c.filter, 0, 0, 0})});
+                 rawInts({c.same ? 1 : 2, c.stride, c.stride, c.filter, c.filterHeight ? c.filterHeight : c.filter, 0, 0, 0})});
         b.setInputs({input});
         b.setOutputs({values, indices});
         auto reference = compileBuilt(b, {"reference"});
@@ -71,7 +75,7 @@ TEST(FloatMaxPoolingWithArgmax, MatchesTheReferenceBitForBit) {
             ASSERT_EQ(got.bytes, want.bytes);
             for (size_t i = 0; i < got.bytes; i += 4) differing += std::memcmp(got.data + i, want.data + i, 4) != 0;
         }
-        std::cout << "  " << c.filter << "x" << c.filter << "/" << c.stride << (c.same ? " SAME" : " VALID") << ", " << c.height << "x"
+        std::cout << "  " << (c.filterHeight ? c.filterHeight : c.filter) << "x" << c.filter << "/" << c.stride << (c.same ? " SAME" : " VALID") << ", " << c.height << "x"
                   << c.width << "x" << c.channels << ", " << dataTypeName(c.indexType) << " indices: " << differing
                   << " values or indices differ\n";
         EXPECT_EQ(differing, 0);
