@@ -28,7 +28,8 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kLanes = 16;
-constexpr int kMaxVectors = 4;
+constexpr int kMaxVectors = 4;        // a window held in registers
+constexpr int kMaxWideVectors = 64;   // read vector by vector (wideRowAvx512)
 constexpr int kMaxOutputs = 4;
 
 struct NarrowConvolution {
@@ -130,10 +131,64 @@ __attribute__((target("avx512f"))) void rowAvx512(const NarrowConvolution& p, co
     }
 }
 
+// Windows of more than kMaxVectors vectors (a 9x9 over 32 channels, an
+// image-to-image network's last layer to RGB: 18): read a vector at a time
+// against each output's weights, for two output pixels at once so that
+// each weight vector loaded serves both (5 loads for 6 FMAs at 3 outputs).
+template <int Outputs>
+__attribute__((target("avx512f"))) void wideRowAvx512(const NarrowConvolution& p, const float* image, float* outputRow, int64_t oy) {
+    const int vectors = p.vectors;
+    const __mmask16 lastMask = static_cast<__mmask16>((1u << (p.window - (vectors - 1) * kLanes)) - 1u);
+    thread_local std::vector<float> edges;
+    if (edges.size() < size_t(2 * vectors * kLanes)) edges.resize(size_t(2 * vectors * kLanes));
+    for (int64_t ox = 0; ox < p.outW; ox += 2) {
+        const int pixels = ox + 1 < p.outW ? 2 : 1;
+        __m512 sums[2][Outputs];
+        for (int q = 0; q < 2; ++q)
+            for (int o = 0; o < Outputs; ++o) sums[q][o] = _mm512_setzero_ps();
+        for (int ky = 0; ky < p.kernelH; ++ky) {
+            const int64_t iy = oy * p.strideH - p.padTop + ky;
+            if (iy < 0 || iy >= p.inH) continue;
+            const float* row = image + iy * p.inW * p.channels;
+            const float* windows[2] = {edges.data(), edges.data()};
+            for (int q = 0; q < pixels; ++q) {
+                const int64_t ix = (ox + q) * p.strideW - p.padLeft;
+                if (ix >= 0 && ix + p.kernelW <= p.inW) {
+                    windows[q] = row + ix * p.channels;
+                    continue;
+                }
+                // The part of the window inside the row, zeros around it.
+                float* edge = edges.data() + q * vectors * kLanes;
+                std::fill(edge, edge + vectors * kLanes, 0.0f);
+                const int64_t first = std::max<int64_t>(ix, 0), last = std::min<int64_t>(ix + p.kernelW, p.inW);
+                if (last > first) std::copy(row + first * p.channels, row + last * p.channels, edge + (first - ix) * p.channels);
+                windows[q] = edge;
+            }
+            const float* weights = p.weights.data() + ky * vectors * kLanes;
+            for (int v = 0; v < vectors; ++v) {
+                const __mmask16 mask = v + 1 < vectors ? __mmask16(0xffff) : lastMask;
+                const __m512 x0 = _mm512_maskz_loadu_ps(mask, windows[0] + v * kLanes);
+                const __m512 x1 = _mm512_maskz_loadu_ps(mask, windows[1] + v * kLanes);
+                for (int o = 0; o < Outputs; ++o) {
+                    const __m512 w = _mm512_loadu_ps(weights + (o * p.kernelH * vectors + v) * kLanes);
+                    sums[0][o] = _mm512_fmadd_ps(x0, w, sums[0][o]);
+                    sums[1][o] = _mm512_fmadd_ps(x1, w, sums[1][o]);
+                }
+            }
+        }
+        for (int q = 0; q < pixels; ++q) {
+            float* target = outputRow + (ox + q) * p.outputs;
+            for (int o = 0; o < Outputs; ++o)
+                target[o] = std::min(std::max(_mm512_reduce_add_ps(sums[q][o]) + p.bias[static_cast<size_t>(o)], p.low), p.high);
+        }
+    }
+}
+
 using RowFunction = void (*)(const NarrowConvolution&, const float*, float*, int64_t);
 
 template <int Outputs>
 RowFunction rowFunctionFor(int vectors) {
+    if (vectors > kMaxVectors) return wideRowAvx512<Outputs>;
     switch (vectors) {
     case 1: return rowAvx512<Outputs, 1>;
     case 2: return rowAvx512<Outputs, 2>;
@@ -166,9 +221,9 @@ Status prepareNarrow(KernelContext& context) {
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
     if (filter.rank() != 4 || input.rank() != 4 || filter.dim(3) != input.dim(3) || filter.dim(0) > kMaxOutputs ||
-        int64_t(filter.dim(2)) * filter.dim(3) > kMaxVectors * kLanes)
+        int64_t(filter.dim(2)) * filter.dim(3) > kMaxWideVectors * kLanes)
         return context.error("expects a filter [<= 4, kh, kw, " + std::to_string(input.rank() == 4 ? input.dim(3) : 0) +
-                             "] with kw x channels <= 64");
+                             "] with kw x channels <= 1024");
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     auto state = std::make_shared<NarrowConvolution>();
     NarrowConvolution& p = *state;
@@ -219,7 +274,7 @@ const KernelDef* narrowOutputConvolutionKernel(const Model& model, const Subgrap
     if (input.type != DataType::Float32 || output.type != DataType::Float32 || !isConstantFloat(filter) || filter.shape.size() != 4 ||
         input.shape.size() != 4 || filter.shape[3] != input.shape[3] || filter.shape[0] < 1 || filter.shape[0] > kMaxOutputs ||
         filter.shape[1] < 1 || filter.shape[2] < 1 || filter.shape[3] < 1 || filter.shape[1] > 16 ||
-        int64_t(filter.shape[2]) * filter.shape[3] > kMaxVectors * kLanes)
+        int64_t(filter.shape[2]) * filter.shape[3] > kMaxWideVectors * kLanes)
         return nullptr;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
     return &kernel;

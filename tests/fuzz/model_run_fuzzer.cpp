@@ -7,6 +7,7 @@
 // compile or run: never a crash, hang or sanitizer report. Models too large
 // to run quickly are skipped.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/bench/benchmark.h"
 #include "core/format/model_file.h"
 #include "core/runtime/compiled_model.h"
+#include "tflite_schema_generated.h"
 #ifdef LITESTUDIO_FUZZ_CPU
 #include "accelerators/cpu/xnnpack_accelerator.h"
 #endif
@@ -57,10 +59,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         return false;
     };
+    // So is a convolution whose filter is itself a big tensor: a DEPTHWISE
+    // of a 12294x7x8 input by that input as its filter, SAME, is 59 billion
+    // multiply-adds over small tensors (minutes in a release build). Its
+    // multiply-adds, the output's elements times each one's taps, stay
+    // under 2^28.
+    auto tooMuchWork = [&](int s, const Op& op) {
+        const int32_t code = model.model().opCode(op).builtin;
+        const bool convolution = code == schema::BuiltinOperator_CONV_2D || code == schema::BuiltinOperator_DEPTHWISE_CONV_2D ||
+                                 code == schema::BuiltinOperator_CONV_3D || code == schema::BuiltinOperator_TRANSPOSE_CONV;
+        if (!convolution || op.inputs.size() < 2 || op.inputs[1] < 0 || op.outputs.empty() || op.outputs[0] < 0) return false;
+        const RuntimeTensor& filter = model.tensor(s, op.inputs[1]);
+        const RuntimeTensor& output = model.tensor(s, op.outputs[0]);
+        if (filter.rank() < 1 || filter.elementCount() <= 0 || output.elementCount() <= 0) return false;
+        // Taps an output sums: the filter less its output-channel axis (first for CONV_2D and
+        // TRANSPOSE_CONV, last for DEPTHWISE and CONV_3D).
+        const bool lastAxis = code == schema::BuiltinOperator_DEPTHWISE_CONV_2D || code == schema::BuiltinOperator_CONV_3D;
+        const int32_t outputChannels = std::max(1, filter.dim(lastAxis ? filter.rank() - 1 : 0));
+        return double(output.elementCount()) * double(filter.elementCount() / outputChannels) > double(1 << 28);
+    };
     for (int s = 0; s < static_cast<int>(model.model().subgraphs.size()); ++s) {
         if (!model.isCompiled(s)) continue;
-        for (int t = 0; t < static_cast<int>(model.model().subgraphs[static_cast<size_t>(s)].tensors.size()); ++t)
+        const Subgraph& subgraph = model.model().subgraphs[static_cast<size_t>(s)];
+        for (int t = 0; t < static_cast<int>(subgraph.tensors.size()); ++t)
             if (tooLarge(model.tensor(s, t).shape)) return 0;
+        for (const Op& op : subgraph.ops)
+            if (tooMuchWork(s, op)) return 0;
     }
     const EntryPoint& entry = model.entryPoints()[0];
     uint32_t state = 1;

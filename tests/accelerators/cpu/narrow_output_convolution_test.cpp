@@ -2,9 +2,11 @@
 // kernel (float sums in another order, so within 1e-5 of the largest
 // output): pose landmark's 3x3 from 8 channels to 1 (blocks of 16 outputs,
 // a partial block and both edges), 1x1 classifiers to 2 and 4 outputs,
-// windows of 1 to 4 vectors (5x5 over 12 channels: 60 floats), strides 1
-// and 2, SAME and VALID, a folded PAD, fused RELU6, batches and two
-// threads. Each case checks the kernel took the op.
+// windows of 1 to 4 vectors (5x5 over 12 channels: 60 floats) and wider
+// ones read vector by vector (a style-transfer network's 9x9 from 32
+// channels to 3: 18 vectors; 3x3 over 40 channels, a masked last vector,
+// on an odd width), strides 1 and 2, SAME and VALID, a folded PAD, fused
+// RELU6, batches and two threads. Each case checks the kernel took the op.
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/narrow_output_convolution.h"
@@ -26,6 +28,11 @@ TEST(NarrowOutputConvolution, MatchesTheReference) {
         {1, 17, 35, 12, 3, 5, 5, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
         {1, 16, 50, 8, 1, 3, 3, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 1, 1},
         {1, 3, 2, 5, 1, 5, 5, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // narrower than the kernel
+        {1, 20, 23, 32, 3, 9, 9, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 13, 15, 40, 1, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 1},
+        {2, 11, 12, 64, 4, 3, 3, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 0, 1},
+        {1, 9, 10, 24, 2, 7, 7, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 2, 2},
+        {1, 4, 3, 32, 3, 9, 9, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // every window past both edges
     };
     testing::expectCasesMatchTheReference(cases, cpu::narrowOutputConvolutionKernel, 19);
 }
