@@ -5,8 +5,9 @@
 // windows of 1 to 4 vectors (5x5 over 12 channels: 60 floats) and wider
 // ones read vector by vector (a style-transfer network's 9x9 from 32
 // channels to 3: 18 vectors; 3x3 over 40 channels, a masked last vector,
-// on an odd width), strides 1 and 2, SAME and VALID, a folded PAD, fused
-// RELU6, batches and two threads. Each case checks the kernel took the op.
+// on an odd width; palm detection's 1x1 head, 128 channels to 2), strides
+// 1 and 2, SAME and VALID, a folded PAD, fused RELU6, batches and two
+// threads. Each case checks the kernel took the op.
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/narrow_output_convolution.h"
@@ -33,6 +34,7 @@ TEST(NarrowOutputConvolution, MatchesTheReference) {
         {2, 11, 12, 64, 4, 3, 3, 2, schema::Padding_VALID, ActivationFunctionType_NONE, 0, 1},
         {1, 9, 10, 24, 2, 7, 7, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 2, 2},
         {1, 4, 3, 32, 3, 9, 9, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},  // every window past both edges
+        {1, 24, 24, 128, 2, 1, 1, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},  // palm detection's classifier head
     };
     testing::expectCasesMatchTheReference(cases, cpu::narrowOutputConvolutionKernel, 19);
 }
