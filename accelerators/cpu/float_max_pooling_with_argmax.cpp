@@ -23,7 +23,7 @@ constexpr const char* kName = "MaxPoolingWithArgmax2D";
 
 struct PoolGeometry {
     reference::MediaPipeParams params;
-    int64_t padTop = 0, padLeft = 0;
+    int padTop = 0, padLeft = 0;
     bool integerIndices = false;
 };
 
@@ -83,9 +83,8 @@ Status preparePool(KernelContext& context) {
         return context.error("float indices are exact only below 2^24 pixels");
     auto g = std::make_shared<PoolGeometry>();
     g->params = *params;
-    // In int64: with a filter near 2^31 the padding passes int.
-    g->padTop = std::max<int64_t>(0, ((values.dim(1) - 1) * int64_t(params->strideHeight) + params->filterHeight - input.dim(1)) / 2);
-    g->padLeft = std::max<int64_t>(0, ((values.dim(2) - 1) * int64_t(params->strideWidth) + params->filterWidth - input.dim(2)) / 2);
+    g->padTop = paddingBefore(input.dim(1), values.dim(1), params->filterHeight, params->strideHeight);
+    g->padLeft = paddingBefore(input.dim(2), values.dim(2), params->filterWidth, params->strideWidth);
     g->integerIndices = context.output(1).type == DataType::Int32;
     context.state = g;
     return Status::ok();

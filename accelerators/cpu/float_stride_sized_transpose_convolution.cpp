@@ -13,7 +13,7 @@ struct RunArguments {
     const StrideSizedTransposeConvolution* p;
     const float* input;
     float* output;
-    int64_t height, width;
+    int64_t width;
 };
 
 // Input rows [first, first + count) of the batch's planes: each row's
@@ -69,7 +69,7 @@ std::shared_ptr<const StrideSizedTransposeConvolution> packStrideSizedTransposeC
 void runStrideSizedTransposeConvolution(const KernelContext& context, const StrideSizedTransposeConvolution& convolution, const float* input,
                                         int64_t batch, int64_t height, int64_t width, float* output) {
     if (batch <= 0 || height <= 0 || width <= 0) return;
-    RunArguments arguments{&convolution, input, output, height, width};
+    RunArguments arguments{&convolution, input, output, width};
     parallelizeTiles(context, runRows, &arguments, static_cast<size_t>(batch * height), 1, 1);
 }
 

@@ -80,23 +80,17 @@ Status eval(KernelContext& context) {
     const auto& layout = *static_cast<const Layout*>(context.state.get());
     const KernelDef* reference = findReferenceKernel(context.model->opCode(*context.op).builtin);
     if (!layout.raw) return reference->eval(context);
+    // The reference's prepare, which runs again whenever shapes change,
+    // checked that the parts tile the whole along the axis.
     Parts parts = partsOf(context);
     const RuntimeTensor& whole = *parts.whole;
-    // The parts must still tile the whole along the axis (shapes set at
-    // prepare); the reference kernel says what is wrong otherwise.
-    int64_t outer = 1, inner = 1, covered = 0;
+    int64_t outer = 1, inner = 1;
     for (int d = 0; d < layout.axis; ++d) outer *= whole.dim(d);
     for (int d = layout.axis + 1; d < whole.rank(); ++d) inner *= whole.dim(d);
     const size_t elementBytes = static_cast<size_t>(dataTypeBits(whole.type) / 8);
     RowMove move{whole.data, static_cast<size_t>(whole.dim(layout.axis) * inner) * elementBytes, {}, joins(context)};
-    for (RuntimeTensor* part : parts.parts) {
-        bool fits = part->rank() == whole.rank();
-        for (int d = 0; fits && d < whole.rank(); ++d) fits = d == layout.axis || part->dim(d) == whole.dim(d);
-        if (!fits) return reference->eval(context);
-        covered += part->dim(layout.axis);
+    for (RuntimeTensor* part : parts.parts)
         move.parts.push_back({part->data, static_cast<size_t>(part->dim(layout.axis) * inner) * elementBytes});
-    }
-    if (covered != whole.dim(layout.axis)) return reference->eval(context);
     if (outer <= 0 || move.wholeRowBytes == 0) return Status::ok();
     parallelizeTiles(context, moveRows, &move, static_cast<size_t>(outer), std::max<size_t>(1, kLeastShareBytes / move.wholeRowBytes), 1);
     return Status::ok();

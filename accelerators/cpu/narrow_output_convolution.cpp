@@ -12,7 +12,6 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -62,6 +61,16 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 sumsOf16(const _
     return _mm512_add_ps(_mm512_shuffle_f32x4(low, high, 0x88), _mm512_shuffle_f32x4(low, high, 0xdd));
 }
 
+// The window from column `ix` of `row` (image row) that crosses the row's
+// left or right edge: the part inside the row, zeros around it, in `edge`
+// (vectors x 16 floats).
+const float* windowInsideRow(const NarrowConvolution& p, const float* row, int64_t ix, float* edge) {
+    std::fill(edge, edge + p.vectors * kLanes, 0.0f);
+    const int64_t first = std::max<int64_t>(ix, 0), last = std::min<int64_t>(ix + p.kernelW, p.inW);
+    if (last > first) std::copy(row + first * p.channels, row + last * p.channels, edge + (first - ix) * p.channels);
+    return edge;
+}
+
 // One output channel: 16 neighbouring outputs whose windows are all inside
 // the row are summed together (contiguous outputs, one store).
 template <int Vectors>
@@ -109,13 +118,7 @@ __attribute__((target("avx512f"))) void rowAvx512(const NarrowConvolution& p, co
             const float* row = image + iy * p.inW * p.channels;
             const float* window = row + ix * p.channels;
             if (!inside) {
-                // The part of the window inside the row, zeros around it.
-                std::memset(edge, 0, sizeof(edge));
-                const int64_t first = std::max<int64_t>(ix, 0), last = std::min<int64_t>(ix + p.kernelW, p.inW);
-                if (last > first)
-                    std::memcpy(edge + (first - ix) * p.channels, row + first * p.channels,
-                                static_cast<size_t>((last - first) * p.channels) * sizeof(float));
-                window = edge;
+                window = windowInsideRow(p, row, ix, edge);
             }
             __m512 x[Vectors];
             for (int v = 0; v < Vectors; ++v)
@@ -157,12 +160,7 @@ __attribute__((target("avx512f"))) void wideRowAvx512(const NarrowConvolution& p
                     windows[q] = row + ix * p.channels;
                     continue;
                 }
-                // The part of the window inside the row, zeros around it.
-                float* edge = edges.data() + q * vectors * kLanes;
-                std::fill(edge, edge + vectors * kLanes, 0.0f);
-                const int64_t first = std::max<int64_t>(ix, 0), last = std::min<int64_t>(ix + p.kernelW, p.inW);
-                if (last > first) std::copy(row + first * p.channels, row + last * p.channels, edge + (first - ix) * p.channels);
-                windows[q] = edge;
+                windows[q] = windowInsideRow(p, row, ix, edges.data() + q * vectors * kLanes);
             }
             const float* weights = p.weights.data() + ky * vectors * kLanes;
             for (int v = 0; v < vectors; ++v) {

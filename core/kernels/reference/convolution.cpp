@@ -258,8 +258,9 @@ Status evalTransposeConv(KernelContext& context) {
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
     TransposeGeometry geometry{options->stride_h(), options->stride_w(), 0, 0};
     if (options->padding() == schema::Padding_SAME) {
-        geometry.padTop = std::max<int64_t>(0, ((inH - 1) * geometry.strideH + filterTensor.dim(1) - outH) / 2);
-        geometry.padLeft = std::max<int64_t>(0, ((inW - 1) * geometry.strideW + filterTensor.dim(2) - outW) / 2);
+        // The padding of the convolution this one transposes: output and input swapped.
+        geometry.padTop = convPaddingBefore(outH, inH, filterTensor.dim(1), options->stride_h(), 1);
+        geometry.padLeft = convPaddingBefore(outW, inW, filterTensor.dim(2), options->stride_w(), 1);
     }
     if (isQuantizedInteger(inputTensor) && isQuantizedInteger(filterTensor) && isQuantizedInteger(out) && inputTensor.type == out.type &&
         (!hasBias || context.input(3).type == DataType::Int32))

@@ -40,9 +40,8 @@ Expected<MediaPipeParams> readMediaPipeParams(const KernelContext& context, bool
 
 namespace {
 
-// In int64: a stride near 2^31 plus the input's side overflows int.
-int pooledSize(int32_t padding, int64_t in, int64_t filter, int64_t stride) {
-    return static_cast<int>(padding == kMediaPipePaddingSame ? (in + stride - 1) / stride : std::max<int64_t>(0, (in - filter + stride) / stride));
+schema::Padding paddingOf(const MediaPipeParams& params) {
+    return params.padding == kMediaPipePaddingSame ? schema::Padding_SAME : schema::Padding_VALID;
 }
 
 // ---- Convolution2DTransposeBias: (input NHWC, weights [O,H,W,I], bias [O]) ----
@@ -84,9 +83,10 @@ Status evalTransposeBias(KernelContext& context) {
     float* accumulator = scratch.take(out);
     const int outH = out.dim(1), outW = out.dim(2), outC = out.dim(3);
     const int inH = inputTensor.dim(1), inW = inputTensor.dim(2);
+    // The padding of the convolution this one transposes: output and input swapped.
     TransposeGeometry geometry{params->strideHeight, params->strideWidth,
-                               std::max<int64_t>(0, ((inH - 1) * int64_t(params->strideHeight) + weightTensor.dim(1) - outH) / 2),
-                               std::max<int64_t>(0, ((inW - 1) * int64_t(params->strideWidth) + weightTensor.dim(2) - outW) / 2)};
+                               convPaddingBefore(outH, inH, weightTensor.dim(1), params->strideHeight, 1),
+                               convPaddingBefore(outW, inW, weightTensor.dim(2), params->strideWidth, 1)};
     for (int64_t i = 0; i < out.elementCount(); ++i) accumulator[i] = bias[i % outC];
     transposeConvolve(input, inputTensor, weights, weightTensor, accumulator, out, geometry);
     ValueWriter write(out);
@@ -101,8 +101,8 @@ Status preparePoolArgmax(KernelContext& context) {
     if (!params) return params.status();
     const RuntimeTensor& input = context.input(0);
     if (input.rank() != 4) return context.error("needs an NHWC input");
-    std::vector<int32_t> shape = {input.dim(0), pooledSize(params->padding, input.dim(1), params->filterHeight, params->strideHeight),
-                                  pooledSize(params->padding, input.dim(2), params->filterWidth, params->strideWidth),
+    std::vector<int32_t> shape = {input.dim(0), convOutputSize(paddingOf(*params), input.dim(1), params->filterHeight, params->strideHeight, 1),
+                                  convOutputSize(paddingOf(*params), input.dim(2), params->filterWidth, params->strideWidth, 1),
                                   input.dim(3)};
     context.output(0).shape = shape;
     context.output(1).shape = shape;
@@ -121,8 +121,8 @@ Status evalPoolArgmax(KernelContext& context) {
     // In int64, and each window cut to the image's rows and columns first:
     // hostile strides and filters near 2^31 overflowed int, and a filter
     // that size would be walked tap by tap.
-    const int64_t padTop = std::max<int64_t>(0, ((outH - 1) * int64_t(params->strideHeight) + params->filterHeight - inH) / 2);
-    const int64_t padLeft = std::max<int64_t>(0, ((outW - 1) * int64_t(params->strideWidth) + params->filterWidth - inW) / 2);
+    const int64_t padTop = convPaddingBefore(inH, outH, params->filterHeight, params->strideHeight, 1);
+    const int64_t padLeft = convPaddingBefore(inW, outW, params->filterWidth, params->strideWidth, 1);
     int64_t index = 0;
     for (int b = 0; b < input.dim(0); ++b)
         for (int64_t oy = 0; oy < outH; ++oy)
