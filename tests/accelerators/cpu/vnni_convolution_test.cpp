@@ -149,6 +149,22 @@ TEST(VnniConvolution, MatchesTheReferenceOnThreads) {
         for (const ConvCase& c : cases) expectCaseBitForBit(c, random, threads);
 }
 
+// Fewer than two tiles a thread: tasks take parts of the channel blocks
+// (a classifier head's one pixel; parts of whole 4-block micro-tiles, the
+// last one short; a patch-path conv of two output pixels).
+TEST(VnniConvolution, FewPixelsSplitTheirChannelsOnThreads) {
+    if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
+    const std::vector<ConvCase> cases = {
+        {DataType::Int8, 1, 1, 1280, 1001, 1, 1, schema::Padding_VALID, schema::ActivationFunctionType_NONE},
+        {DataType::UInt8, 2, 3, 64, 150, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_RELU6},  // 10 blocks
+        {DataType::Int8, 3, 4, 20, 130, 3, 2, schema::Padding_VALID, schema::ActivationFunctionType_RELU},   // 1x1 output, patches
+        {DataType::UInt8, 4, 4, 48, 129, 1, 1, schema::Padding_SAME, schema::ActivationFunctionType_NONE},   // 4 tiles, 9 blocks
+    };
+    std::mt19937 random(17);
+    for (int threads : {2, 3})
+        for (const ConvCase& c : cases) expectCaseBitForBit(c, random, threads);
+}
+
 TEST(VnniConvolution, FullyConnectedMatchesTheReferenceBitForBit) {
     // The same kernel runs int8/uint8 FULLY_CONNECTED (each input row a
     // pixel): depths that are and are not multiples of 4 (the padded-row
