@@ -22,12 +22,9 @@ Status preparePool(KernelContext& context) {
         options->filter_width() <= 0)
         return context.error("needs positive strides and filter size");
     if (input.rank() != 4) return context.error("needs a 4-D input (NHWC)");
-    auto size = [&](int in, int filter, int stride) {
-        return options->padding() == schema::Padding_SAME ? (in + stride - 1) / stride
-                                                          : std::max(0, (in - filter + stride) / stride);
-    };
-    context.output(0).shape = {input.dim(0), size(input.dim(1), options->filter_height(), options->stride_h()),
-                               size(input.dim(2), options->filter_width(), options->stride_w()), input.dim(3)};
+    context.output(0).shape = {input.dim(0), convOutputSize(options->padding(), input.dim(1), options->filter_height(), options->stride_h(), 1),
+                               convOutputSize(options->padding(), input.dim(2), options->filter_width(), options->stride_w(), 1),
+                               input.dim(3)};
     context.scratchBytes = static_cast<size_t>(std::max(input.dim(3), 0)) * sizeof(int64_t);
     return Status::ok();
 }
@@ -112,8 +109,8 @@ Status evalPool(KernelContext& context) {
     const int outH = out.dim(1), outW = out.dim(2);
     const int fH = options->filter_height(), fW = options->filter_width();
     const int sH = options->stride_h(), sW = options->stride_w();
-    const int padTop = std::max(0, ((outH - 1) * sH + fH - inH) / 2);
-    const int padLeft = std::max(0, ((outW - 1) * sW + fW - inW) / 2);
+    const int padTop = convPaddingBefore(inH, outH, fH, sH, 1);
+    const int padLeft = convPaddingBefore(inW, outW, fW, sW, 1);
     if (Code == schema::BuiltinOperator_AVERAGE_POOL_2D && averageQuantized(context, padTop, padLeft)) return Status::ok();
     if (Code == schema::BuiltinOperator_MAX_POOL_2D && options->fused_activation_function() == schema::ActivationFunctionType_NONE &&
         input.type == out.type && (input.type == DataType::Int8 || input.type == DataType::UInt8) && input.isQuantized() &&

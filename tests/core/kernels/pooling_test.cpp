@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <iostream>
+#include <limits>
 
 #include "tests/core/kernels/single_op_model.h"
 #include "tflite_schema_generated.h"
@@ -112,32 +113,47 @@ TEST(Pooling, AWindowFarLargerThanTheImageVisitsOnlyItsInside) {
     // window now covers only the taps inside; here every window holds the
     // whole image, so every average is (7 x 1224 + 9) / 1225, which rounds
     // to 7, and MAX_POOL_2D gives channel 0's 9 and channel 1's 7.
-    for (auto code : {schema::BuiltinOperator_AVERAGE_POOL_2D, schema::BuiltinOperator_MAX_POOL_2D}) {
-        ModelBuilder b;
-        b.addSubgraph();
-        int input = b.addTensor(testing::quantized("x", DataType::UInt8, {1, 35, 35, 2}, 0.1f, 0));
-        int output = b.addTensor(testing::quantized("y", DataType::UInt8, {1, 35, 35, 2}, 0.1f, 0));
-        b.addOp({code, {}, {input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Pool2DOptions,
-                                                         schema::CreatePool2DOptions(fbb, schema::Padding_SAME, 1, 1, 4000, 4000).o};
-                 }});
-        b.setInputs({input});
-        b.setOutputs({output});
-        auto model = compileBuilt(b, {"reference"});
-        ASSERT_TRUE(model) << model.errorMessage();
-        std::vector<uint8_t> x(35 * 35 * 2, 7);
-        x[100] = 9;
-        ASSERT_TRUE(setValues<uint8_t>(**model, input, x));
-        ASSERT_TRUE((*model)->run(0));
-        const std::vector<uint8_t> y = tensorValues<uint8_t>(**model, output);
-        const uint8_t want = code == schema::BuiltinOperator_AVERAGE_POOL_2D ? 7 : 9;
-        const auto wrong = std::count_if(y.begin(), y.end(), [&](uint8_t v) { return v != want; });
-        std::cout << "  " << schema::EnumNameBuiltinOperator(code) << " 4000x4000 over 35x35: output[0] " << int(y[0]) << ", " << wrong
-                  << " of " << y.size() << " differ from " << int(want) << " (channel 1's max is 7)\n";
-        EXPECT_EQ(y[0], want);
-        if (code == schema::BuiltinOperator_AVERAGE_POOL_2D) EXPECT_EQ(wrong, 0);
-        else EXPECT_EQ(wrong, static_cast<long>(y.size() / 2));
-    }
+    // A window of 2^31 - 1 rows is the same, but its SAME padding,
+    // (34 + 2^31 - 1 - 35) / 2, had overflowed int and come out 0 (each
+    // window then began at its own row); a stride of 2^31 - 1 overflowed
+    // the output size, ceil(35 / stride) = 1. Each on the reference and on
+    // cpu (whose kernels take some of them).
+    struct Case {
+        int32_t filter, stride, outSize;
+        bool wholeImage;  // else the 3x3 top-left corner, all 7s
+    };
+    const int32_t largest = std::numeric_limits<int32_t>::max();
+    for (const Case& c : {Case{4000, 1, 35, true}, Case{largest, 1, 35, true}, Case{3, largest, 1, false}})
+        for (auto code : {schema::BuiltinOperator_AVERAGE_POOL_2D, schema::BuiltinOperator_MAX_POOL_2D})
+            for (const std::vector<std::string>& chain : {std::vector<std::string>{"reference"}, std::vector<std::string>{"cpu", "reference"}}) {
+            ModelBuilder b;
+            b.addSubgraph();
+            int input = b.addTensor(testing::quantized("x", DataType::UInt8, {1, 35, 35, 2}, 0.1f, 0));
+            int output = b.addTensor(testing::quantized("y", DataType::UInt8, {1, c.outSize, c.outSize, 2}, 0.1f, 0));
+            b.addOp({code, {}, {input}, {output}, [c](flatbuffers::FlatBufferBuilder& fbb) {
+                         return std::pair<uint8_t, uint32_t>{
+                             schema::BuiltinOptions_Pool2DOptions,
+                             schema::CreatePool2DOptions(fbb, schema::Padding_SAME, c.stride, c.stride, c.filter, c.filter).o};
+                     }});
+            b.setInputs({input});
+            b.setOutputs({output});
+            auto model = compileBuilt(b, chain);
+            ASSERT_TRUE(model) << model.errorMessage();
+            std::vector<uint8_t> x(35 * 35 * 2, 7);
+            x[100] = 9;
+            ASSERT_TRUE(setValues<uint8_t>(**model, input, x));
+            ASSERT_TRUE((*model)->run(0));
+            const std::vector<uint8_t> y = tensorValues<uint8_t>(**model, output);
+            ASSERT_EQ(y.size(), static_cast<size_t>(c.outSize * c.outSize * 2));
+            const uint8_t want = code == schema::BuiltinOperator_AVERAGE_POOL_2D || !c.wholeImage ? 7 : 9;
+            const auto wrong = std::count_if(y.begin(), y.end(), [&](uint8_t v) { return v != want; });
+            std::cout << "  " << (*model)->acceleratorOf(0, 0) << " " << schema::EnumNameBuiltinOperator(code) << " " << c.filter << "x" << c.filter << " at stride " << c.stride
+                      << " over 35x35: output[0] " << int(y[0]) << ", " << wrong << " of " << y.size() << " differ from " << int(want)
+                      << (want == 9 ? " (channel 1's max is 7)\n" : "\n");
+            EXPECT_EQ(y[0], want);
+            if (want == 9) EXPECT_EQ(wrong, static_cast<long>(y.size() / 2));
+            else EXPECT_EQ(wrong, 0);
+        }
 }
 
 }  // namespace
