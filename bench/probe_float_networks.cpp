@@ -9,108 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/probe_float_builder.h"
 #include "bench/probe_networks.h"
 
 namespace litestudio::probe {
 
 namespace {
-
-// A float32 network written layer by layer, random weights (He-scaled).
-class NetworkBuilder {
-protected:
-    int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
-    int constant(std::vector<int32_t> shape, float spread) {
-        size_t count = 1;
-        for (int32_t d : shape) count *= static_cast<size_t>(d);
-        std::normal_distribution<float> value(0.0f, spread);
-        std::vector<float> values(count);
-        for (float& v : values) v = value(random_);
-        return b_.addFloatConstant(numbered("c", count_++), std::move(shape), values);
-    }
-    static OptionsWriter reducer(bool keep) {
-        return [keep](flatbuffers::FlatBufferBuilder& fbb) {
-            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, keep).o};
-        };
-    }
-    int convolution(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride,
-                    schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
-        const int in = s[3];
-        const int w = constant({outputs, kernel, kernel, in}, std::sqrt(2.0f / static_cast<float>(kernel * kernel * in)));
-        const int bias = constant({outputs}, 0.1f);
-        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, outputs};
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
-                                                          schema::CreateConv2DOptions(fbb, schema::Padding_SAME, stride, stride, activation).o};
-                  }});
-        return y;
-    }
-    int depthwise(int x, std::vector<int32_t>& s, int kernel, int stride,
-                  schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
-        const int channels = s[3];
-        const int w = constant({1, kernel, kernel, channels}, std::sqrt(2.0f / static_cast<float>(kernel * kernel)));
-        const int bias = constant({channels}, 0.1f);
-        s = {1, (s[1] + stride - 1) / stride, (s[2] + stride - 1) / stride, channels};
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_DEPTHWISE_CONV_2D, {}, {x, w, bias}, {y}, [stride, activation](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{
-                          schema::BuiltinOptions_DepthwiseConv2DOptions,
-                          schema::CreateDepthwiseConv2DOptions(fbb, schema::Padding_SAME, stride, stride, 1, activation).o};
-                  }});
-        return y;
-    }
-    int unary(schema::BuiltinOperator code, int x, const std::vector<int32_t>& s) {
-        const int y = tensor(s);
-        b_.addOp({code, {}, {x}, {y}});
-        return y;
-    }
-    int binary(schema::BuiltinOperator code, int x, int other, const std::vector<int32_t>& s,
-               schema::ActivationFunctionType activation = schema::ActivationFunctionType_NONE) {
-        const int y = tensor(s);
-        OptionsWriter options;  // none for SQUARED_DIFFERENCE
-        if (code == schema::BuiltinOperator_ADD)
-            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
-                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_AddOptions, schema::CreateAddOptions(fbb, activation).o};
-            };
-        else if (code == schema::BuiltinOperator_SUB)
-            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
-                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SubOptions, schema::CreateSubOptions(fbb, activation).o};
-            };
-        else if (code == schema::BuiltinOperator_MUL)
-            options = [activation](flatbuffers::FlatBufferBuilder& fbb) {
-                return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_MulOptions, schema::CreateMulOptions(fbb, activation).o};
-            };
-        b_.addOp({code, {}, {x, other}, {y}, options});
-        return y;
-    }
-    // A 2x nearest-neighbour upscale.
-    int upsample(int x, std::vector<int32_t>& s) {
-        s = {1, s[1] * 2, s[2] * 2, s[3]};
-        const int size = b_.addConstant(numbered("size", count_++), DataType::Int32, {2}, bytesOf<int32_t>({s[1], s[2]}));
-        const int y = tensor(s);
-        b_.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {x, size}, {y}});
-        return y;
-    }
-    // Global average pooling, a 1000-way FULLY_CONNECTED and SOFTMAX: the
-    // classifier head; returns the probabilities.
-    int classifier(int x, int channels) {
-        const int axes = b_.addConstant("axes", DataType::Int32, {2}, bytesOf<int32_t>({1, 2}));
-        const int pooled = tensor({1, channels});
-        b_.addOp({schema::BuiltinOperator_MEAN, {}, {x, axes}, {pooled}, reducer(false)});
-        const int logits = tensor({1, 1000});
-        b_.addOp({schema::BuiltinOperator_FULLY_CONNECTED, {}, {pooled, constant({1000, channels}, 0.03f), constant({1000}, 0.1f)}, {logits}});
-        const int probabilities = tensor({1, 1000});
-        b_.addOp({schema::BuiltinOperator_SOFTMAX, {}, {logits}, {probabilities}, [](flatbuffers::FlatBufferBuilder& fbb) {
-                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_SoftmaxOptions, schema::CreateSoftmaxOptions(fbb, 1.0f).o};
-                  }});
-        return probabilities;
-    }
-
-    ModelBuilder b_;
-    std::mt19937 random_{7};
-    int count_ = 0;
-};
-
 
 // ResNet-50 v1.5 in float32 (ReLU fused into the convolutions and the
 // ADDs): the dense 3x3 and 1x1 float convolutions of the classic backbones.
@@ -289,11 +193,6 @@ public:
     }
 
 private:
-    static OptionsWriter concatenation(int axis) {
-        return [axis](flatbuffers::FlatBufferBuilder& fbb) {
-            return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ConcatenationOptions, schema::CreateConcatenationOptions(fbb, axis).o};
-        };
-    }
     int silu(int x, const std::vector<int32_t>& s) { return binary(schema::BuiltinOperator_MUL, x, unary(schema::BuiltinOperator_LOGISTIC, x, s), s); }
     int convSilu(int x, std::vector<int32_t>& s, int outputs, int kernel, int stride) { return silu(convolution(x, s, outputs, kernel, stride), s); }
     // Channels of `x` (shape s) then of `other`, which has `otherChannels`.

@@ -53,6 +53,10 @@ ModelBuilder efficientNetB0Float();
 ModelBuilder mobileNetV3LargeFloat();
 ModelBuilder yoloV8nFloat();
 ModelBuilder styleTransferFloat();
+ModelBuilder uNetFloat();             // probe_pixel_networks.cpp
+ModelBuilder superResolutionFloat();
+ModelBuilder squeezeNetFloat();       // probe_concatenating_networks.cpp
+ModelBuilder denseNet121Float();
 
 // 8-bit, float in and out (probe_quantized_networks.cpp). `type` is Int8
 // (a scale per output channel) or UInt8 (one per tensor).

@@ -43,6 +43,7 @@ bool takesRanges() {
 struct PackedPointwise : PointwiseWeights {
     int64_t pixels = 0, tiles = 0, tileRows = kTileRows;
     bool blocksOuter = false;  // tasks in block order (weights past L1) or pixel order
+    bool depthwiseReads = false;  // a DEPTHWISE_CONV_2D reads the output (see evalPointwise)
     float residualLow = 0, residualHigh = 0;  // a fused residual ADD's clamp
     int64_t residualChannels = 0;             // its tensor's, up to the output's (zeros past them)
     // A fused broadcast part (Op::fusedBroadcastConcat): its filter columns,
@@ -58,6 +59,7 @@ struct RunArguments {
     const float* input;
     const float* residual;  // a fused residual ADD's tensor, shaped as the output, or null
     float* output;
+    int64_t shares = 1;  // pixel shares, one a thread, blocks outer within each (runShareTask)
 };
 
 // Input channels [begin, end) of a step; the first starts from the bias,
@@ -228,6 +230,30 @@ void runTask(void* context, size_t block, size_t tile) {
 
 void runTaskByTile(void* context, size_t tile, size_t block) { runTask(context, block, tile); }
 
+// Task `task` of pixel share `share` (its tiles [first, end)): block
+// task / count over tile first + task % count. Shares but the last have
+// the most tiles; the tasks past a short share's are empty.
+void runShareTask(void* context, size_t share, size_t task) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedPointwise& p = *arguments.p;
+    const int64_t first = static_cast<int64_t>(share) * p.tiles / arguments.shares;
+    const int64_t count = static_cast<int64_t>(share + 1) * p.tiles / arguments.shares - first;
+    if (count <= 0 || static_cast<int64_t>(task) >= p.blocks * count) return;
+    runTask(context, static_cast<size_t>(static_cast<int64_t>(task) / count), static_cast<size_t>(first + static_cast<int64_t>(task) % count));
+}
+
+// Whether an op of the subgraph reads `op`'s output 0 as a DEPTHWISE_CONV_2D.
+bool depthwiseReadsOutput(const KernelContext& context) {
+    if (!context.model || context.op->outputs.empty()) return false;
+    const Subgraph& subgraph = context.model->subgraphs[static_cast<size_t>(context.subgraph)];
+    const int output = context.op->outputs[0];
+    for (const Op& reader : subgraph.ops) {
+        if (reader.fused || reader.folded || context.model->opCode(reader).builtin != schema::BuiltinOperator_DEPTHWISE_CONV_2D) continue;
+        if (std::find(reader.inputs.begin(), reader.inputs.end(), output) != reader.inputs.end()) return true;
+    }
+    return false;
+}
+
 // The output's shape under a fused CONCATENATION (Op::fusedBroadcastConcat),
 // which the reference convolution cannot work out from the feature map
 // alone, and the broadcast part's channel count.
@@ -314,6 +340,7 @@ Status preparePointwise(KernelContext& context) {
         p.tiles = (p.pixels + p.tileRows - 1) / p.tileRows;
     }
     p.blocksOuter = p.weights.size() * sizeof(float) > kWeightsInL1;
+    p.depthwiseReads = depthwiseReadsOutput(context);
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
     if (context.op->fusedResidual) {
@@ -336,7 +363,20 @@ Status evalPointwise(KernelContext& context) {
     // block from L2. Otherwise tile by tile: the input tile stays in L1
     // while every block reads it, and the output is written in order.
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    if (p.blocksOuter)
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    if (p.blocksOuter && threads > 1 && !p.depthwiseReads && p.tiles >= threads) {
+        // Block order within each thread's share of the pixels: a thread
+        // reads the rows it wrote in the op before (a pixel split there),
+        // not every pixel, half of them from the other core's cache. On two
+        // threads (per-op harness, both ways in one process, 40 runs):
+        // DenseNet-121's 1x1s over 64-1024 joined channels 0.85x the
+        // model's time, ResNet-50 0.95x, YOLOv8n 0.95x, 16 other models
+        // 0.97-1.01x. Not before a depthwise, which splits by channel
+        // blocks where it can: hand landmark lite then took 1.02x.
+        arguments.shares = threads;
+        const int64_t mostTiles = (p.tiles + threads - 1) / threads;
+        pthreadpool_parallelize_2d(pool, runShareTask, &arguments, static_cast<size_t>(threads), static_cast<size_t>(p.blocks * mostTiles), 0);
+    } else if (p.blocksOuter)
         pthreadpool_parallelize_2d(pool, runTask, &arguments, static_cast<size_t>(p.blocks), static_cast<size_t>(p.tiles), 0);
     else
         pthreadpool_parallelize_2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks), 0);

@@ -9,7 +9,9 @@
 // 48 KiB of L1 the input channels in ranges whose weights fit there: sums
 // kept in the output between ranges, clamped after the last; ctest runs
 // the suite with 32 and 48 KiB),
-// float16 weights, a batch of two, RELU6 and none, one and two threads.
+// float16 weights, a batch of two, RELU6 and none, one to three threads
+// (weights past L1 on threads: each thread's share of the pixels, block by
+// block within it, where no depthwise reads the result).
 // Each case checks which kernel took the op: planes under 49 pixels (7x7)
 // and pruned weights are left to XNNPACK and the sparse kernel.
 
@@ -46,6 +48,8 @@ TEST(FloatPointwiseConvolution, MatchesTheReference) {
         {1, 9, 9, 24, 72, true, ActivationFunctionType_NONE, 1, 1.0, true},       // 72: a block of 64, then one of 8
         {1, 7, 7, 1152, 192, false, ActivationFunctionType_NONE, 2, 1.0, true},   // EfficientNet's last 7x7 stage: 8 steps of 6 and 1
         {1, 7, 7, 192, 1152, false, ActivationFunctionType_NONE, 1, 1.0, true},
+        {1, 20, 20, 256, 72, false, ActivationFunctionType_RELU6, 3, 1.0, true},  // block by block in pixel shares of 1, 2 and 2 tiles
+        {1, 15, 16, 144, 130, true, ActivationFunctionType_NONE, 2, 1.0, true},   // in shares of 2 and 3 tiles (the runtime's even tiles)
         {1, 5, 7, 96, 64, false, ActivationFunctionType_NONE, 1, 1.0, false},     // 35 pixels: XNNPACK's
         {1, 14, 14, 480, 80, false, ActivationFunctionType_NONE, 1, 0.25, false}, // pruned: the sparse kernel's
     };
