@@ -33,7 +33,10 @@ namespace {
 constexpr int kBlock = 32;      // channels per block: one zmm of int16
 constexpr int kMaxTaps = 64;
 
-struct PackedDepthwise {
+}  // namespace
+
+// (declared in the header)
+struct QuantizedDepthwise {
     bool signedValues = false;
     int64_t batch = 0, inH = 0, inW = 0, outH = 0, outW = 0, channels = 0, blocks = 0;
     int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0;
@@ -42,13 +45,15 @@ struct PackedDepthwise {
     std::vector<int32_t> offsets;   // [block][low 16 | high 16]: bias - zx * sum w'
     std::vector<float> multipliers; // [block][low 16 | high 16]
     std::vector<uint8_t> padding;   // blocks * 32 bytes of the input zero point
-    std::vector<int64_t> tapOffsets; // per tap: bytes from the receptive field's first pixel
     float low = 0, high = 0;
     int32_t outputZeroPoint = 0;
 };
 
+namespace {
+
+
 struct RunArguments {
-    const PackedDepthwise* p;
+    const QuantizedDepthwise* p;
     const uint8_t* input;
     uint8_t* output;
 };
@@ -65,7 +70,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m512i widen(const 
 // `Pixels` neighbouring output pixels at once: their sums are independent
 // chains, which hides vpdpwssd's latency when a layer has one or two blocks.
 template <bool Signed, int Pixels>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void pixelsAvx512(const PackedDepthwise& p, const uint8_t* const (*taps)[kMaxTaps + 1],
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void pixelsAvx512(const QuantizedDepthwise& p, const uint8_t* const (*taps)[kMaxTaps + 1],
                                                                       uint8_t* output) {
     const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
     const __m512i zeroPoint = _mm512_set1_epi32(p.outputZeroPoint);
@@ -108,29 +113,23 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void pixelsAvx51
 
 constexpr int kPixelsTogether = 4;
 
+// One output row from the kernelH input rows it reads (null: outside the
+// image, the input zero point there).
 template <bool Signed>
-void rowAvx512(const PackedDepthwise& p, const uint8_t* image, uint8_t* output, int64_t oy) {
+void rowAvx512(const QuantizedDepthwise& p, const uint8_t* const* rows, uint8_t* output) {
     const uint8_t* taps[kPixelsTogether][kMaxTaps + 1];
     const int taps2 = p.kernelH * p.kernelW;
-    const int64_t top = oy * p.strideH - p.padTop;
-    const bool rowsInside = top >= 0 && top + int64_t(p.kernelH - 1) * p.dilationH < p.inH;
     for (int64_t ox0 = 0; ox0 < p.outW; ox0 += kPixelsTogether) {
         const int pixels = static_cast<int>(std::min<int64_t>(kPixelsTogether, p.outW - ox0));
         for (int x = 0; x < pixels; ++x) {
             const int64_t left = (ox0 + x) * p.strideW - p.padLeft;
-            if (rowsInside && left >= 0 && left + int64_t(p.kernelW - 1) * p.dilationW < p.inW) {
-                // Inside the image, every tap is a fixed offset from the first.
-                const uint8_t* corner = image + (top * p.inW + left) * p.channels;
-                for (int t = 0; t < taps2; ++t) taps[x][t] = corner + p.tapOffsets[static_cast<size_t>(t)];
-            } else {
-                int t = 0;
-                for (int ky = 0; ky < p.kernelH; ++ky) {
-                    int64_t iy = top + int64_t(ky) * p.dilationH;
-                    for (int kx = 0; kx < p.kernelW; ++kx, ++t) {
-                        int64_t ix = left + int64_t(kx) * p.dilationW;
-                        taps[x][t] = iy < 0 || iy >= p.inH || ix < 0 || ix >= p.inW ? p.padding.data()
-                                                                                    : image + (iy * p.inW + ix) * p.channels;
-                    }
+            const bool columnsInside = left >= 0 && left + int64_t(p.kernelW - 1) * p.dilationW < p.inW;
+            int t = 0;
+            for (int ky = 0; ky < p.kernelH; ++ky) {
+                const uint8_t* row = rows[ky];
+                for (int kx = 0; kx < p.kernelW; ++kx, ++t) {
+                    const int64_t ix = left + int64_t(kx) * p.dilationW;
+                    taps[x][t] = row && (columnsInside || (ix >= 0 && ix < p.inW)) ? row + ix * p.channels : p.padding.data();
                 }
             }
             taps[x][taps2] = p.padding.data();
@@ -143,43 +142,35 @@ void rowAvx512(const PackedDepthwise& p, const uint8_t* image, uint8_t* output, 
     }
 }
 
-void runRow(void* context, size_t row) {
-    const auto& arguments = *static_cast<const RunArguments*>(context);
-    const PackedDepthwise& p = *arguments.p;
-    const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
-    const uint8_t* image = arguments.input + batch * p.inH * p.inW * p.channels;
-    uint8_t* output = arguments.output + (batch * p.outH + oy) * p.outW * p.channels;
-    if (p.signedValues) rowAvx512<true>(p, image, output, oy);
-    else rowAvx512<false>(p, image, output, oy);
+void depthwiseRow(const QuantizedDepthwise& p, const uint8_t* const* rows, uint8_t* output) {
+    if (p.signedValues) rowAvx512<true>(p, rows, output);
+    else rowAvx512<false>(p, rows, output);
 }
 
-Status prepareDepthwise(KernelContext& context) {
-    RuntimeTensor padded;
-    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_DEPTHWISE_CONV_2D), padded));
-    const RuntimeTensor& input = context.input(0);
-    const RuntimeTensor& filter = context.input(1);
-    const RuntimeTensor& out = context.output(0);
-    if (filter.rank() != 4 || filter.dim(3) != input.dim(3) || out.dim(3) != input.dim(3))
-        return context.error("expects filter [1, kh, kw, " + std::to_string(input.dim(3)) + "] (depth multiplier 1)");
-    const auto* options = context.op->options->builtin_options_as_DepthwiseConv2DOptions();
-    auto packed = std::make_shared<PackedDepthwise>();
-    PackedDepthwise& p = *packed;
+void runRow(void* context, size_t row) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const QuantizedDepthwise& p = *arguments.p;
+    const int64_t batch = static_cast<int64_t>(row) / p.outH, oy = static_cast<int64_t>(row) % p.outH;
+    const uint8_t* image = arguments.input + batch * p.inH * p.inW * p.channels;
+    const uint8_t* rows[kMaxTaps];
+    for (int ky = 0; ky < p.kernelH; ++ky) {
+        const int64_t iy = oy * p.strideH - p.padTop + int64_t(ky) * p.dilationH;
+        rows[ky] = iy >= 0 && iy < p.inH ? image + iy * p.inW * p.channels : nullptr;
+    }
+    depthwiseRow(p, rows, arguments.output + (batch * p.outH + oy) * p.outW * p.channels);
+}
+
+// The weights, offsets and requantization of `p`, whose geometry is set,
+// for `filter` [1, kh, kw, channels] with inputs quantized as `input`,
+// outputs as `out`, clamped by `activation`.
+Status packWeights(QuantizedDepthwise& p, const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias, const RuntimeTensor& out,
+                   int activation) {
     p.signedValues = input.type == DataType::Int8;
-    p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2), p.channels = input.dim(3);
-    p.outH = out.dim(1), p.outW = out.dim(2);
-    p.kernelH = filter.dim(1), p.kernelW = filter.dim(2);
-    p.strideH = options->stride_h(), p.strideW = options->stride_w();
-    p.dilationH = options->dilation_h_factor(), p.dilationW = options->dilation_w_factor();
-    p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelH, p.strideH, p.dilationH) + context.op->fusedPadding[0];
-    p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelW, p.strideW, p.dilationW) + context.op->fusedPadding[2];
     const int taps = p.kernelH * p.kernelW;
     p.pairs = (taps + 1) / 2;
     p.blocks = (p.channels + kBlock - 1) / kBlock;
     const int32_t inputZero = input.zeroPoint();
     p.padding.assign(static_cast<size_t>(p.blocks * kBlock), static_cast<uint8_t>(inputZero));
-    for (int ky = 0; ky < p.kernelH; ++ky)
-        for (int kx = 0; kx < p.kernelW; ++kx)
-            p.tapOffsets.push_back((int64_t(ky) * p.dilationH * p.inW + int64_t(kx) * p.dilationW) * p.channels);
 
     // w' = w - zw per channel; sums of w' for the zero-point fold.
     const auto& zeroPoints = filter.quantization->zeroPoints;
@@ -189,11 +180,6 @@ Status prepareDepthwise(KernelContext& context) {
         int64_t zero = zeroPoints.empty() ? 0 : zeroPoints[std::min<size_t>(static_cast<size_t>(c), zeroPoints.size() - 1)];
         return raw - static_cast<int32_t>(zero);
     };
-    const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
-    if (bias && context.input(2).elementCount() != p.channels)
-        return context.error("bias has " + std::to_string(context.input(2).elementCount()) + " values, expected " +
-                             std::to_string(p.channels));
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
     reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
     p.weights.assign(static_cast<size_t>(p.blocks * p.pairs * 2 * kBlock), 0);
     p.offsets.assign(static_cast<size_t>(p.blocks * kBlock), 0);
@@ -217,12 +203,39 @@ Status prepareDepthwise(KernelContext& context) {
     p.low = requantize.low();
     p.high = requantize.high();
     p.outputZeroPoint = out.zeroPoint();
+    return Status::ok();
+}
+
+Status prepareDepthwise(KernelContext& context) {
+    RuntimeTensor padded;
+    LS_RETURN_IF_ERROR(prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_DEPTHWISE_CONV_2D), padded));
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    const RuntimeTensor& out = context.output(0);
+    if (filter.rank() != 4 || filter.dim(3) != input.dim(3) || out.dim(3) != input.dim(3))
+        return context.error("expects filter [1, kh, kw, " + std::to_string(input.dim(3)) + "] (depth multiplier 1)");
+    const auto* options = context.op->options->builtin_options_as_DepthwiseConv2DOptions();
+    auto packed = std::make_shared<QuantizedDepthwise>();
+    QuantizedDepthwise& p = *packed;
+    p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2), p.channels = input.dim(3);
+    p.outH = out.dim(1), p.outW = out.dim(2);
+    p.kernelH = filter.dim(1), p.kernelW = filter.dim(2);
+    p.strideH = options->stride_h(), p.strideW = options->stride_w();
+    p.dilationH = options->dilation_h_factor(), p.dilationW = options->dilation_w_factor();
+    p.padTop = paddingBefore(padded.dim(1), p.outH, p.kernelH, p.strideH, p.dilationH) + context.op->fusedPadding[0];
+    p.padLeft = paddingBefore(padded.dim(2), p.outW, p.kernelW, p.strideW, p.dilationW) + context.op->fusedPadding[2];
+    const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
+    if (bias && context.input(2).elementCount() != p.channels)
+        return context.error("bias has " + std::to_string(context.input(2).elementCount()) + " values, expected " +
+                             std::to_string(p.channels));
+    const int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : options->fused_activation_function();
+    LS_RETURN_IF_ERROR(packWeights(p, input, filter, bias, out, activation));
     context.state = packed;
     return Status::ok();
 }
 
 Status evalDepthwise(KernelContext& context) {
-    const auto& p = *static_cast<const PackedDepthwise*>(context.state.get());
+    const auto& p = *static_cast<const QuantizedDepthwise*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<uint8_t>(), context.output(0).as<uint8_t>()};
     pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
                                static_cast<size_t>(p.batch * p.outH), 0);
@@ -230,6 +243,23 @@ Status evalDepthwise(KernelContext& context) {
 }
 
 }  // namespace
+
+Expected<std::shared_ptr<const QuantizedDepthwise>> packQuantizedDepthwise(const RuntimeTensor& input, const RuntimeTensor& filter,
+                                                                           const int32_t* bias, const RuntimeTensor& output, int activation,
+                                                                           const QuantizedDepthwiseGeometry& geometry) {
+    if (filter.rank() != 4 || filter.dim(0) != 1 || filter.dim(3) != input.dim(3) || int64_t(filter.dim(1)) * filter.dim(2) > kMaxTaps)
+        return Status::error("expects a depthwise filter [1, kh, kw, " + std::to_string(input.dim(3)) + "] of at most " +
+                             std::to_string(kMaxTaps) + " taps, got " + filter.name + " " + shapeText(filter.shape));
+    auto packed = std::make_shared<QuantizedDepthwise>();
+    QuantizedDepthwise& p = *packed;
+    p.batch = 1, p.inH = geometry.inH, p.inW = geometry.inW, p.channels = input.dim(3), p.outH = geometry.outH, p.outW = geometry.outW;
+    p.kernelH = filter.dim(1), p.kernelW = filter.dim(2), p.strideH = geometry.strideH, p.strideW = geometry.strideW;
+    p.padTop = geometry.padTop, p.padLeft = geometry.padLeft;
+    LS_RETURN_IF_ERROR(packWeights(p, input, filter, bias, output, activation));
+    return std::shared_ptr<const QuantizedDepthwise>(std::move(packed));
+}
+
+void runQuantizedDepthwiseRow(const QuantizedDepthwise& p, const uint8_t* const* rows, uint8_t* output) { depthwiseRow(p, rows, output); }
 
 const KernelDef* quantizedDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = prepareDepthwise, .eval = evalDepthwise, .fusesInputPadding = true, .fusesActivation = true};

@@ -22,6 +22,8 @@ namespace {
 
 constexpr int kLanes = 16;
 
+}  // namespace
+
 enum class Arithmetic { FixedPointSum, Product };
 
 // What one binary op computes, per element x (of a) and y (of b):
@@ -45,6 +47,13 @@ struct QuantizedBinary {
         return static_cast<int32_t>(std::nearbyint(value)) + zeroOut;
     }
 };
+
+// (declared in the header) An ADD of two tensors of one shape.
+struct QuantizedSum {
+    QuantizedBinary q;
+};
+
+namespace {
 
 // QuantizedBinary's constants as vectors, made once a task rather than
 // once a row: a broadcast's rows can be as short as 16 elements (MoveNet's
@@ -347,6 +356,26 @@ bool perTensor(const Tensor& tensor) {
 }
 
 }  // namespace
+
+Expected<std::shared_ptr<const QuantizedSum>> packQuantizedSum(const RuntimeTensor& a, const RuntimeTensor& b, const RuntimeTensor& out,
+                                                               int activation) {
+    auto sum = reference::fixedPointSum(a.scale(), a.zeroPoint(), b.scale(), b.zeroPoint(), out.scale(), false);
+    if (!sum) return Status::error("an ADD of " + a.name + " and " + b.name + ": scales outside the fixed-point range");
+    auto packed = std::make_shared<QuantizedSum>();
+    QuantizedBinary& q = packed->q;
+    q.signedValues = out.type == DataType::Int8;
+    q.zeroOut = out.zeroPoint();
+    const reference::QuantizedRange range = reference::quantizedActivationRange(out, static_cast<schema::ActivationFunctionType>(activation));
+    q.low = range.low, q.high = range.high;
+    q.multiplierA = sum->multiplierA, q.multiplierB = sum->multiplierB, q.bias = sum->bias, q.shift = sum->shift;
+    return std::shared_ptr<const QuantizedSum>(std::move(packed));
+}
+
+void runQuantizedSum(const QuantizedSum& sum, const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t count) {
+    const BinaryLanes lanes = lanesOf(sum.q);
+    if (sum.q.signedValues) binaryRow<true>(sum.q, lanes, a, 1, b, 1, out, count);
+    else binaryRow<false>(sum.q, lanes, a, 1, b, 1, out, count);
+}
 
 const KernelDef* quantizedElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef binary{prepareBinary, evalBinary}, quantize{prepareQuantize, evalQuantize},

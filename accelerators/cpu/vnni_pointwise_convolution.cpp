@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
@@ -47,16 +48,19 @@ constexpr int64_t kTaskWork = 256;
 constexpr int64_t kTasksPerThread = 8;
 constexpr int64_t kLeastTilesPerThread = 2;  // below this, tasks split the channels too
 
+}  // namespace
+
 // Where a pixel's inputs are, for convolutions other than 1x1 stride 1.
-struct Patch {
+struct VnniPatch {
     int64_t inH = 0, inW = 0, channels = 0, outH = 0, outW = 0;
     int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1, padTop = 0, padLeft = 0;
     uint8_t padValue = 0;    // the input zero point, which contributes nothing
 };
 
-struct PackedPointwise {
+// (declared in the header) A 1x1 or patch convolution packed for vpdpbusd.
+struct VnniPointwise {
     bool pointwise = true;   // 1x1 stride 1: input rows are the GEMM rows
-    Patch patch;
+    VnniPatch patch;
     bool unsignedActivations = false;
     int64_t depth = 0, channels = 0, blocks = 0;
     CacheLineVector<int8_t> weights;  // [block][depth/4][16 lanes][4]
@@ -67,8 +71,11 @@ struct PackedPointwise {
     int32_t outputZeroPoint = 0;
 };
 
+namespace {
+
+
 struct RunArguments {
-    const PackedPointwise* packed;
+    const VnniPointwise* packed;
     const uint8_t* input;
     uint8_t* output;
     int64_t pixels;
@@ -96,7 +103,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) int32_t rowSum(c
 }
 
 template <int Rows, int Blocks>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(const PackedPointwise& p, const uint8_t* const* rows, const int32_t* rowTerms,
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(const VnniPointwise& p, const uint8_t* const* rows, const int32_t* rowTerms,
                                                                               uint8_t* output, int64_t row, int64_t block) {
     const int64_t groups = p.depth / 4;
     const bool flip = !p.unsignedActivations;
@@ -139,7 +146,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(c
 
 // Channel blocks [firstBlock, endBlock) of `Rows` output pixels.
 template <int Rows>
-void rowTile(const PackedPointwise& p, const uint8_t* const* rows, uint8_t* output, int64_t row, int64_t firstBlock, int64_t endBlock) {
+void rowTile(const VnniPointwise& p, const uint8_t* const* rows, uint8_t* output, int64_t row, int64_t firstBlock, int64_t endBlock) {
     // uint8 activations: each row's sum, once for all channel blocks.
     int32_t rowTerms[Rows];
     for (int r = 0; r < Rows; ++r) rowTerms[r] = p.unsignedActivations ? p.rowSumFactor * rowSum(rows[r], p.depth) : 0;
@@ -156,9 +163,9 @@ void rowTile(const PackedPointwise& p, const uint8_t* const* rows, uint8_t* outp
 // Gathers one output pixel's receptive field into `row` in the packed
 // weights' order (ky, kx, channel), padding with the input zero point
 // outside the image and with zeros up to the packed depth.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void gatherPatch(const PackedPointwise& p, const uint8_t* input, int64_t pixel,
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void gatherPatch(const VnniPointwise& p, const uint8_t* input, int64_t pixel,
                                                                       uint8_t* row) {
-    const Patch& g = p.patch;
+    const VnniPatch& g = p.patch;
     int64_t ox = pixel % g.outW, rest = pixel / g.outW, oy = rest % g.outH, batch = rest / g.outH;
     uint8_t* at = row;
     const int64_t firstX = ox * g.strideW - g.padLeft;
@@ -190,7 +197,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void gatherPatch(const Pack
 
 // Channel blocks [firstBlock, endBlock) of one tile of output pixels.
 void runTileBlocks(const RunArguments& arguments, size_t tile, int64_t firstBlock, int64_t endBlock) {
-    const PackedPointwise& p = *arguments.packed;
+    const VnniPointwise& p = *arguments.packed;
     int64_t row = static_cast<int64_t>(tile) * kRowsPerTile;
     int64_t rows = std::min<int64_t>(kRowsPerTile, arguments.pixels - row);
     const uint8_t* pointers[kRowsPerTile];
@@ -203,10 +210,13 @@ void runTileBlocks(const RunArguments& arguments, size_t tile, int64_t firstBloc
             pointers[r] = patches + r * p.depth;
         }
     }
-    if (rows == kRowsPerTile) {
-        rowTile<kRowsPerTile>(p, pointers, arguments.output, row, firstBlock, endBlock);
-    } else {
-        for (int64_t r = 0; r < rows; ++r) rowTile<1>(p, pointers + r, arguments.output, row + r, firstBlock, endBlock);
+    // A short last tile at once too: a fused block's rows of 14 or 7 pixels
+    // end in one every row.
+    switch (rows) {
+    case kRowsPerTile: rowTile<kRowsPerTile>(p, pointers, arguments.output, row, firstBlock, endBlock); break;
+    case 3: rowTile<3>(p, pointers, arguments.output, row, firstBlock, endBlock); break;
+    case 2: rowTile<2>(p, pointers, arguments.output, row, firstBlock, endBlock); break;
+    default: rowTile<1>(p, pointers, arguments.output, row, firstBlock, endBlock); break;
     }
 }
 
@@ -226,6 +236,51 @@ bool isFullyConnected(const KernelContext& context) {
     return context.model->opCode(*context.op).builtin == schema::BuiltinOperator_FULLY_CONNECTED;
 }
 
+// The weights, offsets and requantization of `p`, whose geometry is set:
+// `filter` [out, kh, kw, in] for inputs quantized as `input`, outputs as
+// `out`, clamped by `activation` (an ActivationFunctionType).
+Status packWeights(VnniPointwise& p, const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias, const RuntimeTensor& out,
+                   int activation) {
+    VnniPatch& g = p.patch;
+    g.padValue = static_cast<uint8_t>(input.zeroPoint());
+    const int64_t taps = int64_t(g.kernelH) * g.kernelW * g.channels;
+    p.unsignedActivations = input.type == DataType::UInt8;
+    p.pointwise = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
+                  g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW && taps % 4 == 0;
+    p.depth = (taps + 3) / 4 * 4;
+    if (!p.pointwise && p.depth > kMaxPatchBytes) return Status::error("receptive field too large for the VNNI kernel");
+    p.channels = filter.dim(0);
+    p.blocks = (p.channels + kLanes - 1) / kLanes;
+    const int64_t groups = p.depth / 4;
+    p.weights.assign(static_cast<size_t>(p.blocks * groups * 64), 0);
+    const int32_t inputZero = input.zeroPoint(), weightZero = p.unsignedActivations ? filter.zeroPoint() : 0;
+    std::vector<int64_t> weightSums(static_cast<size_t>(p.channels), 0);
+    for (int64_t n = 0; n < p.channels; ++n)
+        for (int64_t k = 0; k < taps; ++k) {
+            int32_t raw = p.unsignedActivations ? filter.as<uint8_t>()[n * taps + k] : filter.as<int8_t>()[n * taps + k];
+            weightSums[static_cast<size_t>(n)] += raw;
+            int32_t stored = p.unsignedActivations ? raw - 128 : raw;
+            int64_t block = n / kLanes, lane = n % kLanes;
+            p.weights[static_cast<size_t>(((block * groups + k / 4) * kLanes + lane) * 4 + k % 4)] = static_cast<int8_t>(stored);
+        }
+    p.offsets.assign(static_cast<size_t>(p.blocks * kLanes), 0);
+    for (int64_t n = 0; n < p.channels; ++n) {
+        int64_t offset = bias ? bias[n] : 0;
+        int64_t sum = weightSums[static_cast<size_t>(n)];
+        if (p.unsignedActivations) offset += -int64_t(inputZero) * sum + taps * int64_t(inputZero) * weightZero;
+        else offset -= (128 + int64_t(inputZero)) * sum;
+        p.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
+    }
+    p.rowSumFactor = 128 - weightZero;
+    reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
+    p.multipliers.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
+    for (int64_t n = 0; n < p.channels; ++n) p.multipliers[static_cast<size_t>(n)] = requantize.multiplier(n);
+    p.low = requantize.low();
+    p.high = requantize.high();
+    p.outputZeroPoint = out.zeroPoint();
+    return Status::ok();
+}
+
 Status preparePointwise(KernelContext& context) {
     const bool fullyConnected = isFullyConnected(context);
     RuntimeTensor padded;
@@ -239,9 +294,9 @@ Status preparePointwise(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
-    auto packed = std::make_shared<PackedPointwise>();
-    PackedPointwise& p = *packed;
-    Patch& g = p.patch;
+    auto packed = std::make_shared<VnniPointwise>();
+    VnniPointwise& p = *packed;
+    VnniPatch& g = p.patch;
     int ownActivation = schema::ActivationFunctionType_NONE;
     if (fullyConnected) {
         const int64_t depth = filter.dim(1);
@@ -258,50 +313,15 @@ Status preparePointwise(KernelContext& context) {
         g.padLeft = paddingBefore(padded.dim(2), g.outW, g.kernelW, g.strideW, g.dilationW) + pads[2];
         ownActivation = options->fused_activation_function();
     }
-    g.padValue = static_cast<uint8_t>(input.zeroPoint());
-    const int64_t taps = int64_t(g.kernelH) * g.kernelW * g.channels;
-    p.unsignedActivations = input.type == DataType::UInt8;
-    p.pointwise = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
-                  g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW && taps % 4 == 0;
-    p.depth = (taps + 3) / 4 * 4;
-    if (!p.pointwise && p.depth > kMaxPatchBytes) return context.error("receptive field too large for the VNNI kernel");
-    p.channels = filter.dim(0);
-    p.blocks = (p.channels + kLanes - 1) / kLanes;
-    const int64_t groups = p.depth / 4;
-    p.weights.assign(static_cast<size_t>(p.blocks * groups * 64), 0);
-    const int32_t inputZero = input.zeroPoint(), weightZero = p.unsignedActivations ? filter.zeroPoint() : 0;
-    std::vector<int64_t> weightSums(static_cast<size_t>(p.channels), 0);
-    for (int64_t n = 0; n < p.channels; ++n)
-        for (int64_t k = 0; k < taps; ++k) {
-            int32_t raw = p.unsignedActivations ? filter.as<uint8_t>()[n * taps + k] : filter.as<int8_t>()[n * taps + k];
-            weightSums[static_cast<size_t>(n)] += raw;
-            int32_t stored = p.unsignedActivations ? raw - 128 : raw;
-            int64_t block = n / kLanes, lane = n % kLanes;
-            p.weights[static_cast<size_t>(((block * groups + k / 4) * kLanes + lane) * 4 + k % 4)] = static_cast<int8_t>(stored);
-        }
     const int32_t* bias = context.hasInput(2) ? context.input(2).as<int32_t>() : nullptr;
-    p.offsets.assign(static_cast<size_t>(p.blocks * kLanes), 0);
-    for (int64_t n = 0; n < p.channels; ++n) {
-        int64_t offset = bias ? bias[n] : 0;
-        int64_t sum = weightSums[static_cast<size_t>(n)];
-        if (p.unsignedActivations) offset += -int64_t(inputZero) * sum + taps * int64_t(inputZero) * weightZero;
-        else offset -= (128 + int64_t(inputZero)) * sum;
-        p.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
-    }
-    p.rowSumFactor = 128 - weightZero;
-    int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : ownActivation;
-    reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
-    p.multipliers.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
-    for (int64_t n = 0; n < p.channels; ++n) p.multipliers[static_cast<size_t>(n)] = requantize.multiplier(n);
-    p.low = requantize.low();
-    p.high = requantize.high();
-    p.outputZeroPoint = out.zeroPoint();
+    const int activation = context.op->fusedActivation >= 0 ? context.op->fusedActivation : ownActivation;
+    LS_RETURN_IF_ERROR(packWeights(p, input, filter, bias, out, activation).withContext(context.opLabel));
     context.state = packed;
     return Status::ok();
 }
 
 Status evalPointwise(KernelContext& context) {
-    const auto& packed = *static_cast<const PackedPointwise*>(context.state.get());
+    const auto& packed = *static_cast<const VnniPointwise*>(context.state.get());
     RunArguments arguments{&packed, context.input(0).as<uint8_t>(), context.output(0).as<uint8_t>(),
                            packed.pointwise ? context.input(0).elementCount() / packed.depth
                                             : context.output(0).elementCount() / packed.channels};
@@ -371,6 +391,24 @@ const KernelDef* fullyConnectedKernel(const Subgraph& subgraph, const Op& op) {
 }
 
 }  // namespace
+
+Expected<std::shared_ptr<const VnniPointwise>> packVnniPointwise(const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias,
+                                                                 const RuntimeTensor& output, int activation) {
+    if (filter.rank() != 4 || filter.dim(1) != 1 || filter.dim(2) != 1 || filter.dim(3) % 4 != 0)
+        return Status::error("expects a 1x1 filter over a multiple of 4 channels, got " + filter.name + " " + shapeText(filter.shape));
+    auto packed = std::make_shared<VnniPointwise>();
+    VnniPatch& g = packed->patch;
+    g.inH = g.outH = 1, g.inW = g.outW = 1, g.channels = filter.dim(3);
+    LS_RETURN_IF_ERROR(packWeights(*packed, input, filter, bias, output, activation));
+    return std::shared_ptr<const VnniPointwise>(std::move(packed));
+}
+
+int64_t vnniPointwiseOutputs(const VnniPointwise& p) { return p.channels; }
+
+void runVnniPointwise(const VnniPointwise& p, const uint8_t* input, int64_t pixels, uint8_t* output) {
+    const RunArguments arguments{&p, input, output, pixels};
+    for (int64_t tile = 0; tile * kRowsPerTile < pixels; ++tile) runTileBlocks(arguments, static_cast<size_t>(tile), 0, p.blocks);
+}
 
 bool vnniAvailable() { return cpuHasAvx512Vnni(); }
 

@@ -3,8 +3,12 @@
 // the reference kernels; chosen at run time when the CPU has VNNI, XNNPACK
 // (convolutions) or the reference (fully connected layers) otherwise.
 
+#include <cstdint>
+#include <memory>
+
 #include "core/graph/model.h"
 #include "core/kernels/kernel.h"
+#include "core/support/status.h"
 
 namespace litestudio::cpu {
 
@@ -12,5 +16,17 @@ bool vnniAvailable();
 // The kernel for this op, or nullptr when it is not a pointwise quantized
 // convolution this kernel takes (or the CPU lacks VNNI).
 const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);
+
+// A 1x1 convolution at stride 1 packed for rows of pixels, for kernels that
+// run one inside their own loops (quantized_inverted_residual): `filter`
+// [out, 1, 1, in] (in a multiple of 4) and `bias` (or null) for inputs
+// quantized as `input`, outputs as `output`, clamped by `activation` (an
+// ActivationFunctionType). Results bit for bit the kernel's above.
+struct VnniPointwise;
+Expected<std::shared_ptr<const VnniPointwise>> packVnniPointwise(const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias,
+                                                                 const RuntimeTensor& output, int activation);
+int64_t vnniPointwiseOutputs(const VnniPointwise& p);
+// `pixels` consecutive pixels of `input` to as many of `output`, on the calling thread.
+void runVnniPointwise(const VnniPointwise& p, const uint8_t* input, int64_t pixels, uint8_t* output);
 
 }  // namespace litestudio::cpu

@@ -29,6 +29,7 @@
 #include "accelerators/cpu/quantized_average_pooling.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
 #include "accelerators/cpu/quantized_elementwise.h"
+#include "accelerators/cpu/quantized_inverted_residual.h"
 #include "accelerators/cpu/quantized_resize_bilinear.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
@@ -214,6 +215,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
     }
     if (const KernelDef* norm = floatRmsNormKernel(model, subgraph, op)) return norm;
     if (op.fusedStem) return sparseInvertedResidualKernel(model, subgraph, op);  // the only kernel that makes a stem's rows
+    if (const KernelDef* block = quantizedInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = sparseInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;

@@ -87,6 +87,10 @@ struct Op {
     // added], output the last op's. The depthwise keeps its own activation (or
     // fusedActivation); the other two are applied after the 1x1 and the ADD.
     bool fusedSeparableBlock = false;
+    // The tensors a fused separable block no longer writes, -1 where it has
+    // none: the depthwise's result and the 1x1's (before the ADD), and the
+    // expansion's (fusedExpansion). 8-bit kernels requantize to theirs.
+    int depthwiseResult = -1, pointwiseResult = -1, expansionResult = -1;
     // A DEPTHWISE_CONV_2D, or a fused separable block, that makes its input
     // as it goes from the 1x1 CONV_2D producing it
     // (core/runtime/expansion_fusion.h). Input 0 is the 1x1's input. On a

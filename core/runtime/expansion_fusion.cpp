@@ -20,7 +20,7 @@ bool isExpansion(const Model& model, const Subgraph& subgraph, int c, int e) {
         return false;
     const auto* options = expansion.options->builtin_options_as_Conv2DOptions();
     const int x = expansion.inputs[0], filter = expansion.inputs[1];
-    return options && options->stride_h() == 1 && options->stride_w() == 1 && x >= 0 && filter >= 0 && isFeatureMap(subgraph, x) &&
+    return options && options->stride_h() == 1 && options->stride_w() == 1 && x >= 0 && filter >= 0 && isFloatOrQuantizedFeatureMap(subgraph, x) &&
            shapeOf(subgraph, x).size() == 4 && shapeOf(subgraph, filter).size() == 4 && shapeOf(subgraph, filter)[1] == 1 &&
            shapeOf(subgraph, filter)[2] == 1;
 }
@@ -30,8 +30,8 @@ bool isExpansion(const Model& model, const Subgraph& subgraph, int c, int e) {
 int expansionFeeding(const Model& model, const Subgraph& subgraph, const TensorUse& use, size_t o) {
     const Op& depthwise = subgraph.ops[o];
     const int e = depthwise.inputs.empty() ? -1 : depthwise.inputs[0];
-    if (e < 0 || use.reader[static_cast<size_t>(e)] != static_cast<int>(o) || !isFeatureMap(subgraph, e) || depthwise.outputs.empty() ||
-        !isFeatureMap(subgraph, depthwise.outputs[0]))
+    if (e < 0 || use.reader[static_cast<size_t>(e)] != static_cast<int>(o) || !isFloatOrQuantizedFeatureMap(subgraph, e) || depthwise.outputs.empty() ||
+        !isFloatOrQuantizedFeatureMap(subgraph, depthwise.outputs[0]))
         return -1;
     const int c = use.producer[static_cast<size_t>(e)];
     return isExpansion(model, subgraph, c, e) ? c : -1;
@@ -49,6 +49,7 @@ void takeExpansion(Op& fusedOp, const Op& expansion) {
         fusedOp.inputs = {x, fusedOp.inputs[1], fusedOp.inputs.size() > 2 ? fusedOp.inputs[2] : -1, filter, expansionBias};
     }
     fusedOp.fusedExpansion = true;
+    fusedOp.expansionResult = expansion.outputs.empty() ? -1 : expansion.outputs[0];
     fusedOp.expansionActivation = activationAfter(expansion, expansion.options->builtin_options_as_Conv2DOptions()->fused_activation_function());
 }
 
@@ -69,7 +70,7 @@ int fuseExpansions(const Model& model, Subgraph& subgraph, std::vector<const Ker
         std::array<int, 2> swishOps{-1, -1};
         const int e = depthwise.inputs[0];
         if (c < 0 && !block && e >= 0 && use.reader[static_cast<size_t>(e)] == static_cast<int>(o) && !depthwise.outputs.empty() &&
-            isFeatureMap(subgraph, depthwise.outputs[0])) {
+            isFloatOrQuantizedFeatureMap(subgraph, depthwise.outputs[0])) {
             int p = -1;
             swish = swishMaking(model, subgraph, use, readerCount, e, p, swishOps);
             if (swish != Op::Epilogue::None && isExpansion(model, subgraph, use.producer[static_cast<size_t>(p)], p))

@@ -49,6 +49,14 @@ bool isFeatureMap(const Subgraph& subgraph, int tensor) {
     return t.type == DataType::Float32 && t.shape.size() == 4 && hasOpenBatchOnly(t) && t.elementCount() >= 0;
 }
 
+bool isFloatOrQuantizedFeatureMap(const Subgraph& subgraph, int tensor) {
+    if (isFeatureMap(subgraph, tensor)) return true;
+    if (tensor < 0 || static_cast<size_t>(tensor) >= subgraph.tensors.size()) return false;
+    const Tensor& t = subgraph.tensors[static_cast<size_t>(tensor)];
+    return (t.type == DataType::UInt8 || t.type == DataType::Int8) && t.quantization.scales.size() == 1 && t.shape.size() == 4 &&
+           (!t.hasDynamicShape() || hasOpenBatchOnly(t)) && t.elementCount() >= 0;
+}
+
 bool sameFeatureMapShape(const Subgraph& subgraph, int a, int b) {
     const Tensor& first = subgraph.tensors[static_cast<size_t>(a)];
     const Tensor& second = subgraph.tensors[static_cast<size_t>(b)];

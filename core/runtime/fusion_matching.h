@@ -31,6 +31,11 @@ bool isStaticFloat(const Subgraph& subgraph, int tensor);
 // prepare, where a kernel checks them again.
 bool isFeatureMap(const Subgraph& subgraph, int tensor);
 
+// A feature map as above, or the same of 8-bit values with one scale: the
+// inverted residual fusions (separable_block_fusion.h, expansion_fusion.h),
+// whose kernels check the types they take; the other fusions stay float.
+bool isFloatOrQuantizedFeatureMap(const Subgraph& subgraph, int tensor);
+
 // Feature maps `a` and `b` of one shape at any batch: equal declared
 // shapes, the batch open in both or in neither (an open batch beside a
 // fixed 1 broadcasts at a larger batch, which no fused kernel does).

@@ -17,8 +17,8 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         if (!isUntouched(model, depthwise, BuiltinOperator_DEPTHWISE_CONV_2D) || depthwise.inputs.size() < 2) continue;
         const auto* depthwiseOptions = depthwise.options->builtin_options_as_DepthwiseConv2DOptions();
         int x = depthwise.inputs[0], d = depthwise.outputs[0];
-        if (!depthwiseOptions || depthwiseOptions->stride_h() != depthwiseOptions->stride_w() || !isFeatureMap(subgraph, x) ||
-            !isFeatureMap(subgraph, d) || shapeOf(subgraph, x).size() != 4)
+        if (!depthwiseOptions || depthwiseOptions->stride_h() != depthwiseOptions->stride_w() || !isFloatOrQuantizedFeatureMap(subgraph, x) ||
+            !isFloatOrQuantizedFeatureMap(subgraph, d) || shapeOf(subgraph, x).size() != 4)
             continue;
         // A block at stride 2 is taken whole, its expansion too, or not at
         // all: no kernel runs one without the other.
@@ -37,7 +37,7 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
         int filter = pointwise.inputs[1], p = pointwise.outputs[0];
         if (!pointwiseOptions || pointwiseOptions->stride_h() != 1 || pointwiseOptions->stride_w() != 1 || filter < 0 ||
             shapeOf(subgraph, filter).size() != 4 || shapeOf(subgraph, filter)[1] != 1 || shapeOf(subgraph, filter)[2] != 1 ||
-            !isFeatureMap(subgraph, p))
+            !isFloatOrQuantizedFeatureMap(subgraph, p))
             continue;
 
         Op fusedOp = depthwise;
@@ -45,6 +45,8 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
                           pointwise.inputs.size() > 2 ? pointwise.inputs[2] : -1};
         fusedOp.outputs = {p};
         fusedOp.fusedSeparableBlock = true;
+        fusedOp.depthwiseResult = d;
+        fusedOp.pointwiseResult = p;
         fusedOp.pointwiseActivation = activationAfter(pointwise, pointwiseOptions->fused_activation_function());
 
         // ADD(r, p) of one shape: the residual, input 5. r is x or any tensor
@@ -60,11 +62,11 @@ int fuseSeparableBlocks(const Model& model, Subgraph& subgraph, std::vector<cons
                     : add.inputs[0] == p                                                    ? add.inputs[1]
                                                                                             : -1;
             const int narrower = r >= 0 && r != p ? channelPaddingInput(model, subgraph, use, r, pad) : -1;
-            if (narrower >= 0 && isFeatureMap(subgraph, r) && sameFeatureMapShape(subgraph, r, p)) r = narrower;
+            if (narrower >= 0 && isFloatOrQuantizedFeatureMap(subgraph, r) && sameFeatureMapShape(subgraph, r, p)) r = narrower;
             else pad = -1;
             const bool ready = r >= 0 && (r == x || use.producer[static_cast<size_t>(r)] < static_cast<int>(o));
-            if (ready && r != p && isFeatureMap(subgraph, r) && (pad >= 0 || sameFeatureMapShape(subgraph, r, p)) &&
-                isFeatureMap(subgraph, add.outputs[0]) && sameFeatureMapShape(subgraph, add.outputs[0], p)) {
+            if (ready && r != p && isFloatOrQuantizedFeatureMap(subgraph, r) && (pad >= 0 || sameFeatureMapShape(subgraph, r, p)) &&
+                isFloatOrQuantizedFeatureMap(subgraph, add.outputs[0]) && sameFeatureMapShape(subgraph, add.outputs[0], p)) {
                 fusedOp.fusedResidual = true;
                 fusedOp.residualActivation = activationAfter(add, reference::binaryActivation(*add.options));
                 fusedOp.inputs.push_back(r);
