@@ -18,9 +18,8 @@ namespace {
 class SqueezeNet : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 224, 224);
         int x = convolution(input, s, 64, 3, 2, schema::ActivationFunctionType_RELU);
         x = pool(schema::BuiltinOperator_MAX_POOL_2D, x, s, 3, 2);
         x = fire(fire(x, s, 16, 64), s, 16, 64);
@@ -61,9 +60,8 @@ private:
 class DenseNet : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 224, 224);
         int x = convolution(input, s, 64, 7, 2, schema::ActivationFunctionType_RELU);
         x = pool(schema::BuiltinOperator_MAX_POOL_2D, x, s, 3, 2);
         const int layers[] = {6, 12, 24, 16};

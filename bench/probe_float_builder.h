@@ -14,6 +14,13 @@ namespace litestudio::probe {
 // A float32 network written layer by layer, random weights (He-scaled).
 class NetworkBuilder {
 protected:
+    // Opens the network's subgraph with its input, a height x width RGB
+    // image `s`.
+    int imageInput(std::vector<int32_t>& s, int height, int width) {
+        b_.addSubgraph();
+        s = {1, height, width, 3};
+        return b_.addTensor({"image", DataType::Float32, s});
+    }
     int tensor(std::vector<int32_t> shape) { return b_.addTensor({numbered("t", count_++), DataType::Float32, std::move(shape)}); }
     int constant(std::vector<int32_t> shape, float spread) {
         size_t count = 1;

@@ -21,9 +21,8 @@ namespace {
 class ResNet50 : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 224, 224);
         int x = convolution(input, s, 64, 7, 2, schema::ActivationFunctionType_RELU);
         s = {1, 56, 56, 64};
         const int pooled = tensor(s);
@@ -47,9 +46,8 @@ public:
 class EfficientNet : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 224, 224);
         int x = swish(convolution(input, s, 32, 3, 2), s);
         for (const InvertedResidualStage& stage : kEfficientNetB0Stages)
             for (int i = 0; i < stage.repeats; ++i) {
@@ -101,9 +99,8 @@ private:
 class MobileNetV3 : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 224, 224, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 224, 224);
         int x = unary(schema::BuiltinOperator_HARD_SWISH, convolution(input, s, 16, 3, 2), s);
         struct Block {
             int kernel, expanded, channels;
@@ -154,9 +151,8 @@ public:
 class YoloV8 : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 320, 320, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 320, 320);
         int x = convSilu(input, s, 16, 3, 2);
         x = convSilu(x, s, 32, 3, 2);
         x = c2f(x, s, 32, 1, true);
@@ -259,9 +255,8 @@ private:
 class StyleTransfer : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 256, 256, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 256, 256);
         int x = layer(input, s, 32, 9, 1, true);
         x = layer(x, s, 64, 3, 2, true);
         x = layer(x, s, 128, 3, 2, true);

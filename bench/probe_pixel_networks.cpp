@@ -20,9 +20,8 @@ namespace {
 class UNet : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 256, 256, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 256, 256);
         const auto relu = schema::ActivationFunctionType_RELU;
         std::vector<int> skips;
         std::vector<std::vector<int32_t>> skipShapes;
@@ -69,9 +68,8 @@ private:
 class SuperResolution : NetworkBuilder {
 public:
     ModelBuilder build() {
-        b_.addSubgraph();
-        std::vector<int32_t> s{1, 96, 96, 3};
-        const int input = b_.addTensor({"image", DataType::Float32, s});
+        std::vector<int32_t> s;
+        const int input = imageInput(s, 96, 96);
         const int head = convolution(input, s, 32, 3, 1);
         int x = head;
         for (int block = 0; block < 8; ++block) {
