@@ -51,7 +51,6 @@ struct QuantizedDepthwise {
 
 namespace {
 
-
 struct RunArguments {
     const QuantizedDepthwise* p;
     const uint8_t* input;

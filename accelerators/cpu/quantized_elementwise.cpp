@@ -24,13 +24,13 @@ constexpr int kLanes = 16;
 
 }  // namespace
 
-enum class Arithmetic { FixedPointSum, Product };
+enum class QuantizedArithmetic { FixedPointSum, Product };
 
 // What one binary op computes, per element x (of a) and y (of b):
 //   FixedPointSum: clamp(((bias + ma x + mb y) >> shift) + zo)
 //   Product:       clamp(round((x - za)(y - zb) * scale)) + zo
 struct QuantizedBinary {
-    Arithmetic arithmetic = Arithmetic::FixedPointSum;
+    QuantizedArithmetic arithmetic = QuantizedArithmetic::FixedPointSum;
     bool signedValues = false;
     int32_t multiplierA = 0, multiplierB = 0, bias = 0, shift = 0;
     int32_t zeroA = 0, zeroB = 0;
@@ -41,7 +41,7 @@ struct QuantizedBinary {
     int channelOperand = -1;  // 0 or 1: that input is one value per innermost channel (or one value), the other the output's shape
 
     int32_t scalar(int32_t x, int32_t y) const {
-        if (arithmetic == Arithmetic::FixedPointSum)
+        if (arithmetic == QuantizedArithmetic::FixedPointSum)
             return std::clamp(((bias + multiplierA * x + multiplierB * y) >> shift) + zeroOut, low, high);
         float value = std::clamp(static_cast<float>((x - zeroA) * (y - zeroB)) * scale, lowFloat, highFloat);
         return static_cast<int32_t>(std::nearbyint(value)) + zeroOut;
@@ -87,7 +87,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void binaryRow(const Quanti
         __m512i a = stepX ? loadBytesAsInt32<Signed>(x + atX, mask) : fixedX;
         __m512i b = stepY ? loadBytesAsInt32<Signed>(y + atY, mask) : fixedY;
         __m512i result;
-        if (q.arithmetic == Arithmetic::FixedPointSum) {
+        if (q.arithmetic == QuantizedArithmetic::FixedPointSum) {
             __m512i sum = _mm512_add_epi32(k.bias, _mm512_mullo_epi32(k.multiplierA, a));
             sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(k.multiplierB, b));
             result = _mm512_add_epi32(_mm512_sra_epi32(sum, k.shift), k.zeroOut);
@@ -132,7 +132,7 @@ Status prepareBinary(KernelContext& context) {
     q->low = range.low;
     q->high = range.high;
     if (builtin == schema::BuiltinOperator_MUL) {
-        q->arithmetic = Arithmetic::Product;
+        q->arithmetic = QuantizedArithmetic::Product;
         q->scale = (a.scale() * b.scale()) / out.scale();
         q->zeroA = a.zeroPoint();
         q->zeroB = b.zeroPoint();

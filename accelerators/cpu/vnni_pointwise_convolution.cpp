@@ -73,7 +73,6 @@ struct VnniPointwise {
 
 namespace {
 
-
 struct RunArguments {
     const VnniPointwise* packed;
     const uint8_t* input;
