@@ -31,7 +31,7 @@ namespace litestudio::cpu {
 namespace {
 
 constexpr int kBlock = 32;      // channels per block: one zmm of int16
-constexpr int kMaxTaps = 64;
+constexpr int kMaxTaps = kQuantizedDepthwiseMostTaps;
 
 }  // namespace
 

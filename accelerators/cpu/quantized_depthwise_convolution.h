@@ -13,6 +13,9 @@
 
 namespace litestudio::cpu {
 
+// Taps (kh x kw) the kernel takes at most.
+constexpr int kQuantizedDepthwiseMostTaps = 64;
+
 // The kernel for this op, or nullptr when it is not a depthwise convolution
 // this kernel takes (or the CPU lacks AVX-512 VNNI).
 const KernelDef* quantizedDepthwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);

@@ -132,6 +132,12 @@ Status prepareBlock(KernelContext& context) {
     const int padLeft = reference::convPaddingBefore(input.dim(2), static_cast<int>(b.outW), kernelW, options->stride_w(), 1);
     b.outChannels = pointwiseFilter.dim(0);
 
+    // The filters' shapes were checked with the kernel's choice; the input's
+    // channels only show at run time.
+    b.expanded = depthwiseFilter.dim(3);
+    const int64_t inputChannels = op.fusedExpansion ? context.input(kExpansionFilter).dim(3) : b.expanded;
+    if (b.inChannels != inputChannels)
+        return context.error("expects " + std::to_string(inputChannels) + " input channels, got " + input.name + " " + shapeText(input.shape));
     const auto bias = [&](size_t index) { return context.hasInput(index) ? context.input(index).as<int32_t>() : nullptr; };
     RuntimeTensor depthwiseInput = input;
     if (op.fusedExpansion) {
@@ -142,13 +148,6 @@ Status prepareBlock(KernelContext& context) {
         b.expansion = *expansion;
         depthwiseInput = expanded;
     }
-    b.expanded = depthwiseFilter.dim(3);
-    const int64_t expansionInputs = op.fusedExpansion ? context.input(kExpansionFilter).dim(3) : b.expanded;
-    if (b.inChannels != expansionInputs)
-        return context.error("expects " + std::to_string(expansionInputs) + " input channels, got " + input.name + " " + shapeText(input.shape));
-    if ((op.fusedExpansion ? vnniPointwiseOutputs(*b.expansion) : b.inChannels) != b.expanded || pointwiseFilter.dim(3) != b.expanded)
-        return context.error("expects " + std::to_string(b.expanded) + " channels between its 1x1s and depthwise filter " +
-                             shapeText(depthwiseFilter.shape));
     const RuntimeTensor depthwiseOutput = viewOf(subgraph, op.depthwiseResult);
     QuantizedDepthwiseGeometry geometry;
     geometry.inH = b.inH, geometry.inW = b.inW, geometry.outH = b.outH, geometry.outW = b.outW;
@@ -194,10 +193,11 @@ bool quantizedAs(const Tensor& tensor, DataType type) {
     return tensor.type == type && tensor.quantization.scales.size() == 1 && tensor.quantization.zeroPoints.size() <= 1;
 }
 
-// A constant filter [n, kh, kw, c] the 8-bit kernels take: uint8 with one
-// scale, or int8 with zero zero points; and its bias, int32 constant of n
-// values, or none.
-bool takesFilter(const Subgraph& subgraph, const Op& op, size_t filterInput, DataType type, int kernelH, int kernelW) {
+// A constant filter of kh x kw taps the 8-bit kernels take: uint8 with one
+// scale, or int8 with zero zero points; and its bias, int32 constant of one
+// value a channel of axis `outputAxis` (0 for a 1x1, 3 for a depthwise), or
+// none.
+bool takesFilter(const Subgraph& subgraph, const Op& op, size_t filterInput, DataType type, int kernelH, int kernelW, int outputAxis) {
     if (op.inputs.size() <= filterInput + 1 || op.inputs[filterInput] < 0) return false;
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[filterInput])];
     if (!filter.isConstant() || filter.type != type || filter.shape.size() != 4 || filter.shape[1] != kernelH || filter.shape[2] != kernelW ||
@@ -210,9 +210,8 @@ bool takesFilter(const Subgraph& subgraph, const Op& op, size_t filterInput, Dat
     const int bias = op.inputs[filterInput + 1];
     if (bias < 0) return true;
     const Tensor& values = subgraph.tensors[static_cast<size_t>(bias)];
-    // One value an output channel: the depthwise's are its filter's last axis.
-    const int32_t outputs = filter.shape[0] == 1 && kernelH * kernelW > 1 ? filter.shape[3] : filter.shape[0];
-    return values.isConstant() && values.type == DataType::Int32 && values.shape.size() == 1 && values.shape[0] == outputs;
+    return values.isConstant() && values.type == DataType::Int32 && values.shape.size() == 1 &&
+           values.shape[0] == filter.shape[static_cast<size_t>(outputAxis)];
 }
 
 bool takesActivation(int activation) {
@@ -244,16 +243,17 @@ const KernelDef* quantizedInvertedResidualKernel(const Model& model, const Subgr
         return nullptr;
     const Tensor& depthwiseFilter = subgraph.tensors[static_cast<size_t>(std::max(op.inputs[kDepthwiseFilter], 0))];
     if (op.inputs[kDepthwiseFilter] < 0 || depthwiseFilter.shape.size() != 4 || depthwiseFilter.shape[0] != 1 ||
-        depthwiseFilter.shape[1] > kMostKernelRows || int64_t(depthwiseFilter.shape[1]) * depthwiseFilter.shape[2] > 64 ||
-        !takesFilter(subgraph, op, kDepthwiseFilter, type, depthwiseFilter.shape[1], depthwiseFilter.shape[2]) ||
-        !takesFilter(subgraph, op, kPointwiseFilter, type, 1, 1))
+        depthwiseFilter.shape[1] > kMostKernelRows ||
+        int64_t(depthwiseFilter.shape[1]) * depthwiseFilter.shape[2] > kQuantizedDepthwiseMostTaps ||
+        !takesFilter(subgraph, op, kDepthwiseFilter, type, depthwiseFilter.shape[1], depthwiseFilter.shape[2], 3) ||
+        !takesFilter(subgraph, op, kPointwiseFilter, type, 1, 1, 0))
         return nullptr;
     const int64_t expanded = depthwiseFilter.shape[3];
     const Tensor& pointwiseFilter = subgraph.tensors[static_cast<size_t>(op.inputs[kPointwiseFilter])];
     if (expanded % 4 != 0 || pointwiseFilter.shape[3] != expanded || y.shape.size() != 4 || y.shape[3] != pointwiseFilter.shape[0]) return nullptr;
     if (op.fusedExpansion) {
         const Tensor& expansion = subgraph.tensors[static_cast<size_t>(op.expansionResult)];
-        if (!takesFilter(subgraph, op, kExpansionFilter, type, 1, 1) || !quantizedAs(expansion, type) || x.shape[3] % 4 != 0) return nullptr;
+        if (!takesFilter(subgraph, op, kExpansionFilter, type, 1, 1, 0) || !quantizedAs(expansion, type) || x.shape[3] % 4 != 0) return nullptr;
         const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[kExpansionFilter])];
         if (filter.shape[3] != x.shape[3] || filter.shape[0] != expanded) return nullptr;
     } else if (x.shape[3] != expanded) {

@@ -402,11 +402,9 @@ Expected<std::shared_ptr<const VnniPointwise>> packVnniPointwise(const RuntimeTe
     return std::shared_ptr<const VnniPointwise>(std::move(packed));
 }
 
-int64_t vnniPointwiseOutputs(const VnniPointwise& p) { return p.channels; }
-
 void runVnniPointwise(const VnniPointwise& p, const uint8_t* input, int64_t pixels, uint8_t* output) {
-    const RunArguments arguments{&p, input, output, pixels};
-    for (int64_t tile = 0; tile * kRowsPerTile < pixels; ++tile) runTileBlocks(arguments, static_cast<size_t>(tile), 0, p.blocks);
+    RunArguments arguments{&p, input, output, pixels};
+    runTiles(&arguments, 0, static_cast<size_t>((pixels + kRowsPerTile - 1) / kRowsPerTile));
 }
 
 bool vnniAvailable() { return cpuHasAvx512Vnni(); }

@@ -25,7 +25,6 @@ const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgra
 struct VnniPointwise;
 Expected<std::shared_ptr<const VnniPointwise>> packVnniPointwise(const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias,
                                                                  const RuntimeTensor& output, int activation);
-int64_t vnniPointwiseOutputs(const VnniPointwise& p);
 // `pixels` consecutive pixels of `input` to as many of `output`, on the calling thread.
 void runVnniPointwise(const VnniPointwise& p, const uint8_t* input, int64_t pixels, uint8_t* output);
 

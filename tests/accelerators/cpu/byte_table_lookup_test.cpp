@@ -19,6 +19,8 @@
 namespace litestudio {
 namespace {
 
+using testing::randomBytes;
+
 using testing::quantized;
 
 struct UnaryCase {
@@ -29,12 +31,6 @@ struct UnaryCase {
     std::vector<int32_t> shape;
     int threads;
 };
-
-std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
-    std::vector<uint8_t> bytes(count);
-    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
-    return bytes;
-}
 
 size_t elementsOf(const std::vector<int32_t>& shape) {
     size_t count = 1;

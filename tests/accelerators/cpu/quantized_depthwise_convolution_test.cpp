@@ -17,6 +17,7 @@ namespace litestudio {
 namespace {
 
 using testing::compileBuilt;
+using testing::randomBytes;
 
 struct DepthwiseCase {
     DataType type;
@@ -25,12 +26,6 @@ struct DepthwiseCase {
     schema::ActivationFunctionType activation;
     int threads;
 };
-
-std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
-    std::vector<uint8_t> bytes(count);
-    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
-    return bytes;
-}
 
 int outputSize(const DepthwiseCase& c, int in) {
     int span = (c.kernel - 1) * c.dilation + 1;

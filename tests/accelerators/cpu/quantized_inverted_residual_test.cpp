@@ -19,7 +19,7 @@
 namespace litestudio {
 namespace {
 
-using testing::compileBuilt;
+using testing::randomBytes;
 
 struct BlockCase {
     DataType type;
@@ -28,12 +28,6 @@ struct BlockCase {
     bool expands, adds;
     int batch = 1;
 };
-
-std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
-    std::vector<uint8_t> bytes(count);
-    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
-    return bytes;
-}
 
 // Random weights of `shape` (output channels on axis `channelAxis`): int8
 // with a scale per channel and zero points of 0, uint8 with one scale and
@@ -128,34 +122,22 @@ TEST(QuantizedInvertedResidual, MatchesTheReferenceBitForBit) {
         for (int threads : {1, 2, 3}) {
             int input = 0, output = 0;
             const ModelBuilder builder = buildBlock(c, random, input, output);
-            auto reference = compileBuilt(builder, {"reference"});
-            auto cpu = compileBuilt(builder, {"cpu", "reference"}, threads);
-            ASSERT_TRUE(reference) << reference.errorMessage();
-            ASSERT_TRUE(cpu) << cpu.errorMessage();
-            const Subgraph& compiled = (*cpu)->model().subgraphs[0];
+            const std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels), random);
+            const testing::CpuByteComparison compared = testing::compareCpuBytesWithReference(builder, input, x, output, threads);
+            ASSERT_TRUE(compared.error.empty()) << compared.error;
+            const Subgraph& compiled = compared.cpu->model().subgraphs[0];
             const Op* block = nullptr;
             for (const Op& op : compiled.ops)
                 if (op.fusedSeparableBlock) block = &op;
             ASSERT_NE(block, nullptr) << "the block was not fused";
-            EXPECT_NE(cpu::quantizedInvertedResidualKernel((*cpu)->model(), compiled, *block), nullptr);
+            EXPECT_NE(cpu::quantizedInvertedResidualKernel(compared.cpu->model(), compiled, *block), nullptr);
             EXPECT_EQ(block->fusedExpansion, c.expands);
             EXPECT_EQ(block->fusedResidual, c.adds);
-            const std::vector<uint8_t> x = randomBytes(static_cast<size_t>(c.batch * c.height * c.width * c.inChannels), random);
-            ASSERT_TRUE((*reference)->setInput(0, input, x));
-            ASSERT_TRUE((*cpu)->setInput(0, input, x));
-            ASSERT_TRUE((*reference)->run(0));
-            ASSERT_TRUE((*cpu)->run(0));
-            const RuntimeTensor& want = (*reference)->tensor(0, output);
-            const RuntimeTensor& got = (*cpu)->tensor(0, output);
-            ASSERT_EQ(got.shape, want.shape);
-            ASSERT_EQ(got.bytes, want.bytes);
-            int differing = 0;
-            for (size_t i = 0; i < got.bytes; ++i) differing += got.data[i] != want.data[i];
             std::cout << "  " << dataTypeName(c.type) << " " << c.batch << "x" << c.height << "x" << c.width << "x" << c.inChannels << " -> "
                       << c.expanded << " -> " << c.kernel << "x" << c.kernel << "/" << c.stride << " -> " << c.outChannels
-                      << (c.adds ? " + x" : "") << " on " << threads << " thread(s): " << got.bytes << " outputs, " << differing
-                      << " differ\n";
-            EXPECT_EQ(differing, 0);
+                      << (c.adds ? " + x" : "") << " on " << threads << " thread(s): " << compared.elements << " outputs, "
+                      << compared.differing << " differ\n";
+            EXPECT_EQ(compared.differing, 0);
         }
 }
 

@@ -14,6 +14,7 @@ namespace litestudio {
 namespace {
 
 using testing::compileBuilt;
+using testing::randomBytes;
 
 struct ConvCase {
     DataType type;
@@ -21,12 +22,6 @@ struct ConvCase {
     schema::Padding padding;
     schema::ActivationFunctionType activation;
 };
-
-std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
-    std::vector<uint8_t> bytes(count);
-    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
-    return bytes;
-}
 
 // Random int8 weights with per-channel scales, or uint8 with one scale and a
 // zero point; dimension 0 is the output channel.

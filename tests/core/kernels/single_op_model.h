@@ -43,6 +43,13 @@ inline Expected<std::unique_ptr<CompiledModel>> compileBuilt(const ModelBuilder&
     return CompiledModel::create(environment, *model, options);
 }
 
+// `count` bytes drawn uniformly (8-bit inputs and weights).
+inline std::vector<uint8_t> randomBytes(size_t count, std::mt19937& random) {
+    std::vector<uint8_t> bytes(count);
+    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random());
+    return bytes;
+}
+
 // `count` floats drawn uniformly from [-scale, scale).
 inline std::vector<float> randomFloats(std::mt19937& random, size_t count, float scale = 1.0f) {
     std::uniform_real_distribution<float> values(-scale, scale);
