@@ -143,14 +143,19 @@ void argWidth(const ArgPlan& p, const uint8_t* input, void* output, int64_t firs
     }
 }
 
+// Width values a vector for pixels of `size` values (at most 64).
+void argPixels(const ArgPlan& p, const uint8_t* input, void* output, int64_t first, int64_t end) {
+    if (p.size <= 16) argWidth<16>(p, input, output, first, end);
+    else if (p.size <= 32) argWidth<32>(p, input, output, first, end);
+    else argWidth<64>(p, input, output, first, end);
+}
+
 void runTask(void* context, size_t task) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const ArgPlan& p = *arguments.plan;
     const int64_t first = static_cast<int64_t>(task) * kPixelsPerTask;
     const int64_t end = std::min(p.pixels, first + kPixelsPerTask);
-    if (p.inner == 1 && p.size <= 16) argWidth<16>(p, arguments.input, arguments.output, first, end);
-    else if (p.inner == 1 && p.size <= 32) argWidth<32>(p, arguments.input, arguments.output, first, end);
-    else if (p.inner == 1 && p.size <= 64) argWidth<64>(p, arguments.input, arguments.output, first, end);
+    if (p.inner == 1 && p.size <= kMostArgMaxPixelValues) argPixels(p, arguments.input, arguments.output, first, end);
     else if (p.inner > 1 && p.inner <= kMostInner && p.size <= kMostAcross) argWidth<kInLanes>(p, arguments.input, arguments.output, first, end);
     else argWidth<kOneByOne>(p, arguments.input, arguments.output, first, end);
 }
@@ -186,6 +191,12 @@ Status evalArg(KernelContext& context) {
 
 }  // namespace
 
+void quantizedArgMaxOfPixels(const uint8_t* values, int64_t pixels, int64_t size, bool signedValues, bool wideIndices, void* indices) {
+    ArgPlan plan;
+    plan.pixels = pixels, plan.size = size, plan.signedValues = signedValues, plan.wideOutput = wideIndices;
+    argPixels(plan, values, indices, 0, pixels);
+}
+
 const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{prepareArg, evalArg};
     const int32_t builtin = model.opCode(op).builtin;
@@ -203,7 +214,7 @@ const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgr
     const int64_t axis = axisValues[0] < 0 ? axisValues[0] + rank : axisValues[0];
     if (axis < 0 || axis >= rank) return nullptr;
     const int32_t size = input.shape[static_cast<size_t>(axis)];
-    if (axis == rank - 1) return size >= 1 && size <= 64 ? &kernel : nullptr;
+    if (axis == rank - 1) return size >= 1 && size <= kMostArgMaxPixelValues ? &kernel : nullptr;
     int64_t inner = 1;
     for (int64_t d = axis + 1; d < rank; ++d) inner *= input.shape[static_cast<size_t>(d)];
     return size >= 1 && size <= kMostAcross && inner >= 1 && inner <= kMostInner ? &kernel : nullptr;

@@ -18,4 +18,14 @@ namespace litestudio::cpu {
 // along it) or the CPU lacks AVX-512.
 const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
+// The most values a pixel quantizedArgMaxOfPixels takes.
+constexpr int64_t kMostArgMaxPixelValues = 64;
+
+// ARG_MAX over the innermost axis of `pixels` pixels of `size` values
+// (1 to kMostArgMaxPixelValues) each, on the calling thread: the first
+// index of each pixel's largest value, into int64 `indices` (wideIndices)
+// or int32 ones. What a fused resize runs on each row it makes
+// (quantized_resize_bilinear.h).
+void quantizedArgMaxOfPixels(const uint8_t* values, int64_t pixels, int64_t size, bool signedValues, bool wideIndices, void* indices);
+
 }  // namespace litestudio::cpu

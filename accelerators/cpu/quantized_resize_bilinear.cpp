@@ -13,8 +13,9 @@
 #include <memory>
 #include <vector>
 
-#include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/bilinear_resize_support.h"
+#include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/quantized_arg_max.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/bilinear_sampling.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -28,6 +29,9 @@ constexpr int kLanes = 16;
 
 struct ResizePlan : BilinearResizeGeometry {
     bool signedValues = false;
+    // Op::fusedArgMax: each row is made in a buffer and only its pixels'
+    // ARG_MAX over the channels is written, int64 (wideIndices) or int32.
+    bool argMax = false, wideIndices = false;
 };
 
 struct RunArguments {
@@ -55,10 +59,19 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void blendColumns(const Res
     }
 }
 
+// What a thread keeps between the rows it makes: the input rows resampled
+// last and, for an arg max, the row it works in.
+struct RowsOfThread {
+    ResampledRows<int32_t> cache;
+    std::vector<uint8_t> row;
+};
+
 template <bool Signed>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const ResizePlan& p, const uint8_t* input, uint8_t* output,
-                                                                    int64_t first, int64_t count, ResampledRows<int32_t>& cache) {
+                                                                    int64_t first, int64_t count, RowsOfThread& thread) {
+    ResampledRows<int32_t>& cache = thread.cache;
     const int64_t rowLength = int64_t(p.outW) * p.channels;
+    if (p.argMax && thread.row.size() < static_cast<size_t>(rowLength)) thread.row.resize(static_cast<size_t>(rowLength));
     auto resampled = [&](int64_t image, int y, int64_t keep) {
         return cache.get(image * p.inH + y, keep, static_cast<size_t>(rowLength),
                          [&](int32_t* row) { blendColumns<Signed>(p, input, image, y, row); });
@@ -70,7 +83,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const Resiz
         const int32_t* top = resampled(image, v.low, -1);
         const int32_t* bottom = resampled(image, v.high, image * p.inH + v.low);
         const __m512i weight = _mm512_set1_epi32(v.weight);
-        uint8_t* target = output + row * rowLength;
+        uint8_t* target = p.argMax ? thread.row.data() : output + row * rowLength;
         for (int64_t i = 0; i < rowLength; i += kLanes) {
             const __mmask16 mask = firstLanes(rowLength - i);
             const __m512i t = _mm512_maskz_loadu_epi32(mask, top + i), b = _mm512_maskz_loadu_epi32(mask, bottom + i);
@@ -78,22 +91,53 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void resizeRows(const Resiz
             sum = _mm512_srai_epi32(_mm512_add_epi32(sum, half), 22);
             _mm_mask_storeu_epi8(target + i, mask, _mm512_cvtepi32_epi8(sum));
         }
+        if (p.argMax)
+            quantizedArgMaxOfPixels(target, p.outW, p.channels, Signed, p.wideIndices,
+                                    output + row * p.outW * static_cast<int64_t>(p.wideIndices ? sizeof(int64_t) : sizeof(int32_t)));
     }
 }
 
 void runRows(void* context, size_t first, size_t count) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const ResizePlan& p = *arguments.plan;
-    thread_local ResampledRows<int32_t> cache;
-    cache.forget();
-    if (p.signedValues) resizeRows<true>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
-    else resizeRows<false>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), cache);
+    thread_local RowsOfThread thread;
+    thread.cache.forget();
+    if (p.signedValues) resizeRows<true>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), thread);
+    else resizeRows<false>(p, arguments.input, arguments.output, static_cast<int64_t>(first), static_cast<int64_t>(count), thread);
 }
 
 Status prepareResize(KernelContext& context) {
     auto plan = std::make_shared<ResizePlan>();
     LS_RETURN_IF_ERROR(prepareBilinearResize(context, *plan));
     plan->signedValues = context.input(0).type == DataType::Int8;
+    context.state = plan;
+    return Status::ok();
+}
+
+// Op::fusedArgMax: the resize's own output (never stored) stands in for
+// the indices while the resize is checked and planned; the indices take
+// its shape less the channels.
+Status prepareResizeArgMax(KernelContext& context) {
+    auto plan = std::make_shared<ResizePlan>();
+    RuntimeTensor& indices = context.output(0);
+    RuntimeTensor resized;
+    resized.name = indices.name + " (the resize's result, not stored)";
+    resized.type = context.input(0).type;
+    resized.quantization = context.input(0).quantization;
+    RuntimeTensor* own = context.outputs[0];
+    context.outputs[0] = &resized;
+    const Status prepared = prepareBilinearResize(context, *plan);
+    context.outputs[0] = own;
+    LS_RETURN_IF_ERROR(prepared);
+    if (indices.type != DataType::Int32 && indices.type != DataType::Int64)
+        return context.error("writes the arg max as int32 or int64, got " + std::string(dataTypeName(indices.type)) + " " + indices.name);
+    if (plan->channels < 1 || plan->channels > kMostArgMaxPixelValues)
+        return context.error("takes the arg max of 1 to " + std::to_string(kMostArgMaxPixelValues) + " channels, got " +
+                             std::to_string(plan->channels) + " in " + context.input(0).name);
+    plan->signedValues = resized.type == DataType::Int8;
+    plan->argMax = true;
+    plan->wideIndices = indices.type == DataType::Int64;
+    indices.shape = {resized.dim(0), resized.dim(1), resized.dim(2)};
     context.state = plan;
     return Status::ok();
 }
@@ -113,8 +157,19 @@ bool sameQuantization(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 const KernelDef* quantizedResizeBilinearKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{prepareResize, evalResize};
+    static const KernelDef kernel{prepareResize, evalResize}, argMax{prepareResizeArgMax, evalResize};
     if (!cpuHasAvx512() || op.fusedResidual || !isConstantSizeResize(model, subgraph, op)) return nullptr;
+    if (op.fusedArgMax) {
+        // Stored values order as the real ones only with one positive scale (or none: plain integers).
+        const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+        const Tensor& indices = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+        const bool ordered = (input.type == DataType::Int8 || input.type == DataType::UInt8) &&
+                             (input.quantization.scales.empty() || (input.quantization.scales.size() == 1 && input.quantization.scales[0] > 0));
+        return ordered && input.shape[3] >= 1 && input.shape[3] <= kMostArgMaxPixelValues &&
+                       (indices.type == DataType::Int32 || indices.type == DataType::Int64)
+                   ? &argMax
+                   : nullptr;
+    }
     return sameQuantization(subgraph.tensors[static_cast<size_t>(op.inputs[0])], subgraph.tensors[static_cast<size_t>(op.outputs[0])])
                ? &kernel
                : nullptr;

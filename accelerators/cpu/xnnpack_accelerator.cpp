@@ -200,6 +200,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
+    if (op.fusedArgMax) return quantizedResizeBilinearKernel(model, subgraph, op);
     // Only the dense kernels apply a fused activation (Op::fusedEpilogue).
     if (op.fusedEpilogue == Op::Epilogue::Swish && model.opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return floatSwishKernel(model, subgraph, op);
     if (op.fusedEpilogue != Op::Epilogue::None) {

@@ -138,6 +138,10 @@ struct Op {
     // bias. broadcastChannelsFirst: its channels come first in the filter.
     bool fusedBroadcastConcat = false;
     bool broadcastChannelsFirst = false;
+    // A RESIZE_BILINEAR whose result only an ARG_MAX over the last axis
+    // reads (core/runtime/resize_arg_max_fusion.h): inputs x, size; output
+    // the ARG_MAX's indices, int32 or int64, one per output pixel.
+    bool fusedArgMax = false;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

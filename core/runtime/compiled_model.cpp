@@ -19,6 +19,7 @@
 #include "core/runtime/prelu_fusion.h"
 #include "core/runtime/broadcast_concat_fusion.h"
 #include "core/runtime/residual_add_fusion.h"
+#include "core/runtime/resize_arg_max_fusion.h"
 #include "core/runtime/swish_fusion.h"
 #include "core/runtime/expansion_fusion.h"
 #include "core/runtime/stem_fusion.h"
@@ -214,6 +215,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         swapResizeAndConvolution(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseBroadcastConcats(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseResidualAdds(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseResizeArgMaxes(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseSwishes(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);

@@ -2,44 +2,19 @@
 // custom op) on a known photo: Grace Hopper stands in the middle of a dark
 // background, so the mask must be on in the centre and off in the top corners.
 
-#include <cstring>
-
 #include <gtest/gtest.h>
 
 #include "core/format/model_file.h"
 #include "core/runtime/compiled_model.h"
 #include "core/vision/image_input.h"
+#include "tests/support/bmp_image.h"
 #include "tests/support/test_paths.h"
 
 namespace litestudio {
 namespace {
 
-// Uncompressed 24-bit BMP only: enough for the shared test pictures.
-RgbImage readBmp(const std::vector<uint8_t>& file) {
-    RgbImage image;
-    auto u32 = [&](size_t at) { uint32_t v; std::memcpy(&v, file.data() + at, 4); return v; };
-    auto i32 = [&](size_t at) { int32_t v; std::memcpy(&v, file.data() + at, 4); return v; };
-    if (file.size() < 54 || file[0] != 'B' || file[1] != 'M' || file[28] != 24) return image;
-    uint32_t offset = u32(10);
-    int width = i32(18), height = i32(22);
-    bool bottomUp = height > 0;
-    height = std::abs(height);
-    size_t row = (static_cast<size_t>(width) * 3 + 3) / 4 * 4;
-    if (offset + row * height > file.size()) return image;
-    image.width = width;
-    image.height = height;
-    image.pixels.resize(static_cast<size_t>(width) * height * 3);
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x) {
-            const uint8_t* bgr = file.data() + offset + (bottomUp ? height - 1 - y : y) * row + x * 3;
-            uint8_t* rgb = image.pixels.data() + (static_cast<size_t>(y) * width + x) * 3;
-            rgb[0] = bgr[2], rgb[1] = bgr[1], rgb[2] = bgr[0];
-        }
-    return image;
-}
-
 TEST(SelfieSegmentation, FindsThePersonInGraceHopper) {
-    RgbImage image = readBmp(testing::readFileBytes(testing::sharedDir() / "images/grace_hopper.bmp"));
+    RgbImage image = testing::readBmp(testing::readFileBytes(testing::sharedDir() / "images/grace_hopper.bmp"));
     ASSERT_GT(image.width, 0) << "cannot read grace_hopper.bmp";
     auto file = openModelFile(testing::sharedModel("mediapipe/selfie_segmentation.tflite").string());
     ASSERT_TRUE(file) << file.errorMessage();
