@@ -1,5 +1,6 @@
 #include "app/cli/bench_command.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -68,21 +69,26 @@ void printReport(const BenchmarkReport& r, std::ostream& out) {
     out << "memory       peak RSS " << mebibytes(r.peakResidentBytes) << ", arena " << mebibytes(r.arenaBytes)
         << " (lower bound " << mebibytes(r.arenaLowerBoundBytes) << ")\n";
     if (r.ops.empty()) return;
+    // The type column fits the longest name: fused ops read as their chain
+    // ("CONV_2D+DEPTHWISE_CONV_2D+CONV_2D+ADD (fused)").
+    int typeWidth = 26;
+    for (const OpTypeTiming& type : r.opTypes) typeWidth = std::max(typeWidth, static_cast<int>(type.type.size()));
+    const std::string typeHeading = "type" + std::string(static_cast<size_t>(typeWidth - 3), ' ');
     out << "\nops (execution order)\n";
-    out << "  index  type                       accelerator  avg ms     share   cumul.  name\n";
+    out << "  index  " << typeHeading << "accelerator  avg ms     share   cumul.  name\n";
     for (const OpTiming& op : r.ops) {
-        char line[512];
+        char line[640];
         std::string name = op.name.size() > 60 ? op.name.substr(0, 57) + "..." : op.name;
-        std::snprintf(line, sizeof(line), "  %5d  %-26s %-12s %-10s %5.1f%%  %5.1f%%  %s\n", op.index, op.type.c_str(),
+        std::snprintf(line, sizeof(line), "  %5d  %-*s %-12s %-10s %5.1f%%  %5.1f%%  %s\n", op.index, typeWidth, op.type.c_str(),
                       op.accelerator.c_str(), fixed(op.averageMs).c_str(), op.share * 100, op.cumulativeShare * 100,
                       name.c_str());
         out << line;
     }
     out << "\nop types (slowest first)\n";
-    out << "  type                       count  avg ms     share\n";
+    out << "  " << typeHeading << "count  avg ms     share\n";
     for (const OpTypeTiming& type : r.opTypes) {
-        char line[256];
-        std::snprintf(line, sizeof(line), "  %-26s %5d  %-10s %5.1f%%\n", type.type.c_str(), type.count,
+        char line[384];
+        std::snprintf(line, sizeof(line), "  %-*s %5d  %-10s %5.1f%%\n", typeWidth, type.type.c_str(), type.count,
                       fixed(type.averageMs).c_str(), type.share * 100);
         out << line;
     }
