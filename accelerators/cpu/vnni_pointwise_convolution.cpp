@@ -26,6 +26,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/vnni_requantization.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/support/cache_line_vector.h"
@@ -64,11 +65,8 @@ struct VnniPointwise {
     bool unsignedActivations = false;
     int64_t depth = 0, channels = 0, blocks = 0;
     CacheLineVector<int8_t> weights;  // [block][depth/4][16 lanes][4]
-    std::vector<int32_t> offsets;     // per channel: bias and the zero-point terms
-    std::vector<float> multipliers;   // per channel
+    VnniRequantization requantization;
     int32_t rowSumFactor = 0;         // uint8: 128 - zw, times sum a of the pixel
-    float low = 0, high = 0;          // clamp, zero point removed
-    int32_t outputZeroPoint = 0;
 };
 
 namespace {
@@ -123,22 +121,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void microTile(c
             for (int b = 0; b < Blocks; ++b) accumulators[r][b] = _mm512_dpbusd_epi32(accumulators[r][b], a, w[b]);
         }
     }
-    const __m512 low = _mm512_set1_ps(p.low), high = _mm512_set1_ps(p.high);
-    const __m512i zeroPoint = _mm512_set1_epi32(p.outputZeroPoint);
     for (int r = 0; r < Rows; ++r) {
-        __m512i rowTerm = _mm512_set1_epi32(rowTerms[r]);
+        const __m512i rowTerm = _mm512_set1_epi32(rowTerms[r]);
         for (int b = 0; b < Blocks; ++b) {
-            int64_t channel = (block + b) * kLanes;
-            __m512i sum = _mm512_add_epi32(accumulators[r][b], _mm512_loadu_si512(p.offsets.data() + channel));
-            sum = _mm512_add_epi32(sum, rowTerm);
-            __m512 value = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), _mm512_loadu_ps(p.multipliers.data() + channel));
-            value = _mm512_min_ps(_mm512_max_ps(value, low), high);
-            __m512i quantized = _mm512_add_epi32(_mm512_cvtps_epi32(value), zeroPoint);  // round half to even
-            int64_t valid = std::min<int64_t>(kLanes, p.channels - channel);
-            __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-            uint8_t* target = output + (row + r) * p.channels + channel;
-            if (p.unsignedActivations) _mm_mask_storeu_epi8(target, mask, _mm512_cvtusepi32_epi8(_mm512_max_epi32(quantized, _mm512_setzero_si512())));
-            else _mm_mask_storeu_epi8(target, mask, _mm512_cvtsepi32_epi8(quantized));
+            const int64_t channel = (block + b) * kLanes;
+            storeRequantized(p.requantization, _mm512_add_epi32(accumulators[r][b], rowTerm), channel, std::min<int64_t>(kLanes, p.channels - channel),
+                             output + (row + r) * p.channels + channel);
         }
     }
 }
@@ -262,21 +250,15 @@ Status packWeights(VnniPointwise& p, const RuntimeTensor& input, const RuntimeTe
             int64_t block = n / kLanes, lane = n % kLanes;
             p.weights[static_cast<size_t>(((block * groups + k / 4) * kLanes + lane) * 4 + k % 4)] = static_cast<int8_t>(stored);
         }
-    p.offsets.assign(static_cast<size_t>(p.blocks * kLanes), 0);
+    p.requantization.set(input, filter, out, p.channels, activation);
     for (int64_t n = 0; n < p.channels; ++n) {
         int64_t offset = bias ? bias[n] : 0;
         int64_t sum = weightSums[static_cast<size_t>(n)];
         if (p.unsignedActivations) offset += -int64_t(inputZero) * sum + taps * int64_t(inputZero) * weightZero;
         else offset -= (128 + int64_t(inputZero)) * sum;
-        p.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
+        p.requantization.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
     }
     p.rowSumFactor = 128 - weightZero;
-    reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
-    p.multipliers.assign(static_cast<size_t>(p.blocks * kLanes), 0.0f);
-    for (int64_t n = 0; n < p.channels; ++n) p.multipliers[static_cast<size_t>(n)] = requantize.multiplier(n);
-    p.low = requantize.low();
-    p.high = requantize.high();
-    p.outputZeroPoint = out.zeroPoint();
     return Status::ok();
 }
 
@@ -353,10 +335,31 @@ Status evalPointwise(KernelContext& context) {
     return Status::ok();
 }
 
+
+const KernelDef* fullyConnectedKernel(const Subgraph& subgraph, const Op& op) {
+    static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesActivation = true};
+    const auto* options = op.options->builtin_options_as_FullyConnectedOptions();
+    if (options && (options->weights_format() != schema::FullyConnectedOptionsWeightsFormat_DEFAULT ||
+                    options->fused_activation_function() == schema::ActivationFunctionType_TANH ||
+                    options->fused_activation_function() == schema::ActivationFunctionType_SIGN_BIT))
+        return nullptr;
+    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
+    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
+    if (filter.shape.size() != 2 || filter.shape[1] <= 0 || filter.shape[1] > 16384 || filter.isSparse || filter.quantization.blockSize > 0 ||
+        !vnniTakesOperands(subgraph, op, input, filter, output))
+        return nullptr;
+    // A depth that is not a multiple of 4 is gathered into a padded row on the stack.
+    if (filter.shape[1] % 4 != 0 && filter.shape[1] > kMaxPatchBytes - 3) return nullptr;
+    return &kernel;
+}
+
+}  // namespace
+
 // The checks shared by CONV_2D and FULLY_CONNECTED: 8-bit operands of one
 // type with quantization, constant weights and int32 bias, and weight zero
 // points the kernel's arithmetic takes (uint8 per tensor, int8 zero).
-bool quantizedOperands(const Subgraph& subgraph, const Op& op, const Tensor& input, const Tensor& filter, const Tensor& output) {
+bool vnniTakesOperands(const Subgraph& subgraph, const Op& op, const Tensor& input, const Tensor& filter, const Tensor& output) {
     if ((input.type != DataType::UInt8 && input.type != DataType::Int8) || filter.type != input.type || output.type != input.type ||
         !filter.isConstant())
         return false;
@@ -370,26 +373,6 @@ bool quantizedOperands(const Subgraph& subgraph, const Op& op, const Tensor& inp
         if (zero != 0) return false;
     return true;
 }
-
-const KernelDef* fullyConnectedKernel(const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesActivation = true};
-    const auto* options = op.options->builtin_options_as_FullyConnectedOptions();
-    if (options && (options->weights_format() != schema::FullyConnectedOptionsWeightsFormat_DEFAULT ||
-                    options->fused_activation_function() == schema::ActivationFunctionType_TANH ||
-                    options->fused_activation_function() == schema::ActivationFunctionType_SIGN_BIT))
-        return nullptr;
-    const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
-    const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
-    const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    if (filter.shape.size() != 2 || filter.shape[1] <= 0 || filter.shape[1] > 16384 || filter.isSparse || filter.quantization.blockSize > 0 ||
-        !quantizedOperands(subgraph, op, input, filter, output))
-        return nullptr;
-    // A depth that is not a multiple of 4 is gathered into a padded row on the stack.
-    if (filter.shape[1] % 4 != 0 && filter.shape[1] > kMaxPatchBytes - 3) return nullptr;
-    return &kernel;
-}
-
-}  // namespace
 
 Expected<std::shared_ptr<const VnniPointwise>> packVnniPointwise(const RuntimeTensor& input, const RuntimeTensor& filter, const int32_t* bias,
                                                                  const RuntimeTensor& output, int activation) {
@@ -425,7 +408,7 @@ const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgra
     const Tensor& filter = subgraph.tensors[static_cast<size_t>(op.inputs[1])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
     if (filter.shape.size() != 4 || input.shape.size() != 4 || input.shape[3] != filter.shape[3] ||
-        !quantizedOperands(subgraph, op, input, filter, output))
+        !vnniTakesOperands(subgraph, op, input, filter, output))
         return nullptr;
     // int32 sums stay exact up to 2^31 / 255^2 taps; patches are gathered on the stack.
     int64_t taps = int64_t(filter.shape[1]) * filter.shape[2] * filter.shape[3];

@@ -13,6 +13,11 @@
 namespace litestudio::cpu {
 
 bool vnniAvailable();
+
+// The operands the VNNI kernels take: 8-bit ones of one type with
+// quantization, constant weights and an int32 bias, and weight zero points
+// their arithmetic takes (uint8 per tensor, int8 zero).
+bool vnniTakesOperands(const Subgraph& subgraph, const Op& op, const Tensor& input, const Tensor& filter, const Tensor& output);
 // The kernel for this op, or nullptr when it is not a pointwise quantized
 // convolution this kernel takes (or the CPU lacks VNNI).
 const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);

@@ -31,6 +31,7 @@
 #include "accelerators/cpu/quantized_elementwise.h"
 #include "accelerators/cpu/quantized_inverted_residual.h"
 #include "accelerators/cpu/quantized_resize_bilinear.h"
+#include "accelerators/cpu/quantized_stem_convolution.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
@@ -148,6 +149,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* resize = floatResizeBilinearKernel(model, subgraph, op)) return resize;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (const KernelDef* movement = joinAndSplitOnThreadsKernel(model, subgraph, op)) return movement;
+    if (const KernelDef* stem = quantizedStemConvolutionKernel(model, subgraph, op)) return stem;
     if (const KernelDef* pointwise = vnniPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* depthwise = quantizedDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
     if (const KernelDef* depthwise = floatDepthwiseConvolutionKernel(model, subgraph, op)) return depthwise;
