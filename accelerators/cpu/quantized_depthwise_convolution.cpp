@@ -47,6 +47,13 @@ struct QuantizedDepthwise {
     std::vector<uint8_t> padding;   // blocks * 32 bytes of the input zero point
     float low = 0, high = 0;
     int32_t outputZeroPoint = 0;
+    // 8 or 16 channels at a column stride of 1: a block's 32 lanes hold
+    // `packedPixels` neighbouring pixels (32 / channels), whose taps are
+    // 32 neighbouring bytes of a row. `packed` is the same filter as a
+    // 32-channel one (channel j of it is channel j % channels), which
+    // pixelsAvx512 runs on such groups inside the image.
+    int packedPixels = 1;
+    std::shared_ptr<const QuantizedDepthwise> packed;
 };
 
 namespace {
@@ -112,10 +119,54 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void pixelsAvx51
 
 constexpr int kPixelsTogether = 4;
 
+// The taps of output pixel `ox` (stride 1, dilation 1 across), all inside the row.
+void interiorTaps(const QuantizedDepthwise& p, const uint8_t* const* rows, int64_t ox, const uint8_t** taps) {
+    int t = 0;
+    for (int ky = 0; ky < p.kernelH; ++ky)
+        for (int kx = 0; kx < p.kernelW; ++kx, ++t) taps[t] = rows[ky] ? rows[ky] + (ox - p.padLeft + kx) * p.channels : p.padding.data();
+    taps[t] = p.padding.data();
+}
+
+// 8 or 16 channels (QuantizedDepthwise::packed): groups of neighbouring
+// pixels whose taps are all inside the row go through the 32-channel
+// filter four groups (or one) at a time; the pixels at the edges one by one.
+// DeepLab's 257x257x16 depthwise used half of each vector's lanes, MobileNet
+// v1 0.25's 64x64x8 one a quarter.
+template <bool Signed>
+void packedRowAvx512(const QuantizedDepthwise& p, const uint8_t* const* rows, uint8_t* output) {
+    const uint8_t* taps[kPixelsTogether][kMaxTaps + 1];
+    const int64_t group = p.packedPixels;
+    // A group from `ox` is inside when its first pixel's first tap and its last pixel's last tap are.
+    auto inside = [&](int64_t ox) { return ox - p.padLeft >= 0 && ox + group - 1 - p.padLeft + p.kernelW - 1 < p.inW && ox + group <= p.outW; };
+    int64_t ox = 0;
+    while (ox < p.outW) {
+        if (inside(ox) && inside(ox + (kPixelsTogether - 1) * group)) {
+            for (int x = 0; x < kPixelsTogether; ++x) interiorTaps(p, rows, ox + x * group, taps[x]);
+            pixelsAvx512<Signed, kPixelsTogether>(*p.packed, taps, output + ox * p.channels);
+            ox += kPixelsTogether * group;
+        } else if (inside(ox)) {
+            interiorTaps(p, rows, ox, taps[0]);
+            pixelsAvx512<Signed, 1>(*p.packed, taps, output + ox * p.channels);
+            ox += group;
+        } else {
+            int t = 0;
+            for (int ky = 0; ky < p.kernelH; ++ky)
+                for (int kx = 0; kx < p.kernelW; ++kx, ++t) {
+                    const int64_t ix = ox - p.padLeft + kx;
+                    taps[0][t] = rows[ky] && ix >= 0 && ix < p.inW ? rows[ky] + ix * p.channels : p.padding.data();
+                }
+            taps[0][t] = p.padding.data();
+            pixelsAvx512<Signed, 1>(p, taps, output + ox * p.channels);
+            ++ox;
+        }
+    }
+}
+
 // One output row from the kernelH input rows it reads (null: outside the
 // image, the input zero point there).
 template <bool Signed>
 void rowAvx512(const QuantizedDepthwise& p, const uint8_t* const* rows, uint8_t* output) {
+    if (p.packed) return packedRowAvx512<Signed>(p, rows, output);
     const uint8_t* taps[kPixelsTogether][kMaxTaps + 1];
     const int taps2 = p.kernelH * p.kernelW;
     for (int64_t ox0 = 0; ox0 < p.outW; ox0 += kPixelsTogether) {
@@ -180,28 +231,42 @@ Status packWeights(QuantizedDepthwise& p, const RuntimeTensor& input, const Runt
         return raw - static_cast<int32_t>(zero);
     };
     reference::Requantizer requantize(input, filter, out, static_cast<schema::ActivationFunctionType>(activation));
-    p.weights.assign(static_cast<size_t>(p.blocks * p.pairs * 2 * kBlock), 0);
-    p.offsets.assign(static_cast<size_t>(p.blocks * kBlock), 0);
-    p.multipliers.assign(static_cast<size_t>(p.blocks * kBlock), 0.0f);
-    for (int64_t block = 0; block < p.blocks; ++block)
-        for (int half = 0; half < 2; ++half)
-            for (int64_t lane = 0; lane < 16; ++lane) {
-                int64_t c = block * kBlock + channelOfLane(lane, half == 1);
-                if (c >= p.channels) continue;
-                int64_t sum = 0;
-                for (int t = 0; t < taps; ++t) sum += weight(t, c);
-                for (int pair = 0; pair < p.pairs; ++pair) {
-                    int16_t* at = p.weights.data() + ((block * p.pairs + pair) * 2 + half) * kBlock + 2 * lane;
-                    at[0] = static_cast<int16_t>(weight(2 * pair, c));
-                    at[1] = static_cast<int16_t>(2 * pair + 1 < taps ? weight(2 * pair + 1, c) : 0);
+    // Lane `lane` of half `half` of block `block` of `into` holds channel channelOf(block * 32 + its place).
+    auto pack = [&](QuantizedDepthwise& into, int64_t lanes, auto channelOf) {
+        into.weights.assign(static_cast<size_t>(into.blocks * p.pairs * 2 * kBlock), 0);
+        into.offsets.assign(static_cast<size_t>(into.blocks * kBlock), 0);
+        into.multipliers.assign(static_cast<size_t>(into.blocks * kBlock), 0.0f);
+        for (int64_t block = 0; block < into.blocks; ++block)
+            for (int half = 0; half < 2; ++half)
+                for (int64_t lane = 0; lane < 16; ++lane) {
+                    const int64_t place = block * kBlock + channelOfLane(lane, half == 1);
+                    if (place >= lanes) continue;
+                    const int64_t c = channelOf(place);
+                    int64_t sum = 0;
+                    for (int t = 0; t < taps; ++t) sum += weight(t, c);
+                    for (int pair = 0; pair < p.pairs; ++pair) {
+                        int16_t* at = into.weights.data() + ((block * p.pairs + pair) * 2 + half) * kBlock + 2 * lane;
+                        at[0] = static_cast<int16_t>(weight(2 * pair, c));
+                        at[1] = static_cast<int16_t>(2 * pair + 1 < taps ? weight(2 * pair + 1, c) : 0);
+                    }
+                    const size_t slot = static_cast<size_t>(block * kBlock + half * 16 + lane);
+                    into.offsets[slot] = static_cast<int32_t>((bias ? bias[c] : 0) - int64_t(inputZero) * sum);
+                    into.multipliers[slot] = requantize.multiplier(c);
                 }
-                size_t slot = static_cast<size_t>(block * kBlock + half * 16 + lane);
-                p.offsets[slot] = static_cast<int32_t>((bias ? bias[c] : 0) - int64_t(inputZero) * sum);
-                p.multipliers[slot] = requantize.multiplier(c);
-            }
-    p.low = requantize.low();
-    p.high = requantize.high();
-    p.outputZeroPoint = out.zeroPoint();
+        into.low = requantize.low();
+        into.high = requantize.high();
+        into.outputZeroPoint = out.zeroPoint();
+    };
+    pack(p, p.channels, [](int64_t place) { return place; });
+    p.packed.reset();
+    p.packedPixels = 1;
+    if ((p.channels == 8 || p.channels == 16) && p.strideW == 1 && p.dilationW == 1) {
+        auto packed = std::make_shared<QuantizedDepthwise>(p);
+        packed->channels = kBlock, packed->blocks = 1;
+        pack(*packed, kBlock, [&](int64_t place) { return place % p.channels; });
+        p.packedPixels = static_cast<int>(kBlock / p.channels);
+        p.packed = std::move(packed);
+    }
     return Status::ok();
 }
 

@@ -4,7 +4,8 @@
 // of the four pixels taken together, strides 1 and 2, SAME and VALID
 // padding, 3x3 and 5x5 kernels (odd tap counts), dilation, batches, fused
 // activations, uint8 weights with a zero point and per-channel int8 weights,
-// one and two threads. Skipped (with a message) on CPUs without AVX-512 VNNI.
+// one and two threads; 8 and 16 channels at stride 1, whose neighbouring
+// pixels share a block. Skipped (with a message) on CPUs without AVX-512 VNNI.
 
 #include <random>
 
@@ -80,6 +81,14 @@ TEST(QuantizedDepthwiseConvolution, MatchesTheReferenceBitForBit) {
         {DataType::UInt8, 1, 11, 10, 17, 5, 1, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 2},
         {DataType::Int8, 1, 13, 14, 48, 3, 1, 2, schema::Padding_SAME, ActivationFunctionType_RELU6, 1},
         {DataType::UInt8, 1, 3, 2, 5, 3, 1, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 1},  // all border
+        // 8 and 16 channels at stride 1: 4 or 2 pixels a block inside the
+        // row, four such groups or one at a time, the edges pixel by pixel.
+        {DataType::UInt8, 1, 9, 23, 16, 3, 1, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 1},
+        {DataType::Int8, 2, 7, 30, 8, 5, 1, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 2},
+        {DataType::UInt8, 1, 6, 13, 8, 3, 1, 1, schema::Padding_VALID, ActivationFunctionType_NONE, 1},
+        {DataType::Int8, 1, 12, 41, 16, 5, 1, 1, schema::Padding_VALID, ActivationFunctionType_RELU, 2},
+        {DataType::UInt8, 1, 5, 3, 16, 3, 1, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 1},
+        {DataType::Int8, 1, 9, 20, 16, 3, 1, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 1},  // dilated: not grouped
     };
     std::mt19937 random(11);
     for (const DepthwiseCase& c : cases) {
