@@ -15,6 +15,6 @@ cmake --build build/test -j$jobs
 (cd build/test && QT_QPA_PLATFORM=offscreen ctest -j$jobs --output-on-failure)
 
 CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLITESTUDIO_BUILD_GUI=OFF -DLITESTUDIO_FUZZ=ON >/dev/null
+  -DLITESTUDIO_BUILD_GUI=OFF -DLITESTUDIO_BUILD_BENCH=OFF -DLITESTUDIO_FUZZ=ON >/dev/null
 cmake --build build/sanitize -j$jobs
 (cd build/sanitize && ctest -j$jobs --output-on-failure)
