@@ -44,12 +44,32 @@ Status readFloatBias(const KernelContext& context, int64_t channels, float* dest
     return Status::ok();
 }
 
+namespace {
+
+// The reference takes an input of a multiple of the filter's channels as
+// that many groups; none of these kernels do, and each sizes its filter
+// rows by the input's channels. The kernels are chosen by the declared
+// shapes, so a model whose shapes lie meets this only here.
+Status expectUngroupedInput(const KernelContext& context) {
+    const RuntimeTensor& input = context.input(0);
+    const RuntimeTensor& filter = context.input(1);
+    if (input.rank() == 4 && filter.rank() == 4 && input.dim(3) != filter.dim(3))
+        return context.error("expects " + std::to_string(filter.dim(3)) + " input channels, as its filter " + filter.name + " " +
+                             shapeText(filter.shape) + " has (groups are the reference's), got " + input.name + " " + shapeText(input.shape));
+    return Status::ok();
+}
+
+}  // namespace
+
 Status prepareReferenceConvolution(KernelContext& context) {
-    return withOwnInputs(context, [&] { return findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context); });
+    LS_RETURN_IF_ERROR(withOwnInputs(context, [&] { return findReferenceKernel(schema::BuiltinOperator_CONV_2D)->prepare(context); }));
+    return expectUngroupedInput(context);
 }
 
 Status prepareReferenceConvolution(KernelContext& context, RuntimeTensor& padded) {
-    return withOwnInputs(context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded); });
+    LS_RETURN_IF_ERROR(
+        withOwnInputs(context, [&] { return prepareWithFoldedPadding(context, *findReferenceKernel(schema::BuiltinOperator_CONV_2D), padded); }));
+    return expectUngroupedInput(context);
 }
 
 bool addsAsResidual(DataType type, const std::vector<int32_t>& residualShape, const std::vector<int32_t>& outputShape) {

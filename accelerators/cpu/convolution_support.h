@@ -55,7 +55,9 @@ Status withOwnInputs(KernelContext& context, Prepare prepare, size_t ownInputs =
     return prepared;
 }
 
-// The reference CONV_2D's checks and output shape, with withOwnInputs.
+// The reference CONV_2D's checks and output shape, with withOwnInputs, and
+// an input of the filter's channels (no groups: the accelerator's kernels
+// take none).
 Status prepareReferenceConvolution(KernelContext& context);
 // The same for a convolution that reads through a folded PAD
 // (Op::fusedPadding): checked as if over the padded input, whose shape

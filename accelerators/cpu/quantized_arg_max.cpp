@@ -191,6 +191,11 @@ Status evalArg(KernelContext& context) {
 
 }  // namespace
 
+bool storedValuesOrder(const Tensor& tensor) {
+    return (tensor.type == DataType::Int8 || tensor.type == DataType::UInt8) &&
+           (tensor.quantization.scales.empty() || (tensor.quantization.scales.size() == 1 && tensor.quantization.scales[0] > 0));
+}
+
 void quantizedArgMaxOfPixels(const uint8_t* values, int64_t pixels, int64_t size, bool signedValues, bool wideIndices, void* indices) {
     ArgPlan plan;
     plan.pixels = pixels, plan.size = size, plan.signedValues = signedValues, plan.wideOutput = wideIndices;
@@ -205,11 +210,8 @@ const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgr
         return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& out = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-    // Stored values order as the real ones only with one positive scale (or none: plain integers).
-    const bool ordered = (input.type == DataType::Int8 || input.type == DataType::UInt8) &&
-                         (input.quantization.scales.empty() || (input.quantization.scales.size() == 1 && input.quantization.scales[0] > 0));
     const std::vector<int64_t> axisValues = constantIntegers(subgraph, op.inputs[1]);
-    if (!ordered || input.shape.empty() || (out.type != DataType::Int32 && out.type != DataType::Int64) || axisValues.empty()) return nullptr;
+    if (!storedValuesOrder(input) || input.shape.empty() || (out.type != DataType::Int32 && out.type != DataType::Int64) || axisValues.empty()) return nullptr;
     const int64_t rank = static_cast<int64_t>(input.shape.size());
     const int64_t axis = axisValues[0] < 0 ? axisValues[0] + rank : axisValues[0];
     if (axis < 0 || axis >= rank) return nullptr;

@@ -18,6 +18,10 @@ namespace litestudio::cpu {
 // along it) or the CPU lacks AVX-512.
 const KernelDef* quantizedArgMaxKernel(const Model& model, const Subgraph& subgraph, const Op& op);
 
+// Whether the stored values of `tensor` order as its real ones: 8-bit with
+// one positive scale, or none (plain integers).
+bool storedValuesOrder(const Tensor& tensor);
+
 // The most values a pixel quantizedArgMaxOfPixels takes.
 constexpr int64_t kMostArgMaxPixelValues = 64;
 

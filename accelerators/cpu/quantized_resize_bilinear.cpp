@@ -129,8 +129,7 @@ Status prepareResizeArgMax(KernelContext& context) {
     const Status prepared = prepareBilinearResize(context, *plan);
     context.outputs[0] = own;
     LS_RETURN_IF_ERROR(prepared);
-    if (indices.type != DataType::Int32 && indices.type != DataType::Int64)
-        return context.error("writes the arg max as int32 or int64, got " + std::string(dataTypeName(indices.type)) + " " + indices.name);
+    // The indices' type was checked with the kernel's choice; the channels show at run time.
     if (plan->channels < 1 || plan->channels > kMostArgMaxPixelValues)
         return context.error("takes the arg max of 1 to " + std::to_string(kMostArgMaxPixelValues) + " channels, got " +
                              std::to_string(plan->channels) + " in " + context.input(0).name);
@@ -160,12 +159,9 @@ const KernelDef* quantizedResizeBilinearKernel(const Model& model, const Subgrap
     static const KernelDef kernel{prepareResize, evalResize}, argMax{prepareResizeArgMax, evalResize};
     if (!cpuHasAvx512() || op.fusedResidual || !isConstantSizeResize(model, subgraph, op)) return nullptr;
     if (op.fusedArgMax) {
-        // Stored values order as the real ones only with one positive scale (or none: plain integers).
         const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
         const Tensor& indices = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
-        const bool ordered = (input.type == DataType::Int8 || input.type == DataType::UInt8) &&
-                             (input.quantization.scales.empty() || (input.quantization.scales.size() == 1 && input.quantization.scales[0] > 0));
-        return ordered && input.shape[3] >= 1 && input.shape[3] <= kMostArgMaxPixelValues &&
+        return storedValuesOrder(input) && input.shape[3] >= 1 && input.shape[3] <= kMostArgMaxPixelValues &&
                        (indices.type == DataType::Int32 || indices.type == DataType::Int64)
                    ? &argMax
                    : nullptr;

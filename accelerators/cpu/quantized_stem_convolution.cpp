@@ -54,7 +54,7 @@ struct QuantizedStem {
     bool activationSums = false;
     int32_t sumFactor = 0;  // 128 - zw, times each pixel's sum of activations
     CacheLineVector<int8_t> weights;  // [block][group][16 lanes][4 bytes]
-    CacheLineVector<int8_t> ones;     // [group][16 lanes][4 bytes]: 1 on a filter row's bytes
+    CacheLineVector<int8_t> ones;     // [group][16 lanes][4 bytes]: 1 on a filter row's bytes; empty without activationSums
     VnniRequantization requantization;
 };
 
@@ -200,24 +200,22 @@ void packStem(QuantizedStem& s, const RuntimeTensor& input, const RuntimeTensor&
         s.requantization.offsets[static_cast<size_t>(n)] = static_cast<int32_t>(offset);
     }
     s.sumFactor = 128 - weightZero;
+    if (!s.activationSums) return;
     s.ones.assign(static_cast<size_t>(s.groups * 64), 0);
-    if (s.activationSums)
-        for (int64_t group = 0; group < s.groups; ++group)
-            for (int64_t lane = 0; lane < kLanes; ++lane)
-                for (int64_t j = 0; j < 4; ++j)
-                    s.ones[static_cast<size_t>((group * kLanes + lane) * 4 + j)] = (group % s.rowGroups) * 4 + j < s.rowBytes ? 1 : 0;
+    for (int64_t group = 0; group < s.groups; ++group)
+        for (int64_t lane = 0; lane < kLanes; ++lane)
+            for (int64_t j = 0; j < 4; ++j)
+                s.ones[static_cast<size_t>((group * kLanes + lane) * 4 + j)] = (group % s.rowGroups) * 4 + j < s.rowBytes ? 1 : 0;
 }
 
 Status prepareStem(KernelContext& context) {
     RuntimeTensor padded;
+    // The filter's shape was checked with the kernel's choice, and the input's channels are its.
     LS_RETURN_IF_ERROR(prepareReferenceConvolution(context, padded));
     context.scratchBytes = 0;
     const RuntimeTensor& input = context.input(0);
     const RuntimeTensor& filter = context.input(1);
     const RuntimeTensor& out = context.output(0);
-    if (input.dim(3) < 1 || input.dim(3) > kMostImageChannels || filter.dim(1) > kMostKernelRows || filter.dim(2) * input.dim(3) > kMostRowBytes)
-        return context.error("expects 1-" + std::to_string(kMostImageChannels) + " input channels and filter rows of at most " +
-                             std::to_string(kMostRowBytes) + " bytes, got " + shapeText(input.shape) + " by " + shapeText(filter.shape));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     const auto& pads = context.op->fusedPadding;
     auto stem = std::make_shared<QuantizedStem>();

@@ -163,7 +163,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void gatherPatch(const Vnni
         int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
         if (wholeRows && iy >= 0 && iy < g.inH) {
             const uint8_t* from = input + ((batch * g.inH + iy) * g.inW + firstX) * g.channels;
-            // An RGB stem's 9 bytes: one masked move, not a call to memcpy (DeepLab's 257x257 stem: ~3 of them a pixel).
+            // A short row of taps (a dilated RGB stem's 9 bytes): one masked move, not a call to memcpy.
             if (rowBytes <= 64) {
                 const __mmask64 mask = rowBytes == 64 ? ~__mmask64(0) : (__mmask64(1) << rowBytes) - 1;
                 _mm512_mask_storeu_epi8(at, mask, _mm512_maskz_loadu_epi8(mask, from));
@@ -335,7 +335,6 @@ Status evalPointwise(KernelContext& context) {
     return Status::ok();
 }
 
-
 const KernelDef* fullyConnectedKernel(const Subgraph& subgraph, const Op& op) {
     static const KernelDef kernel{.prepare = preparePointwise, .eval = evalPointwise, .fusesActivation = true};
     const auto* options = op.options->builtin_options_as_FullyConnectedOptions();
@@ -414,9 +413,8 @@ const KernelDef* vnniPointwiseConvolutionKernel(const Model& model, const Subgra
     int64_t taps = int64_t(filter.shape[1]) * filter.shape[2] * filter.shape[3];
     bool pointwise = filter.shape[1] == 1 && filter.shape[2] == 1 && options->stride_h() == 1 && options->stride_w() == 1;
     if (taps > 16384 || ((!pointwise || taps % 4 != 0) && taps > kMaxPatchBytes - 3)) return nullptr;
-    // RGB stems too, now that a row of taps is one masked move and the uint8
-    // row sum one masked load (MobileNet v2's 3x3 stem: XNNPACK 0.48 ms, here
-    // 0.29 ms; MoveNet's 0.33 -> 0.19 ms).
+    // Stems of 1-4 channels go to quantized_stem_convolution first, which
+    // reads their taps from the rows without gathering; dilated ones come here.
     return &kernel;
 }
 

@@ -121,5 +121,48 @@ TEST(QuantizedStemConvolution, MatchesTheReferenceBitForBit) {
     }
 }
 
+// A model whose declared shapes lie: a RESHAPE declared [1, 8, 8, 2] makes
+// [1, 8, 8, 4] at run time, so the convolution chosen for 2 input channels
+// meets 4, which the reference takes as two groups. The 8-bit convolution
+// kernels had sized their filter rows by the input's channels and read
+// past the filter; now the model runs as the reference does or fails with
+// an error that names the channels. A 3x3 (the stem kernel) and a 1x1 of
+// 8 declared channels meeting 16 (the general VNNI kernel).
+TEST(QuantizedStemConvolution, AnInputWiderThanDeclaredIsAClearErrorOrRight) {
+    if (!cpu::vnniAvailable()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI; the kernel is not used here";
+    for (const int declared : {2, 8}) {
+        const int kernel = declared == 2 ? 3 : 1, actual = 2 * declared;
+        ModelBuilder b;
+        b.addSubgraph();
+        const int x = b.addTensor(quantized("x", DataType::UInt8, {1, 8, 8, actual}, 0.02f, 121));
+        const int shape = b.addConstant("shape", DataType::Int32, {4}, testing::bytesOf<int32_t>({1, 8, 8, actual}));
+        const int lying = b.addTensor(quantized("reshaped", DataType::UInt8, {1, 8, 8, declared}, 0.02f, 121));
+        b.addOp({schema::BuiltinOperator_RESHAPE, {}, {x, shape}, {lying}});
+        TensorSpec filter{"w", DataType::UInt8, {16, kernel, kernel, declared}};
+        filter.data.assign(static_cast<size_t>(16 * kernel * kernel * declared), 140);
+        filter.scales = {0.003f};
+        filter.zeroPoints = {131};
+        const int w = b.addTensor(filter);
+        const int y = b.addTensor(quantized("y", DataType::UInt8, {1, 8, 8, 16}, 0.05f, 97));
+        b.addOp({schema::BuiltinOperator_CONV_2D, {}, {lying, w, -1}, {y}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                     return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_Conv2DOptions,
+                                                         schema::CreateConv2DOptions(fbb, schema::Padding_SAME, 1, 1).o};
+                 }});
+        b.setInputs({x});
+        b.setOutputs({y});
+        const std::vector<uint8_t> image(static_cast<size_t>(64 * actual), 200);
+        testing::CpuByteComparison result = testing::compareCpuBytesWithReference(b, x, image, y, 1);
+        std::cout << "  declared " << declared << " channels, " << actual << " at run time, " << kernel << "x" << kernel << ": "
+                  << (result.error.empty() ? std::to_string(result.differing) + " of " + std::to_string(result.elements) + " outputs differ"
+                                           : "error: " + result.error)
+                  << "\n";
+        if (result.error.empty()) {
+            EXPECT_EQ(result.differing, 0);
+        } else {
+            EXPECT_NE(result.error.find("channels"), std::string::npos) << result.error;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace litestudio
