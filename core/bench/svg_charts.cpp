@@ -53,6 +53,15 @@ std::string yAxis(double top, double step, int width, int height, const std::str
     return svg;
 }
 
+// The first `bytes` bytes of `text` or fewer, not ending inside a UTF-8
+// character (tensor names are UTF-8).
+std::string utf8Prefix(const std::string& text, size_t bytes) {
+    if (text.size() <= bytes) return text;
+    size_t end = bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // text[end] starts a character
+    return text.substr(0, end);
+}
+
 }  // namespace
 
 std::string xmlEscaped(const std::string& text) {
@@ -141,7 +150,7 @@ std::string barChartSvg(const std::string& title, const std::vector<std::string>
     for (size_t i = 0; i < labels.size() && i < values.size(); ++i) {
         double y = kTop + rowHeight * static_cast<double>(i);
         double w = maximum > 0 ? plotWidth * values[i] / maximum : 0;
-        std::string label = labels[i].size() > 34 ? labels[i].substr(0, 33) + "…" : labels[i];
+        std::string label = labels[i].size() > 34 ? utf8Prefix(labels[i], 33) + "…" : labels[i];
         svg += "<text x=\"" + std::to_string(labelWidth - 6) + "\" y=\"" + number(y + 14, 1) + "\" text-anchor=\"end\">" +
                xmlEscaped(label) + "</text>\n";
         svg += "<rect x=\"" + std::to_string(labelWidth) + "\" y=\"" + number(y + 3, 1) + "\" width=\"" + number(std::max(w, 1.0), 1) +

@@ -127,3 +127,17 @@ TEST(SvgCharts, EscapeTextAndScaleBars) {
     EXPECT_NE(svg.find("width=\"314.0\""), std::string::npos);
     EXPECT_NE(svg.find("width=\"157.0\""), std::string::npos);
 }
+
+// Tensor names are UTF-8: a shortened label must not end inside a character.
+TEST(SvgCharts, ShortensLabelsAtWholeCharacters) {
+    std::string name;
+    for (int i = 0; i < 40; ++i) name += "\xce\xb1";  // α, two bytes each
+    const std::string svg = barChartSvg("Ops", {name}, {1.0}, "ms");
+    const size_t begin = svg.find("text-anchor=\"end\">") + std::string("text-anchor=\"end\">").size();
+    const std::string label = svg.substr(begin, svg.find("</text>", begin) - begin);
+    std::printf("label of %zu bytes: %s\n", label.size(), label.c_str());
+    // 16 whole alphas (32 bytes, the 17th would pass 33), then the ellipsis.
+    std::string expected;
+    for (int i = 0; i < 16; ++i) expected += "\xce\xb1";
+    EXPECT_EQ(label, expected + "\xe2\x80\xa6");
+}
