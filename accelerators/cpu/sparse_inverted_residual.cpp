@@ -234,7 +234,7 @@ using Window = std::array<const float*, kMaxRingRows>;
 // profile; its stride-2 blocks 0.97x and 0.95x their time, alternating
 // runs in one process).
 template <int Kernel, int Stride>
-__attribute__((target("avx512f"), always_inline)) inline __m512 shiftedTap(const float* at, int kx, int64_t partFloats) {
+__attribute__((target("avx512f"), always_inline, no_sanitize("undefined"))) inline __m512 shiftedTap(const float* at, int kx, int64_t partFloats) {
     // Input column Stride x + kx - Kernel / 2: its phase's part, `whole`
     // columns of that part from x.
     const int shift = kx - Kernel / 2;
@@ -257,8 +257,11 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 shiftedTap(const
 // (pose detection's 56x56 block 0.50 -> 0.44 ms); channels are taken
 // kGroup at a time for eight FMA chains. Centred: the padding half the
 // kernel, its side taps shifted out of aligned loads.
+// Without UBSan's checks, which in its 32 fully unrolled instances took
+// clang 256 s to build this file with the sanitizers (32 s without them);
+// ASan still checks every load and store.
 template <int Kernel, int Stride, int Vectors, bool Centred = false>
-__attribute__((target("avx512f"))) void depthwisePair(const Block& b, const Window& window, int64_t column, float* middle) {
+__attribute__((target("avx512f"), no_sanitize("undefined"))) void depthwisePair(const Block& b, const Window& window, int64_t column, float* middle) {
     constexpr int kGroup = Vectors >= 3 ? 1 : Vectors == 2 ? 2 : 4;
     const __m512 lowest = _mm512_set1_ps(b.low), highest = _mm512_set1_ps(b.high);
     float* middleSecond = middle + wholeBlockRows(b.channels);
