@@ -13,6 +13,7 @@ namespace {
 // pixel, whatever the resize's corner and half-pixel settings.
 int resizeOfOnePixel(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int reader, int& map) {
     map = -1;
+    if (tensor < 0) return -1;
     const int r = use.producer[static_cast<size_t>(tensor)];
     if (r < 0 || use.reader[static_cast<size_t>(tensor)] != reader) return -1;
     const Op& resize = subgraph.ops[static_cast<size_t>(r)];
@@ -20,7 +21,8 @@ int resizeOfOnePixel(const Model& model, const Subgraph& subgraph, const TensorU
         !isPlainOp(model, resize, schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, 2))
         return -1;
     const int x = resize.inputs[0];
-    if (x < 0 || !isStaticFloat(subgraph, x) || shapeOf(subgraph, x) != std::vector<int32_t>{1, 1, 1, shapeOf(subgraph, tensor).back()})
+    const std::vector<int32_t>& resized = shapeOf(subgraph, tensor);  // declared: a hostile file's may be empty
+    if (x < 0 || resized.size() != 4 || !isStaticFloat(subgraph, x) || shapeOf(subgraph, x) != std::vector<int32_t>{1, 1, 1, resized.back()})
         return -1;
     map = x;
     return r;

@@ -24,6 +24,7 @@ struct ProjectionCase {
     bool mapFirst, nearest, resizedReadTwice, fuses;
     schema::ActivationFunctionType activation;
     int threads;
+    bool resizedWithoutShape = false;  // the RESIZE's output declared with no dimensions, as a hostile file may
 };
 
 struct ProjectionModel {
@@ -43,7 +44,8 @@ ProjectionModel projectionModel(const ProjectionCase& c, std::mt19937& random) {
                  return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ReducerOptions, schema::CreateReducerOptions(fbb, true).o};
              }});
     const int size = b.addConstant("size", DataType::Int32, {2}, testing::bytesOf<int32_t>({c.height, c.width}));
-    const int resized = b.addTensor({"resized", DataType::Float32, {c.batch, c.height, c.width, c.channels}});
+    const int resized = b.addTensor({"resized", DataType::Float32,
+                                     c.resizedWithoutShape ? std::vector<int32_t>{} : std::vector<int32_t>{c.batch, c.height, c.width, c.channels}});
     if (c.nearest)
         b.addOp({schema::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {}, {pooled, size}, {resized}, [](flatbuffers::FlatBufferBuilder& fbb) {
                      return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_ResizeNearestNeighborOptions,
@@ -109,6 +111,28 @@ TEST(BroadcastConcatFusion, TheProjectionTakesTheResizedMapAsABias) {
         EXPECT_EQ(name, c.fuses ? "CONCATENATION+CONV_2D (fused)" : "CONV_2D") << c.what;
         EXPECT_LE(worst, 1e-5 * largest) << c.what;
     }
+}
+
+// Found by fuzzing: the match read the last dimension of the resized
+// tensor's declared shape, and an empty one (rank 0) read before its
+// storage. It is left as written; the model runs as the reference runs it.
+TEST(BroadcastConcatFusion, AResizeDeclaredWithoutAShapeIsLeftAsWritten) {
+    ProjectionCase c{"a resize declared without a shape", 1, 9, 9, 16, 24, false, false, false, false, schema::ActivationFunctionType_NONE, 1};
+    c.resizedWithoutShape = true;
+    std::mt19937 random(9);
+    ProjectionModel m = projectionModel(c, random);
+    testing::CpuComparison compared;
+    ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << compared.error;
+    const Model& compiled = compared.cpu->model();
+    const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
+    std::vector<float> x(static_cast<size_t>(c.height * c.width * c.channels));
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (float& v : x) v = values(random);
+    const double difference = testing::largestDifference(*compared.cpu, *compared.reference, m.input, x, m.output, false);
+    std::cout << "  " << c.what << ": " << name << ", largest difference " << difference << "\n";
+    EXPECT_EQ(name, "CONV_2D");
+    EXPECT_GE(difference, 0) << "a run failed";
+    EXPECT_LE(difference, 1e-5);
 }
 
 }  // namespace
