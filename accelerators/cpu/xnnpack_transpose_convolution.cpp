@@ -5,6 +5,7 @@
 // a shortfall (SAME with a kernel smaller than the stride) added below.
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
 
+#include <limits>
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -31,8 +32,14 @@ struct Placement {
 };
 
 // Where `out` rows of a transposed convolution sit in its full output.
-Expected<Placement> place(const KernelContext& context, int64_t in, int64_t out, int kernel, int stride, bool same) {
+Expected<Placement> place(const KernelContext& context, const char* axis, int64_t in, int64_t out, int kernel, int stride, bool same) {
     const int64_t total = (in - 1) * stride + kernel - out;
+    // XNNPACK takes the crop as 32-bit paddings. One past that would wrap,
+    // and XNNPACK would size its output 2^32 columns past the tensor (a
+    // fuzzed stride of 2^25 over 168 columns asked for a 1.4 TB buffer).
+    if (total > static_cast<int64_t>(std::numeric_limits<uint32_t>::max()))
+        return context.error("stride " + std::to_string(stride) + " over " + std::to_string(in) + " input " + axis + " crops " +
+                             std::to_string(total) + " " + axis + " to leave " + std::to_string(out) + ", more than XNNPACK's 32-bit padding holds");
     Placement p;
     const int64_t before = same ? std::max<int64_t>(0, total / 2) : 0;
     if (total >= before) {
@@ -119,9 +126,9 @@ Status prepareTranspose(KernelContext& context) {
     if (strideH <= 0 || strideW <= 0) return context.error("needs positive strides");
     auto state = std::make_shared<TransposeState>();
     state->inputIndex = inputIndex;
-    auto rows = place(context, input.dim(1), out.dim(1), weights.dim(1), strideH, same);
+    auto rows = place(context, "rows", input.dim(1), out.dim(1), weights.dim(1), strideH, same);
     if (!rows) return rows.status();
-    auto columns = place(context, input.dim(2), out.dim(2), weights.dim(2), strideW, same);
+    auto columns = place(context, "columns", input.dim(2), out.dim(2), weights.dim(2), strideW, same);
     if (!columns) return columns.status();
     state->rows = *rows;
     state->columns = *columns;

@@ -8,6 +8,7 @@
 // heads (16 -> 1, 32 -> 8, 8 -> 2 at 2x2/2), a 3x3/3, on one and two
 // threads. Each case checks that the cpu accelerator took the op. uint8/int8 TRANSPOSE_CONV on XNNPACK's
 // qu8/qs8 deconvolution bit for bit against the reference's integer path.
+// A crop past XNNPACK's 32-bit padding is refused with a clear error.
 
 #include <cmath>
 #include <cstring>
@@ -191,6 +192,32 @@ TEST(XnnpackTransposeConvolution, EightBitSmallCaseByHand) {
         ASSERT_TRUE((*model)->run(0));
         EXPECT_EQ(testing::tensorValues<uint8_t>(**model, output), (std::vector<uint8_t>{106, 102, 112, 104})) << accelerator;
     }
+}
+
+TEST(XnnpackTransposeConvolution, ACropPastThirtyTwoBitsIsRefusedClearly) {
+    // A fuzzed model: 5x168 columns at stride 2 x 2^25, 2x2 kernel, VALID,
+    // declared output 10x12. The full output is 167 * 2^25 + 2 columns wide,
+    // so 5,603,590,134 are cropped: more than XNNPACK's uint32 padding. It
+    // wrapped before, and XNNPACK then sized its output 2^32 columns past
+    // the tensor (setup asked for a 1.4 TB indirection buffer; ASan aborted).
+    // Compiling now fails with the stride, the sizes and the limit named.
+    litestudio::ModelBuilder b;
+    b.addSubgraph();
+    int input = b.addTensor({"x", DataType::Float32, {1, 5, 168, 8}});
+    int w = b.addFloatConstant("w", {3, 2, 2, 8}, std::vector<float>(3 * 2 * 2 * 8, 0.5f));
+    int output = b.addTensor({"y", DataType::Float32, {1, 10, 12, 3}});
+    int shape = b.addConstant("shape", DataType::Int32, {4}, testing::bytesOf<int32_t>({1, 10, 12, 3}));
+    b.addOp({schema::BuiltinOperator_TRANSPOSE_CONV, {}, {shape, w, input}, {output}, [](flatbuffers::FlatBufferBuilder& fbb) {
+                 return std::pair<uint8_t, uint32_t>{schema::BuiltinOptions_TransposeConvOptions,
+                                                     schema::CreateTransposeConvOptions(fbb, schema::Padding_VALID, 1 << 25, 2).o};  // stride w, h
+             }});
+    b.setInputs({input});
+    b.setOutputs({output});
+    auto model = compileBuilt(b, {"cpu", "reference"});
+    ASSERT_FALSE(model) << "compiled; the run would ask XNNPACK for a wrapped padding";
+    std::cout << "  " << model.errorMessage() << "\n";
+    EXPECT_NE(model.errorMessage().find("stride 33554432 over 168 input columns crops 5603590134 columns to leave 12"), std::string::npos);
+    EXPECT_NE(model.errorMessage().find("32-bit padding"), std::string::npos);
 }
 
 }  // namespace
