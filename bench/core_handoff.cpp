@@ -14,6 +14,10 @@
 // than on one, and 6.25 against 2.36 us (2.6x) in a minute when it ran
 // 1.68x faster.
 //
+// A second line runs a depthwise layer's pattern on the two cores with no
+// data handed over at all (printDepthwiseProbe): whether the host slows
+// two cores that only work near each other.
+//
 //   core_handoff [KIB]   (default 256)
 #include <pthread.h>
 #include <sched.h>
@@ -106,6 +110,88 @@ double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int thread
     return best;
 }
 
+// The same two cores on a depthwise layer's pattern: a 3x3 over a
+// 14x14x288 float map, each step reading the map the step before wrote
+// and writing the other, each thread the rows of one half with no row
+// read across the halves, so that no cache line is shared. Either both
+// threads take halves of the same two maps, as an op's tensors are split,
+// or each thread has its own two maps, kApart bytes from the other's. On
+// the Zen 5 EPYC of the thirty-first session, in minutes when the
+// hand-over above cost 5.5-6.2x, halves of the same maps took 19.0-20.1 us
+// a step against 15.7-16.5 for maps apart (one thread 30.7-31.1): the
+// cores slowed each other on data that was only near; in minutes when it
+// cost 2.0x, 15.5-15.6 against 15.4-15.5.
+constexpr int kMapHeight = 14, kMapWidth = 14, kMapChannels = 288;
+constexpr size_t kMapFloats = size_t{kMapHeight} * kMapWidth * kMapChannels;
+constexpr size_t kApart = size_t{2} << 20;
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) void depthwiseRows(const float* in, float* out, int firstRow, int endRow) {
+    const __m512 weight = _mm512_set1_ps(1.0f / 9), bias = _mm512_set1_ps(1.0f);  // values stay near 9/8: no denormals
+    for (int y = firstRow; y < endRow; ++y)
+        for (int c = 0; c < kMapChannels; c += 16)
+            for (int x = 0; x < kMapWidth; ++x) {
+                __m512 sum = bias;
+                for (int iy = std::max(firstRow, y - 1); iy <= std::min(endRow - 1, y + 1); ++iy)
+                    for (int ix = std::max(0, x - 1); ix <= std::min(kMapWidth - 1, x + 1); ++ix)
+                        sum = _mm512_fmadd_ps(_mm512_loadu_ps(in + (size_t(iy) * kMapWidth + ix) * kMapChannels + c), weight, sum);
+                _mm512_storeu_ps(out + (size_t(y) * kMapWidth + x) * kMapChannels + c, sum);
+            }
+}
+
+// Microseconds a step, the best of kRepeats runs of kSteps: one thread over
+// every row of maps[0] and maps[1], or two threads over the halves, thread
+// t reading maps[2t] and writing maps[2t + 1] (or the reverse).
+double depthwiseStepMicroseconds(float* const maps[4], int threads) {
+    double best = 1e30;
+    for (int repeat = 0; repeat < kRepeats; ++repeat) {
+        SpinBarrier barrier(threads);
+        double microseconds = 0;
+        auto body = [&](int id) {
+            if (threads > 1) pinTo(id);
+            barrier.wait();
+            const auto start = std::chrono::steady_clock::now();
+            const int rows = kMapHeight / threads;
+            for (int s = 0; s < kSteps; ++s) {
+                float* a = maps[2 * id];
+                float* b = maps[2 * id + 1];
+                depthwiseRows((s & 1) ? b : a, (s & 1) ? a : b, id * rows, (id + 1) * rows);
+                if (threads > 1) barrier.wait();
+            }
+            if (id == 0) microseconds = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kSteps;
+        };
+        if (threads == 1) {
+            body(0);
+        } else {
+            std::thread worker(body, 1);
+            body(0);
+            worker.join();
+        }
+        best = std::min(best, microseconds);
+    }
+    return best;
+}
+
+void printDepthwiseProbe() {
+    if (!__builtin_cpu_supports("avx512f")) {
+        std::printf("depthwise pattern: not measured (needs AVX-512)\n");
+        return;
+    }
+    std::vector<float> memory(kApart / sizeof(float) + 2 * kMapFloats, 1.0f);
+    float* const shared[4] = {memory.data(), memory.data() + kMapFloats, memory.data(), memory.data() + kMapFloats};
+    float* const apart[4] = {memory.data(), memory.data() + kMapFloats, memory.data() + kApart / sizeof(float),
+                             memory.data() + kApart / sizeof(float) + kMapFloats};
+    const double one = depthwiseStepMicroseconds(shared, 1);
+    const double halves = depthwiseStepMicroseconds(shared, 2);
+    const double separate = depthwiseStepMicroseconds(apart, 2);
+    std::printf("depthwise pattern (3x3 over 14x14x288, a half of the rows each): one thread %.2f us a step; two threads on halves of "
+                "the same maps %.2f us (%.2fx), on maps 2 MB apart %.2f us (%.2fx)\n",
+                one, halves, one / halves, separate, one / separate);
+}
+#else
+void printDepthwiseProbe() { std::printf("depthwise pattern: not measured (x86-64 only)\n"); }
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,5 +212,6 @@ int main(int argc, char** argv) {
     std::printf("core handoff (%ld KB in halves, two pinned threads): one thread %.2f us a step; two threads, own halves %.2f us "
                 "(%.2fx), swapped halves %.2f us (%.2fx); reading what the other core wrote costs %.1fx\n",
                 kib, one, own, one / own, swapped, one / swapped, swapped / own);
+    printDepthwiseProbe();
     return 0;
 }
