@@ -78,8 +78,11 @@ void step(const float* in, float* out, size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) out[i] = in[i] * 0.999f + 0.001f;
 }
 
-// Microseconds a step, the best of kRepeats runs of kSteps.
-double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int threads, bool swapHalves) {
+// Microseconds a step, the best of kRepeats runs of kSteps: `step(id, s)`
+// does thread id's part of step s, and the threads (pinned to cores 0 and
+// 1 when there are two) meet at a spinning barrier after every step.
+template <typename Step>
+double bestStepMicroseconds(int threads, const Step& step) {
     double best = 1e30;
     for (int repeat = 0; repeat < kRepeats; ++repeat) {
         SpinBarrier barrier(threads);
@@ -88,12 +91,8 @@ double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int thread
             if (threads > 1) pinTo(id);
             barrier.wait();
             const auto start = std::chrono::steady_clock::now();
-            const size_t half = a.size() / static_cast<size_t>(threads);
             for (int s = 0; s < kSteps; ++s) {
-                const float* in = (s & 1) ? b.data() : a.data();
-                float* out = (s & 1) ? a.data() : b.data();
-                const size_t part = swapHalves ? static_cast<size_t>(id ^ (s & 1)) : static_cast<size_t>(id);
-                step(in, out, part * half, (part + 1) * half);
+                step(id, s);
                 barrier.wait();
             }
             if (id == 0) microseconds = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kSteps;
@@ -108,6 +107,16 @@ double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int thread
         best = std::min(best, microseconds);
     }
     return best;
+}
+
+double stepMicroseconds(std::vector<float>& a, std::vector<float>& b, int threads, bool swapHalves) {
+    const size_t half = a.size() / static_cast<size_t>(threads);
+    return bestStepMicroseconds(threads, [&](int id, int s) {
+        const float* in = (s & 1) ? b.data() : a.data();
+        float* out = (s & 1) ? a.data() : b.data();
+        const size_t part = swapHalves ? static_cast<size_t>(id ^ (s & 1)) : static_cast<size_t>(id);
+        step(in, out, part * half, (part + 1) * half);
+    });
 }
 
 // The same two cores on a depthwise layer's pattern: a 3x3 over a
@@ -139,37 +148,16 @@ __attribute__((target("avx512f"))) void depthwiseRows(const float* in, float* ou
             }
 }
 
-// Microseconds a step, the best of kRepeats runs of kSteps: one thread over
-// every row of maps[0] and maps[1], or two threads over the halves, thread
-// t reading maps[2t] and writing maps[2t + 1] (or the reverse).
+// One thread over every row of maps[0] and maps[1], or two threads over
+// the halves, thread t reading maps[2t] and writing maps[2t + 1] (or the
+// reverse).
 double depthwiseStepMicroseconds(float* const maps[4], int threads) {
-    double best = 1e30;
-    for (int repeat = 0; repeat < kRepeats; ++repeat) {
-        SpinBarrier barrier(threads);
-        double microseconds = 0;
-        auto body = [&](int id) {
-            if (threads > 1) pinTo(id);
-            barrier.wait();
-            const auto start = std::chrono::steady_clock::now();
-            const int rows = kMapHeight / threads;
-            for (int s = 0; s < kSteps; ++s) {
-                float* a = maps[2 * id];
-                float* b = maps[2 * id + 1];
-                depthwiseRows((s & 1) ? b : a, (s & 1) ? a : b, id * rows, (id + 1) * rows);
-                if (threads > 1) barrier.wait();
-            }
-            if (id == 0) microseconds = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kSteps;
-        };
-        if (threads == 1) {
-            body(0);
-        } else {
-            std::thread worker(body, 1);
-            body(0);
-            worker.join();
-        }
-        best = std::min(best, microseconds);
-    }
-    return best;
+    const int rows = kMapHeight / threads;
+    return bestStepMicroseconds(threads, [&](int id, int s) {
+        float* a = maps[2 * id];
+        float* b = maps[2 * id + 1];
+        depthwiseRows((s & 1) ? b : a, (s & 1) ? a : b, id * rows, (id + 1) * rows);
+    });
 }
 
 void printDepthwiseProbe() {

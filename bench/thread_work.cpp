@@ -110,6 +110,14 @@ void timedDispatch(void* task, void* context, Call call) {
     current = nullptr;
 }
 
+// The task the pool runs in place of the op's: it times the op's own.
+template <typename Task, typename... Index>
+void timedTask(void*, Index... index) {
+    const int64_t start = nowNanoseconds();
+    reinterpret_cast<Task>(current->task)(current->context, index...);
+    tallyTask(start, nowNanoseconds());
+}
+
 class Profiler : public OpProfiler {
 public:
     explicit Profiler(size_t ops) : ops_(ops) {}
@@ -142,11 +150,7 @@ void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t task, 
     static const auto real = realFunction<void (*)(pthreadpool_t, pthreadpool_task_1d_t, void*, size_t, uint32_t)>(__func__);
     if (!recording) return real(pool, task, context, range, flags);
     timedDispatch(reinterpret_cast<void*>(task), context, [&] {
-        real(pool, [](void*, size_t i) {
-            const int64_t start = nowNanoseconds();
-            reinterpret_cast<pthreadpool_task_1d_t>(current->task)(current->context, i);
-            tallyTask(start, nowNanoseconds());
-        }, nullptr, range, flags);
+        real(pool, timedTask<pthreadpool_task_1d_t, size_t>, nullptr, range, flags);
     });
 }
 
@@ -155,11 +159,7 @@ void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_
     static const auto real = realFunction<void (*)(pthreadpool_t, pthreadpool_task_1d_tile_1d_t, void*, size_t, size_t, uint32_t)>(__func__);
     if (!recording) return real(pool, task, context, range, tile, flags);
     timedDispatch(reinterpret_cast<void*>(task), context, [&] {
-        real(pool, [](void*, size_t i, size_t count) {
-            const int64_t start = nowNanoseconds();
-            reinterpret_cast<pthreadpool_task_1d_tile_1d_t>(current->task)(current->context, i, count);
-            tallyTask(start, nowNanoseconds());
-        }, nullptr, range, tile, flags);
+        real(pool, timedTask<pthreadpool_task_1d_tile_1d_t, size_t, size_t>, nullptr, range, tile, flags);
     });
 }
 
@@ -167,11 +167,7 @@ void pthreadpool_parallelize_2d(pthreadpool_t pool, pthreadpool_task_2d_t task, 
     static const auto real = realFunction<void (*)(pthreadpool_t, pthreadpool_task_2d_t, void*, size_t, size_t, uint32_t)>(__func__);
     if (!recording) return real(pool, task, context, rangeI, rangeJ, flags);
     timedDispatch(reinterpret_cast<void*>(task), context, [&] {
-        real(pool, [](void*, size_t i, size_t j) {
-            const int64_t start = nowNanoseconds();
-            reinterpret_cast<pthreadpool_task_2d_t>(current->task)(current->context, i, j);
-            tallyTask(start, nowNanoseconds());
-        }, nullptr, rangeI, rangeJ, flags);
+        real(pool, timedTask<pthreadpool_task_2d_t, size_t, size_t>, nullptr, rangeI, rangeJ, flags);
     });
 }
 
@@ -181,11 +177,7 @@ void pthreadpool_parallelize_2d_tile_1d(pthreadpool_t pool, pthreadpool_task_2d_
         realFunction<void (*)(pthreadpool_t, pthreadpool_task_2d_tile_1d_t, void*, size_t, size_t, size_t, uint32_t)>(__func__);
     if (!recording) return real(pool, task, context, rangeI, rangeJ, tileJ, flags);
     timedDispatch(reinterpret_cast<void*>(task), context, [&] {
-        real(pool, [](void*, size_t i, size_t j, size_t count) {
-            const int64_t start = nowNanoseconds();
-            reinterpret_cast<pthreadpool_task_2d_tile_1d_t>(current->task)(current->context, i, j, count);
-            tallyTask(start, nowNanoseconds());
-        }, nullptr, rangeI, rangeJ, tileJ, flags);
+        real(pool, timedTask<pthreadpool_task_2d_tile_1d_t, size_t, size_t, size_t>, nullptr, rangeI, rangeJ, tileJ, flags);
     });
 }
 
