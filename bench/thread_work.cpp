@@ -6,8 +6,9 @@
 // both threads and set against the one-thread run, the busy time says
 // whether an op loses in its work (data the other core holds, two cores
 // slowing each other) or in waiting (a late start, a short share, the
-// pool's hand-over). XNNPACK's own dispatches use other calls and show
-// their op's time alone.
+// pool's hand-over). XNNPACK's ops are timed the same where they use these
+// four calls; through the pool's others (its GEMMs' 2d tile 2d, say) they
+// show their op's time alone.
 //
 //   thread_work MODEL [RUNS] [MIN_MS]   (100 runs; ops from 0.01 ms shown)
 //

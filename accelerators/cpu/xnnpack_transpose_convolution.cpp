@@ -5,10 +5,10 @@
 // a shortfall (SAME with a kernel smaller than the stride) added below.
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
 
-#include <limits>
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
