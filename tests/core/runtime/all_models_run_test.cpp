@@ -1,5 +1,6 @@
 // Every model in ../shared/models that loads either compiles and runs on
-// deterministic inputs, or fails with one clear error: never a crash.
+// deterministic inputs, or fails with one clear error: never a crash. And
+// where both run, the cpu accelerator's outputs against the reference's.
 
 #include <algorithm>
 #include <atomic>
@@ -68,35 +69,93 @@ std::vector<fs::path> modelPaths() {
     return paths;
 }
 
-TEST(AllModels, RunOrFailClearly) {
+// Runs the model's entry 0 with a watchdog that cancels it after
+// kHangSeconds, so that a hang fails the test naming the model.
+Status runWatched(CompiledModel& model) {
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+        for (int i = 0; i < 10 * kHangSeconds && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!done) model.cancel();
+    });
+    Status status = model.run(0);
+    done = true;
+    watchdog.join();
+    return status;
+}
+
+// The largest differences the comparison below met, and where.
+struct WorstDifferences {
+    float floatShare = 0.0f;  // of the output's range
+    int64_t steps = 0;        // 8-bit
+    std::string floatModel, stepsModel;
+};
+
+// `fast`'s outputs against `reference`'s at the golden tolerances of
+// shared/README.md: float outputs within 1e-3 of the largest reference
+// value (at least 1), 8-bit outputs within 2 steps with at least 99 %
+// within 1, integers exact.
+void expectOutputsMatch(CompiledModel& reference, CompiledModel& fast, const std::string& name, WorstDifferences& worst) {
+    EntryPoint entry = reference.inSubgraphOrder(0);
+    for (const auto& output : entry.outputs) {
+        const RuntimeTensor& want = reference.tensor(entry.subgraph, output.tensor);
+        const RuntimeTensor& got = fast.tensor(entry.subgraph, output.tensor);
+        ASSERT_EQ(got.bytes, want.bytes) << output.name;
+        if (want.type == DataType::Float32) {
+            float largest = 1.0f, difference = 0.0f;
+            for (int64_t i = 0; i < want.elementCount(); ++i) largest = std::max(largest, std::fabs(want.as<float>()[i]));
+            for (int64_t i = 0; i < want.elementCount(); ++i)
+                difference = std::max(difference, std::fabs(got.as<float>()[i] - want.as<float>()[i]));
+            EXPECT_LE(difference, 1e-3f * largest) << output.name;
+            if (difference / largest > worst.floatShare) worst.floatShare = difference / largest, worst.floatModel = name;
+        } else if (want.type == DataType::Int8 || want.type == DataType::UInt8) {
+            int64_t offByOne = 0, steps = 0;
+            for (int64_t i = 0; i < want.elementCount(); ++i) {
+                int64_t a = want.type == DataType::Int8 ? want.as<int8_t>()[i] : want.as<uint8_t>()[i];
+                int64_t b = got.type == DataType::Int8 ? got.as<int8_t>()[i] : got.as<uint8_t>()[i];
+                steps = std::max(steps, std::abs(a - b));
+                offByOne += std::abs(a - b) == 1;
+            }
+            EXPECT_LE(steps, 2) << output.name;
+            if (steps > worst.steps) worst.steps = steps, worst.stepsModel = name;
+            EXPECT_LE(offByOne * 100, want.elementCount()) << output.name;
+        } else if (want.type != DataType::String && want.type != DataType::Float16) {
+            EXPECT_EQ(std::memcmp(got.data, want.data, want.bytes), 0) << output.name;
+        }
+    }
+}
+
+// Every model that loads, on the reference kernels: it compiles and runs
+// on deterministic inputs, or fails with one clear error, never a crash or
+// a hang. Then the cpu accelerator (XNNPACK and our own kernels, with op
+// fusion) against that reference run, on the same inputs: this is what
+// checks the fast kernels on models that have no golden case. One
+// reference run a model serves both (as two tests, under ASan, the
+// reference pass ran twice: 141 s and most of 174 s).
+TEST(AllModels, RunOrFailClearlyAndTheCpuMatchesTheReference) {
+    static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     fs::path root = testing::sharedDir() / "models";
     ASSERT_TRUE(fs::exists(root));
-    std::vector<fs::path> paths = modelPaths();
-    int ran = 0, refused = 0, failedRun = 0;
-    for (const fs::path& path : paths) {
+    int ran = 0, refused = 0, failedRun = 0, compared = 0, notCompared = 0;
+    WorstDifferences worst;
+    for (const fs::path& path : modelPaths()) {
         std::string name = fs::relative(path, root).string();
         auto file = openModelFile(path.string());
         if (!file || !file->model) continue;  // load errors are covered by the format tests
         SCOPED_TRACE(name);
-        auto compiled = CompiledModel::create(file->model);
-        if (!compiled) {
-            EXPECT_FALSE(compiled.errorMessage().empty());
-            EXPECT_EQ(compiled.errorMessage().find('\n'), std::string::npos);
-            std::cout << "  refused " << name << ": " << compiled.errorMessage().substr(path.string().size() + 2) << "\n";
+        CompileOptions referenceOptions, cpuOptions;
+        referenceOptions.accelerators = {"reference"};
+        cpuOptions.accelerators = cpu::acceleratorChain("cpu");
+        auto reference = CompiledModel::create(environment, file->model, referenceOptions);
+        if (!reference) {
+            EXPECT_FALSE(reference.errorMessage().empty());
+            EXPECT_EQ(reference.errorMessage().find('\n'), std::string::npos);
+            std::cout << "  refused " << name << ": " << reference.errorMessage().substr(path.string().size() + 2) << "\n";
             ++refused;
             continue;
         }
-        ASSERT_TRUE(setInputs(**compiled, name));
-        // A watchdog turns a hang into a failure that names the model.
-        std::atomic<bool> done{false};
-        std::thread watchdog([&] {
-            for (int i = 0; i < 10 * kHangSeconds && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            if (!done) (*compiled)->cancel();
-        });
-        Status status = (*compiled)->run(0);
-        done = true;
-        watchdog.join();
-        EXPECT_NE(status.message(), (*compiled)->model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s";
+        ASSERT_TRUE(setInputs(**reference, name));
+        Status status = runWatched(**reference);
+        EXPECT_NE(status.message(), (*reference)->model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s";
         if (!status) {
             // A run may stop on bad data (the inputs are arbitrary), but says why.
             EXPECT_FALSE(status.message().empty());
@@ -105,77 +164,27 @@ TEST(AllModels, RunOrFailClearly) {
             continue;
         }
         ++ran;
+        auto fast = CompiledModel::create(environment, file->model, cpuOptions);
+        if (!fast) {
+            ++notCompared;
+            continue;
+        }
+        ASSERT_TRUE(setInputs(**fast, name));
+        Status fastStatus = runWatched(**fast);
+        EXPECT_NE(fastStatus.message(), (*fast)->model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s on the cpu";
+        if (!fastStatus) {
+            ++notCompared;
+            continue;
+        }
+        expectOutputsMatch(**reference, **fast, name, worst);
+        ++compared;
     }
     std::cout << "  " << ran << " models ran, " << failedRun << " stopped with an error, " << refused
               << " refused with the unsupported-op error\n";
-    EXPECT_GE(ran, 130);  // a floor: fewer means a kernel regressed
-}
-
-// The cpu accelerator (XNNPACK and our own kernels, with op fusion) against
-// the reference kernels on every model both run, with the same inputs, at the
-// golden tolerances of shared/README.md: float outputs within 1e-3 of the
-// largest reference value (at least 1), 8-bit outputs within 2 steps with
-// at least 99 % within 1, integers exact. This is what checks the fast
-// kernels on models that have no golden case.
-TEST(AllModels, CpuMatchesTheReference) {
-    static const std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
-    fs::path root = testing::sharedDir() / "models";
-    int compared = 0, skipped = 0;
-    float worstFloat = 0.0f;
-    int64_t worstSteps = 0;
-    std::string worstFloatModel, worstStepsModel;
-    for (const fs::path& path : modelPaths()) {
-        std::string name = fs::relative(path, root).string();
-        auto file = openModelFile(path.string());
-        if (!file || !file->model) continue;
-        SCOPED_TRACE(name);
-        CompileOptions referenceOptions, cpuOptions;
-        referenceOptions.accelerators = {"reference"};
-        cpuOptions.accelerators = cpu::acceleratorChain("cpu");
-        auto reference = CompiledModel::create(environment, file->model, referenceOptions);
-        auto fast = CompiledModel::create(environment, file->model, cpuOptions);
-        if (!reference || !fast) {
-            ++skipped;
-            continue;
-        }
-        ASSERT_TRUE(setInputs(**reference, name));
-        ASSERT_TRUE(setInputs(**fast, name));
-        if (!(*reference)->run(0) || !(*fast)->run(0)) {
-            ++skipped;  // arbitrary inputs may stop a model; RunOrFailClearly checks how
-            continue;
-        }
-        EntryPoint entry = (*reference)->inSubgraphOrder(0);
-        for (const auto& output : entry.outputs) {
-            const RuntimeTensor& want = (*reference)->tensor(entry.subgraph, output.tensor);
-            const RuntimeTensor& got = (*fast)->tensor(entry.subgraph, output.tensor);
-            ASSERT_EQ(got.bytes, want.bytes) << output.name;
-            if (want.type == DataType::Float32) {
-                float largest = 1.0f, worst = 0.0f;
-                for (int64_t i = 0; i < want.elementCount(); ++i) largest = std::max(largest, std::fabs(want.as<float>()[i]));
-                for (int64_t i = 0; i < want.elementCount(); ++i)
-                    worst = std::max(worst, std::fabs(got.as<float>()[i] - want.as<float>()[i]));
-                EXPECT_LE(worst, 1e-3f * largest) << output.name;
-                if (worst / largest > worstFloat) worstFloat = worst / largest, worstFloatModel = name;
-            } else if (want.type == DataType::Int8 || want.type == DataType::UInt8) {
-                int64_t offByOne = 0, worst = 0;
-                for (int64_t i = 0; i < want.elementCount(); ++i) {
-                    int64_t a = want.type == DataType::Int8 ? want.as<int8_t>()[i] : want.as<uint8_t>()[i];
-                    int64_t b = got.type == DataType::Int8 ? got.as<int8_t>()[i] : got.as<uint8_t>()[i];
-                    worst = std::max(worst, std::abs(a - b));
-                    offByOne += std::abs(a - b) == 1;
-                }
-                EXPECT_LE(worst, 2) << output.name;
-                if (worst > worstSteps) worstSteps = worst, worstStepsModel = name;
-                EXPECT_LE(offByOne * 100, want.elementCount()) << output.name;
-            } else if (want.type != DataType::String && want.type != DataType::Float16) {
-                EXPECT_EQ(std::memcmp(got.data, want.data, want.bytes), 0) << output.name;
-            }
-        }
-        ++compared;
-    }
-    std::cout << "  " << compared << " models compared, " << skipped << " not run by both; largest float difference "
-              << worstFloat << " of the output's range (" << worstFloatModel << "), largest 8-bit difference " << worstSteps
-              << " steps (" << (worstStepsModel.empty() ? "none" : worstStepsModel) << ")\n";
+    std::cout << "  " << compared << " models compared, " << notCompared << " ran on the reference only; largest float difference "
+              << worst.floatShare << " of the output's range (" << worst.floatModel << "), largest 8-bit difference " << worst.steps
+              << " steps (" << (worst.stepsModel.empty() ? "none" : worst.stepsModel) << ")\n";
+    EXPECT_GE(ran, 130);  // floors: fewer means a kernel regressed
     EXPECT_GE(compared, 130);
 }
 
