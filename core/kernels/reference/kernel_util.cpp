@@ -269,9 +269,18 @@ float* toFloats(const RuntimeTensor& tensor, float* destination) {
 }
 
 size_t floatScratchBytes(const RuntimeTensor& tensor) {
-    // Rounded to the arena alignment so consecutive buffers stay aligned.
-    size_t bytes = static_cast<size_t>(tensor.elementCount()) * 4;
-    return (bytes + 63) / 64 * 64;
+    // Rounded to the arena alignment so consecutive buffers stay aligned. A
+    // hostile shape whose product passes kMostBytes (or int64, where
+    // elementCount() would overflow) takes kMostBytes, more than any machine
+    // holds: the memory check refuses it, and a kernel's sum of four such
+    // sizes cannot wrap.
+    constexpr size_t kMostBytes = SIZE_MAX / 8;
+    uint64_t count = 1;
+    for (int32_t dim : tensor.shape) {
+        if (dim < 0 || (dim != 0 && count > kMostBytes / 4 / static_cast<uint64_t>(dim))) return kMostBytes;
+        count *= static_cast<uint64_t>(dim);
+    }
+    return (static_cast<size_t>(count) * 4 + 63) / 64 * 64;
 }
 
 }  // namespace litestudio::reference
