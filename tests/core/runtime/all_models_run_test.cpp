@@ -70,8 +70,9 @@ std::vector<fs::path> modelPaths() {
 }
 
 // Runs the model's entry 0 with a watchdog that cancels it after
-// kHangSeconds, so that a hang fails the test naming the model.
-Status runWatched(CompiledModel& model) {
+// kHangSeconds, so that a hang fails the test naming the model (`where`
+// says on which kernels).
+Status runWatched(CompiledModel& model, const std::string& name, const char* where) {
     std::atomic<bool> done{false};
     std::thread watchdog([&] {
         for (int i = 0; i < 10 * kHangSeconds && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -80,6 +81,7 @@ Status runWatched(CompiledModel& model) {
     Status status = model.run(0);
     done = true;
     watchdog.join();
+    EXPECT_NE(status.message(), model.model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s " << where;
     return status;
 }
 
@@ -154,8 +156,7 @@ TEST(AllModels, RunOrFailClearlyAndTheCpuMatchesTheReference) {
             continue;
         }
         ASSERT_TRUE(setInputs(**reference, name));
-        Status status = runWatched(**reference);
-        EXPECT_NE(status.message(), (*reference)->model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s";
+        Status status = runWatched(**reference, name, "on the reference");
         if (!status) {
             // A run may stop on bad data (the inputs are arbitrary), but says why.
             EXPECT_FALSE(status.message().empty());
@@ -170,9 +171,7 @@ TEST(AllModels, RunOrFailClearlyAndTheCpuMatchesTheReference) {
             continue;
         }
         ASSERT_TRUE(setInputs(**fast, name));
-        Status fastStatus = runWatched(**fast);
-        EXPECT_NE(fastStatus.message(), (*fast)->model().label() + ": cancelled") << name << " ran for over " << kHangSeconds << " s on the cpu";
-        if (!fastStatus) {
+        if (!runWatched(**fast, name, "on the cpu")) {
             ++notCompared;
             continue;
         }
