@@ -1,8 +1,10 @@
-// Where two threads lose time, op by op. Every dispatch the cpu
-// accelerator's kernels make to the thread pool (pthreadpool's 1d, 1d tile,
-// 2d and 2d tile calls, wrapped here) is timed per thread: the time inside
-// its tasks, how long after the dispatch began its first task started, and
-// how long before the dispatch returned its last task ended. Summed over
+// Where two threads lose time, op by op. Every parallel loop the cpu
+// accelerator's kernels run is timed per thread: inside a thread session
+// through its observer (accelerators/cpu/thread_session.h), outside one
+// through pthreadpool's 1d, 1d tile, 2d and 2d tile calls, wrapped here.
+// Per loop: the time inside its tasks, how long after the loop began each
+// thread's first task started, and how long before it returned each
+// thread's last task ended. Summed over
 // both threads and set against the one-thread run, the busy time says
 // whether an op loses in its work (data the other core holds, two cores
 // slowing each other) or in waiting (a late start, a short share, the
@@ -28,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/bench/benchmark.h"
 #include "core/format/model_file.h"
@@ -74,8 +77,8 @@ int thisThread() {
     return std::min(threadIndex, kThreads - 1);
 }
 
-void tallyTask(int64_t start, int64_t end) {
-    ThreadTally& tally = current->threads[thisThread()];
+void tallyTask(int thread, int64_t start, int64_t end) {
+    ThreadTally& tally = current->threads[thread];
     tally.busy += end - start;
     tally.first = std::min(tally.first, start);
     tally.last = std::max(tally.last, end);
@@ -116,8 +119,33 @@ template <typename Task, typename... Index>
 void timedTask(void*, Index... index) {
     const int64_t start = nowNanoseconds();
     reinterpret_cast<Task>(current->task)(current->context, index...);
-    tallyTask(start, nowNanoseconds());
+    tallyTask(thisThread(), start, nowNanoseconds());
 }
+
+// A thread session's loops, timed the same way; its own pool dispatch (the
+// whole session) is not a loop.
+bool inSessionDispatch = false;
+Dispatch sessionLoop;
+
+class SessionObserver : public cpu::ThreadSession::Observer {
+public:
+    void sessionStarting() override { inSessionDispatch = true; }
+    void sessionEnded() override { inSessionDispatch = false; }
+    void loopStarted() override {
+        if (!recording) return;
+        sessionLoop = Dispatch{};
+        current = &sessionLoop;
+        sessionLoop.start = nowNanoseconds();
+    }
+    void itemRan(size_t thread, int64_t start, int64_t end) override {
+        if (recording) tallyTask(std::min(static_cast<int>(thread), kThreads - 1), start, end);
+    }
+    void loopEnded() override {
+        if (!recording) return;
+        finishDispatch(sessionLoop, nowNanoseconds());
+        current = nullptr;
+    }
+};
 
 class Profiler : public OpProfiler {
 public:
@@ -149,7 +177,7 @@ extern "C" {
 
 void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t task, void* context, size_t range, uint32_t flags) {
     static const auto real = realFunction<void (*)(pthreadpool_t, pthreadpool_task_1d_t, void*, size_t, uint32_t)>(__func__);
-    if (!recording) return real(pool, task, context, range, flags);
+    if (!recording || inSessionDispatch) return real(pool, task, context, range, flags);
     timedDispatch(reinterpret_cast<void*>(task), context, [&] {
         real(pool, timedTask<pthreadpool_task_1d_t, size_t>, nullptr, range, flags);
     });
@@ -197,6 +225,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     thisThread();  // the caller is thread 0 of both pools
+    SessionObserver observer;
+    cpu::ThreadSession::observe(&observer);
     const size_t ops = file->model->subgraphs.empty() ? 0 : file->model->subgraphs[0].ops.size();
     std::vector<std::unique_ptr<Profiler>> profilers;
     std::unique_ptr<CompiledModel> models[kThreads];

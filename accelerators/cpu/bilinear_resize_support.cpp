@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/support/memory_limit.h"
 #include "tflite_schema_generated.h"
@@ -62,7 +63,7 @@ Status runResizeRows(KernelContext& context, const BilinearResizeGeometry& g, vo
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const size_t threads = pool ? pthreadpool_get_threads_count(pool) : 1;
     const size_t tile = std::max<size_t>(1, (rows + 4 * threads - 1) / (4 * threads));
-    pthreadpool_parallelize_1d_tile_1d(pool, task, argument, rows, tile, 0);
+    parallelize1dTile1d(pool, task, argument, rows, tile);
     return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 
 namespace litestudio::cpu {
@@ -152,7 +153,7 @@ Status evalFloatAttention(KernelContext& context) {
     job.avx512 = cpuHasAvx512();
     int64_t batches = q.elementCount() / std::max<int64_t>(job.rows * job.depth, 1);
     int64_t tasks = batches * ((job.rows + kRowsPerTask - 1) / kRowsPerTask);
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job, static_cast<size_t>(tasks), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job, static_cast<size_t>(tasks));
     return Status::ok();
 }
 

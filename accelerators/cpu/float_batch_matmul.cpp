@@ -7,6 +7,7 @@
 
 #include "accelerators/cpu/float_attention.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -157,8 +158,8 @@ Status eval(KernelContext& context) {
         broadcast.offsets(batch, offsets);
         job.offsets[static_cast<size_t>(batch)] = {offsets[0], offsets[1]};
     }
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
-                               static_cast<size_t>(batches * job.blocks), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
+                  static_cast<size_t>(batches * job.blocks));
     return Status::ok();
 }
 

@@ -33,6 +33,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -421,16 +422,16 @@ Status evalDepthwise(KernelContext& context) {
         const int64_t bands = std::clamp<int64_t>((8 * threads + groups - 1) / groups, 1, rows);
         arguments.columnBlocks = width;
         arguments.bandRows = (rows + bands - 1) / bands;
-        pthreadpool_parallelize_2d(pool, runColumns, &arguments, static_cast<size_t>(groups),
-                                   static_cast<size_t>((rows + arguments.bandRows - 1) / arguments.bandRows), 0);
+        parallelize2d(pool, runColumns, &arguments, static_cast<size_t>(groups),
+                      static_cast<size_t>((rows + arguments.bandRows - 1) / arguments.bandRows));
         return Status::ok();
     }
     // Rows, and channel blocks too when a plane has few rows (7x7 layers:
     // seven rows split 4 + 3 between two threads scaled 1.06x).
     const int64_t splits = std::clamp<int64_t>((8 * threads + rows - 1) / rows, 1, p.blocks);
     const int64_t tile = (p.blocks + splits - 1) / splits;
-    pthreadpool_parallelize_2d_tile_1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(p.blocks),
-                                       static_cast<size_t>(tile), 0);
+    parallelize2dTile1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(p.blocks),
+                        static_cast<size_t>(tile));
     return Status::ok();
 }
 

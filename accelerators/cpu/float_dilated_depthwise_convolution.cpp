@@ -10,6 +10,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -64,8 +65,8 @@ Status prepareDilated(KernelContext& context) {
 Status evalDilated(KernelContext& context) {
     const auto& p = *static_cast<const PackedDilated*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), outputRow, &arguments,
-                               static_cast<size_t>(p.whole.batch * p.whole.outH), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), outputRow, &arguments,
+                  static_cast<size_t>(p.whole.batch * p.whole.outH));
     return Status::ok();
 }
 

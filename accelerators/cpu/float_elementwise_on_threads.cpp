@@ -12,6 +12,7 @@
 
 #include "accelerators/cpu/avx512_intrinsics.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -182,7 +183,7 @@ void runSpatialMeanOnThreads(KernelContext& context, int64_t parts) {
     MeanRun run{input.as<float>(), alignedScratch(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), paddedChannels(input.dim(3)),
                 parts};
     const int64_t batch = input.dim(0);
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts));
     float* out = context.output(0).as<float>();
     const auto count = static_cast<float>(run.pixels);
     for (int64_t image = 0; image < batch; ++image)

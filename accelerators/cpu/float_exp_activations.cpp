@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -50,8 +51,8 @@ Status prepare(KernelContext& context) {
 template <__m512 (*Function)(__m512)>
 Status eval(KernelContext& context) {
     Job job{context.input(0).as<float>(), context.output(0).as<float>(), context.input(0).elementCount()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runChunk<Function>, &job,
-                               static_cast<size_t>((job.count + kChunk - 1) / kChunk), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runChunk<Function>, &job,
+                  static_cast<size_t>((job.count + kChunk - 1) / kChunk));
     return Status::ok();
 }
 

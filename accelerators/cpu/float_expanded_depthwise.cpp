@@ -14,6 +14,7 @@
 #include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/float_depthwise_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -85,7 +86,7 @@ Status prepareExpanded(KernelContext& context) {
 Status evalExpanded(KernelContext& context) {
     const auto& e = *static_cast<const ExpandedDepthwise*>(context.state.get());
     RunArguments arguments{&e, context.input(0).as<const float>(), context.output(0).as<float>(), bandScratch(context)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands.bands), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(e.bands.bands));
     return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -140,8 +141,8 @@ Status prepareNormalization(KernelContext& context) {
 Status evalNormalization(KernelContext& context) {
     const auto& plan = *static_cast<const Normalization*>(context.state.get());
     RunArguments arguments{&plan, context.input(0).as<const float>(), context.output(0).as<float>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRows, &arguments,
-                               static_cast<size_t>((plan.rows + kRowsPerTask - 1) / kRowsPerTask), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRows, &arguments,
+                  static_cast<size_t>((plan.rows + kRowsPerTask - 1) / kRowsPerTask));
     return Status::ok();
 }
 

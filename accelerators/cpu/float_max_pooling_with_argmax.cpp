@@ -10,6 +10,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/mediapipe_ops.h"
 #include "core/kernels/reference/reference_kernels.h"
@@ -96,8 +97,8 @@ Status evalPool(KernelContext& context) {
     const RuntimeTensor& values = context.output(0);
     RunArguments arguments{&g, input.as<const float>(), values.as<float>(), context.output(1).data,
                            input.dim(1), input.dim(2), values.dim(1), values.dim(2), input.dim(3)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
-                               static_cast<size_t>(int64_t(values.dim(0)) * values.dim(1)), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
+                  static_cast<size_t>(int64_t(values.dim(0)) * values.dim(1)));
     return Status::ok();
 }
 

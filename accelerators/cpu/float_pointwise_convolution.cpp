@@ -12,6 +12,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/fused_epilogue.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -377,11 +378,11 @@ Status evalPointwise(KernelContext& context) {
         // blocks where it can: hand landmark lite then took 1.02x.
         arguments.shares = threads;
         const int64_t mostTiles = (p.tiles + threads - 1) / threads;
-        pthreadpool_parallelize_2d(pool, runShareTask, &arguments, static_cast<size_t>(threads), static_cast<size_t>(p.blocks * mostTiles), 0);
+        parallelize2d(pool, runShareTask, &arguments, static_cast<size_t>(threads), static_cast<size_t>(p.blocks * mostTiles));
     } else if (p.blocksOuter)
-        pthreadpool_parallelize_2d(pool, runTask, &arguments, static_cast<size_t>(p.blocks), static_cast<size_t>(p.tiles), 0);
+        parallelize2d(pool, runTask, &arguments, static_cast<size_t>(p.blocks), static_cast<size_t>(p.tiles));
     else
-        pthreadpool_parallelize_2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks), 0);
+        parallelize2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks));
     return Status::ok();
 }
 

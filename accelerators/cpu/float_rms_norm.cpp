@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 
 namespace litestudio::cpu {
@@ -112,7 +113,7 @@ Status eval(KernelContext& context) {
         if (tasks == 1) runRows(&job, 0);
         return Status::ok();
     }
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRows, &job, tasks, 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRows, &job, tasks);
     return Status::ok();
 }
 

@@ -22,6 +22,7 @@
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/fused_epilogue.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -340,10 +341,10 @@ Status evalBlock(KernelContext& context) {
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     if (s.expanded) {
         arguments.rings = bandScratch(context);
-        pthreadpool_parallelize_1d(pool, runBand, &arguments, static_cast<size_t>(s.bands.bands), 0);
+        parallelize1d(pool, runBand, &arguments, static_cast<size_t>(s.bands.bands));
         return Status::ok();
     }
-    pthreadpool_parallelize_1d(pool, runRow, &arguments, static_cast<size_t>(s.depthwise.batch * s.depthwise.outH), 0);
+    parallelize1d(pool, runRow, &arguments, static_cast<size_t>(s.depthwise.batch * s.depthwise.outH));
     return Status::ok();
 }
 

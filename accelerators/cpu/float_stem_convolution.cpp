@@ -17,6 +17,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/fused_epilogue.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/support/cache_line_vector.h"
@@ -183,8 +184,8 @@ Status prepareStem(KernelContext& context) {
 Status evalStem(KernelContext& context) {
     const auto& p = *static_cast<const PackedStem*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
-                               static_cast<size_t>(p.batch * p.outH), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
+                  static_cast<size_t>(p.batch * p.outH));
     return Status::ok();
 }
 

@@ -14,6 +14,7 @@
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/fused_epilogue.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -267,8 +268,8 @@ Status prepareWinograd(KernelContext& context) {
 Status evalWinograd(KernelContext& context) {
     const auto& p = *static_cast<const PackedWinograd*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), p.tile == 4 ? runItem<4> : runItem<2>, &arguments,
-                               static_cast<size_t>(p.items), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), p.tile == 4 ? runItem<4> : runItem<2>, &arguments,
+                  static_cast<size_t>(p.items));
     return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/int4_blockwise_amx.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/blockwise_fully_connected.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -90,7 +91,7 @@ std::shared_ptr<PackedWeights> pack(const RuntimeTensor& weights, const Tensor& 
     p.zeroPointSums.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
     p.bias.assign(static_cast<size_t>(p.tiles * kTileUnits), 0.0f);
     PackJob job{packed.get(), weights.data, &scales, blockSize, bias};
-    pthreadpool_parallelize_1d(pool, packTile, &job, static_cast<size_t>(p.tiles), 0);
+    parallelize1d(pool, packTile, &job, static_cast<size_t>(p.tiles));
     return packed;
 }
 
@@ -277,8 +278,8 @@ Status eval(KernelContext& context) {
     job.rowScales = reinterpret_cast<float*>(context.scratch + layout.rowScales);
     job.zeroPoints = reinterpret_cast<int32_t*>(context.scratch + layout.zeroPoints);
     auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    pthreadpool_parallelize_1d(pool, quantizeRow, &job, static_cast<size_t>(job.rows), 0);
-    pthreadpool_parallelize_1d(pool, runTask, &job, static_cast<size_t>(job.weights->tiles * job.rowTiles), 0);
+    parallelize1d(pool, quantizeRow, &job, static_cast<size_t>(job.rows));
+    parallelize1d(pool, runTask, &job, static_cast<size_t>(job.weights->tiles * job.rowTiles));
     return Status::ok();
 }
 

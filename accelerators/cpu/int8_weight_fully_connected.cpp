@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
 
@@ -248,8 +249,8 @@ Status eval(KernelContext& context) {
         job.weightSums = static_cast<const Prepared*>(context.state.get())->weightSums.data();
     }
     int64_t rowBlocks = (job.rows + kRowsPerTask - 1) / kRowsPerTask;
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
-                               static_cast<size_t>(rowBlocks * job.unitBlocks), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &job,
+                  static_cast<size_t>(rowBlocks * job.unitBlocks));
     return Status::ok();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/runtime/fusion_matching.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -185,7 +186,7 @@ Status evalArg(KernelContext& context) {
         return context.error("takes the arg of an empty axis in " + shapeText(context.input(0).shape));
     RunArguments arguments{&plan, context.input(0).data, context.output(0).data};
     const size_t tasks = static_cast<size_t>((plan.pixels + kPixelsPerTask - 1) / kPixelsPerTask);
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &arguments, tasks, 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runTask, &arguments, tasks);
     return Status::ok();
 }
 

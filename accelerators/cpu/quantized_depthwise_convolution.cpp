@@ -22,6 +22,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "core/support/cache_line_vector.h"
@@ -301,8 +302,8 @@ Status prepareDepthwise(KernelContext& context) {
 Status evalDepthwise(KernelContext& context) {
     const auto& p = *static_cast<const QuantizedDepthwise*>(context.state.get());
     RunArguments arguments{&p, context.input(0).as<uint8_t>(), context.output(0).as<uint8_t>()};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
-                               static_cast<size_t>(p.batch * p.outH), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runRow, &arguments,
+                  static_cast<size_t>(p.batch * p.outH));
     return Status::ok();
 }
 

@@ -11,6 +11,7 @@
 #include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/quantized_depthwise_convolution.h"
 #include "accelerators/cpu/quantized_elementwise.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -184,7 +185,7 @@ Status evalBlock(KernelContext& context) {
     const Block& b = *static_cast<const Block*>(context.state.get());
     RunArguments arguments{&b, context.input(0).as<uint8_t>(), b.residual ? context.input(kResidual).as<uint8_t>() : nullptr,
                            context.output(0).as<uint8_t>(), reinterpret_cast<uint8_t*>(bandScratch(context))};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands));
     return Status::ok();
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/vnni_requantization.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
@@ -244,7 +245,7 @@ Status evalStem(KernelContext& context) {
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t rows = s.batch * s.outH, threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t tile = std::max<int64_t>(1, rows / (kRowTasksPerThread * threads));
-    pthreadpool_parallelize_1d_tile_1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(tile), 0);
+    parallelize1dTile1d(pool, runRows, &arguments, static_cast<size_t>(rows), static_cast<size_t>(tile));
     return Status::ok();
 }
 

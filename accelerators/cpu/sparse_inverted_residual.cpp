@@ -23,6 +23,7 @@
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/expansion_ring.h"
 #include "accelerators/cpu/sparse_pointwise_convolution.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -486,7 +487,7 @@ Status evalBlock(KernelContext& context) {
     const auto& b = *static_cast<const Block*>(context.state.get());
     RunArguments arguments{&b, context.input(0).as<const float>(), b.write.residual ? context.input(kResidual).as<const float>() : nullptr,
                            context.output(0).as<float>(), bandScratch(context)};
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands), 0);
+    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), runBand, &arguments, static_cast<size_t>(b.bands.bands));
     return Status::ok();
 }
 

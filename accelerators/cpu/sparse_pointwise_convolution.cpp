@@ -31,6 +31,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
 #include "tflite_schema_generated.h"
@@ -337,9 +338,9 @@ Status evalSparse(KernelContext& context) {
     if (w.inputParts > 1) {
         arguments.partials = alignedScratch(context);
         // Part by part, so that a thread's tasks are its own channels.
-        pthreadpool_parallelize_2d(pool, runInputPart, &arguments, static_cast<size_t>(w.inputParts), static_cast<size_t>(w.tiles), 0);
-        pthreadpool_parallelize_2d(pool, runFinishBlock, &arguments, static_cast<size_t>(w.tiles),
-                                   static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes), 0);
+        parallelize2d(pool, runInputPart, &arguments, static_cast<size_t>(w.inputParts), static_cast<size_t>(w.tiles));
+        parallelize2d(pool, runFinishBlock, &arguments, static_cast<size_t>(w.tiles),
+                      static_cast<size_t>((w.outputChannels + kLanes - 1) / kLanes));
         return Status::ok();
     }
     const auto tiles = static_cast<size_t>(w.tiles);
@@ -348,7 +349,7 @@ Status evalSparse(KernelContext& context) {
     // channels over every tile, as the depthwise after it splits its
     // channels, so that it reads what it made (pose detection's 14x14
     // widening layers on two threads 0.90-0.93x, the model 0.976x).
-    pthreadpool_parallelize_2d(pool, runTask, &arguments, parts, tiles, 0);
+    parallelize2d(pool, runTask, &arguments, parts, tiles);
     return Status::ok();
 }
 

@@ -26,6 +26,7 @@
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/vnni_requantization.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -326,12 +327,12 @@ Status evalPointwise(KernelContext& context) {
         const int64_t microTiles = (packed.blocks + kBlocksPerTile - 1) / kBlocksPerTile;
         arguments.blocksPerPart = (microTiles + parts - 1) / parts * kBlocksPerTile;
         const int64_t taskParts = (packed.blocks + arguments.blocksPerPart - 1) / arguments.blocksPerPart;
-        pthreadpool_parallelize_2d(pool, runTileChannels, &arguments, static_cast<size_t>(tiles), static_cast<size_t>(taskParts), 0);
+        parallelize2d(pool, runTileChannels, &arguments, static_cast<size_t>(tiles), static_cast<size_t>(taskParts));
         return Status::ok();
     }
     const int64_t tilesPerTask =
         std::max<int64_t>(1, std::min((kTaskWork + tileWork - 1) / tileWork, tiles / (kTasksPerThread * threads)));
-    pthreadpool_parallelize_1d_tile_1d(pool, runTiles, &arguments, static_cast<size_t>(tiles), static_cast<size_t>(tilesPerTask), 0);
+    parallelize1dTile1d(pool, runTiles, &arguments, static_cast<size_t>(tiles), static_cast<size_t>(tilesPerTask));
     return Status::ok();
 }
 

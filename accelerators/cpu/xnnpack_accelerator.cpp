@@ -32,6 +32,7 @@
 #include "accelerators/cpu/quantized_inverted_residual.h"
 #include "accelerators/cpu/quantized_resize_bilinear.h"
 #include "accelerators/cpu/quantized_stem_convolution.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/vnni_pointwise_convolution.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "accelerators/cpu/xnnpack_transpose_convolution.h"
@@ -51,6 +52,7 @@ namespace {
 // What the cpu kernels of one compiled model share.
 struct CompileState {
     pthreadpool_t pool = nullptr;
+    std::unique_ptr<ThreadSession> session;
     std::mutex packedMutex;
     std::map<std::vector<uintptr_t>, std::shared_ptr<void>> packed;
     ~CompileState() {
@@ -86,7 +88,13 @@ XnnpackAccelerator::XnnpackAccelerator() { available_ = xnn_initialize(&kXnnpack
 std::shared_ptr<void> XnnpackAccelerator::createCompileState(int threads) const {
     auto state = std::make_shared<CompileState>();
     if (threads > 1) state->pool = pthreadpool_create(static_cast<size_t>(threads));
+    state->session = std::make_unique<ThreadSession>(state->pool);
     return state;
+}
+
+Status XnnpackAccelerator::runSession(void* compileState, const std::function<Status()>& steps) const {
+    auto* state = static_cast<CompileState*>(compileState);
+    return state ? state->session->run(steps) : steps();
 }
 
 bool xnnpackRequantizes(const Tensor& input, const Tensor& filter, const Tensor& output) {
@@ -126,7 +134,7 @@ void parallelizeTiles(const KernelContext& context, void (*task)(void*, size_t, 
     if (shares < 2) return task(argument, 0, count);
     granule = std::max<size_t>(granule, 1);
     const size_t share = ((count + shares - 1) / shares + granule - 1) / granule * granule;
-    pthreadpool_parallelize_1d_tile_1d(pool, task, argument, count, share, 0);
+    parallelize1dTile1d(pool, task, argument, count, share);
 }
 
 std::shared_ptr<void> sharedPackedWeights(const KernelContext& context, const std::vector<uintptr_t>& identity,

@@ -17,6 +17,9 @@ public:
     const KernelDef* kernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const override;
     const KernelDef* fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const override;
     std::shared_ptr<void> createCompileState(int threads) const override;
+    // The cpu kernels' parallel loops inside `steps` on a ThreadSession
+    // (accelerators/cpu/thread_session.h).
+    Status runSession(void* compileState, const std::function<Status()>& steps) const override;
     bool available() const { return available_; }
 
 private:

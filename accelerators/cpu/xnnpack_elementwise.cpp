@@ -17,6 +17,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_elementwise_on_threads.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_operator.h"
 #include "core/runtime/fusion_matching.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -355,14 +356,14 @@ Status evalPrelu(KernelContext& context) {
             int64_t channels;
         } rows{a, b, slopes.data(), y, channels};
         const int64_t rowCount = channels > 0 ? count / channels : 0;
-        pthreadpool_parallelize_1d_tile_1d(
-            poolOf(context),
+        parallelize1dTile1d(
+            static_cast<pthreadpool_t>(threadPoolOf(context)),
             [](void* context, size_t first, size_t length) {
                 const auto& r = *static_cast<const Rows*>(context);
                 const int64_t offset = static_cast<int64_t>(first) * r.channels;
                 addPrelu(r.a + offset, r.b + offset, r.slopes, r.y + offset, static_cast<int64_t>(length) * r.channels, r.channels);
             },
-            &rows, static_cast<size_t>(rowCount), static_cast<size_t>(std::max<int64_t>(1, 4096 / std::max<int64_t>(1, channels))), 0);
+            &rows, static_cast<size_t>(rowCount), static_cast<size_t>(std::max<int64_t>(1, 4096 / std::max<int64_t>(1, channels))));
         return Status::ok();
     }
     size_t channels = static_cast<size_t>(input.dim(input.rank() - 1));
@@ -475,11 +476,13 @@ Status evalClamp(KernelContext& context) { return runUnary(context, xnn_setup_cl
 }  // namespace
 
 const KernelDef* floatElementwiseKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true};
-    static const KernelDef clamp{prepareClamp, evalClamp}, pad{preparePad, evalPad},
-        pool{preparePool, evalPool}, spatialMean{prepareSpatialMean, evalSpatialMean}, unary{prepareUnaryOperator, evalUnaryOperator},
-        softmax{prepareSoftmax, evalSoftmax};
-    static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true};
+    static const KernelDef binary{.prepare = prepareBinary, .eval = evalBinary, .fusesActivation = true, .runsOutsideThreadSessions = true};
+    static const KernelDef clamp = xnnpackOperatorKernel(prepareClamp, evalClamp), pad = xnnpackOperatorKernel(preparePad, evalPad),
+                           pool = xnnpackOperatorKernel(preparePool, evalPool),
+                           spatialMean = xnnpackOperatorKernel(prepareSpatialMean, evalSpatialMean),
+                           unary = xnnpackOperatorKernel(prepareUnaryOperator, evalUnaryOperator),
+                           softmax = xnnpackOperatorKernel(prepareSoftmax, evalSoftmax);
+    static const KernelDef prelu{.prepare = preparePrelu, .eval = evalPrelu, .fusesAddend = true, .runsOutsideThreadSessions = true};
     auto tensor = [&](size_t i) -> const Tensor* {
         return i < op.inputs.size() && op.inputs[i] >= 0 ? &subgraph.tensors[static_cast<size_t>(op.inputs[i])] : nullptr;
     };

@@ -135,7 +135,7 @@ Status prepareFloatConv(KernelContext& context) {
 Status evalFloatConv(KernelContext& context) {
     const auto& sliced = *static_cast<const SlicedConvolution*>(context.state.get());
     const RuntimeTensor& input = context.input(0);
-    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    pthreadpool_t pool = poolOf(context);
     for (size_t i = 0; i < sliced.operators.size(); ++i) {
         auto* op = static_cast<xnn_operator_t>(sliced.operators[i].get());
         xnn_status status = xnn_setup_convolution2d_nhwc_f32(op, static_cast<size_t>(input.dim(0)), static_cast<size_t>(input.dim(1)),
@@ -149,7 +149,7 @@ Status evalFloatConv(KernelContext& context) {
 
 Status evalQuantizedConv(KernelContext& context) {
     const RuntimeTensor& input = context.input(0);
-    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    pthreadpool_t pool = poolOf(context);
     xnn_status status;
     if (input.type == DataType::UInt8)
         status = xnn_setup_convolution2d_nhwc_qu8(operatorOf(context), static_cast<size_t>(input.dim(0)),
@@ -225,7 +225,7 @@ Status prepareFloatFullyConnected(KernelContext& context) {
 // Runs the fully connected operator over input 0 as rows of `depth` values.
 Status runFullyConnected(KernelContext& context, int64_t depth) {
     const RuntimeTensor& input = context.input(0);
-    auto pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    pthreadpool_t pool = poolOf(context);
     const size_t batch = static_cast<size_t>(input.elementCount() / depth);
     xnn_status status = xnn_setup_fully_connected_nc_f32(operatorOf(context), batch, input.as<float>(),
                                                          context.output(0).as<float>(), pool);
@@ -268,7 +268,7 @@ Status evalFloatConstantBatchMatmul(KernelContext& context) {
 }  // namespace
 
 const KernelDef* floatConstantBatchMatmulKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{prepareFloatConstantBatchMatmul, evalFloatConstantBatchMatmul};
+    static const KernelDef kernel = xnnpackOperatorKernel(prepareFloatConstantBatchMatmul, evalFloatConstantBatchMatmul);
     if (model.opCode(op).builtin != schema::BuiltinOperator_BATCH_MATMUL || op.inputs.size() != 2 || op.inputs[0] < 0 ||
         op.inputs[1] < 0 || op.outputs.size() != 1)
         return nullptr;
@@ -314,18 +314,23 @@ std::pair<float, float> activationRange(int activation) {
 }
 
 const KernelDef& floatConvolutionKernel() {
-    static const KernelDef kernel{.prepare = prepareFloatConv, .eval = evalFloatConv, .fusesInputPadding = true, .fusesActivation = true};
+    static const KernelDef kernel{.prepare = prepareFloatConv,
+                                  .eval = evalFloatConv,
+                                  .fusesInputPadding = true,
+                                  .fusesActivation = true,
+                                  .runsOutsideThreadSessions = true};
     return kernel;
 }
 
 const KernelDef& quantizedConvolutionKernel() {
     static const KernelDef kernel{
-        .prepare = prepareQuantizedConv, .eval = evalQuantizedConv, .fusesInputPadding = true, .fusesActivation = true};
+        .prepare = prepareQuantizedConv, .eval = evalQuantizedConv, .fusesInputPadding = true, .fusesActivation = true,
+        .runsOutsideThreadSessions = true};
     return kernel;
 }
 
 const KernelDef& floatFullyConnectedKernel() {
-    static const KernelDef kernel{prepareFloatFullyConnected, evalFloatFullyConnected};
+    static const KernelDef kernel = xnnpackOperatorKernel(prepareFloatFullyConnected, evalFloatFullyConnected);
     return kernel;
 }
 

@@ -78,8 +78,9 @@ Status evalDepthToSpace(KernelContext& context) {
 }  // namespace
 
 const KernelDef* floatLayoutKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef resize{.prepare = prepareResizeBilinear, .eval = evalResizeBilinear, .fusesActivation = true};
-    static const KernelDef depthToSpace{prepareDepthToSpace, evalDepthToSpace};
+    static const KernelDef resize{
+        .prepare = prepareResizeBilinear, .eval = evalResizeBilinear, .fusesActivation = true, .runsOutsideThreadSessions = true};
+    static const KernelDef depthToSpace = xnnpackOperatorKernel(prepareDepthToSpace, evalDepthToSpace);
     if (op.inputs.empty() || op.inputs[0] < 0 || op.outputs.size() != 1) return nullptr;
     const Tensor& input = subgraph.tensors[static_cast<size_t>(op.inputs[0])];
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];

@@ -231,7 +231,7 @@ bool quantizedOperands(const Subgraph& subgraph, const Op& op) {
 }  // namespace
 
 const KernelDef* transposeConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {
-    static const KernelDef kernel{prepareTranspose, evalTranspose};
+    static const KernelDef kernel = xnnpackOperatorKernel(prepareTranspose, evalTranspose);
     const OpCode& code = model.opCode(op);
     if (op.outputs.size() != 1 || op.outputs[0] < 0) return nullptr;
     if (code.isCustom()) {

@@ -149,6 +149,10 @@ struct KernelDef {
     // (core/runtime/channel_major_layout.h).
     bool writesChannelMajor = false;
     bool (*readsChannelMajor)(const Op& op, size_t input) = nullptr;
+    // Whether eval hands its accelerator's thread pool to a library that
+    // dispatches on it itself (XNNPACK's operators), so the runtime ends a
+    // thread session (Accelerator::runSession) before the op.
+    bool runsOutsideThreadSessions = false;
 };
 
 // The portable reference kernel for a builtin op, or nullptr.

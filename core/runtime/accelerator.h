@@ -4,6 +4,7 @@
 // first accelerator, in the caller's priority order, that has a kernel for
 // it, and falls back along that list op by op.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,14 @@ public:
     virtual std::shared_ptr<void> createCompileState(int threads) const {
         (void)threads;
         return nullptr;
+    }
+    // Runs `steps` (consecutive ops of this accelerator with one compile
+    // state, none KernelDef::runsOutsideThreadSessions) as one unit, so
+    // that the accelerator's threads can stay with them from op to op
+    // instead of being woken for each; returns what `steps` returns.
+    virtual Status runSession(void* compileState, const std::function<Status()>& steps) const {
+        (void)compileState;
+        return steps();
     }
 };
 

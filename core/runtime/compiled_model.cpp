@@ -100,6 +100,8 @@ Status foldedNothing(KernelContext&) { return Status::ok(); }
 const KernelDef kFoldedKernel{foldedNothing, foldedNothing};
 }  // namespace
 
+bool isFoldedAway(const KernelDef* kernel) { return kernel == &kFoldedKernel; }
+
 Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<const Model> model,
                                                                const CompileOptions& options) {
     static const std::shared_ptr<const Environment> environment = Environment::createDefault();

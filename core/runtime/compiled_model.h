@@ -114,6 +114,7 @@ private:
     CompiledModel() = default;
     Status prepareSubgraph(int subgraph);
     Status runSubgraph(int subgraph);
+    Status runStep(int subgraph, size_t stepIndex);
     Status prepareAtRunTime(int subgraph, size_t step);
 
     // SubgraphRunner, for control flow and resource variables.

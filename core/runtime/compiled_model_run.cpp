@@ -35,18 +35,49 @@ Status CompiledModel::run(int entry) {
     return status;
 }
 
+// Consecutive steps of one accelerator and compile state run as one session
+// of that accelerator (Accelerator::runSession); a step that gives its
+// threads to a library ends one, and steps with nothing to run (a relabelled
+// tensor, an op folded away) join whichever is running.
 Status CompiledModel::runSubgraph(int subgraph) {
     SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
-    for (size_t o = 0; o < runtime.steps.size(); ++o) {
-        if (cancelled_) return Status::error("cancelled");
-        auto start = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-        Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
-        if (status && !runtime.relabels[o] && !writesNothing(runtime.steps[o])) status = runtime.kernels[o]->eval(runtime.steps[o]);
-        if (profiler_)
-            profiler_->opFinished(subgraph, static_cast<int>(o),
-                                  std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
-        if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
+    const size_t steps = runtime.steps.size();
+    auto idle = [&](size_t o) { return runtime.relabels[o] || isFoldedAway(runtime.kernels[o]); };
+    auto joins = [&](size_t o, const Accelerator* accelerator, void* state) {
+        return idle(o) || (runtime.assignment[o] == accelerator && runtime.steps[o].acceleratorState == state &&
+                           !runtime.kernels[o]->runsOutsideThreadSessions);
+    };
+    for (size_t first = 0; first < steps;) {
+        const Accelerator* accelerator = runtime.assignment[first];
+        void* state = runtime.steps[first].acceleratorState;
+        size_t end = first + 1;
+        if (accelerator && state && !idle(first) && !runtime.kernels[first]->runsOutsideThreadSessions)
+            while (end < steps && joins(end, accelerator, state)) ++end;
+        Status status = Status::ok();
+        if (end - first == 1) {
+            status = runStep(subgraph, first);
+        } else {
+            status = accelerator->runSession(state, [&]() -> Status {
+                for (size_t o = first; o < end; ++o) LS_RETURN_IF_ERROR(runStep(subgraph, o));
+                return Status::ok();
+            });
+        }
+        if (!status) return status;
+        first = end;
     }
+    return Status::ok();
+}
+
+Status CompiledModel::runStep(int subgraph, size_t o) {
+    SubgraphRuntime& runtime = *subgraphs_.at(static_cast<size_t>(subgraph));
+    if (cancelled_) return Status::error("cancelled");
+    auto start = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    Status status = o >= runtime.runTimeShapesFrom ? prepareAtRunTime(subgraph, o) : Status::ok();
+    if (status && !runtime.relabels[o] && !writesNothing(runtime.steps[o])) status = runtime.kernels[o]->eval(runtime.steps[o]);
+    if (profiler_)
+        profiler_->opFinished(subgraph, static_cast<int>(o),
+                              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    if (!status) return status.withContext("subgraph " + std::to_string(subgraph));
     return Status::ok();
 }
 

@@ -40,6 +40,10 @@ struct CompiledModel::SubgraphRuntime {
 // A step the kernel cannot take because an operand is a string tensor, as an error naming it.
 Status rejectStringOperands(const KernelContext& step, const KernelDef& kernel);
 
+// Whether a step's op was folded at compile time (into a constant or into
+// the op after it), so it has nothing to run.
+bool isFoldedAway(const KernelDef* kernel);
+
 // Whether a shape still has a dimension the model left open (-1).
 bool hasOpenDimension(const std::vector<int32_t>& shape);
 

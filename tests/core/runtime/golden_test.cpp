@@ -15,6 +15,7 @@
 
 #include "core/format/model_file.h"
 #include "core/kernels/reference/kernel_util.h"
+#include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_accelerator.h"
 #include "core/runtime/compiled_model.h"
 #include "tests/support/test_paths.h"
@@ -91,11 +92,20 @@ Comparison compare(const RuntimeTensor& got, const std::vector<uint8_t>& want, c
     return result;
 }
 
-class Golden : public ::testing::TestWithParam<std::string> {};
+// The accelerator chain and thread count a pass runs on. Two threads put the
+// cpu kernels' parallel loops on a thread session (one per run of ops
+// between XNNPACK operators) instead of one pool dispatch each.
+struct GoldenPass {
+    std::string accelerator;
+    int threads;
+};
+
+class Golden : public ::testing::TestWithParam<GoldenPass> {};
 
 TEST_P(Golden, EveryCaseRunsAndMatches) {
     CompileOptions options;
-    options.accelerators = cpu::acceleratorChain(GetParam());
+    options.accelerators = cpu::acceleratorChain(GetParam().accelerator);
+    options.threads = GetParam().threads;
     std::shared_ptr<const Environment> environment = cpu::createStandardEnvironment();
     fs::path root = testing::sharedDir() / "golden";
     ASSERT_TRUE(fs::exists(root)) << "missing " << root;
@@ -104,6 +114,7 @@ TEST_P(Golden, EveryCaseRunsAndMatches) {
         for (const auto& entry : fs::directory_iterator(set.path())) cases.push_back(entry.path());
     std::sort(cases.begin(), cases.end());
     ASSERT_GE(cases.size(), 96u);
+    const size_t narrowedBefore = cpu::libraryCallsNarrowedInSessions();
     int passed = 0, unsupported = 0, untrusted = 0, knownMismatches = 0, opsOnFirstAccelerator = 0;
     for (const fs::path& dir : cases) {
         std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
@@ -161,14 +172,23 @@ TEST_P(Golden, EveryCaseRunsAndMatches) {
         passed += all;
         knownMismatches += known;
     }
-    std::cout << "  golden (" << GetParam() << "): " << passed << " passed, " << knownMismatches << " known mismatches, " << unsupported
-              << " unsupported, " << untrusted << " untrusted, of " << cases.size() << " cases; "
-              << opsOnFirstAccelerator << " ops ran on '" << options.accelerators[0] << "'\n";
+    const size_t narrowed = cpu::libraryCallsNarrowedInSessions() - narrowedBefore;
+    std::cout << "  golden (" << GetParam().accelerator << ", " << GetParam().threads << " thread(s)): " << passed << " passed, "
+              << knownMismatches << " known mismatches, " << unsupported << " unsupported, " << untrusted << " untrusted, of "
+              << cases.size() << " cases; " << opsOnFirstAccelerator << " ops ran on '" << options.accelerators[0] << "'; "
+              << narrowed << " XNNPACK calls inside a thread session\n";
     EXPECT_GT(opsOnFirstAccelerator, 0);
+    // An XNNPACK operator inside a session runs on one thread (its pool would
+    // deadlock): every such kernel must end the session before it.
+    EXPECT_EQ(narrowed, 0u);
 }
 
 
-INSTANTIATE_TEST_SUITE_P(Accelerators, Golden, ::testing::Values("cpu", "reference"));
+INSTANTIATE_TEST_SUITE_P(Accelerators, Golden,
+                         ::testing::Values(GoldenPass{"cpu", 1}, GoldenPass{"cpu", 2}, GoldenPass{"reference", 1}),
+                         [](const ::testing::TestParamInfo<GoldenPass>& pass) {
+                             return pass.param.accelerator + "_" + std::to_string(pass.param.threads) + "_threads";
+                         });
 
 // Runs a golden case's inputs and returns the run's status.
 Status runGoldenInputs(const std::string& name) {
