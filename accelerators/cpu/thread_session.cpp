@@ -23,6 +23,17 @@ constexpr auto kSpinBeforeSleeping = std::chrono::milliseconds(2);
 
 constexpr uint64_t pack(size_t first, size_t end) { return static_cast<uint64_t>(first) << 32 | static_cast<uint64_t>(end); }
 
+int64_t nowNanoseconds() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// What the pool's dispatch of a session hands each thread.
+struct SessionCall {
+    ThreadSession* session;
+    const std::function<Status()>* steps;
+    Status status = Status::ok();
+};
+
 }  // namespace
 
 ThreadSession::ThreadSession(pthreadpool_t pool)
@@ -32,20 +43,6 @@ ThreadSession::ThreadSession(pthreadpool_t pool)
 ThreadSession* ThreadSession::active() { return activeSession; }
 
 void ThreadSession::observe(Observer* newObserver) { observer = newObserver; }
-
-namespace {
-int64_t nowNanoseconds() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
-namespace {
-struct SessionCall {
-    ThreadSession* session;
-    const std::function<Status()>* steps;
-    Status status = Status::ok();
-};
-}  // namespace
 
 Status ThreadSession::run(const std::function<Status()>& steps) {
     if (activeSession || threads_ < 2) return steps();
