@@ -96,43 +96,45 @@ TEST(ThreadSession, EachLoopMakesTheCallsPthreadpoolMakes) {
     }
 }
 
-// A loop whose items take long enough that the other thread, once awake,
-// takes some: true when two threads ran items.
-bool bothThreadsTakePart(pthreadpool_t pool) {
-    Calls calls;
-    parallelize1d(
-        pool,
-        [](void* calls, size_t i) {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-            while (std::chrono::steady_clock::now() < until) {
-            }
-            static_cast<Calls*>(calls)->add({i, 0, 0});
-        },
-        &calls, 64);
-    EXPECT_EQ(calls.calls.size(), 64u);
-    return calls.threads.size() == 2;
+// Loops of 64 items of 50 us each until two threads have run items of
+// one loop, for up to a second: how many loops that took, or 0 if none
+// had both. On a loaded machine (the test command runs two tests at once
+// on two cores) the other thread may wait some milliseconds for a core.
+int loopsUntilBothThreadsTakePart(pthreadpool_t pool) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (int loops = 1; std::chrono::steady_clock::now() < until; ++loops) {
+        Calls calls;
+        parallelize1d(
+            pool,
+            [](void* calls, size_t i) {
+                const auto busyUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+                while (std::chrono::steady_clock::now() < busyUntil) {
+                }
+                static_cast<Calls*>(calls)->add({i, 0, 0});
+            },
+            &calls, 64);
+        EXPECT_EQ(calls.calls.size(), 64u);
+        if (calls.threads.size() == 2) return loops;
+    }
+    return 0;
 }
 
 TEST(ThreadSession, BothThreadsTakePartAlsoAfterTheOtherHasSlept) {
     pthreadpool_t pool = pthreadpool_create(2);
     ThreadSession session(pool);
-    int shared = 0, sharedAfterSleep = 0;
-    const int tries = 20;
-    for (int attempt = 0; attempt < tries; ++attempt) {
-        Status ran = session.run([&] {
-            shared += bothThreadsTakePart(pool);
-            // Longer than a waiting thread spins before it sleeps (2 ms).
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            sharedAfterSleep += bothThreadsTakePart(pool);
-            return Status::ok();
-        });
-        ASSERT_TRUE(ran) << ran.message();
-    }
-    std::cout << "  of " << tries << " sessions, both threads ran items of the first loop in " << shared << ", of the loop after "
-              << "a 10 ms pause in " << sharedAfterSleep << "\n";
-    // On a loaded machine the other thread can miss a loop, not every one.
-    EXPECT_GT(shared, 0);
-    EXPECT_GT(sharedAfterSleep, 0);
+    int first = 0, afterSleep = 0;
+    Status ran = session.run([&] {
+        first = loopsUntilBothThreadsTakePart(pool);
+        // Longer than a waiting thread spins before it sleeps (2 ms).
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        afterSleep = loopsUntilBothThreadsTakePart(pool);
+        return Status::ok();
+    });
+    ASSERT_TRUE(ran) << ran.message();
+    std::cout << "  both threads ran items of loop " << first << " of the session, and of loop " << afterSleep
+              << " after a 10 ms pause (0: of none in a second)\n";
+    EXPECT_GT(first, 0);
+    EXPECT_GT(afterSleep, 0);
     pthreadpool_destroy(pool);
 }
 
