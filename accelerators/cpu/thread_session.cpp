@@ -208,13 +208,13 @@ void parallelize2dTile1d(pthreadpool_t pool, pthreadpool_task_2d_tile_1d_t task,
     size_t count = 0;
     if (!session || !multiplies(rangeI, tiles, count))
         return pthreadpool_parallelize_2d_tile_1d(session ? nullptr : pool, task, argument, rangeI, rangeJ, tileJ, 0);
+    // a: tiles a row (rangeI is not needed per item).
     const ThreadSession::Job job{[](const ThreadSession::Job& job, size_t item) {
-                                     const size_t tiles = job.b / job.c + (job.b % job.c != 0);
-                                     const size_t i = item / tiles, first = item % tiles * job.c;
+                                     const size_t i = item / job.a, first = item % job.a * job.c;
                                      reinterpret_cast<pthreadpool_task_2d_tile_1d_t>(job.task)(job.argument, i, first,
                                                                                                 std::min(job.c, job.b - first));
                                  },
-                                 reinterpret_cast<void*>(task), argument, rangeI, rangeJ, tileJ};
+                                 reinterpret_cast<void*>(task), argument, tiles, rangeJ, tileJ};
     session->parallelize(job, count);
 }
 

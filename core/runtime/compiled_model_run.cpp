@@ -57,8 +57,11 @@ Status CompiledModel::runSubgraph(int subgraph) {
         if (end - first == 1) {
             status = runStep(subgraph, first);
         } else {
-            status = accelerator->runSession(state, [&]() -> Status {
-                for (size_t o = first; o < end; ++o) LS_RETURN_IF_ERROR(runStep(subgraph, o));
+            // Two captures keep the lambda inside std::function's own
+            // storage: no allocation a session.
+            const struct { int subgraph; size_t first, end; } span{subgraph, first, end};
+            status = accelerator->runSession(state, [this, &span]() -> Status {
+                for (size_t o = span.first; o < span.end; ++o) LS_RETURN_IF_ERROR(runStep(span.subgraph, o));
                 return Status::ok();
             });
         }
