@@ -277,10 +277,12 @@ int main(int argc, char** argv) {
         const std::string name = models[0]->model().runtimeOpName(models[0]->model().subgraphs[0].ops[op]).substr(0, 44);
         if (two.dispatches == 0)
             std::printf("%4zu  %-44s %9.4f | %9.4f %5d %9s %7s %10s %9s\n", op, name.c_str(), oneMs, twoMs, 0, "-", "-", "-", "-");
+        else if (one.dispatches == 0)  // on one thread a kernel that dispatches nothing (XNNPACK's, or an inline loop): no busy time to compare
+            std::printf("%4zu  %-44s %9.4f | %9.4f %5.1f %9.4f %7s %10.4f %9.4f\n", op, name.c_str(), oneMs, twoMs,
+                        static_cast<double>(two.dispatches) / runs, busy, "-", lateStart, earlyEnd);
         else
             std::printf("%4zu  %-44s %9.4f | %9.4f %5.1f %9.4f %6.2fx %10.4f %9.4f\n", op, name.c_str(), oneMs, twoMs,
-                        static_cast<double>(two.dispatches) / runs, busy,
-                        busy / std::max(1e-9, ms(one.busy[0])), lateStart, earlyEnd);
+                        static_cast<double>(two.dispatches) / runs, busy, busy / ms(one.busy[0]), lateStart, earlyEnd);
     }
     std::printf("all ops: %.3f ms on one thread; on two %.3f, busy %.3f, late starts %.3f, early ends %.3f\n", totals[0], totals[1], totals[2],
                 totals[3], totals[4]);

@@ -28,9 +28,15 @@ struct RuntimeTensor {
     // resized by assignTensorBytes (core/kernels/string_tensor.h).
     std::vector<uint8_t>* growable = nullptr;
 
+    // Saturates at INT64_MAX instead of wrapping: an empty tensor's other
+    // dimensions can be anything a hostile model gives, and prepare counts
+    // shapes before the memory check refuses them.
     int64_t elementCount() const {
+        for (int32_t dim : shape)
+            if (dim == 0) return 0;
         int64_t count = 1;
-        for (int32_t dim : shape) count *= dim;
+        for (int32_t dim : shape)
+            if (__builtin_mul_overflow(count, int64_t{dim}, &count)) return INT64_MAX;
         return count;
     }
     int rank() const { return static_cast<int>(shape.size()); }
