@@ -8,6 +8,7 @@
 #include "accelerators/cpu/float_exp_activations.h"
 #include "accelerators/cpu/float_local_response_normalization.h"
 #include "accelerators/cpu/float_max_pooling_with_argmax.h"
+#include "accelerators/cpu/float_patch_convolution.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
 #include "accelerators/cpu/float_winograd_convolution.h"
 #include "accelerators/cpu/float_resize_bilinear.h"
@@ -167,6 +168,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (const KernelDef* narrow = narrowOutputConvolutionKernel(model, subgraph, op)) return narrow;
     if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
     if (const KernelDef* winograd = floatWinogradConvolutionKernel(model, subgraph, op)) return winograd;
+    if (const KernelDef* patches = floatPatchConvolutionKernel(model, subgraph, op)) return patches;
     // Before the fixed-point elementwise kernel: against a constant, a table is faster (MoveNet's 192x192x3 SUB 0.032 -> 0.017 ms).
     if (const KernelDef* table = byteTableLookupKernel(model, subgraph, op)) return table;
     if (const KernelDef* quantized = quantizedElementwiseKernel(model, subgraph, op)) return quantized;
@@ -218,7 +220,8 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
         if (model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
             if (const KernelDef* pointwise = floatPointwiseConvolutionKernel(model, subgraph, op)) return pointwise;
             if (const KernelDef* winograd = floatWinogradConvolutionKernel(model, subgraph, op)) return winograd;
-            return floatStemConvolutionKernel(model, subgraph, op);
+            if (const KernelDef* stem = floatStemConvolutionKernel(model, subgraph, op)) return stem;
+            return floatPatchConvolutionKernel(model, subgraph, op);
         }
         if (op.fusedExpansion) return floatExpandedDepthwiseKernel(model, subgraph, op);
         if (model.opCode(op).builtin == schema::BuiltinOperator_DEPTHWISE_CONV_2D) return floatDepthwiseConvolutionKernel(model, subgraph, op);

@@ -2,9 +2,10 @@
 // converted) folds into it on the cpu accelerator
 // (core/runtime/swish_fusion.h): after a dense 1x1, a depthwise (and its
 // 8-channel pixel pairs), a stem convolution over 3 channels, a Winograd
-// 3x3, and a separable block (and its pixel pairs), with the MUL's operands
-// either way round; after a convolution none of our kernels runs (XNNPACK's
-// 3x3 over 8 channels), the
+// 3x3, a 3x3 at stride 1 and 2 through the patch kernel, and a separable
+// block (and its pixel pairs), with the MUL's operands either way round;
+// after a convolution none of our kernels runs (XNNPACK's 3x3 from 8
+// channels to 16), the
 // LOGISTIC computes the swish in one pass and the MUL goes. HARD_SWISH
 // (MobileNetV3's) folds likewise after a 1x1, a depthwise, a stem, a
 // Winograd 3x3 and a separable block. Each model runs against the reference, which runs the ops as
@@ -46,8 +47,11 @@ TEST(SwishFusion, FoldsIntoTheConvolutionBeforeIt) {
         {"depthwise 3x3 stride 2 over 48 channels (XNNPACK's when alone) -> swish", {1, 14, 14, 48}, 1,
          {"DEPTHWISE_CONV_2D+LOGISTIC+MUL (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.depthwise(c.input, s, 3, 2, "dw"), {1, 7, 7, 48}); }},
-        {"3x3 convolution over 8 channels (XNNPACK's) -> swish: one pass for both", {1, 12, 12, 8}, 2,
-         {"CONV_2D", "LOGISTIC+MUL (fused)"},
+        {"3x3 convolution over 8 channels to 64 (the patch kernel's) -> swish", {1, 12, 12, 8}, 2, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 64, 3, 1, "conv"), {1, 12, 12, 64}); }},
+        {"3x3 stride 2 over 16 channels to 80 (the patch kernel's) -> swish", {1, 15, 16, 16}, 2, {"CONV_2D+LOGISTIC+MUL (fused)"},
+         [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 80, 3, 2, "conv"), {1, 8, 8, 80}); }},
+        {"3x3 convolution over 8 channels to 16 (XNNPACK's) -> swish: one pass for both", {1, 12, 12, 8}, 2, {"CONV_2D", "LOGISTIC+MUL (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 16, 3, 1, "conv"), {1, 12, 12, 16}); }},
         {"3x3 over 16 channels (Winograd's) -> swish", {1, 12, 12, 16}, 2, {"CONV_2D+LOGISTIC+MUL (fused)"},
          [](FusionChain& c, const std::vector<int32_t>& s) { return c.swish(c.convolution(c.input, s, 32, 3, 1, "conv"), {1, 12, 12, 32}); }},
