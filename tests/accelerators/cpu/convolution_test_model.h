@@ -89,6 +89,18 @@ inline CpuComparison comparePointwiseWithReference(const ConvolutionCase& c, dou
 
 using KernelChoice = const KernelDef* (*)(const Model&, const Subgraph&, const Op&);
 
+// Whether `kernel` takes the convolution of case `c` (weights of 0.5, as
+// compiled for the reference: the choice reads shapes and options only).
+inline bool kernelTakes(KernelChoice kernel, const ConvolutionCase& c) {
+    const std::vector<float> weights(static_cast<size_t>(c.outChannels * c.kernelH * c.kernelW * c.inChannels), 0.5f);
+    ConvolutionModel m = convolutionModel(c, weights, std::vector<float>(static_cast<size_t>(c.outChannels), 0.0f));
+    auto model = compileBuilt(m.builder, {"reference"});
+    EXPECT_TRUE(model) << model.errorMessage();
+    if (!model) return false;
+    const Model& compiled = (*model)->model();
+    return kernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]) != nullptr;
+}
+
 // Each case with random weights, bias and input from `seed`: `kernel` must
 // take the convolution, and the cpu accelerator's output must be within
 // 1e-5 of the largest output of the reference kernel's (float sums in

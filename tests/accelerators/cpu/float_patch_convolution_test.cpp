@@ -22,16 +22,6 @@ namespace {
 using testing::ConvolutionCase;
 using schema::ActivationFunctionType_NONE, schema::ActivationFunctionType_RELU, schema::ActivationFunctionType_RELU6;
 
-bool takenBy(testing::KernelChoice kernel, const ConvolutionCase& c) {
-    const std::vector<float> weights(static_cast<size_t>(c.outChannels * c.kernelH * c.kernelW * c.inChannels), 0.5f);
-    testing::ConvolutionModel m = testing::convolutionModel(c, weights, std::vector<float>(static_cast<size_t>(c.outChannels), 0.0f));
-    auto model = testing::compileBuilt(m.builder, {"reference"});
-    EXPECT_TRUE(model) << model.errorMessage();
-    if (!model) return false;
-    const Model& compiled = (*model)->model();
-    return kernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]) != nullptr;
-}
-
 TEST(FloatPatchConvolution, MatchesTheReference) {
     if (!cpu::cpuHasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512; the kernel is not used here";
     const std::vector<ConvolutionCase> cases = {
@@ -45,8 +35,8 @@ TEST(FloatPatchConvolution, MatchesTheReference) {
         {1, 64, 64, 16, 64, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
     };
     for (const ConvolutionCase& c : cases) {
-        EXPECT_FALSE(takenBy(cpu::floatWinogradConvolutionKernel, c)) << "Winograd takes case " << c.height << "x" << c.width;
-        EXPECT_FALSE(takenBy(cpu::floatStemConvolutionKernel, c)) << "the stem kernel takes case " << c.height << "x" << c.width;
+        EXPECT_FALSE(testing::kernelTakes(cpu::floatWinogradConvolutionKernel, c)) << "Winograd takes case " << c.height << "x" << c.width;
+        EXPECT_FALSE(testing::kernelTakes(cpu::floatStemConvolutionKernel, c)) << "the stem kernel takes case " << c.height << "x" << c.width;
     }
     testing::expectCasesMatchTheReference(cases, cpu::floatPatchConvolutionKernel, 31);
 }
@@ -60,7 +50,7 @@ TEST(FloatPatchConvolution, LeavesOtherConvolutionsAlone) {
         {"patch of 9216 floats", {1, 16, 16, 1024, 64, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1}},
     };
     for (const auto& [name, c] : cases) {
-        const bool taken = takenBy(cpu::floatPatchConvolutionKernel, c);
+        const bool taken = testing::kernelTakes(cpu::floatPatchConvolutionKernel, c);
         std::cout << "  " << name << ": " << (taken ? "taken" : "left alone") << "\n";
         EXPECT_FALSE(taken) << name;
     }

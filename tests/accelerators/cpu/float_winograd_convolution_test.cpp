@@ -71,12 +71,7 @@ TEST(FloatWinogradConvolution, LeavesOtherConvolutionsAlone) {
         {"8 input channels", {1, 16, 16, 8, 32, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1}},
     };
     for (const auto& [name, c] : cases) {
-        const std::vector<float> weights(static_cast<size_t>(c.outChannels * c.kernelH * c.kernelW * c.inChannels), 0.5f);
-        testing::ConvolutionModel m = testing::convolutionModel(c, weights, std::vector<float>(static_cast<size_t>(c.outChannels), 0.0f));
-        auto model = testing::compileBuilt(m.builder, {"reference"});
-        ASSERT_TRUE(model) << model.errorMessage();
-        const Model& compiled = (*model)->model();
-        const bool taken = cpu::floatWinogradConvolutionKernel(compiled, compiled.subgraphs[0], compiled.subgraphs[0].ops[0]) != nullptr;
+        const bool taken = testing::kernelTakes(cpu::floatWinogradConvolutionKernel, c);
         std::cout << "  " << name << ": " << (taken ? "taken" : "left alone") << "\n";
         EXPECT_FALSE(taken) << name;
     }
