@@ -172,9 +172,13 @@ const KernelDef* floatPatchConvolutionKernel(const Model& model, const Subgraph&
     const Tensor& output = subgraph.tensors[static_cast<size_t>(op.outputs[0])];
     if (input.type != DataType::Float32 || output.type != DataType::Float32 || !isConstantFloat(filter) || filter.shape.size() != 4 ||
         input.shape.size() != 4 || output.shape.size() != 4 || filter.shape[3] != input.shape[3] || filter.shape[0] < kLeastOutputs ||
-        filter.shape[1] < 1 || filter.shape[2] < 1 || filter.shape[3] < 1 || int64_t{filter.shape[1]} * filter.shape[2] < 2 ||
+        filter.shape[1] < 1 || filter.shape[2] < 1 || filter.shape[3] < 1 ||
         int64_t{filter.shape[1]} * filter.shape[2] * filter.shape[3] > kMostPatchFloats)
         return nullptr;
+    // A 1x1 at stride 1 is the 1x1 kernel's own (or XNNPACK's, on planes
+    // too small for it); strided, its patch is one pixel of every other.
+    const bool strided = options->stride_h() > 1 || options->stride_w() > 1;
+    if (int64_t{filter.shape[1]} * filter.shape[2] < 2 && !strided) return nullptr;
     if (output.shape[0] < 1 || output.shape[1] < 1 || output.shape[2] < 1 || int64_t{output.shape[1]} * output.shape[2] < kLeastPixels) return nullptr;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return nullptr;
     return &kernel;

@@ -4,11 +4,12 @@
 // 64, an odd plane under VALID whose 72 outputs leave a partial vector, a
 // folded PAD, a 5x5 and a 3x3 over 8 channels (too few for Winograd), a
 // batch of two, a patch row of 4608 floats (3x3 over 512 channels) on a
-// 7x7 plane, and a plane of several chunks a thread; on one and two
+// 7x7 plane, a plane of several chunks a thread, and ResNet's 1x1
+// stride-2 shortcut (a patch of one pixel); on one and two
 // threads. Each case checks that this kernel takes the op and that none
 // before it in the accelerator's order (stem, Winograd) does. It leaves
-// alone a 1x1, fewer than 64 outputs, a plane under 49 pixels and a patch
-// row past 8192 floats.
+// alone a 1x1 at stride 1, fewer than 64 outputs, a plane under 49 pixels
+// and a patch row past 8192 floats.
 
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_patch_convolution.h"
@@ -33,6 +34,8 @@ TEST(FloatPatchConvolution, MatchesTheReference) {
         {2, 16, 16, 40, 128, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 14, 14, 512, 64, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
         {1, 64, 64, 16, 64, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
+        {1, 28, 28, 256, 512, 1, 1, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 15, 15, 64, 80, 1, 1, 2, schema::Padding_VALID, ActivationFunctionType_RELU, 0, 1},
     };
     for (const ConvolutionCase& c : cases) {
         EXPECT_FALSE(testing::kernelTakes(cpu::floatWinogradConvolutionKernel, c)) << "Winograd takes case " << c.height << "x" << c.width;
