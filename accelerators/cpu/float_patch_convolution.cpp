@@ -3,7 +3,6 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <tuple>
@@ -11,6 +10,7 @@
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
 #include "accelerators/cpu/float_pointwise_convolution.h"
+#include "accelerators/cpu/scratch_slots.h"
 #include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "tflite_schema_generated.h"
@@ -38,11 +38,8 @@ struct PackedPatchConvolution {
     PointwiseWeights weights;  // the filter [out, kh, kw, in] as a 1x1's [out, 1, 1, kh * kw * in]
     int64_t batch = 0, inH = 0, inW = 0, inputChannels = 0, outH = 0, outW = 0, outputChannels = 0;
     int64_t kernelH = 0, kernelW = 0, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
-    int64_t pixels = 0, chunkPixels = 0, items = 1, slots = 1;
-    // Which scratch slots an item holds: no more items run at once than
-    // the pool has threads, so an item always finds one free. Mutable: the
-    // kernel's state is read-only at eval, and one op's evals never overlap.
-    mutable std::unique_ptr<std::atomic<bool>[]> slotTaken;
+    int64_t pixels = 0, chunkPixels = 0, items = 1;
+    ScratchSlots slots;  // one a thread
     int64_t patchFloats() const { return kernelH * kernelW * inputChannels; }
     int64_t slotFloats() const { return chunkPixels * patchFloats(); }
 };
@@ -51,7 +48,7 @@ struct RunArguments {
     const PackedPatchConvolution* p;
     const float* input;
     float* output;
-    float* scratch;  // `slots` slots of slotFloats()
+    float* scratch;  // slots.count() slots of slotFloats()
 };
 
 // The patches of output pixels [first, first + count), a row of kh x kw x
@@ -90,12 +87,11 @@ void runItem(void* context, size_t item) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedPatchConvolution& p = *arguments.p;
     const int64_t first = static_cast<int64_t>(item) * p.pixels / p.items, count = static_cast<int64_t>(item + 1) * p.pixels / p.items - first;
-    int64_t slot = static_cast<int64_t>(item) % p.slots;
-    while (p.slotTaken[static_cast<size_t>(slot)].exchange(true, std::memory_order_acquire)) slot = (slot + 1) % p.slots;
+    const int64_t slot = p.slots.claim(static_cast<int64_t>(item));
     float* rows = arguments.scratch + slot * p.slotFloats();
     gatherPatches(p, arguments.input, first, count, rows);
     multiplyPixels(p.weights, rows, count, arguments.output + first * p.outputChannels);
-    p.slotTaken[static_cast<size_t>(slot)].store(false, std::memory_order_release);
+    p.slots.release(slot);
 }
 
 Status preparePatchConvolution(KernelContext& context) {
@@ -129,8 +125,7 @@ Status preparePatchConvolution(KernelContext& context) {
     // items ended 0.02 ms apart, nearly half its time.
     const int64_t chunks = (p.pixels + p.chunkPixels - 1) / p.chunkPixels;
     p.items = std::max<int64_t>(1, std::min((std::max(chunks, threads) + threads - 1) / threads * threads, p.pixels));
-    p.slots = std::min(threads, p.items);
-    p.slotTaken = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(p.slots));
+    p.slots = ScratchSlots(std::min(threads, p.items));
 
     // The filter's [out][kh][kw][in] values are already a 1x1's [out][K] rows.
     RuntimeTensor asPointwise = filter;
@@ -138,7 +133,7 @@ Status preparePatchConvolution(KernelContext& context) {
     LS_RETURN_IF_ERROR(packPointwiseWeights(context, asPointwise, 2, p.weights));
     LS_RETURN_IF_ERROR(packEpilogue(context, p.weights));
     std::tie(p.weights.low, p.weights.high) = clampRange(context, options->fused_activation_function());
-    context.scratchBytes = static_cast<size_t>(p.slots * p.slotFloats()) * sizeof(float) + 64;
+    context.scratchBytes = static_cast<size_t>(p.slots.count() * p.slotFloats()) * sizeof(float) + 64;
     context.state = packed;
     return Status::ok();
 }
