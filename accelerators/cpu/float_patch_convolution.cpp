@@ -36,7 +36,7 @@ constexpr int32_t kLeastOutputs = 64;
 
 struct PackedPatchConvolution {
     PointwiseWeights weights;  // the filter [out, kh, kw, in] as a 1x1's [out, 1, 1, kh * kw * in]
-    int64_t batch = 0, inH = 0, inW = 0, inputChannels = 0, outH = 0, outW = 0, outputChannels = 0;
+    int64_t inH = 0, inW = 0, inputChannels = 0, outH = 0, outW = 0, outputChannels = 0;
     int64_t kernelH = 0, kernelW = 0, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
     int64_t pixels = 0, chunkPixels = 0, items = 1;
     ScratchSlots slots;  // one a thread
@@ -107,13 +107,13 @@ Status preparePatchConvolution(KernelContext& context) {
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     auto packed = std::make_shared<PackedPatchConvolution>();
     PackedPatchConvolution& p = *packed;
-    p.batch = input.dim(0), p.inH = input.dim(1), p.inW = input.dim(2), p.inputChannels = input.dim(3);
+    p.inH = input.dim(1), p.inW = input.dim(2), p.inputChannels = input.dim(3);
     p.outH = out.dim(1), p.outW = out.dim(2), p.outputChannels = out.dim(3);
     p.kernelH = filter.dim(1), p.kernelW = filter.dim(2);
     p.strideH = options->stride_h(), p.strideW = options->stride_w();
     p.padTop = paddingBefore(padded.dim(1), p.outH, static_cast<int>(p.kernelH), static_cast<int>(p.strideH)) + context.op->fusedPadding[0];
     p.padLeft = paddingBefore(padded.dim(2), p.outW, static_cast<int>(p.kernelW), static_cast<int>(p.strideW)) + context.op->fusedPadding[2];
-    p.pixels = p.batch * p.outH * p.outW;
+    p.pixels = int64_t{input.dim(0)} * p.outH * p.outW;
     p.chunkPixels = floatPatchChunkPixels(p.patchFloats(), p.patchFloats() * p.outputChannels * int64_t(sizeof(float)));
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
@@ -124,7 +124,7 @@ Status preparePatchConvolution(KernelContext& context) {
     // 2.47. The same number each: iris landmark's 16x16 layer in three
     // items ended 0.02 ms apart, nearly half its time.
     const int64_t chunks = (p.pixels + p.chunkPixels - 1) / p.chunkPixels;
-    p.items = std::max<int64_t>(1, std::min((std::max(chunks, threads) + threads - 1) / threads * threads, p.pixels));
+    p.items = itemsOnThreads(chunks, threads, p.pixels);
     p.slots = ScratchSlots(std::min(threads, p.items));
 
     // The filter's [out][kh][kw][in] values are already a 1x1's [out][K] rows.

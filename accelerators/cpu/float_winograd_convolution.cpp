@@ -244,8 +244,7 @@ Status prepareWinograd(KernelContext& context) {
     p.items = 1;
     if (threads > 1) {
         const int64_t itemTiles = std::min(p.chunkTiles, std::max(kLeastChunkTiles, p.tiles / (threads * kItemsPerThread)));
-        const int64_t items = (p.tiles + itemTiles - 1) / itemTiles;
-        p.items = std::max<int64_t>(1, std::min(p.tiles, (std::max(items, threads) + threads - 1) / threads * threads));
+        p.items = itemsOnThreads((p.tiles + itemTiles - 1) / itemTiles, threads, p.tiles);
     }
     p.slots = ScratchSlots(std::min(threads, p.items));
 

@@ -5,11 +5,22 @@
 // it when done. Items can then be small, so that a thread that finishes
 // first takes the other's last ones, without a buffer an item.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 
 namespace litestudio::cpu {
+
+// How many items a loop of `wanted` items gets on `threads` threads: at
+// least one a thread, a whole number a thread (equal shares when each
+// takes its own first), at most `most` (the units there are to share), and
+// at least 1.
+inline int64_t itemsOnThreads(int64_t wanted, int64_t threads, int64_t most) {
+    if (threads < 1) threads = 1;
+    const int64_t whole = (std::max(wanted, threads) + threads - 1) / threads * threads;
+    return std::max<int64_t>(1, std::min(whole, most));
+}
 
 class ScratchSlots {
 public:
