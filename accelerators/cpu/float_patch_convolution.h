@@ -7,7 +7,9 @@
 // patch hangs over the padding) and multiplies the rows by the filter,
 // packed as a 1x1's weights, with the dense 1x1's GEMM
 // (float_pointwise_convolution.h), which adds the bias and applies the
-// clamp and a fused swish, HARD_SWISH or PRELU as it writes. XNNPACK's
+// clamp and a fused swish, HARD_SWISH or PRELU as it writes. Threads
+// share out the chunks, or, where the weights pass 1 MiB, the output
+// blocks over each chunk (outputBlockGroups). XNNPACK's
 // convolution ran these before, with any such activation a separate pass,
 // and its own dispatches ended thread sessions. AVX-512.
 

@@ -29,6 +29,7 @@ constexpr int64_t kTasksPerThread = 3;
 constexpr size_t kWeightsInL1 = 32 * 1024;
 constexpr int64_t kWeightsInL1Range = 40 * 1024;  // a block's weights past this may be taken in ranges
 constexpr int64_t kRangeChannels = 128;           // at most: 32 KiB of weights
+constexpr int64_t kLargeWeightBytes = 1 << 20;    // weights that threads share out by output blocks (outputBlockGroups)
 
 // Whether a block's weights past kWeightsInL1Range are taken in ranges of
 // input channels: where a range's 32 KiB fit in two thirds of L1. On the
@@ -418,6 +419,15 @@ Status packEpilogue(const KernelContext& context, PointwiseWeights& p) {
 
 void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added) {
     for (int64_t block = 0; block < weights.blocks; ++block) multiplyBlock(weights, block, input, pixels, output, added);
+}
+
+int64_t outputBlockGroups(int64_t weightBytes, int64_t blocks, int64_t threads) {
+    return threads > 1 && weightBytes > kLargeWeightBytes && blocks >= 2 * threads ? threads : 1;
+}
+
+void multiplyPixelBlocks(const PointwiseWeights& weights, int64_t firstBlock, int64_t endBlock, const float* input, int64_t pixels, float* output) {
+    for (int64_t block = std::max<int64_t>(firstBlock, 0); block < std::min(endBlock, weights.blocks); ++block)
+        multiplyBlock(weights, block, input, pixels, output);
 }
 
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {

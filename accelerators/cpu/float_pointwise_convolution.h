@@ -63,6 +63,21 @@ struct AddedRows {
 // separable block its outputs).
 void multiplyPixels(const PointwiseWeights& weights, const float* input, int64_t pixels, float* output, AddedRows added = {});
 
+// multiplyPixels for output blocks [firstBlock, endBlock) only (channels
+// firstBlock * 64 on); `output` still points at pixel 0's channel 0.
+void multiplyPixelBlocks(const PointwiseWeights& weights, int64_t firstBlock, int64_t endBlock, const float* input, int64_t pixels, float* output);
+
+// Groups of output blocks that `threads` threads share out over each chunk
+// of pixels of a GEMM whose weights stream from past L2 (`weightBytes`
+// over 1 MiB), each thread multiplying every pixel of the chunk by its
+// group: `threads` where there are two blocks a thread or more, else 1
+// (threads share out the pixels, each streaming every weight). Fewer
+// blocks leave a thread 16 channels against 64 (80 outputs), or the
+// gather or transform each thread repeats outweighs its half of the
+// multiplies: U-Net-shaped's 32x32 256 -> 128 Winograd layer (two
+// blocks) took 0.96-1.27 ms on two threads grouped, 1.13-1.15 not.
+int64_t outputBlockGroups(int64_t weightBytes, int64_t blocks, int64_t threads);
+
 // The kernel for this op, or nullptr when it is not one this kernel takes
 // (or the CPU lacks AVX-512).
 const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op);

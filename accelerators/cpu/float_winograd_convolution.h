@@ -8,7 +8,9 @@
 // fewer; F(2x2, 3x3) does 16 for a 2x2 block where it does 36, 2.25x
 // fewer, and takes planes too small to give each thread 16 blocks of 4x4
 // (its 16 weight matrices are read as often as F(4x4)'s 36). The GEMMs are
-// the dense 1x1 kernel's (float_pointwise_convolution.h). Results differ
+// the dense 1x1 kernel's (float_pointwise_convolution.h); threads share
+// out the tiles, or, where the transformed weights pass 1 MiB, the output
+// blocks over each chunk of tiles (outputBlockGroups). Results differ
 // from the direct sum by rounding only: F(2x2)'s transforms add and halve;
 // F(4x4)'s multiply by up to 8 and by sixths and twenty-fourths, so its
 // sums round about ten times as far (1e-5 of the largest output where

@@ -4,9 +4,9 @@
 // 64, an odd plane under VALID whose 72 outputs leave a partial vector, a
 // folded PAD, a 5x5 and a 3x3 over 8 channels (too few for Winograd), a
 // batch of two, a patch row of 4608 floats (3x3 over 512 channels) on a
-// 7x7 plane, a plane of several chunks a thread, and ResNet's 1x1
-// stride-2 shortcut (a patch of one pixel); on one and two
-// threads. Each case checks that this kernel takes the op and that none
+// 7x7 plane, a plane of several chunks a thread, ResNet's 1x1
+// stride-2 shortcut (a patch of one pixel), and weights past 1 MiB whose
+// output blocks threads share out; on one, two and three threads. Each case checks that this kernel takes the op and that none
 // before it in the accelerator's order (stem, Winograd) does. It leaves
 // alone a 1x1 at stride 1, fewer than 64 outputs, a plane under 49 pixels
 // and a patch row past 8192 floats.
@@ -36,6 +36,12 @@ TEST(FloatPatchConvolution, MatchesTheReference) {
         {1, 64, 64, 16, 64, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 2},
         {1, 28, 28, 256, 512, 1, 1, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 15, 15, 64, 80, 1, 1, 2, schema::Padding_VALID, ActivationFunctionType_RELU, 0, 1},
+        // Weights past 1 MiB on two and three threads: output blocks shared
+        // out over one chunk (9.4 MB, 8 blocks), over five chunks of 80
+        // (1.2 MB, 4 blocks), and in groups of 2, 3 and 3 blocks.
+        {1, 14, 14, 512, 512, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_RELU, 0, 2},
+        {1, 40, 40, 128, 256, 3, 3, 2, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 7, 7, 256, 500, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 3},
     };
     for (const ConvolutionCase& c : cases) {
         EXPECT_FALSE(testing::kernelTakes(cpu::floatWinogradConvolutionKernel, c)) << "Winograd takes case " << c.height << "x" << c.width;

@@ -105,5 +105,27 @@ TEST(FloatPointwiseConvolution, APlaneEmptyWhenItRunsHasNoTiles) {
     }
 }
 
+TEST(FloatPointwiseConvolution, ThreadsShareOutTheOutputBlocksOfWeightsPastAMegabyte) {
+    struct Split {
+        const char* name;
+        int64_t weightBytes, blocks, threads, groups;
+    };
+    const Split splits[] = {
+        {"ResNet-50's 7x7 3x3 512 -> 512 (9.4 MB, 8 blocks), two threads", 4608 * 512 * 4, 8, 2, 2},
+        {"the same on three threads (2, 3 and 3 blocks)", 4608 * 512 * 4, 8, 3, 3},
+        {"the same on one thread", 4608 * 512 * 4, 8, 1, 1},
+        {"Winograd's 14x14 256 -> 256 (16 matrices: 4 MB, 4 blocks)", 16 * 256 * 256 * 4, 4, 2, 2},
+        {"exactly 1 MiB (style transfer's 128 -> 128 in 16 matrices)", 16 * 128 * 128 * 4, 2, 2, 1},
+        {"80 outputs: 64 and 16 channels would be the halves", 16 * 256 * 80 * 4, 2, 2, 1},
+        {"256 -> 128 in Winograd: one block a thread", 16 * 256 * 128 * 4, 2, 2, 1},
+        {"7 blocks on four threads", 16 * 256 * 448 * 4, 7, 4, 1},
+    };
+    for (const Split& split : splits) {
+        const int64_t groups = cpu::outputBlockGroups(split.weightBytes, split.blocks, split.threads);
+        std::cout << "  " << split.name << ": " << groups << " group(s)\n";
+        EXPECT_EQ(groups, split.groups) << split.name;
+    }
+}
+
 }  // namespace
 }  // namespace litestudio

@@ -5,8 +5,9 @@
 // it; the golden tolerance is 1e-3): a ResNet stage's
 // 56x56x64 -> 64 with RELU, odd planes whose last tiles hang over the edge
 // (SAME and VALID), a folded PAD, RELU6, channel counts that leave partial
-// vectors and 64-channel blocks, a batch of two and of three, and two
-// threads; each case prints which tile it ran. Each case checks the kernel
+// vectors and 64-channel blocks, a batch of two and of three, two
+// threads, and weights past 1 MiB whose output blocks two and three
+// threads share out; each case prints which tile it ran. Each case checks the kernel
 // took the op; a 1x1, a stride-2 3x3 and a plane under 100 outputs it
 // leaves alone. The tile rule: 4x4 where each thread gets 16 or more such
 // blocks and they multiply less than 2x2 ones would.
@@ -32,6 +33,13 @@ TEST(FloatWinogradConvolution, MatchesTheReference) {
         {1, 28, 28, 96, 128, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
         {1, 31, 23, 48, 40, 3, 3, 1, schema::Padding_VALID, ActivationFunctionType_RELU6, 1, 2},
         {3, 18, 17, 16, 32, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 1},
+        // Transformed weights past 1 MiB: threads share out the output
+        // blocks over one chunk (ResNet's 14x14 256 -> 256), over two
+        // chunks of F(4x4) tiles, and in groups of 2, 2 and 3 blocks of
+        // which the last is partial.
+        {1, 14, 14, 256, 256, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU, 0, 2},
+        {1, 36, 36, 160, 256, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_NONE, 0, 2},
+        {1, 12, 12, 192, 440, 3, 3, 1, schema::Padding_SAME, ActivationFunctionType_RELU6, 0, 3},
     };
     for (const auto& c : cases) {
         const int64_t outH = c.padding == schema::Padding_SAME ? c.height : c.height + 2 * c.padBefore - 2;
