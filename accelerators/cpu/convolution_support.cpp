@@ -152,6 +152,17 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
         return false;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
     if (op.fusedBroadcastConcat) return true;
+    // Fused with a batch norm before it (Op::fusedInputAffine): inputs 4 and 5 its scales and shifts.
+    if (op.fusedInputAffine) {
+        if (op.inputs.size() != 6 || op.inputs[3] >= 0 || op.fusedResidual || op.fusedEpilogue != Op::Epilogue::None ||
+            !isClampActivation(op.inputAffineActivation))
+            return false;
+        for (const int perChannel : {op.inputs[4], op.inputs[5]})
+            if (perChannel < 0 || !isConstantFloat(subgraph.tensors[static_cast<size_t>(perChannel)]) ||
+                subgraph.tensors[static_cast<size_t>(perChannel)].elementCount() != input.shape[3])
+                return false;
+        return true;
+    }
     // A fused PRELU's slopes come last (Op::Epilogue::Prelu), after the bias (or -1).
     const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);
     if (op.fusedEpilogue == Op::Epilogue::Prelu && (operands < 3 || op.inputs.back() < 0)) return false;

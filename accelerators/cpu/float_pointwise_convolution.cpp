@@ -5,6 +5,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -54,6 +55,11 @@ struct PackedPointwise : PointwiseWeights {
     // model never overlap, as its tensors are shared.
     CacheLineVector<float> broadcastWeights, filterBias;
     int64_t broadcastChannels = 0;
+    // A fused batch norm before the 1x1 (Op::fusedInputAffine): each input
+    // channel times its scale plus its shift, clamped to [inputLow,
+    // inputHigh], padded to whole vectors; empty for none.
+    CacheLineVector<float> inputScales, inputShifts;
+    float inputLow = 0, inputHigh = 0;
 };
 
 struct RunArguments {
@@ -62,7 +68,20 @@ struct RunArguments {
     const float* residual;  // a fused residual ADD's tensor, shaped as the output, or null
     float* output;
     int64_t shares = 1;  // pixel shares, one a thread, blocks outer within each (runShareTask)
+    uint64_t run = 0;    // this eval's number, where the input goes through a fused affine (affineTile)
 };
+
+// A thread's input tile through the fused affine, kept for the tile's
+// other blocks: which run and tile it holds.
+struct AffineTile {
+    std::vector<float> rows;
+    uint64_t run = 0;
+    int64_t tile = -1;
+};
+
+// The numbers evals of affine ops take, so that a thread's kept tile is
+// never taken for another eval's.
+std::atomic<uint64_t> affineRuns{0};
 
 // Input channels [begin, end) of a step; the first starts from the bias,
 // the others from the sums the output holds, and the last clamps.
@@ -223,12 +242,39 @@ void multiplyBlock(const PointwiseWeights& p, int64_t block, const float* input,
     multiplyVectors<false>(vectors, p, input, weights, bias, slopes, output, rows, lastLanes, added);
 }
 
+// Rows [first, first + rows) of the input through the fused affine, in the
+// calling thread's tile: made by the thread's first block of the tile,
+// read by the others.
+__attribute__((target("avx512f"))) const float* affineTile(const RunArguments& arguments, int64_t tile, int64_t first, int64_t rows) {
+    const PackedPointwise& p = *arguments.p;
+    thread_local AffineTile kept;
+    if (kept.run == arguments.run && kept.tile == tile) return kept.rows.data();
+    const int64_t k = p.inputChannels;
+    if (kept.rows.size() < static_cast<size_t>(p.tileRows * k)) kept.rows.resize(static_cast<size_t>(p.tileRows * k));
+    const __m512 low = _mm512_set1_ps(p.inputLow), high = _mm512_set1_ps(p.inputHigh);
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* in = arguments.input + (first + r) * k;
+        float* out = kept.rows.data() + r * k;
+        for (int64_t c = 0; c < k; c += kLanes) {
+            const __mmask16 lanes = firstLanes(k - c);
+            const __m512 value = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, in + c), _mm512_loadu_ps(p.inputScales.data() + c),
+                                                 _mm512_loadu_ps(p.inputShifts.data() + c));
+            // low and high first: a NaN comes through.
+            _mm512_mask_storeu_ps(out + c, lanes, _mm512_min_ps(high, _mm512_max_ps(low, value)));
+        }
+    }
+    kept.run = arguments.run, kept.tile = tile;
+    return kept.rows.data();
+}
+
 // One block of 64 output channels over one tile of pixels.
 void runTask(void* context, size_t block, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedPointwise& p = *arguments.p;
     const int64_t first = static_cast<int64_t>(tile) * p.tileRows, rows = std::min(p.tileRows, p.pixels - first);
-    multiplyBlock(p, static_cast<int64_t>(block), arguments.input + first * p.inputChannels, rows, arguments.output + first * p.outputChannels,
+    const float* input = p.inputScales.empty() ? arguments.input + first * p.inputChannels
+                                               : affineTile(arguments, static_cast<int64_t>(tile), first, rows);
+    multiplyBlock(p, static_cast<int64_t>(block), input, rows, arguments.output + first * p.outputChannels,
                   AddedRows{arguments.residual, p.residualChannels, p.residualLow, p.residualHigh}.atPixel(first));
 }
 
@@ -300,6 +346,25 @@ __attribute__((target("avx512f"))) void writeBroadcastBias(PackedPointwise& p, c
     }
 }
 
+// A fused batch norm's scales and shifts (inputs 4 and 5), one per input
+// channel, and the clamp after them.
+Status readInputAffine(const KernelContext& context, PackedPointwise& p) {
+    const int64_t channels = p.inputChannels, padded = (channels + kLanes - 1) / kLanes * kLanes;
+    if (context.inputs.size() != 6 || !context.inputs[4] || !context.inputs[5])
+        return context.error("a fused batch norm needs its scales and shifts as inputs 4 and 5");
+    for (const RuntimeTensor* perChannel : {context.inputs[4], context.inputs[5]})
+        if (perChannel->elementCount() != channels || perChannel->rank() < 1 || perChannel->dim(perChannel->rank() - 1) != channels)
+            return context.error("batch norm values " + perChannel->name + " " + shapeText(perChannel->shape) + " are not one per input channel of " +
+                                 std::to_string(channels));
+    p.inputScales.assign(static_cast<size_t>(padded), 0.0f);
+    p.inputShifts.assign(static_cast<size_t>(padded), 0.0f);
+    reference::toFloats(*context.inputs[4], p.inputScales.data());
+    reference::toFloats(*context.inputs[5], p.inputShifts.data());
+    if (!isClampActivation(context.op->inputAffineActivation)) return context.error("cannot apply the batch norm's activation");
+    std::tie(p.inputLow, p.inputHigh) = activationRange(context.op->inputAffineActivation);
+    return Status::ok();
+}
+
 Status preparePointwise(KernelContext& context) {
     auto packed = std::make_shared<PackedPointwise>();
     PackedPointwise& p = *packed;
@@ -343,6 +408,7 @@ Status preparePointwise(KernelContext& context) {
         p.tileRows = std::max<int64_t>(kRows, ((p.pixels + tiles - 1) / tiles + kRows - 1) / kRows * kRows);
         p.tiles = (p.pixels + p.tileRows - 1) / p.tileRows;
     }
+    if (context.op->fusedInputAffine) LS_RETURN_IF_ERROR(readInputAffine(context, p));
     p.blocksOuter = p.weights.size() * sizeof(float) > kWeightsInL1;
     p.depthwiseReads = depthwiseReadsOutput(context);
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
@@ -368,7 +434,12 @@ Status evalPointwise(KernelContext& context) {
     // while every block reads it, and the output is written in order.
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    if (p.blocksOuter && threads > 1 && !p.depthwiseReads && p.tiles >= threads) {
+    if (!p.inputScales.empty()) {
+        // Tile by tile, so that a thread puts each tile's input through the
+        // affine once for all its blocks.
+        arguments.run = affineRuns.fetch_add(1, std::memory_order_relaxed) + 1;
+        parallelize2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks));
+    } else if (p.blocksOuter && threads > 1 && !p.depthwiseReads && p.tiles >= threads) {
         // Block order within each thread's share of the pixels: a thread
         // reads the rows it wrote in the op before (a pixel split there),
         // not every pixel, half of them from the other core's cache. On two
@@ -436,7 +507,8 @@ const KernelDef* floatPointwiseConvolutionKernel(const Model& model, const Subgr
                                   .fusesInputPadding = false,
                                   .fusesActivation = true,
                                   .fusesResidual = true,
-                                  .fusesBroadcastConcat = true};
+                                  .fusesBroadcastConcat = true,
+                                  .fusesInputAffine = true};
     if (!cpuHasAvx512() || !isFloatPointwiseConvolution(model, subgraph, op)) return nullptr;
     // Planes of 7x7 and up. Below that the whole weights stream for a few
     // pixels, and XNNPACK's GEMM keeps them (against this kernel: untried

@@ -233,7 +233,7 @@ const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Su
     if (const KernelDef* block = sparseInvertedResidualKernel(model, subgraph, op)) return block;
     if (const KernelDef* block = floatSeparableBlockKernel(model, subgraph, op)) return block;
     if (const KernelDef* expanded = floatExpandedDepthwiseKernel(model, subgraph, op)) return expanded;
-    if (op.fusedBroadcastConcat) return floatPointwiseConvolutionKernel(model, subgraph, op);
+    if (op.fusedBroadcastConcat || op.fusedInputAffine) return floatPointwiseConvolutionKernel(model, subgraph, op);
     if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_RESIZE_BILINEAR) return floatResizeBilinearKernel(model, subgraph, op);
     if (op.fusedResidual && model.opCode(op).builtin == schema::BuiltinOperator_CONV_2D) {
         if (const KernelDef* sparse = sparsePointwiseConvolutionKernel(model, subgraph, op)) return sparse;

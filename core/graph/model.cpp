@@ -63,6 +63,7 @@ std::string Model::runtimeOpName(const Op& op) const {
                : op.expansionEpilogue == Op::Epilogue::HardSwish ? "CONV_2D+HARD_SWISH+DEPTHWISE_CONV_2D (fused)"
                                                                  : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedBroadcastConcat) return "CONCATENATION+CONV_2D (fused)";  // the RESIZE of the 1x1 map goes too
+    if (op.fusedInputAffine) return "MUL+ADD+CONV_2D (fused)";
     if (op.fusedArgMax) return "RESIZE_BILINEAR+ARG_MAX (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";
     return opCode(op).displayName();

@@ -142,6 +142,14 @@ struct Op {
     // reads (core/runtime/resize_arg_max_fusion.h): inputs x, size; output
     // the ARG_MAX's indices, int32 or int64, one per output pixel.
     bool fusedArgMax = false;
+    // A 1x1 CONV_2D whose input is a per-channel affine of a feature map,
+    // MUL by one constant per channel then ADD of another, clamped by the
+    // ADD's activation: a batch norm before the convolution, as DenseNet's
+    // and pre-activation ResNets' layers have (core/runtime/input_affine_fusion.h).
+    // Inputs: the feature map before the MUL, the filter, the bias (or -1),
+    // -1, the scales, the shifts; the kernel applies them as it reads.
+    bool fusedInputAffine = false;
+    int inputAffineActivation = -1;  // ActivationFunctionType, -1 for none
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

@@ -149,6 +149,8 @@ struct KernelDef {
     bool fusesResidual = false;
     // Whether it honours Op::fusedBroadcastConcat on a CONV_2D.
     bool fusesBroadcastConcat = false;
+    // Whether it honours Op::fusedInputAffine on a CONV_2D.
+    bool fusesInputAffine = false;
     // Whether it can write output 0, and read input `input` of `op`,
     // channel-major (RuntimeTensor::channelMajor), so that the runtime may
     // hand a tensor between two such kernels without either transposing it
