@@ -14,6 +14,7 @@
 #include "accelerators/cpu/float_resize_bilinear.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
+#include "accelerators/cpu/float_spatial_moments.h"
 #include "accelerators/cpu/float_separable_block.h"
 #include "accelerators/cpu/float_stem_convolution.h"
 #include "accelerators/cpu/narrow_output_convolution.h"
@@ -213,6 +214,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
 const KernelDef* XnnpackAccelerator::fusedKernelFor(const Model& model, const Subgraph& subgraph, const Op& op) const {
     if (!available_) return nullptr;
     if (op.fusedArgMax) return quantizedResizeBilinearKernel(model, subgraph, op);
+    if (op.fusedMoments) return floatSpatialMomentsKernel(model, subgraph, op);
     // Only the dense kernels apply a fused activation (Op::fusedEpilogue).
     if (op.fusedEpilogue == Op::Epilogue::Swish && model.opCode(op).builtin == schema::BuiltinOperator_LOGISTIC) return floatSwishKernel(model, subgraph, op);
     if (op.fusedEpilogue != Op::Epilogue::None) {

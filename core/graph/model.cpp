@@ -64,6 +64,7 @@ std::string Model::runtimeOpName(const Op& op) const {
                                                                  : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedBroadcastConcat) return "CONCATENATION+CONV_2D (fused)";  // the RESIZE of the 1x1 map goes too
     if (op.fusedInputAffine) return "MUL+ADD+CONV_2D (fused)";
+    if (op.fusedMoments) return "MEAN+SQUARED_DIFFERENCE+MEAN (fused)";
     if (op.fusedArgMax) return "RESIZE_BILINEAR+ARG_MAX (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";
     return opCode(op).displayName();

@@ -150,6 +150,11 @@ struct Op {
     // -1, the scales, the shifts; the kernel applies them as it reads.
     bool fusedInputAffine = false;
     int inputAffineActivation = -1;  // ActivationFunctionType, -1 for none
+    // A MEAN over height and width (kept) that also makes the MEAN, over
+    // the same axes, of SQUARED_DIFFERENCE(x, that mean): an instance
+    // norm's moments (core/runtime/spatial_moments_fusion.h). Inputs x and
+    // the axes; outputs the mean and the variance, [N, 1, 1, C] each.
+    bool fusedMoments = false;
     // The op's index in the file when a runtime pass moved it to another
     // place in the order (core/runtime/resize_convolution_swap.h), else -1:
     // the op profile reports ops by their index in the file.

@@ -202,7 +202,7 @@ int absorbOps(Subgraph& subgraph, std::initializer_list<int> ops) {
 
 bool isUntouched(const Model& model, const Op& op, int32_t builtin) {
     return !op.fused && !op.folded && !op.fusedSeparableBlock && !op.fusedExpansion && !op.fusedStem && !op.fusedAddend && !op.fusedResidual &&
-           !op.fusedBroadcastConcat && !op.fusedArgMax && !op.fusedInputAffine && op.fusedEpilogue == Op::Epilogue::None &&
+           !op.fusedBroadcastConcat && !op.fusedArgMax && !op.fusedInputAffine && !op.fusedMoments && op.fusedEpilogue == Op::Epilogue::None &&
            model.opCode(op).builtin == builtin && op.outputs.size() == 1 && op.outputs[0] >= 0 && op.options;
 }
 
