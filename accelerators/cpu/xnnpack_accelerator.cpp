@@ -14,6 +14,7 @@
 #include "accelerators/cpu/float_resize_bilinear.h"
 #include "accelerators/cpu/float_rms_norm.h"
 #include "accelerators/cpu/float_rope.h"
+#include "accelerators/cpu/float_mirror_pad.h"
 #include "accelerators/cpu/float_spatial_moments.h"
 #include "accelerators/cpu/float_separable_block.h"
 #include "accelerators/cpu/float_stem_convolution.h"
@@ -157,6 +158,7 @@ const KernelDef* XnnpackAccelerator::kernelFor(const Model& model, const Subgrap
     if (code.isCustom() || op.inputs.empty() || op.inputs[0] < 0) return nullptr;
     if (const KernelDef* elementwise = floatElementwiseKernel(model, subgraph, op)) return elementwise;
     if (const KernelDef* resize = floatResizeBilinearKernel(model, subgraph, op)) return resize;
+    if (const KernelDef* mirror = floatMirrorPadKernel(model, subgraph, op)) return mirror;
     if (const KernelDef* layout = floatLayoutKernel(model, subgraph, op)) return layout;
     if (const KernelDef* movement = joinAndSplitOnThreadsKernel(model, subgraph, op)) return movement;
     if (const KernelDef* stem = quantizedStemConvolutionKernel(model, subgraph, op)) return stem;
