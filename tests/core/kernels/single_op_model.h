@@ -116,6 +116,17 @@ struct CpuComparison {
     std::string error;
 };
 
+// One more run of both models of `result` on `values`: result.worst and
+// result.largest take its difference and the reference's largest magnitude
+// where they are larger. False when a run fails or the outputs differ in size.
+inline bool addRun(CpuComparison& result, int input, const std::vector<float>& values, int output) {
+    const double difference = largestDifference(*result.cpu, *result.reference, input, values, output, false);
+    if (difference < 0) return false;
+    result.worst = std::max(result.worst, difference);
+    for (float v : tensorValues<float>(*result.reference, output)) result.largest = std::max(result.largest, double(std::fabs(v)));
+    return true;
+}
+
 inline CpuComparison compareCpuWithReference(const ModelBuilder& builder, int input, const std::vector<float>& values, int output,
                                              int threads = 1) {
     CpuComparison result;

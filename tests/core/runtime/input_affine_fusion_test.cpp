@@ -106,7 +106,6 @@ TEST(InputAffineFusion, TheConvolutionAppliesTheBatchNormBeforeIt) {
         ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << c.what << ": " << compared.error;
         const Model& compiled = compared.cpu->model();
         const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
-        double worst = 0, largest = 1;
         for (int run = 0; run < 2; ++run) {
             if (c.scalesAnInput) {
                 std::vector<float> scales(static_cast<size_t>(c.channels));
@@ -116,15 +115,12 @@ TEST(InputAffineFusion, TheConvolutionAppliesTheBatchNormBeforeIt) {
             }
             std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
             for (float& v : x) v = values(random) + (run == 0 ? 0.5f : -0.5f);
-            const double difference = testing::largestDifference(*compared.cpu, *compared.reference, m.input, x, m.output, false);
-            ASSERT_GE(difference, 0) << c.what << ": a run failed";
-            worst = std::max(worst, difference);
-            for (float v : testing::tensorValues<float>(*compared.reference, m.output)) largest = std::max(largest, double(std::fabs(v)));
+            ASSERT_TRUE(testing::addRun(compared, m.input, x, m.output)) << c.what << ": a run failed";
         }
-        std::cout << "  " << c.what << " (" << c.threads << " thread(s)): " << name << ", largest difference " << worst << " of outputs up to "
-                  << largest << "\n";
+        std::cout << "  " << c.what << " (" << c.threads << " thread(s)): " << name << ", largest difference " << compared.worst
+                  << " of outputs up to " << compared.largest << "\n";
         EXPECT_EQ(name, c.fuses ? "MUL+ADD+CONV_2D (fused)" : "CONV_2D") << c.what;
-        EXPECT_LE(worst, 1e-5 * largest) << c.what;
+        EXPECT_LE(compared.worst, 1e-5 * compared.largest) << c.what;
     }
 }
 
