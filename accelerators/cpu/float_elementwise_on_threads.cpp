@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <utility>
-#include <vector>
 
 #include "accelerators/cpu/avx512_intrinsics.h"
 #include "accelerators/cpu/cpu_features.h"
+#include "accelerators/cpu/float_plane_means.h"
 #include "accelerators/cpu/thread_session.h"
 #include "accelerators/cpu/xnnpack_kernels.h"
 #include "core/kernels/reference/kernel_util.h"
@@ -87,54 +87,6 @@ bool holdsOnePerChannel(const RuntimeTensor& small, const RuntimeTensor& full) {
     return true;
 }
 
-// ---- MEAN over the plane ----
-constexpr int kMostBlocksInRegisters = 8;
-
-// A part's partial sums: the channels rounded up to whole vectors.
-int64_t paddedChannels(int64_t channels) { return (channels + kLanes - 1) / kLanes * kLanes; }
-
-// Pixels [first, end) of one image summed into `sums` (channels rounded up
-// to whole vectors), up to eight vectors of channels a pass down the pixels.
-template <int Blocks>
-__attribute__((target("avx512f"))) void sumBlocks(const float* image, int64_t channels, int64_t firstChannel, int64_t first, int64_t end,
-                                                  float* sums) {
-    __m512 total[Blocks];
-    __mmask16 masks[Blocks];
-    for (int b = 0; b < Blocks; ++b) {
-        total[b] = _mm512_setzero_ps();
-        masks[b] = firstLanes(channels - firstChannel - b * kLanes);
-    }
-    for (int64_t pixel = first; pixel < end; ++pixel) {
-        const float* at = image + pixel * channels + firstChannel;
-        for (int b = 0; b < Blocks; ++b) total[b] = _mm512_add_ps(total[b], _mm512_maskz_loadu_ps(masks[b], at + b * kLanes));
-    }
-    for (int b = 0; b < Blocks; ++b) _mm512_store_ps(sums + firstChannel + b * kLanes, total[b]);
-}
-
-template <int... Blocks>
-void sumBlocksOf(int blocks, const float* image, int64_t channels, int64_t firstChannel, int64_t first, int64_t end, float* sums,
-                 std::integer_sequence<int, Blocks...>) {
-    ((blocks == Blocks + 1 ? sumBlocks<Blocks + 1>(image, channels, firstChannel, first, end, sums) : void()), ...);
-}
-
-struct MeanRun {
-    const float* input;
-    float* partials;  // [batch][parts][paddedChannels], 64-byte aligned
-    int64_t pixels, channels, paddedChannels, parts;
-};
-
-void sumPart(void* context, size_t task) {
-    const auto& run = *static_cast<const MeanRun*>(context);
-    const auto image = static_cast<int64_t>(task) / run.parts, part = static_cast<int64_t>(task) % run.parts;
-    const int64_t first = run.pixels * part / run.parts, end = run.pixels * (part + 1) / run.parts;
-    float* sums = run.partials + static_cast<int64_t>(task) * run.paddedChannels;
-    const float* input = run.input + image * run.pixels * run.channels;
-    for (int64_t c = 0; c < run.channels; c += kMostBlocksInRegisters * kLanes) {
-        const auto blocks = static_cast<int>(std::min<int64_t>(kMostBlocksInRegisters, (run.channels - c + kLanes - 1) / kLanes));
-        sumBlocksOf(blocks, input, run.channels, c, first, end, sums, std::make_integer_sequence<int, kMostBlocksInRegisters>());
-    }
-}
-
 }  // namespace
 
 bool runsBinaryOnThreads(KernelContext& context) {
@@ -166,32 +118,25 @@ bool runsBinaryOnThreads(KernelContext& context) {
     return true;
 }
 
+PlaneMeans planeMeansOf(const RuntimeTensor& input, int64_t parts) {
+    return {input.as<float>(), input.dim(0), int64_t{input.dim(1)} * input.dim(2), input.dim(3), parts};
+}
+
 int64_t spatialMeanParts(KernelContext& context) {
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const RuntimeTensor& input = context.input(0);
     if (!cpuHasAvx512() || !pool || input.rank() != 4 || input.elementCount() < kLeastSplitMeanFloats) return 0;
-    const int64_t pixels = int64_t{input.dim(1)} * input.dim(2), channels = input.dim(3);
+    const int64_t pixels = int64_t{input.dim(1)} * input.dim(2);
     const auto threads = static_cast<int64_t>(pthreadpool_get_threads_count(pool));
     const int64_t parts = std::min(threads, pixels);
     if (parts < 2) return 0;
-    context.scratchBytes = static_cast<size_t>(int64_t{input.dim(0)} * parts * paddedChannels(channels)) * sizeof(float) + 64;
+    context.scratchBytes = planeMeansScratchBytes(planeMeansOf(input, parts));
     return parts;
 }
 
 void runSpatialMeanOnThreads(KernelContext& context, int64_t parts) {
-    const RuntimeTensor& input = context.input(0);
-    MeanRun run{input.as<float>(), alignedScratch(context), int64_t{input.dim(1)} * input.dim(2), input.dim(3), paddedChannels(input.dim(3)),
-                parts};
-    const int64_t batch = input.dim(0);
-    parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), sumPart, &run, static_cast<size_t>(batch * parts));
-    float* out = context.output(0).as<float>();
-    const auto count = static_cast<float>(run.pixels);
-    for (int64_t image = 0; image < batch; ++image)
-        for (int64_t c = 0; c < run.channels; ++c) {
-            float sum = 0.0f;
-            for (int64_t part = 0; part < parts; ++part) sum += run.partials[(image * parts + part) * run.paddedChannels + c];
-            out[image * run.channels + c] = sum / count;
-        }
+    computePlaneMeans(static_cast<pthreadpool_t>(threadPoolOf(context)), planeMeansOf(context.input(0), parts), nullptr, alignedScratch(context),
+                      context.output(0).as<float>());
 }
 
 }  // namespace litestudio::cpu

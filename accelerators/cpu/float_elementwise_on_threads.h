@@ -24,7 +24,8 @@ namespace litestudio::cpu {
 // enough to split; false, touching nothing, otherwise.
 bool runsBinaryOnThreads(KernelContext& context);
 
-// The MEAN over axes 1 and 2 of a 4-D float32 tensor, split over pixels.
+// The MEAN over axes 1 and 2 of a 4-D float32 tensor, split over pixels
+// (computePlaneMeans, float_plane_means.h).
 // At prepare: how many parts each image's plane is split into, the
 // partial sums' scratch asked for; 0 when the op stays on one thread (no
 // pool, or too small a plane to split).

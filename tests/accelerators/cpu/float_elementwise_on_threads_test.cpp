@@ -96,12 +96,15 @@ TEST(FloatElementwiseOnThreads, MeanOverThePlaneSplitsIntoParts) {
         std::vector<int32_t> shape;
         bool keepDims;
         int threads;
+        bool constant = false;  // every value 3.1
     };
     const std::vector<MeanCase> cases = {
         {{1, 112, 112, 32}, true, 2},   // EfficientNet's first squeeze-and-excitation
         {{2, 7, 7, 1152}, false, 2},    // its last, two images: 9 passes of 8 vectors
         {{1, 19, 19, 200}, true, 3},    // 120-121 pixels a part, 8 lanes past 12 vectors
         {{11, 1, 2, 3000}, true, 2},    // one pixel a part
+        // 8,192 pixels a part: summed in float down the part, 3.1 averaged 3.09976.
+        {{1, 128, 128, 20}, true, 2, true},
     };
     std::mt19937 random(37);
     std::uniform_real_distribution<float> values(-4.0f, 8.0f);
@@ -120,7 +123,7 @@ TEST(FloatElementwiseOnThreads, MeanOverThePlaneSplitsIntoParts) {
         b.setInputs({input});
         b.setOutputs({output});
         std::vector<float> x(static_cast<size_t>(elements(c.shape)));
-        for (float& v : x) v = values(random);
+        for (float& v : x) v = c.constant ? 3.1f : values(random);
         testing::CpuComparison compared = testing::compareCpuWithReference(b, input, x, output, c.threads);
         ASSERT_TRUE(compared.error.empty()) << compared.error;
         EXPECT_EQ(compared.cpu->acceleratorOf(0, 0), "cpu");
