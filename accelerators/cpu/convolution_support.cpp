@@ -152,16 +152,27 @@ bool isFloatPointwiseConvolution(const Model& model, const Subgraph& subgraph, c
         return false;
     if (op.inputs.size() > 2 && op.inputs[2] >= 0 && !isConstantFloat(subgraph.tensors[static_cast<size_t>(op.inputs[2])])) return false;
     if (op.fusedBroadcastConcat) return true;
-    // Fused with a batch norm before it (Op::fusedInputAffine): inputs 4 and 5 its scales and shifts.
+    // Fused with a batch norm before it (Op::fusedInputAffine): inputs 4 and 5 its scales and shifts,
+    // or input 4 alone, scales of each image and channel (a squeeze-and-excitation's); input 3 a fused residual.
     if (op.fusedInputAffine) {
-        if (op.inputs.size() != 6 || op.inputs[3] >= 0 || op.fusedResidual || op.fusedEpilogue != Op::Epilogue::None ||
+        if (op.inputs.size() != 6 || op.inputs[4] < 0 || (op.inputs[3] >= 0) != op.fusedResidual || op.fusedEpilogue != Op::Epilogue::None ||
             !isClampActivation(op.inputAffineActivation))
             return false;
-        for (const int perChannel : {op.inputs[4], op.inputs[5]})
-            if (perChannel < 0 || !isConstantFloat(subgraph.tensors[static_cast<size_t>(perChannel)]) ||
-                subgraph.tensors[static_cast<size_t>(perChannel)].elementCount() != input.shape[3])
+        const Tensor& scales = subgraph.tensors[static_cast<size_t>(op.inputs[4])];
+        if (op.inputs[5] < 0) {
+            if (scales.type != DataType::Float32 || scales.shape.size() != 4 || scales.shape[1] != 1 || scales.shape[2] != 1 ||
+                scales.shape[3] != input.shape[3])
                 return false;
-        return true;
+        } else {
+            for (const int perChannel : {op.inputs[4], op.inputs[5]})
+                if (!isConstantFloat(subgraph.tensors[static_cast<size_t>(perChannel)]) ||
+                    subgraph.tensors[static_cast<size_t>(perChannel)].elementCount() != input.shape[3])
+                    return false;
+        }
+        if (!op.fusedResidual) return true;
+        const Tensor& residual = subgraph.tensors[static_cast<size_t>(op.inputs[3])];
+        return addsAsResidual(residual.type, residual.shape, output.shape) &&
+               (op.residualActivation < 0 || isClampActivation(op.residualActivation));
     }
     // A fused PRELU's slopes come last (Op::Epilogue::Prelu), after the bias (or -1).
     const size_t operands = op.inputs.size() - (op.fusedEpilogue == Op::Epilogue::Prelu ? 1 : 0);

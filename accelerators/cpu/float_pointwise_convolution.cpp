@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -60,7 +61,14 @@ struct PackedPointwise : PointwiseWeights {
     // inputHigh], padded to whole vectors; empty for none.
     CacheLineVector<float> inputScales, inputShifts;
     float inputLow = 0, inputHigh = 0;
+    // Or a squeeze-and-excitation's scales, read at each run from input 4:
+    // [N or 1, 1, 1, C], the row of image pixel / planePixels (row 0 for a
+    // shared one: scaleImageStride 0).
+    bool runtimeScales = false;
+    int64_t planePixels = 1, scaleImageStride = 0;
 };
+
+bool takesInputAffine(const PackedPointwise& p) { return p.runtimeScales || !p.inputScales.empty(); }
 
 struct RunArguments {
     const PackedPointwise* p;
@@ -69,6 +77,7 @@ struct RunArguments {
     float* output;
     int64_t shares = 1;  // pixel shares, one a thread, blocks outer within each (runShareTask)
     uint64_t run = 0;    // this eval's number, where the input goes through a fused affine (affineTile)
+    const float* scales = nullptr;  // PackedPointwise::runtimeScales: input 4's values
 };
 
 // A thread's input tile through the fused affine, kept for the tile's
@@ -255,6 +264,15 @@ __attribute__((target("avx512f"))) const float* affineTile(const RunArguments& a
     for (int64_t r = 0; r < rows; ++r) {
         const float* in = arguments.input + (first + r) * k;
         float* out = kept.rows.data() + r * k;
+        if (p.runtimeScales) {
+            // x * s alone, as the MUL it replaces: the same bits.
+            const float* scales = arguments.scales + (first + r) / p.planePixels * p.scaleImageStride;
+            for (int64_t c = 0; c < k; c += kLanes) {
+                const __mmask16 lanes = firstLanes(k - c);
+                _mm512_mask_storeu_ps(out + c, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, in + c), _mm512_maskz_loadu_ps(lanes, scales + c)));
+            }
+            continue;
+        }
         for (int64_t c = 0; c < k; c += kLanes) {
             const __mmask16 lanes = firstLanes(k - c);
             const __m512 value = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, in + c), _mm512_loadu_ps(p.inputScales.data() + c),
@@ -272,8 +290,8 @@ void runTask(void* context, size_t block, size_t tile) {
     const auto& arguments = *static_cast<const RunArguments*>(context);
     const PackedPointwise& p = *arguments.p;
     const int64_t first = static_cast<int64_t>(tile) * p.tileRows, rows = std::min(p.tileRows, p.pixels - first);
-    const float* input = p.inputScales.empty() ? arguments.input + first * p.inputChannels
-                                               : affineTile(arguments, static_cast<int64_t>(tile), first, rows);
+    const float* input = takesInputAffine(p) ? affineTile(arguments, static_cast<int64_t>(tile), first, rows)
+                                             : arguments.input + first * p.inputChannels;
     multiplyBlock(p, static_cast<int64_t>(block), input, rows, arguments.output + first * p.outputChannels,
                   AddedRows{arguments.residual, p.residualChannels, p.residualLow, p.residualHigh}.atPixel(first));
 }
@@ -347,9 +365,23 @@ __attribute__((target("avx512f"))) void writeBroadcastBias(PackedPointwise& p, c
 }
 
 // A fused batch norm's scales and shifts (inputs 4 and 5), one per input
-// channel, and the clamp after them.
+// channel, and the clamp after them; or, without shifts, the shape of a
+// squeeze-and-excitation's scales, read at each run.
 Status readInputAffine(const KernelContext& context, PackedPointwise& p) {
     const int64_t channels = p.inputChannels, padded = (channels + kLanes - 1) / kLanes * kLanes;
+    if (context.inputs.size() == 6 && context.inputs[4] && !context.inputs[5]) {
+        const RuntimeTensor& scales = *context.inputs[4];
+        const RuntimeTensor& input = context.input(0);
+        if (scales.rank() != 4 || scales.dim(1) != 1 || scales.dim(2) != 1 || scales.dim(3) != channels ||
+            (scales.dim(0) != input.dim(0) && scales.dim(0) != 1))
+            return context.error("scales " + scales.name + " " + shapeText(scales.shape) + " are not one per image and channel of " +
+                                 input.name + " " + shapeText(input.shape));
+        p.runtimeScales = true;
+        p.planePixels = std::max<int64_t>(1, int64_t{input.dim(1)} * input.dim(2));
+        p.scaleImageStride = scales.dim(0) == 1 ? 0 : channels;
+        p.inputLow = -std::numeric_limits<float>::infinity(), p.inputHigh = std::numeric_limits<float>::infinity();
+        return Status::ok();
+    }
     if (context.inputs.size() != 6 || !context.inputs[4] || !context.inputs[5])
         return context.error("a fused batch norm needs its scales and shifts as inputs 4 and 5");
     for (const RuntimeTensor* perChannel : {context.inputs[4], context.inputs[5]})
@@ -434,10 +466,11 @@ Status evalPointwise(KernelContext& context) {
     // while every block reads it, and the output is written in order.
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    if (!p.inputScales.empty()) {
+    if (takesInputAffine(p)) {
         // Tile by tile, so that a thread puts each tile's input through the
         // affine once for all its blocks.
         arguments.run = affineRuns.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (p.runtimeScales) arguments.scales = context.input(4).as<const float>();
         parallelize2d(pool, runTaskByTile, &arguments, static_cast<size_t>(p.tiles), static_cast<size_t>(p.blocks));
     } else if (p.blocksOuter && threads > 1 && !p.depthwiseReads && p.tiles >= threads) {
         // Block order within each thread's share of the pixels: a thread

@@ -63,7 +63,11 @@ std::string Model::runtimeOpName(const Op& op) const {
                : op.expansionEpilogue == Op::Epilogue::HardSwish ? "CONV_2D+HARD_SWISH+DEPTHWISE_CONV_2D (fused)"
                                                                  : "CONV_2D+DEPTHWISE_CONV_2D (fused)";
     if (op.fusedBroadcastConcat) return "CONCATENATION+CONV_2D (fused)";  // the RESIZE of the 1x1 map goes too
-    if (op.fusedInputAffine) return "MUL+ADD+CONV_2D (fused)";
+    if (op.fusedInputAffine) {
+        // Scales alone: a squeeze-and-excitation's MUL (core/runtime/channel_scale_fusion.h).
+        if (op.inputs.size() == 6 && op.inputs[5] < 0) return op.fusedResidual ? "MUL+CONV_2D+ADD (fused)" : "MUL+CONV_2D (fused)";
+        return "MUL+ADD+CONV_2D (fused)";
+    }
     if (op.fusedMoments) return "MEAN+SQUARED_DIFFERENCE+MEAN (fused)";
     if (op.fusedArgMax) return "RESIZE_BILINEAR+ARG_MAX (fused)";
     if (op.fusedResidual) return opCode(op).displayName() + "+ADD (fused)";

@@ -148,6 +148,9 @@ struct Op {
     // and pre-activation ResNets' layers have (core/runtime/input_affine_fusion.h).
     // Inputs: the feature map before the MUL, the filter, the bias (or -1),
     // -1, the scales, the shifts; the kernel applies them as it reads.
+    // Or, shifts -1, a squeeze-and-excitation's MUL by scales of each image
+    // and channel made at run time ([N or 1, 1, 1, C]), input 3 then a
+    // fused residual's tensor or -1 (core/runtime/channel_scale_fusion.h).
     bool fusedInputAffine = false;
     int inputAffineActivation = -1;  // ActivationFunctionType, -1 for none
     // A MEAN over height and width (kept) that also makes the MEAN, over

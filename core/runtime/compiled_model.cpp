@@ -18,6 +18,7 @@
 #include "core/runtime/rope_fusion.h"
 #include "core/runtime/prelu_fusion.h"
 #include "core/runtime/broadcast_concat_fusion.h"
+#include "core/runtime/channel_scale_fusion.h"
 #include "core/runtime/input_affine_fusion.h"
 #include "core/runtime/spatial_moments_fusion.h"
 #include "core/runtime/residual_add_fusion.h"
@@ -223,6 +224,7 @@ Expected<std::unique_ptr<CompiledModel>> CompiledModel::create(std::shared_ptr<c
         fused += fusePrelus(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseSwishes(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseInputAffines(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
+        fused += fuseChannelScales(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseSpatialMoments(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
         fused += fuseAttention(rewritable, ownSubgraph, runtime.kernels);
         fused += fuseRmsNorm(rewritable, ownSubgraph, runtime.kernels, runtime.assignment);
