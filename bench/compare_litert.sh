@@ -3,7 +3,8 @@
 # ../shared/tools/litert-oracle) against litestudio-cli bench, on the same
 # machine in the same run. Prints a Markdown table of single-thread ratios
 # and our 1 -> 2 thread speed-up, each the median of alternating rounds
-# (five; ROUNDS=N for another count).
+# (five; ROUNDS=N for another count), and the speed-up of the rounds in
+# which the host let the two cores hand data over cheaply (below).
 #
 #   [ROUNDS=N] bench/compare_litert.sh [BUILD_DIR] [MODEL ... | probes]
 #
@@ -88,9 +89,21 @@ if [ -f "$work/fastest_core" ]; then
   pin=(taskset -c "$(cat "$work/fastest_core")")
   echo "speed-ups against one thread pinned to core $(cat "$work/fastest_core"), the faster alone"
 fi
+# The host's state around each round's 2-thread run: what reading the
+# other core's writes costs (core_handoff's first line), just before and
+# just after. On these hosts it reads 1.7-2.8x in good stretches and
+# 6.4-8.9x in slow ones, and flips within seconds (the thirty-fifth
+# session's log in docs/performance-history.md); a round is a good-host one
+# when both readings are under 4x. The last column is the median speed-up
+# of those rounds alone, next to the median of all.
+handoff_cost() {
+  if [ -x "$build/bench/core_handoff" ]; then
+    "$build/bench/core_handoff" | sed -n 's/.*costs \([0-9.]*\)x.*/\1/p' | head -1
+  fi
+}
 echo
-echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio (range of $rounds_per_model rounds) | LiteStudio 1 thread, faster core (ms) | LiteStudio 2 threads (ms) | 1→2 speed-up |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| model | LiteRT.js 1 thread (ms) | LiteStudio 1 thread (ms) | ratio (range of $rounds_per_model rounds) | LiteStudio 1 thread, faster core (ms) | LiteStudio 2 threads (ms) | 1→2 speed-up | 1→2, good-host rounds |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for model in "${models[@]}"; do
   path="$shared/models/$model"
   [ -f "$path" ] || path="$model"
@@ -111,11 +124,14 @@ for model in "${models[@]}"; do
       break
     fi
     "${pin[@]}" "$cli" bench "$path" --threads 1 --runs 30 --warmup 3 --json "$work/$name.pinned.$round.json" >/dev/null 2>&1
+    before=$(handoff_cost)
     "$cli" bench "$path" --threads 2 --runs 30 --warmup 3 --json "$work/$name.2.$round.json" >/dev/null 2>&1
-    rounds+=("${sample:-none}" "$work/$name.1.$round.json" "$work/$name.pinned.$round.json" "$work/$name.2.$round.json")
+    after=$(handoff_cost)
+    rounds+=("${sample:-none}" "$work/$name.1.$round.json" "$work/$name.pinned.$round.json" "$work/$name.2.$round.json"
+             "${before:-none}" "${after:-none}")
   done
   if [ "$failed" = yes ]; then
-    echo "| $name | | failed: $(grep -m1 . "$work/error" | tr '|' '/') | n/a | | | |"
+    echo "| $name | | failed: $(grep -m1 . "$work/error" | tr '|' '/') | n/a | | | | |"
     continue
   fi
   python3 - "$name" "${rounds[@]}" <<'PY'
@@ -123,16 +139,22 @@ import json, statistics, sys
 name, rest = sys.argv[1], sys.argv[2:]
 def mean_ms(path):
     return json.load(open(path))["steady_state"]["avg_ms"]
-litert, one, pinned, two, ratios, speedups = [], [], [], [], [], []
-for r in range(0, len(rest), 4):
+litert, one, pinned, two, ratios, speedups, good, measured = [], [], [], [], [], [], [], True
+for r in range(0, len(rest), 6):
     a, p, b = mean_ms(rest[r + 1]), mean_ms(rest[r + 2]), mean_ms(rest[r + 3])
     one.append(a); pinned.append(p); two.append(b); speedups.append(p / b)
     if rest[r] != "none":
         litert.append(float(rest[r])); ratios.append(a / float(rest[r]))
+    if "none" in (rest[r + 4], rest[r + 5]):
+        measured = False
+    elif max(float(rest[r + 4]), float(rest[r + 5])) < 4.0:
+        good.append(p / b)
 median = statistics.median
 litert_text = f"{median(litert):.2f}" if litert else "failed"
 ratio_text = f"{median(ratios):.2f}× ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "n/a"
-print(f"| {name} | {litert_text} | {median(one):.2f} | {ratio_text} | {median(pinned):.2f} | {median(two):.2f} | {median(speedups):.2f}× |")
+rounds = len(speedups)
+good_text = "not measured" if not measured else f"{median(good):.2f}× ({len(good)} of {rounds})" if good else f"none of {rounds}"
+print(f"| {name} | {litert_text} | {median(one):.2f} | {ratio_text} | {median(pinned):.2f} | {median(two):.2f} | {median(speedups):.2f}× | {good_text} |")
 PY
 done
 echo
