@@ -46,6 +46,12 @@ struct PackedWinograd {
     // Items are tile shares times groups of output blocks (one group but
     // where outputBlockGroups gives more).
     int64_t tileShares = 1, blockGroups = 1;
+    // Or, where every tile fits one chunk on two threads or more, shares of
+    // the points instead (pointShares > 1): each thread transforms every
+    // tile's input and multiplies the rows of points it owns, into one M
+    // that all threads write (after the slots in the scratch); a second
+    // loop then transforms the outputs tile by tile.
+    int64_t pointShares = 1;
     ScratchSlots slots;  // one a thread
     // The first tile of the chunk whose transformed input each slot holds
     // (-1: none), set afresh by each eval: another group's item over the
@@ -64,6 +70,7 @@ struct RunArguments {
     const float* input;
     float* output;
     float* scratch;  // slots.count() slots of slotFloats()
+    float* sharedM = nullptr;  // point shares: M of every tile, after the slots
 };
 
 // G of F(2x2, 3x3) and of F(4x4, 3x3) (Lavin and Gray's), one row per
@@ -127,7 +134,8 @@ __attribute__((target("avx512f"))) inline void outputLine(const __m512 (&x)[Tile
 // V = B^T d B of each input patch d (zeros outside the image), written as
 // one GEMM input of `count` rows of inputChannels per point.
 template <int Tile>
-__attribute__((target("avx512f"))) void transformInput(const PackedWinograd& p, const float* input, int64_t first, int64_t count, float* v) {
+__attribute__((target("avx512f"))) void transformInput(const PackedWinograd& p, const float* input, int64_t first, int64_t count, float* v,
+                                                        int firstRow = 0, int endRow = Tile + 2) {
     constexpr int kPatch = Tile + 2;
     const int64_t rowStride = count * p.inputChannels;  // floats between two points' GEMM inputs
     for (int64_t t = 0; t < count; ++t) {
@@ -150,7 +158,7 @@ __attribute__((target("avx512f"))) void transformInput(const PackedWinograd& p, 
                 inputLine<Tile>(column, transformed);
                 for (int i = 0; i < kPatch; ++i) rows[i][j] = transformed[i];
             }
-            for (int i = 0; i < kPatch; ++i) {
+            for (int i = firstRow; i < endRow; ++i) {
                 __m512 transformed[kPatch];
                 inputLine<Tile>(rows[i], transformed);
                 float* point = out + static_cast<int64_t>(i * kPatch) * rowStride + c;
@@ -171,10 +179,11 @@ __attribute__((target("avx512f"))) inline __m512 finished(const PackedWinograd& 
 // Y = A^T M A for each tile of the chunk, plus the bias, clamped and
 // through the fused activation, into the outputs inside the plane.
 template <int Tile>
-__attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p, const float* m, int64_t first, int64_t count, int64_t firstChannel,
-                                                         int64_t endChannel, float* output) {
+// `m` holds `mTiles` tiles a point, the first of them `first`.
+__attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p, const float* m, int64_t mTiles, int64_t first, int64_t count,
+                                                         int64_t firstChannel, int64_t endChannel, float* output) {
     constexpr int kPatch = Tile + 2;
-    const int64_t rowStride = count * p.outputChannels;
+    const int64_t rowStride = mTiles * p.outputChannels;
     for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = first + t, batch = tile / (p.tilesH * p.tilesW), inPlane = tile % (p.tilesH * p.tilesW);
         const int64_t y0 = Tile * (inPlane / p.tilesW), x0 = Tile * (inPlane % p.tilesW);
@@ -224,9 +233,37 @@ void runItem(void* context, size_t item) {
         for (int point = 0; point < p.points; ++point)
             multiplyPixelBlocks(p.transformed[static_cast<size_t>(point)], firstBlock, endBlock, v + point * count * p.inputChannels, count,
                                 m + point * count * p.outputChannels);
-        transformOutput<Tile>(p, m, first, count, firstChannel, endChannel, arguments.output);
+        transformOutput<Tile>(p, m, count, first, count, firstChannel, endChannel, arguments.output);
     }
     p.slots.release(slot);
+}
+
+// Point shares, first loop: share `share` of the rows of points, over
+// every tile, into the shared M.
+template <int Tile>
+void runPointShare(void* context, size_t share) {
+    constexpr int kPatch = Tile + 2;
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedWinograd& p = *arguments.p;
+    const int firstRow = static_cast<int>(static_cast<int64_t>(share) * kPatch / p.pointShares);
+    const int endRow = static_cast<int>((static_cast<int64_t>(share) + 1) * kPatch / p.pointShares);
+    const int64_t slot = p.slots.claim(static_cast<int64_t>(share));
+    float* v = arguments.scratch + slot * p.slotFloats();
+    transformInput<Tile>(p, arguments.input, 0, p.tiles, v, firstRow, endRow);
+    const int64_t blocks = p.transformed.front().blocks;
+    for (int point = firstRow * kPatch; point < endRow * kPatch; ++point)
+        multiplyPixelBlocks(p.transformed[static_cast<size_t>(point)], 0, blocks, v + point * p.tiles * p.inputChannels, p.tiles,
+                            arguments.sharedM + point * p.tiles * p.outputChannels);
+    p.slots.release(slot);
+}
+
+// Point shares, second loop: the outputs of tiles [first, first + count).
+template <int Tile>
+void runOutputTiles(void* context, size_t first, size_t count) {
+    const auto& arguments = *static_cast<const RunArguments*>(context);
+    const PackedWinograd& p = *arguments.p;
+    transformOutput<Tile>(p, arguments.sharedM + static_cast<int64_t>(first) * p.outputChannels, p.tiles, static_cast<int64_t>(first),
+                          static_cast<int64_t>(count), 0, p.outputChannels, arguments.output);
 }
 
 Status prepareWinograd(KernelContext& context) {
@@ -246,19 +283,9 @@ Status prepareWinograd(KernelContext& context) {
     p.padLeft = paddingBefore(padded.dim(2), p.outW, 3, 1) + context.op->fusedPadding[2];
     auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    p.tile = floatWinogradTile(p.batch, p.outH, p.outW, threads), p.points = (p.tile + 2) * (p.tile + 2);
-    // Where even F(2x2)'s 16 transformed matrices pass 1 MiB, threads share
-    // out the output blocks over each chunk of tiles instead of the tiles,
-    // each transforming the chunk's input once: split by tiles, every
-    // thread streamed all of the transformed weights for its share.
-    // ResNet-50's 14x14 256 -> 256 layers (F(2x2) on two threads, 49
-    // tiles) took 0.67-0.74 ms on one thread and 0.60-0.62 on two when the
-    // host charged for cross-core reads. The weights are counted at
-    // F(2x2)'s 16 matrices whatever the tile: counted at F(4x4)'s 36, 2.4
-    // MB layers such as 28x28 128 -> 128 grouped too, and style transfer
-    // took 1.05x its time on two threads, U-Net-shaped 1.03x.
+    const WinogradPlan plan = floatWinogradPlan(p.batch, p.outH, p.outW, p.inputChannels, p.outputChannels, threads);
+    p.tile = plan.tile, p.points = (p.tile + 2) * (p.tile + 2), p.blockGroups = plan.blockGroups, p.pointShares = plan.pointShares;
     const int64_t blocks = (p.outputChannels + kPointwiseBlockChannels - 1) / kPointwiseBlockChannels;
-    p.blockGroups = outputBlockGroups(16 * p.inputChannels * p.outputChannels * int64_t(sizeof(float)), blocks, threads);
     p.tilesH = (p.outH + p.tile - 1) / p.tile, p.tilesW = (p.outW + p.tile - 1) / p.tile, p.tiles = p.batch * p.tilesH * p.tilesW;
     const int64_t perTile = p.points * (p.inputChannels + p.outputChannels) * int64_t(sizeof(float));
     p.chunkTiles = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(perTile, 1), kLeastChunkTiles, kMostChunkTiles) / 6 * 6;
@@ -269,7 +296,10 @@ Status prepareWinograd(KernelContext& context) {
     // ended 0.053 ms apart (of 0.169) and YOLOv8n's 40x40 64 -> 80 0.044
     // (of 0.245).
     p.items = p.tileShares = 1;
-    if (p.blockGroups > 1) {
+    if (p.pointShares > 1) {
+        p.chunkTiles = p.tiles;  // a slot holds V of every tile
+        p.items = p.pointShares;
+    } else if (p.blockGroups > 1) {
         p.tileShares = std::max<int64_t>(1, (p.tiles + p.chunkTiles - 1) / p.chunkTiles);
         p.items = p.tileShares * p.blockGroups;
     } else if (threads > 1) {
@@ -305,7 +335,8 @@ Status prepareWinograd(KernelContext& context) {
     LS_RETURN_IF_ERROR(readPreluSlopes(context, p.outputChannels, p.bias.size(), p.slopes));
     const auto* options = context.op->options->builtin_options_as_Conv2DOptions();
     std::tie(p.low, p.high) = clampRange(context, options->fused_activation_function());
-    context.scratchBytes = static_cast<size_t>(p.slots.count() * p.slotFloats()) * sizeof(float);
+    context.scratchBytes = static_cast<size_t>(p.slots.count() * p.slotFloats() + (p.pointShares > 1 ? p.points * p.tiles * p.outputChannels : 0)) *
+                           sizeof(float);
     context.state = packed;
     return Status::ok();
 }
@@ -314,6 +345,14 @@ Status evalWinograd(KernelContext& context) {
     const auto& p = *static_cast<const PackedWinograd*>(context.state.get());
     std::fill_n(p.heldChunks.get(), p.slots.count(), int64_t{-1});
     RunArguments arguments{&p, context.input(0).as<const float>(), context.output(0).as<float>(), reinterpret_cast<float*>(context.scratch)};
+    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
+    if (p.pointShares > 1) {
+        arguments.sharedM = arguments.scratch + p.slots.count() * p.slotFloats();
+        parallelize1d(pool, p.tile == 4 ? runPointShare<4> : runPointShare<2>, &arguments, static_cast<size_t>(p.pointShares));
+        parallelize1dTile1d(pool, p.tile == 4 ? runOutputTiles<4> : runOutputTiles<2>, &arguments, static_cast<size_t>(p.tiles),
+                            static_cast<size_t>(std::max<int64_t>(1, p.tiles / (p.pointShares * kItemsPerThread))));
+        return Status::ok();
+    }
     parallelize1d(static_cast<pthreadpool_t>(threadPoolOf(context)), p.tile == 4 ? runItem<4> : runItem<2>, &arguments,
                   static_cast<size_t>(p.items));
     return Status::ok();
@@ -325,6 +364,43 @@ int floatWinogradTile(int64_t batch, int64_t outH, int64_t outW, int64_t threads
     const int64_t largeTiles = batch * ((outH + 3) / 4) * ((outW + 3) / 4), smallTiles = batch * ((outH + 1) / 2) * ((outW + 1) / 2);
     const bool fewerMultiplies = largeTiles * 36 < smallTiles * 16;  // not where the 4x4 blocks hang far over a thin plane
     return fewerMultiplies && largeTiles >= kLeastLargeTilesPerThread * std::max<int64_t>(threads, 1) ? 4 : 2;
+}
+
+WinogradPlan floatWinogradPlan(int64_t batch, int64_t outH, int64_t outW, int64_t inputChannels, int64_t outputChannels, int64_t threads) {
+    WinogradPlan plan;
+    // Where even F(2x2)'s 16 transformed matrices pass 1 MiB, threads share
+    // out the output blocks over each chunk of tiles instead of the tiles,
+    // each transforming the chunk's input once: split by tiles, every
+    // thread streamed all of the transformed weights for its share.
+    // ResNet-50's 14x14 256 -> 256 layers (F(2x2) on two threads, 49
+    // tiles) took 0.67-0.74 ms on one thread and 0.60-0.62 on two when the
+    // host charged for cross-core reads. The weights are counted at
+    // F(2x2)'s 16 matrices whatever the tile: counted at F(4x4)'s 36, 2.4
+    // MB layers such as 28x28 128 -> 128 grouped too, and style transfer
+    // took 1.05x its time on two threads, U-Net-shaped 1.03x.
+    const int64_t blocks = (outputChannels + kPointwiseBlockChannels - 1) / kPointwiseBlockChannels;
+    plan.blockGroups = outputBlockGroups(16 * inputChannels * outputChannels * int64_t(sizeof(float)), blocks, threads);
+    // Otherwise, where one thread's tiles fit one chunk, threads share out
+    // the points over every tile, with one thread's tile: split by tiles,
+    // each of two threads streamed every transformed matrix for half of
+    // few tiles, or took F(2x2) for 1.78x the multiplies. YOLOv8n-shaped's
+    // fourteen 3x3s over 20x20 took 0.90-0.94 ms on two threads that
+    // way and 0.77-0.80 sharing points (1.30 on one), its eight over 10x10
+    // 0.41-0.42 and 0.37-0.44, the model 1.68-1.74x and 1.72-1.82x faster
+    // than on one thread (`thread_work`, three rounds, good minutes); by
+    // processes alternating in good minutes, two threads: YOLOv8n 0.926x
+    // the time, U-Net 0.986x, ResNet-50 0.983x, DenseNet-121 and
+    // SqueezeNet 1.00x. In the slow state its 20x20 3x3s took 1.02x.
+    if (threads > 1 && plan.blockGroups == 1) {
+        const int tile = floatWinogradTile(batch, outH, outW, 1);
+        if (batch * ((outH + tile - 1) / tile) * ((outW + tile - 1) / tile) <= kMostChunkTiles) {
+            plan.tile = tile;
+            plan.pointShares = std::min<int64_t>(threads, tile + 2);
+            return plan;
+        }
+    }
+    plan.tile = floatWinogradTile(batch, outH, outW, threads);
+    return plan;
 }
 
 const KernelDef* floatWinogradConvolutionKernel(const Model& model, const Subgraph& subgraph, const Op& op) {

@@ -10,7 +10,9 @@
 // (its 16 weight matrices are read as often as F(4x4)'s 36). The GEMMs are
 // the dense 1x1 kernel's (float_pointwise_convolution.h); threads share
 // out the tiles, or, where the transformed weights pass 1 MiB, the output
-// blocks over each chunk of tiles (outputBlockGroups). Results differ
+// blocks over each chunk of tiles (outputBlockGroups), or, where one
+// thread's tiles fit one chunk, the transformed points, the outputs
+// transformed after in a second loop (WinogradPlan). Results differ
 // from the direct sum by rounding only: F(2x2)'s transforms add and halve;
 // F(4x4)'s multiply by up to 8 and by sixths and twenty-fourths, so its
 // sums round about ten times as far (1e-5 of the largest output where
@@ -37,5 +39,18 @@ const KernelDef* floatWinogradConvolutionKernel(const Model& model, const Subgra
 // where the 4x4 blocks give every thread at least 16 and multiply less
 // than 2x2 ones (not on a thin plane they overhang), else 2.
 int floatWinogradTile(int64_t batch, int64_t outH, int64_t outW, int64_t threads);
+
+// How a layer runs on `threads` threads.
+struct WinogradPlan {
+    int tile = 2;             // F(tile x tile, 3x3)
+    int64_t blockGroups = 1;  // over 1: threads share out groups of output blocks over each chunk of tiles
+    int64_t pointShares = 1;  // over 1: threads share out the transformed points (rows of them) over every tile
+};
+
+// Output blocks shared out where the transformed weights pass 1 MiB
+// (outputBlockGroups); else, on two threads or more, points where one
+// thread's tiles (floatWinogradTile's for one thread) fit one chunk of 96;
+// else the tiles, sized by floatWinogradTile for `threads`.
+WinogradPlan floatWinogradPlan(int64_t batch, int64_t outH, int64_t outW, int64_t inputChannels, int64_t outputChannels, int64_t threads);
 
 }  // namespace litestudio::cpu
