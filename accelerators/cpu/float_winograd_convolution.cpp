@@ -176,10 +176,10 @@ __attribute__((target("avx512f"))) inline __m512 finished(const PackedWinograd& 
     return applyEpilogue(p.epilogue, value, p.slopes.empty() ? nullptr : p.slopes.data(), c);
 }
 
-// Y = A^T M A for each tile of the chunk, plus the bias, clamped and
-// through the fused activation, into the outputs inside the plane.
+// Y = A^T M A for each tile of [first, first + count), plus the bias,
+// clamped and through the fused activation, into the outputs inside the
+// plane. `m` holds `mTiles` tiles a point, the first of them `first`.
 template <int Tile>
-// `m` holds `mTiles` tiles a point, the first of them `first`.
 __attribute__((target("avx512f"))) void transformOutput(const PackedWinograd& p, const float* m, int64_t mTiles, int64_t first, int64_t count,
                                                          int64_t firstChannel, int64_t endChannel, float* output) {
     constexpr int kPatch = Tile + 2;
