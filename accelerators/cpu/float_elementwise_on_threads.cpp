@@ -27,11 +27,6 @@ constexpr int kLanes = 16;
 // ran 0.048 ms on one thread and 0.116 ms on two as XNNPACK's 9,216 tasks
 // of 16 floats).
 constexpr int64_t kTileFloats = 4096;
-// Below this many floats a MEAN stays on one thread: EfficientNet's 7x7x1152
-// means ran 0.005-0.008 ms there and 0.007-0.011 split in two, its
-// 14x14x480 ones 0.012-0.013 and 0.011-0.012 (AMD EPYC, 2026-12-02).
-constexpr int64_t kLeastSplitMeanFloats = 64 * 1024;
-
 bool isSumDifferenceOrProduct(int32_t builtin) {
     return builtin == schema::BuiltinOperator_ADD || builtin == schema::BuiltinOperator_SUB || builtin == schema::BuiltinOperator_MUL;
 }
@@ -118,17 +113,10 @@ bool runsBinaryOnThreads(KernelContext& context) {
     return true;
 }
 
-PlaneMeans planeMeansOf(const RuntimeTensor& input, int64_t parts) {
-    return {input.as<float>(), input.dim(0), int64_t{input.dim(1)} * input.dim(2), input.dim(3), parts};
-}
-
 int64_t spatialMeanParts(KernelContext& context) {
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
     const RuntimeTensor& input = context.input(0);
-    if (!cpuHasAvx512() || !pool || input.rank() != 4 || input.elementCount() < kLeastSplitMeanFloats) return 0;
-    const int64_t pixels = int64_t{input.dim(1)} * input.dim(2);
-    const auto threads = static_cast<int64_t>(pthreadpool_get_threads_count(pool));
-    const int64_t parts = std::min(threads, pixels);
+    if (!cpuHasAvx512() || input.rank() != 4) return 0;
+    const int64_t parts = planeParts(static_cast<pthreadpool_t>(threadPoolOf(context)), input);
     if (parts < 2) return 0;
     context.scratchBytes = planeMeansScratchBytes(planeMeansOf(input, parts));
     return parts;

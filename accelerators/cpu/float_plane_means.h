@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/kernels/kernel.h"
+
 namespace litestudio::cpu {
 
 struct PlaneMeans {
@@ -20,6 +22,13 @@ struct PlaneMeans {
     int64_t batch, pixels, channels;
     int64_t parts;  // of each plane, one a task on the pool
 };
+
+// The means of `input`, a float32 [N, H, W, C], each plane in `parts`.
+PlaneMeans planeMeansOf(const RuntimeTensor& input, int64_t parts);
+
+// How many parts each plane of `input` splits into on `pool`: one a
+// thread, no more than its pixels; 1 without a pool or under 64K floats.
+int64_t planeParts(pthreadpool_t pool, const RuntimeTensor& input);
 
 // The partial sums' scratch, 64 bytes of alignment slack included.
 size_t planeMeansScratchBytes(const PlaneMeans& means);

@@ -2,8 +2,8 @@
 
 #include <pthreadpool.h>
 
-#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "accelerators/cpu/convolution_support.h"
 #include "accelerators/cpu/cpu_features.h"
@@ -15,16 +15,9 @@ namespace litestudio::cpu {
 
 namespace {
 
-// Below this many floats an image a second part costs more than it saves.
-constexpr int64_t kLeastSplitFloats = 64 * 1024;
-
 struct Moments {
     int64_t parts = 1;  // of each image's plane
 };
-
-PlaneMeans planeMeansOf(const RuntimeTensor& input, int64_t parts) {
-    return {input.as<float>(), input.dim(0), int64_t{input.dim(1)} * input.dim(2), input.dim(3), parts};
-}
 
 Status prepareMoments(KernelContext& context) {
     // The fusion matched axes 1 and 2, kept; the shapes follow from x's.
@@ -40,10 +33,7 @@ Status prepareMoments(KernelContext& context) {
         tensor.shape = reduced;
     }
     auto moments = std::make_shared<Moments>();
-    auto* pool = static_cast<pthreadpool_t>(threadPoolOf(context));
-    const int64_t pixels = int64_t{input.dim(1)} * input.dim(2);
-    if (pool && input.elementCount() >= kLeastSplitFloats)
-        moments->parts = std::min<int64_t>(static_cast<int64_t>(pthreadpool_get_threads_count(pool)), pixels);
+    moments->parts = planeParts(static_cast<pthreadpool_t>(threadPoolOf(context)), input);
     context.scratchBytes = planeMeansScratchBytes(planeMeansOf(input, moments->parts));
     context.state = moments;
     return Status::ok();
