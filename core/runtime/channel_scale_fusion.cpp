@@ -7,15 +7,6 @@ namespace litestudio {
 
 namespace {
 
-// A 1x1 convolution no pass has rewritten but for a fused residual ADD.
-bool isPlainOrResidualConvolution(const Model& model, const Op& conv) {
-    Op withoutResidual = conv;
-    withoutResidual.fusedResidual = false;
-    const size_t inputs = conv.fusedResidual ? 4 : 3;
-    return isUntouched(model, withoutResidual, schema::BuiltinOperator_CONV_2D) && conv.inputs.size() >= 2 && conv.inputs.size() <= inputs &&
-           conv.inputs[0] >= 0 && conv.inputs[1] >= 0 && conv.fusedPadding == std::array<int32_t, 4>{};
-}
-
 // Whether `scales` holds one value per image and channel of the feature
 // map `map` ([N, H, W, C]): [N, 1, 1, C], or [1, 1, 1, C] for a batch of one.
 bool scalesEachImageChannel(const Subgraph& subgraph, int scales, int map) {
@@ -34,14 +25,13 @@ int fuseChannelScales(const Model& model, Subgraph& subgraph, std::vector<const 
     int folded = 0;
     for (size_t k = 0; k < subgraph.ops.size(); ++k) {
         const Op& conv = subgraph.ops[k];
-        if (!kernels[k] || !isPlainOrResidualConvolution(model, conv)) continue;
+        if (!kernels[k] || !isUnfusedConvolution(model, conv)) continue;
         const int scaled = conv.inputs[0];
         if (!isStaticFloat(subgraph, scaled) || shapeOf(subgraph, scaled).size() != 4) continue;
         // MUL(x, s), read by this convolution alone, with no activation.
-        const int m = use.producer[static_cast<size_t>(scaled)];
-        if (m < 0 || use.reader[static_cast<size_t>(scaled)] != static_cast<int>(k)) continue;
+        const int m = plainProducerFor(model, subgraph, use, scaled, BuiltinOperator_MUL, 2, static_cast<int>(k));
+        if (m < 0 || !hasNoActivation(subgraph.ops[static_cast<size_t>(m)])) continue;
         const Op& mul = subgraph.ops[static_cast<size_t>(m)];
-        if (!isPlainOp(model, mul, BuiltinOperator_MUL, 2) || !hasNoActivation(mul)) continue;
         int x = -1, scales = -1;
         for (int i = 0; i < 2 && x < 0; ++i) {
             const int map = mul.inputs[static_cast<size_t>(i)], other = mul.inputs[static_cast<size_t>(1 - i)];

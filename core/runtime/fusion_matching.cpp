@@ -79,6 +79,22 @@ int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUs
     return reader;
 }
 
+int plainProducerFor(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin, size_t inputs,
+                     int reader) {
+    if (tensor < 0 || use.reader[static_cast<size_t>(tensor)] != reader) return -1;
+    const int producer = use.producer[static_cast<size_t>(tensor)];
+    if (producer < 0 || !isPlainOp(model, subgraph.ops[static_cast<size_t>(producer)], builtin, inputs)) return -1;
+    return producer;
+}
+
+bool isUnfusedConvolution(const Model& model, const Op& conv) {
+    Op withoutResidual = conv;
+    withoutResidual.fusedResidual = false;
+    const size_t inputs = conv.fusedResidual ? 4 : 3;
+    return isUntouched(model, withoutResidual, schema::BuiltinOperator_CONV_2D) && conv.inputs.size() >= 2 && conv.inputs.size() <= inputs &&
+           conv.inputs[0] >= 0 && conv.inputs[1] >= 0 && conv.fusedPadding == std::array<int32_t, 4>{};
+}
+
 bool hasNoActivation(const Op& op) {
     return op.options && reference::binaryActivation(*op.options) == schema::ActivationFunctionType_NONE;
 }

@@ -60,6 +60,15 @@ bool isUntouched(const Model& model, const Op& op, int32_t builtin);
 int onlyPlainReader(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
                     size_t inputs);
 
+// The op making `tensor` if it is a plain `builtin` and `reader` is the
+// only op reading `tensor`, else -1.
+int plainProducerFor(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin, size_t inputs,
+                     int reader);
+
+// A CONV_2D with its input and filter that no pass rewrote, but for a
+// fused residual ADD (input 3): no folded padding, activation or block.
+bool isUnfusedConvolution(const Model& model, const Op& conv);
+
 // How many ops read each tensor (an op reading it twice counts twice), a
 // subgraph output counting as one more.
 std::vector<int> readerCounts(const Subgraph& subgraph);

@@ -50,9 +50,7 @@ int fuseInputAffines(const Model& model, Subgraph& subgraph, std::vector<const K
     int folded = 0;
     for (size_t k = 0; k < subgraph.ops.size(); ++k) {
         const Op& conv = subgraph.ops[k];
-        if (!isUntouched(model, conv, BuiltinOperator_CONV_2D) || conv.inputs.size() < 2 || conv.inputs.size() > 3 || !kernels[k] ||
-            conv.inputs[0] < 0 || conv.inputs[1] < 0 || conv.fusedPadding != std::array<int32_t, 4>{})
-            continue;
+        if (!kernels[k] || !isUnfusedConvolution(model, conv) || conv.fusedResidual) continue;
         const int shifted = conv.inputs[0];
         const std::vector<int32_t>& shape = shapeOf(subgraph, shifted);
         if (shape.size() != 4 || !isFeatureMap(subgraph, shifted)) continue;
@@ -69,10 +67,9 @@ int fuseInputAffines(const Model& model, Subgraph& subgraph, std::vector<const K
         const int scaled = featureMapBeside(subgraph, add, channels, shift);
         if (scaled < 0 || !isClamp(activation) || !sameFeatureMapShape(subgraph, scaled, shifted)) continue;
         // MUL(x, s), read by the ADD alone, with no activation.
-        const int m = use.producer[static_cast<size_t>(scaled)];
-        if (m < 0 || use.reader[static_cast<size_t>(scaled)] != a) continue;
+        const int m = plainProducerFor(model, subgraph, use, scaled, BuiltinOperator_MUL, 2, a);
+        if (m < 0 || !hasNoActivation(subgraph.ops[static_cast<size_t>(m)])) continue;
         const Op& mul = subgraph.ops[static_cast<size_t>(m)];
-        if (!isPlainOp(model, mul, BuiltinOperator_MUL, 2) || !hasNoActivation(mul)) continue;
         int scale = -1;
         const int x = featureMapBeside(subgraph, mul, channels, scale);
         if (x < 0 || !sameFeatureMapShape(subgraph, x, scaled)) continue;

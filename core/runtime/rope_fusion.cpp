@@ -31,14 +31,6 @@ bool broadcastsTo(const Subgraph& subgraph, int table, const std::vector<int32_t
     return true;
 }
 
-int producerIf(const Model& model, const Subgraph& subgraph, const TensorUse& use, int tensor, int32_t builtin,
-               size_t inputs, int reader) {
-    if (tensor < 0 || use.reader[static_cast<size_t>(tensor)] != reader) return -1;
-    int producer = use.producer[static_cast<size_t>(tensor)];
-    if (producer < 0 || !isPlainOp(model, subgraph.ops[static_cast<size_t>(producer)], builtin, inputs)) return -1;
-    return producer;
-}
-
 }  // namespace
 
 int fuseRope(const Model& model, Subgraph& subgraph, std::vector<const KernelDef*>& kernels,
@@ -51,8 +43,8 @@ int fuseRope(const Model& model, Subgraph& subgraph, std::vector<const KernelDef
         if (!isPlainOp(model, addOp, BuiltinOperator_ADD, 2) || !hasNoActivation(addOp)) continue;
         int self = static_cast<int>(o);
         for (int order = 0; order < 2; ++order) {
-            int cosMul = producerIf(model, subgraph, use, addOp.inputs[order], BuiltinOperator_MUL, 2, self);
-            int sinMul = producerIf(model, subgraph, use, addOp.inputs[1 - order], BuiltinOperator_MUL, 2, self);
+            int cosMul = plainProducerFor(model, subgraph, use, addOp.inputs[order], BuiltinOperator_MUL, 2, self);
+            int sinMul = plainProducerFor(model, subgraph, use, addOp.inputs[1 - order], BuiltinOperator_MUL, 2, self);
             if (cosMul < 0 || sinMul < 0) continue;
             const Op& sinOp = subgraph.ops[static_cast<size_t>(sinMul)];
             const Op& cosOp = subgraph.ops[static_cast<size_t>(cosMul)];
@@ -60,15 +52,15 @@ int fuseRope(const Model& model, Subgraph& subgraph, std::vector<const KernelDef
             // MUL(rotated, sin): rotated comes from the CONCATENATION.
             int concat = -1, sin = -1;
             for (int side = 0; side < 2 && concat < 0; ++side) {
-                concat = producerIf(model, subgraph, use, sinOp.inputs[side], BuiltinOperator_CONCATENATION, 2, sinMul);
+                concat = plainProducerFor(model, subgraph, use, sinOp.inputs[side], BuiltinOperator_CONCATENATION, 2, sinMul);
                 sin = sinOp.inputs[1 - side];
             }
             if (concat < 0) continue;
             const Op& concatOp = subgraph.ops[static_cast<size_t>(concat)];
-            int neg = producerIf(model, subgraph, use, concatOp.inputs[0], BuiltinOperator_NEG, 1, concat);
-            int firstSlice = producerIf(model, subgraph, use, concatOp.inputs[1], BuiltinOperator_SLICE, 3, concat);
+            int neg = plainProducerFor(model, subgraph, use, concatOp.inputs[0], BuiltinOperator_NEG, 1, concat);
+            int firstSlice = plainProducerFor(model, subgraph, use, concatOp.inputs[1], BuiltinOperator_SLICE, 3, concat);
             if (neg < 0 || firstSlice < 0) continue;
-            int secondSlice = producerIf(model, subgraph, use, subgraph.ops[static_cast<size_t>(neg)].inputs[0],
+            int secondSlice = plainProducerFor(model, subgraph, use, subgraph.ops[static_cast<size_t>(neg)].inputs[0],
                                          BuiltinOperator_SLICE, 3, neg);
             if (secondSlice < 0) continue;
             int x = subgraph.ops[static_cast<size_t>(firstSlice)].inputs[0];
