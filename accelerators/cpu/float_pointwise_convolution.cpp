@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 #include <memory>
 #include <tuple>
 #include <vector>
@@ -379,7 +378,6 @@ Status readInputAffine(const KernelContext& context, PackedPointwise& p) {
         p.runtimeScales = true;
         p.planePixels = std::max<int64_t>(1, int64_t{input.dim(1)} * input.dim(2));
         p.scaleImageStride = scales.dim(0) == 1 ? 0 : channels;
-        p.inputLow = -std::numeric_limits<float>::infinity(), p.inputHigh = std::numeric_limits<float>::infinity();
         return Status::ok();
     }
     if (context.inputs.size() != 6 || !context.inputs[4] || !context.inputs[5])

@@ -116,6 +116,13 @@ struct CpuComparison {
     std::string error;
 };
 
+// The name op `op` of the cpu model's first subgraph runs under: a fused
+// op's chain, such as "MUL+CONV_2D (fused)", or the op's own.
+inline std::string cpuOpName(const CpuComparison& result, int op) {
+    const Model& compiled = result.cpu->model();
+    return compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(op)]);
+}
+
 // One more run of both models of `result` on `values`: result.worst and
 // result.largest take its difference and the reference's largest magnitude
 // where they are larger. False when a run fails or the outputs differ in size.

@@ -94,8 +94,7 @@ TEST(BroadcastConcatFusion, TheProjectionTakesTheResizedMapAsABias) {
         ProjectionModel m = projectionModel(c, random);
         testing::CpuComparison compared;
         ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << c.what << ": " << compared.error;
-        const Model& compiled = compared.cpu->model();
-        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
+        const std::string name = testing::cpuOpName(compared, m.convolution);
         // Two runs on different inputs: the bias must follow the run's map.
         for (int run = 0; run < 2; ++run) {
             std::vector<float> x(static_cast<size_t>(c.batch * c.height * c.width * c.channels));
@@ -119,8 +118,7 @@ TEST(BroadcastConcatFusion, AResizeDeclaredWithoutAShapeIsLeftAsWritten) {
     ProjectionModel m = projectionModel(c, random);
     testing::CpuComparison compared;
     ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << compared.error;
-    const Model& compiled = compared.cpu->model();
-    const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
+    const std::string name = testing::cpuOpName(compared, m.convolution);
     std::vector<float> x(static_cast<size_t>(c.height * c.width * c.channels));
     std::uniform_real_distribution<float> values(-1.0f, 1.0f);
     for (float& v : x) v = values(random);

@@ -129,9 +129,8 @@ TEST(ChannelScaleFusion, TheConvolutionScalesItsInputAsItReads) {
         ScaleModel m = scaleModel(c, random);
         testing::CpuComparison compared;
         ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << c.what << ": " << compared.error;
-        const Model& compiled = compared.cpu->model();
-        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
-        const Subgraph& subgraph = compiled.subgraphs[0];
+        const std::string name = testing::cpuOpName(compared, m.convolution);
+        const Subgraph& subgraph = compared.cpu->model().subgraphs[0];
         for (int run = 0; run < 2; ++run) {
             for (const int extra : {m.scales, m.residual}) {
                 if (extra < 0) continue;

@@ -104,8 +104,7 @@ TEST(InputAffineFusion, TheConvolutionAppliesTheBatchNormBeforeIt) {
         AffineModel m = affineModel(c, random);
         testing::CpuComparison compared;
         ASSERT_TRUE(testing::compileBoth(m.builder, c.threads, compared)) << c.what << ": " << compared.error;
-        const Model& compiled = compared.cpu->model();
-        const std::string name = compiled.runtimeOpName(compiled.subgraphs[0].ops[static_cast<size_t>(m.convolution)]);
+        const std::string name = testing::cpuOpName(compared, m.convolution);
         for (int run = 0; run < 2; ++run) {
             if (c.scalesAnInput) {
                 std::vector<float> scales(static_cast<size_t>(c.channels));
