@@ -98,7 +98,7 @@ fi
 # of those rounds alone, next to the median of all.
 handoff_cost() {
   if [ -x "$build/bench/core_handoff" ]; then
-    "$build/bench/core_handoff" | sed -n 's/.*costs \([0-9.]*\)x.*/\1/p' | head -1
+    "$build/bench/core_handoff" 256 --handoff-only | sed -n 's/.*costs \([0-9.]*\)x.*/\1/p' | head -1
   fi
 }
 echo

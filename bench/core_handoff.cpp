@@ -18,7 +18,9 @@
 // data handed over at all (printDepthwiseProbe): whether the host slows
 // two cores that only work near each other.
 //
-//   core_handoff [KIB]   (default 256)
+//   core_handoff [KIB] [--handoff-only]   (default 256; --handoff-only
+//   leaves out the depthwise line, for compare_litert.sh's readings
+//   around each round)
 #include <pthread.h>
 #include <sched.h>
 
@@ -27,6 +29,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 #include <vector>
 #if defined(__x86_64__) || defined(__i386__)
@@ -183,9 +186,10 @@ void printDepthwiseProbe() { std::printf("depthwise pattern: not measured (x86-6
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool handoffOnly = argc > 2 && std::string_view(argv[2]) == "--handoff-only";
     const long kib = argc > 1 ? std::atol(argv[1]) : 256;
-    if (kib < 8 || kib > 1 << 20) {
-        std::fprintf(stderr, "usage: core_handoff [KIB] (8 to 1048576, default 256)\n");
+    if (kib < 8 || kib > 1 << 20 || (argc > 2 && !handoffOnly)) {
+        std::fprintf(stderr, "usage: core_handoff [KIB] [--handoff-only] (KIB 8 to 1048576, default 256)\n");
         return 2;
     }
     if (std::thread::hardware_concurrency() < 2 || !pinTo(0)) {
@@ -200,6 +204,6 @@ int main(int argc, char** argv) {
     std::printf("core handoff (%ld KB in halves, two pinned threads): one thread %.2f us a step; two threads, own halves %.2f us "
                 "(%.2fx), swapped halves %.2f us (%.2fx); reading what the other core wrote costs %.1fx\n",
                 kib, one, own, one / own, swapped, one / swapped, swapped / own);
-    printDepthwiseProbe();
+    if (!handoffOnly) printDepthwiseProbe();
     return 0;
 }
