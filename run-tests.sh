@@ -20,4 +20,13 @@ cmake --build build/test -j$jobs
 CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$debug_info" \
   -DLITESTUDIO_BUILD_GUI=OFF -DLITESTUDIO_BUILD_BENCH=OFF -DLITESTUDIO_FUZZ=ON >/dev/null
 cmake --build build/sanitize -j$jobs
+# Debian 12's sanitizer runtime (LLVM 14; fixed after LLVM 16) takes a
+# dynamic TLS block for glibc 2.19's when its start lies
+# sizeof(Glibc_2_19_tls_header) past a page, reads a bogus range from the
+# words before it, and LeakSanitizer's tracer then dies at exit ("Tracer
+# caught signal 11", DTLS at 0x1c6d). Whether a block lands there depends
+# on heap layout alone: a compile-time-only change to two fusion passes
+# made `bench --report r.pdf` hit it 8 times in 10. Leaks are still
+# checked everywhere else (stacks, static TLS, globals, the heap).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 (cd build/sanitize && ctest -j$jobs --output-on-failure)
